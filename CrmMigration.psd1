@@ -1,0 +1,33 @@
+@{
+    # The module's version lives here and only here: the build reads it, stamps the assemblies with it
+    # and lays the module out under out/CrmMigration/<version>/.
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f0b6a52-2d4e-4f0e-9a3c-2b1f6f3c8e41'
+    RootModule           = 'CrmMigration.Commands.dll'
+    Author               = 'CrmMigration contributors'
+    CompanyName          = 'CrmMigration'
+    Copyright            = '(c) CrmMigration contributors. MIT licence.'
+    Description          = 'Migrate CRM data between systems and decommission the old system with evidence an auditor can verify.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('CrmMigration.format.ps1xml')
+    TypesToProcess       = @('CrmMigration.types.ps1xml')
+    CmdletsToExport      = @(
+        'Convert-CrmRecord'
+        'Export-CrmData'
+        'Get-CrmSchema'
+        'Import-CrmData'
+        'New-CrmConnection'
+        'New-CrmSampleData'
+        'Test-CrmMigration'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('CRM', 'Migration', 'ETL', 'SQLite', 'CSV', 'Excel', 'Decommission', 'Audit')
+            ProjectUri = 'https://example.invalid/CrmMigration'
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace CrmMigration.Engine.Providers
+{
+    /// <summary>How a writer treats records whose key already exists in the target.</summary>
+    public enum CrmWriteMode
+    {
+        /// <summary>Insert only; an existing key is rejected (DuplicateKey).</summary>
+        Insert,
+        /// <summary>Insert new keys, update existing ones, skip unchanged ones.</summary>
+        Upsert,
+    }
+
+    /// <summary>A field-equals-value condition; a string value with * or ? matches as a wildcard.</summary>
+    public sealed class CrmFieldFilter
+    {
+        public CrmFieldFilter(string field, object? value)
+        {
+            Field = field;
+            Value = value;
+        }
+
+        public string Field { get; }
+        public object? Value { get; }
+    }
+
+    /// <summary>Options for reading an entity.</summary>
+    public sealed class CrmReadOptions
+    {
+        /// <summary>All conditions must hold. Providers push them down where they can.</summary>
+        public IReadOnlyList<CrmFieldFilter> Filters { get; set; } = Array.Empty<CrmFieldFilter>();
+    }
+
+    /// <summary>Options for writing an entity.</summary>
+    public sealed class CrmWriteOptions
+    {
+        public CrmWriteMode Mode { get; set; } = CrmWriteMode.Insert;
+        /// <summary>Create the table/file when it does not exist.</summary>
+        public bool CreateIfMissing { get; set; } = true;
+        /// <summary>The schema to create with, when known (types and key). Otherwise inferred from the first batch.</summary>
+        public CrmEntitySchema? Schema { get; set; }
+        /// <summary>Key fields to upsert by; defaults to the target's primary key, then the records' key.</summary>
+        public IReadOnlyList<string>? KeyFields { get; set; }
+        /// <summary>Text encoding for file targets (utf-8 with BOM by default).</summary>
+        public string? Encoding { get; set; }
+    }
+
+    /// <summary>
+    /// The contract every provider implements: describe entities, stream an entity's records, and
+    /// write batches with per-record outcomes.
+    /// </summary>
+    public interface ICrmProvider : IDisposable
+    {
+        /// <summary>The connection (no secrets in its printed form).</summary>
+        CrmConnection Connection { get; }
+
+        /// <summary>Entity names the system holds.</summary>
+        IReadOnlyList<string> ListEntities();
+
+        /// <summary>Describes one entity, or null when it does not exist. Counting rows may cost a scan.</summary>
+        CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount);
+
+        /// <summary>
+        /// Streams an entity's records. Problems with single records (a ragged CSV row) go to
+        /// <paramref name="onError"/> and reading goes on; problems that stop reading throw CrmException.
+        /// </summary>
+        IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken);
+
+        /// <summary>Opens a writer for an entity.</summary>
+        ICrmEntityWriter OpenWriter(string entity, CrmWriteOptions options);
+    }
+
+    /// <summary>Writes one entity's records in batches.</summary>
+    public interface ICrmEntityWriter : IDisposable
+    {
+        /// <summary>
+        /// Writes a batch (one transaction where the target has them) and adds one outcome per record,
+        /// in order, to <paramref name="outcomes"/>. A record the target refuses is Rejected with a
+        /// reason code; the others in the batch are still written.
+        /// </summary>
+        void WriteBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes);
+
+        /// <summary>
+        /// What writing the batch would do, without writing anything (-WhatIf): Inserted, Updated,
+        /// Skipped or Rejected per record.
+        /// </summary>
+        void PlanBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes);
+
+        /// <summary>Finishes the entity (commits, closes and renames files into place).</summary>
+        void Complete();
+    }
+}

@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace CrmMigration
+{
+    /// <summary>
+    /// The ordered, case-insensitive list of field names that many records share. Records from one
+    /// source share one shape, so a record carries only its values; adding a field moves the record
+    /// to a cached successor shape instead of rebuilding a dictionary per record.
+    /// </summary>
+    public sealed class CrmFieldShape
+    {
+        private readonly string[] _names;
+        private readonly Dictionary<string, int> _index;
+        private Dictionary<string, CrmFieldShape>? _successors;
+
+        /// <summary>The shape with no fields.</summary>
+        public static readonly CrmFieldShape Empty = new CrmFieldShape(Array.Empty<string>());
+
+        /// <summary>Creates a shape from field names; names must be unique ignoring case.</summary>
+        public CrmFieldShape(IReadOnlyList<string> names)
+        {
+            if (names is null) throw new ArgumentNullException(nameof(names));
+            _names = new string[names.Count];
+            _index = new Dictionary<string, int>(names.Count, StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < names.Count; i++)
+            {
+                string name = names[i] ?? throw new ArgumentException("A field name is null.", nameof(names));
+                if (_index.ContainsKey(name))
+                {
+                    throw new ArgumentException($"The field name '{name}' appears more than once (names are case-insensitive).", nameof(names));
+                }
+                _names[i] = name;
+                _index.Add(name, i);
+            }
+        }
+
+        /// <summary>Number of fields.</summary>
+        public int Count => _names.Length;
+
+        /// <summary>Field names in order.</summary>
+        public IReadOnlyList<string> Names => _names;
+
+        /// <summary>Position of a field, or -1.</summary>
+        public int IndexOf(string name) => name is not null && _index.TryGetValue(name, out int i) ? i : -1;
+
+        /// <summary>The shape with one more field at the end; cached so records share it.</summary>
+        public CrmFieldShape With(string name)
+        {
+            var successors = Volatile.Read(ref _successors);
+            if (successors is not null)
+            {
+                lock (successors)
+                {
+                    if (successors.TryGetValue(name, out var known)) return known;
+                }
+            }
+            var names = new string[_names.Length + 1];
+            Array.Copy(_names, names, _names.Length);
+            names[_names.Length] = name;
+            var next = new CrmFieldShape(names);
+            if (successors is null)
+            {
+                Interlocked.CompareExchange(ref _successors, new Dictionary<string, CrmFieldShape>(StringComparer.OrdinalIgnoreCase), null);
+                successors = _successors!;
+            }
+            lock (successors)
+            {
+                if (successors.Count < 64) successors[name] = next;
+            }
+            return next;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+
+namespace CrmMigration
+{
+    /// <summary>
+    /// Makes a record's fields read as properties in PowerShell ($r.Email, Where-Object Email -like ...)
+    /// without copying records into PSObjects. The record's own members (Entity, Key, Origin, Preview,
+    /// FieldNames, Changes) come first; a field with one of those names is read with $r['Name'].
+    /// </summary>
+    public sealed class CrmRecordAdapter : PSPropertyAdapter
+    {
+        private static readonly string[] Intrinsic = { "Entity", "Key", "Origin", "Preview", "FieldNames", "FieldCount", "Changes" };
+
+        /// <inheritdoc/>
+        public override Collection<string> GetTypeNameHierarchy(object baseObject)
+        {
+            return new Collection<string> { typeof(CrmRecord).FullName!, typeof(object).FullName! };
+        }
+
+        /// <inheritdoc/>
+        public override Collection<PSAdaptedProperty> GetProperties(object baseObject)
+        {
+            var record = (CrmRecord)baseObject;
+            var list = new Collection<PSAdaptedProperty>();
+            foreach (var name in Intrinsic) list.Add(new PSAdaptedProperty(name, null));
+            foreach (var name in record.FieldNames)
+            {
+                if (IsIntrinsic(name)) continue;
+                list.Add(new PSAdaptedProperty(name, name));
+            }
+            return list;
+        }
+
+        /// <inheritdoc/>
+        public override PSAdaptedProperty? GetProperty(object baseObject, string propertyName)
+        {
+            if (IsIntrinsic(propertyName)) return new PSAdaptedProperty(CanonicalIntrinsic(propertyName), null);
+            var record = (CrmRecord)baseObject;
+            int i = record.Shape.IndexOf(propertyName);
+            return i >= 0 ? new PSAdaptedProperty(record.Shape.Names[i], record.Shape.Names[i]) : null;
+        }
+
+        /// <inheritdoc/>
+        public override bool IsGettable(PSAdaptedProperty adaptedProperty) => true;
+
+        /// <inheritdoc/>
+        public override bool IsSettable(PSAdaptedProperty adaptedProperty)
+        {
+            return adaptedProperty.Tag is string || adaptedProperty.Name is "Entity" or "Key";
+        }
+
+        /// <inheritdoc/>
+        public override object? GetPropertyValue(PSAdaptedProperty adaptedProperty)
+        {
+            var record = (CrmRecord)adaptedProperty.BaseObject;
+            if (adaptedProperty.Tag is string field) return record[field];
+            return adaptedProperty.Name switch
+            {
+                "Entity" => record.Entity,
+                "Key" => record.Key,
+                "Origin" => record.Origin,
+                "Preview" => record.Preview,
+                "FieldNames" => record.FieldNames,
+                "FieldCount" => record.FieldCount,
+                "Changes" => record.Changes,
+                _ => null,
+            };
+        }
+
+        /// <inheritdoc/>
+        public override void SetPropertyValue(PSAdaptedProperty adaptedProperty, object? value)
+        {
+            var record = (CrmRecord)adaptedProperty.BaseObject;
+            if (value is PSObject pso) value = pso.BaseObject;
+            if (adaptedProperty.Tag is string field) { record[field] = value; return; }
+            switch (adaptedProperty.Name)
+            {
+                case "Entity": record.Entity = value?.ToString() ?? throw new ArgumentNullException(nameof(value)); break;
+                case "Key": record.Key = value is null ? null : value as CrmKey ?? new CrmKey(value.ToString() ?? ""); break;
+                default: throw new NotSupportedException($"The property '{adaptedProperty.Name}' is read-only.");
+            }
+        }
+
+        /// <inheritdoc/>
+        public override string GetPropertyTypeName(PSAdaptedProperty adaptedProperty)
+        {
+            if (adaptedProperty.Tag is string) return typeof(object).FullName!;
+            return adaptedProperty.Name switch
+            {
+                "Entity" or "Preview" => typeof(string).FullName!,
+                "Key" => typeof(CrmKey).FullName!,
+                "Origin" => typeof(CrmOrigin).FullName!,
+                "FieldCount" => typeof(int).FullName!,
+                _ => typeof(object).FullName!,
+            };
+        }
+
+        private static bool IsIntrinsic(string name)
+        {
+            foreach (var n in Intrinsic) if (string.Equals(n, name, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+
+        private static string CanonicalIntrinsic(string name)
+        {
+            foreach (var n in Intrinsic) if (string.Equals(n, name, StringComparison.OrdinalIgnoreCase)) return n;
+            return name;
+        }
+    }
+}

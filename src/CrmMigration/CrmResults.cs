@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+
+namespace CrmMigration
+{
+    /// <summary>What happened to one record on import.</summary>
+    public enum CrmOutcome
+    {
+        /// <summary>Written as a new record.</summary>
+        Inserted,
+        /// <summary>An existing record was changed.</summary>
+        Updated,
+        /// <summary>Already present and unchanged; nothing written.</summary>
+        Skipped,
+        /// <summary>Not written; see the reason code.</summary>
+        Rejected,
+        /// <summary>Merged into another record.</summary>
+        Merged,
+        /// <summary>Left out by a filter, with a reason.</summary>
+        Filtered,
+    }
+
+    /// <summary>One record's outcome (Import-CrmData -PassThru).</summary>
+    public sealed class CrmRecordOutcome
+    {
+        /// <summary>Creates an outcome.</summary>
+        public CrmRecordOutcome(string entity, string? key, CrmOutcome outcome)
+        {
+            Entity = entity;
+            Key = key;
+            Outcome = outcome;
+        }
+
+        /// <summary>Entity.</summary>
+        public string Entity { get; }
+        /// <summary>Record key.</summary>
+        public string? Key { get; }
+        /// <summary>Outcome.</summary>
+        public CrmOutcome Outcome { get; }
+        /// <summary>Stable reason code for Rejected/Filtered/Skipped.</summary>
+        public string? ReasonCode { get; set; }
+        /// <summary>Human-readable detail.</summary>
+        public string? Message { get; set; }
+        /// <summary>True when -WhatIf: the outcome is what would happen.</summary>
+        public bool WhatIf { get; set; }
+        /// <summary>The batch the record was written in (1-based).</summary>
+        public int Batch { get; set; }
+        /// <summary>The record's origin.</summary>
+        public CrmOrigin? Origin { get; set; }
+    }
+
+    /// <summary>Per-entity accounting of an import (Import-CrmData default output).</summary>
+    public sealed class CrmImportSummary
+    {
+        /// <summary>Creates a summary.</summary>
+        public CrmImportSummary(string entity, string target)
+        {
+            Entity = entity;
+            Target = target;
+        }
+
+        /// <summary>Entity.</summary>
+        public string Entity { get; }
+        /// <summary>Target system (no secrets).</summary>
+        public string Target { get; }
+        /// <summary>Records received.</summary>
+        public long Read { get; set; }
+        /// <summary>Records inserted.</summary>
+        public long Inserted { get; set; }
+        /// <summary>Records updated.</summary>
+        public long Updated { get; set; }
+        /// <summary>Records unchanged and skipped.</summary>
+        public long Skipped { get; set; }
+        /// <summary>Records rejected.</summary>
+        public long Rejected { get; set; }
+        /// <summary>Elapsed time.</summary>
+        public TimeSpan Elapsed { get; set; }
+        /// <summary>Records per second.</summary>
+        public double RecordsPerSecond => Elapsed.TotalSeconds > 0 ? Math.Round(Read / Elapsed.TotalSeconds, 1) : Read;
+        /// <summary>True when -WhatIf: counts are what would happen.</summary>
+        public bool WhatIf { get; set; }
+        /// <summary>Whether read = inserted + updated + skipped + rejected.</summary>
+        public bool Balanced => Read == Inserted + Updated + Skipped + Rejected;
+        /// <summary>Rejections per reason code.</summary>
+        public IDictionary<string, long> RejectReasons { get; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
+    }
+
+    /// <summary>Pass or fail.</summary>
+    public enum CrmCheckStatus
+    {
+        /// <summary>The check passed.</summary>
+        Pass,
+        /// <summary>The check failed.</summary>
+        Fail,
+        /// <summary>The check could not run (e.g. no key); reported, not hidden.</summary>
+        Warning,
+    }
+
+    /// <summary>One validation check (Test-CrmMigration output).</summary>
+    public sealed class CrmValidationResult
+    {
+        /// <summary>Creates a result.</summary>
+        public CrmValidationResult(string check, string entity, CrmCheckStatus status)
+        {
+            Check = check;
+            Entity = entity;
+            Status = status;
+        }
+
+        /// <summary>Check name: Count, MissingKeys, ExtraKeys, DuplicateKeys.</summary>
+        public string Check { get; }
+        /// <summary>Entity.</summary>
+        public string Entity { get; }
+        /// <summary>Pass or Fail.</summary>
+        public CrmCheckStatus Status { get; }
+        /// <summary>The source-side figure.</summary>
+        public long? Expected { get; set; }
+        /// <summary>The target-side figure.</summary>
+        public long? Actual { get; set; }
+        /// <summary>What was compared and found.</summary>
+        public string Details { get; set; } = "";
+        /// <summary>Up to 20 example keys that differ.</summary>
+        public IReadOnlyList<string> Samples { get; set; } = Array.Empty<string>();
+    }
+}
