@@ -4,6 +4,8 @@
     ModuleVersion        = '0.1.0'
     GUID                 = '6f0b6a52-2d4e-4f0e-9a3c-2b1f6f3c8e41'
     RootModule           = 'CrmMigration.Commands.dll'
+    # Public types load first so the types file can name the record adapter.
+    RequiredAssemblies   = @('CrmMigration.dll')
     Author               = 'CrmMigration contributors'
     CompanyName          = 'CrmMigration'
     Copyright            = '(c) CrmMigration contributors. MIT licence.'

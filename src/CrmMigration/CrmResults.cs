@@ -123,3 +123,15 @@ namespace CrmMigration
         public IReadOnlyList<string> Samples { get; set; } = Array.Empty<string>();
     }
 }
+
+namespace CrmMigration
+{
+    /// <summary>How Import-CrmData treats records whose key already exists in the target.</summary>
+    public enum CrmImportMode
+    {
+        /// <summary>Insert only; an existing key is rejected with DuplicateKey.</summary>
+        Insert,
+        /// <summary>Insert new keys, update changed records, skip unchanged ones.</summary>
+        Upsert,
+    }
+}

@@ -1,0 +1,94 @@
+using System.Collections;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Management.Automation;
+using CrmMigration.Engine.Providers;
+
+namespace CrmMigration.Commands
+{
+    /// <summary>Streams the records of one or more entities out of a system as CrmRecord objects.</summary>
+    [Cmdlet(VerbsData.Export, "CrmData", DefaultParameterSetName = "Connection")]
+    [OutputType(typeof(CrmRecord))]
+    public sealed class ExportCrmDataCommand : CrmCmdlet
+    {
+        /// <summary>The system to read (a connection or a path).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Connection")]
+        [CrmConnectionTransformation]
+        public CrmConnection? Connection { get; set; }
+
+        /// <summary>A path to an SQLite file, CSV folder or file, or Excel workbook.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "Path")]
+        [Alias("PSPath", "LiteralPath")]
+        public string? Path { get; set; }
+
+        /// <summary>Entities to export; wildcards allowed. All when omitted, parents before children.</summary>
+        [Parameter(Position = 1)]
+        [SupportsWildcards]
+        public string[]? Entity { get; set; }
+
+        /// <summary>Field = value conditions that must all hold; * and ? in text values are wildcards.</summary>
+        [Parameter]
+        public Hashtable? Filter { get; set; }
+
+        /// <inheritdoc/>
+        protected override void ProcessRecord()
+        {
+            var connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+            var options = new CrmReadOptions { Filters = BuildFilters() };
+            try
+            {
+                using var provider = ConnectionFactory.Open(connection);
+                foreach (string entity in Order(provider))
+                {
+                    ExportEntity(provider, entity, options);
+                }
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex, connection);
+            }
+        }
+
+        private IEnumerable<string> Order(ICrmProvider provider)
+        {
+            var names = new List<string>(EntitySelector.Select(provider.ListEntities(), Entity, this));
+            if (Entity is not null && Entity.Length > 0) return names;
+            var schemas = new List<CrmEntitySchema>();
+            foreach (var n in names)
+            {
+                var s = provider.DescribeEntity(n, includeRowCount: false);
+                if (s is not null) schemas.Add(s);
+            }
+            var ordered = new List<string>();
+            foreach (var s in EntityOrder.ParentsFirst(schemas)) ordered.Add(s.Name);
+            return ordered;
+        }
+
+        private void ExportEntity(ICrmProvider provider, string entity, CrmReadOptions options)
+        {
+            string activity = "Export-CrmData " + entity;
+            var clock = Stopwatch.StartNew();
+            long count = 0;
+            foreach (var record in provider.Read(entity, options, e => WriteCrmError(e), CancellationToken))
+            {
+                WriteObject(record);
+                count++;
+                if ((count & 1023) == 0) WriteThrottledProgress(1, activity, "Reading", count, clock.Elapsed.TotalSeconds);
+            }
+            CompleteProgress(1, activity);
+            WriteVerbose($"{entity}: {count} records in {clock.Elapsed.TotalSeconds:F2} s.");
+        }
+
+        private IReadOnlyList<CrmFieldFilter> BuildFilters()
+        {
+            var list = new List<CrmFieldFilter>();
+            if (Filter is null) return list;
+            foreach (DictionaryEntry e in Filter)
+            {
+                object? value = e.Value is PSObject p ? p.BaseObject : e.Value;
+                list.Add(new CrmFieldFilter(e.Key?.ToString() ?? "", value));
+            }
+            return list;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Management.Automation;
+using CrmMigration.Engine.Providers;
+
+namespace CrmMigration.Commands
+{
+    /// <summary>Describes the entities of a system: fields and types, key, relations and row counts.</summary>
+    [Cmdlet(VerbsCommon.Get, "CrmSchema", DefaultParameterSetName = "Connection")]
+    [OutputType(typeof(CrmEntitySchema))]
+    public sealed class GetCrmSchemaCommand : CrmCmdlet
+    {
+        /// <summary>The system to describe (a connection or a path).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Connection")]
+        [CrmConnectionTransformation]
+        public CrmConnection? Connection { get; set; }
+
+        /// <summary>A path to an SQLite file, CSV folder or file, or Excel workbook.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "Path")]
+        [Alias("PSPath", "LiteralPath")]
+        public string? Path { get; set; }
+
+        /// <summary>Entities to describe; wildcards allowed. All when omitted.</summary>
+        [Parameter(Position = 1)]
+        [SupportsWildcards]
+        public string[]? Entity { get; set; }
+
+        /// <summary>Skip counting rows (counting may scan large tables or files).</summary>
+        [Parameter]
+        public SwitchParameter NoRowCount { get; set; }
+
+        /// <inheritdoc/>
+        protected override void ProcessRecord()
+        {
+            var connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+            try
+            {
+                using var provider = ConnectionFactory.Open(connection);
+                foreach (string name in EntitySelector.Select(provider.ListEntities(), Entity, this))
+                {
+                    CancellationToken.ThrowIfCancellationRequested();
+                    var schema = provider.DescribeEntity(name, !NoRowCount.IsPresent);
+                    if (schema is not null)
+                    {
+                        schema.System ??= connection.DisplayName;
+                        WriteObject(schema);
+                    }
+                }
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex, connection);
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Collections.Specialized;
+using System.Globalization;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace CrmMigration.Engine.Mapping
+{
+    /// <summary>
+    /// Reads a mapping from a tree of dictionaries, lists and scalars (what a .psd1 data file, a
+    /// hashtable or a .json file becomes), checks every key, and computes the mapping's hash.
+    /// </summary>
+    public static class MappingParser
+    {
+        private static readonly string[] TopKeys = { "Entities", "Version", "Description" };
+        private static readonly string[] EntityKeys = { "Source", "Key", "Fields", "Unmapped", "Name", "Target", "Description" };
+        private static readonly string[] FieldKeys = { "Source", "Separator", "Type", "Format", "Culture", "Value", "Default", "Required", "ValueMap", "Transform", "Name", "Target", "Description" };
+
+        /// <summary>Parses a JSON mapping file's text.</summary>
+        public static MappingDefinition ParseJson(string json, string? sourcePath)
+        {
+            object? tree;
+            try
+            {
+                using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                tree = FromJson(doc.RootElement);
+            }
+            catch (JsonException ex)
+            {
+                throw new CrmException(new CrmDataError("MappingInvalidJson", CrmErrorKind.InvalidArgument,
+                    $"The mapping is not valid JSON: {ex.Message}") { File = sourcePath, Line = (ex.LineNumber ?? -1) + 1 }, ex);
+            }
+            return Parse(tree, sourcePath);
+        }
+
+        /// <summary>Parses a mapping tree (IDictionary / IList / scalars).</summary>
+        public static MappingDefinition Parse(object? tree, string? sourcePath)
+        {
+            var top = AsMap(tree, "mapping", sourcePath);
+            CheckKeys(top, TopKeys, "mapping", sourcePath);
+            object? entitiesNode = Get(top, "Entities") ?? throw Error("MappingNoEntities", "The mapping has no 'Entities' section.", sourcePath);
+            var entities = new List<EntityMapping>();
+            foreach (var (name, node) in Items(entitiesNode, "Entities", sourcePath))
+            {
+                entities.Add(ParseEntity(name, node, sourcePath));
+            }
+            if (entities.Count == 0) throw Error("MappingNoEntities", "The mapping's 'Entities' section is empty.", sourcePath);
+            return new MappingDefinition(entities, ComputeHash(entities), sourcePath);
+        }
+
+        private static EntityMapping ParseEntity(string? name, object? node, string? file)
+        {
+            var map = AsMap(node, "Entities." + name, file);
+            string path = "Entities." + (name ?? Text(Get(map, "Name") ?? Get(map, "Target")));
+            CheckKeys(map, EntityKeys, path, file);
+            string target = name ?? Text(Get(map, "Target") ?? Get(map, "Name")) ?? throw Error("MappingEntityName", $"An entity at '{path}' has no Name.", file);
+            string source = Text(Get(map, "Source")) ?? target;
+            var entity = new EntityMapping(target, source)
+            {
+                Key = TextList(Get(map, "Key")),
+                Unmapped = ParseEnum<UnmappedFields>(Get(map, "Unmapped"), path + ".Unmapped", file) ?? UnmappedFields.Drop,
+            };
+            var fields = new List<FieldMapping>();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            object? fieldsNode = Get(map, "Fields");
+            if (fieldsNode is not null)
+            {
+                foreach (var (fname, fnode) in Items(fieldsNode, path + ".Fields", file))
+                {
+                    var field = ParseField(fname, fnode, path + ".Fields", file);
+                    if (!seen.Add(field.Target)) throw Error("MappingDuplicateField", $"'{path}.Fields' names the target field '{field.Target}' twice.", file);
+                    fields.Add(field);
+                }
+            }
+            entity.Fields = fields;
+            foreach (string k in entity.Key)
+            {
+                if (fields.Count > 0 && !seen.Contains(k) && entity.Unmapped == UnmappedFields.Drop)
+                {
+                    throw Error("MappingKeyNotMapped", $"'{path}.Key' names '{k}', which is not one of the entity's target fields.", file);
+                }
+            }
+            return entity;
+        }
+
+        private static FieldMapping ParseField(string? name, object? node, string parent, string? file)
+        {
+            if (node is null || node is string || node is IList && node is not IDictionary)
+            {
+                // Short form: Target = 'source_field' or Target = @('first', 'last').
+                if (name is null) throw Error("MappingFieldName", $"A field in '{parent}' has no Name.", file);
+                return new FieldMapping(name) { Source = node is null ? new[] { name } : TextList(node) };
+            }
+            var map = AsMap(node, parent + "." + name, file);
+            string target = name ?? Text(Get(map, "Name") ?? Get(map, "Target")) ?? throw Error("MappingFieldName", $"A field in '{parent}' has no Name.", file);
+            string path = parent + "." + target;
+            CheckKeys(map, FieldKeys, path, file);
+            var field = new FieldMapping(target)
+            {
+                Source = TextList(Get(map, "Source")),
+                Separator = Text(Get(map, "Separator")) ?? " ",
+                Type = ParseEnum<CrmFieldType>(Get(map, "Type"), path + ".Type", file),
+                Formats = TextList(Get(map, "Format")),
+                Culture = Text(Get(map, "Culture")),
+                Required = ParseBool(Get(map, "Required"), path + ".Required", file),
+                Transforms = TextList(Get(map, "Transform")),
+            };
+            if (Has(map, "Value"))
+            {
+                field.HasConstant = true;
+                field.Constant = Get(map, "Value");
+            }
+            if (Has(map, "Default"))
+            {
+                field.HasDefault = true;
+                field.Default = Get(map, "Default");
+            }
+            if (!field.HasConstant && field.Source.Count == 0) field.Source = new[] { target };
+            if (field.HasConstant && Has(map, "Source")) throw Error("MappingValueAndSource", $"'{path}' has both Value and Source; a field is either a constant or comes from the source.", file);
+            object? vm = Get(map, "ValueMap");
+            if (vm is not null)
+            {
+                var dict = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                foreach (var (k, v) in Items(vm, path + ".ValueMap", file))
+                {
+                    if (k is null) throw Error("MappingValueMap", $"'{path}.ValueMap' must be a table of source value = target value.", file);
+                    dict[k] = v;
+                }
+                field.ValueMap = dict;
+            }
+            if (field.Culture is not null)
+            {
+                try { _ = CultureInfo.GetCultureInfo(field.Culture); }
+                catch (CultureNotFoundException) { throw Error("MappingUnknownCulture", $"'{path}.Culture' names an unknown culture '{field.Culture}'.", file); }
+            }
+            foreach (string t in field.Transforms)
+            {
+                if (!Transforms.IsKnown(t)) throw Error("MappingUnknownTransform", $"'{path}.Transform' names an unknown transform '{t}'. Known: {string.Join(", ", Transforms.Names)}.", file);
+            }
+            return field;
+        }
+
+        // ---- tree helpers -------------------------------------------------------------
+
+        private static IDictionary AsMap(object? node, string path, string? file)
+        {
+            return node as IDictionary ?? throw Error("MappingInvalidShape", $"'{path}' must be a table (hashtable or JSON object), not {Describe(node)}.", file);
+        }
+
+        private static IEnumerable<(string? Name, object? Node)> Items(object? node, string path, string? file)
+        {
+            if (node is IDictionary dict)
+            {
+                foreach (DictionaryEntry e in dict) yield return (Text(e.Key), e.Value);
+            }
+            else if (node is IList list && node is not string)
+            {
+                foreach (object? item in list) yield return (null, item);
+            }
+            else
+            {
+                throw Error("MappingInvalidShape", $"'{path}' must be a table or a list, not {Describe(node)}.", file);
+            }
+        }
+
+        private static void CheckKeys(IDictionary map, string[] allowed, string path, string? file)
+        {
+            foreach (DictionaryEntry e in map)
+            {
+                string key = Text(e.Key) ?? "";
+                bool ok = false;
+                foreach (string a in allowed) if (string.Equals(a, key, StringComparison.OrdinalIgnoreCase)) { ok = true; break; }
+                if (!ok) throw Error("MappingUnknownKey", $"'{path}' has an unknown key '{key}'. Allowed: {string.Join(", ", allowed)}.", file);
+            }
+        }
+
+        private static bool Has(IDictionary map, string key)
+        {
+            foreach (DictionaryEntry e in map) if (string.Equals(Text(e.Key), key, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+
+        private static object? Get(IDictionary map, string key)
+        {
+            foreach (DictionaryEntry e in map) if (string.Equals(Text(e.Key), key, StringComparison.OrdinalIgnoreCase)) return e.Value;
+            return null;
+        }
+
+        private static string? Text(object? v) => v switch
+        {
+            null => null,
+            string s => s,
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => v.ToString(),
+        };
+
+        private static IReadOnlyList<string> TextList(object? v)
+        {
+            if (v is null) return Array.Empty<string>();
+            if (v is string s) return new[] { s };
+            if (v is IEnumerable e)
+            {
+                var list = new List<string>();
+                foreach (object? o in e) if (o is not null) list.Add(Text(o)!);
+                return list;
+            }
+            return new[] { Text(v)! };
+        }
+
+        private static T? ParseEnum<T>(object? v, string path, string? file) where T : struct, Enum
+        {
+            if (v is null) return null;
+            if (Enum.TryParse(Text(v), ignoreCase: true, out T value) && !int.TryParse(Text(v), out _)) return value;
+            throw Error("MappingInvalidValue", $"'{path}' is '{Text(v)}'; expected one of {string.Join(", ", Enum.GetNames(typeof(T)))}.", file);
+        }
+
+        private static bool ParseBool(object? v, string path, string? file)
+        {
+            if (v is null) return false;
+            if (v is bool b) return b;
+            if (Util.CrmValues.TryParseBool(Text(v) ?? "", out bool parsed)) return parsed;
+            throw Error("MappingInvalidValue", $"'{path}' is '{Text(v)}'; expected true or false.", file);
+        }
+
+        private static string Describe(object? node) => node is null ? "nothing" : node is string s ? $"the text '{s}'" : "a " + node.GetType().Name;
+
+        private static CrmException Error(string code, string message, string? file)
+        {
+            return new CrmException(new CrmDataError(code, CrmErrorKind.InvalidArgument, message) { File = file });
+        }
+
+        private static object? FromJson(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var d = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+                    foreach (var p in e.EnumerateObject()) d[p.Name] = FromJson(p.Value);
+                    return d;
+                case JsonValueKind.Array:
+                    var l = new List<object?>();
+                    foreach (var item in e.EnumerateArray()) l.Add(FromJson(item));
+                    return l;
+                case JsonValueKind.String: return e.GetString();
+                case JsonValueKind.Number: return e.TryGetInt64(out long n) ? n : e.GetDecimal();
+                case JsonValueKind.True: return true;
+                case JsonValueKind.False: return false;
+                default: return null;
+            }
+        }
+
+        /// <summary>SHA-256 over a canonical JSON rendering, so .psd1, .json and hashtable forms of one mapping share a hash.</summary>
+        private static string ComputeHash(IReadOnlyList<EntityMapping> entities)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms))
+            {
+                w.WriteStartArray();
+                foreach (var en in entities)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("target", en.Target);
+                    w.WriteString("source", en.Source);
+                    w.WriteString("unmapped", en.Unmapped.ToString());
+                    WriteList(w, "key", en.Key);
+                    w.WriteStartArray("fields");
+                    foreach (var f in en.Fields)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("target", f.Target);
+                        WriteList(w, "source", f.Source);
+                        w.WriteString("separator", f.Separator);
+                        w.WriteString("type", f.Type?.ToString());
+                        WriteList(w, "formats", f.Formats);
+                        w.WriteString("culture", f.Culture);
+                        w.WriteBoolean("required", f.Required);
+                        if (f.HasConstant) w.WriteString("value", Util.CrmValues.ToText(f.Constant));
+                        if (f.HasDefault) w.WriteString("default", Util.CrmValues.ToText(f.Default));
+                        WriteList(w, "transforms", f.Transforms);
+                        if (f.ValueMap is not null)
+                        {
+                            var keys = new List<string>(f.ValueMap.Keys);
+                            keys.Sort(StringComparer.Ordinal);
+                            w.WriteStartObject("valueMap");
+                            foreach (var k in keys) w.WriteString(k, Util.CrmValues.ToText(f.ValueMap[k]));
+                            w.WriteEndObject();
+                        }
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            return Convert.ToHexString(SHA256.HashData(ms.ToArray())).ToLowerInvariant();
+        }
+
+        private static void WriteList(Utf8JsonWriter w, string name, IReadOnlyList<string> items)
+        {
+            w.WriteStartArray(name);
+            foreach (var i in items) w.WriteStringValue(i);
+            w.WriteEndArray();
+        }
+    }
+}
