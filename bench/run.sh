@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Benchmarks of the record pipeline, each next to a floor measured in the same run.
+#   bench/run.sh [counts...]      default: 100000 1000000
+# Writes docs/benchmarks.md. Needs sqlite3 and GNU time (/usr/bin/time) for peak memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+counts=("${@:-100000 1000000}")
+[ $# -eq 0 ] && counts=(100000 1000000)
+for tool in sqlite3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 time >/dev/null; }
+done
+
+dotnet build src/CrmMigration.Host -c Release -v q -nologo >/dev/null
+dotnet build bench/CrmMigration.Bench -c Release -v q -nologo >/dev/null
+host="dotnet src/CrmMigration.Host/bin/Release/net10.0/crmhost.dll"
+benchmod="$PWD/bench/CrmMigration.Bench/bin/Release/net8.0/CrmMigration.Bench.dll"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/rename.psd1" <<'MAP'
+@{ Entities = @{ Contact = @{ Source = 'contacts'; Key = 'Id'; Fields = [ordered]@{
+    Id = 'contact_id'; FirstName = 'first_name'; LastName = 'last_name'; Email = 'email'; Phone = 'phone'
+    City = 'city'; Country = 'country'; Status = 'status'; CreatedAt = 'created_at'; Score = 'score' } } } }
+MAP
+
+# run NAME SCRIPT: runs SCRIPT in the host; the script prints seconds on its last line. Records "seconds peakMB".
+run() {
+  local name=$1 script=$2
+  /usr/bin/time -f "%M" -o "$work/$name.mem" $host -Command "$script" > "$work/$name.out" 2> "$work/$name.err" || { cat "$work/$name.err"; exit 1; }
+  local secs mem
+  secs=$(tail -n 1 "$work/$name.out" | tr -d '\r')
+  mem=$(( $(tail -n 1 "$work/$name.mem") / 1024 ))
+  echo "$secs $mem"
+}
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%\047.0f", n / s }'; }
+
+rows=()
+for n in "${counts[@]}"; do
+  csv="$work/contacts.csv"
+  $host -Command "Import-Module '$benchmod'; New-BenchContactCsv -Path '$csv' -Count $n" >/dev/null
+  sw='$sw = [Diagnostics.Stopwatch]::StartNew()'
+  el='[Math]::Round($sw.Elapsed.TotalSeconds, 3)'
+  read -r s_parse m_parse < <(run parse "Import-Module '$benchmod'; $sw; \$null = Measure-BenchCsvParse -Path '$csv'; $el")
+  read -r s_empty m_empty < <(run empty "Import-Module '$benchmod'; $sw; \$null = Get-BenchItem -Count $n | Step-BenchItem | Complete-BenchItem; $el")
+  mkdir -p "$work/out"; rm -f "$work/out/"*
+  read -r s_csv m_csv < <(run csv "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Path '$work/out/Contact.csv'; $el")
+  rm -f "$work/new.db"*
+  read -r s_sql m_sql < <(run sqlite "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Path '$work/new.db' -Create -BatchSize 10000; $el")
+  rm -f "$work/floor.db"
+  start=$(date +%s.%N); sqlite3 "$work/floor.db" ".import --csv '$csv' contacts"; end=$(date +%s.%N)
+  s_imp=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+  rows+=("| $n | raw CsvHelper parse (floor) | $s_parse | $(rate $n $s_parse) | $m_parse |")
+  rows+=("| $n | empty three-cmdlet pipeline (floor) | $s_empty | $(rate $n $s_empty) | $m_empty |")
+  rows+=("| $n | \`sqlite3 .import\` (floor) | $s_imp | $(rate $n $s_imp) | – |")
+  rows+=("| $n | CSV → CSV: Export \| Convert (rename 10 fields) \| Import | $s_csv | $(rate $n $s_csv) | $m_csv |")
+  rows+=("| $n | CSV → SQLite: Export \| Convert \| Import -BatchSize 10000 | $s_sql | $(rate $n $s_sql) | $m_sql |")
+done
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Produced by \`bench/run.sh ${counts[*]}\` on $(date -u +%Y-%m-%d) ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, .NET $(dotnet --version), Release build)."
+  echo "Times are measured inside the host around the pipeline (host start-up excluded); peak memory is the"
+  echo "whole host process's maximum resident set (GNU time). Input: contacts CSV with 10 fields per record."
+  echo
+  echo "| records | what | seconds | records/s | peak MB |"
+  echo "|---:|---|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "Targets (issue 2): CSV → CSV at least 250,000 records/s; CSV → SQLite within 1.5× of \`sqlite3 .import\`;"
+  echo "peak memory under 300 MB at 1M and at most 1.3× its 100k value."
+} > docs/benchmarks.md
+cat docs/benchmarks.md
