@@ -178,7 +178,8 @@ namespace CrmMigration.Engine.Providers.Csv
                 case float f: w.WriteField((double)f); break;
                 default:
                     string text = CrmValues.ToText(v) ?? "";
-                    if (text.Length > 0 && text[0] == '\'') text = "'" + text;
+                    if (text.Length == 0) { w.WriteField(text, CsvQuoting.Always); break; } // an empty byte[]: "" is not null
+                    if (text[0] == '\'') text = "'" + text;
                     w.WriteField(text);
                     break;
             }

@@ -139,6 +139,11 @@ namespace CrmMigration.Engine.Providers.Csv
                             values[i] = s.Length == 0 && emptyQuoted && row.GetRawSpan(i).Length == 0 ? null : s;
                             continue;
                         }
+                        if (s.Length == 0 && types[i] == CrmFieldType.Binary && emptyQuoted && row.GetRawSpan(i).Length > 0)
+                        {
+                            values[i] = Array.Empty<byte>();
+                            continue;
+                        }
                         try
                         {
                             values[i] = CrmValues.Parse(s, types[i]);
