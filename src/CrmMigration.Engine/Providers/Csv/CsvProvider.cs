@@ -1,18 +1,158 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Text;
 using System.Threading;
 
 namespace CrmMigration.Engine.Providers.Csv
 {
-    /// <summary>PLACEHOLDER being written now; replaced before anything lands.</summary>
+    /// <summary>
+    /// CSV provider. <see cref="CrmConnection.Location"/> is a folder (one file per entity,
+    /// &lt;entity&gt;.csv) or a single .csv/.tsv/.txt file (one entity named after the file). Reading streams
+    /// with CsvHelper and reports bad rows without losing good ones (see <see cref="CsvFileReader"/>);
+    /// writing goes through a temp file renamed into place (see <see cref="CsvEntityWriter"/>). Types and
+    /// keys survive a round trip through the "&lt;file&gt;-metadata.json" sidecar; without one every field is
+    /// a String and the key is a column named Id or &lt;entity&gt;Id, when there is one.
+    /// </summary>
     public sealed class CsvProvider : ICrmProvider
     {
-        public CsvProvider(CrmConnection connection) { Connection = connection; }
+        /// <summary>Opens a CSV location (nothing is read until asked).</summary>
+        public CsvProvider(CrmConnection connection)
+        {
+            Connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        }
+
+        /// <inheritdoc/>
         public CrmConnection Connection { get; }
-        public IReadOnlyList<string> ListEntities() => throw new NotImplementedException();
-        public CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount) => throw new NotImplementedException();
-        public IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken) => throw new NotImplementedException();
-        public ICrmEntityWriter OpenWriter(string entity, CrmWriteOptions options) => throw new NotImplementedException();
+
+        private bool IsSingleFile
+        {
+            get
+            {
+                string loc = Connection.Location;
+                if (Directory.Exists(loc)) return false;
+                string ext = Path.GetExtension(loc);
+                return ext.Length > 0 && (ext.Equals(".csv", StringComparison.OrdinalIgnoreCase) || ext.Equals(".tsv", StringComparison.OrdinalIgnoreCase) || ext.Equals(".txt", StringComparison.OrdinalIgnoreCase));
+            }
+        }
+
+        /// <inheritdoc/>
+        public IReadOnlyList<string> ListEntities()
+        {
+            if (IsSingleFile) return File.Exists(Connection.Location) ? new[] { Path.GetFileNameWithoutExtension(Connection.Location) } : Array.Empty<string>();
+            if (!Directory.Exists(Connection.Location)) return Array.Empty<string>();
+            var list = new List<string>();
+            foreach (var f in Directory.EnumerateFiles(Connection.Location, "*.csv")) list.Add(Path.GetFileNameWithoutExtension(f));
+            list.Sort(StringComparer.OrdinalIgnoreCase);
+            return list;
+        }
+
+        /// <summary>The file of an entity, or null when it does not exist.</summary>
+        private string? FindFile(string entity)
+        {
+            if (IsSingleFile)
+            {
+                return File.Exists(Connection.Location) && string.Equals(Path.GetFileNameWithoutExtension(Connection.Location), entity, StringComparison.OrdinalIgnoreCase)
+                    ? Connection.Location : null;
+            }
+            if (!Directory.Exists(Connection.Location)) return null;
+            string exact = Path.Combine(Connection.Location, entity + ".csv");
+            if (File.Exists(exact)) return exact;
+            foreach (var f in Directory.EnumerateFiles(Connection.Location, "*.csv"))
+            {
+                if (string.Equals(Path.GetFileNameWithoutExtension(f), entity, StringComparison.OrdinalIgnoreCase)) return f;
+            }
+            return null;
+        }
+
+        private string TargetFile(string entity)
+        {
+            if (IsSingleFile) return Path.GetFullPath(Connection.Location);
+            return FindFile(entity) ?? Path.Combine(Path.GetFullPath(Connection.Location), entity + ".csv");
+        }
+
+        private char Separator(string path)
+        {
+            string? d = Connection.Delimiter;
+            if (!string.IsNullOrEmpty(d))
+            {
+                if (string.Equals(d, "\\t", StringComparison.Ordinal) || string.Equals(d, "tab", StringComparison.OrdinalIgnoreCase)) return '\t';
+                if (d.Length != 1 || d[0] > 127 || d[0] == '"' || d[0] == '\r' || d[0] == '\n')
+                {
+                    throw new CrmException("CsvDelimiterInvalid", CrmErrorKind.InvalidArgument, $"The delimiter '{d}' is not supported: use one ASCII character other than a quote or line break.");
+                }
+                return d[0];
+            }
+            return Path.GetExtension(path).Equals(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
+        }
+
+        private CsvFileReader OpenReader(string path, string entity, Action<CrmDataError> onError)
+        {
+            Encoding encoding = TextEncodings.FromName(Connection.Encoding) ?? TextEncodings.Detect(path);
+            var meta = FileTableMetadata.LoadTable(path + "-metadata.json");
+            return new CsvFileReader(path, Path.GetFileNameWithoutExtension(path), Connection.DisplayName, Separator(path), encoding, meta, onError);
+        }
+
+        /// <inheritdoc/>
+        public CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount)
+        {
+            string? path = FindFile(entity);
+            if (path is null) return null;
+            var reader = OpenReader(path, entity, _ => { });
+            var meta = FileTableMetadata.LoadTable(path + "-metadata.json");
+            string name = Path.GetFileNameWithoutExtension(path);
+            string[] header = reader.ReadHeaderOnly() ?? Array.Empty<string>();
+            var fields = new List<CrmFieldSchema>(header.Length);
+            var key = new List<string>();
+            foreach (var h in header)
+            {
+                var col = meta?.GetColumn(h);
+                fields.Add(new CrmFieldSchema(h, col?.Type ?? CrmFieldType.String) { SourceType = col is null ? "text" : col.Type.ToString() });
+            }
+            if (meta is not null)
+            {
+                foreach (var k in meta.PrimaryKey) key.Add(k);
+            }
+            else
+            {
+                int k = CsvFileReader.DefaultKeyIndex(header, name);
+                if (k >= 0) key.Add(header[k]);
+            }
+            foreach (var f in fields) foreach (var k in key) if (string.Equals(f.Name, k, StringComparison.OrdinalIgnoreCase)) { f.IsKey = true; f.Nullable = false; }
+            var schema = new CrmEntitySchema(name, fields) { System = Connection.DisplayName, Key = key };
+            if (includeRowCount)
+            {
+                long count = 0;
+                foreach (var _ in reader.Read(new RecordFilter(Array.Empty<CrmFieldFilter>()), CancellationToken.None)) count++;
+                schema.RowCount = count;
+            }
+            return schema;
+        }
+
+        /// <inheritdoc/>
+        public IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken)
+        {
+            if (onError is null) throw new ArgumentNullException(nameof(onError));
+            string path = FindFile(entity) ?? throw new CrmException(new CrmDataError("EntityNotFound", CrmErrorKind.NotFound,
+                $"There is no CSV file for entity '{entity}' in '{Connection.Location}'.") { Entity = entity });
+            var reader = OpenReader(path, entity, onError);
+            return reader.Read(new RecordFilter(options?.Filters ?? Array.Empty<CrmFieldFilter>()), cancellationToken);
+        }
+
+        /// <inheritdoc/>
+        public ICrmEntityWriter OpenWriter(string entity, CrmWriteOptions options)
+        {
+            if (options is null) throw new ArgumentNullException(nameof(options));
+            if (options.Mode == CrmWriteMode.Upsert)
+            {
+                throw new CrmException(new CrmDataError("FileTargetUpsertNotSupported", CrmErrorKind.InvalidArgument,
+                    "A CSV file cannot be upserted into: it is rewritten as a whole. Use -Mode Insert to write a new file, or import into SQLite to merge.") { Entity = entity });
+            }
+            string path = TargetFile(entity);
+            return new CsvEntityWriter(path, entity, options, Separator(path));
+        }
+
+        /// <inheritdoc/>
         public void Dispose() { }
     }
 }

@@ -1,0 +1,251 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using CrmMigration.Engine.Util;
+using CsvHelper;
+
+namespace CrmMigration.Engine.Providers.Csv
+{
+    /// <summary>
+    /// Writes one entity to a CSV file: into a temp file in the target folder, renamed into place by
+    /// <see cref="Complete"/> together with the type sidecar; disposing without Complete deletes the temp
+    /// file, so a crashed run leaves the old file (or none) rather than half a file.
+    /// </summary>
+    /// <remarks>
+    /// Columns are fixed by options.Schema when given, else by the first record written; a later record
+    /// with a field outside them is Rejected (UnknownField). Text is formula-escaped by CsvHelper
+    /// (Injection=Escape: a leading apostrophe before = + - @ tab CR); numbers are written as numbers and
+    /// never escaped. Text that itself starts with an apostrophe gets one more, so the reader, told by
+    /// the sidecar, strips exactly one apostrophe and the round trip is lossless. An empty string is
+    /// written quoted ("") and null as an empty field.
+    /// </remarks>
+    internal sealed class CsvEntityWriter : ICrmEntityWriter
+    {
+        private readonly string _path;
+        private readonly string _entity;
+        private readonly CrmWriteOptions _options;
+        private readonly char _separator;
+        private readonly string _tempPath;
+        private string[]? _columns;
+        private CrmFieldShape? _columnShape;
+        private CrmFieldType?[]? _observed;
+        private CsvWriter? _writer;
+        private int _batch;
+        private bool _completed;
+        private bool _disposed;
+
+        public CsvEntityWriter(string path, string entity, CrmWriteOptions options, char separator)
+        {
+            _path = path;
+            _entity = entity;
+            _options = options;
+            _separator = separator;
+            string dir = Path.GetDirectoryName(path) ?? ".";
+            if (!Directory.Exists(dir))
+            {
+                if (!options.CreateIfMissing) throw new CrmException(new CrmDataError("CsvFolderNotFound", CrmErrorKind.NotFound, $"The folder '{dir}' does not exist.") { File = path, Entity = entity });
+                Directory.CreateDirectory(dir);
+            }
+            if (!options.CreateIfMissing && !File.Exists(path))
+            {
+                throw new CrmException(new CrmDataError("CsvFileNotFound", CrmErrorKind.NotFound, $"The file '{path}' does not exist and CreateIfMissing is off.") { File = path, Entity = entity });
+            }
+            _tempPath = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+            if (options.Schema is not null && options.Schema.Fields.Count > 0)
+            {
+                var names = new string[options.Schema.Fields.Count];
+                for (int i = 0; i < names.Length; i++) names[i] = options.Schema.Fields[i].Name;
+                SetColumns(names);
+            }
+            _writer = Open();
+        }
+
+        private CsvWriter Open()
+        {
+            var encoding = TextEncodings.FromName(_options.Encoding);
+            var csvOptions = new CsvWriterOptions
+            {
+                Separator = _separator,
+                Injection = CsvInjection.Escape,
+                NewLine = "\r\n",
+                ValidateFieldCount = true,
+                WriteByteOrderMark = encoding is null || (TextEncodings.IsUtf8(encoding) && encoding.GetPreamble().Length > 0),
+            };
+            var stream = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            if (encoding is null || TextEncodings.IsUtf8(encoding)) return CsvWriter.Create(stream, csvOptions);
+            // Non UTF-8 output: CsvHelper writes UTF-16 text to a TextWriter that encodes it (with its BOM for UTF-16).
+            return CsvWriter.Create(new StreamWriter(stream, encoding, 1 << 16), csvOptions with { WriteByteOrderMark = false });
+        }
+
+        private void SetColumns(string[] names)
+        {
+            _columns = names;
+            _columnShape = new CrmFieldShape(names);
+            _observed = new CrmFieldType?[names.Length];
+            if (_options.Schema is not null)
+            {
+                for (int i = 0; i < names.Length; i++) _observed[i] = _options.Schema.GetField(names[i])?.Type;
+            }
+        }
+
+        /// <inheritdoc/>
+        public void WriteBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes)
+        {
+            if (_writer is null) throw new ObjectDisposedException(nameof(CsvEntityWriter));
+            _batch++;
+            for (int r = 0; r < batch.Count; r++)
+            {
+                var record = batch[r];
+                if (_columns is null)
+                {
+                    var names = new string[record.FieldCount];
+                    for (int i = 0; i < names.Length; i++) names[i] = record.FieldNames[i];
+                    SetColumns(names);
+                }
+                if (_writer.RecordCount == 0) _writer.WriteHeader(_columns!);
+                string? unknown = FindUnknown(record);
+                if (unknown is not null)
+                {
+                    outcomes.Add(Rejected(record, unknown));
+                    continue;
+                }
+                WriteRecord(record);
+                outcomes.Add(new CrmRecordOutcome(record.Entity, record.Key?.ToString(), CrmOutcome.Inserted) { Batch = _batch, Origin = record.Origin });
+            }
+        }
+
+        private CrmRecordOutcome Rejected(CrmRecord record, string unknown) => new CrmRecordOutcome(record.Entity, record.Key?.ToString(), CrmOutcome.Rejected)
+        {
+            Batch = _batch,
+            Origin = record.Origin,
+            ReasonCode = "UnknownField",
+            Message = $"The field '{unknown}' is not a column of the CSV file (columns are fixed by the schema or the first record).",
+        };
+
+        private string? FindUnknown(CrmRecord record)
+        {
+            var shape = _columnShape!;
+            if (ReferenceEquals(record.Shape, shape)) return null;
+            for (int i = 0; i < record.FieldCount; i++)
+            {
+                if (shape.IndexOf(record.FieldNames[i]) < 0) return record.FieldNames[i];
+            }
+            return null;
+        }
+
+        private void WriteRecord(CrmRecord record)
+        {
+            var w = _writer!;
+            var columns = _columns!;
+            bool sameShape = ReferenceEquals(record.Shape, _columnShape);
+            for (int i = 0; i < columns.Length; i++)
+            {
+                object? v;
+                if (sameShape) v = record.GetValue(i);
+                else
+                {
+                    int j = record.Shape.IndexOf(columns[i]);
+                    v = j < 0 ? null : record.GetValue(j);
+                }
+                if (v is not null)
+                {
+                    var t = CrmValues.TypeOf(v);
+                    var seen = _observed![i];
+                    _observed[i] = seen is null ? t : CrmValues.Widen(seen.Value, t);
+                }
+                WriteValue(w, v);
+            }
+            w.EndRecord();
+        }
+
+        private static void WriteValue(CsvWriter w, object? v)
+        {
+            switch (v)
+            {
+                case null: w.WriteField((string?)null); break;
+                case string s:
+                    if (s.Length == 0) w.WriteField(s, CsvQuoting.Always);
+                    else if (s[0] == '\'') w.WriteField("'" + s);
+                    else w.WriteField(s);
+                    break;
+                case long l: w.WriteField(l); break;
+                case int i: w.WriteField((long)i); break;
+                case short sh: w.WriteField((long)sh); break;
+                case byte b: w.WriteField((long)b); break;
+                case decimal m: w.WriteField(m); break;
+                case double d: w.WriteField(d); break;
+                case float f: w.WriteField((double)f); break;
+                default:
+                    string text = CrmValues.ToText(v) ?? "";
+                    if (text.Length == 0) { w.WriteField(text, CsvQuoting.Always); break; } // an empty byte[]: "" is not null
+                    if (text[0] == '\'') text = "'" + text;
+                    w.WriteField(text);
+                    break;
+            }
+        }
+
+        /// <inheritdoc/>
+        public void PlanBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes)
+        {
+            int planBatch = _batch + 1;
+            var shape = _columnShape;
+            for (int r = 0; r < batch.Count; r++)
+            {
+                var record = batch[r];
+                shape ??= record.Shape;
+                string? unknown = null;
+                if (!ReferenceEquals(record.Shape, shape))
+                {
+                    for (int i = 0; i < record.FieldCount && unknown is null; i++) if (shape.IndexOf(record.FieldNames[i]) < 0) unknown = record.FieldNames[i];
+                }
+                var outcome = unknown is null
+                    ? new CrmRecordOutcome(record.Entity, record.Key?.ToString(), CrmOutcome.Inserted)
+                    : new CrmRecordOutcome(record.Entity, record.Key?.ToString(), CrmOutcome.Rejected) { ReasonCode = "UnknownField", Message = $"The field '{unknown}' is not a column of the CSV file." };
+                outcome.WhatIf = true;
+                outcome.Batch = planBatch;
+                outcome.Origin = record.Origin;
+                outcomes.Add(outcome);
+            }
+        }
+
+        /// <inheritdoc/>
+        public void Complete()
+        {
+            if (_writer is null) throw new ObjectDisposedException(nameof(CsvEntityWriter));
+            if (_columns is not null && _writer.RecordCount == 0) _writer.WriteHeader(_columns);
+            _writer.Dispose();
+            _writer = null;
+            var meta = new FileTableMetadata(Path.GetFileName(_path)) { FormulaEscape = true, EmptyStringQuoted = true };
+            if (_columns is not null)
+            {
+                for (int i = 0; i < _columns.Length; i++) meta.Columns.Add(new CrmFieldSchema(_columns[i], _observed![i] ?? CrmFieldType.String));
+                IReadOnlyList<string>? key = _options.Schema?.Key is { Count: > 0 } k ? k : _options.KeyFields;
+                if (key is not null)
+                {
+                    foreach (var name in key) if (_columnShape!.IndexOf(name) >= 0) meta.PrimaryKey.Add(_columns[_columnShape.IndexOf(name)]);
+                }
+            }
+            // Sidecar first to a temp file, then both renamed: the window with a new file and an old sidecar is two renames.
+            string sidecar = _path + "-metadata.json";
+            string sidecarTemp = _tempPath + ".json";
+            File.WriteAllText(sidecarTemp, meta.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            File.Move(_tempPath, _path, overwrite: true);
+            File.Move(sidecarTemp, sidecar, overwrite: true);
+            _completed = true;
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _writer?.Dispose();
+            _writer = null;
+            if (!_completed)
+            {
+                try { File.Delete(_tempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+    }
+}

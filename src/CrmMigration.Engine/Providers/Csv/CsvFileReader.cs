@@ -1,0 +1,324 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Threading;
+using CrmMigration.Engine.Util;
+using CsvHelper;
+
+namespace CrmMigration.Engine.Providers.Csv
+{
+    /// <summary>
+    /// Streams the records of one CSV file. CsvHelper does the parsing (SIMD over UTF-8); this class adds
+    /// what a migration needs on top: header fix-ups, typed values from the sidecar, error reports with
+    /// file, line and record number for every rejected row, and recovery from broken quoting.
+    /// </summary>
+    /// <remarks>
+    /// Recovery: CsvHelper (AllowLineBreaksInQuotes on, so real multi-line fields read) reports a record
+    /// with broken quoting through OnMalformedRecord and skips it. When the quote is never closed, or closes
+    /// at the wrong place, that skipped "record" spans many lines, which CsvHelper has no way to give back.
+    /// CsvHelper cannot resume mid-record, so we do it ourselves: every line break in a record ends on a
+    /// line boundary, so we report the record's first line (where the bad quote opened) and parse the
+    /// remaining lines of the raw text again with a nested reader, recursively. Past a small depth the nested
+    /// reader turns AllowLineBreaksInQuotes off so that pathological input cannot cost more than one
+    /// line-by-line pass. Limit: a skipped region is held in memory as text (at most MaxRecordSize, 256 MiB).
+    /// </remarks>
+    internal sealed class CsvFileReader
+    {
+        private const int MaxRecoveryDepth = 8;
+        private const int MaxRecordBytes = 256 * 1024 * 1024;
+        private const int RawLimit = 200;
+
+        private readonly string _path;
+        private readonly string _entity;
+        private readonly string _system;
+        private readonly char _separator;
+        private readonly Encoding _encoding;
+        private readonly FileTableMetadata? _metadata;
+        private readonly Action<CrmDataError> _onError;
+        private long _recordNumber;
+
+        public CsvFileReader(string path, string entity, string system, char separator, Encoding encoding, FileTableMetadata? metadata, Action<CrmDataError> onError)
+        {
+            _path = path;
+            _entity = entity;
+            _system = system;
+            _separator = separator;
+            _encoding = encoding;
+            _metadata = metadata;
+            _onError = onError;
+        }
+
+        /// <summary>The header after fix-ups, once read.</summary>
+        public string[]? Header { get; private set; }
+
+        /// <summary>The column used as key when there is no sidecar (Id or &lt;entity&gt;Id), if any.</summary>
+        public static int DefaultKeyIndex(string[] header, string entity)
+        {
+            for (int i = 0; i < header.Length; i++) if (string.Equals(header[i], "Id", StringComparison.OrdinalIgnoreCase)) return i;
+            for (int i = 0; i < header.Length; i++) if (string.Equals(header[i], entity + "Id", StringComparison.OrdinalIgnoreCase)) return i;
+            return -1;
+        }
+
+        private CsvReaderOptions Options(bool hasHeader, bool allowLineBreaks, Queue<CsvMalformedRecord> sink) => new CsvReaderOptions
+        {
+            Separator = _separator,
+            HasHeader = hasHeader,
+            AllowLineBreaksInQuotes = allowLineBreaks,
+            TrackLineNumbers = true,
+            SkipEmptyLines = true,
+            TrimWhitespace = false,
+            MalformedData = CsvMalformedDataHandling.Skip,
+            // Field counts are checked here, not by CsvHelper, so nested readers compare with the header too.
+            FieldCountMismatch = CsvFieldCountHandling.Allow,
+            OnMalformedRecord = sink.Enqueue,
+            MaxRecordSize = MaxRecordBytes,
+            DetectSeparatorHint = false,
+            Encoding = TextEncodings.IsUtf8(_encoding) ? null : _encoding,
+        };
+
+        /// <summary>Reads the header only (for DescribeEntity); null when the file is empty.</summary>
+        public string[]? ReadHeaderOnly()
+        {
+            var pending = new Queue<CsvMalformedRecord>();
+            using var reader = CsvReader.Create(OpenStream(), Options(true, true, pending));
+            return FixHeader(reader.Headers, report: false);
+        }
+
+        private Stream OpenStream() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+
+        /// <summary>Streams the records, applying the filter.</summary>
+        public IEnumerable<CrmRecord> Read(RecordFilter filter, CancellationToken cancellationToken)
+        {
+            var pending = new Queue<CsvMalformedRecord>();
+            CsvReader reader;
+            try
+            {
+                reader = CsvReader.Create(OpenStream(), Options(true, true, pending));
+            }
+            catch (IOException e)
+            {
+                throw new CrmException(new CrmDataError("CsvFileUnreadable", CrmErrorKind.NotFound, e.Message) { File = _path, Entity = _entity }, e);
+            }
+            using (reader)
+            {
+                IReadOnlyList<string> rawHeader;
+                try
+                {
+                    rawHeader = reader.Headers;
+                }
+                catch (CsvFormatException e)
+                {
+                    throw new CrmException(new CrmDataError("CsvHeaderMalformed", CrmErrorKind.InvalidData, "The header row cannot be read: " + e.Message) { File = _path, Entity = _entity, Line = 1 }, e);
+                }
+                if (rawHeader.Count == 0)
+                {
+                    Report("CsvEmptyFile", "The file is empty: it has no header row, so it holds no records.", 1, null, null);
+                    yield break;
+                }
+                var header = FixHeader(rawHeader, report: true)!;
+                Header = header;
+                var shape = new CrmFieldShape(header);
+                var types = new CrmFieldType[header.Length];
+                var keyIndexes = ResolveKey(header, types);
+                bool unescape = _metadata?.FormulaEscape == true;
+                bool emptyQuoted = _metadata?.EmptyStringQuoted == true;
+                int n = header.Length;
+
+                foreach (var (row, line) in Rows(reader, 0, n, 0, pending))
+                {
+                    if ((_recordNumber & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                    var values = new object?[n];
+                    bool ok = true;
+                    for (int i = 0; i < n; i++)
+                    {
+                        string s = row.GetString(i);
+                        if (unescape && s.Length > 0 && s[0] == '\'') s = s.Substring(1);
+                        if (types[i] == CrmFieldType.String)
+                        {
+                            values[i] = s.Length == 0 && emptyQuoted && row.GetRawSpan(i).Length == 0 ? null : s;
+                            continue;
+                        }
+                        if (s.Length == 0 && types[i] == CrmFieldType.Binary && emptyQuoted && row.GetRawSpan(i).Length > 0)
+                        {
+                            values[i] = Array.Empty<byte>();
+                            continue;
+                        }
+                        try
+                        {
+                            values[i] = CrmValues.Parse(s, types[i]);
+                        }
+                        catch (FormatException e)
+                        {
+                            var err = Error("CsvTypeConversion", CrmErrorKind.InvalidValue,
+                                e.Message + " The record is skipped; fix the value or the datatype in the metadata sidecar.", line, RawOf(row));
+                            err.Field = header[i];
+                            _onError(err);
+                            ok = false;
+                            break;
+                        }
+                    }
+                    if (!ok) continue;
+                    var record = new CrmRecord(_entity, shape, values);
+                    if (keyIndexes is not null) record.Key = MakeKey(values, keyIndexes);
+                    record.Origin = new CrmOrigin(_system, _entity, record.Key?.ToString(), _path, line);
+                    if (!filter.IsEmpty && !filter.Matches(record)) continue;
+                    yield return record;
+                }
+            }
+        }
+
+        private static CrmKey? MakeKey(object?[] values, int[] keyIndexes)
+        {
+            if (keyIndexes.Length == 1)
+            {
+                object? v = values[keyIndexes[0]];
+                return v is null ? null : new CrmKey(CrmValues.ToText(v)!);
+            }
+            var parts = new string[keyIndexes.Length];
+            for (int k = 0; k < keyIndexes.Length; k++)
+            {
+                object? v = values[keyIndexes[k]];
+                if (v is null) return null;
+                parts[k] = CrmValues.ToText(v)!;
+            }
+            return new CrmKey(parts);
+        }
+
+        private int[]? ResolveKey(string[] header, CrmFieldType[] types)
+        {
+            if (_metadata is null)
+            {
+                int k = DefaultKeyIndex(header, _entity);
+                return k < 0 ? null : new[] { k };
+            }
+            for (int i = 0; i < header.Length; i++) types[i] = _metadata.GetColumn(header[i])?.Type ?? CrmFieldType.String;
+            if (_metadata.PrimaryKey.Count == 0) return null;
+            var idx = new int[_metadata.PrimaryKey.Count];
+            for (int k = 0; k < idx.Length; k++)
+            {
+                idx[k] = Array.FindIndex(header, h => string.Equals(h, _metadata.PrimaryKey[k], StringComparison.OrdinalIgnoreCase));
+                if (idx[k] < 0)
+                {
+                    throw new CrmException(new CrmDataError("CsvMetadataKeyMissing", CrmErrorKind.InvalidData,
+                        $"The metadata sidecar names key field '{_metadata.PrimaryKey[k]}', which the header does not have.") { File = _path, Entity = _entity });
+                }
+            }
+            return idx;
+        }
+
+        /// <summary>Gives each empty header a name ColumnN and each repeated one Name_N, reporting both.</summary>
+        private string[]? FixHeader(IReadOnlyList<string> raw, bool report)
+        {
+            if (raw.Count == 0) return null;
+            var names = new string[raw.Count];
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < raw.Count; i++)
+            {
+                string name = raw[i].Trim();
+                if (name.Length == 0)
+                {
+                    name = "Column" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if (report) Report("CsvHeaderEmpty", $"Header column {i + 1} has no name; it is read as '{name}'.", 1, name, null);
+                }
+                if (!seen.Add(name))
+                {
+                    string baseName = name;
+                    int suffix = 2;
+                    do { name = baseName + "_" + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture); suffix++; } while (!seen.Add(name));
+                    if (report) Report("CsvHeaderDuplicate", $"Header column {i + 1} repeats the name '{baseName}'; it is read as '{name}'.", 1, name, null);
+                }
+                names[i] = name;
+            }
+            return names;
+        }
+
+        /// <summary>
+        /// The good rows of a reader with their absolute line numbers. Rows CsvHelper skipped as malformed,
+        /// ragged rows and rows with a NUL character are reported; multi-line bad regions are re-parsed.
+        /// </summary>
+        private IEnumerable<(CsvReader Row, long Line)> Rows(CsvReader reader, long lineOffset, int expected, int depth, Queue<CsvMalformedRecord> pending)
+        {
+            while (true)
+            {
+                bool more = reader.Read();
+                while (pending.Count > 0)
+                {
+                    var m = pending.Dequeue();
+                    var code = m.Reason == CsvMalformedReason.FieldCountMismatch ? "CsvRaggedRow" : "CsvMalformedQuote";
+                    foreach (var r in Recover(m.RawRecord, lineOffset + m.LineNumber, code, QuoteMessage(m.Reason), expected, depth)) yield return r;
+                }
+                if (!more) yield break;
+                long line = lineOffset + reader.LineNumber;
+                var raw = reader.RawRecord;
+                if (reader.FieldCount != expected)
+                {
+                    string rawText = Encoding.UTF8.GetString(raw);
+                    string msg = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"The row has {reader.FieldCount} fields but the header has {expected}; the row is skipped.");
+                    foreach (var r in Recover(rawText, line, "CsvRaggedRow", msg, expected, depth)) yield return r;
+                    continue;
+                }
+                if (raw.IndexOf((byte)0) >= 0)
+                {
+                    _recordNumber++;
+                    Report("CsvInvalidCharacter", "The row contains a NUL character (binary data in a text file); the row is skipped.", line, null, Encoding.UTF8.GetString(raw).Replace('\0', '\uFFFD'));
+                    continue;
+                }
+                _recordNumber++;
+                yield return (reader, line);
+            }
+        }
+
+        /// <summary>
+        /// Reports a bad record. When it spans lines, only its first line is reported and the other lines
+        /// are parsed again, so one bad quote costs one line, not the rest of the file.
+        /// </summary>
+        private IEnumerable<(CsvReader Row, long Line)> Recover(string raw, long line, string code, string message, int expected, int depth)
+        {
+            int br = raw.AsSpan().IndexOfAny('\r', '\n');
+            if (br < 0 || (br == raw.Length - 1) || (br == raw.Length - 2 && raw[br] == '\r' && raw[br + 1] == '\n'))
+            {
+                _recordNumber++;
+                Report(code, message, line, null, br < 0 ? raw : raw.Substring(0, br));
+                yield break;
+            }
+            _recordNumber++;
+            Report("CsvMalformedQuote", "A quoted field opened on this line is not closed properly, so the line is skipped and reading resumes on the next line.", line, null, raw.Substring(0, br));
+            int next = br + (raw[br] == '\r' && br + 1 < raw.Length && raw[br + 1] == '\n' ? 2 : 1);
+            string rest = raw.Substring(next);
+            var pending = new Queue<CsvMalformedRecord>();
+            // Deep recursion means quote after quote is broken: fall back to one record per line.
+            using var nested = CsvReader.FromText(rest, Options(false, depth + 1 < MaxRecoveryDepth, pending) with { Encoding = null });
+            foreach (var r in Rows(nested, line, expected, depth + 1, pending)) yield return r;
+        }
+
+        private static string QuoteMessage(CsvMalformedReason reason) => reason switch
+        {
+            CsvMalformedReason.StrayQuote => "A quote appears inside an unquoted field; the row is skipped.",
+            CsvMalformedReason.TextAfterClosingQuote => "Text follows the closing quote of a field; the row is skipped.",
+            CsvMalformedReason.UnterminatedQuote => "A quoted field is never closed; the row is skipped.",
+            CsvMalformedReason.LineBreakInQuotes => "A quoted field is not closed on its line; the row is skipped.",
+            CsvMalformedReason.FieldCountMismatch => "The row's field count differs from the header; the row is skipped.",
+            _ => "The row's quoting is broken (" + reason + "); the row is skipped.",
+        };
+
+        private static string RawOf(CsvReader row) => Encoding.UTF8.GetString(row.RawRecord);
+
+        private CrmDataError Error(string code, CrmErrorKind kind, string message, long line, string? raw) => new CrmDataError(code, kind, message)
+        {
+            Entity = _entity,
+            File = _path,
+            Line = line,
+            RecordNumber = _recordNumber,
+            Raw = raw is null ? null : CrmValues.Truncate(raw, RawLimit),
+        };
+
+        private void Report(string code, string message, long line, string? field, string? raw)
+        {
+            var e = Error(code, CrmErrorKind.InvalidData, message, line, raw);
+            e.Field = field;
+            _onError(e);
+        }
+    }
+}

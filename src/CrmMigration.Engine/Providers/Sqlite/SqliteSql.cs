@@ -1,0 +1,355 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using CrmMigration.Engine.Util;
+using Microsoft.Data.Sqlite;
+
+namespace CrmMigration.Engine.Providers.Sqlite
+{
+    /// <summary>One column of an SQLite table as the provider sees it.</summary>
+    internal sealed class SqliteColumn
+    {
+        public SqliteColumn(string name, string declaredType, bool notNull, bool hasDefault, int pkOrder, bool generated)
+        {
+            Name = name;
+            DeclaredType = declaredType;
+            Type = SqliteSql.MapDeclaredType(declaredType, out bool untyped);
+            Untyped = untyped;
+            NotNull = notNull;
+            HasDefault = hasDefault;
+            PkOrder = pkOrder;
+            Generated = generated;
+        }
+
+        public string Name { get; }
+        public string DeclaredType { get; }
+        public CrmFieldType Type { get; }
+        /// <summary>No declared type: values are read and written in their natural storage class.</summary>
+        public bool Untyped { get; }
+        public bool NotNull { get; }
+        public bool HasDefault { get; }
+        /// <summary>1-based position in the primary key; 0 when not part of it.</summary>
+        public int PkOrder { get; }
+        /// <summary>A generated column: read, never written.</summary>
+        public bool Generated { get; }
+    }
+
+    /// <summary>SQL text helpers, type mapping and value conversion shared by the SQLite reader and writer.</summary>
+    internal static class SqliteSql
+    {
+        private static readonly object InitLock = new object();
+        private static bool _initialized;
+
+        // Extended result codes (sqlite3.h).
+        internal const int SqliteOk = 0;
+        internal const int SqliteRow = 100;
+        internal const int SqliteDone = 101;
+        internal const int SqliteConstraint = 19;
+        internal const int SqliteConstraintPrimaryKey = 1555;
+        internal const int SqliteConstraintUnique = 2067;
+        internal const int SqliteConstraintRowId = 2579;
+
+        internal const string DateFormat = "yyyy-MM-dd";
+        internal const string DateTimeFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF";
+        internal const string DateTimeOffsetFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz";
+
+        /// <summary>Boxed 0 and 1, so booleans cost no allocation.</summary>
+        internal static readonly object BoxedZero = 0L;
+        internal static readonly object BoxedOne = 1L;
+
+        /// <summary>Initialises the native library once.</summary>
+        internal static void EnsureInitialized()
+        {
+            if (_initialized) return;
+            lock (InitLock)
+            {
+                if (_initialized) return;
+                SQLitePCL.Batteries_V2.Init();
+                _initialized = true;
+            }
+        }
+
+        /// <summary>Quotes an identifier: double quotes, embedded quotes doubled.</summary>
+        internal static string Quote(string identifier)
+        {
+            if (identifier is null) throw new ArgumentNullException(nameof(identifier));
+            if (identifier.IndexOf('\0') >= 0)
+            {
+                throw new CrmException("SqliteInvalidName", CrmErrorKind.InvalidArgument, "An SQLite table or column name cannot contain a NUL character.");
+            }
+            return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        }
+
+        /// <summary>Appends a quoted identifier.</summary>
+        internal static StringBuilder AppendQuoted(this StringBuilder sb, string identifier) => sb.Append(Quote(identifier));
+
+        /// <summary>Opens a connection; reading never creates a file.</summary>
+        internal static SqliteConnection Open(string path, bool write)
+        {
+            EnsureInitialized();
+            string full = Path.GetFullPath(path);
+            if (!write && !File.Exists(full))
+            {
+                throw new CrmException("SqliteDatabaseNotFound", CrmErrorKind.NotFound,
+                    $"The SQLite database '{full}' does not exist. Check the path; a database is created only when writing.");
+            }
+            if (write)
+            {
+                string? dir = Path.GetDirectoryName(full);
+                if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            }
+            var csb = new SqliteConnectionStringBuilder
+            {
+                DataSource = full,
+                Mode = write ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadOnly,
+                Pooling = false,
+            };
+            var connection = new SqliteConnection(csb.ToString());
+            try
+            {
+                connection.Open();
+            }
+            catch (SqliteException ex)
+            {
+                connection.Dispose();
+                throw new CrmException("SqliteOpenFailed", CrmErrorKind.ConnectionError, $"Cannot open the SQLite database '{full}': {ex.Message}", ex);
+            }
+            return connection;
+        }
+
+        /// <summary>Runs a statement without results.</summary>
+        internal static void Execute(SqliteConnection connection, string sql)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+
+        /// <summary>
+        /// Maps a declared column type to a portable type. Order matters: DATETIMEOFFSET before
+        /// DATETIME before DATE, DECIMAL before TEXT (so DECIMAL_TEXT, the exact decimal type this
+        /// provider creates, reads as Decimal).
+        /// </summary>
+        internal static CrmFieldType MapDeclaredType(string? declared, out bool untyped)
+        {
+            untyped = false;
+            if (string.IsNullOrWhiteSpace(declared)) { untyped = true; return CrmFieldType.String; }
+            string d = declared.ToUpperInvariant();
+            if (Has(d, "DATETIMEOFFSET") || Has(d, "TIMESTAMPTZ") || Has(d, "WITH TIME ZONE")) return CrmFieldType.DateTimeOffset;
+            if (Has(d, "DATETIME") || Has(d, "TIMESTAMP")) return CrmFieldType.DateTime;
+            if (Has(d, "DATE")) return CrmFieldType.Date;
+            if (Has(d, "BOOL")) return CrmFieldType.Boolean;
+            if (Has(d, "UUID") || Has(d, "GUID") || Has(d, "UNIQUEIDENTIFIER")) return CrmFieldType.Guid;
+            if (Has(d, "DECIMAL") || Has(d, "NUMERIC") || Has(d, "MONEY")) return CrmFieldType.Decimal;
+            if (Has(d, "CHAR") || Has(d, "TEXT") || Has(d, "CLOB")) return CrmFieldType.String;
+            if (Has(d, "REAL") || Has(d, "FLOA") || Has(d, "DOUB")) return CrmFieldType.Double;
+            if (Has(d, "INT")) return CrmFieldType.Integer;
+            if (Has(d, "BLOB") || Has(d, "BINARY")) return CrmFieldType.Binary;
+            return CrmFieldType.String;
+        }
+
+        private static bool Has(string text, string part) => text.Contains(part, StringComparison.Ordinal);
+
+        /// <summary>
+        /// The declared type this provider creates for a portable type. Decimals use DECIMAL_TEXT:
+        /// TEXT affinity, so SQLite keeps the exact digits instead of converting to REAL.
+        /// </summary>
+        internal static string DeclaredTypeFor(CrmFieldType type, int? maxLength) => type switch
+        {
+            CrmFieldType.String => maxLength is int n && n > 0 ? "VARCHAR(" + n.ToString(CultureInfo.InvariantCulture) + ")" : "TEXT",
+            CrmFieldType.Integer => "INTEGER",
+            CrmFieldType.Decimal => "DECIMAL_TEXT",
+            CrmFieldType.Double => "REAL",
+            CrmFieldType.Boolean => "BOOLEAN",
+            CrmFieldType.Date => "DATE",
+            CrmFieldType.DateTime => "DATETIME",
+            CrmFieldType.DateTimeOffset => "DATETIMEOFFSET",
+            CrmFieldType.Guid => "UUID",
+            CrmFieldType.Binary => "BLOB",
+            _ => "TEXT",
+        };
+
+        /// <summary>Parses the length of VARCHAR(80) and the like.</summary>
+        internal static int? MaxLengthOf(string declared)
+        {
+            int open = declared.IndexOf('(', StringComparison.Ordinal);
+            int close = declared.IndexOf(')', StringComparison.Ordinal);
+            if (open < 0 || close <= open) return null;
+            string inner = declared.Substring(open + 1, close - open - 1);
+            if (inner.IndexOf(',', StringComparison.Ordinal) >= 0) return null;
+            return int.TryParse(inner.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null;
+        }
+
+        /// <summary>
+        /// Converts a record value to the column's portable type (throws FormatException,
+        /// InvalidCastException or OverflowException when it cannot).
+        /// </summary>
+        internal static object? ToPortable(object? value, SqliteColumn column)
+        {
+            if (value is null) return null;
+            if (column.Untyped) return value;
+            switch (column.Type)
+            {
+                case CrmFieldType.String:
+                    return value as string ?? CrmValues.ToText(value);
+                case CrmFieldType.Integer:
+                    if (value is long) return value;
+                    break;
+                case CrmFieldType.Decimal:
+                    if (value is decimal) return value;
+                    break;
+                case CrmFieldType.Double:
+                    if (value is double) return value;
+                    break;
+                case CrmFieldType.Boolean:
+                    if (value is bool) return value;
+                    break;
+                case CrmFieldType.Guid:
+                    if (value is Guid) return value;
+                    break;
+                case CrmFieldType.DateTime:
+                    if (value is DateTime) return value;
+                    break;
+                case CrmFieldType.DateTimeOffset:
+                    if (value is DateTimeOffset) return value;
+                    break;
+                case CrmFieldType.Binary:
+                    if (value is byte[]) return value;
+                    break;
+            }
+            return CrmValues.Convert(value, column.Type);
+        }
+
+        /// <summary>The storage form of a portable value: null, string, long, double or byte[].</summary>
+        internal static object? ToStorage(object? portable)
+        {
+            switch (portable)
+            {
+                case null: return null;
+                case string: return portable;
+                case long: return portable;
+                case double: return portable;
+                case byte[]: return portable;
+                case bool b: return b ? BoxedOne : BoxedZero;
+                case decimal m: return m.ToString(CultureInfo.InvariantCulture);
+                case DateTime dt:
+                    return dt.TimeOfDay == TimeSpan.Zero && dt.Kind != DateTimeKind.Utc
+                        ? dt.ToString(DateFormat, CultureInfo.InvariantCulture)
+                        : dt.ToString(DateTimeFormat, CultureInfo.InvariantCulture);
+                case DateTimeOffset dto: return dto.ToString(DateTimeOffsetFormat, CultureInfo.InvariantCulture);
+                case Guid g: return g.ToString("D");
+                case int i: return (long)i;
+                case short s: return (long)s;
+                case byte by: return (long)by;
+                case float f: return (double)f;
+                default: return CrmValues.ToText(portable);
+            }
+        }
+
+        /// <summary>The storage form of a record value for a column.</summary>
+        internal static object? ToStorage(object? value, SqliteColumn column)
+        {
+            object? portable = ToPortable(value, column);
+            if (portable is DateTime dt && !column.Untyped)
+            {
+                // A DATETIME column keeps its time part even at midnight, so text sorts and compares alike.
+                if (column.Type == CrmFieldType.DateTime) return dt.ToString(DateTimeFormat, CultureInfo.InvariantCulture);
+                if (column.Type == CrmFieldType.Date) return dt.ToString(DateFormat, CultureInfo.InvariantCulture);
+            }
+            return ToStorage(portable);
+        }
+
+        /// <summary>
+        /// Converts a stored value (long, double, string, byte[]) to the column's portable type.
+        /// When it cannot, returns the stored value unchanged and sets <paramref name="failed"/>.
+        /// </summary>
+        internal static object? FromStorage(object? raw, SqliteColumn column, out bool failed)
+        {
+            failed = false;
+            if (raw is null || raw is DBNull) return null;
+            if (column.Untyped) return raw;
+            switch (column.Type)
+            {
+                case CrmFieldType.String:
+                    if (raw is string) return raw;
+                    if (raw is long l0) return l0.ToString(CultureInfo.InvariantCulture);
+                    if (raw is double d0) return d0.ToString("R", CultureInfo.InvariantCulture);
+                    return raw;
+                case CrmFieldType.Integer:
+                    if (raw is long) return raw;
+                    if (raw is double d1 && d1 == Math.Floor(d1) && d1 >= long.MinValue && d1 <= long.MaxValue) return (long)d1;
+                    if (raw is string s1 && long.TryParse(s1, NumberStyles.Integer, CultureInfo.InvariantCulture, out long p1)) return p1;
+                    break;
+                case CrmFieldType.Decimal:
+                    if (raw is string s2 && decimal.TryParse(s2, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out decimal p2)) return p2;
+                    if (raw is long l2) return (decimal)l2;
+                    if (raw is double d2)
+                    {
+                        try { return Convert.ToDecimal(d2, CultureInfo.InvariantCulture); } catch (OverflowException) { }
+                    }
+                    break;
+                case CrmFieldType.Double:
+                    if (raw is double) return raw;
+                    if (raw is long l3) return (double)l3;
+                    if (raw is string s3 && double.TryParse(s3, NumberStyles.Float, CultureInfo.InvariantCulture, out double p3)) return p3;
+                    break;
+                case CrmFieldType.Boolean:
+                    if (raw is long l4) return l4 != 0;
+                    if (raw is double d4) return d4 != 0;
+                    if (raw is string s4 && CrmValues.TryParseBool(s4, out bool b4)) return b4;
+                    break;
+                case CrmFieldType.Date:
+                case CrmFieldType.DateTime:
+                    if (raw is string s5)
+                    {
+                        if (s5.Length == 0) return null;
+                        if (DateTime.TryParseExact(s5, DateTimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime p5)) return p5;
+                        try { return CrmValues.Parse(s5, CrmFieldType.DateTime); } catch (FormatException) { }
+                    }
+                    break;
+                case CrmFieldType.DateTimeOffset:
+                    if (raw is string s6)
+                    {
+                        if (s6.Length == 0) return null;
+                        if (DateTimeOffset.TryParseExact(s6, DateTimeOffsetFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset p6)) return p6;
+                        if (DateTimeOffset.TryParse(s6, CultureInfo.InvariantCulture, DateTimeStyles.None, out p6)) return p6;
+                    }
+                    break;
+                case CrmFieldType.Guid:
+                    if (raw is string s7 && Guid.TryParse(s7, out Guid g7)) return g7;
+                    if (raw is byte[] b7 && b7.Length == 16) return new Guid(b7);
+                    break;
+                case CrmFieldType.Binary:
+                    if (raw is byte[]) return raw;
+                    break;
+            }
+            failed = true;
+            return raw;
+        }
+
+        /// <summary>Turns a * ? wildcard into a LIKE pattern with '\' as the escape character.</summary>
+        internal static string WildcardToLike(string pattern)
+        {
+            var sb = new StringBuilder(pattern.Length + 4);
+            foreach (char c in pattern)
+            {
+                switch (c)
+                {
+                    case '*': sb.Append('%'); break;
+                    case '?': sb.Append('_'); break;
+                    case '%': case '_': case '\\': sb.Append('\\').Append(c); break;
+                    default: sb.Append(c); break;
+                }
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>True when the text has only ASCII characters (SQLite folds case for ASCII only).</summary>
+        internal static bool IsAscii(string text)
+        {
+            foreach (char c in text) if (c > 127) return false;
+            return true;
+        }
+    }
+}
