@@ -21,6 +21,9 @@ namespace CrmMigration
             _text = Join(_parts);
         }
 
+        /// <summary>The names of the key fields, when the source knows them (shared, not compared).</summary>
+        public IReadOnlyList<string>? FieldNames { get; init; }
+
         /// <summary>The parts of the key, in key-field order.</summary>
         public IReadOnlyList<string> Parts => _parts;
 

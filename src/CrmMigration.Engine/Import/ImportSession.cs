@@ -57,7 +57,7 @@ namespace CrmMigration.Engine.Import
                 record = record.Clone();
                 record.Entity = _options.Entity;
             }
-            var state = GetState(record.Entity);
+            var state = GetState(record.Entity, record.Key?.FieldNames);
             state.Summary.Read++;
             if (state.OpenError is not null)
             {
@@ -103,7 +103,7 @@ namespace CrmMigration.Engine.Import
             get { foreach (var s in _entities.Values) yield return s.Summary; }
         }
 
-        private EntityState GetState(string entity)
+        private EntityState GetState(string entity, IReadOnlyList<string>? keyFields)
         {
             if (_entities.TryGetValue(entity, out var state)) return state;
             state = new EntityState(new CrmImportSummary(entity, _provider.Connection.DisplayName) { WhatIf = _options.WhatIf });
@@ -113,6 +113,7 @@ namespace CrmMigration.Engine.Import
                 {
                     Mode = _options.Mode,
                     CreateIfMissing = _options.CreateIfMissing,
+                    KeyFields = keyFields,
                     Encoding = _options.Encoding,
                 });
             }

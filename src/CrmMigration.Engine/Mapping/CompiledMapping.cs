@@ -124,7 +124,7 @@ namespace CrmMigration.Engine.Mapping
                             parts[k] = text;
                         }
                     }
-                    record.Key = new CrmKey(parts);
+                    record.Key = new CrmKey(parts) { FieldNames = Definition.Key };
                 }
                 if (errors.Count > before)
                 {

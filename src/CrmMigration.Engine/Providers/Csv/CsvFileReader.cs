@@ -121,6 +121,12 @@ namespace CrmMigration.Engine.Providers.Csv
                 var shape = new CrmFieldShape(header);
                 var types = new CrmFieldType[header.Length];
                 var keyIndexes = ResolveKey(header, types);
+                string[]? keyNames = null;
+                if (keyIndexes is not null)
+                {
+                    keyNames = new string[keyIndexes.Length];
+                    for (int k = 0; k < keyIndexes.Length; k++) keyNames[k] = header[keyIndexes[k]];
+                }
                 bool unescape = _metadata?.FormulaEscape == true;
                 bool emptyQuoted = _metadata?.EmptyStringQuoted == true;
                 int n = header.Length;
@@ -160,7 +166,7 @@ namespace CrmMigration.Engine.Providers.Csv
                     }
                     if (!ok) continue;
                     var record = new CrmRecord(_entity, shape, values);
-                    if (keyIndexes is not null) record.Key = MakeKey(values, keyIndexes);
+                    if (keyIndexes is not null) record.Key = MakeKey(values, keyIndexes, keyNames!);
                     record.Origin = new CrmOrigin(_system, _entity, record.Key?.ToString(), _path, line);
                     if (!filter.IsEmpty && !filter.Matches(record)) continue;
                     yield return record;
@@ -168,12 +174,12 @@ namespace CrmMigration.Engine.Providers.Csv
             }
         }
 
-        private static CrmKey? MakeKey(object?[] values, int[] keyIndexes)
+        private static CrmKey? MakeKey(object?[] values, int[] keyIndexes, string[] keyNames)
         {
             if (keyIndexes.Length == 1)
             {
                 object? v = values[keyIndexes[0]];
-                return v is null ? null : new CrmKey(CrmValues.ToText(v)!);
+                return v is null ? null : new CrmKey(CrmValues.ToText(v)!) { FieldNames = keyNames };
             }
             var parts = new string[keyIndexes.Length];
             for (int k = 0; k < keyIndexes.Length; k++)
@@ -182,7 +188,7 @@ namespace CrmMigration.Engine.Providers.Csv
                 if (v is null) return null;
                 parts[k] = CrmValues.ToText(v)!;
             }
-            return new CrmKey(parts);
+            return new CrmKey(parts) { FieldNames = keyNames };
         }
 
         private int[]? ResolveKey(string[] header, CrmFieldType[] types)

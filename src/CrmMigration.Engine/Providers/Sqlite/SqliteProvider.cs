@@ -86,6 +86,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             for (int i = 0; i < n; i++) names[i] = columns[i].Name;
             var shape = new CrmFieldShape(names);
             int[] pk = table.PrimaryKey;
+            var keyNames = new string[pk.Length];
+            for (int k = 0; k < pk.Length; k++) keyNames[k] = shape.Names[pk[k]];
 
             var sql = new StringBuilder("SELECT ");
             for (int i = 0; i < n; i++)
@@ -145,12 +147,12 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 CrmKey? key = null;
                 if (pk.Length == 1)
                 {
-                    key = new CrmKey(CrmValues.ToText(values[pk[0]]) ?? "");
+                    key = new CrmKey(CrmValues.ToText(values[pk[0]]) ?? "") { FieldNames = keyNames };
                 }
                 else if (keyParts is not null)
                 {
                     for (int k = 0; k < pk.Length; k++) keyParts[k] = CrmValues.ToText(values[pk[k]]) ?? "";
-                    key = new CrmKey(keyParts);
+                    key = new CrmKey(keyParts) { FieldNames = keyNames };
                 }
                 else if (rowidName is not null)
                 {

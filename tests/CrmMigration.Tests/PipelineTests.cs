@@ -1,0 +1,165 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+
+namespace CrmMigration.Tests
+{
+    public class PipelineTests
+    {
+        private const string MakePeople = @"
+            function New-Person([long]$id, [string]$name, [decimal]$amount, [datetime]$born, [bool]$vip) {
+                $r = [CrmMigration.CrmRecord]::new('people')
+                $r['id'] = $id; $r['name'] = $name; $r['amount'] = $amount; $r['born'] = $born; $r['vip'] = $vip
+                $r.Key = [CrmMigration.CrmKey]::new([string]$id); $r
+            }
+            $people = @(
+                New-Person 1 '张伟, ""the boss""' 1234.5678 '2024-03-05' $true
+                New-Person 2 ""Zoë`nMüller"" 0.1 '1999-12-31' $false
+                New-Person 3 '=HYPERLINK(""http://x"")' -5 '2000-01-01' $false
+            )";
+
+        [Fact]
+        public void SqliteToCsvToExcelToSqliteKeepsEveryValueAndType()
+        {
+            using var ps = new PsSession();
+            var r = ps.Run(MakePeople + @"
+                $people | Import-CrmData -Path ./a.db -Create | Out-Null
+                Export-CrmData ./a.db | Import-CrmData -Path ./csv | Out-Null
+                Export-CrmData ./csv | Import-CrmData -Path ./book.xlsx | Out-Null
+                Export-CrmData ./book.xlsx | Import-CrmData -Path ./b.db -Create | Out-Null
+                Export-CrmData ./b.db -Entity people
+            ").AssertClean();
+            var back = r.Records().ToList();
+            Assert.Equal(3, back.Count);
+            var first = back.Single(x => (long)x.Get("id")! == 1);
+            Assert.Equal("张伟, \"the boss\"", first.Get("name"));
+            Assert.Equal(1234.5678m, first.Get("amount"));
+            Assert.Equal(new DateTime(2024, 3, 5), first.Get("born"));
+            Assert.Equal(true, first.Get("vip"));
+            Assert.Equal("1", first.Get("Key")!.ToString());
+            var second = back.Single(x => (long)x.Get("id")! == 2);
+            Assert.Equal("Zoë\nMüller", second.Get("name"));
+            Assert.Equal(0.1m, second.Get("amount"));
+            var third = back.Single(x => (long)x.Get("id")! == 3);
+            Assert.Equal("=HYPERLINK(\"http://x\")", third.Get("name"));
+            Assert.Equal(-5m, third.Get("amount"));
+            // the CSV on disk is safe to open in a spreadsheet: the formula is escaped, the negative number is not
+            string csv = File.ReadAllText(ps.PathOf("csv/people.csv"));
+            Assert.Contains("'=HYPERLINK", csv);
+            Assert.Contains(",-5,", csv);
+            Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, File.ReadAllBytes(ps.PathOf("csv/people.csv")).Take(3).ToArray());
+        }
+
+        [Fact]
+        public void ImportSummariesAccountForEveryRecordAndUpsertSkipsUnchanged()
+        {
+            using var ps = new PsSession();
+            var r = ps.Run(MakePeople + @"
+                $first = $people | Import-CrmData -Path ./a.db -Create
+                $again = $people | Import-CrmData -Path ./a.db
+                $people[1]['amount'] = [decimal]2.5
+                $up = $people | Import-CrmData -Path ./a.db -Mode Upsert
+                $first; $again; $up
+            ");
+            Assert.Null(r.Terminating);
+            var summaries = r.OfType("CrmMigration.CrmImportSummary").ToList();
+            Assert.Equal(3, summaries.Count);
+            Assert.Equal(3L, summaries[0].Get("Inserted"));
+            Assert.Equal(3L, summaries[1].Get("Rejected"));       // Insert mode: the keys exist
+            Assert.Equal(3, r.Errors.Count(e => e.FullyQualifiedErrorId.StartsWith("DuplicateKey,", StringComparison.Ordinal)));
+            Assert.Equal(1L, summaries[2].Get("Updated"));
+            Assert.Equal(2L, summaries[2].Get("Skipped"));
+            foreach (var s in summaries) Assert.Equal(true, s.Get("Balanced"));
+        }
+
+        [Fact]
+        public void WhatIfWritesNothingAndSaysWhatWouldHappen()
+        {
+            using var ps = new PsSession();
+            var setup = ps.Run(MakePeople + "\n$people | Import-CrmData -Path ./a.db -Create | Out-Null").AssertClean();
+            byte[] before = File.ReadAllBytes(ps.PathOf("a.db"));
+            var r = ps.Run(MakePeople + @"
+                $people[0]['amount'] = [decimal]99
+                $n = New-Person 4 'New' 1 '2020-01-01' $false
+                @($people) + $n | Import-CrmData -Path ./a.db -Mode Upsert -WhatIf -PassThru
+            ").AssertClean();
+            var outcomes = r.OfType("CrmMigration.CrmRecordOutcome").ToList();
+            Assert.Equal(4, outcomes.Count);
+            Assert.All(outcomes, o => Assert.Equal(true, o.Get("WhatIf")));
+            Assert.Equal("Updated", outcomes.Single(o => (string?)o.Get("Key") == "1").Get("Outcome")!.ToString());
+            Assert.Equal("Skipped", outcomes.Single(o => (string?)o.Get("Key") == "2").Get("Outcome")!.ToString());
+            Assert.Equal("Inserted", outcomes.Single(o => (string?)o.Get("Key") == "4").Get("Outcome")!.ToString());
+            var count = ps.Run("(Export-CrmData ./a.db -Entity people | Where-Object id -eq 4)").AssertClean();
+            Assert.Empty(count.Records());
+            var amount = ps.Run("(Export-CrmData ./a.db -Entity people | Where-Object id -eq 1).amount").AssertClean();
+            Assert.Equal(1234.5678m, amount.Output.Single().BaseObject);
+        }
+
+        [Fact]
+        public void HostileCsvGivesErrorRecordsNamingFileAndLineAndLosesNothingElse()
+        {
+            using var ps = new PsSession();
+            string file = ps.PathOf("contacts.csv");
+            File.WriteAllText(file, "id,name,email\n1,Ann,ann@x.com\n2,Bob\n3,\"Cy, \"\"Jr\"\"\",cy@x.com\n4,Dee,dee@x.com,extra\n5,Eve,eve@x.com\n", new UTF8Encoding(false));
+            var r = ps.Run("Export-CrmData -Path ./contacts.csv | ForEach-Object { $_.id }");
+            Assert.Null(r.Terminating);
+            Assert.Equal(new[] { "1", "3", "5" }, r.Output.Select(o => o.ToString()).ToArray());
+            var ragged = r.Errors.Where(e => e.FullyQualifiedErrorId.StartsWith("CsvRaggedRow,", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, ragged.Count);
+            Assert.Contains("contacts.csv:3", ragged[0].Exception.Message);
+            Assert.Contains("contacts.csv:5", ragged[1].Exception.Message);
+            Assert.Equal("Export-CrmData", ragged[0].InvocationInfo.MyCommand.Name);
+        }
+
+        [Fact]
+        public void Gb18030AndUtf16FilesReadTheSameText()
+        {
+            using var ps = new PsSession();
+            Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+            string text = "id,name\n1,张伟\n2,王芳\n";
+            File.WriteAllBytes(ps.PathOf("gb.csv"), Encoding.GetEncoding(54936).GetBytes(text));
+            File.WriteAllBytes(ps.PathOf("u16.csv"), Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes(text)).ToArray());
+            var r = ps.Run(@"
+                (Export-CrmData -Path ./gb.csv | ForEach-Object name) -join ','
+                (Export-CrmData (New-CrmConnection Csv ./gb.csv -Encoding gb18030) | ForEach-Object name) -join ','
+                (Export-CrmData -Path ./u16.csv | ForEach-Object name) -join ','
+            ").AssertClean();
+            Assert.All(r.Output, o => Assert.Equal("张伟,王芳", o.ToString()));
+        }
+
+        [Fact]
+        public void ExportWritesProgressAndAlwaysCompletesIt()
+        {
+            using var ps = new PsSession();
+            var r = ps.Run(@"
+                $rows = foreach ($i in 1..3000) { $x = [CrmMigration.CrmRecord]::new('t'); $x['id'] = [long]$i; $x.Key = [CrmMigration.CrmKey]::new([string]$i); $x }
+                $rows | Import-CrmData -Path ./p.db -Create | Out-Null
+                (Export-CrmData ./p.db -Entity t | Where-Object { $true }).Count
+            ").AssertClean();
+            Assert.Equal(3000, (int)r.Output.Last().BaseObject);
+            Assert.Contains(r.Progress, p => p.Activity.Contains("Export-CrmData", StringComparison.Ordinal) && p.RecordType == System.Management.Automation.ProgressRecordType.Completed);
+        }
+
+        [Fact]
+        public void ModuleWorksWhenAnotherVersionOfItsCsvLibraryIsAlreadyLoaded()
+        {
+            // The test process references CsvHelper 30.0.1, as another module in the session might.
+            var other = typeof(CsvHelper.CsvReader).Assembly;
+            Assert.Equal(30, other.GetName().Version!.Major);
+            using var ps = new PsSession();
+            File.WriteAllText(ps.PathOf("c.csv"), "id,name\n1,Ann\n2,Bob\n");
+            var r = ps.Run(@"
+                (Export-CrmData -Path ./c.csv | ForEach-Object name) -join ','
+                $ctx = [CrmMigration.Loading.EngineLoadContext]::Instance
+                ($ctx.Assemblies | Where-Object { $_.GetName().Name -eq 'CsvHelper' }).GetName().Version.Major
+                ([System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | Where-Object { $_.GetName().Name -eq 'CsvHelper' }).GetName().Version.Major
+                ([System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | Where-Object { $_.GetName().Name -eq 'CrmMigration.Engine' }).Count
+            ").AssertClean();
+            Assert.Equal("Ann,Bob", r.Output[0].ToString());
+            Assert.Equal(34, (int)r.Output[1].BaseObject);
+            Assert.Equal(30, (int)r.Output[2].BaseObject);
+            Assert.Equal(0, (int)r.Output[3].BaseObject);
+        }
+    }
+}
