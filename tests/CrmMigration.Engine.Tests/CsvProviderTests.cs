@@ -294,6 +294,38 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void Hostile_ManyBrokenQuotes_EachCostsItsOwnLineOnly()
+        {
+            var sb = new StringBuilder("id,name\n");
+            var expectedGood = new List<string>();
+            var expectedBad = new List<long>();
+            long line = 1;
+            for (int i = 0; i < 40; i++)
+            {
+                line++;
+                if (i % 3 == 1) { sb.Append(i).Append(",\"broken ").Append(i).Append('\n'); expectedBad.Add(line); }
+                else { sb.Append(i).Append(",ok").Append(i).Append('\n'); expectedGood.Add(i.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
+            }
+            var (read, errors) = ReadText(sb.ToString());
+            Assert.Equal(expectedGood, read.Select(r => (string)r["id"]!));
+            Assert.Equal(expectedBad, errors.Select(e => e.Line));
+            Assert.All(errors, e => Assert.Equal("CsvMalformedQuote", e.Code));
+            Assert.Equal(expectedBad.Select(l => l - 1), errors.Select(e => e.RecordNumber)); // record n is on line n + 1 here
+        }
+
+        [Fact]
+        public void Read_HonoursCancellation()
+        {
+            var sb = new StringBuilder("id\n");
+            for (int i = 0; i < 5000; i++) sb.Append(i).Append('\n');
+            File.WriteAllText(_dir.File("c.csv"), sb.ToString());
+            using var p = new CsvProvider(new CrmConnection(CrmProviderKind.Csv, _dir.Path));
+            using var cts = new CancellationTokenSource();
+            cts.Cancel();
+            Assert.Throws<OperationCanceledException>(() => p.Read("c", new CrmReadOptions(), _ => { }, cts.Token).ToList());
+        }
+
+        [Fact]
         public void Hostile_StrayQuotes_AreReported()
         {
             var (read, errors) = ReadText("id,name\n1,a\"b\n2,\"c\"d\n3,e\n");
