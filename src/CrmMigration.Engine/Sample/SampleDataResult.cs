@@ -1,0 +1,55 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace CrmMigration.Engine.Sample
+{
+    /// <summary>What <see cref="SampleDataGenerator"/> wrote: rows per entity and how much of each kind of mess.</summary>
+    public sealed class SampleDataResult
+    {
+        /// <summary>Creates an empty result.</summary>
+        public SampleDataResult(int seed, int scale)
+        {
+            Seed = seed;
+            Scale = scale;
+        }
+
+        /// <summary>The seed the data was generated from.</summary>
+        public int Seed { get; }
+        /// <summary>The number of contacts asked for.</summary>
+        public int Scale { get; }
+        /// <summary>Rows written per entity (accounts, contacts, leads, opportunities, cases, activities).</summary>
+        public Dictionary<string, long> Counts { get; } = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Rows the target refused per entity (normally none).</summary>
+        public Dictionary<string, long> Rejected { get; } = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        /// <summary>
+        /// Mess per kind (see <see cref="SampleDataGenerator"/> for the list), counted over the rows
+        /// written, so tests and the quick start can check them against the data.
+        /// </summary>
+        public Dictionary<string, long> Mess { get; } = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Time taken.</summary>
+        public TimeSpan Elapsed { get; set; }
+
+        /// <summary>A mess count, 0 when none.</summary>
+        public long MessCount(string kind) => Mess.TryGetValue(kind, out long n) ? n : 0;
+
+        internal void AddMess(string kind, long n = 1)
+        {
+            Mess.TryGetValue(kind, out long have);
+            Mess[kind] = have + n;
+        }
+
+        /// <inheritdoc/>
+        public override string ToString()
+        {
+            var sb = new StringBuilder();
+            foreach (var kv in Counts)
+            {
+                if (sb.Length > 0) sb.Append(", ");
+                sb.Append(kv.Key).Append('=').Append(kv.Value.ToString(CultureInfo.InvariantCulture));
+            }
+            return sb.ToString();
+        }
+    }
+}
