@@ -314,6 +314,24 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void Sidecar_Invalid_ThrowsMetadataSidecarInvalid()
+        {
+            File.WriteAllText(_dir.File("m.csv"), "Id\n1\n");
+            File.WriteAllText(_dir.File("m.csv-metadata.json"), "{\"url\":\"m.csv\",\"tableSchema\":{\"columns\":[{\"name\":\"Id\",\"datatype\":\"Money\"}]}}");
+            using var p = new CsvProvider(new CrmConnection(CrmProviderKind.Csv, _dir.Path));
+            var ex = Assert.Throws<CrmException>(() => p.Read("m", new CrmReadOptions(), _ => { }, CancellationToken.None).ToList());
+            Assert.Equal("MetadataSidecarInvalid", ex.Error.Code);
+        }
+
+        [Fact]
+        public void Encoding_Utf16WithoutBom_CanBeForced()
+        {
+            var (read, errors) = ReadBytes(Encoding.Unicode.GetBytes("Name\r\nÄrger 中\r\n"), "utf-16");
+            Assert.Empty(errors);
+            Assert.Equal("Ärger 中", read.Single()["Name"]);
+        }
+
+        [Fact]
         public void Read_HonoursCancellation()
         {
             var sb = new StringBuilder("id\n");

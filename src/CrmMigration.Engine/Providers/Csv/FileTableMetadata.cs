@@ -53,7 +53,7 @@ namespace CrmMigration.Engine.Providers.Csv
             return o;
         }
 
-        /// <summary>Reads one table description; throws CrmException CsvMetadataInvalid when malformed.</summary>
+        /// <summary>Reads one table description; throws CrmException MetadataSidecarInvalid when malformed.</summary>
         public static FileTableMetadata FromJson(JsonObject o, string file)
         {
             try
@@ -95,7 +95,7 @@ namespace CrmMigration.Engine.Providers.Csv
             }
             catch (Exception e) when (e is FormatException or InvalidOperationException)
             {
-                throw new CrmException(new CrmDataError("CsvMetadataInvalid", CrmErrorKind.InvalidData,
+                throw new CrmException(new CrmDataError("MetadataSidecarInvalid", CrmErrorKind.InvalidData,
                     "The metadata sidecar is not valid: " + e.Message + " Fix or delete the file.") { File = file }, e);
             }
         }
@@ -129,7 +129,7 @@ namespace CrmMigration.Engine.Providers.Csv
             }
             catch (JsonException e)
             {
-                throw new CrmException(new CrmDataError("CsvMetadataInvalid", CrmErrorKind.InvalidData,
+                throw new CrmException(new CrmDataError("MetadataSidecarInvalid", CrmErrorKind.InvalidData,
                     "The metadata sidecar is not valid JSON: " + e.Message + " Fix or delete the file.") { File = path }, e);
             }
         }
