@@ -135,3 +135,36 @@ namespace CrmMigration
         Upsert,
     }
 }
+
+namespace CrmMigration
+{
+    /// <summary>What New-CrmSampleData wrote: records per entity and how much of each kind of mess.</summary>
+    public sealed class CrmSampleDataInfo
+    {
+        /// <summary>Creates the description.</summary>
+        public CrmSampleDataInfo(string path, CrmProviderKind provider, int seed, int scale)
+        {
+            Path = path;
+            Provider = provider;
+            Seed = seed;
+            Scale = scale;
+        }
+
+        /// <summary>The database file or folder written.</summary>
+        public string Path { get; }
+        /// <summary>Sqlite or Csv.</summary>
+        public CrmProviderKind Provider { get; }
+        /// <summary>The seed: the same seed and scale write the same data.</summary>
+        public int Seed { get; }
+        /// <summary>Number of contacts; other entities scale with it.</summary>
+        public int Scale { get; }
+        /// <summary>Records written per entity.</summary>
+        public System.Collections.Generic.IDictionary<string, long> Counts { get; } = new System.Collections.Generic.SortedDictionary<string, long>(System.StringComparer.Ordinal);
+        /// <summary>Planted problems per kind (duplicates, bad e-mails, orphaned references...).</summary>
+        public System.Collections.Generic.IDictionary<string, long> Mess { get; } = new System.Collections.Generic.SortedDictionary<string, long>(System.StringComparer.Ordinal);
+        /// <summary>Total records written.</summary>
+        public long Total { get { long t = 0; foreach (var v in Counts.Values) t += v; return t; } }
+        /// <summary>Time taken.</summary>
+        public System.TimeSpan Elapsed { get; set; }
+    }
+}
