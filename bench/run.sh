@@ -55,6 +55,7 @@ for n in "${counts[@]}"; do
   rows+=("| $n | CSV → SQLite: Export \| Convert \| Import -BatchSize 10000 | $s_sql | $(rate $n $s_sql) | $m_sql |")
 done
 
+mkdir -p docs
 {
   echo "# Benchmarks"
   echo

@@ -33,7 +33,16 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            var connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+            CrmConnection connection;
+            try
+            {
+                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex, Path);
+                return;
+            }
             var options = new CrmReadOptions { Filters = BuildFilters() };
             try
             {

@@ -30,7 +30,16 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            var connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+            CrmConnection connection;
+            try
+            {
+                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex, Path);
+                return;
+            }
             try
             {
                 using var provider = ConnectionFactory.Open(connection);

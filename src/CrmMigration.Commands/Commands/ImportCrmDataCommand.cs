@@ -60,7 +60,16 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void BeginProcessing()
         {
-            var connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+            CrmConnection connection;
+            try
+            {
+                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex, Path);
+                return;
+            }
             _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
             try
             {
@@ -121,7 +130,6 @@ namespace CrmMigration.Commands
             }
             Drain();
             CompleteProgress(2, "Import-CrmData");
-            if (PassThru.IsPresent) return;
             foreach (var s in summaries)
             {
                 if (!s.Balanced)
@@ -130,8 +138,9 @@ namespace CrmMigration.Commands
                         $"The accounting for {s.Entity} does not balance: read {s.Read} != inserted {s.Inserted} + updated {s.Updated} + skipped {s.Skipped} + rejected {s.Rejected}."),
                         "ImportAccountingMismatch", ErrorCategory.InvalidResult, s));
                 }
-                WriteObject(s);
             }
+            if (PassThru.IsPresent) return;
+            foreach (var s in summaries) WriteObject(s);
             foreach (var s in _declinedSummaries.Values) WriteObject(s);
         }
 
