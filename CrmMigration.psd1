@@ -17,6 +17,8 @@
     CmdletsToExport      = @(
         'Convert-CrmRecord'
         'Export-CrmData'
+        'Get-CrmMigrationRecord'
+        'Get-CrmMigrationRun'
         'Get-CrmSchema'
         'Import-CrmData'
         'New-CrmConnection'

@@ -78,6 +78,9 @@ namespace CrmMigration
         /// <summary>Field names in order.</summary>
         public IReadOnlyList<string> FieldNames => _shape.Names;
 
+        /// <summary>The hash of the mapping that produced the record (Convert-CrmRecord), recorded in the ledger.</summary>
+        public string? MappingHash { get; set; }
+
         /// <summary>Notes attached by transforms (Convert-CrmRecord -Explain); null when none.</summary>
         public List<string>? Changes { get; set; }
 
@@ -167,7 +170,7 @@ namespace CrmMigration
         {
             var values = new object?[_values.Length];
             Array.Copy(_values, values, _values.Length);
-            return new CrmRecord(Entity, _shape, values) { Key = Key, Origin = Origin, Changes = Changes is null ? null : new List<string>(Changes) };
+            return new CrmRecord(Entity, _shape, values) { Key = Key, Origin = Origin, MappingHash = MappingHash, Changes = Changes is null ? null : new List<string>(Changes) };
         }
 
         /// <inheritdoc/>

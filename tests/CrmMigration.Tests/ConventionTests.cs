@@ -13,7 +13,7 @@ namespace CrmMigration.Tests
         private static readonly HashSet<string> Writers = new(StringComparer.OrdinalIgnoreCase) { "Import-CrmData", "New-CrmSampleData" };
         private static readonly HashSet<string> Readers = new(StringComparer.OrdinalIgnoreCase)
         {
-            "New-CrmConnection", "Get-CrmSchema", "Export-CrmData", "Convert-CrmRecord", "Test-CrmMigration",
+            "New-CrmConnection", "Get-CrmSchema", "Get-CrmMigrationRun", "Get-CrmMigrationRecord", "Export-CrmData", "Convert-CrmRecord", "Test-CrmMigration",
         };
 
         private static List<CmdletInfo> Cmdlets(PsSession ps)

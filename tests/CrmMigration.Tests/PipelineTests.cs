@@ -57,7 +57,7 @@ namespace CrmMigration.Tests
             using var ps = new PsSession();
             var r = ps.Run(MakePeople + @"
                 $first = $people | Import-CrmData -Path ./a.db -Create
-                $again = $people | Import-CrmData -Path ./a.db
+                $again = $people | Import-CrmData -Path ./a.db -NoLedger
                 $people[1]['amount'] = [decimal]2.5
                 $up = $people | Import-CrmData -Path ./a.db -Mode Upsert
                 $first; $again; $up

@@ -50,6 +50,7 @@ namespace CrmMigration.Commands
             {
                 case MapStatus.Mapped:
                     _mapped++;
+                    output!.MappingHash = _mapping.Definition.Hash;
                     WriteObject(output);
                     break;
                 case MapStatus.Rejected:
