@@ -45,6 +45,15 @@ for n in "${counts[@]}"; do
   read -r s_csv m_csv < <(run csv "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Path '$work/out/Contact.csv'; $el")
   rm -f "$work/new.db"*
   read -r s_sql m_sql < <(run sqlite "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Path '$work/new.db' -Create -BatchSize 10000; $el")
+  rm -f "$work/new.db"*
+  read -r s_nol m_nol < <(run noledger "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Path '$work/new.db' -Create -BatchSize 10000 -NoLedger; $el")
+  # Resume cost: kill the import (SIGKILL, from inside, right after the ledger recorded batch 90% of the way), then resume.
+  rm -f "$work/new.db"*
+  batches=$(( n / 10000 )); killat=$(( batches * 9 / 10 ))
+  CRMMIGRATION_FAULT="after-ledger:$killat" $host -Command "Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Path '$work/new.db' -Create -BatchSize 10000" >/dev/null 2>&1 || true
+  $host -Command "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Path '$work/new.db' -Create -BatchSize 10000 -Resume -Verbose; $el" > "$work/resume.out" 2> "$work/resume.err"
+  s_res=$(tail -n 1 "$work/resume.out" | tr -d '\r')
+  s_first=$(grep -o 'first new record written [0-9.]* s' "$work/resume.err" | grep -o '[0-9.]*' || echo "?")
   rm -f "$work/floor.db"
   start=$(date +%s.%N); sqlite3 "$work/floor.db" ".import --csv '$csv' contacts"; end=$(date +%s.%N)
   s_imp=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
@@ -52,7 +61,9 @@ for n in "${counts[@]}"; do
   rows+=("| $n | empty three-cmdlet pipeline (floor) | $s_empty | $(rate $n $s_empty) | $m_empty |")
   rows+=("| $n | \`sqlite3 .import\` (floor) | $s_imp | $(rate $n $s_imp) | – |")
   rows+=("| $n | CSV → CSV: Export \| Convert (rename 10 fields) \| Import | $s_csv | $(rate $n $s_csv) | $m_csv |")
-  rows+=("| $n | CSV → SQLite: Export \| Convert \| Import -BatchSize 10000 | $s_sql | $(rate $n $s_sql) | $m_sql |")
+  rows+=("| $n | CSV → SQLite: Export \| Convert \| Import -BatchSize 10000 (ledger on, the default) | $s_sql | $(rate $n $s_sql) | $m_sql |")
+  rows+=("| $n | CSV → SQLite, same with -NoLedger | $s_nol | $(rate $n $s_nol) | $m_nol |")
+  rows+=("| $n | resume after a kill at 90%: whole resumed run (first new record after $s_first s) | $s_res | – | – |")
 done
 
 mkdir -p docs
@@ -68,6 +79,6 @@ mkdir -p docs
   printf '%s\n' "${rows[@]}"
   echo
   echo "Targets (issue 2): CSV → CSV at least 250,000 records/s; CSV → SQLite within 1.5× of \`sqlite3 .import\`;"
-  echo "peak memory under 300 MB at 1M and at most 1.3× its 100k value."
+  echo "peak memory under 300 MB at 1M and at most 1.3× its 100k value. Issue 3: the ledger costs at most 25% on CSV → SQLite."
 } > docs/benchmarks.md
 cat docs/benchmarks.md

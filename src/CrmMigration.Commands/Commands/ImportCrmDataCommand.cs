@@ -165,6 +165,10 @@ namespace CrmMigration.Commands
             {
                 summaries = _session.Complete(_results);
                 _completed = true;
+                if (_session.FirstNewRecordAfter is TimeSpan first)
+                {
+                    WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_session.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
+                }
                 Drain();
                 if (_rejects is not null)
                 {

@@ -67,6 +67,7 @@ namespace CrmMigration.Engine.Import
         private readonly string? _runId;
         private readonly bool _resumed;
         private bool _described;
+        private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
 
         public ImportSession(ICrmProvider provider, ImportOptions options)
         {
@@ -98,6 +99,9 @@ namespace CrmMigration.Engine.Import
 
         /// <summary>True when this session continues an earlier run.</summary>
         public bool Resumed => _resumed;
+
+        /// <summary>For a resumed run: how long after the session started the first record not yet accounted for was written.</summary>
+        public TimeSpan? FirstNewRecordAfter { get; private set; }
 
         /// <summary>Adds a record; when its entity's batch is full, writes it and adds the results to <paramref name="results"/>.</summary>
         public void Add(CrmRecord record, List<ImportResult> results)
@@ -281,6 +285,7 @@ namespace CrmMigration.Engine.Import
             // 4. Write (or plan) what is left, retrying transient failures, record by record if the batch fails for good.
             if (toWrite.Count > 0)
             {
+                if (_resumed && FirstNewRecordAfter is null) FirstNewRecordAfter = _sinceStart.Elapsed;
                 FaultPoints.Hit("before-target", number);
                 var written = Write(state, toWrite);
                 for (int w = 0; w < written.Count; w++) outcomes[writeIndex[w]] = written[w];
