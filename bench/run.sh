@@ -53,7 +53,7 @@ for n in "${counts[@]}"; do
   CRMMIGRATION_FAULT="after-ledger:$killat" $host -Command "Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Path '$work/new.db' -Create -BatchSize 10000" >/dev/null 2>&1 || true
   $host -Command "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Path '$work/new.db' -Create -BatchSize 10000 -Resume -Verbose; $el" > "$work/resume.out" 2> "$work/resume.err"
   s_res=$(tail -n 1 "$work/resume.out" | tr -d '\r')
-  s_first=$(grep -o 'first new record written [0-9.]* s' "$work/resume.err" | grep -o '[0-9.]*' || echo "?")
+  s_first=$(grep -o 'first new record written [0-9.]* s' "$work/resume.err" | head -n 1 | grep -o '[0-9.]*' || echo "?")
   rm -f "$work/floor.db"
   start=$(date +%s.%N); sqlite3 "$work/floor.db" ".import --csv '$csv' contacts"; end=$(date +%s.%N)
   s_imp=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
