@@ -161,5 +161,17 @@ namespace CrmMigration.Tests
             Assert.Equal(30, (int)r.Output[2].BaseObject);
             Assert.Equal(0, (int)r.Output[3].BaseObject);
         }
+
+        [Fact]
+        public void APathWhoseProviderCannotBeToldStopsWithItsOwnId()
+        {
+            using var ps = new PsSession();
+            System.IO.File.WriteAllText(ps.PathOf("data.weird"), "x");
+            foreach (var cmd in new[] { "Export-CrmData -Path ./data.weird", "Get-CrmSchema -Path ./data.weird", "$null | Import-CrmData -Path ./data.weird" })
+            {
+                var r = ps.Run(cmd);
+                Assert.StartsWith("PathProviderUnknown,", r.FirstError.FullyQualifiedErrorId);
+            }
+        }
     }
 }

@@ -33,16 +33,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            CrmConnection connection;
-            try
-            {
-                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
-            }
-            catch (CrmException ex)
-            {
-                ThrowCrm(ex, Path);
-                return;
-            }
+            var connection = ResolveConnection(Connection, Path);
             var options = new CrmReadOptions { Filters = BuildFilters() };
             try
             {

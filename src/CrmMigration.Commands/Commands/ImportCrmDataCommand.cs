@@ -86,16 +86,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void BeginProcessing()
         {
-            CrmConnection connection;
-            try
-            {
-                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
-            }
-            catch (CrmException ex)
-            {
-                ThrowCrm(ex, Path);
-                return;
-            }
+            var connection = ResolveConnection(Connection, Path);
             _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
             if (NoLedger.IsPresent && (Resume.IsPresent || RunId is not null))
             {
