@@ -167,5 +167,21 @@ namespace CrmMigration.Tests
             var byReason = ps.Run("(Get-CrmMigrationRecord ./new.db -ReasonCode DuplicateKey).Count").AssertClean();
             Assert.Equal(2, (int)byReason.Output.Single().BaseObject);
         }
+
+        [Fact]
+        public void ARecreatedTargetIsWrittenAgainNotSkippedByStaleFingerprints()
+        {
+            using var ps = WithLegacy(400);
+            // separate processes, as in real life: a pooled connection in this process would keep the deleted file open
+            var (code1, o1, e1) = Host(ps, Import);
+            Assert.True(code1 == 0, o1 + e1);
+            File.Delete(ps.PathOf("new.db"));
+            foreach (var f in new[] { "new.db-wal", "new.db-shm" }) if (File.Exists(ps.PathOf(f))) File.Delete(ps.PathOf(f));
+            var (code2, o2, e2) = Host(ps, Import);
+            Assert.True(code2 == 0, o2 + e2);
+            Assert.Contains("fingerprints for contacts are discarded", e2);
+            Assert.Matches(@"contacts\s+400\s+400\s+0\s+0\s+0", o2);
+            AssertTargetIsExactlyTheSource(ps);
+        }
     }
 }

@@ -144,6 +144,11 @@ namespace CrmMigration.Commands
                 ThrowCrm(ex, record);
             }
             Drain();
+            if (_session!.Warnings.Count > 0)
+            {
+                foreach (var w in _session.Warnings) WriteWarning(w);
+                _session.Warnings.Clear();
+            }
             if ((_received & 1023) == 0) WriteThrottledProgress(2, "Import-CrmData", _whatIf ? "Planning" : "Writing", _received, _clock.Elapsed.TotalSeconds);
         }
 

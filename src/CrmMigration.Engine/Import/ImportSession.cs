@@ -100,6 +100,9 @@ namespace CrmMigration.Engine.Import
         /// <summary>True when this session continues an earlier run.</summary>
         public bool Resumed => _resumed;
 
+        /// <summary>Things the user should know that do not stop the import (e.g. a target that lost records the ledger recorded).</summary>
+        public List<string> Warnings { get; } = new();
+
         /// <summary>For a resumed run: how long after the session started the first record not yet accounted for was written.</summary>
         public TimeSpan? FirstNewRecordAfter { get; private set; }
 
@@ -202,8 +205,38 @@ namespace CrmMigration.Engine.Import
             {
                 state.OpenError = ex;
             }
+            if (_ledger is not null && _durableTarget && state.OpenError is null) CheckLedgerAgainstTarget(entity);
             _entities.Add(entity, state);
             return state;
+        }
+
+        /// <summary>
+        /// The ledger skips records it fingerprinted as written. If the target now holds fewer records than
+        /// the ledger fingerprinted (it was recreated, restored from an old backup, or rows were deleted),
+        /// those fingerprints are stale: forget them, so every record is written again. A resumed run
+        /// cannot continue over such a target: what it recorded as written is gone.
+        /// </summary>
+        private void CheckLedgerAgainstTarget(string entity)
+        {
+            long believed = _ledger!.ContentCount(_target, entity);
+            if (believed == 0) return;
+            long actual;
+            try
+            {
+                actual = _provider.DescribeEntity(entity, includeRowCount: true)?.RowCount ?? 0;
+            }
+            catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound)
+            {
+                actual = 0; // the database itself is gone
+            }
+            if (actual >= believed) return;
+            if (_resumed)
+            {
+                throw new CrmException("ResumeTargetChanged", CrmErrorKind.InvalidArgument,
+                    $"{_target} holds {actual} {entity} records but the ledger recorded {believed} written: the target changed since the run stopped. Start a new run (without -Resume).");
+            }
+            _ledger.ForgetContent(_target, entity);
+            Warnings.Add($"{_target} holds {actual} {entity} records but the ledger recorded {believed} as written; the ledger's fingerprints for {entity} are discarded and every record is written again.");
         }
 
         private void FlushEntity(EntityState state, List<ImportResult> results)

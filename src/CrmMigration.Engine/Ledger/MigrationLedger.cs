@@ -192,6 +192,26 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             }
         }
 
+        /// <summary>How many records the ledger believes the target entity holds (fingerprints recorded).</summary>
+        public long ContentCount(string target, string entity)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT count(*) FROM content WHERE target = $t AND entity = $e";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
+            return (long)cmd.ExecuteScalar()!;
+        }
+
+        /// <summary>Forgets the fingerprints of a target entity (the target no longer holds what the ledger recorded).</summary>
+        public void ForgetContent(string target, string entity)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "DELETE FROM content WHERE target = $t AND entity = $e";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
+            cmd.ExecuteNonQuery();
+        }
+
         /// <summary>Records a batch's outcomes, fingerprints, crosswalk, counters and checkpoint in one transaction.</summary>
         public void RecordBatch(string runId, string target, string entity, int batch, IReadOnlyList<LedgerEntry> entries, bool trackContent)
         {
