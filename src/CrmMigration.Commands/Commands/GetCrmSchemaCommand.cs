@@ -21,6 +21,7 @@ namespace CrmMigration.Commands
         /// <summary>Entities to describe; wildcards allowed. All when omitted.</summary>
         [Parameter(Position = 1)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(EntityCompleter))]
         public string[]? Entity { get; set; }
 
         /// <summary>Skip counting rows (counting may scan large tables or files).</summary>
