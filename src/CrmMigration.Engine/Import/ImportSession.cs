@@ -205,7 +205,7 @@ namespace CrmMigration.Engine.Import
             {
                 state.OpenError = ex;
             }
-            if (_ledger is not null && _durableTarget && state.OpenError is null) CheckLedgerAgainstTarget(entity);
+            if (_ledger is not null && _durableTarget && state.OpenError is null) state.LookupContent = CheckLedgerAgainstTarget(entity);
             _entities.Add(entity, state);
             return state;
         }
@@ -216,10 +216,11 @@ namespace CrmMigration.Engine.Import
         /// those fingerprints are stale: forget them, so every record is written again. A resumed run
         /// cannot continue over such a target: what it recorded as written is gone.
         /// </summary>
-        private void CheckLedgerAgainstTarget(string entity)
+        /// <returns>Whether the ledger holds fingerprints worth looking up for this entity.</returns>
+        private bool CheckLedgerAgainstTarget(string entity)
         {
             long believed = _ledger!.ContentCount(_target, entity);
-            if (believed == 0) return;
+            if (believed == 0) return _resumed; // a fresh target: nothing to look up (a resumed run may have written some)
             long actual;
             try
             {
@@ -229,7 +230,7 @@ namespace CrmMigration.Engine.Import
             {
                 actual = 0; // the database itself is gone
             }
-            if (actual >= believed) return;
+            if (actual >= believed) return true;
             if (_resumed)
             {
                 throw new CrmException("ResumeTargetChanged", CrmErrorKind.InvalidArgument,
@@ -237,6 +238,7 @@ namespace CrmMigration.Engine.Import
             }
             _ledger.ForgetContent(_target, entity);
             Warnings.Add($"{_target} holds {actual} {entity} records but the ledger recorded {believed} as written; the ledger's fingerprints for {entity} are discarded and every record is written again.");
+            return false;
         }
 
         private void FlushEntity(EntityState state, List<ImportResult> results)
@@ -279,8 +281,11 @@ namespace CrmMigration.Engine.Import
                     hashes[i] = ContentHash.Of(batch[i]);
                     if (targetKeys[i] is string tk) lookup.Add(tk);
                 }
-                known = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                _ledger!.FindContent(_target, state.Summary.Entity, lookup, known);
+                if (state.LookupContent)
+                {
+                    known = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                    _ledger!.FindContent(_target, state.Summary.Entity, lookup, known);
+                }
             }
 
             var outcomes = new CrmRecordOutcome?[batch.Count];
@@ -439,6 +444,7 @@ namespace CrmMigration.Engine.Import
             public int BatchNumber { get; set; }
             public long Received { get; set; }
             public long AlreadyRecorded { get; set; }
+            public bool LookupContent { get; set; }
             public Stopwatch Clock { get; } = Stopwatch.StartNew();
         }
     }

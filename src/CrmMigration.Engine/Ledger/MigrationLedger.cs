@@ -41,14 +41,17 @@ namespace CrmMigration.Engine.Ledger
     /// crosswalk, content fingerprints of what each target holds, per-entity counters and checkpoints.
     /// Each batch is recorded in one transaction after the target committed it; a crash between the
     /// two leaves records the target has but the ledger lacks, which a resumed run re-sends as upserts
-    /// (and finds unchanged), so nothing is lost or doubled.
+    /// (and finds unchanged), so nothing is lost or doubled. The per-record statements run on the
+    /// native handle with positional binding: the ledger is on every import's hot path.
     /// </summary>
     public sealed class MigrationLedger : IDisposable
     {
         private const int SchemaVersion = 1;
         private readonly SqliteConnection _db;
         private readonly string _path;
-        private SqliteCommand? _putOutcome, _putContent, _putCrosswalk, _addCounters, _putCheckpoint;
+        private readonly Dictionary<string, long> _runNumbers = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _targetNumbers = new(StringComparer.Ordinal);
+        private SqliteRawStatement? _putOutcome, _putContent, _putCrosswalk, _addCounters, _putCheckpoint, _findOutcome, _findContent, _begin, _commit, _rollback;
 
         public MigrationLedger(string path)
         {
@@ -87,19 +90,20 @@ namespace CrmMigration.Engine.Ledger
         {
             SqliteSql.Execute(_db, @"
 CREATE TABLE IF NOT EXISTS ledger_info(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS runs(run_id TEXT PRIMARY KEY, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+CREATE TABLE IF NOT EXISTS runs(run_no INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
   user_name TEXT, host TEXT, source TEXT, target TEXT, mapping_hash TEXT, module_version TEXT, parameters TEXT, attempts INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS outcomes(run_id TEXT NOT NULL, entity TEXT NOT NULL, source_key TEXT NOT NULL, source_entity TEXT, target_key TEXT,
-  outcome INTEGER NOT NULL, reason_code TEXT, message TEXT, batch INTEGER, recorded_at TEXT, PRIMARY KEY(run_id, entity, source_key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS content(target TEXT NOT NULL, entity TEXT NOT NULL, target_key TEXT NOT NULL, hash BLOB NOT NULL, run_id TEXT,
-  PRIMARY KEY(target, entity, target_key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS crosswalk(source_entity TEXT NOT NULL, source_key TEXT NOT NULL, target_entity TEXT NOT NULL, target_key TEXT NOT NULL, run_id TEXT,
+CREATE TABLE IF NOT EXISTS targets(target_no INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS outcomes(run_no INTEGER NOT NULL, entity TEXT NOT NULL, source_key TEXT NOT NULL, source_entity TEXT, target_key TEXT,
+  outcome INTEGER NOT NULL, reason_code TEXT, message TEXT, batch INTEGER, recorded_at TEXT, PRIMARY KEY(run_no, entity, source_key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS content(target_no INTEGER NOT NULL, entity TEXT NOT NULL, target_key TEXT NOT NULL, hash BLOB NOT NULL, run_no INTEGER,
+  PRIMARY KEY(target_no, entity, target_key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS crosswalk(source_entity TEXT NOT NULL, source_key TEXT NOT NULL, target_entity TEXT NOT NULL, target_key TEXT NOT NULL, run_no INTEGER,
   PRIMARY KEY(source_entity, source_key, target_entity)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS counters(run_id TEXT NOT NULL, entity TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0,
+CREATE TABLE IF NOT EXISTS counters(run_no INTEGER NOT NULL, entity TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0,
   updated INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, merged INTEGER NOT NULL DEFAULT 0,
-  filtered INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_id, entity));
-CREATE TABLE IF NOT EXISTS checkpoints(run_id TEXT NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL, records INTEGER NOT NULL, last_source_key TEXT, at TEXT,
-  PRIMARY KEY(run_id, entity));");
+  filtered INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_no, entity));
+CREATE TABLE IF NOT EXISTS checkpoints(run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL, records INTEGER NOT NULL, last_source_key TEXT, at TEXT,
+  PRIMARY KEY(run_no, entity));");
             using var cmd = _db.CreateCommand();
             cmd.CommandText = "INSERT OR IGNORE INTO ledger_info(key, value) VALUES ('schema_version', $v)";
             cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(CultureInfo.InvariantCulture));
@@ -112,7 +116,7 @@ CREATE TABLE IF NOT EXISTS checkpoints(run_id TEXT NOT NULL, entity TEXT NOT NUL
             if (runId is null && resumeLatest)
             {
                 using var find = _db.CreateCommand();
-                find.CommandText = "SELECT run_id FROM runs WHERE target = $t AND status <> 'Completed' ORDER BY started_at DESC LIMIT 1";
+                find.CommandText = "SELECT run_id FROM runs WHERE target = $t AND status <> 'Completed' ORDER BY run_no DESC LIMIT 1";
                 find.Parameters.AddWithValue("$t", info.Target);
                 runId = find.ExecuteScalar() as string;
                 if (runId is null)
@@ -120,19 +124,13 @@ CREATE TABLE IF NOT EXISTS checkpoints(run_id TEXT NOT NULL, entity TEXT NOT NUL
                     throw new CrmException("LedgerNothingToResume", CrmErrorKind.NotFound, $"The ledger {_path} has no unfinished run for {info.Target} to resume.");
                 }
             }
-            if (runId is not null)
+            if (runId is not null && RunNumber(runId, required: false) is long)
             {
-                using var get = _db.CreateCommand();
-                get.CommandText = "SELECT status FROM runs WHERE run_id = $r";
-                get.Parameters.AddWithValue("$r", runId);
-                if (get.ExecuteScalar() is string)
-                {
-                    using var upd = _db.CreateCommand();
-                    upd.CommandText = "UPDATE runs SET status = 'Running', attempts = attempts + 1, finished_at = NULL WHERE run_id = $r";
-                    upd.Parameters.AddWithValue("$r", runId);
-                    upd.ExecuteNonQuery();
-                    return (runId, true);
-                }
+                using var upd = _db.CreateCommand();
+                upd.CommandText = "UPDATE runs SET status = 'Running', attempts = attempts + 1, finished_at = NULL WHERE run_id = $r";
+                upd.Parameters.AddWithValue("$r", runId);
+                upd.ExecuteNonQuery();
+                return (runId, true);
             }
             runId ??= DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             using (var ins = _db.CreateCommand())
@@ -153,6 +151,38 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             return (runId, false);
         }
 
+        private long? RunNumber(string runId, bool required = true)
+        {
+            if (_runNumbers.TryGetValue(runId, out long n)) return n;
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT run_no FROM runs WHERE run_id = $r";
+            cmd.Parameters.AddWithValue("$r", runId);
+            if (cmd.ExecuteScalar() is long found)
+            {
+                _runNumbers[runId] = found;
+                return found;
+            }
+            if (required) throw new CrmException("RunNotFound", CrmErrorKind.NotFound, $"The ledger {_path} has no run '{runId}'.");
+            return null;
+        }
+
+        private long TargetNumber(string target)
+        {
+            if (_targetNumbers.TryGetValue(target, out long n)) return n;
+            using (var ins = _db.CreateCommand())
+            {
+                ins.CommandText = "INSERT OR IGNORE INTO targets(name) VALUES ($t)";
+                ins.Parameters.AddWithValue("$t", target);
+                ins.ExecuteNonQuery();
+            }
+            using var get = _db.CreateCommand();
+            get.CommandText = "SELECT target_no FROM targets WHERE name = $t";
+            get.Parameters.AddWithValue("$t", target);
+            n = (long)get.ExecuteScalar()!;
+            _targetNumbers[target] = n;
+            return n;
+        }
+
         /// <summary>Sets the source and mapping hash once the first record shows them.</summary>
         public void DescribeRun(string runId, string? source, string? mappingHash)
         {
@@ -167,28 +197,32 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         /// <summary>Adds to <paramref name="found"/> the source keys this run has already recorded for an entity (a resumed run skips them).</summary>
         public void FindRecorded(string runId, string entity, IReadOnlyList<string> sourceKeys, HashSet<string> found)
         {
-            foreach (var chunk in Chunks(sourceKeys))
+            Prepare();
+            long run = RunNumber(runId)!.Value;
+            var q = _findOutcome!;
+            foreach (string key in sourceKeys)
             {
-                using var cmd = _db.CreateCommand();
-                cmd.CommandText = "SELECT source_key FROM outcomes WHERE run_id = $r AND entity = $e AND source_key IN (" + Placeholders(cmd, chunk) + ")";
-                cmd.Parameters.AddWithValue("$r", runId);
-                cmd.Parameters.AddWithValue("$e", entity);
-                using var reader = cmd.ExecuteReader();
-                while (reader.Read()) found.Add(reader.GetString(0));
+                q.Bind(1, run);
+                q.Bind(2, entity);
+                q.Bind(3, key);
+                if (q.Step() == SqliteSql.SqliteRow) found.Add(key);
+                q.Reset();
             }
         }
 
         /// <summary>Fingerprints of what the target holds for these keys, as the ledger last recorded them.</summary>
         public void FindContent(string target, string entity, IReadOnlyList<string> targetKeys, Dictionary<string, byte[]> hashes)
         {
-            foreach (var chunk in Chunks(targetKeys))
+            Prepare();
+            long t = TargetNumber(target);
+            var q = _findContent!;
+            foreach (string key in targetKeys)
             {
-                using var cmd = _db.CreateCommand();
-                cmd.CommandText = "SELECT target_key, hash FROM content WHERE target = $t AND entity = $e AND target_key IN (" + Placeholders(cmd, chunk) + ")";
-                cmd.Parameters.AddWithValue("$t", target);
-                cmd.Parameters.AddWithValue("$e", entity);
-                using var reader = cmd.ExecuteReader();
-                while (reader.Read()) hashes[reader.GetString(0)] = (byte[])reader.GetValue(1);
+                q.Bind(1, t);
+                q.Bind(2, entity);
+                q.Bind(3, key);
+                if (q.Step() == SqliteSql.SqliteRow && q.Column(0) is byte[] hash) hashes[key] = hash;
+                q.Reset();
             }
         }
 
@@ -196,8 +230,8 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         public long ContentCount(string target, string entity)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT count(*) FROM content WHERE target = $t AND entity = $e";
-            cmd.Parameters.AddWithValue("$t", target);
+            cmd.CommandText = "SELECT count(*) FROM content WHERE target_no = $t AND entity = $e";
+            cmd.Parameters.AddWithValue("$t", TargetNumber(target));
             cmd.Parameters.AddWithValue("$e", entity);
             return (long)cmd.ExecuteScalar()!;
         }
@@ -206,8 +240,8 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         public void ForgetContent(string target, string entity)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "DELETE FROM content WHERE target = $t AND entity = $e";
-            cmd.Parameters.AddWithValue("$t", target);
+            cmd.CommandText = "DELETE FROM content WHERE target_no = $t AND entity = $e";
+            cmd.Parameters.AddWithValue("$t", TargetNumber(target));
             cmd.Parameters.AddWithValue("$e", entity);
             cmd.ExecuteNonQuery();
         }
@@ -216,72 +250,93 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         public void RecordBatch(string runId, string target, string entity, int batch, IReadOnlyList<LedgerEntry> entries, bool trackContent)
         {
             if (entries.Count == 0) return;
-            using var tx = _db.BeginTransaction();
-            PrepareWrites(tx);
+            Prepare();
+            long run = RunNumber(runId)!.Value;
+            long targetNo = TargetNumber(target);
             long inserted = 0, updated = 0, skipped = 0, rejected = 0, merged = 0, filtered = 0;
             string at = Now();
-            foreach (var e in entries)
+            _begin!.Run();
+            try
             {
-                var o = e.Outcome;
-                Set(_putOutcome!, runId, entity, e.SourceKey, e.SourceEntity, (object?)e.TargetKey ?? DBNull.Value, (long)o.Outcome,
-                    (object?)o.ReasonCode ?? DBNull.Value, (object?)o.Message ?? DBNull.Value, (long)batch, at);
-                _putOutcome!.ExecuteNonQuery();
-                switch (o.Outcome)
+                foreach (var e in entries)
                 {
-                    case CrmOutcome.Inserted: inserted++; break;
-                    case CrmOutcome.Updated: updated++; break;
-                    case CrmOutcome.Skipped: skipped++; break;
-                    case CrmOutcome.Merged: merged++; break;
-                    case CrmOutcome.Filtered: filtered++; break;
-                    default: rejected++; break;
-                }
-                bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
-                if (landed && e.TargetKey is not null)
-                {
+                    var o = e.Outcome;
+                    var put = _putOutcome!;
+                    put.Bind(1, run);
+                    put.Bind(2, entity);
+                    put.Bind(3, e.SourceKey);
+                    put.Bind(4, e.SourceEntity);
+                    put.Bind(5, e.TargetKey);
+                    put.Bind(6, (long)o.Outcome);
+                    put.Bind(7, o.ReasonCode);
+                    put.Bind(8, o.Message);
+                    put.Bind(9, (long)batch);
+                    put.Bind(10, at);
+                    put.Run();
+                    switch (o.Outcome)
+                    {
+                        case CrmOutcome.Inserted: inserted++; break;
+                        case CrmOutcome.Updated: updated++; break;
+                        case CrmOutcome.Skipped: skipped++; break;
+                        case CrmOutcome.Merged: merged++; break;
+                        case CrmOutcome.Filtered: filtered++; break;
+                        default: rejected++; break;
+                    }
+                    bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
+                    if (!landed || e.TargetKey is null) continue;
                     if (trackContent && e.ContentHash is not null)
                     {
-                        Set(_putContent!, target, entity, e.TargetKey, e.ContentHash, runId);
-                        _putContent!.ExecuteNonQuery();
+                        var c = _putContent!;
+                        c.Bind(1, targetNo);
+                        c.Bind(2, entity);
+                        c.Bind(3, e.TargetKey);
+                        c.Bind(4, e.ContentHash);
+                        c.Bind(5, run);
+                        c.Run();
                     }
-                    Set(_putCrosswalk!, e.SourceEntity, e.SourceKey, entity, e.TargetKey, runId);
-                    _putCrosswalk!.ExecuteNonQuery();
+                    var x = _putCrosswalk!;
+                    x.Bind(1, e.SourceEntity);
+                    x.Bind(2, e.SourceKey);
+                    x.Bind(3, entity);
+                    x.Bind(4, e.TargetKey);
+                    x.Bind(5, run);
+                    x.Run();
                 }
+                var k = _addCounters!;
+                object[] counts = { run, entity, (long)entries.Count, inserted, updated, skipped, rejected, merged, filtered };
+                for (int i = 0; i < counts.Length; i++) k.Bind(i + 1, counts[i]);
+                k.Run();
+                var cp = _putCheckpoint!;
+                object?[] point = { run, entity, (long)batch, (long)entries.Count, entries[entries.Count - 1].SourceKey, at };
+                for (int i = 0; i < point.Length; i++) cp.Bind(i + 1, point[i]);
+                cp.Run();
+                _commit!.Run();
             }
-            Set(_addCounters!, runId, entity, (long)entries.Count, inserted, updated, skipped, rejected, merged, filtered);
-            _addCounters!.ExecuteNonQuery();
-            Set(_putCheckpoint!, runId, entity, (long)batch, (long)entries.Count, entries[entries.Count - 1].SourceKey, at);
-            _putCheckpoint!.ExecuteNonQuery();
-            tx.Commit();
-        }
-
-        private void PrepareWrites(SqliteTransaction tx)
-        {
-            if (_putOutcome is null)
+            catch
             {
-                _putOutcome = Prepare(@"INSERT OR REPLACE INTO outcomes(run_id, entity, source_key, source_entity, target_key, outcome, reason_code, message, batch, recorded_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", 10);
-                _putContent = Prepare("INSERT OR REPLACE INTO content(target, entity, target_key, hash, run_id) VALUES ($1, $2, $3, $4, $5)", 5);
-                _putCrosswalk = Prepare("INSERT OR REPLACE INTO crosswalk(source_entity, source_key, target_entity, target_key, run_id) VALUES ($1, $2, $3, $4, $5)", 5);
-                _addCounters = Prepare(@"INSERT INTO counters(run_id, entity, read, inserted, updated, skipped, rejected, merged, filtered) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT(run_id, entity) DO UPDATE SET read = read + excluded.read, inserted = inserted + excluded.inserted, updated = updated + excluded.updated,
-  skipped = skipped + excluded.skipped, rejected = rejected + excluded.rejected, merged = merged + excluded.merged, filtered = filtered + excluded.filtered", 9);
-                _putCheckpoint = Prepare(@"INSERT INTO checkpoints(run_id, entity, batch, records, last_source_key, at) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT(run_id, entity) DO UPDATE SET batch = excluded.batch, records = records + excluded.records, last_source_key = excluded.last_source_key, at = excluded.at", 6);
+                _rollback!.Run();
+                throw;
             }
-            foreach (var c in new[] { _putOutcome, _putContent, _putCrosswalk, _addCounters, _putCheckpoint }) c!.Transaction = tx;
         }
 
-        private SqliteCommand Prepare(string sql, int parameters)
+        private void Prepare()
         {
-            var cmd = _db.CreateCommand();
-            cmd.CommandText = sql;
-            for (int i = 1; i <= parameters; i++) cmd.Parameters.Add(new SqliteParameter("$" + i.ToString(CultureInfo.InvariantCulture), null));
-            return cmd;
-        }
-
-        private static void Set(SqliteCommand cmd, params object?[] values)
-        {
-            for (int i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
+            if (_putOutcome is not null) return;
+            var db = _db.Handle!;
+            _putOutcome = new SqliteRawStatement(db, @"INSERT OR REPLACE INTO outcomes(run_no, entity, source_key, source_entity, target_key, outcome, reason_code, message, batch, recorded_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+            _putContent = new SqliteRawStatement(db, "INSERT OR REPLACE INTO content(target_no, entity, target_key, hash, run_no) VALUES (?1, ?2, ?3, ?4, ?5)");
+            _putCrosswalk = new SqliteRawStatement(db, "INSERT OR REPLACE INTO crosswalk(source_entity, source_key, target_entity, target_key, run_no) VALUES (?1, ?2, ?3, ?4, ?5)");
+            _addCounters = new SqliteRawStatement(db, @"INSERT INTO counters(run_no, entity, read, inserted, updated, skipped, rejected, merged, filtered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+ON CONFLICT(run_no, entity) DO UPDATE SET read = read + excluded.read, inserted = inserted + excluded.inserted, updated = updated + excluded.updated,
+  skipped = skipped + excluded.skipped, rejected = rejected + excluded.rejected, merged = merged + excluded.merged, filtered = filtered + excluded.filtered");
+            _putCheckpoint = new SqliteRawStatement(db, @"INSERT INTO checkpoints(run_no, entity, batch, records, last_source_key, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = records + excluded.records, last_source_key = excluded.last_source_key, at = excluded.at");
+            _findOutcome = new SqliteRawStatement(db, "SELECT 1 FROM outcomes WHERE run_no = ?1 AND entity = ?2 AND source_key = ?3");
+            _findContent = new SqliteRawStatement(db, "SELECT hash FROM content WHERE target_no = ?1 AND entity = ?2 AND target_key = ?3");
+            _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
+            _commit = new SqliteRawStatement(db, "COMMIT");
+            _rollback = new SqliteRawStatement(db, "ROLLBACK");
         }
 
         /// <summary>Marks a run Completed or Failed.</summary>
@@ -300,8 +355,8 @@ ON CONFLICT(run_id, entity) DO UPDATE SET batch = excluded.batch, records = reco
         {
             var list = new List<CrmImportSummary>();
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT entity, read, inserted, updated, skipped, rejected, merged, filtered FROM counters WHERE run_id = $r ORDER BY entity";
-            cmd.Parameters.AddWithValue("$r", runId);
+            cmd.CommandText = "SELECT entity, read, inserted, updated, skipped, rejected, merged, filtered FROM counters WHERE run_no = $r ORDER BY entity";
+            cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
@@ -329,8 +384,8 @@ ON CONFLICT(run_id, entity) DO UPDATE SET batch = excluded.batch, records = reco
             var byOutcome = new Dictionary<string, long[]>(StringComparer.Ordinal);
             using (var cmd = _db.CreateCommand())
             {
-                cmd.CommandText = "SELECT entity, outcome, count(*) FROM outcomes WHERE run_id = $r GROUP BY entity, outcome";
-                cmd.Parameters.AddWithValue("$r", runId);
+                cmd.CommandText = "SELECT entity, outcome, count(*) FROM outcomes WHERE run_no = $r GROUP BY entity, outcome";
+                cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
                 using var reader = cmd.ExecuteReader();
                 while (reader.Read())
                 {
@@ -368,7 +423,7 @@ ON CONFLICT(run_id, entity) DO UPDATE SET batch = excluded.batch, records = reco
             using (var cmd = _db.CreateCommand())
             {
                 cmd.CommandText = "SELECT run_id, status, started_at, finished_at, user_name, host, source, target, mapping_hash, module_version, parameters, attempts FROM runs"
-                    + (runId is null ? "" : " WHERE run_id = $r") + " ORDER BY started_at DESC";
+                    + (runId is null ? "" : " WHERE run_id = $r") + " ORDER BY run_no DESC";
                 if (runId is not null) cmd.Parameters.AddWithValue("$r", runId);
                 using var reader = cmd.ExecuteReader();
                 while (reader.Read())
@@ -397,18 +452,18 @@ ON CONFLICT(run_id, entity) DO UPDATE SET batch = excluded.batch, records = reco
             return list;
         }
 
-        /// <summary>Record outcomes matching the filters (each null filter matches everything).</summary>
+        /// <summary>Record outcomes matching the filters (each null filter matches everything), oldest first.</summary>
         public IEnumerable<CrmMigrationRecord> Records(string? runId, string? entity, string? sourceKey, CrmOutcome? outcome, string? reasonCode)
         {
             using var cmd = _db.CreateCommand();
             var where = new List<string>();
-            if (runId is not null) { where.Add("run_id = $r"); cmd.Parameters.AddWithValue("$r", runId); }
-            if (entity is not null) { where.Add("entity = $e COLLATE NOCASE"); cmd.Parameters.AddWithValue("$e", entity); }
-            if (sourceKey is not null) { where.Add("source_key = $k"); cmd.Parameters.AddWithValue("$k", sourceKey); }
-            if (outcome is not null) { where.Add("outcome = $o"); cmd.Parameters.AddWithValue("$o", (int)outcome.Value); }
-            if (reasonCode is not null) { where.Add("reason_code = $c"); cmd.Parameters.AddWithValue("$c", reasonCode); }
-            cmd.CommandText = "SELECT o.run_id, entity, source_key, target_key, outcome, reason_code, message, batch, recorded_at FROM outcomes o"
-                + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY recorded_at, batch";
+            if (runId is not null) { where.Add("o.run_no = $r"); cmd.Parameters.AddWithValue("$r", RunNumber(runId, required: false) ?? -1); }
+            if (entity is not null) { where.Add("o.entity = $e COLLATE NOCASE"); cmd.Parameters.AddWithValue("$e", entity); }
+            if (sourceKey is not null) { where.Add("o.source_key = $k"); cmd.Parameters.AddWithValue("$k", sourceKey); }
+            if (outcome is not null) { where.Add("o.outcome = $o"); cmd.Parameters.AddWithValue("$o", (int)outcome.Value); }
+            if (reasonCode is not null) { where.Add("o.reason_code = $c"); cmd.Parameters.AddWithValue("$c", reasonCode); }
+            cmd.CommandText = "SELECT r.run_id, o.entity, o.source_key, o.target_key, o.outcome, o.reason_code, o.message, o.batch, o.recorded_at FROM outcomes o JOIN runs r ON r.run_no = o.run_no"
+                + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY o.run_no, o.batch";
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
@@ -423,33 +478,11 @@ ON CONFLICT(run_id, entity) DO UPDATE SET batch = excluded.batch, records = reco
             }
         }
 
-        private static IEnumerable<List<string>> Chunks(IReadOnlyList<string> keys)
-        {
-            const int Size = 500;
-            for (int i = 0; i < keys.Count; i += Size)
-            {
-                var chunk = new List<string>(Math.Min(Size, keys.Count - i));
-                for (int j = i; j < keys.Count && j < i + Size; j++) chunk.Add(keys[j]);
-                yield return chunk;
-            }
-        }
-
-        private static string Placeholders(SqliteCommand cmd, List<string> values)
-        {
-            var names = new string[values.Count];
-            for (int i = 0; i < values.Count; i++)
-            {
-                names[i] = "$p" + i.ToString(CultureInfo.InvariantCulture);
-                cmd.Parameters.AddWithValue(names[i], values[i]);
-            }
-            return string.Join(",", names);
-        }
-
         private static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
         public void Dispose()
         {
-            foreach (var c in new[] { _putOutcome, _putContent, _putCrosswalk, _addCounters, _putCheckpoint }) c?.Dispose();
+            foreach (var c in new[] { _putOutcome, _putContent, _putCrosswalk, _addCounters, _putCheckpoint, _findOutcome, _findContent, _begin, _commit, _rollback }) c?.Dispose();
             _db.Dispose();
         }
     }
