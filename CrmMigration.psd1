@@ -16,11 +16,15 @@
     TypesToProcess       = @('CrmMigration.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-CrmRecord'
+        'Disable-CrmSystem'
+        'Export-CrmArchive'
         'Export-CrmData'
         'Get-CrmSchema'
         'Import-CrmData'
         'New-CrmConnection'
         'New-CrmSampleData'
+        'Test-CrmArchive'
+        'Test-CrmAuditLog'
         'Test-CrmMigration'
     )
     FunctionsToExport    = @()
