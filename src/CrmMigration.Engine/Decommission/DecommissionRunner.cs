@@ -133,15 +133,15 @@ namespace CrmMigration.Engine.Decommission
         public CrmDecommissionReport Run(CrmDecommissionStage stage, Action<string, long>? progress, CancellationToken ct)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            for (var s = CrmDecommissionStage.Freeze; s < stage; s++)
-            {
-                if (s == CrmDecommissionStage.Purge) break;
-                if (!IsFinished(s)) throw new CrmException("StageOutOfOrder", CrmErrorKind.InvalidArgument, $"{stage} cannot run before {s} has finished.");
-            }
             if (stage == CrmDecommissionStage.Purge && PurgeRefusal() is string why)
             {
                 Audit(stage, "Refused", new Dictionary<string, string> { ["reason"] = why });
                 throw new CrmException("PurgeRefused", CrmErrorKind.InvalidArgument, "Purge refused: " + why + ". Nothing was deleted.");
+            }
+            for (var s = CrmDecommissionStage.Freeze; s < stage; s++)
+            {
+                if (s == CrmDecommissionStage.Purge) break;
+                if (!IsFinished(s)) throw new CrmException("StageOutOfOrder", CrmErrorKind.InvalidArgument, $"{stage} cannot run before {s} has finished.");
             }
             var rec = _state.Get(stage) ?? new StageRecord();
             rec.Status = "Started";
