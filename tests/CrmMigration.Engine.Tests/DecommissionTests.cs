@@ -45,6 +45,10 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal("NotApplicable", state.Stages["Revoke"].Status);
             Assert.True(state.ArchiveVerified);
             Assert.Contains("mode.before", state.Stages["Freeze"].Evidence.Keys);
+            // a WAL database is checkpointed and switched to a rollback journal, so the frozen file alone holds the data
+            Assert.Equal("wal", state.Stages["Freeze"].Evidence["journal_mode.before"]);
+            Assert.Equal("delete", Convert.ToString(Scalar(db, "PRAGMA journal_mode"), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.False(File.Exists(db + "-wal"));
             Assert.Equal(contacts.ToString(System.Globalization.CultureInfo.InvariantCulture) + " records, content hash " + ArchiveValidator.Verify(dir.File("archive"), false, CancellationToken.None).Manifest["contacts"].Hash + " = archive",
                 state.Stages["Verify"].Evidence["live contacts"]);
             Assert.Null(r.PurgeRefusal());

@@ -120,26 +120,30 @@ namespace CrmMigration.Engine.Decommission
             var o = new StageOutcome();
             string db = Path.GetFullPath(connection.Location);
             if (!File.Exists(db)) throw new CrmException("SourceNotFound", CrmErrorKind.NotFound, $"The SQLite file '{db}' does not exist.");
-            bool wal = File.Exists(db + "-wal");
+            bool writable = FileModesWritable(db);
             if (plan)
             {
-                if (wal) o.Actions.Add($"checkpoint the write-ahead log into '{db}' (PRAGMA wal_checkpoint(TRUNCATE))");
+                o.Actions.Add($"if '{db}' uses a write-ahead log: checkpoint it into the file and switch to journal_mode=DELETE (PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE), so readers of the frozen file need no -wal/-shm files");
                 o.Actions.Add($"remove the write permission bits of '{db}' (chmod a-w), recording the mode before and after");
                 o.Actions.Add("open every later connection of CrmMigration to it read-only (PRAGMA query_only = ON semantics)");
                 return o;
             }
             o.Evidence["mode.before"] = FileModes.Describe(db);
-            if (wal && FileModesWritable(db))
+            if (writable)
             {
                 SQLitePCL.Batteries_V2.Init();
-                using (var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Pooling = false }.ToString()))
+                using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Pooling = false }.ToString());
+                c.Open();
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = "PRAGMA journal_mode;";
+                string mode = Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
+                o.Evidence["journal_mode.before"] = mode;
+                if (string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
                 {
-                    c.Open();
-                    using var cmd = c.CreateCommand();
-                    cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                    cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;";
                     cmd.ExecuteNonQuery();
+                    o.Actions.Add("checkpointed the write-ahead log into the database file and switched it to journal_mode=DELETE");
                 }
-                o.Actions.Add("checkpointed the write-ahead log into the database file");
             }
             o.Actions.Add(FileModes.MakeReadOnly(db) ? $"removed the write bits of '{db}'" : $"'{db}' was already read-only; left as it was");
             o.Evidence["mode.after"] = FileModes.Describe(db);
