@@ -102,8 +102,10 @@ namespace CrmMigration.Tests
             Assert.Equal(false, bad.Get("Valid"));
         }
 
-        [Fact]
-        public void KilledMidArchiveTheRerunFinishesWithNothingDoubledAndPurgesOnlyAfterVerify()
+        [Theory]
+        [InlineData("Archive", "Verify")]
+        [InlineData("Verify", "Revoke")]
+        public void KilledMidStageTheRerunFinishesWithNothingDoubledAndPurgesOnlyAfterVerify(string stage, string next)
         {
             using var ps = new PsSession();
             string dir = ps.TestDir;
@@ -118,7 +120,7 @@ namespace CrmMigration.Tests
             psi.ArgumentList.Add("-Command");
             psi.ArgumentList.Add(script);
             string state = Path.Combine(dir, "decom.json");
-            bool killedInArchive = false;
+            bool killed = false;
             using (var child = Process.Start(psi)!)
             {
                 child.StandardOutput.ReadToEndAsync();
@@ -130,39 +132,44 @@ namespace CrmMigration.Tests
                     {
                         string text;
                         try { text = File.ReadAllText(state); } catch (IOException) { continue; }
-                        if (text.Contains("\"Archive\"", StringComparison.Ordinal) && !text.Contains("\"Verify\"", StringComparison.Ordinal))
+                        if (text.Contains("\"" + stage + "\"", StringComparison.Ordinal) && !text.Contains("\"" + next + "\"", StringComparison.Ordinal))
                         {
-                            // somewhere inside the archive stage: let it write some of the bag, then SIGKILL
+                            // somewhere inside the stage: let it do some of its work, then SIGKILL
                             Thread.Sleep(300);
                             child.Kill(entireProcessTree: true);
                             child.WaitForExit();
-                            killedInArchive = true;
+                            killed = true;
                             break;
                         }
                     }
                     Thread.Sleep(5);
                 }
             }
-            Assert.True(killedInArchive, "the child finished before it could be killed in the Archive stage");
+            Assert.True(killed, "the child finished before it could be killed in the " + stage + " stage");
             var mid = JsonDocument.Parse(File.ReadAllBytes(state)).RootElement.GetProperty("Stages");
             Assert.Equal("Done", mid.GetProperty("Freeze").GetProperty("Status").GetString());
-            Assert.Equal("Started", mid.GetProperty("Archive").GetProperty("Status").GetString());
+            Assert.Equal("Started", mid.GetProperty(stage).GetProperty("Status").GetString());
             Assert.True(File.Exists(Path.Combine(dir, "legacy.db")), "nothing may be purged before the archive is verified");
 
             var rerun = ps.Run("Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2000-01-01 -Purge -Force -Confirm:$false").AssertClean();
             var statuses = rerun.OfType("CrmMigration.CrmDecommissionReport").Select(x => x.Get("Stage") + ":" + x.Get("Status")).ToArray();
-            Assert.Equal(new[] { "Freeze:AlreadyDone", "Archive:Done", "Verify:Done", "Revoke:NotApplicable", "Retain:Done", "Purge:Done" }, statuses);
+            var order = new[] { "Freeze", "Archive", "Verify", "Revoke", "Retain", "Purge" };
+            int killedAt = Array.IndexOf(order, stage);
+            var expected = order.Select((s, i) => s + ":" + (i < killedAt ? "AlreadyDone" : s == "Revoke" ? "NotApplicable" : "Done")).ToArray();
+            Assert.Equal(expected, statuses);
             Assert.False(File.Exists(Path.Combine(dir, "legacy.db")));
             Assert.Empty(Directory.GetDirectories(dir, ".archive.partial-*"));
             var check = ps.Run("Test-CrmArchive ./archive -Restore -Quiet").AssertClean();
             Assert.True((bool)check.Output.Single().BaseObject);
             Assert.Equal(true, ps.Run("(Test-CrmAuditLog ./decom.audit.jsonl).Valid").AssertClean().Output.Single().BaseObject);
             var events = File.ReadAllLines(Path.Combine(dir, "decom.audit.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Select(e => e.GetProperty("event").GetString()!.Replace("Decommission.", "", StringComparison.Ordinal) + ":" + e.GetProperty("result").GetString()).ToList();
-            foreach (var stage in new[] { "Freeze", "Archive", "Verify", "Retain", "Purge" }) Assert.Single(events, e => e == stage + ":Done");
-            Assert.Equal(2, events.Count(e => e == "Archive:Started")); // the killed attempt and the redo
+            foreach (var s in new[] { "Freeze", "Archive", "Verify", "Retain", "Purge" }) Assert.Single(events, e => e == s + ":Done");
+            Assert.Equal(2, events.Count(e => e == stage + ":Started")); // the killed attempt and the redo
+            Assert.Single(events, e => e == "Freeze:Started");
             Assert.True(events.IndexOf("Verify:Done") < events.IndexOf("Purge:Started"));
             var st = JsonDocument.Parse(File.ReadAllBytes(state)).RootElement;
-            Assert.Equal(2, st.GetProperty("Stages").GetProperty("Archive").GetProperty("Attempts").GetInt32());
+            Assert.Equal(2, st.GetProperty("Stages").GetProperty(stage).GetProperty("Attempts").GetInt32());
+            Assert.Equal(1, st.GetProperty("Stages").GetProperty("Freeze").GetProperty("Attempts").GetInt32());
             Assert.True(st.GetProperty("ArchiveVerified").GetBoolean());
         }
     }
