@@ -19,8 +19,9 @@ param(
     [Parameter(Mandatory)] [string] $Source,
     # Where the archive, state file, audit log, reports and certificate go (keep it on other storage than the source).
     [Parameter(Mandatory)] [string] $Work,
-    # Keep the data until this date; the purge is refused before it.
-    [datetime] $RetainUntil = [datetime]::UtcNow.Date.AddDays(-1)
+    # Keep the data until this date; the purge is refused before it. A policy decision, so it has no default.
+    # (The -Force this script passes for the purge prompt also lets a changed date move earlier.)
+    [Parameter(Mandatory)] [datetime] $RetainUntil
 )
 $ErrorActionPreference = 'Stop'
 $null = [System.IO.Directory]::CreateDirectory($Work)

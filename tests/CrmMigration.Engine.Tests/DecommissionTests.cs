@@ -93,6 +93,10 @@ namespace CrmMigration.Engine.Tests
             Assert.DoesNotContain("legal hold", r2.PurgeRefusal(), StringComparison.Ordinal);
             Assert.Contains("retention", r2.PurgeRefusal(), StringComparison.Ordinal);
             Assert.True(File.Exists(db));
+            // a later run may not quietly shorten the retention period
+            var r3 = Runner(dir, db, retainUntil: DateTime.UtcNow.Date.AddDays(-1));
+            Assert.Equal("RetentionShortened", Assert.Throws<CrmException>(() => r3.UpdateRetention()).Error.Code);
+            Assert.NotNull(r3.PurgeRefusal());
         }
 
         [Fact]

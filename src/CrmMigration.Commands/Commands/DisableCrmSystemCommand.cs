@@ -73,6 +73,7 @@ namespace CrmMigration.Commands
                     AuditLogPath = AuditLogPath is null ? System.IO.Path.ChangeExtension(state, ".audit.jsonl") : ResolvePath(AuditLogPath),
                     RetainUntil = RetainUntil,
                     LegalHold = MyInvocation.BoundParameters.ContainsKey(nameof(LegalHold)) ? LegalHold.IsPresent : null,
+                    AllowShorterRetention = Force.IsPresent,
                 };
                 foreach (var kv in MyInvocation.BoundParameters)
                 {

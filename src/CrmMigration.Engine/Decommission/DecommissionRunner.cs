@@ -22,6 +22,8 @@ namespace CrmMigration.Engine.Decommission
         /// <summary>Set (true) or release (false) a legal hold (null: leave as recorded).</summary>
         public bool? LegalHold { get; set; }
         public string? SourceOrganization { get; set; }
+        /// <summary>Allows a later run to move a recorded retention date earlier (-Force).</summary>
+        public bool AllowShorterRetention { get; set; }
         /// <summary>The parameters as given, for the audit log (names and non-secret values only).</summary>
         public Dictionary<string, string?> AuditParameters { get; } = new(StringComparer.Ordinal);
     }
@@ -195,6 +197,11 @@ namespace CrmMigration.Engine.Decommission
             if (_options.RetainUntil is null && _options.LegalHold is null) return null;
             bool changed = (_options.RetainUntil is DateTime d && d.Date != _state.RetainUntil?.Date) || (_options.LegalHold is bool h && h != _state.LegalHold);
             if (!changed) return null;
+            if (_options.RetainUntil is DateTime shorter && _state.RetainUntil is DateTime recorded && shorter.Date < recorded.Date && !_options.AllowShorterRetention)
+            {
+                throw new CrmException("RetentionShortened", CrmErrorKind.InvalidArgument,
+                    $"The recorded retention runs until {recorded:yyyy-MM-dd}; -RetainUntil {shorter:yyyy-MM-dd} would shorten it. Pass -Force to shorten a retention period on purpose (it is recorded in the audit log).");
+            }
             var outcome = DoRetain();
             var rec = _state.Get(CrmDecommissionStage.Retain)!;
             rec.Actions.AddRange(outcome.Actions);
