@@ -16,6 +16,8 @@
     TypesToProcess       = @('CrmMigration.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-CrmRecord'
+        'Disable-CrmSystem'
+        'Export-CrmArchive'
         'Export-CrmData'
         'Get-CrmMigrationRecord'
         'Get-CrmMigrationRun'
@@ -23,6 +25,8 @@
         'Import-CrmData'
         'New-CrmConnection'
         'New-CrmSampleData'
+        'Test-CrmArchive'
+        'Test-CrmAuditLog'
         'Test-CrmMigration'
     )
     FunctionsToExport    = @()

@@ -64,6 +64,16 @@ for n in "${counts[@]}"; do
   rows+=("| $n | CSV → SQLite: Export \| Convert \| Import -BatchSize 10000 (ledger on, the default) | $s_sql | $(rate $n $s_sql) | $m_sql |")
   rows+=("| $n | CSV → SQLite, same with -NoLedger | $s_nol | $(rate $n $s_nol) | $m_nol |")
   rows+=("| $n | resume after a kill at 90%: whole resumed run (first new record after $s_first s) | $s_res | – | – |")
+  # Archive: a BagIt bag (CSV + SHA-512 + SHA-256 manifests + per-record content hash) next to its floor,
+  # writing the same CSV with Export-CrmData | Import-CrmData and then sha512sum + sha256sum of it.
+  rm -rf "$work/bag" "$work/plain"; mkdir -p "$work/plain"
+  read -r s_bag m_bag < <(run archive "$sw; \$null = Export-CrmArchive -Path '$csv' -Destination '$work/bag'; $el")
+  read -r s_plain m_plain < <(run plain "$sw; \$null = Export-CrmData -Path '$csv' | Import-CrmData -Path '$work/plain/contacts.csv' -NoLedger; $el")
+  start=$(date +%s.%N); sha512sum "$work/plain/contacts.csv" >/dev/null; sha256sum "$work/plain/contacts.csv" >/dev/null; end=$(date +%s.%N)
+  s_sums=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+  s_floor=$(awk -v a="$s_plain" -v b="$s_sums" 'BEGIN { printf "%.3f", a + b }')
+  rows+=("| $n | write the same CSV (Export \| Import) + \`sha512sum\` + \`sha256sum\` (floor: $s_plain s + $s_sums s) | $s_floor | $(rate $n $s_floor) | $m_plain |")
+  rows+=("| $n | Export-CrmArchive: BagIt bag, SHA-512/256 manifests, content hash per record | $s_bag | $(rate $n $s_bag) | $m_bag |")
 done
 
 mkdir -p docs
@@ -80,5 +90,6 @@ mkdir -p docs
   echo
   echo "Targets (issue 2): CSV → CSV at least 250,000 records/s; CSV → SQLite within 1.5× of \`sqlite3 .import\`;"
   echo "peak memory under 300 MB at 1M and at most 1.3× its 100k value. Issue 3: the ledger costs at most 25% on CSV → SQLite."
+  echo "Archive (issue 6): Export-CrmArchive next to writing the same CSV and hashing it with sha512sum and sha256sum."
 } > docs/benchmarks.md
 cat docs/benchmarks.md
