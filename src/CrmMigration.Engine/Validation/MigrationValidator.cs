@@ -61,7 +61,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     errors.Clear();
                     var status = _mapping.Map(record, false, out var mapped, errors);
-                    if (status == MapStatus.Rejected) { mappingRejected++; continue; }
+                    if (status == MapStatus.Rejected || status == MapStatus.Filtered) { mappingRejected++; continue; }
                     if (status == MapStatus.Mapped) effective = mapped!;
                 }
                 sourceCount++;
