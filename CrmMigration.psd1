@@ -20,7 +20,9 @@
         'Get-CrmSchema'
         'Import-CrmData'
         'New-CrmConnection'
+        'New-CrmMapping'
         'New-CrmSampleData'
+        'Test-CrmMapping'
         'Test-CrmMigration'
     )
     FunctionsToExport    = @()
