@@ -241,6 +241,32 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void JsonAndTreeFormsOfTheNewKeysShareOneHash()
+        {
+            const string json = @"{ ""Entities"": { ""Contact"": { ""Source"": ""contacts"", ""Key"": ""Id"",
+                ""Where"": [ { ""Field"": ""status"", ""NotIn"": [""Deleted""], ""Reason"": ""Gone"" } ],
+                ""Fields"": {
+                    ""Id"": ""id"",
+                    ""First"": { ""Source"": ""full_name"", ""Split"": "" "", ""Part"": 0 },
+                    ""Phone"": { ""Source"": ""tel"", ""Transform"": ""Phone"", ""DefaultRegion"": ""cn"", ""OnInvalid"": ""Null"" },
+                    ""Age"": { ""Source"": ""age"", ""Type"": ""Integer"", ""Min"": 0, ""Max"": 130 },
+                    ""AccountId"": { ""Source"": ""account_id"", ""Reference"": ""Account"" } } } } }";
+            var fromJson = MappingParser.ParseJson(json, null);
+            var tree = T(("Entities", T(("Contact", T(("Source", "contacts"), ("Key", "Id"),
+                ("Where", new ArrayList { T(("Field", "status"), ("NotIn", "Deleted"), ("Reason", "Gone")) }),
+                ("Fields", T(
+                    ("Id", "id"),
+                    ("First", T(("Source", "full_name"), ("Split", " "), ("Part", 0))),
+                    ("Phone", T(("Source", "tel"), ("Transform", new ArrayList { "Phone" }), ("DefaultRegion", "CN"), ("OnInvalid", "null"))),
+                    ("Age", T(("Source", "age"), ("Type", "Integer"), ("Min", 0), ("Max", 130))),
+                    ("AccountId", T(("Source", "account_id"), ("Reference", "Account"))))))))));
+            var fromTree = MappingParser.Parse(tree, null);
+            Assert.Equal(fromJson.Hash, fromTree.Hash);
+            Assert.Equal("CN", fromJson.Entities[0].Fields[2].DefaultRegion);
+            Assert.Equal("Gone", fromJson.Entities[0].Where[0].Reason);
+        }
+
+        [Fact]
         public void OldMappingsKeepTheirHash()
         {
             // The v1 canonical form: new options are written only when set, so this hash must not move.
