@@ -490,7 +490,7 @@ namespace CrmMigration.Engine.Mapping
 
             private object? ConvertTo(object value, CrmFieldType type)
             {
-                if (_dates is not null && (value is string || value is DateTime) && (type == CrmFieldType.DateTimeOffset || _formats.Length > 0 || _dates.HasTimeZone))
+                if (_dates is not null && (value is string || value is DateTime))
                 {
                     if (value is string str && str.Trim().Length == 0) return null;
                     if (!_dates.TryParse(value, out object? parsed, out string? problem)) throw new FormatException(problem + ".");
