@@ -122,7 +122,7 @@ namespace CrmMigration.Commands
             foreach (var w in _scratch.Warnings)
             {
                 summary.Warnings++;
-                if (++_warnings <= MaxWarnings) WriteWarning($"{input.Entity} {input.Key} ({input.Origin}): {w}");
+                if (++_warnings <= MaxWarnings) WriteWarning(input.Origin is null ? $"{input.Entity} {input.Key}: {w}" : $"{input.Entity} {input.Key} ({input.Origin}): {w}");
                 else if (_warnings == MaxWarnings + 1) WriteWarning($"More than {MaxWarnings} value warnings; the rest are counted in the summary (-SummaryVariable) and listed per record with -Explain.");
             }
         }
