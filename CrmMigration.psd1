@@ -24,9 +24,11 @@
         'Get-CrmSchema'
         'Import-CrmData'
         'New-CrmConnection'
+        'New-CrmMapping'
         'New-CrmSampleData'
         'Test-CrmArchive'
         'Test-CrmAuditLog'
+        'Test-CrmMapping'
         'Test-CrmMigration'
     )
     FunctionsToExport    = @()

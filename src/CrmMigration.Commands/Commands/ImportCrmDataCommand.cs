@@ -79,7 +79,7 @@ namespace CrmMigration.Commands
         [ValidatePattern("^[A-Za-z0-9._:-]{1,100}$")]
         public string? RunId { get; set; }
 
-        /// <summary>A folder for rejected records: one &lt;entity&gt;.rejects.csv each, with the original fields plus RejectReason and RejectMessage.</summary>
+        /// <summary>A folder for rejected records: one &lt;entity&gt;.csv each, with the original fields plus RejectReason and RejectMessage.</summary>
         [Parameter]
         public string? RejectPath { get; set; }
 
@@ -168,8 +168,8 @@ namespace CrmMigration.Commands
                 Drain();
                 if (_rejects is not null)
                 {
-                    foreach (var problem in _rejects.Complete()) WriteCrmError(problem);
-                    if (_rejects.Count > 0) WriteVerbose($"{_rejects.Count} rejected record(s) written to {_rejects.Folder}.");
+                    _rejects.Complete();
+                    if (_rejects.Total > 0) WriteVerbose($"{_rejects.Total} rejected record(s) written to {_rejects.Folder}.");
                 }
             }
             catch (CrmException ex)
@@ -237,7 +237,6 @@ namespace CrmMigration.Commands
                 var o = r.Outcome;
                 if (o.Outcome == CrmOutcome.Rejected && !o.WhatIf)
                 {
-                    _rejects?.Add(r.Record, o.ReasonCode ?? "ImportRejected", o.Message);
                     var error = new CrmDataError(o.ReasonCode ?? "ImportRejected", CrmErrorKind.WriteError, o.Message ?? "The target refused the record.")
                     {
                         Entity = o.Entity,
@@ -247,6 +246,11 @@ namespace CrmMigration.Commands
                         Record = r.Record,
                     };
                     WriteCrmError(error, r.Record);
+                    if (_rejects is not null && !_rejects.Write(r.Record, new[] { error }))
+                    {
+                        WriteCrmError(new CrmDataError("RejectFileWriteFailed", CrmErrorKind.WriteError,
+                            $"The rejected record could not be added to its reject file in {_rejects.Folder} (it has a field the file's columns lack).") { Entity = o.Entity, Key = o.Key, Record = r.Record }, r.Record);
+                    }
                 }
                 if (PassThru.IsPresent) WriteObject(o);
             }

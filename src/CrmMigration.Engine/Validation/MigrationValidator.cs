@@ -61,7 +61,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     errors.Clear();
                     var status = _mapping.Map(record, false, out var mapped, errors);
-                    if (status == MapStatus.Rejected) { mappingRejected++; continue; }
+                    if (status == MapStatus.Rejected || status == MapStatus.Filtered) { mappingRejected++; continue; }
                     if (status == MapStatus.Mapped) effective = mapped!;
                 }
                 sourceCount++;
@@ -105,7 +105,7 @@ namespace CrmMigration.Engine.Validation
             extra.Sort(StringComparer.Ordinal);
 
             string notes = "";
-            if (mappingRejected > 0) notes += $" {mappingRejected} source record(s) are rejected by the mapping and not expected in the target.";
+            if (mappingRejected > 0) notes += $" {mappingRejected} source record(s) are rejected or filtered by the mapping and not expected in the target.";
             if (sourceReadErrors > 0) notes += $" {sourceReadErrors} source row(s) could not be read.";
             if (sourceDuplicates > 0) notes += $" The source has {sourceDuplicates} duplicate key(s).";
             if (sourceNoKey > 0) notes += $" {sourceNoKey} source record(s) have no key.";
