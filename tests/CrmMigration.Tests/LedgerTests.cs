@@ -183,5 +183,34 @@ namespace CrmMigration.Tests
             Assert.Matches(@"contacts\s+400\s+400\s+0\s+0\s+0", o2);
             AssertTargetIsExactlyTheSource(ps);
         }
+
+        [Fact]
+        public void ABatchThatFindsTheTargetLockedIsRetriedAndLands()
+        {
+            using var ps = WithLegacy(500);
+            ps.Run(Import + " -NoLedger").AssertClean();
+            // another program holds an exclusive lock on the target for 3 s (longer than the writer's 2 s busy timeout)
+            var locker = Process.Start(new ProcessStartInfo("sqlite3", new[] { ps.PathOf("new.db") }) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false })!;
+            locker.StandardInput.WriteLine("BEGIN EXCLUSIVE; UPDATE contacts SET notes = notes WHERE 0; SELECT 'locked';");
+            locker.StandardInput.Flush();
+            Assert.Equal("locked", locker.StandardOutput.ReadLine());
+            var release = new Thread(() =>
+            {
+                Thread.Sleep(3000);
+                locker.StandardInput.WriteLine("COMMIT;");
+                locker.StandardInput.WriteLine(".quit");
+                locker.StandardInput.Close();
+                locker.WaitForExit();
+            });
+            release.Start();
+            var clock = Stopwatch.StartNew();
+            var r = ps.Run("Export-CrmData ./legacy.db -Entity contacts | ForEach-Object { $_['notes'] = 'second pass'; $_ } | Import-CrmData ./new.db -Mode Upsert -BatchSize 200");
+            release.Join();
+            Assert.Null(r.Terminating);
+            Assert.Empty(r.Errors);
+            Assert.True(clock.Elapsed > TimeSpan.FromSeconds(2), "the import should have waited for the lock");
+            Assert.Contains(r.Warnings, w => w.Message.Contains("transient", StringComparison.Ordinal) && w.Message.Contains("SqliteBusy", StringComparison.Ordinal));
+            Assert.Equal(500L, r.OfType("CrmMigration.CrmImportSummary").Single().Get("Updated"));
+        }
     }
 }

@@ -161,6 +161,8 @@ namespace CrmMigration.Commands
             {
                 summaries = _session.Complete(_results);
                 _completed = true;
+                foreach (var w in _session.Warnings) WriteWarning(w);
+                _session.Warnings.Clear();
                 if (_session.FirstNewRecordAfter is TimeSpan first)
                 {
                     WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_session.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));

@@ -372,7 +372,9 @@ namespace CrmMigration.Engine.Import
                 }
                 catch (CrmException ex) when (IsTransient(ex) && attempt < _options.MaxAttempts)
                 {
-                    Thread.Sleep(Backoff(attempt));
+                    var pause = Backoff(attempt);
+                    Warnings.Add($"{state.Summary.Entity}: batch {state.BatchNumber} failed with a transient error ({ex.Error.Code}: {ex.Error.Message}); attempt {attempt + 1} of {_options.MaxAttempts} in {pause.TotalMilliseconds:F0} ms.");
+                    Thread.Sleep(pause);
                 }
                 catch (CrmException ex) when (!IsTransient(ex) && records.Count > 1 && ex.Error.Kind != CrmErrorKind.InvalidArgument)
                 {

@@ -70,6 +70,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     cmd.ExecuteScalar();
                 }
                 SqliteSql.Execute(_conn, "PRAGMA synchronous=NORMAL");
+                SqliteSql.Execute(_conn, "PRAGMA busy_timeout=2000"); // wait a little for another writer; then the import retries the batch
                 SqliteSql.Execute(_conn, "PRAGMA temp_store=MEMORY");
                 SqliteSql.Execute(_conn, "PRAGMA cache_size=-65536");
                 SqliteSql.Execute(_conn, _provider.ForeignKeysEnforced ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");

@@ -91,8 +91,13 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (rc != SqliteSql.SqliteDone && rc != SqliteSql.SqliteRow) throw Failure(rc);
         }
 
-        public CrmException Failure(int rc) =>
-            new CrmException("SqliteWriteFailed", CrmErrorKind.WriteError, "SQLite error " + rc.ToString(System.Globalization.CultureInfo.InvariantCulture) + ": " + ErrorMessage);
+        /// <summary>The exception for a failed step; a busy or locked database is a ConnectionError, which the import retries.</summary>
+        public CrmException Failure(int rc)
+        {
+            bool busy = (rc & 0xFF) is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
+            return new CrmException(busy ? "SqliteBusy" : "SqliteWriteFailed", busy ? CrmErrorKind.ConnectionError : CrmErrorKind.WriteError,
+                "SQLite error " + rc.ToString(System.Globalization.CultureInfo.InvariantCulture) + ": " + ErrorMessage);
+        }
 
         public void Dispose()
         {
