@@ -42,6 +42,15 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>Extra column text on create (MySQL keeps portable types with no native form in a comment).</summary>
         public virtual string ColumnSuffix(CrmFieldType type) => "";
 
+        /// <summary>Text after CREATE TABLE's column list (MySQL: engine and character set).</summary>
+        public virtual string CreateTableSuffix => "";
+
+        /// <summary>The text for one language of a translated JSON value ({"en_US": "New"}); the language is a bound parameter.</summary>
+        public abstract string TranslatedText(string expression, string languageParameter);
+
+        /// <summary>An aggregate joining text values in order, separated by "; ".</summary>
+        public abstract string JoinedText(string expression, string orderBy);
+
         /// <summary>The expression that reads a column.</summary>
         public virtual string SelectExpression(DbColumn column) => Quote(column.Name);
 

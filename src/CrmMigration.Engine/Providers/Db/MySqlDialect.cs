@@ -157,6 +157,13 @@ namespace CrmMigration.Engine.Providers.Db
             _ => "longtext",
         };
 
+        public override string TranslatedText(string expression, string languageParameter) =>
+            "JSON_UNQUOTE(JSON_EXTRACT(" + expression + ", CONCAT('$.', " + languageParameter + ")))";
+
+        public override string JoinedText(string expression, string orderBy) => "GROUP_CONCAT(" + expression + " ORDER BY " + orderBy + " SEPARATOR '; ')";
+
+        public override string CreateTableSuffix => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
         public override string ColumnSuffix(CrmFieldType type) => type is CrmFieldType.Guid or CrmFieldType.DateTimeOffset ? " COMMENT 'crm:" + type + "'" : "";
 
         public override object ToDb(object? portable, DbColumn column)

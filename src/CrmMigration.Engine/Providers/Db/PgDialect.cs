@@ -152,6 +152,11 @@ namespace CrmMigration.Engine.Providers.Db
             _ => "text",
         };
 
+        public override string TranslatedText(string expression, string languageParameter) =>
+            "COALESCE((" + expression + ")::jsonb ->> " + languageParameter + ", (SELECT j.value FROM jsonb_each_text((" + expression + ")::jsonb) j ORDER BY j.key LIMIT 1))";
+
+        public override string JoinedText(string expression, string orderBy) => "string_agg(" + expression + ", '; ' ORDER BY " + orderBy + ")";
+
         public override string SelectExpression(DbColumn column) => column.ReadAsText ? Quote(column.Name) + "::text" : Quote(column.Name);
 
         public override string ValueExpression(string parameter, DbColumn column) =>
