@@ -115,6 +115,9 @@ namespace CrmMigration.Engine.Providers.Db
             ulong ul => ul <= long.MaxValue ? (long)ul : (decimal)ul,
             float f => (double)f,
             char c => c.ToString(),
+            DateOnly d => d.ToDateTime(TimeOnly.MinValue),
+            TimeOnly t => t.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
+            TimeSpan ts => ts.ToString("c", CultureInfo.InvariantCulture),
             _ => raw,
         };
 

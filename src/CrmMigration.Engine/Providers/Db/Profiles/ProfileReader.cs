@@ -137,6 +137,7 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
             if (t == typeof(double) || t == typeof(float)) return CrmFieldType.Double;
             if (t == typeof(bool)) return CrmFieldType.Boolean;
             if (t == typeof(DateTime)) return CrmFieldType.DateTime;
+            if (t == typeof(DateOnly)) return CrmFieldType.Date;
             if (t == typeof(DateTimeOffset)) return CrmFieldType.DateTimeOffset;
             if (t == typeof(Guid)) return CrmFieldType.Guid;
             if (t == typeof(byte[])) return CrmFieldType.Binary;
