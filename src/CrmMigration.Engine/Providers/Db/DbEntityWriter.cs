@@ -525,13 +525,18 @@ namespace CrmMigration.Engine.Providers.Db
                 tx.Save("crm_batch");
                 try
                 {
-                    WriteRows(toWrite, tx, useUpsertStatement);
+                    if (!upsert && _dialect is PgDialect && TryCopy(toWrite, tx)) { }
+                    else WriteRows(toWrite, tx, useUpsertStatement);
                     tx.Release("crm_batch");
                 }
-                catch (DbException ex) when (_dialect.IsRowError(ex, out _))
+                catch (Exception ex) when (ex is DbException db ? _dialect.IsRowError(db, out _) || (_copied && !_dialect.IsTransient(ex)) : _copied && ex is FormatException or InvalidCastException or OverflowException or ArgumentException or InvalidOperationException && !_dialect.IsTransient(ex))
                 {
                     tx.Rollback("crm_batch");
                     foreach (var row in toWrite) WriteOneRow(row, tx, useUpsertStatement);
+                }
+                finally
+                {
+                    _copied = false;
                 }
             }
             tx.Commit();
@@ -539,6 +544,26 @@ namespace CrmMigration.Engine.Providers.Db
             foreach (var row in rows) result.Add(row.Outcome ?? Outcome(row, row.Intended));
             return result;
         }
+
+        private bool _copied;
+
+        /// <summary>PostgreSQL inserts of one field shape go through binary COPY; false when the batch does not fit that path.</summary>
+        private bool TryCopy(List<Row> rows, DbTransaction tx)
+        {
+            var plan = rows[0].Plan;
+            if (rows.Count < 2) return false;
+            foreach (var row in rows) if (!ReferenceEquals(row.Plan, plan)) return false;
+            var columns = new List<DbColumn>(plan.Cols.Length);
+            foreach (int c in plan.Cols) columns.Add(_table!.Columns[c]);
+            if (columns.Count == 0 || !PgCopy.CanCopy(columns)) return false;
+            var values = new List<object?[]>(rows.Count);
+            foreach (var row in rows) values.Add(row.Values);
+            _copied = true;
+            PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), (Npgsql.NpgsqlTransaction)tx, _provider.QualifiedName(_table!), "crm_stage_" + _stageId, columns, values, _dialect.Quote);
+            return true;
+        }
+
+        private readonly string _stageId = Guid.NewGuid().ToString("N").Substring(0, 12);
 
         private void WriteOneRow(Row row, DbTransaction tx, bool useUpsertStatement)
         {
