@@ -71,3 +71,6 @@ mkdir -p docs
   echo "peak memory under 300 MB at 1M and at most 1.3× its 100k value."
 } > docs/benchmarks.md
 cat docs/benchmarks.md
+
+# Database benchmarks (PostgreSQL and MariaDB next to their own bulk tools): docs/benchmarks-db.md.
+bash bench/run-db.sh "${counts[@]}"
