@@ -237,5 +237,39 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(2, ReadAll(p, "contacts", new CrmFieldFilter("account_id", 1L)).Count);
             Assert.Equal(3, ReadAll(p, "contacts", new CrmFieldFilter("email", "*@x.org")).Count);
         }
+
+        [Theory]
+        [MemberData(nameof(Kinds))]
+        public void ALostConnectionIsRetriedAndTheBatchLands(CrmProviderKind kind)
+        {
+            using var db = new TestDatabase(kind);
+            using var p = db.Provider();
+            using var w = p.OpenWriter("typed", new CrmWriteOptions { Schema = TypedSchema() });
+            var outcomes = new List<CrmRecordOutcome>();
+            w.WriteBatch(new[] { Typed(1, "a") }, outcomes);
+            // The server drops the writer's connection between two batches (as a restart or a proxy would).
+            if (kind == CrmProviderKind.PostgreSql)
+            {
+                var killed = db.Scalar($"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{db.Name}' AND application_name = 'CrmMigration'");
+                Assert.True(Convert.ToInt64(killed, System.Globalization.CultureInfo.InvariantCulture) >= 1);
+            }
+            else
+            {
+                var ids = new List<long>();
+                using (var c = new MySqlConnector.MySqlConnection(DbServers.MyAdmin(db.Name)))
+                {
+                    c.Open();
+                    using var cmd = new MySqlConnector.MySqlCommand($"SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{db.Name}' AND ID <> CONNECTION_ID()", c);
+                    using var r = cmd.ExecuteReader();
+                    while (r.Read()) ids.Add(Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+                }
+                Assert.NotEmpty(ids);
+                foreach (var id in ids) db.Exec("KILL CONNECTION " + id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            w.WriteBatch(new[] { Typed(2, "b"), Typed(3, "c") }, outcomes);
+            w.Complete();
+            Assert.Equal(new[] { CrmOutcome.Inserted, CrmOutcome.Inserted, CrmOutcome.Inserted }, outcomes.Select(o => o.Outcome));
+            Assert.Equal(new[] { "a", "b", "c" }, ReadAll(p, "typed").Select(r => (string)r["s"]!));
+        }
     }
 }
