@@ -140,6 +140,25 @@ namespace CrmMigration.Engine.Tests
 
         [Theory]
         [MemberData(nameof(Kinds))]
+        public void UpsertByKeyFieldsTheServerDoesNotEnforce(CrmProviderKind kind)
+        {
+            using var db = new TestDatabase(kind);
+            db.Exec("CREATE TABLE people (email varchar(100), name varchar(100)); INSERT INTO people VALUES ('a@x.org', 'Ann'), ('b@x.org', 'Ben');");
+            using var p = db.Provider();
+            var shape = new CrmFieldShape(new[] { "email", "name" });
+            var options = new CrmWriteOptions { Mode = CrmWriteMode.Upsert, KeyFields = new[] { "email" } };
+            var outcomes = Write(p, "people", options,
+                new CrmRecord("people", shape, new object?[] { "a@x.org", "Ann" }), new CrmRecord("people", shape, new object?[] { "b@x.org", "Benjamin" }),
+                new CrmRecord("people", shape, new object?[] { "c@x.org", "Cy" }));
+            Assert.Equal(new[] { CrmOutcome.Skipped, CrmOutcome.Updated, CrmOutcome.Inserted }, outcomes.Select(o => o.Outcome));
+            Assert.Equal(new[] { "a@x.org=Ann", "b@x.org=Benjamin", "c@x.org=Cy" },
+                ReadAll(p, "people").Select(r => r["email"] + "=" + r["name"]).OrderBy(x => x, StringComparer.Ordinal));
+            var insert = Write(p, "people", new CrmWriteOptions { KeyFields = new[] { "email" } }, new CrmRecord("people", shape, new object?[] { "a@x.org", "Dup" }));
+            Assert.Equal("DuplicateKey", Assert.Single(insert).ReasonCode);
+        }
+
+        [Theory]
+        [MemberData(nameof(Kinds))]
         public void HostileIdentifiersAreQuoted(CrmProviderKind kind)
         {
             const string entity = "we\"ird; `name' x";

@@ -599,6 +599,18 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>Writes rows with multi-row statements, grouped by field shape and chunked by parameter count.</summary>
         private void WriteRows(List<Row> rows, DbTransaction tx, bool useUpsertStatement)
         {
+            if (_options.Mode == CrmWriteMode.Upsert && !_keyEnforced)
+            {
+                // Key fields the server does not enforce (no primary or unique key on them): the
+                // classification already knows which rows exist, so those are UPDATEd by key.
+                var inserts = new List<Row>(rows.Count);
+                foreach (var row in rows)
+                {
+                    if (row.Intended == CrmOutcome.Updated) UpdateRow(row, tx);
+                    else inserts.Add(row);
+                }
+                rows = inserts;
+            }
             int i = 0;
             while (i < rows.Count)
             {
@@ -610,6 +622,37 @@ namespace CrmMigration.Engine.Providers.Db
                 WriteStatement(rows, i, j, tx, useUpsertStatement);
                 i = j;
             }
+        }
+
+        private void UpdateRow(Row row, DbTransaction tx)
+        {
+            var table = _table!;
+            using var cmd = Conn().CreateCommand();
+            cmd.Transaction = tx;
+            var sql = new StringBuilder("UPDATE ").Append(_provider.QualifiedName(table)).Append(" SET ");
+            int p = 0;
+            bool any = false;
+            for (int s = 0; s < row.Plan.Cols.Length; s++)
+            {
+                int c = row.Plan.Cols[s];
+                if (Array.IndexOf(_key, c) >= 0) continue;
+                var column = table.Columns[c];
+                string name = "@u" + (p++).ToString(CultureInfo.InvariantCulture);
+                sql.Append(any ? ", " : "").Append(_dialect.Quote(column.Name)).Append(" = ").Append(_dialect.ValueExpression(name, column));
+                AddParameter(cmd, name, _dialect.ToDb(row.Values[s], column));
+                any = true;
+            }
+            if (!any) return;
+            sql.Append(" WHERE ");
+            for (int k = 0; k < _key.Length; k++)
+            {
+                var column = table.Columns[_key[k]];
+                string name = "@u" + (p++).ToString(CultureInfo.InvariantCulture);
+                sql.Append(k > 0 ? " AND " : "").Append(_dialect.Quote(column.Name)).Append(" = ").Append(_dialect.ValueExpression(name, column));
+                AddParameter(cmd, name, _dialect.ToDb(row.Values[Array.IndexOf(row.Plan.Cols, _key[k])], column));
+            }
+            cmd.CommandText = sql.ToString();
+            cmd.ExecuteNonQuery();
         }
 
         private void WriteStatement(List<Row> rows, int start, int end, DbTransaction tx, bool useUpsertStatement)
