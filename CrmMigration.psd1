@@ -16,11 +16,19 @@
     TypesToProcess       = @('CrmMigration.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-CrmRecord'
+        'Disable-CrmSystem'
+        'Export-CrmArchive'
         'Export-CrmData'
+        'Get-CrmMigrationRecord'
+        'Get-CrmMigrationRun'
         'Get-CrmSchema'
         'Import-CrmData'
         'New-CrmConnection'
+        'New-CrmMapping'
         'New-CrmSampleData'
+        'Test-CrmArchive'
+        'Test-CrmAuditLog'
+        'Test-CrmMapping'
         'Test-CrmMigration'
     )
     FunctionsToExport    = @()

@@ -18,7 +18,7 @@ $null = [System.IO.Directory]::CreateDirectory($Path)
 $legacy = [System.IO.Path]::Combine($Path, 'legacy.db')
 $new = [System.IO.Path]::Combine($Path, 'new.db')
 $mapping = [System.IO.Path]::Combine($PSScriptRoot, 'legacy-to-new.psd1')
-foreach ($f in $new, "$new-wal", "$new-shm") { if ([System.IO.File]::Exists($f)) { [System.IO.File]::Delete($f) } }
+foreach ($f in $new, "$new-wal", "$new-shm", "$new.crm-ledger.sqlite", "$new.crm-ledger.sqlite-wal", "$new.crm-ledger.sqlite-shm") { if ([System.IO.File]::Exists($f)) { [System.IO.File]::Delete($f) } }
 
 "== 1. A legacy CRM to migrate: $legacy"
 $sample = New-CrmSampleData -Path $legacy -Seed 42 -Scale $Scale -Force

@@ -58,6 +58,21 @@ namespace CrmMigration.Commands
             return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
         }
 
+        /// <summary>The connection a command works on: -Connection as given, or one inferred from -Path. Stops the command with the path's error id when the provider cannot be told.</summary>
+        protected CrmConnection ResolveConnection(CrmConnection? connection, string? path)
+        {
+            if (connection is not null) return connection;
+            try
+            {
+                return ConnectionFactory.FromPath(ResolvePath(path!));
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex, path);
+                throw; // not reached: ThrowCrm always throws
+            }
+        }
+
         /// <summary>Writes a progress record at most four times a second.</summary>
         protected void WriteThrottledProgress(int activityId, string activity, string status, long count, double elapsedSeconds)
         {

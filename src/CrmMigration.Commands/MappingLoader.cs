@@ -48,7 +48,9 @@ namespace CrmMigration.Commands
                 case null: return null;
                 case string: return value;
                 case ScriptBlock sb:
-                    throw new CrmException("MappingScriptBlockNotSupported", CrmErrorKind.InvalidArgument, "This version of the mapping does not run scriptblocks: { " + sb.ToString().Trim() + " }");
+                    // Code is allowed only in a hashtable given directly (a file is never run); the parser
+                    // accepts it only as a field's Transform. The engine sees a plain delegate.
+                    return new CustomTransform(sb.ToString().Trim(), (v, record) => UnwrapResult(sb.InvokeReturnAsIs(v, record)));
                 case IDictionary dict:
                     var result = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
                     foreach (DictionaryEntry e in dict) result[UnwrapTree(e.Key)?.ToString() ?? ""] = UnwrapTree(e.Value);
@@ -60,6 +62,8 @@ namespace CrmMigration.Commands
                 default: return value;
             }
         }
+
+        private static object? UnwrapResult(object? result) => result is PSObject p ? p.BaseObject : result;
 
         private static object? ReadDataFile(string file)
         {

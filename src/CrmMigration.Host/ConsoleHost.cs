@@ -50,9 +50,17 @@ namespace CrmMigration.Host
         private static PSInvalidOperationException Unattended() =>
             new PSInvalidOperationException("crmhost runs unattended and cannot prompt. Pass -Confirm:$false, -Force or -Credential instead.");
 
-        public override void Write(string value) { ClearProgress(); Console.Out.Write(value); }
+        private static readonly bool Plain = Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null;
+        private static readonly System.Text.RegularExpressions.Regex Vt = new System.Text.RegularExpressions.Regex("\u001b\\[[0-9;?]*[A-Za-z]", System.Text.RegularExpressions.RegexOptions.Compiled);
+
+        /// <summary>Colour codes only on a terminal: logs and pipes get plain text.</summary>
+        private static string Render(string value) => Plain && value.IndexOf('\u001b') >= 0 ? Vt.Replace(value, "") : value;
+
+        public override bool SupportsVirtualTerminal => !Plain;
+
+        public override void Write(string value) { ClearProgress(); Console.Out.Write(Render(value)); }
         public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Write(value);
-        public override void WriteLine(string value) { ClearProgress(); Console.Out.WriteLine(value); }
+        public override void WriteLine(string value) { ClearProgress(); Console.Out.WriteLine(Render(value)); }
         public override void WriteErrorLine(string value) { ClearProgress(); Console.Error.WriteLine("ERROR: " + value); }
         public override void WriteDebugLine(string message) { ClearProgress(); Console.Error.WriteLine("DEBUG: " + message); }
         public override void WriteVerboseLine(string message) { ClearProgress(); Console.Error.WriteLine("VERBOSE: " + message); }

@@ -57,12 +57,6 @@ namespace CrmMigration.Host
                 Console.Error.WriteLine("crmhost: cannot import " + module + ": " + ex.Message);
                 return 2;
             }
-            if (Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null)
-            {
-                using var plain = PowerShell.Create();
-                plain.Runspace = runspace;
-                plain.AddScript("$PSStyle.OutputRendering = 'PlainText'").Invoke();
-            }
             using var ps = PowerShell.Create();
             ps.Runspace = runspace;
             Wire(ps, host);
@@ -71,7 +65,7 @@ namespace CrmMigration.Host
                 string full = Path.GetFullPath(file);
                 if (!File.Exists(full)) { Console.Error.WriteLine("crmhost: no such script: " + full); return 2; }
                 ps.AddCommand(full);
-                foreach (var a in scriptArgs) ps.AddArgument(a);
+                AddScriptArguments(ps, scriptArgs);
             }
             else
             {
@@ -111,6 +105,28 @@ namespace CrmMigration.Host
         {
             string where = r.InvocationInfo?.MyCommand?.Name is string cmd ? cmd + ": " : "";
             return string.Format(CultureInfo.InvariantCulture, "{0}{1}\n    [{2}]", where, r.ToString(), r.FullyQualifiedErrorId);
+        }
+
+        /// <summary>Binds script arguments as PowerShell would: -Name value, -Name:value, -Switch, and positional values.</summary>
+        private static void AddScriptArguments(PowerShell ps, List<string> args)
+        {
+            for (int i = 0; i < args.Count; i++)
+            {
+                string a = args[i];
+                if (a.Length > 1 && a[0] == '-' && (char.IsLetter(a[1]) || a[1] == '_'))
+                {
+                    int colon = a.IndexOf(':');
+                    if (colon > 0) { ps.AddParameter(a.Substring(1, colon - 1), a.Substring(colon + 1)); continue; }
+                    string name = a.Substring(1);
+                    bool hasValue = i + 1 < args.Count && !(args[i + 1].Length > 1 && args[i + 1][0] == '-' && char.IsLetter(args[i + 1][1]));
+                    if (hasValue) ps.AddParameter(name, args[++i]);
+                    else ps.AddParameter(name);
+                }
+                else
+                {
+                    ps.AddArgument(a);
+                }
+            }
         }
 
         private static bool Is(string a, string name) => string.Equals(a, name, StringComparison.OrdinalIgnoreCase);

@@ -78,8 +78,11 @@ namespace CrmMigration
         /// <summary>Field names in order.</summary>
         public IReadOnlyList<string> FieldNames => _shape.Names;
 
-        /// <summary>Notes attached by transforms (Convert-CrmRecord -Explain); null when none.</summary>
-        public List<string>? Changes { get; set; }
+        /// <summary>The hash of the mapping that produced the record (Convert-CrmRecord), recorded in the ledger.</summary>
+        public string? MappingHash { get; set; }
+
+        /// <summary>What the mapping changed or dropped, field by field (Convert-CrmRecord -Explain); null when not explained.</summary>
+        public List<CrmChange>? Changes { get; set; }
 
         /// <summary>Gets or sets a field by name (case-insensitive); a missing field reads as null, setting adds it.</summary>
         public object? this[string name]
@@ -167,7 +170,7 @@ namespace CrmMigration
         {
             var values = new object?[_values.Length];
             Array.Copy(_values, values, _values.Length);
-            return new CrmRecord(Entity, _shape, values) { Key = Key, Origin = Origin, Changes = Changes is null ? null : new List<string>(Changes) };
+            return new CrmRecord(Entity, _shape, values) { Key = Key, Origin = Origin, MappingHash = MappingHash, Changes = Changes is null ? null : new List<CrmChange>(Changes) };
         }
 
         /// <inheritdoc/>

@@ -73,16 +73,26 @@ namespace CrmMigration
         public long Skipped { get; set; }
         /// <summary>Records rejected.</summary>
         public long Rejected { get; set; }
+        /// <summary>Records merged into others (dedupe).</summary>
+        public long Merged { get; set; }
+        /// <summary>Records left out by a mapping condition.</summary>
+        public long Filtered { get; set; }
+        /// <summary>The ledger run the import belongs to, when the ledger is on.</summary>
+        public string? RunId { get; set; }
         /// <summary>Elapsed time.</summary>
         public TimeSpan Elapsed { get; set; }
         /// <summary>Records per second.</summary>
         public double RecordsPerSecond => Elapsed.TotalSeconds > 0 ? Math.Round(Read / Elapsed.TotalSeconds, 1) : Read;
         /// <summary>True when -WhatIf: counts are what would happen.</summary>
         public bool WhatIf { get; set; }
-        /// <summary>Whether read = inserted + updated + skipped + rejected.</summary>
-        public bool Balanced => Read == Inserted + Updated + Skipped + Rejected;
+        /// <summary>Whether read = inserted + updated + skipped + rejected + merged + filtered.</summary>
+        public bool Balanced => Read == Inserted + Updated + Skipped + Rejected + Merged + Filtered;
         /// <summary>Rejections per reason code.</summary>
         public IDictionary<string, long> RejectReasons { get; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
+
+        /// <inheritdoc/>
+        public override string ToString() =>
+            FormattableString.Invariant($"{Entity}: read {Read}, inserted {Inserted}, updated {Updated}, skipped {Skipped}, rejected {Rejected}, merged {Merged}, filtered {Filtered}");
     }
 
     /// <summary>Pass or fail.</summary>
@@ -166,5 +176,80 @@ namespace CrmMigration
         public long Total { get { long t = 0; foreach (var v in Counts.Values) t += v; return t; } }
         /// <summary>Time taken.</summary>
         public System.TimeSpan Elapsed { get; set; }
+    }
+}
+
+namespace CrmMigration
+{
+    /// <summary>One import run as the migration ledger recorded it (Get-CrmMigrationRun).</summary>
+    public sealed class CrmMigrationRun
+    {
+        /// <summary>Creates a run description.</summary>
+        public CrmMigrationRun(string runId) { RunId = runId; }
+
+        /// <summary>The run's id (resume with Import-CrmData -RunId).</summary>
+        public string RunId { get; }
+        /// <summary>Running, Completed or Failed.</summary>
+        public string Status { get; set; } = "Running";
+        /// <summary>When it started (UTC).</summary>
+        public DateTimeOffset StartedAt { get; set; }
+        /// <summary>When it finished (UTC), if it did.</summary>
+        public DateTimeOffset? FinishedAt { get; set; }
+        /// <summary>Who ran it.</summary>
+        public string User { get; set; } = "";
+        /// <summary>On which machine.</summary>
+        public string Host { get; set; } = "";
+        /// <summary>The source system (no secrets).</summary>
+        public string Source { get; set; } = "";
+        /// <summary>The target system (no secrets).</summary>
+        public string Target { get; set; } = "";
+        /// <summary>The hash of the mapping the records went through, if any.</summary>
+        public string? MappingHash { get; set; }
+        /// <summary>The module version that ran it.</summary>
+        public string ModuleVersion { get; set; } = "";
+        /// <summary>The import parameters (never credentials).</summary>
+        public string Parameters { get; set; } = "";
+        /// <summary>How many times the run was started (1 + resumes).</summary>
+        public int Attempts { get; set; }
+        /// <summary>Per-entity accounting.</summary>
+        public System.Collections.Generic.IReadOnlyList<CrmImportSummary> Entities { get; set; } = Array.Empty<CrmImportSummary>();
+        /// <summary>Records read in all entities.</summary>
+        public long Read { get { long n = 0; foreach (var e in Entities) n += e.Read; return n; } }
+        /// <summary>Records rejected in all entities.</summary>
+        public long Rejected { get { long n = 0; foreach (var e in Entities) n += e.Rejected; return n; } }
+        /// <summary>True when every entity's books balance and agree with the per-record outcomes.</summary>
+        public bool Balanced { get; set; }
+    }
+
+    /// <summary>What happened to one source record in one run (Get-CrmMigrationRecord).</summary>
+    public sealed class CrmMigrationRecord
+    {
+        /// <summary>Creates the entry.</summary>
+        public CrmMigrationRecord(string runId, string entity, string sourceKey, CrmOutcome outcome)
+        {
+            RunId = runId;
+            Entity = entity;
+            SourceKey = sourceKey;
+            Outcome = outcome;
+        }
+
+        /// <summary>The run.</summary>
+        public string RunId { get; }
+        /// <summary>The target entity.</summary>
+        public string Entity { get; }
+        /// <summary>The record's key in the source (or its file position when it had none).</summary>
+        public string SourceKey { get; }
+        /// <summary>Its key in the target.</summary>
+        public string? TargetKey { get; set; }
+        /// <summary>The outcome.</summary>
+        public CrmOutcome Outcome { get; }
+        /// <summary>The reason code, for rejects and skips.</summary>
+        public string? ReasonCode { get; set; }
+        /// <summary>Detail.</summary>
+        public string? Message { get; set; }
+        /// <summary>The batch (1-based) within the run.</summary>
+        public int Batch { get; set; }
+        /// <summary>When the outcome was recorded (UTC).</summary>
+        public DateTimeOffset RecordedAt { get; set; }
     }
 }

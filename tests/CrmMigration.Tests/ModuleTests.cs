@@ -131,5 +131,16 @@ namespace CrmMigration.Tests
             Assert.StartsWith("MappingUnknownKey", typo.FirstError.FullyQualifiedErrorId);
             Assert.Contains("Tpye", typo.FirstError.Exception.Message);
         }
+
+        [Fact]
+        public void EntityNamesTabComplete()
+        {
+            using var ps = new PsSession();
+            ps.Run("New-CrmSampleData ./legacy.db -Scale 50 | Out-Null").AssertClean();
+            var r = ps.Run("$s = 'Export-CrmData ./legacy.db -Entity con'; (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches | ForEach-Object CompletionText").AssertClean();
+            Assert.Equal(new[] { "contacts" }, r.Output.Select(o => o.ToString()).ToArray());
+            var all = ps.Run("$s = 'Get-CrmSchema -Path ./legacy.db -Entity '; (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches.Count").AssertClean();
+            Assert.Equal(6, (int)all.Output.Single().BaseObject);
+        }
     }
 }

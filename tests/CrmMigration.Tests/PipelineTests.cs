@@ -57,7 +57,7 @@ namespace CrmMigration.Tests
             using var ps = new PsSession();
             var r = ps.Run(MakePeople + @"
                 $first = $people | Import-CrmData -Path ./a.db -Create
-                $again = $people | Import-CrmData -Path ./a.db
+                $again = $people | Import-CrmData -Path ./a.db -NoLedger
                 $people[1]['amount'] = [decimal]2.5
                 $up = $people | Import-CrmData -Path ./a.db -Mode Upsert
                 $first; $again; $up
@@ -160,6 +160,43 @@ namespace CrmMigration.Tests
             Assert.Equal(34, (int)r.Output[1].BaseObject);
             Assert.Equal(30, (int)r.Output[2].BaseObject);
             Assert.Equal(0, (int)r.Output[3].BaseObject);
+        }
+
+        [Fact]
+        public void APathWhoseProviderCannotBeToldStopsWithItsOwnId()
+        {
+            using var ps = new PsSession();
+            System.IO.File.WriteAllText(ps.PathOf("data.weird"), "x");
+            foreach (var cmd in new[] { "Export-CrmData -Path ./data.weird", "Get-CrmSchema -Path ./data.weird", "$null | Import-CrmData -Path ./data.weird" })
+            {
+                var r = ps.Run(cmd);
+                Assert.StartsWith("PathProviderUnknown,", r.FirstError.FullyQualifiedErrorId);
+            }
+        }
+
+        [Fact]
+        public void TestCrmMigrationComparesFieldValuesAgainstTheMappedSource()
+        {
+            using var ps = new PsSession();
+            var r = ps.Run(@"
+                New-CrmSampleData ./legacy.db -Seed 9 -Scale 300 | Out-Null
+                $map = @{ Entities = @{ Contact = @{ Source = 'contacts'; Key = 'Id'; Fields = [ordered]@{
+                    Id = 'contact_id'; Email = @{ Source = 'email'; Transform = 'Trim', 'Lower', 'EmptyToNull' }; City = @{ Source = 'city'; Transform = 'Trim' } } } } }
+                Export-CrmData ./legacy.db -Entity contacts | Convert-CrmRecord -Mapping $map | Import-CrmData ./new.db -Create | Out-Null
+                (Test-CrmMigration ./legacy.db ./new.db -Mapping $map | Where-Object Check -eq 'FieldValues').Status
+                # someone edits the target behind the migration's back
+                Export-CrmData ./new.db -Entity Contact -Filter @{ Id = 'P0000003' } | ForEach-Object { $_.City = 'Atlantis'; $_ } | Import-CrmData ./new.db -Mode Upsert -NoLedger | Out-Null
+                $check = Test-CrmMigration ./legacy.db ./new.db -Mapping $map | Where-Object Check -eq 'FieldValues'
+                $check.Status; $check.Actual; $check.Details; $check.Samples -join ','
+                Test-CrmMigration ./legacy.db ./new.db -Mapping $map -Quiet
+            ").AssertClean();
+            Assert.Equal("Pass", r.Output[0].ToString());   // lower-cased, trimmed e-mails are not false alarms
+            Assert.Equal("Fail", r.Output[1].ToString());
+            Assert.Equal(1L, r.Output[2].BaseObject);
+            Assert.Contains("key P0000003 field City", r.Output[3].ToString());
+            Assert.Contains("'Atlantis'", r.Output[3].ToString());
+            Assert.Equal("P0000003", r.Output[4].ToString());
+            Assert.Equal(false, r.Output[5].BaseObject);
         }
     }
 }

@@ -1,19 +1,26 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Management.Automation;
 using CrmMigration.Engine.Mapping;
+using CrmMigration.Engine.Rejects;
 
 namespace CrmMigration.Commands
 {
-    /// <summary>Maps records to the target's structure: renames fields and entities, sets constants, converts types, and rejects records that break a rule.</summary>
+    /// <summary>Prepares records for the target: maps, cleanses and checks them, filters with reasons, and rejects records that break a rule.</summary>
     [Cmdlet(VerbsData.Convert, "CrmRecord")]
     [OutputType(typeof(CrmRecord))]
     public sealed class ConvertCrmRecordCommand : CrmCmdlet
     {
+        private const int MaxWarnings = 100;
         private CompiledMapping? _mapping;
-        private readonly List<CrmDataError> _errors = new();
+        private RejectFileWriter? _rejects;
+        private readonly MapScratch _scratch = new();
         private readonly HashSet<string> _warnedEntities = new(StringComparer.OrdinalIgnoreCase);
-        private long _mapped, _rejected, _passed;
+        private readonly Dictionary<string, CrmConvertSummary> _summaries = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Stopwatch _clock = new();
+        private CrmConvertSummary? _last;
+        private long _warnings;
 
         /// <summary>The records to convert.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -23,9 +30,18 @@ namespace CrmMigration.Commands
         [Parameter(Mandatory = true, Position = 0)]
         public object? Mapping { get; set; }
 
-        /// <summary>Attach to each record the list of values the mapping changed (record.Changes).</summary>
+        /// <summary>Attach to each record the list of values the mapping changed or dropped (record.Changes).</summary>
         [Parameter]
         public SwitchParameter Explain { get; set; }
+
+        /// <summary>A folder for rejected records: one CSV per source entity with RejectReason and RejectMessage.</summary>
+        [Parameter]
+        public string? RejectPath { get; set; }
+
+        /// <summary>The name of a variable that receives the per-entity accounting at the end.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? SummaryVariable { get; set; }
 
         /// <inheritdoc/>
         protected override void BeginProcessing()
@@ -34,6 +50,11 @@ namespace CrmMigration.Commands
             {
                 _mapping = MappingLoader.Load(Mapping!, ResolvePath);
                 WriteVerbose($"Mapping {_mapping.Definition.SourcePath ?? "(table)"} hash {_mapping.Definition.Hash}.");
+                if (RejectPath is not null)
+                {
+                    _rejects = new RejectFileWriter(ResolvePath(RejectPath));
+                    WriteVerbose($"Rejected records go to {_rejects.Folder}.");
+                }
             }
             catch (CrmException ex)
             {
@@ -45,19 +66,37 @@ namespace CrmMigration.Commands
         protected override void ProcessRecord()
         {
             var input = InputObject!;
-            _errors.Clear();
-            switch (_mapping!.Map(input, Explain.IsPresent, out var output, _errors))
+            if (!_clock.IsRunning) _clock.Start();
+            var summary = SummaryOf(input.Entity);
+            summary.Read++;
+            _scratch.Clear();
+            var status = _mapping!.Map(input, Explain.IsPresent, out var output, _scratch);
+            if (_scratch.Warnings.Count > 0) Warn(summary, input);
+            switch (status)
             {
                 case MapStatus.Mapped:
-                    _mapped++;
+                    summary.Converted++;
+                    output!.MappingHash = _mapping.Definition.Hash;
                     WriteObject(output);
                     break;
                 case MapStatus.Rejected:
-                    _rejected++;
-                    foreach (var e in _errors) WriteCrmError(e, input);
+                    summary.Rejected++;
+                    string code = _scratch.Errors[0].Code;
+                    summary.RejectReasons[code] = summary.RejectReasons.TryGetValue(code, out long n) ? n + 1 : 1;
+                    if (_rejects is not null && !_rejects.Write(input, _scratch.Errors))
+                    {
+                        WriteWarning($"A rejected {input.Entity} record ({input.Key}) has fields the reject file's columns lack; it is reported as an error only.");
+                    }
+                    foreach (var e in _scratch.Errors) WriteCrmError(e, input);
+                    break;
+                case MapStatus.Filtered:
+                    summary.Filtered++;
+                    string reason = _scratch.FilterReason!;
+                    summary.FilterReasons[reason] = summary.FilterReasons.TryGetValue(reason, out long f) ? f + 1 : 1;
+                    WriteVerbose(_scratch.FilterMessage!);
                     break;
                 default:
-                    _passed++;
+                    summary.PassedThrough++;
                     if (_warnedEntities.Add(input.Entity))
                     {
                         WriteWarning($"The mapping does not name the entity '{input.Entity}'; its records pass through unchanged.");
@@ -67,10 +106,67 @@ namespace CrmMigration.Commands
             }
         }
 
+        private CrmConvertSummary SummaryOf(string entity)
+        {
+            if (_last is not null && string.Equals(_last.Entity, entity, StringComparison.OrdinalIgnoreCase)) return _last;
+            if (!_summaries.TryGetValue(entity, out var s))
+            {
+                s = new CrmConvertSummary(entity, _mapping!.TargetOf(entity));
+                _summaries[entity] = s;
+            }
+            _last = s;
+            return s;
+        }
+
+        private void Warn(CrmConvertSummary summary, CrmRecord input)
+        {
+            foreach (var w in _scratch.Warnings)
+            {
+                summary.Warnings++;
+                if (++_warnings <= MaxWarnings) WriteWarning(input.Origin is null ? $"{input.Entity} {input.Key}: {w}" : $"{input.Entity} {input.Key} ({input.Origin}): {w}");
+                else if (_warnings == MaxWarnings + 1) WriteWarning($"More than {MaxWarnings} value warnings; the rest are counted in the summary (-SummaryVariable) and listed per record with -Explain.");
+            }
+        }
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
-            WriteVerbose($"Converted {_mapped}, rejected {_rejected}, passed through {_passed}.");
+            _clock.Stop();
+            try
+            {
+                _rejects?.Complete();
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex, RejectPath);
+            }
+            var list = new List<CrmConvertSummary>(_summaries.Values);
+            foreach (var s in list)
+            {
+                s.Elapsed = _clock.Elapsed;
+                WriteVerbose($"{s.Entity}: read {s.Read}, converted {s.Converted}, rejected {s.Rejected}, filtered {s.Filtered}, passed through {s.PassedThrough}, warnings {s.Warnings}{Reasons(s)}.");
+            }
+            if (SummaryVariable is not null) SessionState.PSVariable.Set(SummaryVariable, list.ToArray());
+        }
+
+        private static string Reasons(CrmConvertSummary s)
+        {
+            var parts = new List<string>();
+            foreach (var kv in s.RejectReasons) parts.Add(kv.Key + "=" + kv.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var kv in s.FilterReasons) parts.Add(kv.Key + "=" + kv.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return parts.Count == 0 ? "" : " (" + string.Join(", ", parts) + ")";
+        }
+
+        /// <inheritdoc/>
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && _rejects is not null)
+            {
+                // A stopped pipeline keeps the rejects written so far.
+                try { _rejects.Complete(); } catch (CrmException) { } catch (System.IO.IOException) { }
+                _rejects.Dispose();
+                _rejects = null;
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ namespace CrmMigration.Commands
         /// <summary>Entities to export; wildcards allowed. All when omitted, parents before children.</summary>
         [Parameter(Position = 1)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(EntityCompleter))]
         public string[]? Entity { get; set; }
 
         /// <summary>Field = value conditions that must all hold; * and ? in text values are wildcards.</summary>
@@ -33,16 +34,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            CrmConnection connection;
-            try
-            {
-                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
-            }
-            catch (CrmException ex)
-            {
-                ThrowCrm(ex, Path);
-                return;
-            }
+            var connection = ResolveConnection(Connection, Path);
             var options = new CrmReadOptions { Filters = BuildFilters() };
             try
             {

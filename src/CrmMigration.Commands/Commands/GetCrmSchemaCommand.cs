@@ -21,6 +21,7 @@ namespace CrmMigration.Commands
         /// <summary>Entities to describe; wildcards allowed. All when omitted.</summary>
         [Parameter(Position = 1)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(EntityCompleter))]
         public string[]? Entity { get; set; }
 
         /// <summary>Skip counting rows (counting may scan large tables or files).</summary>
@@ -30,16 +31,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            CrmConnection connection;
-            try
-            {
-                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
-            }
-            catch (CrmException ex)
-            {
-                ThrowCrm(ex, Path);
-                return;
-            }
+            var connection = ResolveConnection(Connection, Path);
             try
             {
                 using var provider = ConnectionFactory.Open(connection);

@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Management.Automation;
 using CrmMigration.Engine.Import;
+using CrmMigration.Engine.Ledger;
 using CrmMigration.Engine.Providers;
+using CrmMigration.Engine.Rejects;
 
 namespace CrmMigration.Commands
 {
@@ -14,6 +16,9 @@ namespace CrmMigration.Commands
     {
         private ICrmProvider? _provider;
         private ImportSession? _session;
+        private MigrationLedger? _ledger;
+        private RejectFileWriter? _rejects;
+        private bool _completed;
         private readonly List<ImportResult> _results = new();
         private readonly HashSet<string> _confirmed = new(StringComparer.OrdinalIgnoreCase);
         private readonly HashSet<string> _declined = new(StringComparer.OrdinalIgnoreCase);
@@ -57,23 +62,44 @@ namespace CrmMigration.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>The migration ledger file. Default: next to the target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite in a folder target).</summary>
+        [Parameter]
+        public string? StatePath { get; set; }
+
+        /// <summary>Run without the migration ledger: no per-record record, no resume, no skipping of unchanged records by fingerprint.</summary>
+        [Parameter]
+        public SwitchParameter NoLedger { get; set; }
+
+        /// <summary>Continue the newest unfinished run for this target (after a crash or a kill): records it already accounted for are passed over.</summary>
+        [Parameter]
+        public SwitchParameter Resume { get; set; }
+
+        /// <summary>Start a run with this id, or continue it when the ledger already has it.</summary>
+        [Parameter]
+        [ValidatePattern("^[A-Za-z0-9._:-]{1,100}$")]
+        public string? RunId { get; set; }
+
+        /// <summary>A folder for rejected records: one &lt;entity&gt;.csv each, with the original fields plus RejectReason and RejectMessage.</summary>
+        [Parameter]
+        public string? RejectPath { get; set; }
+
         /// <inheritdoc/>
         protected override void BeginProcessing()
         {
-            CrmConnection connection;
-            try
-            {
-                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
-            }
-            catch (CrmException ex)
-            {
-                ThrowCrm(ex, Path);
-                return;
-            }
+            var connection = ResolveConnection(Connection, Path);
             _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
+            if (NoLedger.IsPresent && (Resume.IsPresent || RunId is not null))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Resume and -RunId need the ledger; remove -NoLedger."), "ResumeNeedsLedger", ErrorCategory.InvalidArgument, null));
+            }
             try
             {
                 _provider = ConnectionFactory.Open(connection);
+                if (!NoLedger.IsPresent && !_whatIf)
+                {
+                    _ledger = new MigrationLedger(StatePath is null ? MigrationLedger.DefaultPath(connection) : ResolvePath(StatePath));
+                }
+                if (RejectPath is not null && !_whatIf) _rejects = new RejectFileWriter(ResolvePath(RejectPath));
                 _session = new ImportSession(_provider, new ImportOptions
                 {
                     Mode = Mode == CrmImportMode.Upsert ? CrmWriteMode.Upsert : CrmWriteMode.Insert,
@@ -82,7 +108,14 @@ namespace CrmMigration.Commands
                     WhatIf = _whatIf,
                     Entity = Entity,
                     Encoding = connection.Encoding,
+                    Ledger = _ledger,
+                    RunId = RunId,
+                    Resume = Resume.IsPresent,
+                    Parameters = DescribeParameters(),
+                    ModuleVersion = typeof(ImportCrmDataCommand).Assembly.GetName().Version?.ToString(3) ?? "",
+                    CancellationToken = CancellationToken,
                 });
+                if (_session.RunId is not null) WriteVerbose((_session.Resumed ? "Resuming" : "Starting") + $" run {_session.RunId}; ledger {_ledger!.Path}.");
             }
             catch (CrmException ex)
             {
@@ -111,6 +144,11 @@ namespace CrmMigration.Commands
                 ThrowCrm(ex, record);
             }
             Drain();
+            if (_session!.Warnings.Count > 0)
+            {
+                foreach (var w in _session.Warnings) WriteWarning(w);
+                _session.Warnings.Clear();
+            }
             if ((_received & 1023) == 0) WriteThrottledProgress(2, "Import-CrmData", _whatIf ? "Planning" : "Writing", _received, _clock.Elapsed.TotalSeconds);
         }
 
@@ -122,13 +160,23 @@ namespace CrmMigration.Commands
             try
             {
                 summaries = _session.Complete(_results);
+                _completed = true;
+                if (_session.FirstNewRecordAfter is TimeSpan first)
+                {
+                    WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_session.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
+                }
+                Drain();
+                if (_rejects is not null)
+                {
+                    _rejects.Complete();
+                    if (_rejects.Total > 0) WriteVerbose($"{_rejects.Total} rejected record(s) written to {_rejects.Folder}.");
+                }
             }
             catch (CrmException ex)
             {
                 ThrowCrm(ex);
                 return;
             }
-            Drain();
             CompleteProgress(2, "Import-CrmData");
             foreach (var s in summaries)
             {
@@ -198,16 +246,37 @@ namespace CrmMigration.Commands
                         Record = r.Record,
                     };
                     WriteCrmError(error, r.Record);
+                    if (_rejects is not null && !_rejects.Write(r.Record, new[] { error }))
+                    {
+                        WriteCrmError(new CrmDataError("RejectFileWriteFailed", CrmErrorKind.WriteError,
+                            $"The rejected record could not be added to its reject file in {_rejects.Folder} (it has a field the file's columns lack).") { Entity = o.Entity, Key = o.Key, Record = r.Record }, r.Record);
+                    }
                 }
                 if (PassThru.IsPresent) WriteObject(o);
             }
             _results.Clear();
         }
 
+        private string DescribeParameters()
+        {
+            // The parameters as given, for the ledger; connections print without secrets.
+            var parts = new List<string>();
+            foreach (var kv in MyInvocation.BoundParameters)
+            {
+                if (kv.Key is "InputObject" or "Credential") continue;
+                parts.Add(kv.Key + "=" + (kv.Value is CrmConnection c ? c.DisplayName : kv.Value?.ToString()));
+            }
+            parts.Sort(StringComparer.Ordinal);
+            return string.Join("; ", parts);
+        }
+
         /// <inheritdoc/>
         protected override void Dispose(bool disposing)
         {
+            if (!_completed) _session?.Abandon();
             _session?.Dispose();
+            _rejects?.Dispose();
+            _ledger?.Dispose();
             _provider?.Dispose();
         }
     }

@@ -21,6 +21,7 @@ namespace CrmMigration.Commands
 
         /// <summary>Source entities to check. Default: those the mapping reads, else all.</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(EntityCompleter))]
         public string[]? Entity { get; set; }
 
         /// <summary>The mapping used for the migration, so the source is compared as it was mapped (entity names, keys, rejects).</summary>

@@ -1,7 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+using CrmMigration.Engine.Ledger;
 using CrmMigration.Engine.Providers;
+using CrmMigration.Engine.Util;
 
 namespace CrmMigration.Engine.Import
 {
@@ -29,11 +33,27 @@ namespace CrmMigration.Engine.Import
         /// <summary>Renames every record's entity (null keeps each record's own).</summary>
         public string? Entity { get; set; }
         public string? Encoding { get; set; }
+        /// <summary>The migration ledger, or null to run without one.</summary>
+        public MigrationLedger? Ledger { get; set; }
+        /// <summary>A run id to start or resume.</summary>
+        public string? RunId { get; set; }
+        /// <summary>Resume the newest unfinished run for this target.</summary>
+        public bool Resume { get; set; }
+        /// <summary>The parameters as the user gave them (never credentials), for the ledger.</summary>
+        public string Parameters { get; set; } = "";
+        public string ModuleVersion { get; set; } = "";
+        /// <summary>Attempts for a batch that fails with a transient error (lock, busy, dropped connection).</summary>
+        public int MaxAttempts { get; set; } = 5;
+        public CancellationToken CancellationToken { get; set; }
     }
 
     /// <summary>
     /// Streams records into a target: one writer and one batch per entity, flushed when full and at
-    /// the end, with per-entity accounting (read = inserted + updated + skipped + rejected).
+    /// the end, with per-entity accounting (read = inserted + updated + skipped + rejected + merged +
+    /// filtered). With a ledger, every outcome is recorded after the target commits, unchanged records
+    /// are skipped without touching the target, and a resumed run skips what the run already recorded.
+    /// Transient failures are retried with backoff; a batch that fails for good is written record by
+    /// record so one bad row never sinks the others.
     /// </summary>
     public sealed class ImportSession : IDisposable
     {
@@ -41,13 +61,50 @@ namespace CrmMigration.Engine.Import
         private readonly ImportOptions _options;
         private readonly Dictionary<string, EntityState> _entities = new(StringComparer.OrdinalIgnoreCase);
         private readonly List<CrmRecordOutcome> _scratch = new();
+        private readonly MigrationLedger? _ledger;
+        private readonly bool _durableTarget;
+        private readonly string _target;
+        private readonly string? _runId;
+        private readonly bool _resumed;
+        private bool _described;
+        private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
 
         public ImportSession(ICrmProvider provider, ImportOptions options)
         {
             _provider = provider;
             _options = options;
             if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
+            _target = provider.Connection.DisplayName;
+            // Files are written whole when the import completes; databases keep each committed batch.
+            _durableTarget = provider.Connection.Provider is not (CrmProviderKind.Csv or CrmProviderKind.Excel);
+            _ledger = options.WhatIf ? null : options.Ledger;
+            if (_ledger is not null)
+            {
+                if ((options.Resume || options.RunId is not null) && !_durableTarget)
+                {
+                    throw new CrmException("ResumeNotSupported", CrmErrorKind.InvalidArgument,
+                        $"{_target} is a file target, written whole when the import completes; an interrupted import left nothing to resume. Run the import again without -Resume.");
+                }
+                (_runId, _resumed) = _ledger.StartOrResume(new LedgerRunInfo
+                {
+                    Target = _target,
+                    ModuleVersion = options.ModuleVersion,
+                    Parameters = options.Parameters,
+                }, options.RunId, options.Resume);
+            }
         }
+
+        /// <summary>The ledger run id, when the ledger is on.</summary>
+        public string? RunId => _runId;
+
+        /// <summary>True when this session continues an earlier run.</summary>
+        public bool Resumed => _resumed;
+
+        /// <summary>Things the user should know that do not stop the import (e.g. a target that lost records the ledger recorded).</summary>
+        public List<string> Warnings { get; } = new();
+
+        /// <summary>For a resumed run: how long after the session started the first record not yet accounted for was written.</summary>
+        public TimeSpan? FirstNewRecordAfter { get; private set; }
 
         /// <summary>Adds a record; when its entity's batch is full, writes it and adds the results to <paramref name="results"/>.</summary>
         public void Add(CrmRecord record, List<ImportResult> results)
@@ -57,21 +114,13 @@ namespace CrmMigration.Engine.Import
                 record = record.Clone();
                 record.Entity = _options.Entity;
             }
-            var state = GetState(record.Entity, record.Key?.FieldNames);
-            state.Summary.Read++;
-            if (state.OpenError is not null)
+            if (!_described && _ledger is not null)
             {
-                var outcome = new CrmRecordOutcome(record.Entity, record.Key?.ToString(), CrmOutcome.Rejected)
-                {
-                    ReasonCode = state.OpenError.Error.Code,
-                    Message = state.OpenError.Error.Message,
-                    WhatIf = _options.WhatIf,
-                    Origin = record.Origin,
-                };
-                Count(state, outcome);
-                results.Add(new ImportResult(record, outcome));
-                return;
+                _described = true;
+                _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
             }
+            var state = GetState(record.Entity, record.Key?.FieldNames);
+            state.Received++;
             state.Batch.Add(record);
             if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
         }
@@ -82,36 +131,71 @@ namespace CrmMigration.Engine.Import
             foreach (var state in _entities.Values) FlushEntity(state, results);
         }
 
-        /// <summary>Writes what is pending, completes every writer and returns the per-entity summaries.</summary>
+        /// <summary>
+        /// Writes what is pending, completes every writer, closes the books and returns the per-entity
+        /// summaries (for a ledger run: the whole run's, resumed attempts included). Throws
+        /// ImportAccountingMismatch or LedgerAccountingMismatch when the books do not balance.
+        /// </summary>
         public IReadOnlyList<CrmImportSummary> Complete(List<ImportResult> results)
         {
             Flush(results);
-            var summaries = new List<CrmImportSummary>();
             foreach (var state in _entities.Values)
             {
                 if (!_options.WhatIf) state.Writer?.Complete();
                 state.Clock.Stop();
                 state.Summary.Elapsed = state.Clock.Elapsed;
-                summaries.Add(state.Summary);
+                var s = state.Summary;
+                long accounted = s.Inserted + s.Updated + s.Skipped + s.Rejected + s.Merged + s.Filtered + state.AlreadyRecorded;
+                if (accounted != state.Received)
+                {
+                    throw new CrmException("ImportAccountingMismatch", CrmErrorKind.WriteError,
+                        $"{s.Entity}: {state.Received} records received but {accounted} accounted for (difference {state.Received - accounted}).");
+                }
+            }
+            if (_ledger is null)
+            {
+                var plain = new List<CrmImportSummary>();
+                foreach (var state in _entities.Values) plain.Add(state.Summary);
+                return plain;
+            }
+            var problems = _ledger.Verify(_runId!);
+            if (problems.Count > 0)
+            {
+                _ledger.FinishRun(_runId!, success: false);
+                throw new CrmException("LedgerAccountingMismatch", CrmErrorKind.WriteError,
+                    $"The books of run {_runId} do not balance: {string.Join(" ", problems)} The ledger is {_ledger.Path}.");
+            }
+            _ledger.FinishRun(_runId!, success: true);
+            var summaries = _ledger.Counters(_runId!, _target);
+            foreach (var s in summaries)
+            {
+                s.RunId = _runId;
+                if (_entities.TryGetValue(s.Entity, out var state))
+                {
+                    s.Elapsed = state.Clock.Elapsed;
+                    foreach (var kv in state.Summary.RejectReasons) s.RejectReasons[kv.Key] = kv.Value;
+                }
             }
             return summaries;
         }
 
-        /// <summary>Per-entity summaries so far (for progress).</summary>
-        public IEnumerable<CrmImportSummary> Summaries
+        /// <summary>Marks the ledger run failed (the command stopped with an error).</summary>
+        public void Abandon()
         {
-            get { foreach (var s in _entities.Values) yield return s.Summary; }
+            if (_ledger is not null && _runId is not null) _ledger.FinishRun(_runId, success: false);
         }
 
         private EntityState GetState(string entity, IReadOnlyList<string>? keyFields)
         {
             if (_entities.TryGetValue(entity, out var state)) return state;
-            state = new EntityState(new CrmImportSummary(entity, _provider.Connection.DisplayName) { WhatIf = _options.WhatIf });
+            state = new EntityState(new CrmImportSummary(entity, _target) { WhatIf = _options.WhatIf, RunId = _runId });
             try
             {
                 state.Writer = _provider.OpenWriter(entity, new CrmWriteOptions
                 {
-                    Mode = _options.Mode,
+                    // A resumed run may re-send records the target committed just before a crash:
+                    // upsert finds them unchanged instead of refusing them as duplicates.
+                    Mode = _resumed && _durableTarget ? CrmWriteMode.Upsert : _options.Mode,
                     CreateIfMissing = _options.CreateIfMissing,
                     KeyFields = keyFields,
                     Encoding = _options.Encoding,
@@ -121,41 +205,222 @@ namespace CrmMigration.Engine.Import
             {
                 state.OpenError = ex;
             }
+            if (_ledger is not null && _durableTarget && state.OpenError is null) state.LookupContent = CheckLedgerAgainstTarget(entity);
             _entities.Add(entity, state);
             return state;
         }
 
+        /// <summary>
+        /// The ledger skips records it fingerprinted as written. If the target now holds fewer records than
+        /// the ledger fingerprinted (it was recreated, restored from an old backup, or rows were deleted),
+        /// those fingerprints are stale: forget them, so every record is written again. A resumed run
+        /// cannot continue over such a target: what it recorded as written is gone.
+        /// </summary>
+        /// <returns>Whether the ledger holds fingerprints worth looking up for this entity.</returns>
+        private bool CheckLedgerAgainstTarget(string entity)
+        {
+            long believed = _ledger!.ContentCount(_target, entity);
+            if (believed == 0) return _resumed; // a fresh target: nothing to look up (a resumed run may have written some)
+            long actual;
+            try
+            {
+                actual = _provider.DescribeEntity(entity, includeRowCount: true)?.RowCount ?? 0;
+            }
+            catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound)
+            {
+                actual = 0; // the database itself is gone
+            }
+            if (actual >= believed) return true;
+            if (_resumed)
+            {
+                throw new CrmException("ResumeTargetChanged", CrmErrorKind.InvalidArgument,
+                    $"{_target} holds {actual} {entity} records but the ledger recorded {believed} written: the target changed since the run stopped. Start a new run (without -Resume).");
+            }
+            _ledger.ForgetContent(_target, entity);
+            Warnings.Add($"{_target} holds {actual} {entity} records but the ledger recorded {believed} as written; the ledger's fingerprints for {entity} are discarded and every record is written again.");
+            return false;
+        }
+
         private void FlushEntity(EntityState state, List<ImportResult> results)
         {
-            if (state.Batch.Count == 0 || state.Writer is null) return;
+            var batch = state.Batch;
+            if (batch.Count == 0) return;
             state.BatchNumber++;
-            _scratch.Clear();
-            if (_options.WhatIf) state.Writer.PlanBatch(state.Batch, _scratch);
-            else state.Writer.WriteBatch(state.Batch, _scratch);
-            if (_scratch.Count != state.Batch.Count)
+            int number = state.BatchNumber;
+            _options.CancellationToken.ThrowIfCancellationRequested();
+
+            // 1. Keys: the source key identifies the record in the ledger; the target key in the target.
+            var sourceKeys = new string[batch.Count];
+            var targetKeys = new string?[batch.Count];
+            for (int i = 0; i < batch.Count; i++)
             {
-                throw new InvalidOperationException($"The writer for {state.Summary.Entity} returned {_scratch.Count} outcomes for {state.Batch.Count} records.");
+                var r = batch[i];
+                targetKeys[i] = r.Key?.ToString();
+                sourceKeys[i] = r.Origin?.SourceKey ?? targetKeys[i] ?? PositionOf(r, state, i);
             }
-            for (int i = 0; i < _scratch.Count; i++)
+
+            // 2. A resumed run passes over what it already recorded (counted the first time).
+            HashSet<string>? done = null;
+            if (_resumed)
             {
-                var outcome = _scratch[i];
-                outcome.Batch = state.BatchNumber;
+                done = new HashSet<string>(StringComparer.Ordinal);
+                _ledger!.FindRecorded(_runId!, state.Summary.Entity, sourceKeys, done);
+            }
+
+            // 3. Unchanged records (same fingerprint as the ledger last recorded for the target) are skipped.
+            bool track = _ledger is not null && _durableTarget;
+            byte[]?[]? hashes = null;
+            Dictionary<string, byte[]>? known = null;
+            if (track)
+            {
+                hashes = new byte[batch.Count][];
+                var lookup = new List<string>(batch.Count);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    if (done is not null && done.Contains(sourceKeys[i])) continue;
+                    hashes[i] = ContentHash.Of(batch[i]);
+                    if (targetKeys[i] is string tk) lookup.Add(tk);
+                }
+                if (state.LookupContent)
+                {
+                    known = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                    _ledger!.FindContent(_target, state.Summary.Entity, lookup, known);
+                }
+            }
+
+            var outcomes = new CrmRecordOutcome?[batch.Count];
+            var toWrite = new List<CrmRecord>(batch.Count);
+            var writeIndex = new List<int>(batch.Count);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (done is not null && done.Contains(sourceKeys[i])) { state.AlreadyRecorded++; continue; }
+                if (state.OpenError is not null)
+                {
+                    outcomes[i] = new CrmRecordOutcome(batch[i].Entity, targetKeys[i], CrmOutcome.Rejected) { ReasonCode = state.OpenError.Error.Code, Message = state.OpenError.Error.Message };
+                    continue;
+                }
+                if (known is not null && targetKeys[i] is string tk && known.TryGetValue(tk, out var previous))
+                {
+                    if (previous.AsSpan().SequenceEqual(hashes![i]))
+                    {
+                        outcomes[i] = new CrmRecordOutcome(batch[i].Entity, tk, CrmOutcome.Skipped) { ReasonCode = "Unchanged", Message = "The target already holds this record unchanged (per the ledger)." };
+                        continue;
+                    }
+                    if (_options.Mode == CrmWriteMode.Insert && !_resumed)
+                    {
+                        outcomes[i] = new CrmRecordOutcome(batch[i].Entity, tk, CrmOutcome.Rejected)
+                        {
+                            ReasonCode = "DuplicateKey",
+                            Message = "A record with this key was imported before with different content; use -Mode Upsert to update it.",
+                        };
+                        continue;
+                    }
+                }
+                toWrite.Add(batch[i]);
+                writeIndex.Add(i);
+            }
+
+            // 4. Write (or plan) what is left, retrying transient failures, record by record if the batch fails for good.
+            if (toWrite.Count > 0)
+            {
+                if (_resumed && FirstNewRecordAfter is null) FirstNewRecordAfter = _sinceStart.Elapsed;
+                FaultPoints.Hit("before-target", number);
+                var written = Write(state, toWrite);
+                for (int w = 0; w < written.Count; w++) outcomes[writeIndex[w]] = written[w];
+                FaultPoints.Hit("after-target", number);
+            }
+
+            // 5. Account, then record in the ledger (after the target committed).
+            var entries = _ledger is null ? null : new List<LedgerEntry>(batch.Count);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var outcome = outcomes[i];
+                if (outcome is null) continue; // already recorded by the run being resumed
+                outcome.Batch = number;
                 outcome.WhatIf = _options.WhatIf;
-                outcome.Origin ??= state.Batch[i].Origin;
+                outcome.Origin ??= batch[i].Origin;
                 Count(state, outcome);
-                results.Add(new ImportResult(state.Batch[i], outcome));
+                results.Add(new ImportResult(batch[i], outcome));
+                entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes?[i]));
             }
-            state.Batch.Clear();
+            if (entries is not null) _ledger!.RecordBatch(_runId!, _target, state.Summary.Entity, number, entries, track);
+            FaultPoints.Hit("after-ledger", number);
+            batch.Clear();
         }
+
+        private static string PositionOf(CrmRecord r, EntityState state, int index)
+        {
+            if (r.Origin is { Line: > 0 } o) return (o.File ?? o.System) + ":" + o.Line.ToString(CultureInfo.InvariantCulture);
+            return "#" + (state.Received - state.Batch.Count + index + 1).ToString(CultureInfo.InvariantCulture);
+        }
+
+        private List<CrmRecordOutcome> Write(EntityState state, List<CrmRecord> records)
+        {
+            var writer = state.Writer!;
+            for (int attempt = 1; ; attempt++)
+            {
+                _scratch.Clear();
+                try
+                {
+                    if (_options.WhatIf) writer.PlanBatch(records, _scratch);
+                    else writer.WriteBatch(records, _scratch);
+                    if (_scratch.Count != records.Count)
+                    {
+                        throw new InvalidOperationException($"The writer for {state.Summary.Entity} returned {_scratch.Count} outcomes for {records.Count} records.");
+                    }
+                    return new List<CrmRecordOutcome>(_scratch);
+                }
+                catch (CrmException ex) when (IsTransient(ex) && attempt < _options.MaxAttempts)
+                {
+                    Thread.Sleep(Backoff(attempt));
+                }
+                catch (CrmException ex) when (!IsTransient(ex) && records.Count > 1 && ex.Error.Kind != CrmErrorKind.InvalidArgument)
+                {
+                    // The batch failed as a whole: write record by record so only the bad ones are rejected.
+                    var one = new List<CrmRecord>(1);
+                    var result = new List<CrmRecordOutcome>(records.Count);
+                    foreach (var r in records)
+                    {
+                        one.Clear();
+                        one.Add(r);
+                        try
+                        {
+                            result.AddRange(Write(state, one));
+                        }
+                        catch (CrmException single) when (!IsTransient(single))
+                        {
+                            result.Add(new CrmRecordOutcome(r.Entity, r.Key?.ToString(), CrmOutcome.Rejected) { ReasonCode = single.Error.Code, Message = single.Error.Message });
+                        }
+                    }
+                    return result;
+                }
+            }
+        }
+
+        private static bool IsTransient(CrmException ex)
+        {
+            if (ex.Error.Kind == CrmErrorKind.ConnectionError) return true;
+            for (Exception? e = ex.InnerException; e is not null; e = e.InnerException)
+            {
+                if (e is Microsoft.Data.Sqlite.SqliteException s && (s.SqliteErrorCode == 5 || s.SqliteErrorCode == 6)) return true; // BUSY, LOCKED
+                if (e is TimeoutException) return true;
+            }
+            return false;
+        }
+
+        private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(5000, 100 * (1 << Math.Min(attempt, 10))));
 
         private static void Count(EntityState state, CrmRecordOutcome outcome)
         {
             var s = state.Summary;
+            s.Read++;
             switch (outcome.Outcome)
             {
                 case CrmOutcome.Inserted: s.Inserted++; break;
                 case CrmOutcome.Updated: s.Updated++; break;
                 case CrmOutcome.Skipped: s.Skipped++; break;
+                case CrmOutcome.Merged: s.Merged++; break;
+                case CrmOutcome.Filtered: s.Filtered++; break;
                 default:
                     s.Rejected++;
                     string reason = outcome.ReasonCode ?? "Unknown";
@@ -177,6 +442,9 @@ namespace CrmMigration.Engine.Import
             public CrmException? OpenError { get; set; }
             public List<CrmRecord> Batch { get; } = new();
             public int BatchNumber { get; set; }
+            public long Received { get; set; }
+            public long AlreadyRecorded { get; set; }
+            public bool LookupContent { get; set; }
             public Stopwatch Clock { get; } = Stopwatch.StartNew();
         }
     }

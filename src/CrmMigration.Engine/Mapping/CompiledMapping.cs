@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using CrmMigration.Engine.Util;
 
 namespace CrmMigration.Engine.Mapping
@@ -14,9 +15,36 @@ namespace CrmMigration.Engine.Mapping
         Rejected,
         /// <summary>The mapping does not name the record's entity; the record passes unchanged.</summary>
         NotMapped,
+        /// <summary>The record failed one of the entity's Where conditions; see the filter reason.</summary>
+        Filtered,
     }
 
-    /// <summary>A mapping compiled once: per entity, field readers and converters resolved ahead of the records.</summary>
+    /// <summary>What mapping one record left besides the output: errors, warnings, the filter reason. Reused from record to record.</summary>
+    public sealed class MapScratch
+    {
+        /// <summary>Creates scratch space, optionally over an existing error list.</summary>
+        public MapScratch(List<CrmDataError>? errors = null) { Errors = errors ?? new List<CrmDataError>(); }
+
+        /// <summary>One error per failing rule (the record is rejected when there is any).</summary>
+        public List<CrmDataError> Errors { get; }
+        /// <summary>Values kept or dropped with a note: suspected typos, truncations, invalid values kept raw or nulled.</summary>
+        public List<CrmChange> Warnings { get; } = new();
+        /// <summary>The reason code of the Where condition that filtered the record.</summary>
+        public string? FilterReason { get; set; }
+        /// <summary>The condition, in words.</summary>
+        public string? FilterMessage { get; set; }
+
+        /// <summary>Empties the scratch space for the next record.</summary>
+        public void Clear()
+        {
+            Errors.Clear();
+            Warnings.Clear();
+            FilterReason = null;
+            FilterMessage = null;
+        }
+    }
+
+    /// <summary>A mapping compiled once: per entity, field readers, transforms and rules resolved ahead of the records.</summary>
     public sealed class CompiledMapping
     {
         private readonly Dictionary<string, CompiledEntity> _bySource = new(StringComparer.OrdinalIgnoreCase);
@@ -43,28 +71,43 @@ namespace CrmMigration.Engine.Mapping
         /// <summary>The entity mapping reading a source entity, or null.</summary>
         public EntityMapping? ForSource(string sourceEntity) => _bySource.TryGetValue(sourceEntity, out var c) ? c.Definition : null;
 
+        /// <summary>The fields of a target entity that reference other target entities (field → entity), for key translation on import.</summary>
+        public IReadOnlyDictionary<string, string> ReferencesOf(string targetEntity)
+        {
+            foreach (var e in Definition.Entities) if (string.Equals(e.Target, targetEntity, StringComparison.OrdinalIgnoreCase)) return e.References;
+            return new Dictionary<string, string>();
+        }
+
+        /// <summary>Maps one record; problems go to <paramref name="errors"/> (one per failing field). Filtered records report as Filtered.</summary>
+        public MapStatus Map(CrmRecord input, bool explain, out CrmRecord? output, List<CrmDataError> errors)
+        {
+            return Map(input, explain, out output, new MapScratch(errors));
+        }
+
         /// <summary>
         /// Maps one record. On success <paramref name="output"/> is the new record; on rejection the
-        /// problems are added to <paramref name="errors"/> (one per failing field).
+        /// problems are in the scratch's errors; when filtered, its filter reason says why.
         /// </summary>
-        public MapStatus Map(CrmRecord input, bool explain, out CrmRecord? output, List<CrmDataError> errors)
+        public MapStatus Map(CrmRecord input, bool explain, out CrmRecord? output, MapScratch scratch)
         {
             if (!_bySource.TryGetValue(input.Entity, out var entity))
             {
                 output = null;
                 return MapStatus.NotMapped;
             }
-            return entity.Map(input, explain, out output, errors);
+            return entity.Map(input, explain, out output, scratch);
         }
 
         private sealed class CompiledEntity
         {
             private readonly CompiledField[] _fields;
+            private readonly CompiledCondition[] _where;
             private readonly CrmFieldShape _shape;
             private readonly int[] _keyIndexes;
             private readonly HashSet<string> _namedSources = new(StringComparer.OrdinalIgnoreCase);
             private CrmFieldShape? _lastShape;
             private int[][] _lastIndexes = Array.Empty<int[]>();
+            private int[] _lastWhere = Array.Empty<int>();
 
             public CompiledEntity(EntityMapping definition)
             {
@@ -77,6 +120,8 @@ namespace CrmMigration.Engine.Mapping
                     names[i] = definition.Fields[i].Target;
                     foreach (var s in definition.Fields[i].Source) _namedSources.Add(s);
                 }
+                _where = new CompiledCondition[definition.Where.Count];
+                for (int i = 0; i < _where.Length; i++) _where[i] = new CompiledCondition(definition.Where[i]);
                 _shape = new CrmFieldShape(names);
                 _keyIndexes = new int[definition.Key.Count];
                 for (int k = 0; k < _keyIndexes.Length; k++) _keyIndexes[k] = _shape.IndexOf(definition.Key[k]);
@@ -84,15 +129,34 @@ namespace CrmMigration.Engine.Mapping
 
             public EntityMapping Definition { get; }
 
-            public MapStatus Map(CrmRecord input, bool explain, out CrmRecord? output, List<CrmDataError> errors)
+            public MapStatus Map(CrmRecord input, bool explain, out CrmRecord? output, MapScratch scratch)
             {
-                int[][] indexes = ResolveIndexes(input.Shape);
+                ResolveIndexes(input.Shape);
+                int[][] indexes = _lastIndexes;
+                var errors = scratch.Errors;
+                output = null;
+                for (int w = 0; w < _where.Length; w++)
+                {
+                    int at = _lastWhere[w];
+                    if (at < 0)
+                    {
+                        errors.Add(Problem(input, "RecordSourceFieldMissing", _where[w].Definition.Field,
+                            $"The source record has no field '{_where[w].Definition.Field}' (needed by a Where condition of {Definition.Target})."));
+                        return MapStatus.Rejected;
+                    }
+                    if (!_where[w].Holds(input.GetValue(at)))
+                    {
+                        scratch.FilterReason = _where[w].Definition.Reason;
+                        scratch.FilterMessage = $"{Definition.Source} record {input.Key?.ToString() ?? input.Origin?.ToString() ?? "?"} filtered ({_where[w].Definition.Reason}): it does not meet {_where[w].Definition.Describe()}; its value is '{CrmValues.Truncate(CrmValues.ToText(input.GetValue(at)) ?? "", 60)}'.";
+                        return MapStatus.Filtered;
+                    }
+                }
                 var values = new object?[_fields.Length];
-                List<string>? changes = explain ? new List<string>() : null;
+                List<CrmChange>? changes = explain ? new List<CrmChange>() : null;
                 int before = errors.Count;
                 for (int i = 0; i < _fields.Length; i++)
                 {
-                    values[i] = _fields[i].Evaluate(input, indexes[i], errors, changes);
+                    values[i] = _fields[i].Evaluate(input, indexes[i], scratch, changes);
                 }
                 var record = new CrmRecord(Definition.Target, _shape, values) { Origin = input.Origin, Changes = changes };
                 if (Definition.Unmapped == UnmappedFields.Keep)
@@ -126,18 +190,14 @@ namespace CrmMigration.Engine.Mapping
                     }
                     record.Key = new CrmKey(parts) { FieldNames = Definition.Key };
                 }
-                if (errors.Count > before)
-                {
-                    output = null;
-                    return MapStatus.Rejected;
-                }
+                if (errors.Count > before) return MapStatus.Rejected;
                 output = record;
                 return MapStatus.Mapped;
             }
 
-            private int[][] ResolveIndexes(CrmFieldShape shape)
+            private void ResolveIndexes(CrmFieldShape shape)
             {
-                if (ReferenceEquals(shape, _lastShape)) return _lastIndexes;
+                if (ReferenceEquals(shape, _lastShape)) return;
                 var result = new int[_fields.Length][];
                 for (int i = 0; i < _fields.Length; i++)
                 {
@@ -146,33 +206,99 @@ namespace CrmMigration.Engine.Mapping
                     for (int s = 0; s < idx.Length; s++) idx[s] = shape.IndexOf(src[s]);
                     result[i] = idx;
                 }
-                _lastShape = shape;
+                var where = new int[_where.Length];
+                for (int w = 0; w < where.Length; w++) where[w] = shape.IndexOf(_where[w].Definition.Field);
                 _lastIndexes = result;
-                return result;
+                _lastWhere = where;
+                _lastShape = shape;
+            }
+        }
+
+        private sealed class CompiledCondition
+        {
+            private readonly HashSet<string>? _set;
+            private readonly Regex? _like;
+
+            public CompiledCondition(WhereCondition definition)
+            {
+                Definition = definition;
+                if (definition.Operator is WhereOperator.In or WhereOperator.NotIn or WhereOperator.Equals or WhereOperator.NotEquals)
+                {
+                    _set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                    foreach (string v in definition.Values) _set.Add(v.Trim());
+                }
+                else if (definition.Operator is WhereOperator.Like or WhereOperator.NotLike)
+                {
+                    string pattern = "^" + Regex.Escape(definition.Values[0].Trim()).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$";
+                    _like = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+                }
+            }
+
+            public WhereCondition Definition { get; }
+
+            public bool Holds(object? value)
+            {
+                string text = (CrmValues.ToText(value) ?? "").Trim();
+                switch (Definition.Operator)
+                {
+                    case WhereOperator.Equals:
+                    case WhereOperator.In: return _set!.Contains(text);
+                    case WhereOperator.NotEquals:
+                    case WhereOperator.NotIn: return !_set!.Contains(text);
+                    case WhereOperator.Like: return _like!.IsMatch(text);
+                    case WhereOperator.NotLike: return !_like!.IsMatch(text);
+                    case WhereOperator.IsEmpty: return text.Length == 0;
+                    default: return text.Length > 0;
+                }
             }
         }
 
         private sealed class CompiledField
         {
-            private readonly Func<object?, object?>[] _transforms;
+            private readonly ValueTransform[] _transforms;
             private readonly CultureInfo _culture;
             private readonly string[] _formats;
+            private readonly DateCleaner? _dates;
+            private readonly Regex? _pattern;
+            private readonly decimal? _minNumber, _maxNumber;
+            private readonly DateTime? _minDate, _maxDate;
 
             public CompiledField(FieldMapping definition)
             {
                 Definition = definition;
-                _transforms = new Func<object?, object?>[definition.Transforms.Count];
-                for (int i = 0; i < _transforms.Length; i++) _transforms[i] = Transforms.Get(definition.Transforms[i]);
+                _transforms = new ValueTransform[definition.Transforms.Count];
+                for (int i = 0; i < _transforms.Length; i++)
+                {
+                    CustomTransform? code = i < definition.CustomTransforms.Count ? definition.CustomTransforms[i] : null;
+                    _transforms[i] = code is not null ? new CodeTransform(code) : Transforms.Create(definition.Transforms[i], definition);
+                }
                 _culture = definition.Culture is null ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo(definition.Culture);
                 _formats = new string[definition.Formats.Count];
                 for (int i = 0; i < _formats.Length; i++) _formats[i] = definition.Formats[i];
+                if (definition.Type is CrmFieldType.Date or CrmFieldType.DateTime or CrmFieldType.DateTimeOffset)
+                {
+                    _dates = new DateCleaner(definition.Formats, definition.Culture, definition.TimeZone, definition.TwoDigitYearMax);
+                }
+                if (definition.Pattern is not null) _pattern = new Regex("\\A(?:" + definition.Pattern + ")\\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                (_minNumber, _minDate) = Bound(definition.Min);
+                (_maxNumber, _maxDate) = Bound(definition.Max);
+            }
+
+            private static (decimal?, DateTime?) Bound(object? v)
+            {
+                if (v is null) return (null, null);
+                string text = CrmValues.ToText(v) ?? "";
+                if (decimal.TryParse(text, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out decimal m)) return (m, null);
+                if (DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime d)) return (null, d);
+                return (null, null);
             }
 
             public FieldMapping Definition { get; }
 
-            public object? Evaluate(CrmRecord input, int[] sourceIndexes, List<CrmDataError> errors, List<string>? changes)
+            public object? Evaluate(CrmRecord input, int[] sourceIndexes, MapScratch scratch, List<CrmChange>? changes)
             {
                 var d = Definition;
+                var errors = scratch.Errors;
                 object? value;
                 if (d.HasConstant)
                 {
@@ -204,12 +330,53 @@ namespace CrmMigration.Engine.Mapping
                     value = parts.Count == 0 ? null : string.Join(d.Separator, parts);
                 }
 
-                object? original = value;
-                for (int t = 0; t < _transforms.Length; t++) value = _transforms[t](value);
+                if (d.Split is not null && value is not null)
+                {
+                    object? whole = value;
+                    string[] pieces = (CrmValues.ToText(value) ?? "").Split(d.Split, d.SplitLimit > 0 ? d.SplitLimit : int.MaxValue, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    int at = d.Part >= 0 ? d.Part : pieces.Length + d.Part;
+                    value = at >= 0 && at < pieces.Length ? pieces[at] : null;
+                    changes?.Add(new CrmChange(d.Target, whole, value, "Split", value is null ? $"there is no part {d.Part.ToString(CultureInfo.InvariantCulture)}" : null));
+                }
+
+                for (int t = 0; t < _transforms.Length; t++)
+                {
+                    var step = _transforms[t];
+                    object? before = value;
+                    if (step.Apply(ref value, input, out string? note))
+                    {
+                        if (note is not null)
+                        {
+                            var warning = new CrmChange(d.Target, before, value, step.Name, note);
+                            scratch.Warnings.Add(warning);
+                            changes?.Add(warning);
+                        }
+                        else if (changes is not null && !ReferenceEquals(before, value) && !CrmValues.AreEqual(before, value))
+                        {
+                            changes.Add(new CrmChange(d.Target, before, value, step.Name));
+                        }
+                        continue;
+                    }
+                    switch (d.OnInvalid)
+                    {
+                        case InvalidAction.KeepRaw:
+                            value = before;
+                            Warn(scratch, changes, new CrmChange(d.Target, before, before, step.Name, "kept as it was: " + note));
+                            break;
+                        case InvalidAction.Null:
+                            value = null;
+                            Warn(scratch, changes, new CrmChange(d.Target, before, null, step.Name, "dropped: " + note));
+                            break;
+                        default:
+                            errors.Add(Problem(input, step.InvalidCode, d.Target, $"{d.Target}: {note}"));
+                            return null;
+                    }
+                }
 
                 if (d.ValueMap is not null && value is not null)
                 {
                     string key = CrmValues.ToText(value) ?? "";
+                    object? before = value;
                     if (d.ValueMap.TryGetValue(key, out object? mapped)) value = mapped;
                     else if (d.ValueMap.TryGetValue("*", out object? fallback)) value = fallback;
                     else
@@ -217,12 +384,18 @@ namespace CrmMigration.Engine.Mapping
                         errors.Add(Problem(input, "RecordValueNotInMap", d.Target, $"The value '{CrmValues.Truncate(key, 60)}' of {d.Target} is not in its ValueMap; add it, or a '*' entry for everything else."));
                         return null;
                     }
+                    if (changes is not null && !CrmValues.AreEqual(before, value)) changes.Add(new CrmChange(d.Target, before, value, "ValueMap"));
                 }
 
-                if ((value is null || value is string s0 && s0.Length == 0) && d.HasDefault) value = d.Default;
+                if ((value is null || value is string s0 && s0.Length == 0) && d.HasDefault)
+                {
+                    changes?.Add(new CrmChange(d.Target, value, d.Default, "Default"));
+                    value = d.Default;
+                }
 
                 if (d.Type is CrmFieldType type && value is not null)
                 {
+                    object? before = value;
                     try
                     {
                         value = ConvertTo(value, type);
@@ -233,6 +406,44 @@ namespace CrmMigration.Engine.Mapping
                             $"Cannot convert {Describe(d)} to {type}: {ex.Message}"));
                         return null;
                     }
+                    if (changes is not null && !CrmValues.AreEqual(before, value)) changes.Add(new CrmChange(d.Target, before, value, "Type"));
+                }
+
+                if (d.MaxLength is int max && value is string text && text.Length > max)
+                {
+                    if (d.OnTooLong == TooLongAction.Truncate)
+                    {
+                        int cut = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
+                        value = text.Substring(0, cut);
+                        Warn(scratch, changes, new CrmChange(d.Target, text, value, "MaxLength",
+                            string.Create(CultureInfo.InvariantCulture, $"cut from {text.Length} to {cut} characters")));
+                    }
+                    else
+                    {
+                        errors.Add(Problem(input, "RecordTooLong", d.Target,
+                            string.Create(CultureInfo.InvariantCulture, $"{d.Target} has {text.Length} characters; at most {max} are allowed. Shorten it at the source, or set OnTooLong = 'Truncate'.")));
+                        return null;
+                    }
+                }
+
+                if (_pattern is not null && value is not null)
+                {
+                    string t = CrmValues.ToText(value) ?? "";
+                    if (t.Length > 0 && !_pattern.IsMatch(t))
+                    {
+                        errors.Add(Problem(input, "RecordPatternMismatch", d.Target, $"{d.Target} '{CrmValues.Truncate(t, 60)}' does not match the pattern {d.Pattern}."));
+                        return null;
+                    }
+                }
+
+                if ((d.Min is not null || d.Max is not null) && value is not null && !(value is string blank && blank.Trim().Length == 0))
+                {
+                    string? problem = CheckRange(value);
+                    if (problem is not null)
+                    {
+                        errors.Add(Problem(input, "RecordOutOfRange", d.Target, $"{d.Target} {problem}"));
+                        return null;
+                    }
                 }
 
                 if (d.Required && (value is null || value is string s1 && s1.Trim().Length == 0))
@@ -240,37 +451,65 @@ namespace CrmMigration.Engine.Mapping
                     errors.Add(Problem(input, "RecordRequiredFieldMissing", d.Target, $"{d.Target} is required and {Describe(d)} is empty."));
                     return null;
                 }
-
-                if (changes is not null && !CrmValues.AreEqual(original, value))
-                {
-                    changes.Add($"{d.Target}: '{CrmValues.ToText(original)}' -> '{CrmValues.ToText(value)}'");
-                }
                 return value;
+            }
+
+            private static void Warn(MapScratch scratch, List<CrmChange>? changes, CrmChange change)
+            {
+                scratch.Warnings.Add(change);
+                changes?.Add(change);
+            }
+
+            private string? CheckRange(object value)
+            {
+                string range = $"[{CrmValues.ToText(Definition.Min) ?? "…"}, {CrmValues.ToText(Definition.Max) ?? "…"}]";
+                if (_minDate is not null || _maxDate is not null)
+                {
+                    DateTime? date = value switch { DateTime dt => dt, DateTimeOffset dto => dto.DateTime, _ => null };
+                    if (date is null) return $"'{CrmValues.ToText(value)}' is not a date to compare with {range}.";
+                    if (date < _minDate || date > _maxDate) return $"{CrmRecord.FormatValue(date)} is outside {range}.";
+                    return null;
+                }
+                decimal number;
+                switch (value)
+                {
+                    case long l: number = l; break;
+                    case int i: number = i; break;
+                    case decimal m: number = m; break;
+                    case double dd when !double.IsNaN(dd) && dd < 7.9e28 && dd > -7.9e28: number = (decimal)dd; break;
+                    default:
+                        if (!decimal.TryParse(CrmValues.ToText(value), NumberStyles.Number, CultureInfo.InvariantCulture, out number))
+                        {
+                            return $"'{CrmValues.Truncate(CrmValues.ToText(value) ?? "", 60)}' is not a number to compare with {range}.";
+                        }
+                        break;
+                }
+                if (number < _minNumber || number > _maxNumber) return $"{number.ToString(CultureInfo.InvariantCulture)} is outside {range}.";
+                return null;
             }
 
             private object? ConvertTo(object value, CrmFieldType type)
             {
+                if (_dates is not null && (value is string || value is DateTime))
+                {
+                    if (value is string str && str.Trim().Length == 0) return null;
+                    if (!_dates.TryParse(value, out object? parsed, out string? problem)) throw new FormatException(problem + ".");
+                    switch (parsed)
+                    {
+                        case DateTime dt when type == CrmFieldType.DateTimeOffset:
+                            throw new FormatException($"'{CrmValues.ToText(value)}' has no offset and the mapping gives no TimeZone, so its instant is unknown. Add TimeZone (e.g. 'Asia/Shanghai') or a Format with zzz.");
+                        case DateTime dt:
+                            return type == CrmFieldType.Date ? dt.Date : dt;
+                        case DateTimeOffset dto:
+                            return type == CrmFieldType.DateTimeOffset ? dto : type == CrmFieldType.Date ? dto.DateTime.Date : dto.DateTime;
+                    }
+                }
                 if (value is string text)
                 {
                     text = text.Trim();
                     if (text.Length == 0) return type == CrmFieldType.String ? value : null;
                     switch (type)
                     {
-                        case CrmFieldType.Date:
-                        case CrmFieldType.DateTime:
-                            if (_formats.Length > 0)
-                            {
-                                if (DateTime.TryParseExact(text, _formats, _culture, DateTimeStyles.AllowWhiteSpaces, out DateTime dt)) return type == CrmFieldType.Date ? dt.Date : dt;
-                                throw new FormatException($"'{CrmValues.Truncate(text, 60)}' matches none of the formats {string.Join(", ", _formats)}.");
-                            }
-                            break;
-                        case CrmFieldType.DateTimeOffset:
-                            if (_formats.Length > 0)
-                            {
-                                if (DateTimeOffset.TryParseExact(text, _formats, _culture, DateTimeStyles.AllowWhiteSpaces, out DateTimeOffset dto)) return dto;
-                                throw new FormatException($"'{CrmValues.Truncate(text, 60)}' matches none of the formats {string.Join(", ", _formats)}.");
-                            }
-                            break;
                         case CrmFieldType.Decimal:
                             if (!ReferenceEquals(_culture, CultureInfo.InvariantCulture))
                             {

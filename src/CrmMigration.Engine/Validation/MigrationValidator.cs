@@ -7,9 +7,11 @@ using CrmMigration.Engine.Providers;
 namespace CrmMigration.Engine.Validation
 {
     /// <summary>
-    /// Compares a source and a target entity by entity: counts, then keys missing from the target and
-    /// keys the target has that the source does not. With a mapping, the source is compared as the
-    /// mapping turns it (target entity names and keys), so renamed entities are not false alarms.
+    /// Compares a source and a target entity by entity: counts, keys missing from the target, keys the
+    /// target has that the source does not, duplicate keys, and the values of every field the two share.
+    /// With a mapping, the source is compared as the mapping turns it (entity names, keys, cleansed and
+    /// converted values, rejects and filters), so a reformatted phone or date is not a false alarm.
+    /// Memory: one key and one 128-bit fingerprint per source record.
     /// </summary>
     public sealed class MigrationValidator
     {
@@ -51,7 +53,9 @@ namespace CrmMigration.Engine.Validation
                 return results;
             }
 
-            var sourceKeys = new HashSet<string>(StringComparer.Ordinal);
+            var targetSchema = _target.DescribeEntity(targetEntity, includeRowCount: false)!;
+            var sourceKeys = new Dictionary<string, UInt128>(StringComparer.Ordinal);
+            List<string>? compared = null;
             long sourceCount = 0, mappingRejected = 0, sourceReadErrors = 0, sourceDuplicates = 0, sourceNoKey = 0;
             var errors = new List<CrmDataError>();
             foreach (var record in _source.Read(sourceEntity, new CrmReadOptions(), _ => sourceReadErrors++, ct))
@@ -61,20 +65,27 @@ namespace CrmMigration.Engine.Validation
                 {
                     errors.Clear();
                     var status = _mapping.Map(record, false, out var mapped, errors);
-                    if (status == MapStatus.Rejected) { mappingRejected++; continue; }
+                    if (status == MapStatus.Rejected || status == MapStatus.Filtered) { mappingRejected++; continue; }
                     if (status == MapStatus.Mapped) effective = mapped!;
                 }
                 sourceCount++;
+                if (compared is null)
+                {
+                    // The fields both sides have, in the source's (mapped) order.
+                    compared = new List<string>();
+                    foreach (var name in effective.FieldNames) if (targetSchema.GetField(name) is not null) compared.Add(name);
+                }
                 string? key = effective.Key?.ToString();
                 if (key is null) sourceNoKey++;
-                else if (!sourceKeys.Add(key)) sourceDuplicates++;
+                else if (!sourceKeys.TryAdd(key, ValueFingerprint.Of(effective, compared))) sourceDuplicates++;
                 if ((sourceCount & 0xFFFF) == 0) progress?.Invoke("source " + sourceEntity, sourceCount);
             }
 
             long targetCount = 0, targetDuplicates = 0;
             var targetSeen = new HashSet<string>(StringComparer.Ordinal);
             var extra = new List<string>();
-            long extraCount = 0;
+            long extraCount = 0, differing = 0;
+            var differ = new List<string>();
             foreach (var record in _target.Read(targetEntity, new CrmReadOptions(), _ => { }, ct))
             {
                 targetCount++;
@@ -82,10 +93,15 @@ namespace CrmMigration.Engine.Validation
                 if (key is not null)
                 {
                     if (!targetSeen.Add(key)) targetDuplicates++;
-                    else if (!sourceKeys.Contains(key))
+                    else if (!sourceKeys.TryGetValue(key, out UInt128 expected))
                     {
                         extraCount++;
                         if (extra.Count < MaxSamples) extra.Add(key);
+                    }
+                    else if (compared is not null && ValueFingerprint.Of(record, compared) != expected)
+                    {
+                        differing++;
+                        if (differ.Count < MaxSamples) differ.Add(key);
                     }
                 }
                 if ((targetCount & 0xFFFF) == 0) progress?.Invoke("target " + targetEntity, targetCount);
@@ -93,7 +109,7 @@ namespace CrmMigration.Engine.Validation
 
             var missing = new List<string>();
             long missingCount = 0;
-            foreach (var key in sourceKeys)
+            foreach (var key in sourceKeys.Keys)
             {
                 if (!targetSeen.Contains(key))
                 {
@@ -105,7 +121,7 @@ namespace CrmMigration.Engine.Validation
             extra.Sort(StringComparer.Ordinal);
 
             string notes = "";
-            if (mappingRejected > 0) notes += $" {mappingRejected} source record(s) are rejected by the mapping and not expected in the target.";
+            if (mappingRejected > 0) notes += $" {mappingRejected} source record(s) are rejected or filtered by the mapping and not expected in the target.";
             if (sourceReadErrors > 0) notes += $" {sourceReadErrors} source row(s) could not be read.";
             if (sourceDuplicates > 0) notes += $" The source has {sourceDuplicates} duplicate key(s).";
             if (sourceNoKey > 0) notes += $" {sourceNoKey} source record(s) have no key.";
@@ -136,7 +152,52 @@ namespace CrmMigration.Engine.Validation
                 Actual = targetDuplicates,
                 Details = targetDuplicates == 0 ? "No key appears twice in the target." : $"{targetDuplicates} key(s) appear more than once in the target.",
             });
+            string fieldList = compared is null ? "" : string.Join(", ", compared);
+            results.Add(new CrmValidationResult("FieldValues", label, differing == 0 ? CrmCheckStatus.Pass : CrmCheckStatus.Fail)
+            {
+                Expected = 0,
+                Actual = differing,
+                Details = differing == 0
+                    ? $"Every record present on both sides has the same values in {(compared is null ? 0 : compared.Count)} field(s): {fieldList}."
+                    : $"{differing} record(s) differ. " + Explain(sourceEntity, targetEntity, differ, compared!, ct),
+                Samples = differ,
+            });
             return results;
+        }
+
+        /// <summary>Field-by-field differences of a few keys (re-reads both sides, only when something differs).</summary>
+        private string Explain(string sourceEntity, string targetEntity, List<string> keys, List<string> fields, CancellationToken ct)
+        {
+            var wanted = new HashSet<string>(keys, StringComparer.Ordinal);
+            var sourceRecords = new Dictionary<string, CrmRecord>(StringComparer.Ordinal);
+            var errors = new List<CrmDataError>();
+            foreach (var record in _source.Read(sourceEntity, new CrmReadOptions(), _ => { }, ct))
+            {
+                CrmRecord effective = record;
+                if (_mapping is not null)
+                {
+                    errors.Clear();
+                    if (_mapping.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
+                    effective = mapped!;
+                }
+                if (effective.Key?.ToString() is string k && wanted.Contains(k)) sourceRecords[k] = effective;
+            }
+            var notes = new List<string>();
+            foreach (var record in _target.Read(targetEntity, new CrmReadOptions(), _ => { }, ct))
+            {
+                if (notes.Count >= 5) break;
+                if (record.Key?.ToString() is not string k || !sourceRecords.TryGetValue(k, out var src)) continue;
+                foreach (var f in fields)
+                {
+                    string a = ValueFingerprint.Canonical(src[f]), b = ValueFingerprint.Canonical(record[f]);
+                    if (!string.Equals(a, b, StringComparison.Ordinal))
+                    {
+                        notes.Add($"key {k} field {f}: source '{Util.CrmValues.Truncate(Util.CrmValues.ToText(src[f]) ?? "null", 40)}' target '{Util.CrmValues.Truncate(Util.CrmValues.ToText(record[f]) ?? "null", 40)}'");
+                        break;
+                    }
+                }
+            }
+            return "For example: " + string.Join("; ", notes) + ".";
         }
     }
 }

@@ -34,9 +34,12 @@ namespace CrmMigration.Engine.Providers.Csv
         private int _batch;
         private bool _completed;
         private bool _disposed;
+        private readonly Func<Stream, Stream>? _wrapStream;
 
-        public CsvEntityWriter(string path, string entity, CrmWriteOptions options, char separator)
+        // wrapStream (optional) wraps the file stream: the archive hashes the bytes as they are written.
+        public CsvEntityWriter(string path, string entity, CrmWriteOptions options, char separator, Func<Stream, Stream>? wrapStream = null)
         {
+            _wrapStream = wrapStream;
             _path = path;
             _entity = entity;
             _options = options;
@@ -72,7 +75,8 @@ namespace CrmMigration.Engine.Providers.Csv
                 ValidateFieldCount = true,
                 WriteByteOrderMark = encoding is null || (TextEncodings.IsUtf8(encoding) && encoding.GetPreamble().Length > 0),
             };
-            var stream = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            Stream stream = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            if (_wrapStream is not null) stream = _wrapStream(stream);
             if (encoding is null || TextEncodings.IsUtf8(encoding)) return CsvWriter.Create(stream, csvOptions);
             // Non UTF-8 output: CsvHelper writes UTF-16 text to a TextWriter that encodes it (with its BOM for UTF-16).
             return CsvWriter.Create(new StreamWriter(stream, encoding, 1 << 16), csvOptions with { WriteByteOrderMark = false });

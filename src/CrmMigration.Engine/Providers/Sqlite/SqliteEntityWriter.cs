@@ -492,6 +492,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     var record = batch[r];
                     var plan = PlanFor(record.Shape);
                     outcomes.Add(upsert ? Upsert(record, plan) : Insert(record, plan));
+                    if (r == batch.Count / 2) Util.FaultPoints.Hit("mid-batch", _batch);
                 }
                 Commit();
             }

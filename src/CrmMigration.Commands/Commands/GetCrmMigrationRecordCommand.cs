@@ -1,0 +1,57 @@
+using System.Management.Automation;
+
+namespace CrmMigration.Commands
+{
+    /// <summary>Answers "what happened to source key X" and lists rejects by reason, from a migration ledger.</summary>
+    [Cmdlet(VerbsCommon.Get, "CrmMigrationRecord", DefaultParameterSetName = "Target")]
+    [OutputType(typeof(CrmMigrationRecord))]
+    public sealed class GetCrmMigrationRecordCommand : CrmCmdlet
+    {
+        /// <summary>The ledger file.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "StatePath")]
+        public string? StatePath { get; set; }
+
+        /// <summary>The import target whose default ledger to read (a connection or a path).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Target")]
+        [CrmConnectionTransformation]
+        public CrmConnection? Target { get; set; }
+
+        /// <summary>The source key to look up.</summary>
+        [Parameter(Position = 1, ValueFromPipeline = true)]
+        public string? SourceKey { get; set; }
+
+        /// <summary>Only this target entity.</summary>
+        [Parameter]
+        public string? Entity { get; set; }
+
+        /// <summary>Only this run (default: every run).</summary>
+        [Parameter]
+        public string? RunId { get; set; }
+
+        /// <summary>Only this outcome (e.g. Rejected).</summary>
+        [Parameter]
+        public CrmOutcome? Outcome { get; set; }
+
+        /// <summary>Only this reason code (e.g. DuplicateKey).</summary>
+        [Parameter]
+        public string? ReasonCode { get; set; }
+
+        /// <inheritdoc/>
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                using var ledger = LedgerLocator.Open(StatePath is null ? null : ResolvePath(StatePath), Target);
+                foreach (var r in ledger.Records(RunId, Entity, SourceKey, Outcome, ReasonCode))
+                {
+                    CancellationToken.ThrowIfCancellationRequested();
+                    WriteObject(r);
+                }
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex);
+            }
+        }
+    }
+}

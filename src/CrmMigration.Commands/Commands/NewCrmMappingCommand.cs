@@ -1,0 +1,67 @@
+using System.IO;
+using System.Management.Automation;
+using System.Text;
+using CrmMigration.Engine.Mapping;
+
+namespace CrmMigration.Commands
+{
+    /// <summary>Drafts a mapping from the schemas of a source and a target, with TODO comments where no match was found.</summary>
+    [Cmdlet(VerbsCommon.New, "CrmMapping", SupportsShouldProcess = true)]
+    [OutputType(typeof(FileInfo), typeof(string))]
+    public sealed class NewCrmMappingCommand : CrmCmdlet
+    {
+        /// <summary>The source system (a connection or a path).</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [CrmConnectionTransformation]
+        public CrmConnection? Source { get; set; }
+
+        /// <summary>The target system (a connection or a path).</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [CrmConnectionTransformation]
+        public CrmConnection? Target { get; set; }
+
+        /// <summary>The file to write (.psd1, or .json). Without it the .psd1 text is written to the output.</summary>
+        [Parameter(Position = 2)]
+        public string? Path { get; set; }
+
+        /// <summary>Overwrite an existing file.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <inheritdoc/>
+        protected override void EndProcessing()
+        {
+            MappingScaffold scaffold;
+            try
+            {
+                scaffold = MappingScaffolder.Build(SchemaReader.ReadAll(Source!, CancellationToken), SchemaReader.ReadAll(Target!, CancellationToken));
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex);
+                return;
+            }
+            scaffold.SourceName = Source!.DisplayName;
+            scaffold.TargetName = Target!.DisplayName;
+            WriteVerbose($"{scaffold.Entities.Count} target entities, {scaffold.TodoCount} TODOs, unmatched source entities: {string.Join(", ", scaffold.UnusedSourceEntities)}.");
+            if (Path is null)
+            {
+                WriteObject(scaffold.ToPsd1());
+                return;
+            }
+            string full = ResolvePath(Path);
+            bool json = full.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase);
+            if (!json && !full.EndsWith(".psd1", System.StringComparison.OrdinalIgnoreCase))
+            {
+                ThrowCrm(new CrmException(new CrmDataError("MappingFileType", CrmErrorKind.InvalidArgument, "A mapping file must be .psd1 or .json.") { File = full }), Path);
+            }
+            if (File.Exists(full) && !Force.IsPresent)
+            {
+                ThrowCrm(new CrmException(new CrmDataError("MappingFileExists", CrmErrorKind.InvalidArgument, $"'{full}' exists; use -Force to overwrite it.") { File = full }), Path);
+            }
+            if (!ShouldProcess(full, "Write a drafted mapping")) return;
+            File.WriteAllText(full, json ? scaffold.ToJson() : scaffold.ToPsd1(), new UTF8Encoding(true));
+            WriteObject(new FileInfo(full));
+        }
+    }
+}

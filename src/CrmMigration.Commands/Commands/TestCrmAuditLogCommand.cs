@@ -1,0 +1,34 @@
+using System.Management.Automation;
+using CrmMigration.Engine.Archive;
+
+namespace CrmMigration.Commands
+{
+    /// <summary>Verifies the hash chain of a CrmMigration audit log and reports its head hash and line count.</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "CrmAuditLog")]
+    [OutputType(typeof(CrmAuditLogReport))]
+    public sealed class TestCrmAuditLogCommand : CrmCmdlet
+    {
+        /// <summary>The audit log (JSON Lines).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LiteralPath", "FullName")]
+        public string? Path { get; set; }
+
+        /// <summary>A head hash stored earlier: detects lines removed from the end.</summary>
+        [Parameter]
+        public string? ExpectedHead { get; set; }
+
+        /// <inheritdoc/>
+        protected override void ProcessRecord()
+        {
+            string path = ResolvePath(Path!);
+            try
+            {
+                WriteObject(AuditLog.Verify(path, ExpectedHead));
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex, path);
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.IO;
+using CrmMigration.Engine.Ledger;
+
+namespace CrmMigration.Commands
+{
+    /// <summary>Finds the ledger a Get-CrmMigration* cmdlet reads: -StatePath, else the default next to -Target.</summary>
+    internal static class LedgerLocator
+    {
+        public static MigrationLedger Open(string? statePath, CrmConnection? target)
+        {
+            string path = statePath ?? MigrationLedger.DefaultPath(target!);
+            if (!File.Exists(path))
+            {
+                throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.NotFound,
+                    $"There is no migration ledger at '{path}'. Give -StatePath, or -Target for the ledger next to a target.") { File = path });
+            }
+            return new MigrationLedger(path);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text;
+
+namespace CrmMigration.Engine.Mapping
+{
+    /// <summary>Culture-independent text clean-ups behind the text transforms.</summary>
+    public static class TextCleaner
+    {
+        /// <summary>Trims and turns every run of white space into one space.</summary>
+        public static string CollapseSpaces(string s)
+        {
+            var sb = new StringBuilder(s.Length);
+            bool space = false;
+            foreach (char c in s.Trim())
+            {
+                if (char.IsWhiteSpace(c))
+                {
+                    if (!space) sb.Append(' ');
+                    space = true;
+                }
+                else
+                {
+                    sb.Append(c);
+                    space = false;
+                }
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>
+        /// Title case without a culture: the first letter of each word upper case, the other letters
+        /// lower case. A word starts after anything that is not a letter or digit (so 'jean-luc o'brien' → 'Jean-Luc O'Brien').
+        /// Letters without case (Chinese) are unchanged.
+        /// </summary>
+        public static string Title(string s)
+        {
+            var chars = new char[s.Length];
+            bool start = true;
+            for (int i = 0; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (char.IsLetter(c))
+                {
+                    chars[i] = start ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c);
+                    start = false;
+                }
+                else
+                {
+                    chars[i] = c;
+                    start = !char.IsDigit(c);
+                }
+            }
+            return new string(chars);
+        }
+
+        /// <summary>Full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space (U+3000) to their ASCII equivalents.</summary>
+        public static string HalfWidth(string s)
+        {
+            int i = 0;
+            while (i < s.Length && !IsFullWidth(s[i])) i++;
+            if (i == s.Length) return s;
+            var chars = s.ToCharArray();
+            for (; i < chars.Length; i++)
+            {
+                char c = chars[i];
+                if (c == '\u3000') chars[i] = ' ';
+                else if (c >= '\uFF01' && c <= '\uFF5E') chars[i] = (char)(c - 0xFEE0);
+            }
+            return new string(chars);
+        }
+
+        private static bool IsFullWidth(char c) => c == '\u3000' || (c >= '\uFF01' && c <= '\uFF5E');
+
+        /// <summary>Unicode normalisation form C (composed): 'e' + U+0301 becomes 'é'.</summary>
+        public static string NormalizeNfc(string s) => s.IsNormalized(NormalizationForm.FormC) ? s : s.Normalize(NormalizationForm.FormC);
+
+        /// <summary>
+        /// Removes control characters (C0, C1) and invisible format characters (zero-width space and
+        /// joiners, word joiner, byte order mark). Tabs and line breaks become one space each.
+        /// </summary>
+        public static string StripControl(string s)
+        {
+            int i = 0;
+            while (i < s.Length && !IsStripped(s[i])) i++;
+            if (i == s.Length) return s;
+            var sb = new StringBuilder(s.Length);
+            sb.Append(s, 0, i);
+            for (; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (c == '\t' || c == '\r' || c == '\n') sb.Append(' ');
+                else if (!IsStripped(c)) sb.Append(c);
+            }
+            return sb.ToString();
+        }
+
+        private static bool IsStripped(char c) => char.IsControl(c) || c == '\u200B' || c == '\u200C' || c == '\u200D' || c == '\u2060' || c == '\uFEFF';
+    }
+}
