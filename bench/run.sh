@@ -111,3 +111,6 @@ mkdir -p docs
   echo "Archive (issue 6): Export-CrmArchive next to writing the same CSV and hashing it with sha512sum and sha256sum."
 } > docs/benchmarks.md
 cat docs/benchmarks.md
+
+# Database benchmarks (PostgreSQL and MariaDB next to their own bulk tools): docs/benchmarks-db.md.
+bash bench/run-db.sh "${counts[@]}"

@@ -7,6 +7,12 @@ namespace CrmMigration.Commands
     {
         public static CrmConnection FromPath(string path) => ProviderFactory.FromPath(path);
 
+        public static CrmConnection ForServer(CrmProviderKind kind, string server, int? port, string database, System.Net.NetworkCredential? credential, string? profile) =>
+            ProviderFactory.ForServer(kind, server, port, database, credential, profile);
+
+        public static CrmConnection FromConnectionString(CrmProviderKind kind, string connectionString, System.Net.NetworkCredential? credential, string? profile) =>
+            ProviderFactory.FromConnectionString(kind, connectionString, credential, profile);
+
         public static ICrmProvider Open(CrmConnection connection) => ProviderFactory.Open(connection);
     }
 }

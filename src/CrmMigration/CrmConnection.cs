@@ -13,6 +13,10 @@ namespace CrmMigration
         Csv,
         /// <summary>An Excel workbook (.xlsx), one sheet per entity.</summary>
         Excel,
+        /// <summary>A PostgreSQL database (server, port, database; credential kept apart).</summary>
+        PostgreSql,
+        /// <summary>A MySQL or MariaDB database (server, port, database; credential kept apart).</summary>
+        MySql,
     }
 
     /// <summary>

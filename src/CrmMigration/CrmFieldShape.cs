@@ -62,7 +62,8 @@ namespace CrmMigration
             var next = new CrmFieldShape(names);
             if (successors is null)
             {
-                Interlocked.CompareExchange(ref _successors, new Dictionary<string, CrmFieldShape>(StringComparer.OrdinalIgnoreCase), null);
+                // Ordinal: a record adding "id" must not get the cached successor another record made for "Id".
+                Interlocked.CompareExchange(ref _successors, new Dictionary<string, CrmFieldShape>(StringComparer.Ordinal), null);
                 successors = _successors!;
             }
             lock (successors)

@@ -3,46 +3,117 @@ using System.Management.Automation;
 
 namespace CrmMigration.Commands
 {
-    /// <summary>Creates a connection to a CRM data store: an SQLite file, a CSV folder or file, or an Excel workbook.</summary>
-    [Cmdlet(VerbsCommon.New, "CrmConnection")]
+    /// <summary>
+    /// Creates a connection to a CRM data store: an SQLite file, a CSV folder or file, an Excel
+    /// workbook, or a PostgreSQL or MySQL/MariaDB database (optionally read through a CRM profile).
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "CrmConnection", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(CrmConnection))]
     public sealed class NewCrmConnectionCommand : CrmCmdlet
     {
+        private const string PathSet = "Path";
+        private const string ServerSet = "Server";
+        private const string ConnectionStringSet = "ConnectionString";
+
         /// <summary>The provider.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         public CrmProviderKind Provider { get; set; }
 
         /// <summary>The database file, folder or workbook.</summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = PathSet)]
         [Alias("PSPath", "LiteralPath")]
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = "";
+
+        /// <summary>The database server's host name or address.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
+        [Alias("Host", "ComputerName")]
+        [ValidateNotNullOrEmpty]
+        public string Server { get; set; } = "";
+
+        /// <summary>The server's port (PostgreSQL 5432, MySQL 3306 when omitted).</summary>
+        [Parameter(ParameterSetName = ServerSet)]
+        [ValidateRange(1, 65535)]
+        public int? Port { get; set; }
+
+        /// <summary>The database name.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
+        [ValidateNotNullOrEmpty]
+        public string Database { get; set; } = "";
+
+        /// <summary>The login; its password is kept out of every printed form.</summary>
+        [Parameter(ParameterSetName = ServerSet)]
+        [Parameter(ParameterSetName = ConnectionStringSet)]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>A driver connection string; its password moves into the connection's credential.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ConnectionStringSet)]
+        [ValidateNotNullOrEmpty]
+        public string ConnectionString { get; set; } = "";
+
+        /// <summary>The CRM layout: Generic (a table per entity, default), SuiteCRM, Odoo, or the path of a profile file.</summary>
+        [Parameter(ParameterSetName = ServerSet)]
+        [Parameter(ParameterSetName = ConnectionStringSet)]
+        public string? Profile { get; set; }
 
         /// <summary>A name for reports.</summary>
         [Parameter]
         public string? Name { get; set; }
 
         /// <summary>Text encoding of CSV files: utf-8, utf-16 or gb18030; detected when omitted.</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = PathSet)]
         [ValidateSet("utf-8", "utf-8-bom", "utf-16", "utf-16be", "gb18030")]
         public string? Encoding { get; set; }
 
         /// <summary>CSV field delimiter (default comma).</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = PathSet)]
         [ValidateLength(1, 1)]
         public string? Delimiter { get; set; }
 
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
+            bool server = Provider is CrmProviderKind.PostgreSql or CrmProviderKind.MySql;
+            if (ParameterSetName == PathSet && server)
+            {
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException($"The {Provider} provider needs -Server and -Database, or -ConnectionString."),
+                    "ServerParametersMissing", ErrorCategory.InvalidArgument, Provider));
+            }
+            if (ParameterSetName != PathSet && !server)
+            {
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException($"The {Provider} provider is file-based; use -Path."),
+                    "ProviderNotServer", ErrorCategory.InvalidArgument, Provider));
+            }
+            if (server)
+            {
+                var credential = Credential?.GetNetworkCredential();
+                string? profile = Profile is not null && !IsBuiltInProfile(Profile) ? ResolvePath(Profile) : Profile;
+                try
+                {
+                    var connection = ParameterSetName == ServerSet
+                        ? ConnectionFactory.ForServer(Provider, Server, Port, Database, credential, profile)
+                        : ConnectionFactory.FromConnectionString(Provider, ConnectionString, credential, profile);
+                    connection.Name = Name;
+                    WriteObject(connection);
+                }
+                catch (CrmException ex)
+                {
+                    ThrowCrm(ex);
+                }
+                return;
+            }
             string full = ResolvePath(Path);
             if (Provider == CrmProviderKind.Csv && !Directory.Exists(full) && !string.Equals(System.IO.Path.GetExtension(full), ".csv", System.StringComparison.OrdinalIgnoreCase)
                 && !string.Equals(System.IO.Path.GetExtension(full), ".tsv", System.StringComparison.OrdinalIgnoreCase))
             {
                 WriteWarning($"'{full}' is neither an existing folder nor a .csv file; it will be treated as a folder and created when written to.");
             }
-            var connection = new CrmConnection(Provider, full) { Name = Name, Encoding = Encoding, Delimiter = Delimiter };
-            WriteObject(connection);
+            WriteObject(new CrmConnection(Provider, full) { Name = Name, Encoding = Encoding, Delimiter = Delimiter });
         }
+
+        private static bool IsBuiltInProfile(string name) =>
+            string.Equals(name, "Generic", System.StringComparison.OrdinalIgnoreCase) || string.Equals(name, "SuiteCRM", System.StringComparison.OrdinalIgnoreCase)
+            || string.Equals(name, "Odoo", System.StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 
 namespace CrmMigration.Engine.Providers
@@ -24,6 +25,62 @@ namespace CrmMigration.Engine.Providers
             return new CrmConnection(kind, full);
         }
 
+        /// <summary>
+        /// A server connection from its parts. The password stays in the credential; Location shows
+        /// server:port/database only. <paramref name="profile"/> is a built-in profile name or a file path.
+        /// </summary>
+        public static CrmConnection ForServer(CrmProviderKind kind, string server, int? port, string database, System.Net.NetworkCredential? credential, string? profile)
+        {
+            var dialect = Dialect(kind);
+            if (string.IsNullOrWhiteSpace(server)) throw new CrmException("ServerEmpty", CrmErrorKind.InvalidArgument, "The server name is empty.");
+            int p = port ?? dialect.DefaultPort;
+            var connection = new CrmConnection(kind, server + ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/" + database);
+            connection.Options["Server"] = server;
+            connection.Options["Port"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            connection.Options["Database"] = database;
+            connection.SetCredential(credential);
+            SetProfile(connection, profile);
+            return connection;
+        }
+
+        /// <summary>
+        /// A server connection from a connection string: the password (and user) move into the credential
+        /// and the rest, without them, is kept in the options. An explicit credential wins over the string's.
+        /// </summary>
+        public static CrmConnection FromConnectionString(CrmProviderKind kind, string connectionString, System.Net.NetworkCredential? credential, string? profile)
+        {
+            var dialect = Dialect(kind);
+            (string Server, int Port, string Database, System.Net.NetworkCredential? Credential, string Remainder) parts;
+            try
+            {
+                parts = dialect.ParseConnectionString(connectionString);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or KeyNotFoundException)
+            {
+                // The driver's message may quote the string, password and all: say only what is wrong in general.
+                throw new CrmException("ConnectionStringInvalid", CrmErrorKind.InvalidArgument,
+                    $"The {kind} connection string cannot be parsed ({ex.GetType().Name}). Use Key=Value pairs separated by ';', e.g. Host=db1;Port=5432;Database=crm;Username=migrator.");
+            }
+            var connection = ForServer(kind, parts.Server, parts.Port, parts.Database, credential ?? parts.Credential, profile);
+            if (parts.Remainder.Length > 0) connection.Options["ConnectionString"] = parts.Remainder;
+            return connection;
+        }
+
+        private static void SetProfile(CrmConnection connection, string? profile)
+        {
+            if (string.IsNullOrWhiteSpace(profile)) return;
+            var loaded = Db.Profiles.CrmProfile.Load(profile); // fails now on a bad name or file
+            connection.Options["Profile"] = Array.Exists(new[] { "Generic", "SuiteCRM", "Odoo" }, b => string.Equals(b, profile, StringComparison.OrdinalIgnoreCase))
+                ? loaded.Name : Path.GetFullPath(profile);
+        }
+
+        private static Db.DbDialect Dialect(CrmProviderKind kind) => kind switch
+        {
+            CrmProviderKind.PostgreSql => Db.PgDialect.Instance,
+            CrmProviderKind.MySql => Db.MySqlDialect.Instance,
+            _ => throw new CrmException("ProviderNotServer", CrmErrorKind.InvalidArgument, $"The provider '{kind}' is file-based; use -Path."),
+        };
+
         /// <summary>Opens the provider for a connection.</summary>
         public static ICrmProvider Open(CrmConnection connection)
         {
@@ -33,6 +90,8 @@ namespace CrmMigration.Engine.Providers
                 CrmProviderKind.Csv => new Csv.CsvProvider(connection),
                 CrmProviderKind.Excel => new Excel.ExcelProvider(connection),
                 CrmProviderKind.Sqlite => new Sqlite.SqliteProvider(connection),
+                CrmProviderKind.PostgreSql => Db.DbProvider.PostgreSql(connection),
+                CrmProviderKind.MySql => Db.DbProvider.MySql(connection),
                 _ => throw new CrmException("ProviderNotSupported", CrmErrorKind.InvalidArgument, $"The provider '{connection.Provider}' is not supported."),
             };
         }

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Database benchmarks, each next to the server's own bulk tool measured in the same run:
+#   CSV → PostgreSQL (Import-CrmData, binary COPY)      vs  psql \copy
+#   CSV → MariaDB    (Import-CrmData, multi-row INSERT) vs  LOAD DATA LOCAL INFILE
+#   PostgreSQL → CSV (Export-CrmData | Import-CrmData)  vs  psql \copy (...) TO
+#   bench/run-db.sh [counts...]    default: 100000
+# Starts the servers with scripts/dbservers.sh and writes docs/benchmarks-db.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+counts=("$@")
+[ $# -eq 0 ] && counts=(100000)
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+bash scripts/dbservers.sh start
+eval "$(bash scripts/dbservers.sh env)"
+
+dotnet build src/CrmMigration.Host -c Release -v q -nologo >/dev/null
+dotnet build bench/CrmMigration.Bench -c Release -v q -nologo >/dev/null
+host="dotnet src/CrmMigration.Host/bin/Release/net10.0/crmhost.dll"
+benchmod="$PWD/bench/CrmMigration.Bench/bin/Release/net8.0/CrmMigration.Bench.dll"
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+cat > "$work/rename.psd1" <<'MAP'
+@{ Entities = @{ Contact = @{ Source = 'contacts'; Key = 'Id'; Fields = [ordered]@{
+    Id = 'contact_id'; FirstName = 'first_name'; LastName = 'last_name'; Email = 'email'; Phone = 'phone'
+    City = 'city'; Country = 'country'; Status = 'status'; CreatedAt = 'created_at'; Score = 'score' } } } }
+MAP
+pgsql() { PGPASSWORD="$CRM_PG_PASSWORD" psql -h "$CRM_PG_HOST" -p "$CRM_PG_PORT" -U "$CRM_PG_USER" -d "$CRM_PG_DATABASE" -v ON_ERROR_STOP=1 -q "$@"; }
+mysql_() { mariadb --no-defaults -h "$CRM_MY_HOST" -P "$CRM_MY_PORT" -u "$CRM_MY_USER" -p"$CRM_MY_PASSWORD" "$CRM_MY_DATABASE" "$@"; }
+conn='function Cn($p, $h, $port, $db, $u, $pw) { New-CrmConnection $p -Server $h -Port $port -Database $db -Credential ([pscredential]::new($u, [System.Net.NetworkCredential]::new("", $pw).SecurePassword)) }'
+pgc="(Cn PostgreSql '$CRM_PG_HOST' $CRM_PG_PORT '$CRM_PG_DATABASE' '$CRM_PG_USER' '$CRM_PG_PASSWORD')"
+myc="(Cn MySql '$CRM_MY_HOST' $CRM_MY_PORT '$CRM_MY_DATABASE' '$CRM_MY_USER' '$CRM_MY_PASSWORD')"
+sw='$sw = [Diagnostics.Stopwatch]::StartNew()'
+el='[Math]::Round($sw.Elapsed.TotalSeconds, 3)'
+
+run() {
+  local name=$1 script=$2
+  /usr/bin/time -f "%M" -o "$work/$name.mem" $host -Command "$conn; $script" > "$work/$name.out" 2> "$work/$name.err" || { cat "$work/$name.err" "$work/$name.out" >&2; exit 1; }
+  echo "$(tail -n 1 "$work/$name.out" | tr -d '\r') $(( $(tail -n 1 "$work/$name.mem") / 1024 ))"
+}
+timed() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%\047.0f", n / s }'; }
+cols="contact_id text, first_name text, last_name text, email text, phone text, city text, country text, status text, created_at text, score text"
+
+rows=()
+for n in "${counts[@]}"; do
+  csv="$work/contacts.csv"
+  $host -Command "Import-Module '$benchmod'; New-BenchContactCsv -Path '$csv' -Count $n" >/dev/null
+
+  pgsql -c 'DROP TABLE IF EXISTS "Contact", floor_contacts, floor_out'
+  read -r s_pg m_pg < <(run pg "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Connection $pgc -Create -BatchSize 10000; $el")
+  [ "$(pgsql -Atc 'SELECT count(*) FROM "Contact"')" = "$n" ] || { echo "PostgreSQL import incomplete" >&2; exit 1; }
+  pgsql -c "CREATE TABLE floor_contacts ($cols)"
+  s_pgf=$(timed pgsql -c "\\copy floor_contacts FROM '$csv' WITH (FORMAT csv, HEADER true)")
+
+  mysql_ -e 'DROP TABLE IF EXISTS `Contact`, floor_contacts'
+  read -r s_my m_my < <(run my "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Connection $myc -Create -BatchSize 10000; $el")
+  [ "$(mysql_ -N -e 'SELECT count(*) FROM `Contact`')" = "$n" ] || { echo "MariaDB import incomplete" >&2; exit 1; }
+  mysql_ -e "CREATE TABLE floor_contacts (contact_id varchar(20), first_name varchar(50), last_name varchar(50), email varchar(120), phone varchar(40), city varchar(60), country varchar(4), status varchar(20), created_at varchar(20), score varchar(10)) DEFAULT CHARSET=utf8mb4"
+  s_myf=$(timed mysql_ --local-infile=1 -e "LOAD DATA LOCAL INFILE '$csv' INTO TABLE floor_contacts CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n' IGNORE 1 LINES")
+
+  mkdir -p "$work/out"; rm -f "$work/out/"*
+  read -r s_ex m_ex < <(run export "$sw; \$null = Export-CrmData -Connection $pgc -Entity Contact | Import-CrmData -Path '$work/out/Contact.csv'; $el")
+  s_exf=$(timed pgsql -c "\\copy (SELECT * FROM \"Contact\") TO '$work/out/floor.csv' WITH (FORMAT csv, HEADER true)")
+
+  rows+=("| $n | \`psql \\copy\` CSV → PostgreSQL (floor) | $s_pgf | $(rate $n $s_pgf) | – |")
+  rows+=("| $n | CSV → PostgreSQL: Export \| Convert \| Import -Create -BatchSize 10000 (binary COPY) | $s_pg | $(rate $n $s_pg) | $m_pg |")
+  rows+=("| $n | \`LOAD DATA LOCAL INFILE\` CSV → MariaDB (floor) | $s_myf | $(rate $n $s_myf) | – |")
+  rows+=("| $n | CSV → MariaDB: Export \| Convert \| Import -Create -BatchSize 10000 (multi-row INSERT) | $s_my | $(rate $n $s_my) | $m_my |")
+  rows+=("| $n | \`psql \\copy (...) TO\` PostgreSQL → CSV (floor) | $s_exf | $(rate $n $s_exf) | – |")
+  rows+=("| $n | PostgreSQL → CSV: Export \| Import -Path | $s_ex | $(rate $n $s_ex) | $m_ex |")
+done
+pgsql -c 'DROP TABLE IF EXISTS "Contact", floor_contacts'
+mysql_ -e 'DROP TABLE IF EXISTS `Contact`, floor_contacts'
+
+{
+  echo "# Database benchmarks"
+  echo
+  echo "Produced by \`bench/run-db.sh ${counts[*]}\` on $(date -u +%Y-%m-%d) ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, .NET $(dotnet --version), Release build),"
+  echo "against the loopback PostgreSQL and MariaDB of \`scripts/dbservers.sh\` (fsync off: test servers). Times of"
+  echo "CrmMigration are measured inside the host around the pipeline; the floors are the servers' own bulk tools"
+  echo "timed around the client command (text columns, no type conversion). Peak memory is the host's maximum RSS."
+  echo
+  echo "| records | what | seconds | records/s | peak MB |"
+  echo "|---:|---|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
+} > docs/benchmarks-db.md
+cat docs/benchmarks-db.md

@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Text;
+using CrmMigration.Engine.Util;
+
+namespace CrmMigration.Engine.Providers.Db
+{
+    /// <summary>What differs between PostgreSQL and MySQL/MariaDB: connections, quoting, catalog, types, errors.</summary>
+    internal abstract class DbDialect
+    {
+        /// <summary>Product name for messages.</summary>
+        public abstract string Product { get; }
+
+        /// <summary>Default port.</summary>
+        public abstract int DefaultPort { get; }
+
+        /// <summary>Quotes an identifier, doubling the quote character inside it.</summary>
+        public abstract string Quote(string identifier);
+
+        /// <summary>Creates an unopened connection for a connection description and credential.</summary>
+        public abstract DbConnection CreateConnection(CrmConnection connection, NetworkCredential? credential);
+
+        /// <summary>Parses a connection string: server, port, database, the credential, and the rest without the password.</summary>
+        public abstract (string Server, int Port, string Database, NetworkCredential? Credential, string Remainder) ParseConnectionString(string connectionString);
+
+        /// <summary>The schema (PostgreSQL) or database (MySQL) that holds the tables.</summary>
+        public abstract string DefaultSchema(CrmConnection connection);
+
+        /// <summary>Tables and views, in name order.</summary>
+        public abstract List<(string Name, bool IsView)> ListTables(DbConnection connection, string schema);
+
+        /// <summary>Loads a table's columns, keys and relations; null when it does not exist.</summary>
+        public abstract DbTableInfo? LoadTable(DbConnection connection, string schema, string name);
+
+        /// <summary>The column type to create for a portable type.</summary>
+        public abstract string ColumnType(CrmFieldType type, int? maxLength, bool key);
+
+        /// <summary>Extra column text on create (MySQL keeps portable types with no native form in a comment).</summary>
+        public virtual string ColumnSuffix(CrmFieldType type) => "";
+
+        /// <summary>Text after CREATE TABLE's column list (MySQL: engine and character set).</summary>
+        public virtual string CreateTableSuffix => "";
+
+        /// <summary>The text for one language of a translated JSON value ({"en_US": "New"}); the language is a bound parameter.</summary>
+        public abstract string TranslatedText(string expression, string languageParameter);
+
+        /// <summary>An aggregate joining text values in order, separated by "; ".</summary>
+        public abstract string JoinedText(string expression, string orderBy);
+
+        /// <summary>The expression that reads a column.</summary>
+        public virtual string SelectExpression(DbColumn column) => Quote(column.Name);
+
+        /// <summary>The parameter placeholder for a column value (PostgreSQL casts json and enum columns).</summary>
+        public virtual string ValueExpression(string parameter, DbColumn column) => parameter;
+
+        /// <summary>Converts a portable value to what the driver sends for the column.</summary>
+        public abstract object ToDb(object? portable, DbColumn column);
+
+        /// <summary>Reads a column value as its portable type.</summary>
+        public abstract object? Read(DbDataReader reader, int ordinal, DbColumn column);
+
+        /// <summary>Appends the upsert tail: ON CONFLICT ... DO UPDATE or ON DUPLICATE KEY UPDATE.</summary>
+        public abstract void AppendUpsert(StringBuilder sql, IReadOnlyList<DbColumn> columns, IReadOnlyList<DbColumn> key);
+
+        /// <summary>True for errors worth retrying: lost connection, deadlock, lock timeout, serialization failure.</summary>
+        public abstract bool IsTransient(Exception ex);
+
+        /// <summary>True when the error is a unique or primary key violation.</summary>
+        public abstract bool IsDuplicate(DbException ex);
+
+        /// <summary>True when the error is about one row's data (constraint or conversion), not the connection.</summary>
+        public abstract bool IsRowError(DbException ex, out bool valueError);
+
+        /// <summary>The error's message without anything secret (drivers do not include passwords; this checks).</summary>
+        public static string SafeMessage(Exception ex, NetworkCredential? credential)
+        {
+            string m = ex.Message;
+            string? pw = credential?.Password;
+            if (!string.IsNullOrEmpty(pw)) m = m.Replace(pw, "***", StringComparison.Ordinal);
+            return m;
+        }
+
+        /// <summary>True for socket and stream failures (a dropped connection).</summary>
+        protected static bool IsIo(Exception ex)
+        {
+            for (Exception? e = ex; e is not null; e = e.InnerException)
+            {
+                if (e is IOException || e is System.Net.Sockets.SocketException || e is TimeoutException) return true;
+            }
+            return false;
+        }
+
+        /// <summary>Converts a value to the column's portable type (throws FormatException etc. when it cannot).</summary>
+        public static object? ToPortable(object? value, DbColumn column)
+        {
+            if (value is null) return null;
+            if (column.Type == CrmFieldType.String) return value is string s ? s : CrmValues.ToText(value);
+            return CrmValues.Convert(value, column.Type);
+        }
+
+        /// <summary>The portable type of a CLR value a driver returned (for profile queries).</summary>
+        public static object? Normalize(object? raw) => raw switch
+        {
+            null or DBNull => null,
+            int i => (long)i,
+            short sh => (long)sh,
+            byte b => (long)b,
+            sbyte sb => (long)sb,
+            uint ui => (long)ui,
+            ushort us => (long)us,
+            ulong ul => ul <= long.MaxValue ? (long)ul : (decimal)ul,
+            float f => (double)f,
+            char c => c.ToString(),
+            DateOnly d => d.ToDateTime(TimeOnly.MinValue),
+            TimeOnly t => t.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
+            TimeSpan ts => ts.ToString("c", CultureInfo.InvariantCulture),
+            _ => raw,
+        };
+
+        public static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,757 @@
+using System;
+using System.Collections.Generic;
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+using CrmMigration.Engine.Util;
+
+namespace CrmMigration.Engine.Providers.Db
+{
+    /// <summary>
+    /// Writes one PostgreSQL or MySQL table in batches, one transaction per batch.
+    /// <list type="bullet">
+    /// <item>Insert: large multi-row INSERT statements; when one fails on a row's data, the batch goes
+    /// again row by row, each in a savepoint, so every record gets its own outcome.</item>
+    /// <item>Upsert: the batch's keys are looked up first, so unchanged records are Skipped and never
+    /// written; the rest go in one INSERT ... ON CONFLICT DO UPDATE (PostgreSQL) or
+    /// INSERT ... ON DUPLICATE KEY UPDATE (MySQL), with the same row-by-row fallback.</item>
+    /// <item>Rejected reason codes: DuplicateKey, ConstraintViolation, ValueConversion, MissingKey.</item>
+    /// <item>Transient failures (lost connection, deadlock, lock timeout) repeat the whole batch with
+    /// bounded exponential backoff.</item>
+    /// </list>
+    /// </summary>
+    internal sealed class DbEntityWriter : ICrmEntityWriter
+    {
+        private const int MaxParameters = 60000;
+        private const int MaxRowsPerStatement = 1000;
+
+        private readonly DbProvider _provider;
+        private readonly DbDialect _dialect;
+        private readonly string _entity;
+        private readonly CrmWriteOptions _options;
+        private readonly Dictionary<CrmFieldShape, ShapePlan> _plans = new Dictionary<CrmFieldShape, ShapePlan>(ReferenceEqualityComparer.Instance);
+        private DbConnection? _conn;
+        private DbTableInfo? _table;
+        private bool _tableExists;
+        private int[] _key = Array.Empty<int>();
+        private bool _keyEnforced;
+        private int _batch;
+        private Dictionary<string, object?[]>? _planned;
+        private bool _disposed;
+
+        public DbEntityWriter(DbProvider provider, string entity, CrmWriteOptions options)
+        {
+            _provider = provider;
+            _dialect = provider.Dialect;
+            _entity = entity;
+            _options = options;
+        }
+
+        private string TableName => _table?.Name ?? _entity;
+
+        private sealed class ShapePlan
+        {
+            public ShapePlan(int[] fields, int[] cols)
+            {
+                Fields = fields;
+                Cols = cols;
+            }
+
+            /// <summary>Record field positions that have a column.</summary>
+            public int[] Fields { get; }
+            /// <summary>Table column positions, parallel to <see cref="Fields"/>.</summary>
+            public int[] Cols { get; }
+        }
+
+        private sealed class Row
+        {
+            public Row(CrmRecord record, ShapePlan plan)
+            {
+                Record = record;
+                Plan = plan;
+                Values = new object?[plan.Cols.Length];
+            }
+
+            public CrmRecord Record { get; }
+            public ShapePlan Plan { get; }
+            /// <summary>Portable values, parallel to the plan's columns.</summary>
+            public object?[] Values { get; }
+            public string? Key { get; set; }
+            public CrmOutcome Intended { get; set; } = CrmOutcome.Inserted;
+            public CrmRecordOutcome? Outcome { get; set; }
+        }
+
+        // ---------------------------------------------------------------- connection and table
+
+        private DbConnection Conn()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_conn is { State: ConnectionState.Open }) return _conn;
+            _conn?.Dispose();
+            _conn = _provider.OpenConnection("TargetConnectionFailed");
+            return _conn;
+        }
+
+        private void LoadTable(IReadOnlyList<CrmRecord> batch, bool write)
+        {
+            if (_table is not null && (_tableExists || !write)) return;
+            var table = _dialect.LoadTable(Conn(), _provider.Schema, _entity);
+            if (table is not null && table.IsView)
+            {
+                throw new CrmException("DbCannotWriteView", CrmErrorKind.InvalidArgument, $"'{table.Name}' is a view; write to a table instead.") { Error = { Entity = table.Name } };
+            }
+            List<string>? designedKey = null;
+            if (table is null)
+            {
+                if (!_options.CreateIfMissing)
+                {
+                    throw new CrmException("DbEntityNotFound", CrmErrorKind.NotFound,
+                        $"The table '{_entity}' does not exist in {_provider.Connection.DisplayName} and creating it is not allowed.") { Error = { Entity = _entity } };
+                }
+                var (designed, key) = DesignTable(batch);
+                if (write)
+                {
+                    CreateTable(designed, key);
+                    table = _dialect.LoadTable(Conn(), _provider.Schema, _entity)
+                        ?? throw new CrmException("DbCreateFailed", CrmErrorKind.WriteError, $"The table '{_entity}' could not be created.");
+                }
+                else
+                {
+                    table = designed;
+                    designedKey = key;
+                }
+            }
+            _tableExists = write || designedKey is null;
+            SetTable(table, designedKey);
+        }
+
+        private void SetTable(DbTableInfo table, List<string>? designedKey)
+        {
+            _plans.Clear();
+            _table = table;
+            IReadOnlyList<string>? keyNames = _options.KeyFields is { Count: > 0 } ? _options.KeyFields : designedKey;
+            var key = new List<int>();
+            if (keyNames is not null)
+            {
+                foreach (var name in keyNames)
+                {
+                    int i = table.IndexOf(name);
+                    if (i < 0)
+                    {
+                        throw new CrmException("DbKeyFieldNotFound", CrmErrorKind.InvalidArgument, $"The key field '{name}' is not a column of '{table.Name}'.") { Error = { Entity = table.Name, Field = name } };
+                    }
+                    key.Add(i);
+                }
+            }
+            else
+            {
+                key.AddRange(table.PrimaryKey);
+            }
+            _key = key.ToArray();
+            _keyEnforced = designedKey is not null ? _key.Length > 0 : table.IsEnforcedKey(_key);
+        }
+
+        private (DbTableInfo Table, List<string> Key) DesignTable(IReadOnlyList<CrmRecord> batch)
+        {
+            var schema = _options.Schema;
+            var columns = new List<DbColumn>();
+            var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            var key = new List<string>();
+            if (schema is not null)
+            {
+                if (schema.Key.Count > 0) key.AddRange(schema.Key);
+                else foreach (var f in schema.Fields) if (f.IsKey) key.Add(f.Name);
+            }
+            if (key.Count == 0 && _options.KeyFields is { Count: > 0 }) key.AddRange(_options.KeyFields);
+            if (key.Count == 0) key.AddRange(InferKeyFields(batch));
+            bool IsKey(string name) => key.Exists(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+            if (schema is not null)
+            {
+                foreach (var f in schema.Fields)
+                {
+                    if (!index.TryAdd(f.Name, columns.Count)) continue;
+                    columns.Add(new DbColumn(f.Name, f.Type, _dialect.ColumnType(f.Type, f.MaxLength, IsKey(f.Name)), f.Nullable && !IsKey(f.Name), f.MaxLength));
+                }
+            }
+            var observed = new Dictionary<string, CrmFieldType?>(StringComparer.OrdinalIgnoreCase);
+            var order = new List<string>();
+            foreach (var record in batch)
+            {
+                for (int f = 0; f < record.FieldCount; f++)
+                {
+                    string name = record.FieldNames[f];
+                    if (index.ContainsKey(name)) continue;
+                    if (!observed.TryGetValue(name, out var t)) { order.Add(name); t = null; }
+                    object? v = record.GetValue(f);
+                    if (v is not null)
+                    {
+                        var vt = CrmValues.TypeOf(v);
+                        t = t is null ? vt : CrmValues.Widen(t.Value, vt);
+                    }
+                    observed[name] = t;
+                }
+            }
+            foreach (var name in order)
+            {
+                var type = observed[name] ?? CrmFieldType.String;
+                index.Add(name, columns.Count);
+                columns.Add(new DbColumn(name, type, _dialect.ColumnType(type, null, IsKey(name)), !IsKey(name), null));
+            }
+            foreach (var k in key)
+            {
+                if (!index.ContainsKey(k))
+                {
+                    throw new CrmException("DbKeyFieldNotFound", CrmErrorKind.InvalidArgument, $"The key field '{k}' is not a field of the records or the schema of '{_entity}'.") { Error = { Entity = _entity, Field = k } };
+                }
+            }
+            var table = new DbTableInfo(_provider.Schema, _entity, false, columns);
+            var pk = new List<int>();
+            foreach (var k in key) pk.Add(table.IndexOf(k));
+            table.PrimaryKey = pk.ToArray();
+            return (table, key);
+        }
+
+        private static List<string> InferKeyFields(IReadOnlyList<CrmRecord> batch)
+        {
+            var result = new List<string>();
+            foreach (var record in batch)
+            {
+                if (record.Key is null) continue;
+                if (record.Key.FieldNames is { Count: > 0 } named)
+                {
+                    bool all = true;
+                    foreach (var n in named) all &= record.HasField(n);
+                    if (all) { result.AddRange(named); return result; }
+                }
+                foreach (var part in record.Key.Parts)
+                {
+                    string? found = null;
+                    for (int f = 0; f < record.FieldCount && found is null; f++)
+                    {
+                        if (string.Equals(CrmValues.ToText(record.GetValue(f)), part, StringComparison.Ordinal) && !result.Contains(record.FieldNames[f])) found = record.FieldNames[f];
+                    }
+                    if (found is null) { result.Clear(); return result; }
+                    result.Add(found);
+                }
+                return result;
+            }
+            return result;
+        }
+
+        private void CreateTable(DbTableInfo table, List<string> key)
+        {
+            var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(_provider.QualifiedName(table)).Append(" (");
+            for (int i = 0; i < table.Columns.Count; i++)
+            {
+                var c = table.Columns[i];
+                if (i > 0) sql.Append(", ");
+                sql.Append(_dialect.Quote(c.Name)).Append(' ').Append(c.DeclaredType);
+                if (!c.Nullable) sql.Append(" NOT NULL");
+                sql.Append(_dialect.ColumnSuffix(c.Type));
+            }
+            if (key.Count > 0)
+            {
+                sql.Append(", PRIMARY KEY (");
+                for (int k = 0; k < key.Count; k++) { if (k > 0) sql.Append(", "); sql.Append(_dialect.Quote(table.Columns[table.IndexOf(key[k])].Name)); }
+                sql.Append(')');
+            }
+            sql.Append(')').Append(_dialect.CreateTableSuffix);
+            Execute(sql.ToString(), null);
+        }
+
+        private void AddMissingColumns(IReadOnlyList<CrmRecord> batch)
+        {
+            var table = _table!;
+            var missing = new List<(string Name, CrmFieldType? Type)>();
+            foreach (var record in batch)
+            {
+                for (int f = 0; f < record.FieldCount; f++)
+                {
+                    string name = record.FieldNames[f];
+                    if (table.IndexOf(name) >= 0) continue;
+                    int at = missing.FindIndex(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+                    object? v = record.GetValue(f);
+                    CrmFieldType? t = v is null ? null : CrmValues.TypeOf(v);
+                    if (at < 0) missing.Add((name, t));
+                    else if (t is not null) missing[at] = (name, missing[at].Type is { } o ? CrmValues.Widen(o, t.Value) : t);
+                }
+            }
+            if (missing.Count == 0) return;
+            foreach (var (name, t) in missing)
+            {
+                var type = t ?? CrmFieldType.String;
+                Execute("ALTER TABLE " + _provider.QualifiedName(table) + " ADD COLUMN " + _dialect.Quote(name) + " " + _dialect.ColumnType(type, null, false) + _dialect.ColumnSuffix(type), null);
+            }
+            var reloaded = _dialect.LoadTable(Conn(), _provider.Schema, table.Name) ?? table;
+            SetTable(reloaded, null);
+        }
+
+        private void Execute(string sql, DbTransaction? tx)
+        {
+            using var cmd = Conn().CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+
+        private ShapePlan PlanFor(CrmFieldShape shape)
+        {
+            if (_plans.TryGetValue(shape, out var plan)) return plan;
+            var fields = new List<int>();
+            var cols = new List<int>();
+            for (int f = 0; f < shape.Count; f++)
+            {
+                int c = _table!.IndexOf(shape.Names[f]);
+                if (c < 0 || cols.Contains(c)) continue;
+                fields.Add(f);
+                cols.Add(c);
+            }
+            plan = new ShapePlan(fields.ToArray(), cols.ToArray());
+            _plans[shape] = plan;
+            return plan;
+        }
+
+        // ---------------------------------------------------------------- preparing rows
+
+        private List<Row> Prepare(IReadOnlyList<CrmRecord> batch, bool upsert)
+        {
+            var rows = new List<Row>(batch.Count);
+            var columns = _table!.Columns;
+            foreach (var record in batch)
+            {
+                var row = new Row(record, PlanFor(record.Shape));
+                rows.Add(row);
+                int slot = 0;
+                try
+                {
+                    for (; slot < row.Values.Length; slot++)
+                    {
+                        row.Values[slot] = DbDialect.ToPortable(record.GetValue(row.Plan.Fields[slot]), columns[row.Plan.Cols[slot]]);
+                    }
+                }
+                catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+                {
+                    var column = columns[row.Plan.Cols[slot]];
+                    row.Outcome = Rejected(row, "ValueConversion", $"Field '{column.Name}': {ex.Message} (column type {column.DeclaredType}).");
+                    continue;
+                }
+                row.Key = KeyOf(row);
+                if (upsert && row.Key is null) row.Outcome = Rejected(row, "MissingKey", $"The record has no value for the key field(s) of '{TableName}'.");
+            }
+            return rows;
+        }
+
+        private string? KeyOf(Row row)
+        {
+            if (_key.Length == 0) return null;
+            var parts = new string[_key.Length];
+            for (int k = 0; k < _key.Length; k++)
+            {
+                int slot = Array.IndexOf(row.Plan.Cols, _key[k]);
+                if (slot < 0 || row.Values[slot] is null) return null;
+                parts[k] = CrmValues.ToText(row.Values[slot])!;
+            }
+            return new CrmKey(parts).ToString();
+        }
+
+        private CrmRecordOutcome Outcome(Row row, CrmOutcome outcome) =>
+            new CrmRecordOutcome(TableName, row.Record.Key?.ToString() ?? row.Key, outcome) { Batch = _batch, Origin = row.Record.Origin };
+
+        private CrmRecordOutcome Rejected(Row row, string reason, string message)
+        {
+            var o = Outcome(row, CrmOutcome.Rejected);
+            o.ReasonCode = reason;
+            o.Message = message;
+            return o;
+        }
+
+        /// <summary>The stored rows for the given keys, as portable values by column position.</summary>
+        private Dictionary<string, object?[]> FetchExisting(List<string> keys, List<object?[]> keyValues, DbTransaction? tx)
+        {
+            var result = new Dictionary<string, object?[]>(StringComparer.Ordinal);
+            if (keys.Count == 0 || !_tableExists) return result;
+            var table = _table!;
+            int chunk = Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParameters / _key.Length));
+            for (int start = 0; start < keys.Count; start += chunk)
+            {
+                int end = Math.Min(keys.Count, start + chunk);
+                using var cmd = Conn().CreateCommand();
+                cmd.Transaction = tx;
+                var sql = new StringBuilder("SELECT ");
+                for (int i = 0; i < table.Columns.Count; i++) { if (i > 0) sql.Append(", "); sql.Append(_dialect.SelectExpression(table.Columns[i])); }
+                sql.Append(" FROM ").Append(_provider.QualifiedName(table)).Append(" WHERE ");
+                if (_key.Length > 1) sql.Append('(');
+                for (int k = 0; k < _key.Length; k++) { if (k > 0) sql.Append(", "); sql.Append(_dialect.Quote(table.Columns[_key[k]].Name)); }
+                if (_key.Length > 1) sql.Append(')');
+                sql.Append(" IN (");
+                int p = 0;
+                for (int r = start; r < end; r++)
+                {
+                    if (r > start) sql.Append(", ");
+                    if (_key.Length > 1) sql.Append('(');
+                    for (int k = 0; k < _key.Length; k++)
+                    {
+                        if (k > 0) sql.Append(", ");
+                        var column = table.Columns[_key[k]];
+                        string name = "@k" + (p++).ToString(CultureInfo.InvariantCulture);
+                        sql.Append(_dialect.ValueExpression(name, column));
+                        AddParameter(cmd, name, _dialect.ToDb(keyValues[r][k], column));
+                    }
+                    if (_key.Length > 1) sql.Append(')');
+                }
+                sql.Append(')');
+                cmd.CommandText = sql.ToString();
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read())
+                {
+                    var values = new object?[table.Columns.Count];
+                    for (int i = 0; i < values.Length; i++) values[i] = _dialect.Read(reader, i, table.Columns[i]);
+                    var parts = new string[_key.Length];
+                    for (int k = 0; k < _key.Length; k++) parts[k] = CrmValues.ToText(values[_key[k]]) ?? "";
+                    result[new CrmKey(parts).ToString()] = values;
+                }
+            }
+            return result;
+        }
+
+        private static void AddParameter(DbCommand cmd, string name, object value)
+        {
+            var prm = cmd.CreateParameter();
+            prm.ParameterName = name;
+            prm.Value = value;
+            cmd.Parameters.Add(prm);
+        }
+
+        /// <summary>Sets Intended (Inserted, Updated or Skipped) for rows without an outcome, from the stored rows and earlier rows of the batch.</summary>
+        private void Classify(List<Row> rows, bool upsert, Dictionary<string, object?[]> seen, DbTransaction? tx)
+        {
+            var keys = new List<string>();
+            var keyValues = new List<object?[]>();
+            var asked = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var row in rows)
+            {
+                if (row.Outcome is not null || row.Key is null || seen.ContainsKey(row.Key) || !asked.Add(row.Key)) continue;
+                var kv = new object?[_key.Length];
+                for (int k = 0; k < _key.Length; k++) kv[k] = row.Values[Array.IndexOf(row.Plan.Cols, _key[k])];
+                keys.Add(row.Key);
+                keyValues.Add(kv);
+            }
+            var existing = FetchExisting(keys, keyValues, tx);
+            foreach (var row in rows)
+            {
+                if (row.Outcome is not null || row.Key is null) continue;
+                if (!seen.TryGetValue(row.Key, out var stored) && existing.TryGetValue(row.Key, out stored)) seen[row.Key] = stored;
+                if (stored is null)
+                {
+                    row.Intended = CrmOutcome.Inserted;
+                    var values = new object?[_table!.Columns.Count];
+                    Array.Fill(values, Unknown);
+                    Remember(row, values);
+                    seen[row.Key] = values;
+                    continue;
+                }
+                if (!upsert)
+                {
+                    row.Outcome = Rejected(row, "DuplicateKey", $"A record with the key '{row.Record.Key?.ToString() ?? row.Key}' already exists in '{TableName}'.");
+                    continue;
+                }
+                bool differs = false;
+                for (int s = 0; s < row.Values.Length && !differs; s++)
+                {
+                    object? old = stored[row.Plan.Cols[s]];
+                    if (ReferenceEquals(old, Unknown)) continue;
+                    differs = !CrmValues.AreEqual(old, row.Values[s]);
+                }
+                row.Intended = differs ? CrmOutcome.Updated : CrmOutcome.Skipped;
+                Remember(row, stored);
+            }
+        }
+
+        private static readonly object Unknown = new object();
+
+        private static void Remember(Row row, object?[] values)
+        {
+            for (int s = 0; s < row.Values.Length; s++) values[row.Plan.Cols[s]] = row.Values[s];
+        }
+
+        // ---------------------------------------------------------------- writing
+
+        /// <inheritdoc/>
+        public void WriteBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes)
+        {
+            if (batch is null) throw new ArgumentNullException(nameof(batch));
+            if (outcomes is null) throw new ArgumentNullException(nameof(outcomes));
+            _batch++;
+            if (batch.Count == 0) return;
+            bool upsert = _options.Mode == CrmWriteMode.Upsert;
+            var result = Retry.Run(_dialect, () =>
+            {
+                try
+                {
+                    LoadTable(batch, write: true);
+                    AddMissingColumns(batch);
+                    if (upsert && _key.Length == 0)
+                    {
+                        throw new CrmException("DbUpsertNeedsKey", CrmErrorKind.InvalidArgument,
+                            $"Upsert into '{TableName}' needs key fields: the table has no primary key and no KeyFields were given.") { Error = { Entity = TableName } };
+                    }
+                    return WriteOnce(batch, upsert);
+                }
+                catch (Exception ex) when (ex is DbException or InvalidOperationException && !_dialect.IsTransient(ex))
+                {
+                    throw new CrmException("TargetWriteFailed", CrmErrorKind.WriteError,
+                        $"Writing '{TableName}' to {_provider.Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, _provider.Connection.GetCredential())}", ex) { Error = { Entity = TableName } };
+                }
+            }, CancellationToken.None, ex => _provider.ConnectionFailed("TargetConnectionFailed", ex));
+            outcomes.AddRange(result);
+        }
+
+        private List<CrmRecordOutcome> WriteOnce(IReadOnlyList<CrmRecord> batch, bool upsert)
+        {
+            var conn = Conn();
+            using var tx = conn.BeginTransaction();
+            var rows = Prepare(batch, upsert);
+            if (upsert || !_keyEnforced) Classify(rows, upsert, new Dictionary<string, object?[]>(StringComparer.Ordinal), tx);
+            var toWrite = new List<Row>();
+            foreach (var row in rows)
+            {
+                if (row.Outcome is null && row.Intended != CrmOutcome.Skipped) toWrite.Add(row);
+            }
+            bool useUpsertStatement = upsert && _keyEnforced;
+            if (toWrite.Count > 0)
+            {
+                tx.Save("crm_batch");
+                try
+                {
+                    if (!upsert && _dialect is PgDialect && TryCopy(toWrite, tx)) { }
+                    else WriteRows(toWrite, tx, useUpsertStatement);
+                    tx.Release("crm_batch");
+                }
+                catch (Exception ex) when (ex is DbException db ? _dialect.IsRowError(db, out _) || (_copied && !_dialect.IsTransient(ex)) : _copied && ex is FormatException or InvalidCastException or OverflowException or ArgumentException or InvalidOperationException && !_dialect.IsTransient(ex))
+                {
+                    tx.Rollback("crm_batch");
+                    foreach (var row in toWrite) WriteOneRow(row, tx, useUpsertStatement);
+                }
+                finally
+                {
+                    _copied = false;
+                }
+            }
+            tx.Commit();
+            var result = new List<CrmRecordOutcome>(rows.Count);
+            foreach (var row in rows) result.Add(row.Outcome ?? Outcome(row, row.Intended));
+            return result;
+        }
+
+        private bool _copied;
+
+        /// <summary>PostgreSQL inserts of one field shape go through binary COPY; false when the batch does not fit that path.</summary>
+        private bool TryCopy(List<Row> rows, DbTransaction tx)
+        {
+            var plan = rows[0].Plan;
+            if (rows.Count < 2) return false;
+            foreach (var row in rows) if (!ReferenceEquals(row.Plan, plan)) return false;
+            var columns = new List<DbColumn>(plan.Cols.Length);
+            foreach (int c in plan.Cols) columns.Add(_table!.Columns[c]);
+            if (columns.Count == 0 || !PgCopy.CanCopy(columns)) return false;
+            var values = new List<object?[]>(rows.Count);
+            foreach (var row in rows) values.Add(row.Values);
+            _copied = true;
+            PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), (Npgsql.NpgsqlTransaction)tx, _provider.QualifiedName(_table!), "crm_stage_" + _stageId, columns, values, _dialect.Quote);
+            return true;
+        }
+
+        private readonly string _stageId = Guid.NewGuid().ToString("N").Substring(0, 12);
+
+        private void WriteOneRow(Row row, DbTransaction tx, bool useUpsertStatement)
+        {
+            tx.Save("crm_row");
+            try
+            {
+                WriteRows(new List<Row>(1) { row }, tx, useUpsertStatement);
+                tx.Release("crm_row");
+            }
+            catch (DbException ex) when (_dialect.IsRowError(ex, out bool valueError))
+            {
+                tx.Rollback("crm_row");
+                string message = DbDialect.SafeMessage(ex, _provider.Connection.GetCredential());
+                if (_dialect.IsDuplicate(ex) && row.Key is not null && KeyIsStored(row, tx))
+                {
+                    row.Outcome = Rejected(row, "DuplicateKey", $"A record with the key '{row.Record.Key?.ToString() ?? row.Key}' already exists in '{TableName}' ({message}).");
+                }
+                else
+                {
+                    row.Outcome = Rejected(row, valueError ? "ValueConversion" : "ConstraintViolation", message);
+                }
+            }
+        }
+
+        private bool KeyIsStored(Row row, DbTransaction tx)
+        {
+            if (!_table!.IsEnforcedKey(_key)) return false;
+            var kv = new object?[_key.Length];
+            for (int k = 0; k < _key.Length; k++) kv[k] = row.Values[Array.IndexOf(row.Plan.Cols, _key[k])];
+            return FetchExisting(new List<string> { row.Key! }, new List<object?[]> { kv }, tx).Count > 0;
+        }
+
+        /// <summary>Writes rows with multi-row statements, grouped by field shape and chunked by parameter count.</summary>
+        private void WriteRows(List<Row> rows, DbTransaction tx, bool useUpsertStatement)
+        {
+            if (_options.Mode == CrmWriteMode.Upsert && !_keyEnforced)
+            {
+                // Key fields the server does not enforce (no primary or unique key on them): the
+                // classification already knows which rows exist, so those are UPDATEd by key.
+                var inserts = new List<Row>(rows.Count);
+                foreach (var row in rows)
+                {
+                    if (row.Intended == CrmOutcome.Updated) UpdateRow(row, tx);
+                    else inserts.Add(row);
+                }
+                rows = inserts;
+            }
+            int i = 0;
+            while (i < rows.Count)
+            {
+                var plan = rows[i].Plan;
+                int width = Math.Max(1, plan.Cols.Length);
+                int max = Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParameters / width));
+                int j = i;
+                while (j < rows.Count && ReferenceEquals(rows[j].Plan, plan) && j - i < max) j++;
+                WriteStatement(rows, i, j, tx, useUpsertStatement);
+                i = j;
+            }
+        }
+
+        private void UpdateRow(Row row, DbTransaction tx)
+        {
+            var table = _table!;
+            using var cmd = Conn().CreateCommand();
+            cmd.Transaction = tx;
+            var sql = new StringBuilder("UPDATE ").Append(_provider.QualifiedName(table)).Append(" SET ");
+            int p = 0;
+            bool any = false;
+            for (int s = 0; s < row.Plan.Cols.Length; s++)
+            {
+                int c = row.Plan.Cols[s];
+                if (Array.IndexOf(_key, c) >= 0) continue;
+                var column = table.Columns[c];
+                string name = "@u" + (p++).ToString(CultureInfo.InvariantCulture);
+                sql.Append(any ? ", " : "").Append(_dialect.Quote(column.Name)).Append(" = ").Append(_dialect.ValueExpression(name, column));
+                AddParameter(cmd, name, _dialect.ToDb(row.Values[s], column));
+                any = true;
+            }
+            if (!any) return;
+            sql.Append(" WHERE ");
+            for (int k = 0; k < _key.Length; k++)
+            {
+                var column = table.Columns[_key[k]];
+                string name = "@u" + (p++).ToString(CultureInfo.InvariantCulture);
+                sql.Append(k > 0 ? " AND " : "").Append(_dialect.Quote(column.Name)).Append(" = ").Append(_dialect.ValueExpression(name, column));
+                AddParameter(cmd, name, _dialect.ToDb(row.Values[Array.IndexOf(row.Plan.Cols, _key[k])], column));
+            }
+            cmd.CommandText = sql.ToString();
+            cmd.ExecuteNonQuery();
+        }
+
+        private void WriteStatement(List<Row> rows, int start, int end, DbTransaction tx, bool useUpsertStatement)
+        {
+            var table = _table!;
+            var plan = rows[start].Plan;
+            var columns = new List<DbColumn>(plan.Cols.Length);
+            foreach (int c in plan.Cols) columns.Add(table.Columns[c]);
+            using var cmd = Conn().CreateCommand();
+            cmd.Transaction = tx;
+            var sql = new StringBuilder("INSERT INTO ").Append(_provider.QualifiedName(table)).Append(" (");
+            for (int c = 0; c < columns.Count; c++) { if (c > 0) sql.Append(", "); sql.Append(_dialect.Quote(columns[c].Name)); }
+            sql.Append(") VALUES ");
+            int p = 0;
+            for (int r = start; r < end; r++)
+            {
+                if (r > start) sql.Append(", ");
+                sql.Append('(');
+                var values = rows[r].Values;
+                for (int c = 0; c < columns.Count; c++)
+                {
+                    if (c > 0) sql.Append(", ");
+                    string name = "@v" + (p++).ToString(CultureInfo.InvariantCulture);
+                    sql.Append(_dialect.ValueExpression(name, columns[c]));
+                    AddParameter(cmd, name, _dialect.ToDb(values[c], columns[c]));
+                }
+                sql.Append(')');
+            }
+            if (useUpsertStatement)
+            {
+                var key = new List<DbColumn>(_key.Length);
+                foreach (int k in _key) key.Add(table.Columns[k]);
+                _dialect.AppendUpsert(sql, columns, key);
+            }
+            cmd.CommandText = sql.ToString();
+            cmd.ExecuteNonQuery();
+        }
+
+        // ---------------------------------------------------------------- planning
+
+        /// <inheritdoc/>
+        public void PlanBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes)
+        {
+            if (batch is null) throw new ArgumentNullException(nameof(batch));
+            if (outcomes is null) throw new ArgumentNullException(nameof(outcomes));
+            _batch++;
+            if (batch.Count == 0) return;
+            LoadTable(batch, write: false);
+            bool upsert = _options.Mode == CrmWriteMode.Upsert;
+            if (upsert && _key.Length == 0)
+            {
+                throw new CrmException("DbUpsertNeedsKey", CrmErrorKind.InvalidArgument,
+                    $"Upsert into '{TableName}' needs key fields: the table has no primary key and no KeyFields were given.") { Error = { Entity = TableName } };
+            }
+            var rows = Prepare(batch, upsert);
+            foreach (var row in rows)
+            {
+                if (row.Outcome is not null) continue;
+                for (int s = 0; s < row.Values.Length; s++)
+                {
+                    var col = _table!.Columns[row.Plan.Cols[s]];
+                    if (!col.Nullable && row.Values[s] is null)
+                    {
+                        row.Outcome = Rejected(row, "ConstraintViolation", $"The column '{col.Name}' of '{TableName}' does not allow nulls.");
+                        break;
+                    }
+                }
+            }
+            _planned ??= new Dictionary<string, object?[]>(StringComparer.Ordinal);
+            try
+            {
+                Classify(rows, upsert, _planned, null);
+            }
+            catch (DbException ex)
+            {
+                throw new CrmException("TargetReadFailed", CrmErrorKind.ConnectionError,
+                    $"Planning '{TableName}' on {_provider.Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, _provider.Connection.GetCredential())}", ex) { Error = { Entity = TableName } };
+            }
+            foreach (var row in rows)
+            {
+                var o = row.Outcome ?? Outcome(row, row.Intended);
+                o.WhatIf = true;
+                outcomes.Add(o);
+            }
+        }
+
+        /// <inheritdoc/>
+        public void Complete()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _conn?.Dispose();
+            _conn = null;
+        }
+    }
+}

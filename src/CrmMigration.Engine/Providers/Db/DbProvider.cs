@@ -1,0 +1,310 @@
+using System;
+using System.Collections.Generic;
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+using CrmMigration.Engine.Util;
+
+namespace CrmMigration.Engine.Providers.Db
+{
+    /// <summary>
+    /// Reads and writes a PostgreSQL or MySQL/MariaDB database. Connection options: Server, Port,
+    /// Database, Schema (PostgreSQL, default public), ConnectionString (the rest of a user's connection
+    /// string, without the password), Profile (a CRM product layout, see <see cref="Profiles.CrmProfile"/>).
+    /// The password lives only in the connection's credential and never reaches a message.
+    /// </summary>
+    public sealed class DbProvider : ICrmProvider
+    {
+        private readonly DbDialect _dialect;
+        private DbConnection? _meta;
+        private bool _disposed;
+
+        internal DbProvider(CrmConnection connection, DbDialect dialect)
+        {
+            Connection = connection ?? throw new ArgumentNullException(nameof(connection));
+            _dialect = dialect;
+            Schema = dialect.DefaultSchema(connection);
+        }
+
+        /// <summary>Opens a PostgreSQL provider.</summary>
+        public static DbProvider PostgreSql(CrmConnection connection) => new DbProvider(connection, PgDialect.Instance);
+
+        /// <summary>Opens a MySQL/MariaDB provider.</summary>
+        public static DbProvider MySql(CrmConnection connection) => new DbProvider(connection, MySqlDialect.Instance);
+
+        /// <inheritdoc/>
+        public CrmConnection Connection { get; }
+
+        internal DbDialect Dialect => _dialect;
+        internal string Schema { get; }
+
+        /// <summary>Opens a new connection, retrying transient failures; failures become CrmException with <paramref name="code"/>.</summary>
+        internal DbConnection OpenConnection(string code, CancellationToken cancellationToken = default)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var credential = Connection.GetCredential();
+            return Retry.Run(_dialect, () =>
+            {
+                var conn = _dialect.CreateConnection(Connection, credential);
+                try
+                {
+                    conn.Open();
+                    return conn;
+                }
+                catch
+                {
+                    conn.Dispose();
+                    throw;
+                }
+            }, cancellationToken, ex => ConnectionFailed(code, ex));
+        }
+
+        internal CrmException ConnectionFailed(string code, Exception ex)
+        {
+            string user = Connection.GetCredential()?.UserName is { Length: > 0 } u ? " as '" + u + "'" : "";
+            return new CrmException(code, CrmErrorKind.ConnectionError,
+                $"Cannot connect to {_dialect.Product} at {Connection.Location}{user}: {DbDialect.SafeMessage(ex, Connection.GetCredential())} Check the server, port, database and credential.");
+        }
+
+        private DbConnection Meta()
+        {
+            if (_meta is { State: ConnectionState.Open }) return _meta;
+            _meta?.Dispose();
+            _meta = OpenConnection("SourceConnectionFailed");
+            return _meta;
+        }
+
+        /// <summary>Runs a catalog query on the metadata connection, mapping driver errors.</summary>
+        private T Catalog<T>(Func<DbConnection, T> query)
+        {
+            try
+            {
+                return Retry.Run(_dialect, () => query(Meta()), CancellationToken.None, null);
+            }
+            catch (DbException ex)
+            {
+                throw new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading the catalog of {Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex);
+            }
+        }
+
+        internal DbTableInfo? LoadTable(string entity) => Catalog(c => _dialect.LoadTable(c, Schema, entity));
+
+        /// <inheritdoc/>
+        public IReadOnlyList<string> ListEntities()
+        {
+            var profile = Profiles.CrmProfile.ForConnection(Connection);
+            if (profile is not null) return profile.EntityNames;
+            var list = new List<string>();
+            foreach (var (name, _) in Catalog(c => _dialect.ListTables(c, Schema))) list.Add(name);
+            return list;
+        }
+
+        /// <inheritdoc/>
+        public CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount)
+        {
+            if (entity is null) throw new ArgumentNullException(nameof(entity));
+            var profile = Profiles.CrmProfile.ForConnection(Connection);
+            if (profile is not null) return new Profiles.ProfileReader(this, profile).Describe(entity, includeRowCount);
+            var table = LoadTable(entity);
+            if (table is null) return null;
+            long? count = null;
+            if (includeRowCount)
+            {
+                count = Catalog(c =>
+                {
+                    using var cmd = c.CreateCommand();
+                    cmd.CommandText = "SELECT COUNT(*) FROM " + QualifiedName(table);
+                    return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+                });
+            }
+            return DbCatalog.Describe(table, Connection.DisplayName, count);
+        }
+
+        internal string QualifiedName(DbTableInfo table) => _dialect.Quote(table.Schema) + "." + _dialect.Quote(table.Name);
+
+        /// <inheritdoc/>
+        public IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken)
+        {
+            if (entity is null) throw new ArgumentNullException(nameof(entity));
+            options ??= new CrmReadOptions();
+            var profile = Profiles.CrmProfile.ForConnection(Connection);
+            if (profile is not null) return new Profiles.ProfileReader(this, profile).Read(entity, options, cancellationToken);
+            var table = LoadTable(entity) ?? throw EntityNotFound(entity);
+            return ReadRows(table, options, cancellationToken);
+        }
+
+        internal CrmException EntityNotFound(string entity) =>
+            new CrmException("DbEntityNotFound", CrmErrorKind.NotFound, $"The table or view '{entity}' does not exist in {Connection.DisplayName}.") { Error = { Entity = entity } };
+
+        private IEnumerable<CrmRecord> ReadRows(DbTableInfo table, CrmReadOptions options, CancellationToken cancellationToken)
+        {
+            var columns = table.Columns;
+            int n = columns.Count;
+            var names = new string[n];
+            for (int i = 0; i < n; i++) names[i] = columns[i].Name;
+            var shape = new CrmFieldShape(names);
+            int[] pk = table.PrimaryKey;
+            var keyNames = new string[pk.Length];
+            for (int k = 0; k < pk.Length; k++) keyNames[k] = names[pk[k]];
+
+            var sql = new StringBuilder("SELECT ");
+            for (int i = 0; i < n; i++)
+            {
+                if (i > 0) sql.Append(", ");
+                sql.Append(_dialect.SelectExpression(columns[i]));
+            }
+            sql.Append(" FROM ").Append(QualifiedName(table));
+            var parameters = new List<object>();
+            PushDown(table, options.Filters, sql, parameters);
+            if (pk.Length > 0)
+            {
+                sql.Append(" ORDER BY ");
+                for (int k = 0; k < pk.Length; k++) { if (k > 0) sql.Append(", "); sql.Append(_dialect.Quote(names[pk[k]])); }
+            }
+            var filter = options.Filters.Count > 0 ? new RecordFilter(options.Filters) : null;
+
+            using var conn = OpenConnection("SourceConnectionFailed", cancellationToken);
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = sql.ToString();
+            for (int p = 0; p < parameters.Count; p++)
+            {
+                var prm = cmd.CreateParameter();
+                prm.ParameterName = "p" + p.ToString(CultureInfo.InvariantCulture);
+                prm.Value = parameters[p];
+                cmd.Parameters.Add(prm);
+            }
+            using var reg = cancellationToken.Register(() => { try { cmd.Cancel(); } catch (DbException) { } catch (InvalidOperationException) { } });
+            DbDataReader reader;
+            try
+            {
+                // SequentialAccess: Npgsql streams each row without buffering it; MySqlConnector streams anyway.
+                reader = cmd.ExecuteReader(CommandBehavior.SequentialAccess);
+            }
+            catch (DbException ex)
+            {
+                throw new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading '{table.Name}' from {Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+            }
+            using (reader)
+            {
+                long ordinal = 0;
+                string system = Connection.DisplayName;
+                while (true)
+                {
+                    bool more;
+                    try { more = reader.Read(); }
+                    catch (DbException ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        throw new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading '{table.Name}' from {Connection.DisplayName} failed after {ordinal} records: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+                    }
+                    if (!more) break;
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var values = new object?[n];
+                    for (int i = 0; i < n; i++) values[i] = _dialect.Read(reader, i, columns[i]);
+                    var record = new CrmRecord(table.Name, shape, values);
+                    if (filter is not null && !filter.Matches(record)) continue;
+                    ordinal++;
+                    record.Key = MakeKey(values, pk, keyNames);
+                    record.Origin = new CrmOrigin(system, table.Name, record.Key?.ToString(), null, ordinal);
+                    yield return record;
+                }
+            }
+        }
+
+        internal static CrmKey? MakeKey(object?[] values, int[] pk, string[] keyNames)
+        {
+            if (pk.Length == 0) return null;
+            if (pk.Length == 1) return new CrmKey(CrmValues.ToText(values[pk[0]]) ?? "") { FieldNames = keyNames };
+            var parts = new string[pk.Length];
+            for (int k = 0; k < pk.Length; k++) parts[k] = CrmValues.ToText(values[pk[k]]) ?? "";
+            return new CrmKey(parts) { FieldNames = keyNames };
+        }
+
+        /// <summary>
+        /// Narrows the query on the server where that is safe: ASCII text equality (case-insensitive, as
+        /// <see cref="RecordFilter"/> compares) and integer equality. The filter is still applied in
+        /// memory afterwards, so a pushed condition only has to be at least as wide as the real one.
+        /// </summary>
+        private void PushDown(DbTableInfo table, IReadOnlyList<CrmFieldFilter> filters, StringBuilder sql, List<object> parameters)
+        {
+            bool first = true;
+            foreach (var f in filters)
+            {
+                int ci = table.IndexOf(f.Field);
+                if (ci < 0) continue;
+                var column = table.Columns[ci];
+                string col = _dialect.Quote(column.Name);
+                string param = (_dialect is PgDialect ? "@p" : "@p") + parameters.Count.ToString(CultureInfo.InvariantCulture);
+                string? condition = null;
+                if (f.Value is string s && column.Type == CrmFieldType.String && !column.ReadAsText && IsAscii(s) && s.IndexOf('*') < 0 && s.IndexOf('?') < 0 && s.Length > 0)
+                {
+                    condition = "LOWER(" + col + ") = LOWER(" + param + ")";
+                    parameters.Add(s);
+                }
+                else if (column.Type == CrmFieldType.Integer && f.Value is long or int)
+                {
+                    condition = col + " = " + param;
+                    parameters.Add(Convert.ToInt64(f.Value, CultureInfo.InvariantCulture));
+                }
+                if (condition is null) continue;
+                sql.Append(first ? " WHERE " : " AND ").Append(condition);
+                first = false;
+            }
+        }
+
+        private static bool IsAscii(string s)
+        {
+            foreach (char c in s) if (c > 127) return false;
+            return true;
+        }
+
+        /// <inheritdoc/>
+        public ICrmEntityWriter OpenWriter(string entity, CrmWriteOptions options)
+        {
+            if (entity is null) throw new ArgumentNullException(nameof(entity));
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (Profiles.CrmProfile.ForConnection(Connection) is not null)
+            {
+                throw new CrmException("ProfileReadOnly", CrmErrorKind.InvalidArgument,
+                    $"The connection {Connection.DisplayName} reads through a CRM profile, which is read-only; open a connection without -Profile to write tables.");
+            }
+            return new DbEntityWriter(this, entity, options ?? new CrmWriteOptions());
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            _disposed = true;
+            _meta?.Dispose();
+            _meta = null;
+        }
+    }
+
+    /// <summary>Bounded exponential backoff for transient server errors.</summary>
+    internal static class Retry
+    {
+        public const int Attempts = 4;
+
+        public static T Run<T>(DbDialect dialect, Func<T> action, CancellationToken cancellationToken, Func<Exception, CrmException>? wrap)
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return action();
+                }
+                catch (Exception ex) when (ex is not CrmException && ex is not OperationCanceledException)
+                {
+                    if (attempt < Attempts && dialect.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+                    {
+                        cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100 * (1 << (attempt - 1))));
+                        continue;
+                    }
+                    if (wrap is not null) throw wrap(ex);
+                    throw;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+
+namespace CrmMigration.Engine.Providers.Db
+{
+    /// <summary>One column of a server table as the catalog describes it.</summary>
+    internal sealed class DbColumn
+    {
+        public DbColumn(string name, CrmFieldType type, string declaredType, bool nullable, int? maxLength)
+        {
+            Name = name;
+            Type = type;
+            DeclaredType = declaredType;
+            Nullable = nullable;
+            MaxLength = maxLength;
+        }
+
+        public string Name { get; }
+        public CrmFieldType Type { get; }
+        /// <summary>The server's type name (udt name on PostgreSQL, COLUMN_TYPE on MySQL).</summary>
+        public string DeclaredType { get; }
+        public bool Nullable { get; }
+        public int? MaxLength { get; }
+        /// <summary>PostgreSQL: a string-typed column that needs an explicit cast on write (json, jsonb, enums).</summary>
+        public bool NeedsCast { get; init; }
+        /// <summary>PostgreSQL: read as text (types with no portable form: arrays, intervals, json).</summary>
+        public bool ReadAsText { get; init; }
+    }
+
+    /// <summary>A table or view of a PostgreSQL or MySQL database.</summary>
+    internal sealed class DbTableInfo
+    {
+        private readonly Dictionary<string, int> _index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+
+        public DbTableInfo(string schema, string name, bool isView, List<DbColumn> columns)
+        {
+            Schema = schema;
+            Name = name;
+            IsView = isView;
+            Columns = columns;
+            for (int i = 0; i < columns.Count; i++) _index.TryAdd(columns[i].Name, i);
+        }
+
+        public string Schema { get; }
+        public string Name { get; }
+        public bool IsView { get; }
+        public List<DbColumn> Columns { get; }
+        public int[] PrimaryKey { get; set; } = Array.Empty<int>();
+        public List<int[]> UniqueKeys { get; } = new List<int[]>();
+        public List<CrmRelation> Relations { get; } = new List<CrmRelation>();
+
+        public int IndexOf(string name) => _index.TryGetValue(name, out int i) ? i : -1;
+
+        /// <summary>True when the columns are the primary key or a unique key (so ON CONFLICT can use them).</summary>
+        public bool IsEnforcedKey(int[] key)
+        {
+            if (key.Length == 0) return false;
+            if (SameSet(key, PrimaryKey)) return true;
+            foreach (var u in UniqueKeys) if (SameSet(key, u)) return true;
+            return false;
+        }
+
+        private static bool SameSet(int[] a, int[] b)
+        {
+            if (a.Length != b.Length) return false;
+            foreach (int x in a) if (Array.IndexOf(b, x) < 0) return false;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,240 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Net;
+using System.Text;
+using Npgsql;
+
+namespace CrmMigration.Engine.Providers.Db
+{
+    /// <summary>PostgreSQL through Npgsql.</summary>
+    internal sealed class PgDialect : DbDialect
+    {
+        public static readonly PgDialect Instance = new PgDialect();
+
+        public override string Product => "PostgreSQL";
+        public override int DefaultPort => 5432;
+
+        public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+        public override DbConnection CreateConnection(CrmConnection connection, NetworkCredential? credential)
+        {
+            connection.Options.TryGetValue("ConnectionString", out string? rest);
+            var b = new NpgsqlConnectionStringBuilder(rest ?? "")
+            {
+                Host = connection.Options.TryGetValue("Server", out var s) ? s : "localhost",
+                Port = connection.Options.TryGetValue("Port", out var p) ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : DefaultPort,
+                Database = connection.Options.TryGetValue("Database", out var d) ? d : "postgres",
+                ApplicationName = "CrmMigration",
+            };
+            if (!connection.Options.ContainsKey("ConnectionString")) b.Timeout = 15;
+            if (credential is not null)
+            {
+                b.Username = credential.UserName;
+                b.Password = credential.Password;
+            }
+            b.CommandTimeout = 0;
+            return new NpgsqlConnection(b.ConnectionString);
+        }
+
+        public override (string Server, int Port, string Database, NetworkCredential? Credential, string Remainder) ParseConnectionString(string connectionString)
+        {
+            var b = new NpgsqlConnectionStringBuilder(connectionString);
+            NetworkCredential? cred = b.Username is not null || b.Password is not null ? new NetworkCredential(b.Username ?? "", b.Password ?? "") : null;
+            string server = b.Host ?? "localhost";
+            int port = b.Port;
+            string db = b.Database ?? "postgres";
+            b.Remove("Password");
+            b.Remove("Username");
+            b.Remove("Host");
+            b.Remove("Port");
+            b.Remove("Database");
+            return (server, port, db, cred, b.ConnectionString);
+        }
+
+        public override string DefaultSchema(CrmConnection connection) => connection.Options.TryGetValue("Schema", out var s) ? s : "public";
+
+        public override List<(string Name, bool IsView)> ListTables(DbConnection connection, string schema)
+        {
+            var list = new List<(string, bool)>();
+            using var cmd = (NpgsqlCommand)connection.CreateCommand();
+            cmd.CommandText = "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = @s ORDER BY table_name";
+            cmd.Parameters.AddWithValue("s", schema);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) list.Add((r.GetString(0), !string.Equals(r.GetString(1), "BASE TABLE", StringComparison.Ordinal)));
+            return list;
+        }
+
+        public override DbTableInfo? LoadTable(DbConnection connection, string schema, string name)
+        {
+            var conn = (NpgsqlConnection)connection;
+            string? exact = null;
+            bool isView = false;
+            foreach (var (n, v) in ListTables(conn, schema))
+            {
+                if (string.Equals(n, name, StringComparison.Ordinal)) { exact = n; isView = v; break; }
+                if (exact is null && string.Equals(n, name, StringComparison.OrdinalIgnoreCase)) { exact = n; isView = v; }
+            }
+            if (exact is null) return null;
+            var columns = new List<DbColumn>();
+            using (var cmd = new NpgsqlCommand(
+                "SELECT column_name, data_type, udt_name, is_nullable, character_maximum_length FROM information_schema.columns " +
+                "WHERE table_schema = @s AND table_name = @t ORDER BY ordinal_position", conn))
+            {
+                cmd.Parameters.AddWithValue("s", schema);
+                cmd.Parameters.AddWithValue("t", exact);
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    string dataType = r.GetString(1);
+                    string udt = r.GetString(2);
+                    var (type, readAsText, cast) = Map(dataType, udt);
+                    columns.Add(new DbColumn(r.GetString(0), type, udt, string.Equals(r.GetString(3), "YES", StringComparison.Ordinal), r.IsDBNull(4) ? null : r.GetInt32(4))
+                    {
+                        ReadAsText = readAsText,
+                        NeedsCast = cast,
+                    });
+                }
+            }
+            var table = new DbTableInfo(schema, exact, isView, columns);
+            using (var cmd = new NpgsqlCommand(
+                "SELECT con.contype::text, con.conname, a.attname, rc.relname, ra.attname " +
+                "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace " +
+                "CROSS JOIN LATERAL unnest(con.conkey, COALESCE(con.confkey, con.conkey)) WITH ORDINALITY AS k(attnum, refnum, ord) " +
+                "JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum " +
+                "LEFT JOIN pg_class rc ON rc.oid = con.confrelid " +
+                "LEFT JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum " +
+                "WHERE con.contype IN ('p', 'u', 'f') AND n.nspname = @s AND c.relname = @t ORDER BY con.contype, con.conname, k.ord", conn))
+            {
+                cmd.Parameters.AddWithValue("s", schema);
+                cmd.Parameters.AddWithValue("t", exact);
+                using var r = cmd.ExecuteReader();
+                var rows = new List<(string Type, string Name, string Column, string? RefTable, string? RefColumn)>();
+                while (r.Read()) rows.Add((r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)));
+                DbCatalog.ApplyConstraints(table, rows);
+            }
+            return table;
+        }
+
+        private static (CrmFieldType Type, bool ReadAsText, bool Cast) Map(string dataType, string udt)
+        {
+            switch (udt)
+            {
+                case "int2": case "int4": case "int8": return (CrmFieldType.Integer, false, false);
+                case "numeric": return (CrmFieldType.Decimal, false, false);
+                case "float4": case "float8": return (CrmFieldType.Double, false, false);
+                case "bool": return (CrmFieldType.Boolean, false, false);
+                case "date": return (CrmFieldType.Date, false, false);
+                case "timestamp": return (CrmFieldType.DateTime, false, false);
+                case "timestamptz": return (CrmFieldType.DateTimeOffset, false, false);
+                case "uuid": return (CrmFieldType.Guid, false, false);
+                case "bytea": return (CrmFieldType.Binary, false, false);
+                case "text": case "varchar": case "bpchar": case "name": case "citext": return (CrmFieldType.String, false, false);
+                default:
+                    // json, jsonb, xml, enums, arrays, intervals, money...: text both ways.
+                    bool cast = !string.Equals(dataType, "ARRAY", StringComparison.Ordinal);
+                    return (CrmFieldType.String, true, cast);
+            }
+        }
+
+        public override string ColumnType(CrmFieldType type, int? maxLength, bool key) => type switch
+        {
+            CrmFieldType.String => maxLength is > 0 and <= 10485760 ? "varchar(" + DbDialect.Invariant(maxLength.Value) + ")" : "text",
+            CrmFieldType.Integer => "bigint",
+            CrmFieldType.Decimal => "numeric",
+            CrmFieldType.Double => "double precision",
+            CrmFieldType.Boolean => "boolean",
+            CrmFieldType.Date => "date",
+            CrmFieldType.DateTime => "timestamp",
+            CrmFieldType.DateTimeOffset => "timestamptz",
+            CrmFieldType.Guid => "uuid",
+            CrmFieldType.Binary => "bytea",
+            _ => "text",
+        };
+
+        public override string TranslatedText(string expression, string languageParameter) =>
+            "COALESCE((" + expression + ")::jsonb ->> " + languageParameter + ", (SELECT j.value FROM jsonb_each_text((" + expression + ")::jsonb) j ORDER BY j.key LIMIT 1))";
+
+        public override string JoinedText(string expression, string orderBy) => "string_agg(" + expression + ", '; ' ORDER BY " + orderBy + ")";
+
+        public override string SelectExpression(DbColumn column) => column.ReadAsText ? Quote(column.Name) + "::text" : Quote(column.Name);
+
+        public override string ValueExpression(string parameter, DbColumn column) =>
+            column.NeedsCast ? "CAST(" + parameter + " AS " + Quote(column.DeclaredType) + ")" : parameter;
+
+        public override object ToDb(object? portable, DbColumn column)
+        {
+            switch (portable)
+            {
+                case null: return DBNull.Value;
+                case DateTimeOffset o:
+                    if (column.Type == CrmFieldType.DateTimeOffset) return o.ToUniversalTime();
+                    return o.DateTime;
+                case DateTime d:
+                    if (column.Type == CrmFieldType.DateTimeOffset)
+                    {
+                        return d.Kind == DateTimeKind.Utc ? d : new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Unspecified), TimeSpan.Zero);
+                    }
+                    return d.Kind == DateTimeKind.Unspecified ? d : DateTime.SpecifyKind(d, DateTimeKind.Unspecified);
+                default: return portable;
+            }
+        }
+
+        public override object? Read(DbDataReader reader, int ordinal, DbColumn column)
+        {
+            if (reader.IsDBNull(ordinal)) return null;
+            if (column.ReadAsText) return reader.GetString(ordinal);
+            switch (column.Type)
+            {
+                case CrmFieldType.String: return reader.GetString(ordinal);
+                case CrmFieldType.Integer: return Convert.ToInt64(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+                case CrmFieldType.Decimal: return reader.GetDecimal(ordinal);
+                case CrmFieldType.Double: return Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+                case CrmFieldType.Boolean: return reader.GetBoolean(ordinal);
+                case CrmFieldType.Date: return reader.GetFieldValue<DateTime>(ordinal);
+                case CrmFieldType.DateTime: return reader.GetFieldValue<DateTime>(ordinal);
+                case CrmFieldType.DateTimeOffset: return reader.GetFieldValue<DateTimeOffset>(ordinal);
+                case CrmFieldType.Guid: return reader.GetGuid(ordinal);
+                case CrmFieldType.Binary: return reader.GetFieldValue<byte[]>(ordinal);
+                default: return reader.GetValue(ordinal);
+            }
+        }
+
+        public override void AppendUpsert(StringBuilder sql, IReadOnlyList<DbColumn> columns, IReadOnlyList<DbColumn> key)
+        {
+            sql.Append(" ON CONFLICT (");
+            for (int k = 0; k < key.Count; k++) { if (k > 0) sql.Append(", "); sql.Append(Quote(key[k].Name)); }
+            sql.Append(')');
+            bool any = false;
+            foreach (var c in columns)
+            {
+                bool isKey = false;
+                foreach (var k in key) isKey |= ReferenceEquals(k, c);
+                if (isKey) continue;
+                sql.Append(any ? ", " : " DO UPDATE SET ").Append(Quote(c.Name)).Append(" = EXCLUDED.").Append(Quote(c.Name));
+                any = true;
+            }
+            if (!any) sql.Append(" DO NOTHING");
+        }
+
+        public override bool IsTransient(Exception ex)
+        {
+            if (ex is PostgresException pg)
+            {
+                return pg.SqlState is "40001" or "40P01" or "55P03" or "57P01" or "57P02" or "57P03" or "53300" || pg.SqlState.StartsWith("08", StringComparison.Ordinal);
+            }
+            if (ex is NpgsqlException npg) return npg.IsTransient || IsIo(ex);
+            return IsIo(ex);
+        }
+
+        public override bool IsDuplicate(DbException ex) => ex is PostgresException { SqlState: "23505" };
+
+        public override bool IsRowError(DbException ex, out bool valueError)
+        {
+            valueError = false;
+            if (ex is not PostgresException pg) return false;
+            if (pg.SqlState.StartsWith("22", StringComparison.Ordinal)) { valueError = true; return true; }
+            return pg.SqlState.StartsWith("23", StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using CrmMigration.Engine.Providers;
+using MySqlConnector;
+using Npgsql;
+
+namespace CrmMigration.Engine.Tests
+{
+    /// <summary>
+    /// The real PostgreSQL and MariaDB servers of scripts/dbservers.sh. Reads CRM_PG_* and CRM_MY_*;
+    /// when they are missing, runs the script (start, then env) itself. Never skips: a test that cannot
+    /// reach a server fails.
+    /// </summary>
+    public static class DbServers
+    {
+        private static readonly Lazy<Dictionary<string, string>> Env = new Lazy<Dictionary<string, string>>(Load);
+
+        public static string Get(string name) => Env.Value.TryGetValue(name, out var v) ? v : throw new InvalidOperationException(name + " is not set and scripts/dbservers.sh env did not print it.");
+
+        private static Dictionary<string, string> Load()
+        {
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var n in new[] { "CRM_PG_HOST", "CRM_PG_PORT", "CRM_PG_USER", "CRM_PG_PASSWORD", "CRM_PG_DATABASE", "CRM_MY_HOST", "CRM_MY_PORT", "CRM_MY_USER", "CRM_MY_PASSWORD", "CRM_MY_DATABASE" })
+            {
+                var v = Environment.GetEnvironmentVariable(n);
+                if (!string.IsNullOrEmpty(v)) env[n] = v;
+            }
+            if (env.Count == 10) return env;
+            string script = Path.Combine(RepoRoot(), "scripts", "dbservers.sh");
+            Run(script, "start");
+            foreach (var line in Run(script, "env").Split('\n'))
+            {
+                var l = line.Trim();
+                if (!l.StartsWith("export ", StringComparison.Ordinal)) continue;
+                int eq = l.IndexOf('=');
+                env[l.Substring(7, eq - 7)] = l.Substring(eq + 1).Trim('\'');
+            }
+            return env;
+        }
+
+        private static string Run(string script, string arg)
+        {
+            var psi = new ProcessStartInfo("bash", new[] { script, arg }) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            string output = p.StandardOutput.ReadToEnd();
+            string error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"{script} {arg} failed ({p.ExitCode}): {error}");
+            return output;
+        }
+
+        private static string RepoRoot()
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CrmMigration.psd1"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root.");
+        }
+
+        public static int PgPort => int.Parse(Get("CRM_PG_PORT"), System.Globalization.CultureInfo.InvariantCulture);
+        public static int MyPort => int.Parse(Get("CRM_MY_PORT"), System.Globalization.CultureInfo.InvariantCulture);
+        public static string PgPassword => Get("CRM_PG_PASSWORD");
+        public static string MyPassword => Get("CRM_MY_PASSWORD");
+
+        public static string PgAdmin(string database) =>
+            new NpgsqlConnectionStringBuilder { Host = Get("CRM_PG_HOST"), Port = PgPort, Username = Get("CRM_PG_USER"), Password = PgPassword, Database = database, Pooling = false }.ConnectionString;
+
+        public static string MyAdmin(string database) =>
+            new MySqlConnectionStringBuilder { Server = Get("CRM_MY_HOST"), Port = (uint)MyPort, UserID = Get("CRM_MY_USER"), Password = MyPassword, Database = database, Pooling = false, GuidFormat = MySqlGuidFormat.None }.ConnectionString;
+    }
+
+    /// <summary>A fresh database on one of the servers, dropped afterwards.</summary>
+    public sealed class TestDatabase : IDisposable
+    {
+        public TestDatabase(CrmProviderKind kind)
+        {
+            Kind = kind;
+            Name = "crm_t_" + Guid.NewGuid().ToString("N").Substring(0, 12);
+            Exec(Kind == CrmProviderKind.PostgreSql ? "CREATE DATABASE " + Name : "CREATE DATABASE " + Name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", admin: true);
+        }
+
+        public CrmProviderKind Kind { get; }
+        public string Name { get; }
+
+        public CrmConnection Connection(string? profile = null, string? password = null)
+        {
+            bool pg = Kind == CrmProviderKind.PostgreSql;
+            var cred = new NetworkCredential(DbServers.Get(pg ? "CRM_PG_USER" : "CRM_MY_USER"), password ?? (pg ? DbServers.PgPassword : DbServers.MyPassword));
+            return ProviderFactory.ForServer(Kind, DbServers.Get(pg ? "CRM_PG_HOST" : "CRM_MY_HOST"), pg ? DbServers.PgPort : DbServers.MyPort, Name, cred, profile);
+        }
+
+        public ICrmProvider Provider(string? profile = null) => ProviderFactory.Open(Connection(profile));
+
+        /// <summary>Runs SQL statements (separated by ';' at line ends) in this database.</summary>
+        public void Exec(string sql, bool admin = false)
+        {
+            if (Kind == CrmProviderKind.PostgreSql)
+            {
+                using var c = new NpgsqlConnection(DbServers.PgAdmin(admin ? "postgres" : Name));
+                c.Open();
+                using var cmd = new NpgsqlCommand(sql, c);
+                cmd.ExecuteNonQuery();
+            }
+            else
+            {
+                using var c = new MySqlConnection(DbServers.MyAdmin(admin ? "" : Name) + ";AllowUserVariables=true");
+                c.Open();
+                using var cmd = new MySqlCommand(sql, c);
+                cmd.ExecuteNonQuery();
+            }
+        }
+
+        public object? Scalar(string sql)
+        {
+            if (Kind == CrmProviderKind.PostgreSql)
+            {
+                using var c = new NpgsqlConnection(DbServers.PgAdmin(Name));
+                c.Open();
+                using var cmd = new NpgsqlCommand(sql, c);
+                return cmd.ExecuteScalar();
+            }
+            using var m = new MySqlConnection(DbServers.MyAdmin(Name));
+            m.Open();
+            using var mc = new MySqlCommand(sql, m);
+            return mc.ExecuteScalar();
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                NpgsqlConnection.ClearAllPools();
+                MySqlConnection.ClearAllPools();
+                Exec(Kind == CrmProviderKind.PostgreSql ? "DROP DATABASE IF EXISTS " + Name + " WITH (FORCE)" : "DROP DATABASE IF EXISTS " + Name, admin: true);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or MySqlException) { }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+
+namespace CrmMigration.Tests
+{
+    /// <summary>The server settings of scripts/dbservers.sh (from the environment, or by running the script). Never skipped.</summary>
+    public static class DbEnv
+    {
+        private static readonly Lazy<Dictionary<string, string>> Values = new Lazy<Dictionary<string, string>>(Load);
+
+        public static string Get(string name) => Values.Value[name];
+
+        private static Dictionary<string, string> Load()
+        {
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var db in new[] { "PG", "MY" })
+            {
+                foreach (var part in new[] { "HOST", "PORT", "USER", "PASSWORD", "DATABASE" })
+                {
+                    var v = Environment.GetEnvironmentVariable("CRM_" + db + "_" + part);
+                    if (!string.IsNullOrEmpty(v)) env["CRM_" + db + "_" + part] = v;
+                }
+            }
+            if (env.Count == 10) return env;
+            string script = Path.Combine(Repo.Root, "scripts", "dbservers.sh");
+            Run(script, "start");
+            foreach (var line in Run(script, "env").Split('\n'))
+            {
+                var l = line.Trim();
+                if (!l.StartsWith("export ", StringComparison.Ordinal)) continue;
+                int eq = l.IndexOf('=');
+                env[l.Substring(7, eq - 7)] = l.Substring(eq + 1).Trim('\'');
+            }
+            return env;
+        }
+
+        private static string Run(string script, string arg)
+        {
+            var psi = new ProcessStartInfo("bash", new[] { script, arg }) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            string output = p.StandardOutput.ReadToEnd();
+            string error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"{script} {arg} failed ({p.ExitCode}): {error}");
+            return output;
+        }
+    }
+
+    /// <summary>PostgreSQL and MariaDB through the built module in a hosted PowerShell.</summary>
+    public class DatabaseTests
+    {
+        private static Dictionary<string, object?> Vars(string db) => new Dictionary<string, object?>
+        {
+            ["DbHost"] = DbEnv.Get($"CRM_{db}_HOST"),
+            ["DbPort"] = int.Parse(DbEnv.Get($"CRM_{db}_PORT"), System.Globalization.CultureInfo.InvariantCulture),
+            ["DbUser"] = DbEnv.Get($"CRM_{db}_USER"),
+            ["DbPassword"] = DbEnv.Get($"CRM_{db}_PASSWORD"),
+            ["DbName"] = DbEnv.Get($"CRM_{db}_DATABASE"),
+            ["Table"] = "ps_" + Guid.NewGuid().ToString("N").Substring(0, 10),
+        };
+
+        /// <summary>Everything a script produced, as text: output (formatted), errors with their details, warnings, verbose, progress.</summary>
+        private static string AllText(PsSession ps, PsResult r)
+        {
+            var parts = new List<string>();
+            foreach (var o in r.Output) parts.Add(o.ToString());
+            foreach (var e in r.Errors.Concat(r.Terminating is null ? Enumerable.Empty<ErrorRecord>() : new[] { r.Terminating.ErrorRecord }))
+            {
+                parts.Add(e.ToString());
+                parts.Add(e.Exception.ToString());
+                parts.Add(e.FullyQualifiedErrorId);
+                parts.Add(e.TargetObject?.ToString() ?? "");
+                parts.Add(e.ErrorDetails?.Message ?? "");
+            }
+            foreach (var w in r.Warnings) parts.Add(w.Message);
+            foreach (var v in r.Verbose) parts.Add(v.Message);
+            foreach (var p in r.Progress) parts.Add(p.StatusDescription + " " + p.Activity);
+            return string.Join("\n", parts);
+        }
+
+        [Theory]
+        [InlineData("PostgreSql", "PG")]
+        [InlineData("MySql", "MY")]
+        public void ImportExportAndSchemaThroughACredential(string provider, string db)
+        {
+            using var ps = new PsSession();
+            var vars = Vars(db);
+            vars["Provider"] = provider;
+            var r = ps.Run(@"
+                $secure = [System.Net.NetworkCredential]::new('', $DbPassword).SecurePassword
+                $cred = [pscredential]::new($DbUser, $secure)
+                $conn = New-CrmConnection -Provider $Provider -Server $DbHost -Port $DbPort -Database $DbName -Credential $cred -Name 'test server'
+                $rows = foreach ($i in 1..25) {
+                    $rec = [CrmMigration.CrmRecord]::new($Table)
+                    $rec['Id'] = [long]$i; $rec['Email'] = ""user$i@example.org""; $rec['Amount'] = [decimal]$i * 1.5
+                    $rec.Key = [CrmMigration.CrmKey]::new([string]$i)
+                    $rec
+                }
+                $rows | Import-CrmData -Connection $conn -Entity $Table -Create
+                (Get-CrmSchema -Connection $conn -Entity $Table).RowCount
+                (Export-CrmData -Connection $conn -Entity $Table -Filter @{ Email = 'USER7@example.org' }).Amount
+                ($conn.psobject.Properties | ForEach-Object { ""$($_.Name)=$($_.Value)"" }) -join ""`n""
+                $conn.Location
+            ", vars).AssertClean();
+            var summary = r.Output[0];
+            Assert.Equal(25L, Convert.ToInt64(summary.Get("Inserted"), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(25L, Convert.ToInt64(r.Output[1].BaseObject, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(10.5m, Convert.ToDecimal(r.Output[2].BaseObject, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal($"{vars["DbHost"]}:{vars["DbPort"]}/{vars["DbName"]}", r.Output.Last().ToString());
+            Assert.DoesNotContain((string)vars["DbPassword"]!, AllText(ps, r));
+        }
+
+        [Theory]
+        [InlineData("PostgreSql", "PG")]
+        [InlineData("MySql", "MY")]
+        public void WrongPasswordStopsWithAConnectionErrorThatNeverShowsIt(string provider, string db)
+        {
+            using var ps = new PsSession();
+            var vars = Vars(db);
+            vars["Provider"] = provider;
+            const string wrong = "N0t-The-Pa55word-4711";
+            vars["Wrong"] = wrong;
+            var r = ps.Run(@"
+                $cred = [pscredential]::new($DbUser, [System.Net.NetworkCredential]::new('', $Wrong).SecurePassword)
+                $conn = New-CrmConnection $Provider -Server $DbHost -Port $DbPort -Database $DbName -Credential $cred
+                ($conn.psobject.Properties | ForEach-Object { ""$($_.Name)=$($_.Value)"" }) -join ""`n""
+                ""$conn""
+                Get-CrmSchema -Connection $conn
+            ", vars);
+            Assert.Equal("SourceConnectionFailed", r.FirstError.FullyQualifiedErrorId.Split(',')[0]);
+            Assert.Equal(ErrorCategory.ConnectionError, r.FirstError.CategoryInfo.Category);
+            Assert.DoesNotContain(wrong, AllText(ps, r));
+
+            var target = ps.Run(@"
+                $rec = [CrmMigration.CrmRecord]::new('t'); $rec['Id'] = 1L
+                $rec | Import-CrmData -Connection $conn -Entity $Table -Create
+            ", vars);
+            Assert.Contains("TargetConnectionFailed", target.ErrorIds.First(), StringComparison.Ordinal);
+            Assert.DoesNotContain(wrong, AllText(ps, target));
+        }
+
+        [Fact]
+        public void ConnectionStringPasswordIsKeptOutOfTheConnection()
+        {
+            using var ps = new PsSession();
+            var vars = Vars("MY");
+            var r = ps.Run(@"
+                $conn = New-CrmConnection MySql -ConnectionString ""Server=$DbHost;Port=$DbPort;Database=$DbName;User ID=$DbUser;Password=$DbPassword""
+                $conn.Location
+                ($conn.psobject.Properties | ForEach-Object { ""$($_.Name)=$($_.Value)"" }) -join ""`n""
+                ($conn.Options.GetEnumerator() | ForEach-Object { ""$($_.Key)=$($_.Value)"" }) -join ';'
+                @(Get-CrmSchema -Connection $conn -NoRowCount).Count -ge 0
+            ", vars).AssertClean();
+            Assert.Equal($"{vars["DbHost"]}:{vars["DbPort"]}/{vars["DbName"]}", r.Output[0].ToString());
+            Assert.DoesNotContain((string)vars["DbPassword"]!, AllText(ps, r));
+
+            var bad = ps.Run("New-CrmConnection PostgreSql -Server h -Database d -Profile ./no-such-profile.json");
+            Assert.Equal("ProfileNotFound", bad.FirstError.FullyQualifiedErrorId.Split(',')[0]);
+        }
+    }
+}
