@@ -161,5 +161,44 @@ namespace CrmMigration.Tests
             var bad = ps.Run("New-CrmConnection PostgreSql -Server h -Database d -Profile ./no-such-profile.json");
             Assert.Equal("ProfileNotFound", bad.FirstError.FullyQualifiedErrorId.Split(',')[0]);
         }
+
+        [Fact]
+        public void NoFileARunWritesContainsThePassword()
+        {
+            using var ps = new PsSession();
+            var vars = Vars("PG");
+            string password = (string)vars["DbPassword"]!;
+            var r = ps.Run(@"
+                $cred = [pscredential]::new($DbUser, [System.Net.NetworkCredential]::new('', $DbPassword).SecurePassword)
+                $pg = New-CrmConnection PostgreSql -Server $DbHost -Port $DbPort -Database $DbName -Credential $cred
+                $rows = foreach ($i in 1..40) {
+                    $rec = [CrmMigration.CrmRecord]::new($Table); $rec['Id'] = [long]$i
+                    $rec['Name'] = $(if ($i % 10) { ""name $i"" } else { '' }); $rec.Key = [CrmMigration.CrmKey]::new([string]$i); $rec
+                }
+                $rows | Import-CrmData -Connection $pg -Entity $Table -Create -RejectPath ./rejects-pg -Verbose | Out-Null
+                $map = @{ Entities = @{ Person = @{ Source = $Table; Key = 'Id'; Fields = [ordered]@{ Id = 'id'; Name = @{ Source = 'name'; Required = $true } } } } }
+                Export-CrmData -Connection $pg -Entity $Table -Verbose |
+                    Convert-CrmRecord -Mapping $map -RejectPath ./rejects-map -ErrorAction SilentlyContinue |
+                    Import-CrmData ./new.db -Create -RejectPath ./rejects-import -Verbose | Out-Null
+                Get-CrmMigrationRun ./new.db | ForEach-Object { $_.Source + ' ' + $_.Parameters }
+                Export-CrmArchive -Connection $pg -Entity $Table -Destination ./archive | Out-Null
+                Test-CrmMigration -Source $pg -Target ./new.db -Mapping $map -Quiet
+            ", vars).AssertClean();
+            Assert.Equal(true, r.Output.Last().BaseObject);
+            Assert.Contains(vars["DbHost"] + ":", r.Output[0].ToString());
+            var utf8 = System.Text.Encoding.UTF8.GetBytes(password);
+            var utf16 = System.Text.Encoding.Unicode.GetBytes(password);
+            int files = 0;
+            foreach (var file in Directory.GetFiles(ps.TestDir, "*", SearchOption.AllDirectories))
+            {
+                files++;
+                byte[] content = File.ReadAllBytes(file);
+                Assert.False(content.AsSpan().IndexOf(utf8) >= 0 || content.AsSpan().IndexOf(utf16) >= 0, $"{file} contains the password");
+            }
+            Assert.True(files >= 6, "the run should have written the target, its ledger, reject files and the archive");
+            Assert.True(File.Exists(ps.PathOf("new.db.crm-ledger.sqlite")));
+            Assert.True(Directory.GetFiles(ps.PathOf("archive"), "*", SearchOption.AllDirectories).Length > 4);
+            Assert.DoesNotContain(password, AllText(ps, r));
+        }
     }
 }
