@@ -6,9 +6,9 @@ namespace CrmMigration.Commands
     /// <summary>Finds the ledger a Get-CrmMigration* cmdlet reads: -StatePath, else the default next to -Target.</summary>
     internal static class LedgerLocator
     {
-        public static MigrationLedger Open(string? statePath, CrmConnection? target)
+        public static MigrationLedger Open(string? statePath, CrmConnection? target, System.Func<string, string> resolvePath)
         {
-            string path = statePath ?? MigrationLedger.DefaultPath(target!);
+            string path = resolvePath(statePath ?? MigrationLedger.DefaultPath(target!));
             if (!File.Exists(path))
             {
                 throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.NotFound,

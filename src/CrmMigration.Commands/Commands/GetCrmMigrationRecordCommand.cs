@@ -41,7 +41,7 @@ namespace CrmMigration.Commands
         {
             try
             {
-                using var ledger = LedgerLocator.Open(StatePath is null ? null : ResolvePath(StatePath), Target);
+                using var ledger = LedgerLocator.Open(StatePath, Target, ResolvePath);
                 foreach (var r in ledger.Records(RunId, Entity, SourceKey, Outcome, ReasonCode))
                 {
                     CancellationToken.ThrowIfCancellationRequested();

@@ -25,7 +25,7 @@ namespace CrmMigration.Commands
         {
             try
             {
-                using var ledger = LedgerLocator.Open(StatePath is null ? null : ResolvePath(StatePath), Target);
+                using var ledger = LedgerLocator.Open(StatePath, Target, ResolvePath);
                 var runs = ledger.Runs(RunId);
                 if (RunId is not null && runs.Count == 0)
                 {

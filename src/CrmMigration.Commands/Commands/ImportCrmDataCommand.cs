@@ -97,7 +97,7 @@ namespace CrmMigration.Commands
                 _provider = ConnectionFactory.Open(connection);
                 if (!NoLedger.IsPresent && !_whatIf)
                 {
-                    _ledger = new MigrationLedger(StatePath is null ? MigrationLedger.DefaultPath(connection) : ResolvePath(StatePath));
+                    _ledger = new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(connection)));
                 }
                 if (RejectPath is not null && !_whatIf) _rejects = new RejectFileWriter(ResolvePath(RejectPath));
                 _session = new ImportSession(_provider, new ImportOptions

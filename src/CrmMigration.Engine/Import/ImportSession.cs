@@ -264,7 +264,7 @@ namespace CrmMigration.Engine.Import
             if (_resumed)
             {
                 done = new HashSet<string>(StringComparer.Ordinal);
-                _ledger!.FindRecorded(_runId!, state.Summary.Entity, sourceKeys, done);
+                _ledger!.FindRecorded(_runId!, _target, state.Summary.Entity, sourceKeys, targetKeys, done);
             }
 
             // 3. Unchanged records (same fingerprint as the ledger last recorded for the target) are skipped.

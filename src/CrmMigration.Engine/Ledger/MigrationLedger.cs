@@ -46,12 +46,13 @@ namespace CrmMigration.Engine.Ledger
     /// </summary>
     public sealed class MigrationLedger : IDisposable
     {
-        private const int SchemaVersion = 1;
+        private const int SchemaVersion = 2;
         private readonly SqliteConnection _db;
         private readonly string _path;
         private readonly Dictionary<string, long> _runNumbers = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _targetNumbers = new(StringComparer.Ordinal);
-        private SqliteRawStatement? _putOutcome, _putContent, _putCrosswalk, _addCounters, _putCheckpoint, _findOutcome, _findContent, _begin, _commit, _rollback;
+        private readonly Dictionary<string, long> _entityNumbers = new(StringComparer.Ordinal);
+        private SqliteRawStatement? _putBatch, _putContent, _putRejected, _putCrosswalk, _addCounters, _putCheckpoint, _findRejected, _findContent, _begin, _commit, _rollback;
 
         public MigrationLedger(string path)
         {
@@ -64,6 +65,7 @@ namespace CrmMigration.Engine.Ledger
                 SqliteSql.Execute(_db, "PRAGMA journal_mode=WAL");
                 SqliteSql.Execute(_db, "PRAGMA synchronous=NORMAL");
                 SqliteSql.Execute(_db, "PRAGMA busy_timeout=10000");
+                SqliteSql.Execute(_db, "PRAGMA cache_size=-65536");
                 CreateSchema();
             }
             catch (SqliteException ex)
@@ -75,10 +77,20 @@ namespace CrmMigration.Engine.Ledger
         /// <summary>The ledger file.</summary>
         public string Path => _path;
 
-        /// <summary>The default ledger next to a target: &lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite inside a folder target.</summary>
+        /// <summary>
+        /// The default ledger: next to a file target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite inside a
+        /// folder target); for a database server, crm-ledger-&lt;provider&gt;-&lt;server&gt;-&lt;port&gt;-&lt;database&gt;.sqlite,
+        /// a relative name the caller resolves against the working directory.
+        /// </summary>
         public static string DefaultPath(CrmConnection target)
         {
             string location = target.Location;
+            if (target.Provider is not (CrmProviderKind.Sqlite or CrmProviderKind.Csv or CrmProviderKind.Excel))
+            {
+                var safe = new System.Text.StringBuilder("crm-ledger-").Append(target.Provider.ToString().ToLowerInvariant()).Append('-');
+                foreach (char c in location) safe.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '-');
+                return safe.Append(".sqlite").ToString();
+            }
             if (Directory.Exists(location) || target.Provider == CrmProviderKind.Csv && System.IO.Path.GetExtension(location).Length == 0)
             {
                 return System.IO.Path.Combine(location, ".crm-ledger.sqlite");
@@ -93,10 +105,14 @@ CREATE TABLE IF NOT EXISTS ledger_info(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS runs(run_no INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
   user_name TEXT, host TEXT, source TEXT, target TEXT, mapping_hash TEXT, module_version TEXT, parameters TEXT, attempts INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS targets(target_no INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS outcomes(run_no INTEGER NOT NULL, entity TEXT NOT NULL, source_key TEXT NOT NULL, source_entity TEXT, target_key TEXT,
-  outcome INTEGER NOT NULL, reason_code TEXT, message TEXT, batch INTEGER, recorded_at TEXT, PRIMARY KEY(run_no, entity, source_key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS content(target_no INTEGER NOT NULL, entity TEXT NOT NULL, target_key TEXT NOT NULL, hash BLOB NOT NULL, run_no INTEGER,
-  PRIMARY KEY(target_no, entity, target_key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entities(entity_no INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS batches(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL,
+  records INTEGER NOT NULL, recorded_at TEXT NOT NULL, data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS batches_run ON batches(run_no, entity);
+CREATE TABLE IF NOT EXISTS content(target_no INTEGER NOT NULL, entity_no INTEGER NOT NULL, key_hi INTEGER NOT NULL, key_lo INTEGER NOT NULL,
+  hash_hi INTEGER NOT NULL, hash_lo INTEGER NOT NULL, run_no INTEGER NOT NULL, PRIMARY KEY(target_no, entity_no, key_hi, key_lo)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rejected(run_no INTEGER NOT NULL, entity_no INTEGER NOT NULL, key_hi INTEGER NOT NULL, key_lo INTEGER NOT NULL,
+  PRIMARY KEY(run_no, entity_no, key_hi, key_lo)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS crosswalk(source_entity TEXT NOT NULL, source_key TEXT NOT NULL, target_entity TEXT NOT NULL, target_key TEXT NOT NULL, run_no INTEGER,
   PRIMARY KEY(source_entity, source_key, target_entity)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters(run_no INTEGER NOT NULL, entity TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0,
@@ -108,6 +124,13 @@ CREATE TABLE IF NOT EXISTS checkpoints(run_no INTEGER NOT NULL, entity TEXT NOT 
             cmd.CommandText = "INSERT OR IGNORE INTO ledger_info(key, value) VALUES ('schema_version', $v)";
             cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(CultureInfo.InvariantCulture));
             cmd.ExecuteNonQuery();
+            using var check = _db.CreateCommand();
+            check.CommandText = "SELECT value FROM ledger_info WHERE key = 'schema_version'";
+            if (!string.Equals(check.ExecuteScalar() as string, SchemaVersion.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+            {
+                throw new CrmException(new CrmDataError("LedgerSchemaUnsupported", CrmErrorKind.InvalidArgument,
+                    $"The migration ledger was written by another version of CrmMigration (schema {check.ExecuteScalar()}, this version reads {SchemaVersion}). Use another -StatePath.") { File = _path });
+            }
         }
 
         /// <summary>Starts a new run, or resumes one: an id that exists resumes it; <paramref name="resumeLatest"/> picks the newest unfinished run for the same target.</summary>
@@ -183,6 +206,40 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             return n;
         }
 
+        private long EntityNumber(string entity)
+        {
+            if (_entityNumbers.TryGetValue(entity, out long n)) return n;
+            using (var ins = _db.CreateCommand())
+            {
+                ins.CommandText = "INSERT OR IGNORE INTO entities(name) VALUES ($e)";
+                ins.Parameters.AddWithValue("$e", entity);
+                ins.ExecuteNonQuery();
+            }
+            using var get = _db.CreateCommand();
+            get.CommandText = "SELECT entity_no FROM entities WHERE name = $e";
+            get.Parameters.AddWithValue("$e", entity);
+            n = (long)get.ExecuteScalar()!;
+            _entityNumbers[entity] = n;
+            return n;
+        }
+
+        /// <summary>A key as two 64-bit halves of its XxHash128 (the per-record tables hold integers only).</summary>
+        private static (long Hi, long Lo) KeyHash(string key)
+        {
+            UInt128 h = System.IO.Hashing.XxHash128.HashToUInt128(System.Text.Encoding.UTF8.GetBytes(key));
+            return ((long)(ulong)(h >> 64), (long)(ulong)h);
+        }
+
+        private static (long Hi, long Lo) Halves(byte[] hash) => (BitConverter.ToInt64(hash, 0), BitConverter.ToInt64(hash, 8));
+
+        private static byte[] Join(long hi, long lo)
+        {
+            var bytes = new byte[16];
+            BitConverter.TryWriteBytes(bytes.AsSpan(0, 8), hi);
+            BitConverter.TryWriteBytes(bytes.AsSpan(8, 8), lo);
+            return bytes;
+        }
+
         /// <summary>Sets the source and mapping hash once the first record shows them.</summary>
         public void DescribeRun(string runId, string? source, string? mappingHash)
         {
@@ -194,19 +251,31 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             cmd.ExecuteNonQuery();
         }
 
-        /// <summary>Adds to <paramref name="found"/> the source keys this run has already recorded for an entity (a resumed run skips them).</summary>
-        public void FindRecorded(string runId, string entity, IReadOnlyList<string> sourceKeys, HashSet<string> found)
+        /// <summary>
+        /// Adds to <paramref name="found"/> the source keys of records this run has already accounted for
+        /// (a resumed run passes over them): those it landed in the target (their target key's fingerprint
+        /// was recorded by this run) and those it rejected.
+        /// </summary>
+        public void FindRecorded(string runId, string target, string entity, IReadOnlyList<string> sourceKeys, IReadOnlyList<string?> targetKeys, HashSet<string> found)
         {
             Prepare();
-            long run = RunNumber(runId)!.Value;
-            var q = _findOutcome!;
-            foreach (string key in sourceKeys)
+            long run = RunNumber(runId)!.Value, t = TargetNumber(target), e = EntityNumber(entity);
+            for (int i = 0; i < sourceKeys.Count; i++)
             {
-                q.Bind(1, run);
-                q.Bind(2, entity);
-                q.Bind(3, key);
-                if (q.Step() == SqliteSql.SqliteRow) found.Add(key);
-                q.Reset();
+                if (targetKeys[i] is string tk)
+                {
+                    var (hi, lo) = KeyHash(tk);
+                    var q = _findContent!;
+                    q.Bind(1, t); q.Bind(2, e); q.Bind(3, hi); q.Bind(4, lo);
+                    bool landedHere = q.Step() == SqliteSql.SqliteRow && q.Column(2) is long r && r == run;
+                    q.Reset();
+                    if (landedHere) { found.Add(sourceKeys[i]); continue; }
+                }
+                var (shi, slo) = KeyHash(sourceKeys[i]);
+                var x = _findRejected!;
+                x.Bind(1, run); x.Bind(2, e); x.Bind(3, shi); x.Bind(4, slo);
+                if (x.Step() == SqliteSql.SqliteRow) found.Add(sourceKeys[i]);
+                x.Reset();
             }
         }
 
@@ -214,14 +283,13 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         public void FindContent(string target, string entity, IReadOnlyList<string> targetKeys, Dictionary<string, byte[]> hashes)
         {
             Prepare();
-            long t = TargetNumber(target);
+            long t = TargetNumber(target), e = EntityNumber(entity);
             var q = _findContent!;
             foreach (string key in targetKeys)
             {
-                q.Bind(1, t);
-                q.Bind(2, entity);
-                q.Bind(3, key);
-                if (q.Step() == SqliteSql.SqliteRow && q.Column(0) is byte[] hash) hashes[key] = hash;
+                var (hi, lo) = KeyHash(key);
+                q.Bind(1, t); q.Bind(2, e); q.Bind(3, hi); q.Bind(4, lo);
+                if (q.Step() == SqliteSql.SqliteRow && q.Column(0) is long h1 && q.Column(1) is long h2) hashes[key] = Join(h1, h2);
                 q.Reset();
             }
         }
@@ -230,9 +298,9 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         public long ContentCount(string target, string entity)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT count(*) FROM content WHERE target_no = $t AND entity = $e";
+            cmd.CommandText = "SELECT count(*) FROM content WHERE target_no = $t AND entity_no = $e";
             cmd.Parameters.AddWithValue("$t", TargetNumber(target));
-            cmd.Parameters.AddWithValue("$e", entity);
+            cmd.Parameters.AddWithValue("$e", EntityNumber(entity));
             return (long)cmd.ExecuteScalar()!;
         }
 
@@ -240,39 +308,36 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         public void ForgetContent(string target, string entity)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "DELETE FROM content WHERE target_no = $t AND entity = $e";
+            cmd.CommandText = "DELETE FROM content WHERE target_no = $t AND entity_no = $e";
             cmd.Parameters.AddWithValue("$t", TargetNumber(target));
-            cmd.Parameters.AddWithValue("$e", entity);
+            cmd.Parameters.AddWithValue("$e", EntityNumber(entity));
             cmd.ExecuteNonQuery();
         }
 
-        /// <summary>Records a batch's outcomes, fingerprints, crosswalk, counters and checkpoint in one transaction.</summary>
+        /// <summary>
+        /// Records a batch in one transaction: its outcomes (one compact row for the batch), and for a
+        /// database target the fingerprint of every landed record and the key of every rejected one
+        /// (integer rows, for skipping unchanged records and for resuming), the crosswalk where a key
+        /// changed, the counters and the checkpoint.
+        /// </summary>
         public void RecordBatch(string runId, string target, string entity, int batch, IReadOnlyList<LedgerEntry> entries, bool trackContent)
         {
             if (entries.Count == 0) return;
             Prepare();
             long run = RunNumber(runId)!.Value;
-            long targetNo = TargetNumber(target);
+            long targetNo = TargetNumber(target), entityNo = EntityNumber(entity);
             long inserted = 0, updated = 0, skipped = 0, rejected = 0, merged = 0, filtered = 0;
             string at = Now();
+            byte[] blob = BatchCodec.Encode(entries);
             _begin!.Run();
             try
             {
+                var b = _putBatch!;
+                b.Bind(1, run); b.Bind(2, entity); b.Bind(3, (long)batch); b.Bind(4, (long)entries.Count); b.Bind(5, at); b.Bind(6, blob);
+                b.Run();
                 foreach (var e in entries)
                 {
                     var o = e.Outcome;
-                    var put = _putOutcome!;
-                    put.Bind(1, run);
-                    put.Bind(2, entity);
-                    put.Bind(3, e.SourceKey);
-                    put.Bind(4, e.SourceEntity);
-                    put.Bind(5, e.TargetKey);
-                    put.Bind(6, (long)o.Outcome);
-                    put.Bind(7, o.ReasonCode);
-                    put.Bind(8, o.Message);
-                    put.Bind(9, (long)batch);
-                    put.Bind(10, at);
-                    put.Run();
                     switch (o.Outcome)
                     {
                         case CrmOutcome.Inserted: inserted++; break;
@@ -282,25 +347,29 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
                         case CrmOutcome.Filtered: filtered++; break;
                         default: rejected++; break;
                     }
+                    if (!trackContent) continue;
                     bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
-                    if (!landed || e.TargetKey is null) continue;
-                    if (trackContent && e.ContentHash is not null)
+                    if (landed && e.TargetKey is not null && e.ContentHash is not null)
                     {
+                        var (hi, lo) = KeyHash(e.TargetKey);
+                        var (c1, c2) = Halves(e.ContentHash);
                         var c = _putContent!;
-                        c.Bind(1, targetNo);
-                        c.Bind(2, entity);
-                        c.Bind(3, e.TargetKey);
-                        c.Bind(4, e.ContentHash);
-                        c.Bind(5, run);
+                        c.Bind(1, targetNo); c.Bind(2, entityNo); c.Bind(3, hi); c.Bind(4, lo); c.Bind(5, c1); c.Bind(6, c2); c.Bind(7, run);
                         c.Run();
                     }
-                    var x = _putCrosswalk!;
-                    x.Bind(1, e.SourceEntity);
-                    x.Bind(2, e.SourceKey);
-                    x.Bind(3, entity);
-                    x.Bind(4, e.TargetKey);
-                    x.Bind(5, run);
-                    x.Run();
+                    else if (!landed)
+                    {
+                        var (hi, lo) = KeyHash(e.SourceKey);
+                        var rj = _putRejected!;
+                        rj.Bind(1, run); rj.Bind(2, entityNo); rj.Bind(3, hi); rj.Bind(4, lo);
+                        rj.Run();
+                    }
+                    if (landed && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal))
+                    {
+                        var x = _putCrosswalk!;
+                        x.Bind(1, e.SourceEntity); x.Bind(2, e.SourceKey); x.Bind(3, entity); x.Bind(4, e.TargetKey); x.Bind(5, run);
+                        x.Run();
+                    }
                 }
                 var k = _addCounters!;
                 object[] counts = { run, entity, (long)entries.Count, inserted, updated, skipped, rejected, merged, filtered };
@@ -321,19 +390,19 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
 
         private void Prepare()
         {
-            if (_putOutcome is not null) return;
+            if (_putBatch is not null) return;
             var db = _db.Handle!;
-            _putOutcome = new SqliteRawStatement(db, @"INSERT OR REPLACE INTO outcomes(run_no, entity, source_key, source_entity, target_key, outcome, reason_code, message, batch, recorded_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-            _putContent = new SqliteRawStatement(db, "INSERT OR REPLACE INTO content(target_no, entity, target_key, hash, run_no) VALUES (?1, ?2, ?3, ?4, ?5)");
+            _putBatch = new SqliteRawStatement(db, "INSERT INTO batches(run_no, entity, batch, records, recorded_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+            _putContent = new SqliteRawStatement(db, "INSERT OR REPLACE INTO content(target_no, entity_no, key_hi, key_lo, hash_hi, hash_lo, run_no) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+            _putRejected = new SqliteRawStatement(db, "INSERT OR IGNORE INTO rejected(run_no, entity_no, key_hi, key_lo) VALUES (?1, ?2, ?3, ?4)");
             _putCrosswalk = new SqliteRawStatement(db, "INSERT OR REPLACE INTO crosswalk(source_entity, source_key, target_entity, target_key, run_no) VALUES (?1, ?2, ?3, ?4, ?5)");
             _addCounters = new SqliteRawStatement(db, @"INSERT INTO counters(run_no, entity, read, inserted, updated, skipped, rejected, merged, filtered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 ON CONFLICT(run_no, entity) DO UPDATE SET read = read + excluded.read, inserted = inserted + excluded.inserted, updated = updated + excluded.updated,
   skipped = skipped + excluded.skipped, rejected = rejected + excluded.rejected, merged = merged + excluded.merged, filtered = filtered + excluded.filtered");
             _putCheckpoint = new SqliteRawStatement(db, @"INSERT INTO checkpoints(run_no, entity, batch, records, last_source_key, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = records + excluded.records, last_source_key = excluded.last_source_key, at = excluded.at");
-            _findOutcome = new SqliteRawStatement(db, "SELECT 1 FROM outcomes WHERE run_no = ?1 AND entity = ?2 AND source_key = ?3");
-            _findContent = new SqliteRawStatement(db, "SELECT hash FROM content WHERE target_no = ?1 AND entity = ?2 AND target_key = ?3");
+            _findRejected = new SqliteRawStatement(db, "SELECT 1 FROM rejected WHERE run_no = ?1 AND entity_no = ?2 AND key_hi = ?3 AND key_lo = ?4");
+            _findContent = new SqliteRawStatement(db, "SELECT hash_hi, hash_lo, run_no FROM content WHERE target_no = ?1 AND entity_no = ?2 AND key_hi = ?3 AND key_lo = ?4");
             _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
             _commit = new SqliteRawStatement(db, "COMMIT");
             _rollback = new SqliteRawStatement(db, "ROLLBACK");
@@ -382,16 +451,10 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
         {
             var problems = new List<string>();
             var byOutcome = new Dictionary<string, long[]>(StringComparer.Ordinal);
-            using (var cmd = _db.CreateCommand())
+            foreach (var (entity, _, _, entries) in Batches(runId, null))
             {
-                cmd.CommandText = "SELECT entity, outcome, count(*) FROM outcomes WHERE run_no = $r GROUP BY entity, outcome";
-                cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
-                using var reader = cmd.ExecuteReader();
-                while (reader.Read())
-                {
-                    if (!byOutcome.TryGetValue(reader.GetString(0), out var counts)) byOutcome[reader.GetString(0)] = counts = new long[6];
-                    counts[reader.GetInt32(1)] += reader.GetInt64(2);
-                }
+                if (!byOutcome.TryGetValue(entity, out var counts)) byOutcome[entity] = counts = new long[6];
+                foreach (var e in entries) counts[(int)e.Outcome]++;
             }
             foreach (var s in Counters(runId, ""))
             {
@@ -452,29 +515,51 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             return list;
         }
 
+        /// <summary>The recorded batches of a run (or of every run), oldest first, decoded.</summary>
+        private IEnumerable<(string Entity, string RunId, DateTimeOffset At, IEnumerable<DecodedEntry> Entries)> Batches(string? runId, string? entity)
+        {
+            using var cmd = _db.CreateCommand();
+            var where = new List<string>();
+            if (runId is not null) { where.Add("b.run_no = $r"); cmd.Parameters.AddWithValue("$r", RunNumber(runId, required: false) ?? -1); }
+            if (entity is not null) { where.Add("b.entity = $e COLLATE NOCASE"); cmd.Parameters.AddWithValue("$e", entity); }
+            cmd.CommandText = "SELECT b.entity, r.run_id, b.recorded_at, b.data, b.batch FROM batches b JOIN runs r ON r.run_no = b.run_no"
+                + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY b.seq";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                yield return (reader.GetString(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture), BatchCodec.Decode((byte[])reader.GetValue(3)));
+            }
+        }
+
         /// <summary>Record outcomes matching the filters (each null filter matches everything), oldest first.</summary>
         public IEnumerable<CrmMigrationRecord> Records(string? runId, string? entity, string? sourceKey, CrmOutcome? outcome, string? reasonCode)
         {
             using var cmd = _db.CreateCommand();
             var where = new List<string>();
-            if (runId is not null) { where.Add("o.run_no = $r"); cmd.Parameters.AddWithValue("$r", RunNumber(runId, required: false) ?? -1); }
-            if (entity is not null) { where.Add("o.entity = $e COLLATE NOCASE"); cmd.Parameters.AddWithValue("$e", entity); }
-            if (sourceKey is not null) { where.Add("o.source_key = $k"); cmd.Parameters.AddWithValue("$k", sourceKey); }
-            if (outcome is not null) { where.Add("o.outcome = $o"); cmd.Parameters.AddWithValue("$o", (int)outcome.Value); }
-            if (reasonCode is not null) { where.Add("o.reason_code = $c"); cmd.Parameters.AddWithValue("$c", reasonCode); }
-            cmd.CommandText = "SELECT r.run_id, o.entity, o.source_key, o.target_key, o.outcome, o.reason_code, o.message, o.batch, o.recorded_at FROM outcomes o JOIN runs r ON r.run_no = o.run_no"
-                + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY o.run_no, o.batch";
+            if (runId is not null) { where.Add("b.run_no = $r"); cmd.Parameters.AddWithValue("$r", RunNumber(runId, required: false) ?? -1); }
+            if (entity is not null) { where.Add("b.entity = $e COLLATE NOCASE"); cmd.Parameters.AddWithValue("$e", entity); }
+            cmd.CommandText = "SELECT b.entity, r.run_id, b.recorded_at, b.data, b.batch FROM batches b JOIN runs r ON r.run_no = b.run_no"
+                + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY b.seq";
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
-                yield return new CrmMigrationRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), (CrmOutcome)reader.GetInt32(4))
+                string batchEntity = reader.GetString(0), run = reader.GetString(1);
+                var at = DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture);
+                int batch = reader.GetInt32(4);
+                foreach (var e in BatchCodec.Decode((byte[])reader.GetValue(3)))
                 {
-                    TargetKey = reader.IsDBNull(3) ? null : reader.GetString(3),
-                    ReasonCode = reader.IsDBNull(5) ? null : reader.GetString(5),
-                    Message = reader.IsDBNull(6) ? null : reader.GetString(6),
-                    Batch = reader.IsDBNull(7) ? 0 : reader.GetInt32(7),
-                    RecordedAt = DateTimeOffset.Parse(reader.GetString(8), CultureInfo.InvariantCulture),
-                };
+                    if (sourceKey is not null && !string.Equals(e.SourceKey, sourceKey, StringComparison.Ordinal)) continue;
+                    if (outcome is not null && e.Outcome != outcome.Value) continue;
+                    if (reasonCode is not null && !string.Equals(e.ReasonCode, reasonCode, StringComparison.Ordinal)) continue;
+                    yield return new CrmMigrationRecord(run, batchEntity, e.SourceKey, e.Outcome)
+                    {
+                        TargetKey = e.TargetKey,
+                        ReasonCode = e.ReasonCode,
+                        Message = e.Message,
+                        Batch = batch,
+                        RecordedAt = at,
+                    };
+                }
             }
         }
 
@@ -482,7 +567,7 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
 
         public void Dispose()
         {
-            foreach (var c in new[] { _putOutcome, _putContent, _putCrosswalk, _addCounters, _putCheckpoint, _findOutcome, _findContent, _begin, _commit, _rollback }) c?.Dispose();
+            foreach (var c in new[] { _putBatch, _putContent, _putRejected, _putCrosswalk, _addCounters, _putCheckpoint, _findRejected, _findContent, _begin, _commit, _rollback }) c?.Dispose();
             _db.Dispose();
         }
     }

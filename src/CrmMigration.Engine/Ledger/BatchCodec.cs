@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace CrmMigration.Engine.Ledger
+{
+    /// <summary>One decoded per-record entry of a ledger batch.</summary>
+    public readonly struct DecodedEntry
+    {
+        public DecodedEntry(string sourceEntity, string sourceKey, string? targetKey, CrmOutcome outcome, string? reasonCode, string? message)
+        {
+            SourceEntity = sourceEntity;
+            SourceKey = sourceKey;
+            TargetKey = targetKey;
+            Outcome = outcome;
+            ReasonCode = reasonCode;
+            Message = message;
+        }
+
+        public string SourceEntity { get; }
+        public string SourceKey { get; }
+        public string? TargetKey { get; }
+        public CrmOutcome Outcome { get; }
+        public string? ReasonCode { get; }
+        public string? Message { get; }
+    }
+
+    /// <summary>
+    /// The ledger keeps each batch's per-record outcomes as one compact blob (a row per batch, not per
+    /// record: the ledger sits on every import's hot path). Format, version 1: a byte 1, a 7-bit-encoded
+    /// count, then per record: flags (bit 0 target key differs from source key, bit 1 has reason, bit 2
+    /// has message, bit 3 source entity differs from the previous record's), outcome byte, then the
+    /// length-prefixed UTF-8 strings that the flags announce, in the order source entity, source key,
+    /// target key, reason, message.
+    /// </summary>
+    public static class BatchCodec
+    {
+        private const byte Version = 1;
+
+        public static byte[] Encode(IReadOnlyList<LedgerEntry> entries)
+        {
+            using var ms = new MemoryStream(entries.Count * 32 + 16);
+            using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(Version);
+                w.Write7BitEncodedInt(entries.Count);
+                string? previousEntity = null;
+                foreach (var e in entries)
+                {
+                    var o = e.Outcome;
+                    bool keyDiffers = !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal);
+                    bool newEntity = !string.Equals(e.SourceEntity, previousEntity, StringComparison.Ordinal);
+                    int flags = (keyDiffers ? 1 : 0) | (o.ReasonCode is not null ? 2 : 0) | (o.Message is not null ? 4 : 0) | (newEntity ? 8 : 0);
+                    w.Write((byte)flags);
+                    w.Write((byte)o.Outcome);
+                    if (newEntity) w.Write(e.SourceEntity);
+                    w.Write(e.SourceKey);
+                    if (keyDiffers)
+                    {
+                        w.Write(e.TargetKey is not null);
+                        if (e.TargetKey is not null) w.Write(e.TargetKey);
+                    }
+                    if (o.ReasonCode is not null) w.Write(o.ReasonCode);
+                    if (o.Message is not null) w.Write(o.Message);
+                    previousEntity = e.SourceEntity;
+                }
+            }
+            return ms.ToArray();
+        }
+
+        public static IEnumerable<DecodedEntry> Decode(byte[] blob)
+        {
+            using var ms = new MemoryStream(blob, writable: false);
+            using var r = new BinaryReader(ms, Encoding.UTF8);
+            byte version = r.ReadByte();
+            if (version != Version) throw new InvalidDataException($"Unknown ledger batch format {version}.");
+            int count = r.Read7BitEncodedInt();
+            string entity = "";
+            for (int i = 0; i < count; i++)
+            {
+                int flags = r.ReadByte();
+                var outcome = (CrmOutcome)r.ReadByte();
+                if ((flags & 8) != 0) entity = r.ReadString();
+                string sourceKey = r.ReadString();
+                string? targetKey = sourceKey;
+                if ((flags & 1) != 0) targetKey = r.ReadBoolean() ? r.ReadString() : null;
+                string? reason = (flags & 2) != 0 ? r.ReadString() : null;
+                string? message = (flags & 4) != 0 ? r.ReadString() : null;
+                yield return new DecodedEntry(entity, sourceKey, targetKey, outcome, reason, message);
+            }
+        }
+    }
+}
