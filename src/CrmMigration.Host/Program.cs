@@ -95,10 +95,8 @@ namespace CrmMigration.Host
         private static void Wire(PowerShell ps, ConsoleHost host)
         {
             ps.Streams.Error.DataAdded += (s, e) => host.Ui.WriteErrorLine(Describe(ps.Streams.Error[e.Index]));
-            ps.Streams.Warning.DataAdded += (s, e) => host.Ui.WriteWarningLine(ps.Streams.Warning[e.Index].Message);
-            ps.Streams.Verbose.DataAdded += (s, e) => host.Ui.WriteVerboseLine(ps.Streams.Verbose[e.Index].Message);
-            ps.Streams.Information.DataAdded += (s, e) => host.Ui.WriteLine(ps.Streams.Information[e.Index].MessageData?.ToString() ?? "");
-            ps.Streams.Progress.DataAdded += (s, e) => host.Ui.WriteProgress(0, ps.Streams.Progress[e.Index]);
+            // Warnings, verbose and debug messages, progress and Write-Host reach the host's UI from the engine itself
+            // (by their preference variables); only errors need printing from the stream.
         }
 
         internal static string Describe(ErrorRecord r)
