@@ -259,33 +259,35 @@ namespace CrmMigration.Engine.Import
                 sourceKeys[i] = r.Origin?.SourceKey ?? targetKeys[i] ?? PositionOf(r, state, i);
             }
 
-            // 2. A resumed run passes over what it already recorded (counted the first time).
+            // 2. Fingerprints (database targets with the ledger): they tell unchanged records from changed ones.
+            bool track = _ledger is not null && _durableTarget;
+            long[]? hashes = null;
+            if (track)
+            {
+                hashes = new long[batch.Count];
+                for (int i = 0; i < batch.Count; i++) hashes[i] = ContentHash.Of(batch[i]);
+            }
+
+            // 3. A resumed run passes over what it already recorded (counted the first time).
             HashSet<string>? done = null;
             if (_resumed)
             {
                 done = new HashSet<string>(StringComparer.Ordinal);
-                _ledger!.FindRecorded(_runId!, _target, state.Summary.Entity, sourceKeys, targetKeys, done);
+                _ledger!.FindRecorded(_runId!, _target, state.Summary.Entity, sourceKeys, targetKeys, hashes!, done);
             }
 
-            // 3. Unchanged records (same fingerprint as the ledger last recorded for the target) are skipped.
-            bool track = _ledger is not null && _durableTarget;
-            byte[]?[]? hashes = null;
-            Dictionary<string, byte[]>? known = null;
-            if (track)
+            // 4. Unchanged records (same fingerprint as the ledger last recorded for the target key) are skipped.
+            Dictionary<string, long>? known = null;
+            if (track && state.LookupContent)
             {
-                hashes = new byte[batch.Count][];
                 var lookup = new List<string>(batch.Count);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     if (done is not null && done.Contains(sourceKeys[i])) continue;
-                    hashes[i] = ContentHash.Of(batch[i]);
                     if (targetKeys[i] is string tk) lookup.Add(tk);
                 }
-                if (state.LookupContent)
-                {
-                    known = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                    _ledger!.FindContent(_target, state.Summary.Entity, lookup, known);
-                }
+                known = new Dictionary<string, long>(StringComparer.Ordinal);
+                _ledger!.FindContent(_target, state.Summary.Entity, lookup, known);
             }
 
             var outcomes = new CrmRecordOutcome?[batch.Count];
@@ -299,9 +301,9 @@ namespace CrmMigration.Engine.Import
                     outcomes[i] = new CrmRecordOutcome(batch[i].Entity, targetKeys[i], CrmOutcome.Rejected) { ReasonCode = state.OpenError.Error.Code, Message = state.OpenError.Error.Message };
                     continue;
                 }
-                if (known is not null && targetKeys[i] is string tk && known.TryGetValue(tk, out var previous))
+                if (known is not null && targetKeys[i] is string tk && known.TryGetValue(tk, out long previous))
                 {
-                    if (previous.AsSpan().SequenceEqual(hashes![i]))
+                    if (previous == hashes![i])
                     {
                         outcomes[i] = new CrmRecordOutcome(batch[i].Entity, tk, CrmOutcome.Skipped) { ReasonCode = "Unchanged", Message = "The target already holds this record unchanged (per the ledger)." };
                         continue;
@@ -320,7 +322,7 @@ namespace CrmMigration.Engine.Import
                 writeIndex.Add(i);
             }
 
-            // 4. Write (or plan) what is left, retrying transient failures, record by record if the batch fails for good.
+            // 5. Write (or plan) what is left, retrying transient failures, record by record if the batch fails for good.
             if (toWrite.Count > 0)
             {
                 if (_resumed && FirstNewRecordAfter is null) FirstNewRecordAfter = _sinceStart.Elapsed;
@@ -330,7 +332,7 @@ namespace CrmMigration.Engine.Import
                 FaultPoints.Hit("after-target", number);
             }
 
-            // 5. Account, then record in the ledger (after the target committed).
+            // 6. Account, then record in the ledger (after the target committed).
             var entries = _ledger is null ? null : new List<LedgerEntry>(batch.Count);
             for (int i = 0; i < batch.Count; i++)
             {
@@ -341,7 +343,7 @@ namespace CrmMigration.Engine.Import
                 outcome.Origin ??= batch[i].Origin;
                 Count(state, outcome);
                 results.Add(new ImportResult(batch[i], outcome));
-                entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes?[i]));
+                entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes is null ? null : hashes[i]));
             }
             if (entries is not null) _ledger!.RecordBatch(_runId!, _target, state.Summary.Entity, number, entries, track);
             FaultPoints.Hit("after-ledger", number);

@@ -7,30 +7,30 @@ using CrmMigration.Engine.Util;
 namespace CrmMigration.Engine.Ledger
 {
     /// <summary>
-    /// A 128-bit fingerprint of a record's content (field names, types and invariant values, in order),
-    /// used to tell unchanged records from changed ones without reading the target. Not a security hash.
+    /// A 64-bit fingerprint of a record's content (field names, types and invariant values, in order),
+    /// used to tell unchanged records from changed ones without reading the target. Not a security
+    /// hash: the record is serialised into a pooled buffer and hashed once with XxHash3.
     /// </summary>
     public static class ContentHash
     {
-        public static byte[] Of(CrmRecord record)
+        public static long Of(CrmRecord record)
         {
-            var hash = new XxHash128();
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(512);
-            Span<byte> tag = stackalloc byte[2];
-            ReadOnlySpan<byte> end = stackalloc byte[] { 0x1E };
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(1024);
+            int length = 0;
             try
             {
                 for (int i = 0; i < record.FieldCount; i++)
                 {
-                    Append(hash, ref buffer, record.FieldNames[i]);
+                    Put(ref buffer, ref length, record.FieldNames[i]);
                     object? v = record.GetValue(i);
-                    tag[0] = 0x1F;
-                    tag[1] = (byte)(v is null ? 0xFF : (int)CrmValues.TypeOf(v));
-                    hash.Append(tag);
-                    if (v is not null) Append(hash, ref buffer, CrmValues.ToText(v) ?? "");
-                    hash.Append(end);
+                    Ensure(ref buffer, length + 2);
+                    buffer[length++] = 0x1F;
+                    buffer[length++] = (byte)(v is null ? 0xFF : (int)CrmValues.TypeOf(v));
+                    if (v is not null) Put(ref buffer, ref length, v as string ?? CrmValues.ToText(v) ?? "");
+                    Ensure(ref buffer, length + 1);
+                    buffer[length++] = 0x1E;
                 }
-                return hash.GetCurrentHash();
+                return (long)XxHash3.HashToUInt64(buffer.AsSpan(0, length));
             }
             finally
             {
@@ -38,16 +38,32 @@ namespace CrmMigration.Engine.Ledger
             }
         }
 
-        private static void Append(XxHash128 hash, ref byte[] buffer, string text)
+        /// <summary>A 64-bit hash of a key's text.</summary>
+        public static long OfKey(string key)
         {
-            int max = Encoding.UTF8.GetMaxByteCount(text.Length);
-            if (max > buffer.Length)
+            int max = Encoding.UTF8.GetMaxByteCount(key.Length);
+            if (max <= 512)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = ArrayPool<byte>.Shared.Rent(max);
+                Span<byte> bytes = stackalloc byte[512];
+                int n = Encoding.UTF8.GetBytes(key, bytes);
+                return (long)XxHash3.HashToUInt64(bytes.Slice(0, n));
             }
-            int n = Encoding.UTF8.GetBytes(text, buffer);
-            hash.Append(buffer.AsSpan(0, n));
+            return (long)XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(key));
+        }
+
+        private static void Put(ref byte[] buffer, ref int length, string text)
+        {
+            Ensure(ref buffer, length + Encoding.UTF8.GetMaxByteCount(text.Length));
+            length += Encoding.UTF8.GetBytes(text, 0, text.Length, buffer, length);
+        }
+
+        private static void Ensure(ref byte[] buffer, int needed)
+        {
+            if (needed <= buffer.Length) return;
+            byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, buffer.Length * 2));
+            Buffer.BlockCopy(buffer, 0, bigger, 0, buffer.Length);
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = bigger;
         }
     }
 }

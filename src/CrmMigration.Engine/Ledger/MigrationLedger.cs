@@ -10,7 +10,7 @@ namespace CrmMigration.Engine.Ledger
     /// <summary>One record's entry for the ledger.</summary>
     public readonly struct LedgerEntry
     {
-        public LedgerEntry(string sourceEntity, string sourceKey, string? targetKey, CrmRecordOutcome outcome, byte[]? contentHash)
+        public LedgerEntry(string sourceEntity, string sourceKey, string? targetKey, CrmRecordOutcome outcome, long? contentHash)
         {
             SourceEntity = sourceEntity;
             SourceKey = sourceKey;
@@ -23,7 +23,7 @@ namespace CrmMigration.Engine.Ledger
         public string SourceKey { get; }
         public string? TargetKey { get; }
         public CrmRecordOutcome Outcome { get; }
-        public byte[]? ContentHash { get; }
+        public long? ContentHash { get; }
     }
 
     /// <summary>What a run is about (no secrets anywhere).</summary>
@@ -46,7 +46,7 @@ namespace CrmMigration.Engine.Ledger
     /// </summary>
     public sealed class MigrationLedger : IDisposable
     {
-        private const int SchemaVersion = 2;
+        private const int SchemaVersion = 3;
         private readonly SqliteConnection _db;
         private readonly string _path;
         private readonly Dictionary<string, long> _runNumbers = new(StringComparer.Ordinal);
@@ -109,10 +109,10 @@ CREATE TABLE IF NOT EXISTS entities(entity_no INTEGER PRIMARY KEY AUTOINCREMENT,
 CREATE TABLE IF NOT EXISTS batches(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL,
   records INTEGER NOT NULL, recorded_at TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS batches_run ON batches(run_no, entity);
-CREATE TABLE IF NOT EXISTS content(target_no INTEGER NOT NULL, entity_no INTEGER NOT NULL, key_hi INTEGER NOT NULL, key_lo INTEGER NOT NULL,
-  hash_hi INTEGER NOT NULL, hash_lo INTEGER NOT NULL, run_no INTEGER NOT NULL, PRIMARY KEY(target_no, entity_no, key_hi, key_lo)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rejected(run_no INTEGER NOT NULL, entity_no INTEGER NOT NULL, key_hi INTEGER NOT NULL, key_lo INTEGER NOT NULL,
-  PRIMARY KEY(run_no, entity_no, key_hi, key_lo)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS content(target_no INTEGER NOT NULL, entity_no INTEGER NOT NULL, key_hash INTEGER NOT NULL,
+  content_hash INTEGER NOT NULL, run_no INTEGER NOT NULL, PRIMARY KEY(target_no, entity_no, key_hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rejected(run_no INTEGER NOT NULL, entity_no INTEGER NOT NULL, key_hash INTEGER NOT NULL,
+  PRIMARY KEY(run_no, entity_no, key_hash)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS crosswalk(source_entity TEXT NOT NULL, source_key TEXT NOT NULL, target_entity TEXT NOT NULL, target_key TEXT NOT NULL, run_no INTEGER,
   PRIMARY KEY(source_entity, source_key, target_entity)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters(run_no INTEGER NOT NULL, entity TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0,
@@ -223,23 +223,6 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             return n;
         }
 
-        /// <summary>A key as two 64-bit halves of its XxHash128 (the per-record tables hold integers only).</summary>
-        private static (long Hi, long Lo) KeyHash(string key)
-        {
-            UInt128 h = System.IO.Hashing.XxHash128.HashToUInt128(System.Text.Encoding.UTF8.GetBytes(key));
-            return ((long)(ulong)(h >> 64), (long)(ulong)h);
-        }
-
-        private static (long Hi, long Lo) Halves(byte[] hash) => (BitConverter.ToInt64(hash, 0), BitConverter.ToInt64(hash, 8));
-
-        private static byte[] Join(long hi, long lo)
-        {
-            var bytes = new byte[16];
-            BitConverter.TryWriteBytes(bytes.AsSpan(0, 8), hi);
-            BitConverter.TryWriteBytes(bytes.AsSpan(8, 8), lo);
-            return bytes;
-        }
-
         /// <summary>Sets the source and mapping hash once the first record shows them.</summary>
         public void DescribeRun(string runId, string? source, string? mappingHash)
         {
@@ -256,7 +239,7 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         /// (a resumed run passes over them): those it landed in the target (their target key's fingerprint
         /// was recorded by this run) and those it rejected.
         /// </summary>
-        public void FindRecorded(string runId, string target, string entity, IReadOnlyList<string> sourceKeys, IReadOnlyList<string?> targetKeys, HashSet<string> found)
+        public void FindRecorded(string runId, string target, string entity, IReadOnlyList<string> sourceKeys, IReadOnlyList<string?> targetKeys, IReadOnlyList<long> contentHashes, HashSet<string> found)
         {
             Prepare();
             long run = RunNumber(runId)!.Value, t = TargetNumber(target), e = EntityNumber(entity);
@@ -264,32 +247,30 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             {
                 if (targetKeys[i] is string tk)
                 {
-                    var (hi, lo) = KeyHash(tk);
+                    // Landed in this run with this very content (key and content hashes must both match).
                     var q = _findContent!;
-                    q.Bind(1, t); q.Bind(2, e); q.Bind(3, hi); q.Bind(4, lo);
-                    bool landedHere = q.Step() == SqliteSql.SqliteRow && q.Column(2) is long r && r == run;
+                    q.Bind(1, t); q.Bind(2, e); q.Bind(3, ContentHash.OfKey(tk));
+                    bool landedHere = q.Step() == SqliteSql.SqliteRow && q.Column(0) is long h && h == contentHashes[i] && q.Column(1) is long r && r == run;
                     q.Reset();
                     if (landedHere) { found.Add(sourceKeys[i]); continue; }
                 }
-                var (shi, slo) = KeyHash(sourceKeys[i]);
                 var x = _findRejected!;
-                x.Bind(1, run); x.Bind(2, e); x.Bind(3, shi); x.Bind(4, slo);
+                x.Bind(1, run); x.Bind(2, e); x.Bind(3, ContentHash.OfKey(sourceKeys[i]));
                 if (x.Step() == SqliteSql.SqliteRow) found.Add(sourceKeys[i]);
                 x.Reset();
             }
         }
 
         /// <summary>Fingerprints of what the target holds for these keys, as the ledger last recorded them.</summary>
-        public void FindContent(string target, string entity, IReadOnlyList<string> targetKeys, Dictionary<string, byte[]> hashes)
+        public void FindContent(string target, string entity, IReadOnlyList<string> targetKeys, Dictionary<string, long> hashes)
         {
             Prepare();
             long t = TargetNumber(target), e = EntityNumber(entity);
             var q = _findContent!;
             foreach (string key in targetKeys)
             {
-                var (hi, lo) = KeyHash(key);
-                q.Bind(1, t); q.Bind(2, e); q.Bind(3, hi); q.Bind(4, lo);
-                if (q.Step() == SqliteSql.SqliteRow && q.Column(0) is long h1 && q.Column(1) is long h2) hashes[key] = Join(h1, h2);
+                q.Bind(1, t); q.Bind(2, e); q.Bind(3, ContentHash.OfKey(key));
+                if (q.Step() == SqliteSql.SqliteRow && q.Column(0) is long h) hashes[key] = h;
                 q.Reset();
             }
         }
@@ -349,19 +330,16 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
                     }
                     if (!trackContent) continue;
                     bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
-                    if (landed && e.TargetKey is not null && e.ContentHash is not null)
+                    if (landed && e.TargetKey is not null && e.ContentHash is long contentHash)
                     {
-                        var (hi, lo) = KeyHash(e.TargetKey);
-                        var (c1, c2) = Halves(e.ContentHash);
                         var c = _putContent!;
-                        c.Bind(1, targetNo); c.Bind(2, entityNo); c.Bind(3, hi); c.Bind(4, lo); c.Bind(5, c1); c.Bind(6, c2); c.Bind(7, run);
+                        c.Bind(1, targetNo); c.Bind(2, entityNo); c.Bind(3, ContentHash.OfKey(e.TargetKey)); c.Bind(4, contentHash); c.Bind(5, run);
                         c.Run();
                     }
                     else if (!landed)
                     {
-                        var (hi, lo) = KeyHash(e.SourceKey);
                         var rj = _putRejected!;
-                        rj.Bind(1, run); rj.Bind(2, entityNo); rj.Bind(3, hi); rj.Bind(4, lo);
+                        rj.Bind(1, run); rj.Bind(2, entityNo); rj.Bind(3, ContentHash.OfKey(e.SourceKey));
                         rj.Run();
                     }
                     if (landed && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal))
@@ -393,16 +371,16 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             if (_putBatch is not null) return;
             var db = _db.Handle!;
             _putBatch = new SqliteRawStatement(db, "INSERT INTO batches(run_no, entity, batch, records, recorded_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-            _putContent = new SqliteRawStatement(db, "INSERT OR REPLACE INTO content(target_no, entity_no, key_hi, key_lo, hash_hi, hash_lo, run_no) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-            _putRejected = new SqliteRawStatement(db, "INSERT OR IGNORE INTO rejected(run_no, entity_no, key_hi, key_lo) VALUES (?1, ?2, ?3, ?4)");
+            _putContent = new SqliteRawStatement(db, "INSERT OR REPLACE INTO content(target_no, entity_no, key_hash, content_hash, run_no) VALUES (?1, ?2, ?3, ?4, ?5)");
+            _putRejected = new SqliteRawStatement(db, "INSERT OR IGNORE INTO rejected(run_no, entity_no, key_hash) VALUES (?1, ?2, ?3)");
             _putCrosswalk = new SqliteRawStatement(db, "INSERT OR REPLACE INTO crosswalk(source_entity, source_key, target_entity, target_key, run_no) VALUES (?1, ?2, ?3, ?4, ?5)");
             _addCounters = new SqliteRawStatement(db, @"INSERT INTO counters(run_no, entity, read, inserted, updated, skipped, rejected, merged, filtered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 ON CONFLICT(run_no, entity) DO UPDATE SET read = read + excluded.read, inserted = inserted + excluded.inserted, updated = updated + excluded.updated,
   skipped = skipped + excluded.skipped, rejected = rejected + excluded.rejected, merged = merged + excluded.merged, filtered = filtered + excluded.filtered");
             _putCheckpoint = new SqliteRawStatement(db, @"INSERT INTO checkpoints(run_no, entity, batch, records, last_source_key, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = records + excluded.records, last_source_key = excluded.last_source_key, at = excluded.at");
-            _findRejected = new SqliteRawStatement(db, "SELECT 1 FROM rejected WHERE run_no = ?1 AND entity_no = ?2 AND key_hi = ?3 AND key_lo = ?4");
-            _findContent = new SqliteRawStatement(db, "SELECT hash_hi, hash_lo, run_no FROM content WHERE target_no = ?1 AND entity_no = ?2 AND key_hi = ?3 AND key_lo = ?4");
+            _findRejected = new SqliteRawStatement(db, "SELECT 1 FROM rejected WHERE run_no = ?1 AND entity_no = ?2 AND key_hash = ?3");
+            _findContent = new SqliteRawStatement(db, "SELECT content_hash, run_no FROM content WHERE target_no = ?1 AND entity_no = ?2 AND key_hash = ?3");
             _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
             _commit = new SqliteRawStatement(db, "COMMIT");
             _rollback = new SqliteRawStatement(db, "ROLLBACK");
