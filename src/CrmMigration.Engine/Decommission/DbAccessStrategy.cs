@@ -219,12 +219,13 @@ namespace CrmMigration.Engine.Decommission
                 string locked;
                 try { locked = Query(c, connection, "SELECT COALESCE(JSON_VALUE(Priv, '$.account_locked'), 'false') FROM mysql.global_priv WHERE CONCAT(User, '@', Host) = @a", ("a", name)).FirstOrDefault()?[0] ?? "?"; }
                 catch (CrmException) { locked = Query(c, connection, "SELECT account_locked FROM mysql.user WHERE CONCAT(User, '@', Host) = @a", ("a", name)).FirstOrDefault()?[0] ?? "?"; }
+                locked = locked is "1" or "Y" or "true" ? "true" : locked is "0" or "N" or "false" ? "false" : locked;
                 // SHOW GRANTS may show a password hash in IDENTIFIED BY PASSWORD: never record it.
                 o.Evidence[$"grants.{when} {name}"] = $"account_locked={locked}; " + string.Join(" | ", grants.Select(g => System.Text.RegularExpressions.Regex.Replace(g, "IDENTIFIED (BY|VIA|WITH) .*$", "IDENTIFIED (credential not recorded)")));
             }
         }
 
-        private const string Honesty = "An administrator of the server can undo every one of these statements (GRANT, ALTER ROLE … LOGIN, ALTER USER … ACCOUNT UNLOCK, ALTER DATABASE … RESET). They stop the application, not an administrator; the durable proof of what the system held is the archive's manifests (tagmanifest-sha512.txt pins them) and the audit log.";
+        private const string Honesty = "A server administrator can undo every one of these statements (GRANT, ALTER ROLE … LOGIN, ALTER USER … ACCOUNT UNLOCK, ALTER DATABASE … RESET). They stop the application, not an administrator; the durable proof of what the system held is the archive's manifests (tagmanifest-sha512.txt pins them) and the audit log.";
 
         // ---------------------------------------------------------------- Freeze
 
