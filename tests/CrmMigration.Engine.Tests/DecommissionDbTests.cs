@@ -306,5 +306,36 @@ namespace CrmMigration.Engine.Tests
             Assert.DoesNotContain(app.Password, System.IO.File.ReadAllText(dir.File("decom.json")), StringComparison.Ordinal);
             Assert.DoesNotContain(DbServers.MyPassword, System.IO.File.ReadAllText(dir.File("decom.audit.jsonl")), StringComparison.Ordinal);
         }
+
+        [Fact]
+        public void PostgreSqlRevokeWithOdooLayoutArchivesUsersAboveTheAdministratorAndStopsCronJobs()
+        {
+            using var db = new TestDatabase(CrmProviderKind.PostgreSql);
+            db.Exec("CREATE TABLE res_users (id int PRIMARY KEY, login text, active boolean); CREATE TABLE ir_cron (id int PRIMARY KEY, name text, active boolean);" +
+                    "INSERT INTO res_users VALUES (1, '__system__', false), (2, 'admin', true), (3, 'sam', true), (4, 'kim', true), (5, 'old', false);" +
+                    "INSERT INTO ir_cron VALUES (1, 'Mail queue', true), (2, 'Digest', false), (3, 'Autovacuum', true);");
+            var s = new DbAccessStrategy();
+            var plan = s.Revoke(db.Connection("Odoo"), plan: true).Actions;
+            Assert.Contains("UPDATE \"public\".\"res_users\" SET \"active\" = false WHERE \"id\" > 2 AND (\"active\" IS NULL OR \"active\" = true)", plan);
+            Assert.Equal(3L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM res_users WHERE active"), CultureInfo.InvariantCulture));
+            var o = s.Revoke(db.Connection("Odoo"), plan: false);
+            Assert.Contains(o.Actions, a => a.StartsWith("UPDATE \"public\".\"res_users\"", StringComparison.Ordinal) && a.EndsWith("(2 rows changed)", StringComparison.Ordinal));
+            Assert.Contains(o.Actions, a => a.StartsWith("UPDATE \"public\".\"ir_cron\"", StringComparison.Ordinal) && a.EndsWith("(2 rows changed)", StringComparison.Ordinal));
+            Assert.Equal("admin", Convert.ToString(db.Scalar("SELECT string_agg(login, ',') FROM res_users WHERE active"), CultureInfo.InvariantCulture));
+            Assert.Equal(0L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM ir_cron WHERE active"), CultureInfo.InvariantCulture));
+            Assert.Contains("id > 2", o.Notes, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void ApplicationRoleMustExistAndMustNotBeTheConnectingRole()
+        {
+            using var db = new TestDatabase(CrmProviderKind.PostgreSql);
+            var self = Assert.Throws<CrmException>(() => new DbAccessStrategy(new[] { DbServers.Get("CRM_PG_USER") }, false).Freeze(db.Connection(), plan: true));
+            Assert.Equal("ApplicationRoleIsSelf", self.Error.Code);
+            var missing = Assert.Throws<CrmException>(() => new DbAccessStrategy(new[] { "crm_no_such_" + Guid.NewGuid().ToString("N").Substring(0, 8) }, false).Freeze(db.Connection(), plan: true));
+            Assert.Equal("ApplicationRoleNotFound", missing.Error.Code);
+            Assert.Equal("off", Convert.ToString(db.Scalar("SHOW default_transaction_read_only"), CultureInfo.InvariantCulture));
+            Assert.DoesNotContain(DbServers.PgPassword, self.Message, StringComparison.Ordinal);
+        }
     }
 }
