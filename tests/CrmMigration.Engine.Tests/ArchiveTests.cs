@@ -32,6 +32,19 @@ namespace CrmMigration.Engine.Tests
         private static string Sha(string path, HashAlgorithm h) => Convert.ToHexString(h.ComputeHash(File.ReadAllBytes(path))).ToLowerInvariant();
 
         [Fact]
+        public void AnEmptyEntityIsArchivedAndRestoredWithZeroRecords()
+        {
+            using var dir = new TempDir();
+            string db = dir.File("legacy.db");
+            Exec(db, "CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO contacts VALUES (1, 'Ada'); CREATE TABLE cases (id INTEGER PRIMARY KEY, name TEXT);");
+            var info = Archive(db, dir.File("bag"));
+            Assert.Contains(info.Entities, e => e.Entity == "cases" && e.Records == 0);
+            var v = ArchiveValidator.Verify(dir.File("bag"), true, CancellationToken.None);
+            Assert.True(v.Valid, string.Join(" | ", v.Checks.Where(c => c.Status == CrmArchiveCheckStatus.Fail).Select(c => c.Check + " " + c.Subject + ": " + c.Details)));
+            Assert.Contains(v.Checks, c => c.Check == "RestoreCount" && c.Subject == "cases" && c.Status == CrmArchiveCheckStatus.Pass);
+        }
+
+        [Fact]
         public void ArchiveOfSqliteIsAValidBagWhoseManifestsAnyToolCanCheck()
         {
             using var dir = new TempDir();

@@ -20,7 +20,7 @@ namespace CrmMigration.Engine.Tests
         private const string A2 = "b7e3c0de-0000-4000-8000-0000000000a2";
         private const string U1 = "1";
 
-        private const string SuiteCrmSchema = @"
+        internal const string SuiteCrmSchema = @"
 CREATE TABLE users (id char(36) NOT NULL PRIMARY KEY, user_name varchar(60), first_name varchar(255), last_name varchar(255), status varchar(100), is_admin tinyint(1) DEFAULT 0, deleted tinyint(1) DEFAULT 0, date_modified datetime);
 CREATE TABLE accounts (id char(36) NOT NULL PRIMARY KEY, name varchar(150), date_entered datetime, date_modified datetime, deleted tinyint(1) DEFAULT 0, assigned_user_id char(36), account_type varchar(50), industry varchar(50),
   billing_address_street varchar(150), billing_address_city varchar(100), billing_address_postalcode varchar(20), billing_address_country varchar(255), phone_office varchar(100), website varchar(255));
@@ -44,7 +44,7 @@ CREATE TABLE notes (id char(36) NOT NULL PRIMARY KEY, name varchar(255), descrip
 CREATE TABLE schedulers (id char(36) NOT NULL PRIMARY KEY, name varchar(255), job varchar(255), status varchar(100), deleted tinyint(1) DEFAULT 0);
 ";
 
-        private const string SuiteCrmData = @"
+        internal const string SuiteCrmData = @"
 INSERT INTO users VALUES ('1', 'admin', 'Sally', 'Admin', 'Active', 1, 0, '2024-01-02 03:04:05'), ('2', 'gone', 'Old', 'User', 'Inactive', 0, 1, '2020-01-01 00:00:00');
 INSERT INTO accounts (id, name, date_modified, deleted, assigned_user_id, account_type, industry, billing_address_city, billing_address_country, phone_office, website)
   VALUES ('" + A1 + @"', 'Acme GmbH', '2024-02-03 10:00:00', 0, '1', 'Customer', 'Manufacturing', 'Köln', 'DE', '+49 221 1', 'https://acme.example'),

@@ -200,5 +200,73 @@ namespace CrmMigration.Tests
             Assert.True(Directory.GetFiles(ps.PathOf("archive"), "*", SearchOption.AllDirectories).Length > 4);
             Assert.DoesNotContain(password, AllText(ps, r));
         }
+
+        /// <summary>Runs SQL through psql as the administrator (the password travels in PGPASSWORD, never on the command line).</summary>
+        private static string Psql(string database, string sql)
+        {
+            var psi = new ProcessStartInfo("psql", new[] { "-h", DbEnv.Get("CRM_PG_HOST"), "-p", DbEnv.Get("CRM_PG_PORT"), "-U", DbEnv.Get("CRM_PG_USER"), "-d", database, "-v", "ON_ERROR_STOP=1", "-tAq", "-c", sql })
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            psi.Environment["PGPASSWORD"] = DbEnv.Get("CRM_PG_PASSWORD");
+            using var p = Process.Start(psi)!;
+            string output = p.StandardOutput.ReadToEnd();
+            string error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"psql failed ({p.ExitCode}): {error}");
+            return output.Trim();
+        }
+
+        [Fact]
+        public void DisableCrmSystemDecommissionsAPostgreSqlDatabase()
+        {
+            string suffix = Guid.NewGuid().ToString("N").Substring(0, 10);
+            string dbName = "crm_h_" + suffix, role = "crm_happ_" + suffix, rolePassword = "R-" + Guid.NewGuid().ToString("N");
+            Psql("postgres", $"CREATE ROLE \"{role}\" LOGIN PASSWORD '{rolePassword}'");
+            try
+            {
+                Psql("postgres", $"CREATE DATABASE \"{dbName}\"");
+                Psql(dbName, "CREATE TABLE contacts (id int PRIMARY KEY, name text); INSERT INTO contacts VALUES (1, 'Ada'), (2, 'Grace');" +
+                             $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{role}\"");
+                using var ps = new PsSession();
+                var vars = Vars("PG");
+                vars["DbName"] = dbName;
+                vars["Role"] = role;
+                const string Connect = @"
+                    $cred = [pscredential]::new($DbUser, [System.Net.NetworkCredential]::new('', $DbPassword).SecurePassword)
+                    $pg = New-CrmConnection PostgreSql -Server $DbHost -Port $DbPort -Database $DbName -Credential $cred
+                ";
+                var plan = ps.Run(Connect + "Disable-CrmSystem $pg -ArchivePath ./archive -StatePath ./decom.json -ApplicationRole $Role -Purge -Force -WhatIf", vars).AssertClean();
+                var freeze = plan.OfType("CrmMigration.CrmDecommissionReport").First();
+                Assert.Equal("WhatIf", freeze.Get("Status")!.ToString());
+                var actions = ((System.Collections.IEnumerable)freeze.Get("Actions")!).Cast<object>().Select(a => a.ToString()).ToList();
+                Assert.Contains($"ALTER ROLE \"{role}\" NOLOGIN", actions);
+                Assert.Contains($"ALTER DATABASE \"{dbName}\" SET default_transaction_read_only = on", actions);
+                Assert.Equal("t", Psql("postgres", $"SELECT rolcanlogin FROM pg_roles WHERE rolname = '{role}'"));
+                Assert.Equal("2", Psql(dbName, "SELECT COUNT(*) FROM contacts"));
+                Assert.False(File.Exists(ps.PathOf("decom.json")));
+
+                var run = ps.Run(Connect + "Disable-CrmSystem $pg -ArchivePath ./archive -StatePath ./decom.json -ApplicationRole $Role -RetainUntil ([datetime]::UtcNow.Date.AddDays(-1)) -Purge -Force -Confirm:$false", vars).AssertClean();
+                var reports = run.OfType("CrmMigration.CrmDecommissionReport").ToList();
+                Assert.Equal(6, reports.Count);
+                Assert.All(reports, x => Assert.Equal("Done", x.Get("Status")!.ToString()));
+                Assert.Equal("f", Psql("postgres", $"SELECT rolcanlogin FROM pg_roles WHERE rolname = '{role}'"));
+                Assert.Equal("0", Psql(dbName, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'"));
+                Assert.True(File.Exists(ps.PathOf("decom.sanitization.json")));
+                Assert.Contains("DROP TABLE", File.ReadAllText(ps.PathOf("decom.sanitization.json")));
+                foreach (var file in Directory.GetFiles(ps.TestDir, "*", SearchOption.AllDirectories))
+                {
+                    string text = File.ReadAllText(file);
+                    Assert.DoesNotContain(DbEnv.Get("CRM_PG_PASSWORD"), text);
+                    Assert.DoesNotContain(rolePassword, text);
+                }
+            }
+            finally
+            {
+                Psql("postgres", $"DROP DATABASE IF EXISTS \"{dbName}\" WITH (FORCE)");
+                Psql("postgres", $"DROP ROLE IF EXISTS \"{role}\"");
+            }
+        }
     }
 }

@@ -53,6 +53,15 @@ namespace CrmMigration.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>PostgreSQL roles or MySQL/MariaDB accounts ("user" or "user@host") the CRM connects as; default: discovered from the write grants.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? ApplicationRole { get; set; }
+
+        /// <summary>Purge drops the whole database rather than its tables (PostgreSQL and MySQL/MariaDB only).</summary>
+        [Parameter]
+        public SwitchParameter DropDatabase { get; set; }
+
         /// <summary>The audit log; defaults to the state file's name with .audit.jsonl.</summary>
         [Parameter]
         public string? AuditLogPath { get; set; }
@@ -74,7 +83,13 @@ namespace CrmMigration.Commands
                     RetainUntil = RetainUntil,
                     LegalHold = MyInvocation.BoundParameters.ContainsKey(nameof(LegalHold)) ? LegalHold.IsPresent : null,
                     AllowShorterRetention = Force.IsPresent,
+                    ApplicationRoles = ApplicationRole ?? Array.Empty<string>(),
+                    DropDatabase = DropDatabase.IsPresent,
                 };
+                if ((ApplicationRole is not null || DropDatabase.IsPresent) && connection.Provider is not (CrmProviderKind.PostgreSql or CrmProviderKind.MySql))
+                {
+                    throw new CrmException("DecommissionParameterNotApplicable", CrmErrorKind.InvalidArgument, $"-ApplicationRole and -DropDatabase apply to PostgreSQL and MySQL/MariaDB systems, not to {connection.Provider}.");
+                }
                 foreach (var kv in MyInvocation.BoundParameters)
                 {
                     if (kv.Key is nameof(Connection)) continue;
@@ -84,6 +99,7 @@ namespace CrmMigration.Commands
                         null => null,
                         DateTime d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                         SwitchParameter s => s.IsPresent ? "true" : "false",
+                        string[] a => string.Join(",", a),
                         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                         _ => v.ToString(),
                     };

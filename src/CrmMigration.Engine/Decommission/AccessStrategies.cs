@@ -14,13 +14,14 @@ namespace CrmMigration.Engine.Decommission
         public List<string> Actions { get; } = new();
         public SortedDictionary<string, string> Evidence { get; } = new(StringComparer.Ordinal);
         public string Notes { get; set; } = "";
+        /// <summary>For Purge: how the data was deleted, for the certificate (null: file-system unlink).</summary>
+        public string? MethodDetail { get; set; }
     }
 
     /// <summary>
     /// The engine-specific part of decommissioning: making a system read-only, revoking access, and
-    /// deleting its data. SQLite and file systems are implemented; a PostgreSQL or MariaDB strategy
-    /// (ALTER DATABASE … default_transaction_read_only, REVOKE CONNECT, NOLOGIN / ACCOUNT LOCK, and a
-    /// CRM profile's users and scheduler tables) plugs in here through <see cref="AccessStrategies.Register"/>.
+    /// deleting its data. SQLite, files and PostgreSQL/MySQL servers (<see cref="DbAccessStrategy"/>) are
+    /// implemented; others plug in here through <see cref="AccessStrategies.Register"/>.
     /// Every method is idempotent: running it again after a crash finds the work done and records that.
     /// </summary>
     public interface ISystemAccessStrategy
@@ -40,7 +41,7 @@ namespace CrmMigration.Engine.Decommission
     /// <summary>The registered strategies, most specific first.</summary>
     public static class AccessStrategies
     {
-        private static readonly List<ISystemAccessStrategy> Known = new() { new SqliteAccessStrategy(), new FileAccessStrategy() };
+        private static readonly List<ISystemAccessStrategy> Known = new() { new DbAccessStrategy(), new SqliteAccessStrategy(), new FileAccessStrategy() };
 
         /// <summary>Adds a strategy (checked before the built-in ones).</summary>
         public static void Register(ISystemAccessStrategy strategy)

@@ -24,6 +24,10 @@ namespace CrmMigration.Engine.Decommission
         public string? SourceOrganization { get; set; }
         /// <summary>Allows a later run to move a recorded retention date earlier (-Force).</summary>
         public bool AllowShorterRetention { get; set; }
+        /// <summary>Database servers: the roles (PostgreSQL) or accounts (MySQL) the CRM connects as; empty: discovered.</summary>
+        public IReadOnlyList<string> ApplicationRoles { get; set; } = Array.Empty<string>();
+        /// <summary>Database servers: Purge drops the whole database instead of its tables.</summary>
+        public bool DropDatabase { get; set; }
         /// <summary>The parameters as given, for the audit log (names and non-secret values only).</summary>
         public Dictionary<string, string?> AuditParameters { get; } = new(StringComparer.Ordinal);
     }
@@ -46,6 +50,7 @@ namespace CrmMigration.Engine.Decommission
             _connection = connection;
             _options = options;
             _strategy = AccessStrategies.For(connection);
+            if (_strategy is DbAccessStrategy) _strategy = new DbAccessStrategy(options.ApplicationRoles, options.DropDatabase);
             _options.ArchivePath = Path.GetFullPath(options.ArchivePath);
             _options.StatePath = Path.GetFullPath(options.StatePath);
             _options.AuditLogPath = Path.GetFullPath(options.AuditLogPath);
@@ -306,7 +311,7 @@ namespace CrmMigration.Engine.Decommission
             o.Evidence["certificate.json"] = json;
             o.Evidence["certificate.html"] = html;
             o.Actions.Add($"wrote the certificate of sanitisation '{json}' and '{html}'");
-            o.Notes = "Method: Clear, by logical deletion (file-system unlink). Not NIST SP 800-88 Purge or Destroy: the blocks are not overwritten, and copies in snapshots, backups, SSD spare areas or copy-on-write file systems may remain. Sanitise or destroy the media separately when it leaves your control.";
+            o.Notes = o.MethodDetail is not null ? "Method: Clear. " + o.MethodDetail + " Sanitise or destroy the media separately when it leaves your control." : "Method: Clear, by logical deletion (file-system unlink). Not NIST SP 800-88 Purge or Destroy: the blocks are not overwritten, and copies in snapshots, backups, SSD spare areas or copy-on-write file systems may remain. Sanitise or destroy the media separately when it leaves your control.";
             return o;
         }
 
@@ -320,7 +325,7 @@ namespace CrmMigration.Engine.Decommission
                 ("System", _connection.DisplayName),
                 ("Media type", _strategy.MediaType),
                 ("Sanitization method", "Clear"),
-                ("Method detail", "Logical deletion of the files through the file system (unlink). Not Purge or Destroy: no overwrite, no cryptographic erase; the storage media itself was not sanitised."),
+                ("Method detail", purge.MethodDetail ?? "Logical deletion of the files through the file system (unlink). Not Purge or Destroy: no overwrite, no cryptographic erase; the storage media itself was not sanitised."),
                 ("Tool", "CrmMigration " + ArchiveWriter.ToolVersion + " (Disable-CrmSystem -Purge)"),
                 ("Verification", purge.Evidence.TryGetValue("verification", out var ver) ? ver : ""),
                 ("Post-sanitization destination", "The media remains in service."),
