@@ -57,6 +57,14 @@ namespace CrmMigration.Engine.Decommission
             try
             {
                 c.Open();
+                if (connection.Provider == CrmProviderKind.PostgreSql)
+                {
+                    // A re-run meets a database that Freeze already made read-only by default: the
+                    // decommission's own session must still be able to run its (idempotent) statements.
+                    using var rw = c.CreateCommand();
+                    rw.CommandText = "SET SESSION default_transaction_read_only = off";
+                    rw.ExecuteNonQuery();
+                }
                 return c;
             }
             catch (DbException ex)

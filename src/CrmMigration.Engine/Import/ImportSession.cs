@@ -205,7 +205,11 @@ namespace CrmMigration.Engine.Import
             {
                 state.OpenError = ex;
             }
-            if (_ledger is not null && _durableTarget && state.OpenError is null) state.LookupContent = CheckLedgerAgainstTarget(entity);
+            if (_ledger is not null && _durableTarget && state.OpenError is null)
+            {
+                state.ContentIndex = LoadContentIndex(entity);
+                if (_resumed) state.RunIndex = _ledger.RunIndex(_runId!, entity);
+            }
             _entities.Add(entity, state);
             return state;
         }
@@ -216,11 +220,12 @@ namespace CrmMigration.Engine.Import
         /// those fingerprints are stale: forget them, so every record is written again. A resumed run
         /// cannot continue over such a target: what it recorded as written is gone.
         /// </summary>
-        /// <returns>Whether the ledger holds fingerprints worth looking up for this entity.</returns>
-        private bool CheckLedgerAgainstTarget(string entity)
+        /// <returns>The fingerprint index to skip unchanged records by, or null when there is nothing to skip.</returns>
+        private Dictionary<long, long>? LoadContentIndex(string entity)
         {
-            long believed = _ledger!.ContentCount(_target, entity);
-            if (believed == 0) return _resumed; // a fresh target: nothing to look up (a resumed run may have written some)
+            var index = _ledger!.ContentIndex(_target, entity);
+            long believed = index.Count;
+            if (believed == 0) return null;
             long actual;
             try
             {
@@ -230,7 +235,7 @@ namespace CrmMigration.Engine.Import
             {
                 actual = 0; // the database itself is gone
             }
-            if (actual >= believed) return true;
+            if (actual >= believed) return index;
             if (_resumed)
             {
                 throw new CrmException("ResumeTargetChanged", CrmErrorKind.InvalidArgument,
@@ -238,7 +243,7 @@ namespace CrmMigration.Engine.Import
             }
             _ledger.ForgetContent(_target, entity);
             Warnings.Add($"{_target} holds {actual} {entity} records but the ledger recorded {believed} as written; the ledger's fingerprints for {entity} are discarded and every record is written again.");
-            return false;
+            return null;
         }
 
         private void FlushEntity(EntityState state, List<ImportResult> results)
@@ -268,27 +273,20 @@ namespace CrmMigration.Engine.Import
                 for (int i = 0; i < batch.Count; i++) hashes[i] = ContentHash.Of(batch[i]);
             }
 
-            // 3. A resumed run passes over what it already recorded (counted the first time).
+            // 3. A resumed run passes over what it already accounted for: landed with this very content, or rejected.
             HashSet<string>? done = null;
-            if (_resumed)
+            if (_resumed && state.RunIndex is { } run)
             {
                 done = new HashSet<string>(StringComparer.Ordinal);
-                _ledger!.FindRecorded(_runId!, _target, state.Summary.Entity, sourceKeys, targetKeys, hashes!, done);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    bool landedHere = targetKeys[i] is string tk && run.Landed.TryGetValue(ContentHash.OfKey(tk), out long h) && (hashes is null || h == hashes[i]);
+                    if (landedHere || run.Rejected.Contains(ContentHash.OfKey(sourceKeys[i]))) done.Add(sourceKeys[i]);
+                }
             }
 
             // 4. Unchanged records (same fingerprint as the ledger last recorded for the target key) are skipped.
-            Dictionary<string, long>? known = null;
-            if (track && state.LookupContent)
-            {
-                var lookup = new List<string>(batch.Count);
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    if (done is not null && done.Contains(sourceKeys[i])) continue;
-                    if (targetKeys[i] is string tk) lookup.Add(tk);
-                }
-                known = new Dictionary<string, long>(StringComparer.Ordinal);
-                _ledger!.FindContent(_target, state.Summary.Entity, lookup, known);
-            }
+            var known = state.ContentIndex;
 
             var outcomes = new CrmRecordOutcome?[batch.Count];
             var toWrite = new List<CrmRecord>(batch.Count);
@@ -301,7 +299,7 @@ namespace CrmMigration.Engine.Import
                     outcomes[i] = new CrmRecordOutcome(batch[i].Entity, targetKeys[i], CrmOutcome.Rejected) { ReasonCode = state.OpenError.Error.Code, Message = state.OpenError.Error.Message };
                     continue;
                 }
-                if (known is not null && targetKeys[i] is string tk && known.TryGetValue(tk, out long previous))
+                if (known is not null && targetKeys[i] is string tk && known.TryGetValue(ContentHash.OfKey(tk), out long previous))
                 {
                     if (previous == hashes![i])
                     {
@@ -345,7 +343,7 @@ namespace CrmMigration.Engine.Import
                 results.Add(new ImportResult(batch[i], outcome));
                 entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes is null ? null : hashes[i]));
             }
-            if (entries is not null) _ledger!.RecordBatch(_runId!, _target, state.Summary.Entity, number, entries, track);
+            if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries);
             FaultPoints.Hit("after-ledger", number);
             batch.Clear();
         }
@@ -448,7 +446,8 @@ namespace CrmMigration.Engine.Import
             public int BatchNumber { get; set; }
             public long Received { get; set; }
             public long AlreadyRecorded { get; set; }
-            public bool LookupContent { get; set; }
+            public Dictionary<long, long>? ContentIndex { get; set; }
+            public (Dictionary<long, long> Landed, HashSet<long> Rejected)? RunIndex { get; set; }
             public Stopwatch Clock { get; } = Stopwatch.StartNew();
         }
     }

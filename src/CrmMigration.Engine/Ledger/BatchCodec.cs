@@ -8,8 +8,9 @@ namespace CrmMigration.Engine.Ledger
     /// <summary>One decoded per-record entry of a ledger batch.</summary>
     public readonly struct DecodedEntry
     {
-        public DecodedEntry(string sourceEntity, string sourceKey, string? targetKey, CrmOutcome outcome, string? reasonCode, string? message)
+        public DecodedEntry(string sourceEntity, string sourceKey, string? targetKey, CrmOutcome outcome, string? reasonCode, string? message, long? contentHash)
         {
+            ContentHash = contentHash;
             SourceEntity = sourceEntity;
             SourceKey = sourceKey;
             TargetKey = targetKey;
@@ -24,15 +25,16 @@ namespace CrmMigration.Engine.Ledger
         public CrmOutcome Outcome { get; }
         public string? ReasonCode { get; }
         public string? Message { get; }
+        public long? ContentHash { get; }
     }
 
     /// <summary>
     /// The ledger keeps each batch's per-record outcomes as one compact blob (a row per batch, not per
     /// record: the ledger sits on every import's hot path). Format, version 1: a byte 1, a 7-bit-encoded
     /// count, then per record: flags (bit 0 target key differs from source key, bit 1 has reason, bit 2
-    /// has message, bit 3 source entity differs from the previous record's), outcome byte, then the
-    /// length-prefixed UTF-8 strings that the flags announce, in the order source entity, source key,
-    /// target key, reason, message.
+    /// has message, bit 3 source entity differs from the previous record's, bit 4 has a content
+    /// fingerprint), outcome byte, then the length-prefixed UTF-8 strings that the flags announce, in the
+    /// order source entity, source key, target key, reason, message, and last the 64-bit fingerprint.
     /// </summary>
     public static class BatchCodec
     {
@@ -51,7 +53,7 @@ namespace CrmMigration.Engine.Ledger
                     var o = e.Outcome;
                     bool keyDiffers = !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal);
                     bool newEntity = !string.Equals(e.SourceEntity, previousEntity, StringComparison.Ordinal);
-                    int flags = (keyDiffers ? 1 : 0) | (o.ReasonCode is not null ? 2 : 0) | (o.Message is not null ? 4 : 0) | (newEntity ? 8 : 0);
+                    int flags = (keyDiffers ? 1 : 0) | (o.ReasonCode is not null ? 2 : 0) | (o.Message is not null ? 4 : 0) | (newEntity ? 8 : 0) | (e.ContentHash is not null ? 16 : 0);
                     w.Write((byte)flags);
                     w.Write((byte)o.Outcome);
                     if (newEntity) w.Write(e.SourceEntity);
@@ -63,6 +65,7 @@ namespace CrmMigration.Engine.Ledger
                     }
                     if (o.ReasonCode is not null) w.Write(o.ReasonCode);
                     if (o.Message is not null) w.Write(o.Message);
+                    if (e.ContentHash is long h) w.Write(h);
                     previousEntity = e.SourceEntity;
                 }
             }
@@ -87,7 +90,8 @@ namespace CrmMigration.Engine.Ledger
                 if ((flags & 1) != 0) targetKey = r.ReadBoolean() ? r.ReadString() : null;
                 string? reason = (flags & 2) != 0 ? r.ReadString() : null;
                 string? message = (flags & 4) != 0 ? r.ReadString() : null;
-                yield return new DecodedEntry(entity, sourceKey, targetKey, outcome, reason, message);
+                long? hash = (flags & 16) != 0 ? r.ReadInt64() : null;
+                yield return new DecodedEntry(entity, sourceKey, targetKey, outcome, reason, message, hash);
             }
         }
     }

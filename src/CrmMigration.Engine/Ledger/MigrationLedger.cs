@@ -46,13 +46,11 @@ namespace CrmMigration.Engine.Ledger
     /// </summary>
     public sealed class MigrationLedger : IDisposable
     {
-        private const int SchemaVersion = 3;
+        private const int SchemaVersion = 4;
         private readonly SqliteConnection _db;
         private readonly string _path;
         private readonly Dictionary<string, long> _runNumbers = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, long> _targetNumbers = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, long> _entityNumbers = new(StringComparer.Ordinal);
-        private SqliteRawStatement? _putBatch, _putContent, _putRejected, _putCrosswalk, _addCounters, _putCheckpoint, _findRejected, _findContent, _begin, _commit, _rollback;
+        private SqliteRawStatement? _putBatch, _putCrosswalk, _addCounters, _putCheckpoint, _begin, _commit, _rollback;
 
         public MigrationLedger(string path)
         {
@@ -104,15 +102,10 @@ namespace CrmMigration.Engine.Ledger
 CREATE TABLE IF NOT EXISTS ledger_info(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS runs(run_no INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
   user_name TEXT, host TEXT, source TEXT, target TEXT, mapping_hash TEXT, module_version TEXT, parameters TEXT, attempts INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS targets(target_no INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS entities(entity_no INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS batches(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL,
   records INTEGER NOT NULL, recorded_at TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS batches_run ON batches(run_no, entity);
-CREATE TABLE IF NOT EXISTS content(target_no INTEGER NOT NULL, entity_no INTEGER NOT NULL, key_hash INTEGER NOT NULL,
-  content_hash INTEGER NOT NULL, run_no INTEGER NOT NULL, PRIMARY KEY(target_no, entity_no, key_hash)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rejected(run_no INTEGER NOT NULL, entity_no INTEGER NOT NULL, key_hash INTEGER NOT NULL,
-  PRIMARY KEY(run_no, entity_no, key_hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS content_reset(target TEXT NOT NULL, entity TEXT NOT NULL, after_seq INTEGER NOT NULL, PRIMARY KEY(target, entity));
 CREATE TABLE IF NOT EXISTS crosswalk(source_entity TEXT NOT NULL, source_key TEXT NOT NULL, target_entity TEXT NOT NULL, target_key TEXT NOT NULL, run_no INTEGER,
   PRIMARY KEY(source_entity, source_key, target_entity)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters(run_no INTEGER NOT NULL, entity TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0,
@@ -189,40 +182,6 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             return null;
         }
 
-        private long TargetNumber(string target)
-        {
-            if (_targetNumbers.TryGetValue(target, out long n)) return n;
-            using (var ins = _db.CreateCommand())
-            {
-                ins.CommandText = "INSERT OR IGNORE INTO targets(name) VALUES ($t)";
-                ins.Parameters.AddWithValue("$t", target);
-                ins.ExecuteNonQuery();
-            }
-            using var get = _db.CreateCommand();
-            get.CommandText = "SELECT target_no FROM targets WHERE name = $t";
-            get.Parameters.AddWithValue("$t", target);
-            n = (long)get.ExecuteScalar()!;
-            _targetNumbers[target] = n;
-            return n;
-        }
-
-        private long EntityNumber(string entity)
-        {
-            if (_entityNumbers.TryGetValue(entity, out long n)) return n;
-            using (var ins = _db.CreateCommand())
-            {
-                ins.CommandText = "INSERT OR IGNORE INTO entities(name) VALUES ($e)";
-                ins.Parameters.AddWithValue("$e", entity);
-                ins.ExecuteNonQuery();
-            }
-            using var get = _db.CreateCommand();
-            get.CommandText = "SELECT entity_no FROM entities WHERE name = $e";
-            get.Parameters.AddWithValue("$e", entity);
-            n = (long)get.ExecuteScalar()!;
-            _entityNumbers[entity] = n;
-            return n;
-        }
-
         /// <summary>Sets the source and mapping hash once the first record shows them.</summary>
         public void DescribeRun(string runId, string? source, string? mappingHash)
         {
@@ -235,78 +194,74 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         }
 
         /// <summary>
-        /// Adds to <paramref name="found"/> the source keys of records this run has already accounted for
-        /// (a resumed run passes over them): those it landed in the target (their target key's fingerprint
-        /// was recorded by this run) and those it rejected.
+        /// The fingerprint index of a target entity: target key hash → content fingerprint of what the ledger
+        /// last recorded as landed there (later batches win), built from the recorded batches after the last
+        /// reset. Held in memory by an import that can skip unchanged records: about 40 bytes per record.
         /// </summary>
-        public void FindRecorded(string runId, string target, string entity, IReadOnlyList<string> sourceKeys, IReadOnlyList<string?> targetKeys, IReadOnlyList<long> contentHashes, HashSet<string> found)
+        public Dictionary<long, long> ContentIndex(string target, string entity)
         {
-            Prepare();
-            long run = RunNumber(runId)!.Value, t = TargetNumber(target), e = EntityNumber(entity);
-            for (int i = 0; i < sourceKeys.Count; i++)
-            {
-                if (targetKeys[i] is string tk)
-                {
-                    // Landed in this run with this very content (key and content hashes must both match).
-                    var q = _findContent!;
-                    q.Bind(1, t); q.Bind(2, e); q.Bind(3, ContentHash.OfKey(tk));
-                    bool landedHere = q.Step() == SqliteSql.SqliteRow && q.Column(0) is long h && h == contentHashes[i] && q.Column(1) is long r && r == run;
-                    q.Reset();
-                    if (landedHere) { found.Add(sourceKeys[i]); continue; }
-                }
-                var x = _findRejected!;
-                x.Bind(1, run); x.Bind(2, e); x.Bind(3, ContentHash.OfKey(sourceKeys[i]));
-                if (x.Step() == SqliteSql.SqliteRow) found.Add(sourceKeys[i]);
-                x.Reset();
-            }
-        }
-
-        /// <summary>Fingerprints of what the target holds for these keys, as the ledger last recorded them.</summary>
-        public void FindContent(string target, string entity, IReadOnlyList<string> targetKeys, Dictionary<string, long> hashes)
-        {
-            Prepare();
-            long t = TargetNumber(target), e = EntityNumber(entity);
-            var q = _findContent!;
-            foreach (string key in targetKeys)
-            {
-                q.Bind(1, t); q.Bind(2, e); q.Bind(3, ContentHash.OfKey(key));
-                if (q.Step() == SqliteSql.SqliteRow && q.Column(0) is long h) hashes[key] = h;
-                q.Reset();
-            }
-        }
-
-        /// <summary>How many records the ledger believes the target entity holds (fingerprints recorded).</summary>
-        public long ContentCount(string target, string entity)
-        {
+            var index = new Dictionary<long, long>();
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT count(*) FROM content WHERE target_no = $t AND entity_no = $e";
-            cmd.Parameters.AddWithValue("$t", TargetNumber(target));
-            cmd.Parameters.AddWithValue("$e", EntityNumber(entity));
-            return (long)cmd.ExecuteScalar()!;
+            cmd.CommandText = @"SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no
+WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FROM content_reset WHERE target = $t AND entity = $e), 0) ORDER BY b.seq";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                foreach (var d in BatchCodec.Decode((byte[])reader.GetValue(0)))
+                {
+                    if (d.ContentHash is long h && d.TargetKey is not null && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped)
+                    {
+                        index[ContentHash.OfKey(d.TargetKey)] = h;
+                    }
+                }
+            }
+            return index;
+        }
+
+        /// <summary>
+        /// What a run already accounted for in an entity, for resuming it: landed records (target key hash →
+        /// fingerprint) and rejected ones (source key hashes).
+        /// </summary>
+        public (Dictionary<long, long> Landed, HashSet<long> Rejected) RunIndex(string runId, string entity)
+        {
+            var landed = new Dictionary<long, long>();
+            var rejected = new HashSet<long>();
+            foreach (var (_, _, _, entries) in Batches(runId, entity))
+            {
+                foreach (var d in entries)
+                {
+                    bool ok = d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
+                    if (ok && d.TargetKey is not null) landed[ContentHash.OfKey(d.TargetKey)] = d.ContentHash ?? 0;
+                    else if (!ok) rejected.Add(ContentHash.OfKey(d.SourceKey));
+                }
+            }
+            return (landed, rejected);
         }
 
         /// <summary>Forgets the fingerprints of a target entity (the target no longer holds what the ledger recorded).</summary>
         public void ForgetContent(string target, string entity)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "DELETE FROM content WHERE target_no = $t AND entity_no = $e";
-            cmd.Parameters.AddWithValue("$t", TargetNumber(target));
-            cmd.Parameters.AddWithValue("$e", EntityNumber(entity));
+            cmd.CommandText = @"INSERT INTO content_reset(target, entity, after_seq) VALUES ($t, $e, (SELECT COALESCE(MAX(seq), 0) FROM batches))
+ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
             cmd.ExecuteNonQuery();
         }
 
         /// <summary>
-        /// Records a batch in one transaction: its outcomes (one compact row for the batch), and for a
-        /// database target the fingerprint of every landed record and the key of every rejected one
-        /// (integer rows, for skipping unchanged records and for resuming), the crosswalk where a key
-        /// changed, the counters and the checkpoint.
+        /// Records a batch in one transaction: its outcomes with the fingerprints of landed records (one
+        /// compact row for the whole batch), the crosswalk where a key changed, the counters and the
+        /// checkpoint. Nothing is written per record into an index: the indexes are built from the batches
+        /// when a later import needs them, so recording stays cheap however large the target grows.
         /// </summary>
-        public void RecordBatch(string runId, string target, string entity, int batch, IReadOnlyList<LedgerEntry> entries, bool trackContent)
+        public void RecordBatch(string runId, string entity, int batch, IReadOnlyList<LedgerEntry> entries)
         {
             if (entries.Count == 0) return;
             Prepare();
             long run = RunNumber(runId)!.Value;
-            long targetNo = TargetNumber(target), entityNo = EntityNumber(entity);
             long inserted = 0, updated = 0, skipped = 0, rejected = 0, merged = 0, filtered = 0;
             string at = Now();
             byte[] blob = BatchCodec.Encode(entries);
@@ -328,20 +283,7 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
                         case CrmOutcome.Filtered: filtered++; break;
                         default: rejected++; break;
                     }
-                    if (!trackContent) continue;
                     bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
-                    if (landed && e.TargetKey is not null && e.ContentHash is long contentHash)
-                    {
-                        var c = _putContent!;
-                        c.Bind(1, targetNo); c.Bind(2, entityNo); c.Bind(3, ContentHash.OfKey(e.TargetKey)); c.Bind(4, contentHash); c.Bind(5, run);
-                        c.Run();
-                    }
-                    else if (!landed)
-                    {
-                        var rj = _putRejected!;
-                        rj.Bind(1, run); rj.Bind(2, entityNo); rj.Bind(3, ContentHash.OfKey(e.SourceKey));
-                        rj.Run();
-                    }
                     if (landed && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal))
                     {
                         var x = _putCrosswalk!;
@@ -371,16 +313,12 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             if (_putBatch is not null) return;
             var db = _db.Handle!;
             _putBatch = new SqliteRawStatement(db, "INSERT INTO batches(run_no, entity, batch, records, recorded_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-            _putContent = new SqliteRawStatement(db, "INSERT OR REPLACE INTO content(target_no, entity_no, key_hash, content_hash, run_no) VALUES (?1, ?2, ?3, ?4, ?5)");
-            _putRejected = new SqliteRawStatement(db, "INSERT OR IGNORE INTO rejected(run_no, entity_no, key_hash) VALUES (?1, ?2, ?3)");
             _putCrosswalk = new SqliteRawStatement(db, "INSERT OR REPLACE INTO crosswalk(source_entity, source_key, target_entity, target_key, run_no) VALUES (?1, ?2, ?3, ?4, ?5)");
             _addCounters = new SqliteRawStatement(db, @"INSERT INTO counters(run_no, entity, read, inserted, updated, skipped, rejected, merged, filtered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 ON CONFLICT(run_no, entity) DO UPDATE SET read = read + excluded.read, inserted = inserted + excluded.inserted, updated = updated + excluded.updated,
   skipped = skipped + excluded.skipped, rejected = rejected + excluded.rejected, merged = merged + excluded.merged, filtered = filtered + excluded.filtered");
             _putCheckpoint = new SqliteRawStatement(db, @"INSERT INTO checkpoints(run_no, entity, batch, records, last_source_key, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = records + excluded.records, last_source_key = excluded.last_source_key, at = excluded.at");
-            _findRejected = new SqliteRawStatement(db, "SELECT 1 FROM rejected WHERE run_no = ?1 AND entity_no = ?2 AND key_hash = ?3");
-            _findContent = new SqliteRawStatement(db, "SELECT content_hash, run_no FROM content WHERE target_no = ?1 AND entity_no = ?2 AND key_hash = ?3");
             _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
             _commit = new SqliteRawStatement(db, "COMMIT");
             _rollback = new SqliteRawStatement(db, "ROLLBACK");
@@ -545,7 +483,7 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
 
         public void Dispose()
         {
-            foreach (var c in new[] { _putBatch, _putContent, _putRejected, _putCrosswalk, _addCounters, _putCheckpoint, _findRejected, _findContent, _begin, _commit, _rollback }) c?.Dispose();
+            foreach (var c in new[] { _putBatch, _putCrosswalk, _addCounters, _putCheckpoint, _begin, _commit, _rollback }) c?.Dispose();
             _db.Dispose();
         }
     }
