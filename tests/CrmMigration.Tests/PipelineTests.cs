@@ -198,5 +198,36 @@ namespace CrmMigration.Tests
             Assert.Equal("P0000003", r.Output[4].ToString());
             Assert.Equal(false, r.Output[5].BaseObject);
         }
+
+        [Fact]
+        public void ParentsLandBeforeChildrenInATargetThatEnforcesForeignKeys()
+        {
+            using var ps = new PsSession();
+            ps.Run("New-CrmSampleData ./legacy.db -Seed 4 -Scale 600 | Out-Null").AssertClean();
+            // a target whose contacts reference accounts with an enforced foreign key
+            var sql = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sqlite3", new[] { ps.PathOf("fk.db"),
+                "CREATE TABLE accounts(account_id TEXT PRIMARY KEY, name TEXT); CREATE TABLE contacts(contact_id TEXT PRIMARY KEY, account_id TEXT REFERENCES accounts(account_id), last_name TEXT);" }) { UseShellExecute = false })!;
+            sql.WaitForExit();
+            Assert.Equal(0, sql.ExitCode);
+            var r = ps.Run(@"
+                $keep = @{ accounts = 'account_id','name'; contacts = 'contact_id','account_id','last_name' }
+                Export-CrmData ./legacy.db -Entity accounts, contacts | ForEach-Object {
+                    $rec = [CrmMigration.CrmRecord]::new($_.Entity); $src = $_
+                    foreach ($f in $keep[$_.Entity]) { $rec[$f] = $src[$f] }
+                    $rec.Key = $_.Key; $rec
+                } | Import-CrmData ./fk.db -BatchSize 100 -ErrorVariable bad -ErrorAction SilentlyContinue
+                @($bad | Where-Object { $_.FullyQualifiedErrorId -like 'ConstraintViolation*' }).Count
+            ");
+            Assert.Null(r.Terminating);
+            var summaries = r.OfType("CrmMigration.CrmImportSummary").ToList();
+            var accounts = summaries.Single(s => (string)s.Get("Entity")! == "accounts");
+            var contacts = summaries.Single(s => (string)s.Get("Entity")! == "contacts");
+            Assert.Equal(60L, accounts.Get("Inserted"));
+            // only the sample's orphaned contacts (account_id that no account has) are refused by the foreign key
+            long orphans = (long)contacts.Get("Rejected")!;
+            Assert.Equal(600L - orphans, contacts.Get("Inserted"));
+            Assert.True(orphans > 0 && orphans < 60, $"orphans: {orphans}");
+            Assert.Equal((int)orphans, (int)r.Output.Last().BaseObject);
+        }
     }
 }

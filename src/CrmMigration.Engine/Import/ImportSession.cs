@@ -67,6 +67,7 @@ namespace CrmMigration.Engine.Import
         private readonly string? _runId;
         private readonly bool _resumed;
         private bool _described;
+        private EntityState? _current;
         private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
 
         public ImportSession(ICrmProvider provider, ImportOptions options)
@@ -120,6 +121,13 @@ namespace CrmMigration.Engine.Import
                 _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
             }
             var state = GetState(record.Entity, record.Key?.FieldNames);
+            if (!ReferenceEquals(state, _current))
+            {
+                // The stream moved on to another entity (Export-CrmData sends parents before children):
+                // write what the others hold first, so a child never reaches the target before its parent.
+                foreach (var other in _entities.Values) if (!ReferenceEquals(other, state)) FlushEntity(other, results);
+                _current = state;
+            }
             state.Received++;
             state.Batch.Add(record);
             if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
