@@ -7,47 +7,10 @@ using System.Management.Automation;
 
 namespace CrmMigration.Tests
 {
-    /// <summary>The server settings of scripts/dbservers.sh (from the environment, or by running the script). Never skipped.</summary>
+    /// <summary>The server settings of scripts/dbservers.sh (shared with the engine tests). Never skipped.</summary>
     public static class DbEnv
     {
-        private static readonly Lazy<Dictionary<string, string>> Values = new Lazy<Dictionary<string, string>>(Load);
-
-        public static string Get(string name) => Values.Value[name];
-
-        private static Dictionary<string, string> Load()
-        {
-            var env = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var db in new[] { "PG", "MY" })
-            {
-                foreach (var part in new[] { "HOST", "PORT", "USER", "PASSWORD", "DATABASE" })
-                {
-                    var v = Environment.GetEnvironmentVariable("CRM_" + db + "_" + part);
-                    if (!string.IsNullOrEmpty(v)) env["CRM_" + db + "_" + part] = v;
-                }
-            }
-            if (env.Count == 10) return env;
-            string script = Path.Combine(Repo.Root, "scripts", "dbservers.sh");
-            Run(script, "start");
-            foreach (var line in Run(script, "env").Split('\n'))
-            {
-                var l = line.Trim();
-                if (!l.StartsWith("export ", StringComparison.Ordinal)) continue;
-                int eq = l.IndexOf('=');
-                env[l.Substring(7, eq - 7)] = l.Substring(eq + 1).Trim('\'');
-            }
-            return env;
-        }
-
-        private static string Run(string script, string arg)
-        {
-            var psi = new ProcessStartInfo("bash", new[] { script, arg }) { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var p = Process.Start(psi)!;
-            string output = p.StandardOutput.ReadToEnd();
-            string error = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0) throw new InvalidOperationException($"{script} {arg} failed ({p.ExitCode}): {error}");
-            return output;
-        }
+        public static string Get(string name) => CrmMigration.TestSupport.DbServerEnv.Get(name);
     }
 
     /// <summary>PostgreSQL and MariaDB through the built module in a hosted PowerShell.</summary>

@@ -36,6 +36,19 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>Loads a table's columns, keys and relations; null when it does not exist.</summary>
         public abstract DbTableInfo? LoadTable(DbConnection connection, string schema, string name);
 
+        /// <summary>The real name of a table or view: an exact match, else the first one equal ignoring case.</summary>
+        protected (string? Name, bool IsView) FindTable(DbConnection connection, string schema, string name)
+        {
+            string? found = null;
+            bool isView = false;
+            foreach (var (n, v) in ListTables(connection, schema))
+            {
+                if (string.Equals(n, name, StringComparison.Ordinal)) return (n, v);
+                if (found is null && string.Equals(n, name, StringComparison.OrdinalIgnoreCase)) { found = n; isView = v; }
+            }
+            return (found, isView);
+        }
+
         /// <summary>The column type to create for a portable type.</summary>
         public abstract string ColumnType(CrmFieldType type, int? maxLength, bool key);
 

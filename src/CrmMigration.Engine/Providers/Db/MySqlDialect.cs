@@ -78,13 +78,7 @@ namespace CrmMigration.Engine.Providers.Db
         public override DbTableInfo? LoadTable(DbConnection connection, string schema, string name)
         {
             var conn = (MySqlConnection)connection;
-            string? exact = null;
-            bool isView = false;
-            foreach (var (n, v) in ListTables(conn, schema))
-            {
-                if (string.Equals(n, name, StringComparison.Ordinal)) { exact = n; isView = v; break; }
-                if (exact is null && string.Equals(n, name, StringComparison.OrdinalIgnoreCase)) { exact = n; isView = v; }
-            }
+            var (exact, isView) = FindTable(conn, schema, name);
             if (exact is null) return null;
             var columns = new List<DbColumn>();
             using (var cmd = new MySqlCommand(
