@@ -22,7 +22,7 @@ namespace CrmMigration.Engine.Providers.Db
     /// bounded exponential backoff.</item>
     /// </list>
     /// </summary>
-    internal sealed class DbEntityWriter : ICrmEntityWriter
+    internal sealed partial class DbEntityWriter : ICrmEntityWriter
     {
         private const int MaxParameters = 60000;
         private const int MaxRowsPerStatement = 1000;

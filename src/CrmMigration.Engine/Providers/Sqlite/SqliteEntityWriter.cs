@@ -21,7 +21,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
     /// </list>
     /// A refused row never sinks the batch: SQLite undoes only the failing statement.
     /// </summary>
-    internal sealed class SqliteEntityWriter : ICrmEntityWriter
+    internal sealed partial class SqliteEntityWriter : ICrmEntityWriter
     {
         private static readonly object Unknown = new object();
 
