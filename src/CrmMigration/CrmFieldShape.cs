@@ -36,6 +36,15 @@ namespace CrmMigration
             }
         }
 
+        /// <summary>
+        /// The fields that reference another entity's key (declared by a mapping's Reference), kept with the
+        /// shape so an import can translate and check them; null when none.
+        /// </summary>
+        public IReadOnlyList<CrmReference>? References { get; init; }
+
+        /// <summary>The same names with these references.</summary>
+        public CrmFieldShape WithReferences(IReadOnlyList<CrmReference>? references) => new CrmFieldShape(_names) { References = references };
+
         /// <summary>Number of fields.</summary>
         public int Count => _names.Length;
 
@@ -59,7 +68,7 @@ namespace CrmMigration
             var names = new string[_names.Length + 1];
             Array.Copy(_names, names, _names.Length);
             names[_names.Length] = name;
-            var next = new CrmFieldShape(names);
+            var next = new CrmFieldShape(names) { References = References };
             if (successors is null)
             {
                 // Ordinal: a record adding "id" must not get the cached successor another record made for "Id".
@@ -72,5 +81,41 @@ namespace CrmMigration
             }
             return next;
         }
+    }
+
+    /// <summary>What an import does with a record whose referenced parent is in neither the import nor the target.</summary>
+    public enum CrmMissingParentAction
+    {
+        /// <summary>Reject the record with reason MissingParent (default).</summary>
+        Reject,
+        /// <summary>Keep the record with the reference cleared (null).</summary>
+        Clear,
+        /// <summary>Keep the record and the reference as they are (no check).</summary>
+        Keep,
+    }
+
+    /// <summary>One reference from a record to another entity: the field(s) holding the parent's key, in the parent's key order.</summary>
+    public sealed class CrmReference
+    {
+        /// <summary>Creates a reference.</summary>
+        public CrmReference(IReadOnlyList<string> fields, string entity, CrmMissingParentAction onMissingParent = CrmMissingParentAction.Reject)
+        {
+            if (fields is null || fields.Count == 0) throw new ArgumentException("A reference needs at least one field.", nameof(fields));
+            Fields = fields;
+            Entity = entity ?? throw new ArgumentNullException(nameof(entity));
+            OnMissingParent = onMissingParent;
+        }
+
+        /// <summary>The referencing field(s).</summary>
+        public IReadOnlyList<string> Fields { get; }
+        /// <summary>The referenced (parent) entity.</summary>
+        public string Entity { get; }
+        /// <summary>The parent's key fields the reference matches, when they are not the parent's key (a foreign key to a unique column).</summary>
+        public IReadOnlyList<string>? ParentFields { get; init; }
+        /// <summary>What happens when the parent cannot be found.</summary>
+        public CrmMissingParentAction OnMissingParent { get; }
+
+        /// <inheritdoc/>
+        public override string ToString() => string.Join(", ", Fields) + " → " + Entity;
     }
 }

@@ -134,7 +134,7 @@ namespace CrmMigration
             names.RemoveAt(i);
             var values = new object?[names.Count];
             for (int s = 0, d = 0; s < _shape.Count; s++) if (s != i) values[d++] = _values[s];
-            _shape = new CrmFieldShape(names);
+            _shape = new CrmFieldShape(names) { References = _shape.References };
             _values = values;
             return true;
         }

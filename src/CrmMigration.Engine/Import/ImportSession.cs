@@ -55,7 +55,7 @@ namespace CrmMigration.Engine.Import
     /// Transient failures are retried with backoff; a batch that fails for good is written record by
     /// record so one bad row never sinks the others.
     /// </summary>
-    public sealed class ImportSession : IDisposable
+    public sealed partial class ImportSession : IDisposable
     {
         private readonly ICrmProvider _provider;
         private readonly ImportOptions _options;
@@ -129,14 +129,40 @@ namespace CrmMigration.Engine.Import
                 _current = state;
             }
             state.Received++;
+            state.KeyFields ??= record.Key?.FieldNames;
             state.Batch.Add(record);
+            state.Preset.Add(null);
+            if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
+        }
+
+        /// <summary>
+        /// Accounts for a record that was decided before the target (rejected or filtered by the mapping, say):
+        /// it counts in <paramref name="entity"/>'s books and the ledger records it with the entity's next batch,
+        /// so read = inserted + updated + skipped + rejected + merged + filtered holds for everything that entered.
+        /// </summary>
+        public void AddDecided(string entity, CrmRecord record, CrmRecordOutcome outcome, List<ImportResult> results)
+        {
+            if (outcome.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped)
+            {
+                throw new ArgumentException("A decided record is rejected, filtered or merged; landed records go through Add.", nameof(outcome));
+            }
+            var state = GetState(_options.Entity ?? entity, null);
+            state.Received++;
+            state.Batch.Add(record);
+            state.Preset.Add(outcome);
             if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
         }
 
         /// <summary>Writes every pending batch.</summary>
         public void Flush(List<ImportResult> results)
         {
-            foreach (var state in _entities.Values) FlushEntity(state, results);
+            // Flushing a parent can release children that waited for it into their batches: repeat until nothing is pending.
+            for (bool pending = true; pending;)
+            {
+                pending = false;
+                foreach (var state in _entities.Values) FlushEntity(state, results);
+                foreach (var state in _entities.Values) pending |= state.Batch.Count > 0;
+            }
         }
 
         /// <summary>
@@ -147,6 +173,7 @@ namespace CrmMigration.Engine.Import
         public IReadOnlyList<CrmImportSummary> Complete(List<ImportResult> results)
         {
             Flush(results);
+            ResolveWaiting(results);
             foreach (var state in _entities.Values)
             {
                 if (!_options.WhatIf) state.Writer?.Complete();
@@ -213,6 +240,7 @@ namespace CrmMigration.Engine.Import
             {
                 state.OpenError = ex;
             }
+            if (state.OpenError is null) state.TargetReferences = TargetReferencesOf(entity);
             if (_ledger is not null && _durableTarget && state.OpenError is null)
             {
                 state.ContentIndex = LoadContentIndex(entity);
@@ -256,7 +284,10 @@ namespace CrmMigration.Engine.Import
 
         private void FlushEntity(EntityState state, List<ImportResult> results)
         {
+            if (state.Batch.Count == 0) return;
+            if (state.OpenError is null) ResolveReferences(state);
             var batch = state.Batch;
+            var preset = state.Preset;
             if (batch.Count == 0) return;
             state.BatchNumber++;
             int number = state.BatchNumber;
@@ -302,6 +333,11 @@ namespace CrmMigration.Engine.Import
             for (int i = 0; i < batch.Count; i++)
             {
                 if (done is not null && done.Contains(sourceKeys[i])) { state.AlreadyRecorded++; continue; }
+                if (preset[i] is { } decided)
+                {
+                    outcomes[i] = decided;
+                    continue;
+                }
                 if (state.OpenError is not null)
                 {
                     outcomes[i] = new CrmRecordOutcome(batch[i].Entity, targetKeys[i], CrmOutcome.Rejected) { ReasonCode = state.OpenError.Error.Code, Message = state.OpenError.Error.Message };
@@ -353,7 +389,10 @@ namespace CrmMigration.Engine.Import
             }
             if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries);
             FaultPoints.Hit("after-ledger", number);
+            var released = Landed(state, batch, outcomes, sourceKeys, targetKeys);
             batch.Clear();
+            preset.Clear();
+            Requeue(released);
         }
 
         private static string PositionOf(CrmRecord r, EntityState state, int index)
@@ -451,6 +490,13 @@ namespace CrmMigration.Engine.Import
             public ICrmEntityWriter? Writer { get; set; }
             public CrmException? OpenError { get; set; }
             public List<CrmRecord> Batch { get; } = new();
+            /// <summary>Parallel to Batch: an outcome decided before the target (null = write the record).</summary>
+            public List<CrmRecordOutcome?> Preset { get; } = new();
+            /// <summary>The key fields the records of this entity name (from their keys), for looking parents up.</summary>
+            public IReadOnlyList<string>? KeyFields { get; set; }
+            /// <summary>References the target declares (foreign keys), bound per record shape below.</summary>
+            public List<CrmReference>? TargetReferences { get; set; }
+            public Dictionary<CrmFieldShape, ReferenceBinding[]> Bindings { get; } = new(ReferenceEqualityComparer.Instance);
             public int BatchNumber { get; set; }
             public long Received { get; set; }
             public long AlreadyRecorded { get; set; }

@@ -108,6 +108,7 @@ CREATE INDEX IF NOT EXISTS batches_run ON batches(run_no, entity);
 CREATE TABLE IF NOT EXISTS content_reset(target TEXT NOT NULL, entity TEXT NOT NULL, after_seq INTEGER NOT NULL, PRIMARY KEY(target, entity));
 CREATE TABLE IF NOT EXISTS crosswalk(source_entity TEXT NOT NULL, source_key TEXT NOT NULL, target_entity TEXT NOT NULL, target_key TEXT NOT NULL, run_no INTEGER,
   PRIMARY KEY(source_entity, source_key, target_entity)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS crosswalk_by_target ON crosswalk(target_entity, source_key);
 CREATE TABLE IF NOT EXISTS counters(run_no INTEGER NOT NULL, entity TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0,
   updated INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, merged INTEGER NOT NULL DEFAULT 0,
   filtered INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_no, entity));
@@ -238,6 +239,37 @@ WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FRO
                 }
             }
             return (landed, rejected);
+        }
+
+        /// <summary>
+        /// The crosswalk for references: the target keys of <paramref name="targetEntity"/> records whose source
+        /// keys are given, for those whose key changed on the way (source key text → target key text).
+        /// </summary>
+        public Dictionary<string, string> TranslateKeys(string targetEntity, IReadOnlyCollection<string> sourceKeys)
+        {
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (sourceKeys.Count == 0) return result;
+            var all = new List<string>(sourceKeys);
+            const int chunk = 500;
+            for (int start = 0; start < all.Count; start += chunk)
+            {
+                int end = Math.Min(all.Count, start + chunk);
+                using var cmd = _db.CreateCommand();
+                var sql = new System.Text.StringBuilder("SELECT source_key, target_key FROM crosswalk WHERE target_entity = $e AND source_key IN (");
+                for (int i = start; i < end; i++)
+                {
+                    string name = "$k" + (i - start).ToString(CultureInfo.InvariantCulture);
+                    if (i > start) sql.Append(", ");
+                    sql.Append(name);
+                    cmd.Parameters.AddWithValue(name, all[i]);
+                }
+                sql.Append(") ORDER BY run_no");
+                cmd.CommandText = sql.ToString();
+                cmd.Parameters.AddWithValue("$e", targetEntity);
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read()) result[reader.GetString(0)] = reader.GetString(1);
+            }
+            return result;
         }
 
         /// <summary>Forgets the fingerprints of a target entity (the target no longer holds what the ledger recorded).</summary>

@@ -52,6 +52,8 @@ namespace CrmMigration.Engine.Mapping
         public CompiledMapping(MappingDefinition definition)
         {
             Definition = definition;
+            bool anyReferences = false;
+            foreach (var e in definition.Entities) foreach (var f in e.Fields) anyReferences |= f.Reference is not null;
             foreach (var e in definition.Entities)
             {
                 if (_bySource.ContainsKey(e.Source))
@@ -59,7 +61,7 @@ namespace CrmMigration.Engine.Mapping
                     throw new CrmException(new CrmDataError("MappingDuplicateSource", CrmErrorKind.InvalidArgument,
                         $"Two target entities read the source entity '{e.Source}'; one source entity maps to one target entity in this version.") { File = definition.SourcePath });
                 }
-                _bySource[e.Source] = new CompiledEntity(e);
+                _bySource[e.Source] = new CompiledEntity(e, anyReferences);
             }
         }
 
@@ -109,7 +111,7 @@ namespace CrmMigration.Engine.Mapping
             private int[][] _lastIndexes = Array.Empty<int[]>();
             private int[] _lastWhere = Array.Empty<int>();
 
-            public CompiledEntity(EntityMapping definition)
+            public CompiledEntity(EntityMapping definition, bool anyReferences)
             {
                 Definition = definition;
                 _fields = new CompiledField[definition.Fields.Count];
@@ -122,7 +124,14 @@ namespace CrmMigration.Engine.Mapping
                 }
                 _where = new CompiledCondition[definition.Where.Count];
                 for (int i = 0; i < _where.Length; i++) _where[i] = new CompiledCondition(definition.Where[i]);
-                _shape = new CrmFieldShape(names);
+                // Every entity of a mapping with references gets a list (maybe empty): an import then remembers what
+                // landed in a file target, so children can find their parents there.
+                List<CrmReference>? references = anyReferences ? new List<CrmReference>() : null;
+                foreach (var f in definition.Fields)
+                {
+                    if (f.Reference is not null) references!.Add(new CrmReference(new[] { f.Target }, f.Reference, f.OnMissingParent));
+                }
+                _shape = new CrmFieldShape(names) { References = references };
                 _keyIndexes = new int[definition.Key.Count];
                 for (int k = 0; k < _keyIndexes.Length; k++) _keyIndexes[k] = _shape.IndexOf(definition.Key[k]);
             }

@@ -53,6 +53,8 @@ namespace CrmMigration.Engine.Mapping
         public int SplitLimit { get; set; }
         /// <summary>The target entity this field references (its key); the import translates it through the crosswalk.</summary>
         public string? Reference { get; set; }
+        /// <summary>What the import does when the referenced parent is neither imported nor in the target: Reject (MissingParent), Clear or Keep.</summary>
+        public CrmMissingParentAction OnMissingParent { get; set; }
         /// <summary>The longest text allowed.</summary>
         public int? MaxLength { get; set; }
         /// <summary>What a text longer than MaxLength does: Reject (default) or Truncate.</summary>

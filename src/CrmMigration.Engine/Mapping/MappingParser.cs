@@ -22,7 +22,7 @@ namespace CrmMigration.Engine.Mapping
         private static readonly string[] FieldKeys =
         {
             "Source", "Separator", "Type", "Format", "Culture", "Value", "Default", "Required", "ValueMap", "Transform", "Name", "Target", "Description",
-            "Split", "Part", "SplitLimit", "Reference", "MaxLength", "OnTooLong", "Pattern", "Min", "Max", "OnInvalid", "DefaultRegion", "TimeZone", "TwoDigitYearMax", "FixTypos",
+            "Split", "Part", "SplitLimit", "Reference", "OnMissingParent", "MaxLength", "OnTooLong", "Pattern", "Min", "Max", "OnInvalid", "DefaultRegion", "TimeZone", "TwoDigitYearMax", "FixTypos",
         };
         private static readonly string[] WhereKeys = { "Field", "Equals", "NotEquals", "In", "NotIn", "Like", "NotLike", "IsEmpty", "NotEmpty", "Reason", "Description" };
 
@@ -119,6 +119,7 @@ namespace CrmMigration.Engine.Mapping
                 Part = ParseInt(Get(map, "Part"), path + ".Part", file) ?? 0,
                 SplitLimit = ParseInt(Get(map, "SplitLimit"), path + ".SplitLimit", file) ?? 0,
                 Reference = Text(Get(map, "Reference")),
+                OnMissingParent = ParseEnum<CrmMissingParentAction>(Get(map, "OnMissingParent"), path + ".OnMissingParent", file) ?? CrmMissingParentAction.Reject,
                 MaxLength = ParseInt(Get(map, "MaxLength"), path + ".MaxLength", file),
                 OnTooLong = ParseEnum<TooLongAction>(Get(map, "OnTooLong"), path + ".OnTooLong", file) ?? TooLongAction.Reject,
                 Pattern = Text(Get(map, "Pattern")),
@@ -159,6 +160,10 @@ namespace CrmMigration.Engine.Mapping
             {
                 try { _ = CultureInfo.GetCultureInfo(field.Culture); }
                 catch (CultureNotFoundException) { throw Error("MappingUnknownCulture", $"'{path}.Culture' names an unknown culture '{field.Culture}'.", file); }
+            }
+            if (Has(map, "OnMissingParent") && field.Reference is null)
+            {
+                throw Error("MappingMissingParentWithoutReference", $"'{path}.OnMissingParent' needs Reference (the entity whose key the field holds).", file);
             }
             CheckFieldOptions(field, path, file);
             return field;
@@ -444,6 +449,7 @@ namespace CrmMigration.Engine.Mapping
                         // Options added in version 2 are written only when set, so older mappings keep their hash.
                         if (f.Split is not null) { w.WriteString("split", f.Split); w.WriteNumber("part", f.Part); w.WriteNumber("splitLimit", f.SplitLimit); }
                         if (f.Reference is not null) w.WriteString("reference", f.Reference);
+                        if (f.OnMissingParent != CrmMissingParentAction.Reject) w.WriteString("onMissingParent", f.OnMissingParent.ToString());
                         if (f.MaxLength is int ml) { w.WriteNumber("maxLength", ml); w.WriteString("onTooLong", f.OnTooLong.ToString()); }
                         if (f.Pattern is not null) w.WriteString("pattern", f.Pattern);
                         if (f.Min is not null) w.WriteString("min", Util.CrmValues.ToText(f.Min));

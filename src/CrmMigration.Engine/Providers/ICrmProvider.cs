@@ -92,3 +92,25 @@ namespace CrmMigration.Engine.Providers
         void Complete();
     }
 }
+
+namespace CrmMigration.Engine.Providers
+{
+    /// <summary>
+    /// A target that can check and fill references (the relational databases): which parent keys it holds,
+    /// and a second pass that sets reference fields once every record of a cycle is written.
+    /// </summary>
+    public interface ICrmReferenceTarget
+    {
+        /// <summary>Whether the target refuses a record whose foreign key points at nothing (its foreign keys then count as references).</summary>
+        bool ForeignKeysEnforced { get; }
+
+        /// <summary>
+        /// Of <paramref name="keys"/> (key texts in <see cref="CrmKey"/> form, parts in <paramref name="keyFields"/> order;
+        /// null fields mean the primary key), those the entity holds. Null when the entity does not exist or has no key to look up by.
+        /// </summary>
+        HashSet<string>? ExistingKeys(string entity, IReadOnlyList<string>? keyFields, IReadOnlyCollection<string> keys);
+
+        /// <summary>Sets <paramref name="fields"/> of the records with the given keys, in one transaction; returns the rows changed.</summary>
+        int SetFields(string entity, IReadOnlyList<string>? keyFields, IReadOnlyList<string> fields, IReadOnlyList<(string Key, object?[] Values)> rows);
+    }
+}

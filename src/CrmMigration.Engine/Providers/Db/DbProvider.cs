@@ -15,7 +15,7 @@ namespace CrmMigration.Engine.Providers.Db
     /// string, without the password), Profile (a CRM product layout, see <see cref="Profiles.CrmProfile"/>).
     /// The password lives only in the connection's credential and never reaches a message.
     /// </summary>
-    public sealed class DbProvider : ICrmProvider
+    public sealed partial class DbProvider : ICrmProvider, ICrmReferenceTarget
     {
         private readonly DbDialect _dialect;
         private DbConnection? _meta;

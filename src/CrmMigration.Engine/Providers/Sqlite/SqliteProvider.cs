@@ -15,7 +15,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
     /// Connection option <c>ForeignKeys</c> (on by default) turns foreign-key enforcement off with
     /// off/false/0, as legacy databases with declared but unenforced references need.
     /// </summary>
-    public sealed class SqliteProvider : ICrmProvider
+    public sealed partial class SqliteProvider : ICrmProvider, ICrmReferenceTarget
     {
         private SqliteConnection? _meta;
 
@@ -31,7 +31,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         internal string FullPath => Path.GetFullPath(Connection.Location);
 
         /// <summary>Whether writers enforce foreign keys (connection option ForeignKeys, default on).</summary>
-        internal bool ForeignKeysEnforced
+        public bool ForeignKeysEnforced
         {
             get
             {
