@@ -38,6 +38,8 @@ namespace CrmMigration.Engine.Import
         private readonly Dictionary<string, Dictionary<string, List<WaitingRecord>>> _waiting = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, Dictionary<string, string>> _resolved = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, HashSet<long>> _landedHere = new(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Without a ledger: the keys this import changed (source → target), per entity, when references are in play.</summary>
+        private readonly Dictionary<string, Dictionary<string, string>> _memoryCrosswalk = new(StringComparer.OrdinalIgnoreCase);
         private int _resolvedCount;
         private long _waitingNow, _waitingPeak, _waitedTotal, _filledLater, _clearedMissing;
         private bool _finalPass;
@@ -141,6 +143,10 @@ namespace CrmMigration.Engine.Import
             }
             if (ask.Count == 0) return found;
             var translated = _ledger?.TranslateKeys(parent, ask) ?? new Dictionary<string, string>(StringComparer.Ordinal);
+            if (_ledger is null && _memoryCrosswalk.TryGetValue(parent, out var memory))
+            {
+                foreach (var k in ask) if (memory.TryGetValue(k, out var t)) translated[k] = t;
+            }
             var candidates = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var k in ask) candidates[k] = translated.TryGetValue(k, out var t) ? t : k;
             var present = new HashSet<string>(StringComparer.Ordinal);
@@ -272,7 +278,10 @@ namespace CrmMigration.Engine.Import
             // Without a target to ask (files, -WhatIf), what landed is remembered, as 64-bit key hashes, when references are in play.
             bool remember = (!_durableTarget || _options.WhatIf) && (_landedHere.ContainsKey(state.Summary.Entity) || batch.Count > 0 && batch[0].Shape.References is not null);
             _waiting.TryGetValue(state.Summary.Entity, out var waiting);
-            if (!remember && (waiting is null || waiting.Count == 0)) return null;
+            bool crosswalk = _ledger is null && batch.Count > 0 && batch[0].Shape.References is not null;
+            if (!remember && !crosswalk && (waiting is null || waiting.Count == 0)) return null;
+            Dictionary<string, string>? memory = null;
+            if (crosswalk && !_memoryCrosswalk.TryGetValue(state.Summary.Entity, out memory)) _memoryCrosswalk[state.Summary.Entity] = memory = new Dictionary<string, string>(StringComparer.Ordinal);
             HashSet<long>? here = null;
             if (remember && !_landedHere.TryGetValue(state.Summary.Entity, out here)) _landedHere[state.Summary.Entity] = here = new HashSet<long>();
             List<WaitingRecord>? released = null;
@@ -280,8 +289,9 @@ namespace CrmMigration.Engine.Import
             {
                 if (outcomes[i] is not { } o || o.Outcome is not (CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) || targetKeys[i] is not string target) continue;
                 here?.Add(Ledger.ContentHash.OfKey(target));
-                if (waiting is null || waiting.Count == 0) continue;
                 string source = batch[i].Origin?.SourceKey ?? target;
+                if (memory is not null && !string.Equals(source, target, StringComparison.Ordinal)) memory[source] = target;
+                if (waiting is null || waiting.Count == 0) continue;
                 foreach (var k in source == target ? new[] { target } : new[] { source, target })
                 {
                     if (!waiting.Remove(k, out var list)) continue;

@@ -11,6 +11,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// <inheritdoc/>
         public HashSet<string>? ExistingKeys(string entity, IReadOnlyList<string>? keyFields, IReadOnlyCollection<string> keys)
         {
+            if (!System.IO.File.Exists(FullPath)) return null; // nothing written yet
             var conn = Meta();
             var table = SqliteCatalog.Load(conn, entity);
             if (table is null) return null;
