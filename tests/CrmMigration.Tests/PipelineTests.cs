@@ -216,18 +216,53 @@ namespace CrmMigration.Tests
                     foreach ($f in $keep[$_.Entity]) { $rec[$f] = $src[$f] }
                     $rec.Key = $_.Key; $rec
                 } | Import-CrmData ./fk.db -BatchSize 100 -ErrorVariable bad -ErrorAction SilentlyContinue
-                @($bad | Where-Object { $_.FullyQualifiedErrorId -like 'ConstraintViolation*' }).Count
+                @($bad | Where-Object { $_.FullyQualifiedErrorId -like 'MissingParent*' }).Count
             ");
             Assert.Null(r.Terminating);
             var summaries = r.OfType("CrmMigration.CrmImportSummary").ToList();
             var accounts = summaries.Single(s => (string)s.Get("Entity")! == "accounts");
             var contacts = summaries.Single(s => (string)s.Get("Entity")! == "contacts");
             Assert.Equal(60L, accounts.Get("Inserted"));
-            // only the sample's orphaned contacts (account_id that no account has) are refused by the foreign key
+            // only the sample's orphaned contacts (account_id that no account has) are refused: MissingParent, before the foreign key would
             long orphans = (long)contacts.Get("Rejected")!;
             Assert.Equal(600L - orphans, contacts.Get("Inserted"));
             Assert.True(orphans > 0 && orphans < 60, $"orphans: {orphans}");
             Assert.Equal((int)orphans, (int)r.Output.Last().BaseObject);
+        }
+    
+        [Fact]
+        public void MappingReferencesRejectOrphansWithMissingParent_InTheSummaryLedgerAndRejectFile()
+        {
+            using var ps = new PsSession();
+            ps.Run("New-CrmSampleData ./legacy.db -Seed 7 -Scale 800 | Out-Null").AssertClean();
+            var r = ps.Run(@"
+                $map = @{ Entities = @{
+                    Account = @{ Source = 'accounts'; Key = 'Id'; Fields = @{ Id = 'account_id'; Name = 'name' } }
+                    Contact = @{ Source = 'contacts'; Key = 'Id'; Fields = @{ Id = 'contact_id'; LastName = 'last_name'
+                        AccountId = @{ Source = 'account_id'; Reference = 'Account' } } } } }
+                Export-CrmData ./legacy.db -Entity accounts, contacts | Convert-CrmRecord -Mapping $map |
+                    Import-CrmData ./new.db -Create -RejectPath ./rejects -ErrorVariable bad -ErrorAction SilentlyContinue
+                @($bad | Where-Object { $_.FullyQualifiedErrorId -like 'MissingParent,*' }).Count
+                @(Get-CrmMigrationRecord -StatePath ./new.db.crm-ledger.sqlite -ReasonCode MissingParent).Count
+                @(Export-CrmData ./rejects/Contact.csv | Where-Object { $_.RejectReason -eq 'MissingParent' }).Count
+            ");
+            Assert.Null(r.Terminating);
+            var contacts = r.OfType("CrmMigration.CrmImportSummary").Single(s => (string)s.Get("Entity")! == "Contact");
+            var reasons = (System.Collections.Generic.IDictionary<string, long>)contacts.Get("RejectReasons")!;
+            long missing = reasons["MissingParent"];
+            Assert.True(missing > 0, "the sample plants orphaned contacts");
+            var counts = r.Output.Where(o => o.BaseObject is int).Select(o => (int)o.BaseObject).ToList();
+            Assert.Equal(new[] { (int)missing, (int)missing, (int)missing }, counts);
+            // the target holds no contact whose account it lacks, and every contact with an account landed
+            string Sql(string q)
+            {
+                var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sqlite3", new[] { ps.PathOf("new.db"), q }) { UseShellExecute = false, RedirectStandardOutput = true })!;
+                string o = p.StandardOutput.ReadToEnd().Trim();
+                p.WaitForExit();
+                return o;
+            }
+            Assert.Equal("0", Sql("SELECT COUNT(*) FROM Contact c WHERE c.AccountId IS NOT NULL AND NOT EXISTS (SELECT 1 FROM Account a WHERE a.Id = c.AccountId)"));
+            Assert.Equal(((long)contacts.Get("Inserted")!).ToString(System.Globalization.CultureInfo.InvariantCulture), Sql("SELECT COUNT(*) FROM Contact"));
         }
     }
 }

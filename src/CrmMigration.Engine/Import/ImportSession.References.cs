@@ -69,6 +69,10 @@ namespace CrmMigration.Engine.Import
             {
                 return null;
             }
+            catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.ConnectionError && ex.Error.Code != "TargetConnectionFailed")
+            {
+                throw new CrmException("TargetConnectionFailed", CrmErrorKind.ConnectionError, ex.Error.Message, ex);
+            }
             if (schema is null || schema.Relations.Count == 0) return null;
             var list = new List<CrmReference>();
             foreach (var r in schema.Relations)
