@@ -80,6 +80,8 @@ namespace CrmMigration.Tests
             Assert.Contains("Import-CrmData", text);
             var m = ps.Run("\"$(Get-Help about_CrmMigration_Mapping)\"").AssertClean();
             Assert.Contains("ValueMap", string.Join("\n", m.Output.Select(o => o.ToString())));
+            var rel = ps.Run("\"$(Get-Help about_CrmMigration_Relations)\"").AssertClean();
+            Assert.Contains("MissingParent", string.Join("\n", rel.Output.Select(o => o.ToString())));
         }
     }
 }
