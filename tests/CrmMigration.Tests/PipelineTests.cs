@@ -237,7 +237,7 @@ namespace CrmMigration.Tests
             ps.Run("New-CrmSampleData ./legacy.db -Seed 7 -Scale 800 | Out-Null").AssertClean();
             var r = ps.Run(@"
                 $map = @{ Entities = @{
-                    Account = @{ Source = 'accounts'; Key = 'Id'; Fields = @{ Id = 'account_id'; Name = 'name' } }
+                    Account = @{ Source = 'accounts'; Key = 'Id'; Fields = @{ Id = @{ Source = 'account_id'; Transform = 'Lower' }; Name = 'name' } }
                     Contact = @{ Source = 'contacts'; Key = 'Id'; Fields = @{ Id = 'contact_id'; LastName = 'last_name'
                         AccountId = @{ Source = 'account_id'; Reference = 'Account' } } } } }
                 Export-CrmData ./legacy.db -Entity accounts, contacts | Convert-CrmRecord -Mapping $map |
@@ -245,6 +245,7 @@ namespace CrmMigration.Tests
                 @($bad | Where-Object { $_.FullyQualifiedErrorId -like 'MissingParent,*' }).Count
                 @(Get-CrmMigrationRecord -StatePath ./new.db.crm-ledger.sqlite -ReasonCode MissingParent).Count
                 @(Export-CrmData ./rejects/Contact.csv | Where-Object { $_.RejectReason -eq 'MissingParent' }).Count
+                Test-CrmMigration ./legacy.db ./new.db -Mapping $map
             ");
             Assert.Null(r.Terminating);
             var contacts = r.OfType("CrmMigration.CrmImportSummary").Single(s => (string)s.Get("Entity")! == "Contact");
@@ -263,6 +264,16 @@ namespace CrmMigration.Tests
             }
             Assert.Equal("0", Sql("SELECT COUNT(*) FROM Contact c WHERE c.AccountId IS NOT NULL AND NOT EXISTS (SELECT 1 FROM Account a WHERE a.Id = c.AccountId)"));
             Assert.Equal(((long)contacts.Get("Inserted")!).ToString(System.Globalization.CultureInfo.InvariantCulture), Sql("SELECT COUNT(*) FROM Contact"));
+            // the keys changed (lower-cased accounts): references were translated through the crosswalk, not rejected
+            Assert.Equal("0", Sql("SELECT COUNT(*) FROM Contact WHERE AccountId <> lower(AccountId)"));
+            Assert.True((long)contacts.Get("Inserted")! > 10 * missing);
+            // Test-CrmMigration compares translated references, and explains the missing contacts from the ledger
+            var checks = r.OfType("CrmMigration.CrmValidationResult").ToDictionary(c => (string)c.Get("Entity")! + "/" + (string)c.Get("Check")!, c => c.Get("Status")!.ToString());
+            Assert.Equal("Pass", checks["contacts -> Contact/FieldValues"]);
+            Assert.Equal("Warning", checks["contacts -> Contact/MissingKeys"]);
+            Assert.Equal("Warning", checks["contacts -> Contact/Count"]);
+            Assert.Equal("Pass", checks["accounts -> Account/MissingKeys"]);
+            Assert.Equal("Pass", checks["accounts -> Account/FieldValues"]);
         }
     }
 }

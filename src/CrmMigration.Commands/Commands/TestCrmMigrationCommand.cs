@@ -28,7 +28,11 @@ namespace CrmMigration.Commands
         [Parameter]
         public object? Mapping { get; set; }
 
-        /// <summary>Return only $true when every check passes, else $false.</summary>
+        /// <summary>The import's migration ledger, to explain keys the target lacks because the import rejected them. Default: the ledger next to the target, when there is one.</summary>
+        [Parameter]
+        public string? StatePath { get; set; }
+
+        /// <summary>Return only $true when no check fails (warnings pass), else $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
@@ -41,7 +45,14 @@ namespace CrmMigration.Commands
                 CompiledMapping? mapping = Mapping is null ? null : MappingLoader.Load(Mapping, ResolvePath);
                 using var source = ConnectionFactory.Open(Source!);
                 using var target = ConnectionFactory.Open(Target!);
-                var validator = new MigrationValidator(source, target, mapping);
+                string ledgerPath = ResolvePath(StatePath ?? Engine.Ledger.MigrationLedger.DefaultPath(Target!));
+                if (StatePath is not null && !System.IO.File.Exists(ledgerPath))
+                {
+                    throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.NotFound, $"There is no migration ledger at '{ledgerPath}'.") { File = ledgerPath });
+                }
+                using var ledger = System.IO.File.Exists(ledgerPath) ? new Engine.Ledger.MigrationLedger(ledgerPath) : null;
+                if (ledger is not null) WriteVerbose($"Explaining missing keys with the ledger {ledgerPath}.");
+                var validator = new MigrationValidator(source, target, mapping, ledger);
                 foreach (string entity in validator.ResolveEntities(Entity))
                 {
                     foreach (var result in validator.Check(entity, (what, n) => WriteThrottledProgress(3, "Test-CrmMigration", "Reading " + what, n, 0), CancellationToken))

@@ -479,6 +479,31 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             }
         }
 
+        /// <summary>
+        /// The latest outcome the ledger recorded for each of <paramref name="keys"/> (matched on the target key,
+        /// else the source key) in an entity of a target, across all runs: how a validator explains a key the
+        /// target lacks (rejected at import, with its reason).
+        /// </summary>
+        public Dictionary<string, (CrmOutcome Outcome, string? ReasonCode)> LatestOutcomes(string target, string entity, IReadOnlySet<string> keys)
+        {
+            var result = new Dictionary<string, (CrmOutcome, string?)>(StringComparer.Ordinal);
+            if (keys.Count == 0) return result;
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = $t AND b.entity = $e COLLATE NOCASE ORDER BY b.seq";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                foreach (var e in BatchCodec.Decode((byte[])reader.GetValue(0)))
+                {
+                    string? key = e.TargetKey is not null && keys.Contains(e.TargetKey) ? e.TargetKey : keys.Contains(e.SourceKey) ? e.SourceKey : null;
+                    if (key is not null) result[key] = (e.Outcome, e.ReasonCode);
+                }
+            }
+            return result;
+        }
+
         /// <summary>Record outcomes matching the filters (each null filter matches everything), oldest first.</summary>
         public IEnumerable<CrmMigrationRecord> Records(string? runId, string? entity, string? sourceKey, CrmOutcome? outcome, string? reasonCode)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using CrmMigration.Engine.Ledger;
 using CrmMigration.Engine.Mapping;
 using CrmMigration.Engine.Providers;
 
@@ -19,12 +20,16 @@ namespace CrmMigration.Engine.Validation
         private readonly ICrmProvider _source;
         private readonly ICrmProvider _target;
         private readonly CompiledMapping? _mapping;
+        private readonly MigrationLedger? _ledger;
+        /// <summary>Per target entity: the keys the mapping changed (source key → target key), for translating references.</summary>
+        private readonly Dictionary<string, Dictionary<string, string>> _keyChanges = new(StringComparer.OrdinalIgnoreCase);
 
-        public MigrationValidator(ICrmProvider source, ICrmProvider target, CompiledMapping? mapping)
+        public MigrationValidator(ICrmProvider source, ICrmProvider target, CompiledMapping? mapping, MigrationLedger? ledger = null)
         {
             _source = source;
             _target = target;
             _mapping = mapping;
+            _ledger = ledger;
         }
 
         /// <summary>The source entities to check: those named, else those the mapping reads, else all.</summary>
@@ -54,6 +59,8 @@ namespace CrmMigration.Engine.Validation
             }
 
             var targetSchema = _target.DescribeEntity(targetEntity, includeRowCount: false)!;
+            var references = ReferencesOf(targetEntity, ct);
+            var changes = _mapping is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
             var sourceKeys = new Dictionary<string, UInt128>(StringComparer.Ordinal);
             List<string>? compared = null;
             long sourceCount = 0, mappingRejected = 0, sourceReadErrors = 0, sourceDuplicates = 0, sourceNoKey = 0;
@@ -66,7 +73,11 @@ namespace CrmMigration.Engine.Validation
                     errors.Clear();
                     var status = _mapping.Map(record, false, out var mapped, errors);
                     if (status == MapStatus.Rejected || status == MapStatus.Filtered) { mappingRejected++; continue; }
-                    if (status == MapStatus.Mapped) effective = mapped!;
+                    if (status == MapStatus.Mapped)
+                    {
+                        effective = Translate(mapped!, references);
+                        if (record.Key?.ToString() is string was && effective.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes![was] = now;
+                    }
                 }
                 sourceCount++;
                 if (compared is null)
@@ -107,16 +118,33 @@ namespace CrmMigration.Engine.Validation
                 if ((targetCount & 0xFFFF) == 0) progress?.Invoke("target " + targetEntity, targetCount);
             }
 
+            if (changes is not null) _keyChanges[targetEntity] = changes;
             var missing = new List<string>();
+            var missingAll = _ledger is null ? null : new HashSet<string>(StringComparer.Ordinal);
             long missingCount = 0;
             foreach (var key in sourceKeys.Keys)
             {
                 if (!targetSeen.Contains(key))
                 {
                     missingCount++;
+                    missingAll?.Add(key);
                     if (missing.Count < MaxSamples) missing.Add(key);
                 }
             }
+            // With the import's ledger: keys the target lacks because the import rejected them (with a reason) are explained, not lost.
+            long explained = 0;
+            var explainedReasons = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            if (missingAll is { Count: > 0 })
+            {
+                foreach (var (_, (outcome, reason)) in _ledger!.LatestOutcomes(_target.Connection.DisplayName, targetEntity, missingAll))
+                {
+                    if (outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) continue;
+                    explained++;
+                    string r = reason ?? outcome.ToString();
+                    explainedReasons[r] = explainedReasons.TryGetValue(r, out long n) ? n + 1 : 1;
+                }
+            }
+            string why = explained == 0 ? "" : $" The import's ledger records {explained} of them as rejected: {string.Join(", ", System.Linq.Enumerable.Select(explainedReasons, kv => kv.Key + "=" + kv.Value))} (Get-CrmMigrationRecord -Outcome Rejected lists them).";
             missing.Sort(StringComparer.Ordinal);
             extra.Sort(StringComparer.Ordinal);
 
@@ -126,17 +154,20 @@ namespace CrmMigration.Engine.Validation
             if (sourceDuplicates > 0) notes += $" The source has {sourceDuplicates} duplicate key(s).";
             if (sourceNoKey > 0) notes += $" {sourceNoKey} source record(s) have no key.";
 
-            results.Add(new CrmValidationResult("Count", label, sourceCount == targetCount ? CrmCheckStatus.Pass : CrmCheckStatus.Fail)
+            // A difference the ledger explains entirely (every missing key rejected at import, with its reason) is a warning, not a failure.
+            bool allExplained = missingCount > 0 && explained == missingCount;
+            results.Add(new CrmValidationResult("Count", label, sourceCount == targetCount ? CrmCheckStatus.Pass
+                : allExplained && sourceCount - explained == targetCount ? CrmCheckStatus.Warning : CrmCheckStatus.Fail)
             {
                 Expected = sourceCount,
                 Actual = targetCount,
-                Details = $"source {sourceCount}, target {targetCount}.{notes}",
+                Details = $"source {sourceCount}, target {targetCount}.{notes}{(allExplained && sourceCount - explained == targetCount ? $" The difference, {explained}, is the records the import rejected." : "")}",
             });
-            results.Add(new CrmValidationResult("MissingKeys", label, missingCount == 0 ? CrmCheckStatus.Pass : CrmCheckStatus.Fail)
+            results.Add(new CrmValidationResult("MissingKeys", label, missingCount == 0 ? CrmCheckStatus.Pass : allExplained ? CrmCheckStatus.Warning : CrmCheckStatus.Fail)
             {
                 Expected = 0,
                 Actual = missingCount,
-                Details = missingCount == 0 ? "Every source key is in the target." : $"{missingCount} source key(s) are not in the target.",
+                Details = missingCount == 0 ? "Every source key is in the target." : $"{missingCount} source key(s) are not in the target.{why}",
                 Samples = missing,
             });
             results.Add(new CrmValidationResult("ExtraKeys", label, extraCount == 0 ? CrmCheckStatus.Pass : CrmCheckStatus.Fail)
@@ -178,7 +209,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     errors.Clear();
                     if (_mapping.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
-                    effective = mapped!;
+                    effective = Translate(mapped!, ReferencesOf(targetEntity, ct));
                 }
                 if (effective.Key?.ToString() is string k && wanted.Contains(k)) sourceRecords[k] = effective;
             }
@@ -198,6 +229,65 @@ namespace CrmMigration.Engine.Validation
                 }
             }
             return "For example: " + string.Join("; ", notes) + ".";
+        }
+
+        /// <summary>
+        /// The mapping's references of a target entity whose parent had its keys changed by the mapping, with
+        /// those changes (field → old key → new key). The parent's changes are collected when it is checked,
+        /// or here by mapping its source once when it was not checked first.
+        /// </summary>
+        private List<(string Field, Dictionary<string, string> Changes)>? ReferencesOf(string targetEntity, CancellationToken ct)
+        {
+            if (_mapping is null) return null;
+            List<(string, Dictionary<string, string>)>? list = null;
+            foreach (var (field, parent) in _mapping.ReferencesOf(targetEntity))
+            {
+                if (!_keyChanges.TryGetValue(parent, out var changes))
+                {
+                    changes = new Dictionary<string, string>(StringComparer.Ordinal);
+                    string? parentSource = null;
+                    foreach (var e in _mapping.Definition.Entities) if (string.Equals(e.Target, parent, StringComparison.OrdinalIgnoreCase)) parentSource = e.Source;
+                    if (parentSource is not null && !string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase))
+                    {
+                        var errors = new List<CrmDataError>();
+                        foreach (var record in _source.Read(parentSource, new CrmReadOptions(), _ => { }, ct))
+                        {
+                            errors.Clear();
+                            if (_mapping.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
+                            if (record.Key?.ToString() is string was && mapped!.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
+                        }
+                        _keyChanges[parent] = changes;
+                    }
+                    else if (string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase) && parentSource is not null)
+                    {
+                        // A self-reference: collect the entity's own key changes first.
+                        var errors = new List<CrmDataError>();
+                        foreach (var record in _source.Read(parentSource, new CrmReadOptions(), _ => { }, ct))
+                        {
+                            errors.Clear();
+                            if (_mapping.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
+                            if (record.Key?.ToString() is string was && mapped!.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
+                        }
+                    }
+                }
+                if (changes.Count > 0) (list ??= new()).Add((field, changes));
+            }
+            return list;
+        }
+
+        /// <summary>The mapped record with its references holding the new keys of their parents, as the import writes them.</summary>
+        private static CrmRecord Translate(CrmRecord record, List<(string Field, Dictionary<string, string> Changes)>? references)
+        {
+            if (references is null) return record;
+            CrmRecord? copy = null;
+            foreach (var (field, changes) in references)
+            {
+                int i = record.Shape.IndexOf(field);
+                if (i < 0 || Util.CrmValues.ToText(record.GetValue(i)) is not string old || !changes.TryGetValue(new CrmKey(old).ToString(), out var now)) continue;
+                copy ??= record.Clone();
+                copy.SetValue(i, now);
+            }
+            return copy ?? record;
         }
     }
 }
