@@ -280,7 +280,8 @@ namespace CrmMigration.Engine.Import
         private List<WaitingRecord>? Landed(EntityState state, List<CrmRecord> batch, CrmRecordOutcome?[] outcomes, string[] sourceKeys, string?[] targetKeys)
         {
             // Without a target to ask (files, -WhatIf), what landed is remembered, as 64-bit key hashes, when references are in play.
-            bool remember = (!_durableTarget || _options.WhatIf) && (_landedHere.ContainsKey(state.Summary.Entity) || batch.Count > 0 && batch[0].Shape.References is not null);
+            // (-WhatIf remembers always: a plan writes nothing, so the target cannot say which planned parents exist.)
+            bool remember = _options.WhatIf || !_durableTarget && (_landedHere.ContainsKey(state.Summary.Entity) || batch.Count > 0 && batch[0].Shape.References is not null);
             _waiting.TryGetValue(state.Summary.Entity, out var waiting);
             bool crosswalk = _ledger is null && batch.Count > 0 && batch[0].Shape.References is not null;
             if (!remember && !crosswalk && (waiting is null || waiting.Count == 0)) return null;
