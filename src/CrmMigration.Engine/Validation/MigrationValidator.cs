@@ -244,35 +244,29 @@ namespace CrmMigration.Engine.Validation
             {
                 if (!_keyChanges.TryGetValue(parent, out var changes))
                 {
-                    changes = new Dictionary<string, string>(StringComparer.Ordinal);
                     string? parentSource = null;
                     foreach (var e in _mapping.Definition.Entities) if (string.Equals(e.Target, parent, StringComparison.OrdinalIgnoreCase)) parentSource = e.Source;
-                    if (parentSource is not null && !string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase))
-                    {
-                        var errors = new List<CrmDataError>();
-                        foreach (var record in _source.Read(parentSource, new CrmReadOptions(), _ => { }, ct))
-                        {
-                            errors.Clear();
-                            if (_mapping.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
-                            if (record.Key?.ToString() is string was && mapped!.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
-                        }
-                        _keyChanges[parent] = changes;
-                    }
-                    else if (string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase) && parentSource is not null)
-                    {
-                        // A self-reference: collect the entity's own key changes first.
-                        var errors = new List<CrmDataError>();
-                        foreach (var record in _source.Read(parentSource, new CrmReadOptions(), _ => { }, ct))
-                        {
-                            errors.Clear();
-                            if (_mapping.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
-                            if (record.Key?.ToString() is string was && mapped!.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
-                        }
-                    }
+                    changes = parentSource is null ? new Dictionary<string, string>(StringComparer.Ordinal) : KeyChangesOf(parentSource, ct);
+                    // A self-reference: the entity's own changes are collected again while it is checked.
+                    if (!string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase)) _keyChanges[parent] = changes;
                 }
                 if (changes.Count > 0) (list ??= new()).Add((field, changes));
             }
             return list;
+        }
+
+        /// <summary>The keys the mapping changes in a source entity (source key → target key).</summary>
+        private Dictionary<string, string> KeyChangesOf(string sourceEntity, CancellationToken ct)
+        {
+            var changes = new Dictionary<string, string>(StringComparer.Ordinal);
+            var errors = new List<CrmDataError>();
+            foreach (var record in _source.Read(sourceEntity, new CrmReadOptions(), _ => { }, ct))
+            {
+                errors.Clear();
+                if (_mapping!.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
+                if (record.Key?.ToString() is string was && mapped!.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
+            }
+            return changes;
         }
 
         /// <summary>The mapped record with its references holding the new keys of their parents, as the import writes them.</summary>

@@ -133,20 +133,7 @@ namespace CrmMigration.Engine.Providers.Db
             return changed;
         }
 
-        private static int[]? KeyColumns(DbTableInfo table, IReadOnlyList<string>? keyFields)
-        {
-            if (keyFields is { Count: > 0 })
-            {
-                var cols = new int[keyFields.Count];
-                for (int k = 0; k < cols.Length; k++)
-                {
-                    cols[k] = table.IndexOf(keyFields[k]);
-                    if (cols[k] < 0) return null;
-                }
-                return cols;
-            }
-            return table.PrimaryKey.Length > 0 ? table.PrimaryKey : null;
-        }
+        private static int[]? KeyColumns(DbTableInfo table, IReadOnlyList<string>? keyFields) => Providers.KeyColumns.Resolve(keyFields, table.IndexOf, table.PrimaryKey);
 
         private static object?[] Portable(IReadOnlyList<string> parts, DbTableInfo table, int[] cols)
         {

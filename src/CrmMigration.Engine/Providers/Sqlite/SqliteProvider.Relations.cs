@@ -99,20 +99,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return changed;
         }
 
-        private static int[]? KeyColumns(SqliteTableInfo table, IReadOnlyList<string>? keyFields)
-        {
-            if (keyFields is { Count: > 0 })
-            {
-                var cols = new int[keyFields.Count];
-                for (int k = 0; k < cols.Length; k++)
-                {
-                    cols[k] = table.IndexOf(keyFields[k]);
-                    if (cols[k] < 0) return null;
-                }
-                return cols;
-            }
-            return table.PrimaryKey.Length > 0 ? table.PrimaryKey : null;
-        }
+        private static int[]? KeyColumns(SqliteTableInfo table, IReadOnlyList<string>? keyFields) => Providers.KeyColumns.Resolve(keyFields, table.IndexOf, table.PrimaryKey);
 
         private static void AppendList(StringBuilder sql, SqliteTableInfo table, int[] cols)
         {
