@@ -22,7 +22,9 @@
             Key    = 'Id'
             Fields = [ordered]@{
                 Id        = 'contact_id'
-                AccountId = 'account_id'
+                # A reference: the import checks that the account exists (or was imported first) and rejects
+                # the contact with MissingParent when it does not. See Get-Help about_CrmMigration_Relations.
+                AccountId = @{ Source = 'account_id'; Reference = 'Account' }
                 FirstName = @{ Source = 'first_name'; Transform = 'Trim', 'CollapseSpaces' }
                 LastName  = @{ Source = 'last_name'; Transform = 'Trim', 'CollapseSpaces'; Required = $true }
                 Email     = @{ Source = 'email'; Transform = 'Trim', 'Lower', 'EmptyToNull' }
@@ -44,7 +46,7 @@
             Key    = 'Id'
             Fields = [ordered]@{
                 Id          = 'opportunity_id'
-                AccountId   = 'account_id'
+                AccountId   = @{ Source = 'account_id'; Reference = 'Account' }
                 Name        = @{ Source = 'name'; Required = $true }
                 Stage       = @{ Source = 'stage'; Transform = 'Trim' }
                 Amount      = @{ Source = 'amount'; Type = 'Decimal'; Default = 0 }

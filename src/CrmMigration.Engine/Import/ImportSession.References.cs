@@ -41,7 +41,7 @@ namespace CrmMigration.Engine.Import
         /// <summary>Without a ledger: the keys this import changed (source → target), per entity, when references are in play.</summary>
         private readonly Dictionary<string, Dictionary<string, string>> _memoryCrosswalk = new(StringComparer.OrdinalIgnoreCase);
         private int _resolvedCount;
-        private long _waitingNow, _waitingPeak, _waitedTotal, _filledLater, _clearedMissing;
+        private long _waitingNow, _waitingPeak, _released, _filledLater, _clearedMissing;
         private bool _finalPass;
 
         private sealed class WaitingRecord
@@ -272,7 +272,6 @@ namespace CrmMigration.Engine.Import
             if (!_waiting.TryGetValue(parentEntity, out var byKey)) _waiting[parentEntity] = byKey = new Dictionary<string, List<WaitingRecord>>(StringComparer.Ordinal);
             if (!byKey.TryGetValue(parentKey, out var list)) byKey[parentKey] = list = new List<WaitingRecord>(1);
             list.Add(new WaitingRecord(state, record));
-            _waitedTotal++;
             if (++_waitingNow > _waitingPeak) _waitingPeak = _waitingNow;
         }
 
@@ -304,6 +303,7 @@ namespace CrmMigration.Engine.Import
                     else _resolved[state.Summary.Entity] = new Dictionary<string, string>(StringComparer.Ordinal) { [k] = target };
                     (released ??= new List<WaitingRecord>()).AddRange(list);
                     _waitingNow -= list.Count;
+                    _released += list.Count;
                 }
             }
             return released;
@@ -326,11 +326,11 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         private void ResolveWaiting(List<ImportResult> results)
         {
-            if (_waitedTotal > 0)
+            if (_released > 0)
             {
                 Warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{_waitedTotal} record(s) arrived before the parent they reference and waited for it (at most {_waitingPeak} at once, held in memory); send parents first to avoid the wait."));
-                _waitedTotal = 0;
+                    $"{_released} record(s) arrived before the parent they reference and were written once it arrived (at most {_waitingPeak} record(s) waited at once, in memory); sending parents first avoids the wait."));
+                _released = 0;
             }
             if (_waitingNow == 0) return;
 
@@ -439,6 +439,11 @@ namespace CrmMigration.Engine.Import
             _finalPass = true;
             try { Flush(results); }
             finally { _finalPass = false; }
+            if (_clearedMissing > 0)
+            {
+                Warnings.Add(string.Create(CultureInfo.InvariantCulture, $"{_clearedMissing} reference(s) were cleared because the parent is in neither the import nor {_target} (OnMissingParent = Clear); the records' Changes say which."));
+                _clearedMissing = 0;
+            }
 
             // 5. Second pass: fill the references left empty, now that parents and children are written.
             if (fills.Count == 0 || _options.WhatIf || Lookup is not { } lookup) return;
