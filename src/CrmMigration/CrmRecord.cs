@@ -84,6 +84,13 @@ namespace CrmMigration
         /// <summary>What the mapping changed or dropped, field by field (Convert-CrmRecord -Explain); null when not explained.</summary>
         public List<CrmChange>? Changes { get; set; }
 
+        /// <summary>
+        /// Set on a source record the mapping rejected or filtered (Convert-CrmRecord -IncludeRejected): the outcome,
+        /// in the target entity, with its reason. Import-CrmData accounts for such a record in its books and
+        /// ledger without writing it. Null on every record meant to be written.
+        /// </summary>
+        public CrmRecordOutcome? Decided { get; set; }
+
         /// <summary>Gets or sets a field by name (case-insensitive); a missing field reads as null, setting adds it.</summary>
         public object? this[string name]
         {
@@ -170,7 +177,7 @@ namespace CrmMigration
         {
             var values = new object?[_values.Length];
             Array.Copy(_values, values, _values.Length);
-            return new CrmRecord(Entity, _shape, values) { Key = Key, Origin = Origin, MappingHash = MappingHash, Changes = Changes is null ? null : new List<CrmChange>(Changes) };
+            return new CrmRecord(Entity, _shape, values) { Key = Key, Origin = Origin, MappingHash = MappingHash, Changes = Changes is null ? null : new List<CrmChange>(Changes), Decided = Decided };
         }
 
         /// <inheritdoc/>

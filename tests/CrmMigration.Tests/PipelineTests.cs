@@ -275,5 +275,39 @@ namespace CrmMigration.Tests
             Assert.Equal("Pass", checks["accounts -> Account/MissingKeys"]);
             Assert.Equal("Pass", checks["accounts -> Account/FieldValues"]);
         }
+
+        [Fact]
+        public void IncludeRejectedPutsMappingRejectsAndFiltersIntoTheImportBooksAndLedger()
+        {
+            using var ps = new PsSession();
+            ps.Run("New-CrmSampleData ./legacy.db -Seed 11 -Scale 500 | Out-Null").AssertClean();
+            var r = ps.Run(@"
+                $map = @{ Entities = @{ Contact = @{ Source = 'contacts'; Key = 'Id'
+                    Where = @( @{ Field = 'country'; NotIn = 'CN'; Reason = 'NotOurMarket' } )
+                    Fields = @{ Id = 'contact_id'; LastName = @{ Source = 'last_name'; Required = $true }; Country = 'country' } } } }
+                Export-CrmData ./legacy.db -Entity contacts | Convert-CrmRecord -Mapping $map -IncludeRejected -SummaryVariable conv -ErrorVariable convErrors -ErrorAction SilentlyContinue |
+                    Import-CrmData ./new.db -Create -ErrorVariable importErrors -ErrorAction SilentlyContinue
+                $conv[0]
+                $convErrors.Count
+                $importErrors.Count
+                @(Get-CrmMigrationRecord -StatePath ./new.db.crm-ledger.sqlite -ReasonCode RecordRequiredFieldMissing).Count
+                @(Get-CrmMigrationRecord -StatePath ./new.db.crm-ledger.sqlite -Outcome Filtered).Count
+            ");
+            Assert.Null(r.Terminating);
+            var import = r.OfType("CrmMigration.CrmImportSummary").Single();
+            var conv = r.Output.Single(o => o.BaseObject.GetType().Name == "CrmConvertSummary");
+            long read = (long)conv.Get("Read")!, rejected = (long)conv.Get("Rejected")!, filtered = (long)conv.Get("Filtered")!;
+            Assert.Equal(500L, read);
+            Assert.True(rejected > 0 && filtered > 0, $"rejected {rejected}, filtered {filtered}");
+            Assert.Equal(read, import.Get("Read"));
+            Assert.Equal(rejected, import.Get("Rejected"));
+            Assert.Equal(filtered, import.Get("Filtered"));
+            Assert.Equal(read - rejected - filtered, import.Get("Inserted"));
+            var ints = r.Output.Where(o => o.BaseObject is int).Select(o => (int)o.BaseObject).ToList();
+            Assert.Equal((int)rejected, ints[0]);    // each mapping reject reported once, by Convert-CrmRecord
+            Assert.Equal(0, ints[1]);                // and not again by Import-CrmData
+            Assert.Equal((int)rejected, ints[2]);    // the ledger has them with their reason
+            Assert.Equal((int)filtered, ints[3]);
+        }
     }
 }

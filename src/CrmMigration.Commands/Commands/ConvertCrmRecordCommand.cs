@@ -38,6 +38,10 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? RejectPath { get; set; }
 
+        /// <summary>Also send rejected and filtered source records down the pipeline, marked with their outcome (record.Decided), so Import-CrmData accounts for them in its books and ledger.</summary>
+        [Parameter]
+        public SwitchParameter IncludeRejected { get; set; }
+
         /// <summary>The name of a variable that receives the per-entity accounting at the end.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -88,12 +92,14 @@ namespace CrmMigration.Commands
                         WriteWarning($"A rejected {input.Entity} record ({input.Key}) has fields the reject file's columns lack; it is reported as an error only.");
                     }
                     foreach (var e in _scratch.Errors) WriteCrmError(e, input);
+                    if (IncludeRejected.IsPresent) PassDecided(input, CrmOutcome.Rejected, code, RejectMessage(_scratch.Errors));
                     break;
                 case MapStatus.Filtered:
                     summary.Filtered++;
                     string reason = _scratch.FilterReason!;
                     summary.FilterReasons[reason] = summary.FilterReasons.TryGetValue(reason, out long f) ? f + 1 : 1;
                     WriteVerbose(_scratch.FilterMessage!);
+                    if (IncludeRejected.IsPresent) PassDecided(input, CrmOutcome.Filtered, reason, _scratch.FilterMessage);
                     break;
                 default:
                     summary.PassedThrough++;
@@ -104,6 +110,24 @@ namespace CrmMigration.Commands
                     WriteObject(input);
                     break;
             }
+        }
+
+        /// <summary>Sends a source record the mapping did not convert, marked with its outcome in the target entity.</summary>
+        private void PassDecided(CrmRecord input, CrmOutcome outcome, string reason, string? message)
+        {
+            var marked = input.Clone();
+            string entity = _mapping!.TargetOf(input.Entity) ?? input.Entity;
+            marked.Decided = new CrmRecordOutcome(entity, input.Key?.ToString(), outcome) { ReasonCode = reason, Message = message, Origin = input.Origin };
+            marked.MappingHash = _mapping.Definition.Hash;
+            WriteObject(marked);
+        }
+
+        private static string RejectMessage(List<CrmDataError> errors)
+        {
+            if (errors.Count == 1) return errors[0].Message;
+            var parts = new List<string>(errors.Count);
+            foreach (var e in errors) parts.Add(e.Message);
+            return string.Join(" ", parts);
         }
 
         private CrmConvertSummary SummaryOf(string entity)

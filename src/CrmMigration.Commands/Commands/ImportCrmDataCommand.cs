@@ -137,7 +137,16 @@ namespace CrmMigration.Commands
             }
             try
             {
-                _session!.Add(record, _results);
+                if (record.Decided is { } decided)
+                {
+                    // Rejected or filtered by Convert-CrmRecord -IncludeRejected: into the books and the ledger, not the target.
+                    var outcome = new CrmRecordOutcome(Entity ?? decided.Entity, decided.Key, decided.Outcome) { ReasonCode = decided.ReasonCode, Message = decided.Message, Origin = decided.Origin ?? record.Origin };
+                    _session!.AddDecided(decided.Entity, record, outcome, _results);
+                }
+                else
+                {
+                    _session!.Add(record, _results);
+                }
             }
             catch (CrmException ex)
             {
@@ -237,7 +246,8 @@ namespace CrmMigration.Commands
             foreach (var r in _results)
             {
                 var o = r.Outcome;
-                if (o.Outcome == CrmOutcome.Rejected && !o.WhatIf)
+                // A record Convert-CrmRecord rejected was reported there (error, and its own reject file in the source's shape).
+                if (o.Outcome == CrmOutcome.Rejected && !o.WhatIf && r.Record.Decided is null)
                 {
                     var error = new CrmDataError(o.ReasonCode ?? "ImportRejected", CrmErrorKind.WriteError, o.Message ?? "The target refused the record.")
                     {
