@@ -77,10 +77,12 @@ namespace CrmMigration.Engine.Import
         private readonly HashSet<string> _landing = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, List<(CrmRecord Record, CrmRecordOutcome Outcome)>> _pending = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, CrmImportSummary> _declined = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, bool> _confirmed = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, long> _malformed = new(StringComparer.OrdinalIgnoreCase);
         private readonly Stopwatch _clock = new();
         private long _total;
         private long _valueWarnings;
+        private bool _entityLanded;
         private bool _completed;
 
         /// <summary>Starts the import session on <paramref name="target"/> (and with it the ledger run).</summary>
@@ -201,7 +203,7 @@ namespace CrmMigration.Engine.Import
             foreach (var (source, target) in Plan())
             {
                 ct.ThrowIfCancellationRequested();
-                if (_options.Confirm is not null && !_options.Confirm(target))
+                if (!Confirmed(target))
                 {
                     Decline(source, target, readOptions);
                     continue;
@@ -216,10 +218,19 @@ namespace CrmMigration.Engine.Import
             return summaries;
         }
 
+        private bool Confirmed(string target)
+        {
+            if (_options.Confirm is null) return true;
+            // Asked once per target entity, even when two source entities go into it.
+            if (!_confirmed.TryGetValue(target, out bool yes)) _confirmed[target] = yes = _options.Confirm(target);
+            return yes;
+        }
+
         private void CopyEntity(string source, string target, CrmReadOptions readOptions)
         {
             var ct = _options.Import.CancellationToken;
             long count = 0;
+            _entityLanded = false;
             int every = Math.Max(1, _options.ProgressInterval);
             foreach (var record in _source.Read(source, readOptions, e => Malformed(source, target, e), ct))
             {
@@ -267,6 +278,8 @@ namespace CrmMigration.Engine.Import
         private void Land(string target, CrmRecord record)
         {
             _session.Add(record, _results);
+            if (_entityLanded) return;
+            _entityLanded = true;
             if (_landing.Add(target)) ReleasePending(target);
         }
 
