@@ -418,7 +418,7 @@ namespace CrmMigration.Engine.Import
             foreach (var r in _results)
             {
                 var o = r.Outcome;
-                bool decided = _decided.Remove(o);
+                bool decided = _decided.Count > 0 && _decided.Remove(o);
                 if (!decided && o.Outcome == CrmOutcome.Rejected && !o.WhatIf)
                 {
                     var error = new CrmDataError(o.ReasonCode ?? "ImportRejected", CrmErrorKind.WriteError, o.Message ?? "The target refused the record.")
