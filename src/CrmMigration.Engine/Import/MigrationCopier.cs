@@ -83,6 +83,7 @@ namespace CrmMigration.Engine.Import
         private long _total;
         private long _valueWarnings;
         private bool _entityLanded;
+        private IReadOnlyList<(string Source, string Target)>? _plan;
         private bool _completed;
 
         /// <summary>Starts the import session on <paramref name="target"/> (and with it the ledger run).</summary>
@@ -120,7 +121,9 @@ namespace CrmMigration.Engine.Import
         /// The source entities to copy, parents first, each with the target entity it goes to. Parents are
         /// known from the source's relations and, with a mapping, from its Reference fields.
         /// </summary>
-        public IReadOnlyList<(string Source, string Target)> Plan()
+        public IReadOnlyList<(string Source, string Target)> Plan() => _plan ??= MakePlan();
+
+        private IReadOnlyList<(string Source, string Target)> MakePlan()
         {
             var available = _source.ListEntities();
             var names = new List<string>();
