@@ -16,6 +16,7 @@
     TypesToProcess       = @('CrmMigration.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-CrmRecord'
+        'Copy-CrmData'
         'Disable-CrmSystem'
         'Export-CrmArchive'
         'Export-CrmData'

@@ -1,0 +1,251 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using CrmMigration.Engine.Import;
+using CrmMigration.Engine.Ledger;
+using CrmMigration.Engine.Mapping;
+using CrmMigration.Engine.Providers;
+using CrmMigration.Engine.Rejects;
+
+namespace CrmMigration.Commands
+{
+    /// <summary>
+    /// The whole migration in one command: Export-CrmData | Convert-CrmRecord | Import-CrmData run inside
+    /// the engine, with the same meaning, books and ledger, and no per-record PowerShell objects.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Copy, "CrmData", SupportsShouldProcess = true)]
+    [OutputType(typeof(CrmImportSummary), typeof(CrmRecordOutcome))]
+    public sealed class CopyCrmDataCommand : CrmCmdlet
+    {
+        private ICrmProvider? _source;
+        private ICrmProvider? _target;
+        private MigrationLedger? _ledger;
+        private RejectFileWriter? _rejects;
+        private MigrationCopier? _copier;
+        private bool _whatIf;
+        private string _entity = "";
+
+        /// <summary>The system to read (a connection or a path).</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [CrmConnectionTransformation]
+        public CrmConnection? Source { get; set; }
+
+        /// <summary>The system to write (a connection or a path).</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [CrmConnectionTransformation]
+        [Alias("Destination")]
+        public CrmConnection? Target { get; set; }
+
+        /// <summary>Source entities to copy; wildcards allowed. All (or the mapping's) when omitted; always parents first.</summary>
+        [Parameter]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(EntityCompleter))]
+        public string[]? Entity { get; set; }
+
+        /// <summary>The mapping: a .psd1 or .json file, or a hashtable. Without it records are copied as they are.</summary>
+        [Parameter]
+        public object? Mapping { get; set; }
+
+        /// <summary>Field = value conditions every source record must meet to be read; * and ? in text values are wildcards.</summary>
+        [Parameter]
+        public Hashtable? Filter { get; set; }
+
+        /// <summary>Insert (default) or Upsert by key.</summary>
+        [Parameter]
+        public CrmImportMode Mode { get; set; } = CrmImportMode.Insert;
+
+        /// <summary>Records per batch (one transaction each). Default 1000.</summary>
+        [Parameter]
+        [ValidateRange(1, 1_000_000)]
+        public int BatchSize { get; set; } = 1000;
+
+        /// <summary>Creates target tables that do not exist (file targets are always created).</summary>
+        [Parameter]
+        public SwitchParameter Create { get; set; }
+
+        /// <summary>Emit one outcome per record instead of the per-entity summaries (as slow as the pipeline).</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <summary>The migration ledger file. Default: next to the target, as for Import-CrmData.</summary>
+        [Parameter]
+        public string? StatePath { get; set; }
+
+        /// <summary>Run without the migration ledger.</summary>
+        [Parameter]
+        public SwitchParameter NoLedger { get; set; }
+
+        /// <summary>Continue the newest unfinished run for this target.</summary>
+        [Parameter]
+        public SwitchParameter Resume { get; set; }
+
+        /// <summary>Start a run with this id, or continue it when the ledger already has it.</summary>
+        [Parameter]
+        [ValidatePattern("^[A-Za-z0-9._:-]{1,100}$")]
+        public string? RunId { get; set; }
+
+        /// <summary>A folder for rejected records: one CSV per entity with RejectReason and RejectMessage.</summary>
+        [Parameter]
+        public string? RejectPath { get; set; }
+
+        /// <inheritdoc/>
+        protected override void EndProcessing()
+        {
+            _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
+            if (NoLedger.IsPresent && (Resume.IsPresent || RunId is not null))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Resume and -RunId need the ledger; remove -NoLedger."), "ResumeNeedsLedger", ErrorCategory.InvalidArgument, null));
+            }
+            var source = Source!;
+            var target = Target!;
+            IReadOnlyList<CrmImportSummary> summaries;
+            try
+            {
+                CompiledMapping? mapping = null;
+                if (Mapping is not null)
+                {
+                    mapping = MappingLoader.Load(Mapping, ResolvePath);
+                    WriteVerbose($"Mapping {mapping.Definition.SourcePath ?? "(table)"} hash {mapping.Definition.Hash}.");
+                }
+                _source = ConnectionFactory.Open(source);
+                List<string>? entities = null;
+                if (Entity is not null && Entity.Length > 0)
+                {
+                    entities = new List<string>(EntitySelector.Select(_source.ListEntities(), Entity, this));
+                }
+                _target = ConnectionFactory.Open(target);
+                if (!NoLedger.IsPresent && !_whatIf) _ledger = new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(target)));
+                if (RejectPath is not null && !_whatIf) _rejects = new RejectFileWriter(ResolvePath(RejectPath));
+                _copier = new MigrationCopier(_source, _target, new CopyOptions
+                {
+                    Mapping = mapping,
+                    Entities = entities,
+                    Filters = BuildFilters(),
+                    Rejects = _rejects,
+                    Confirm = Confirm,
+                    OnError = e => WriteCrmError(e, e.Record),
+                    OnOutcome = PassThru.IsPresent ? o => WriteObject(o) : null,
+                    OnProgress = Progress,
+                    Import = new ImportOptions
+                    {
+                        Mode = Mode == CrmImportMode.Upsert ? CrmWriteMode.Upsert : CrmWriteMode.Insert,
+                        BatchSize = BatchSize,
+                        CreateIfMissing = Create.IsPresent || target.Provider != CrmProviderKind.Sqlite,
+                        WhatIf = _whatIf,
+                        Encoding = target.Encoding,
+                        Ledger = _ledger,
+                        RunId = RunId,
+                        Resume = Resume.IsPresent,
+                        Parameters = DescribeParameters(),
+                        ModuleVersion = typeof(CopyCrmDataCommand).Assembly.GetName().Version?.ToString(3) ?? "",
+                        CancellationToken = CancellationToken,
+                    },
+                });
+                if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
+                summaries = _copier.Run();
+                Warnings();
+                if (_copier.FirstNewRecordAfter is TimeSpan first)
+                {
+                    WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_copier.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
+                }
+                foreach (var kv in _copier.MalformedRows) WriteVerbose($"{kv.Key}: {kv.Value} malformed source row(s), counted as rejected.");
+                if (_rejects is not null && _rejects.Total > 0) WriteVerbose($"{_rejects.Total} rejected record(s) written to {_rejects.Folder}.");
+            }
+            catch (CrmException ex)
+            {
+                if (_copier is not null) Warnings();
+                ThrowCrm(ex, _entity.Length > 0 ? _entity : target);
+                return;
+            }
+            CompleteProgress(3, "Copy-CrmData");
+            foreach (var s in summaries)
+            {
+                if (!s.Balanced)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
+                        $"The accounting for {s.Entity} does not balance: read {s.Read} != inserted {s.Inserted} + updated {s.Updated} + skipped {s.Skipped} + rejected {s.Rejected} + merged {s.Merged} + filtered {s.Filtered}."),
+                        "ImportAccountingMismatch", ErrorCategory.InvalidResult, s));
+                }
+            }
+            if (PassThru.IsPresent) return;
+            foreach (var s in summaries) WriteObject(s);
+        }
+
+        private bool Confirm(string entity)
+        {
+            _entity = entity;
+            string caption = $"{entity} in {_target!.Connection.DisplayName}";
+            string action = $"Copy records from {_source!.Connection.DisplayName} ({Mode})";
+            if (_whatIf)
+            {
+                // -WhatIf: say once per entity what would happen, then plan every record without writing.
+                ShouldProcess(caption, action);
+                return true;
+            }
+            return ShouldProcess(caption, action);
+        }
+
+        private void Progress(CopyProgress p)
+        {
+            Warnings();
+            WriteThrottledProgress(3, "Copy-CrmData " + p.Entity, _whatIf ? "Planning" : "Copying", p.Total, p.Seconds);
+        }
+
+        private void Warnings()
+        {
+            var list = _copier!.Warnings;
+            if (list.Count == 0) return;
+            foreach (var w in list) WriteWarning(w);
+            list.Clear();
+        }
+
+        private IReadOnlyList<CrmFieldFilter> BuildFilters()
+        {
+            var list = new List<CrmFieldFilter>();
+            if (Filter is null) return list;
+            foreach (DictionaryEntry e in Filter)
+            {
+                object? value = e.Value is PSObject p ? p.BaseObject : e.Value;
+                list.Add(new CrmFieldFilter(e.Key?.ToString() ?? "", value));
+            }
+            return list;
+        }
+
+        private string DescribeParameters()
+        {
+            // The parameters as given, for the ledger; connections print without secrets, a mapping table by its kind.
+            var parts = new List<string>();
+            foreach (var kv in MyInvocation.BoundParameters)
+            {
+                if (kv.Key is "Credential") continue;
+                object? v = kv.Value is PSObject p ? p.BaseObject : kv.Value;
+                string? text = v switch
+                {
+                    CrmConnection c => c.DisplayName,
+                    IDictionary => "(table)",
+                    string[] a => string.Join(",", a),
+                    _ => v?.ToString(),
+                };
+                parts.Add(kv.Key + "=" + text);
+            }
+            parts.Sort(StringComparer.Ordinal);
+            return string.Join("; ", parts);
+        }
+
+        /// <inheritdoc/>
+        protected override void Dispose(bool disposing)
+        {
+            _copier?.Dispose();
+            if (_rejects is not null)
+            {
+                // A stopped copy keeps the rejects written so far.
+                try { _rejects.Complete(); } catch (CrmException) { } catch (System.IO.IOException) { }
+                _rejects.Dispose();
+            }
+            _ledger?.Dispose();
+            _target?.Dispose();
+            _source?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,454 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Text;
+using System.Threading;
+using CrmMigration.Engine.Mapping;
+using CrmMigration.Engine.Providers;
+using CrmMigration.Engine.Rejects;
+
+namespace CrmMigration.Engine.Import
+{
+    /// <summary>How far a copy has come: the source entity being read, its records so far and the rate.</summary>
+    public readonly struct CopyProgress
+    {
+        public CopyProgress(string entity, long records, long total, double seconds)
+        {
+            Entity = entity;
+            Records = records;
+            Total = total;
+            Seconds = seconds;
+        }
+
+        /// <summary>The source entity being read.</summary>
+        public string Entity { get; }
+        /// <summary>Records read of this entity so far.</summary>
+        public long Records { get; }
+        /// <summary>Records read of all entities so far.</summary>
+        public long Total { get; }
+        /// <summary>Seconds since the copy started.</summary>
+        public double Seconds { get; }
+        /// <summary>Records per second over the whole copy.</summary>
+        public double Rate => Seconds > 0 ? Total / Seconds : 0;
+    }
+
+    /// <summary>Options of a copy (the import's own options are in <see cref="Import"/>).</summary>
+    public sealed class CopyOptions
+    {
+        /// <summary>The mapping, or null to copy records as they are.</summary>
+        public CompiledMapping? Mapping { get; set; }
+        /// <summary>Source entities to copy (null: all; with a mapping, the mapping's source entities). Copied parents first whatever the order here.</summary>
+        public IReadOnlyList<string>? Entities { get; set; }
+        /// <summary>Field conditions every source record must meet to be read (as Export-CrmData -Filter).</summary>
+        public IReadOnlyList<CrmFieldFilter> Filters { get; set; } = Array.Empty<CrmFieldFilter>();
+        /// <summary>Batching, mode, ledger, resume, -WhatIf and cancellation of the import side.</summary>
+        public ImportOptions Import { get; set; } = new();
+        /// <summary>Where rejected records go (null: nowhere but the error callback).</summary>
+        public RejectFileWriter? Rejects { get; set; }
+        /// <summary>Asked once per target entity before its first record; false declines the entity (its records count as rejected, NotConfirmed).</summary>
+        public Func<string, bool>? Confirm { get; set; }
+        /// <summary>Each problem with a record, as it happens: malformed source rows, mapping rejections, records the target refused.</summary>
+        public Action<CrmDataError>? OnError { get; set; }
+        /// <summary>Each record's outcome, as its batch completes (only when someone wants them: it costs an object per record downstream).</summary>
+        public Action<CrmRecordOutcome>? OnOutcome { get; set; }
+        /// <summary>Called every <see cref="ProgressInterval"/> records and at the end of each entity.</summary>
+        public Action<CopyProgress>? OnProgress { get; set; }
+        public int ProgressInterval { get; set; } = 4096;
+        /// <summary>Value warnings of the mapping (typos, truncations) reported one by one before only counting them.</summary>
+        public int MaxValueWarnings { get; set; } = 100;
+    }
+
+    /// <summary>
+    /// A whole migration inside the engine: reads the source entities parents first, maps each record,
+    /// and feeds the import session, with no per-record object crossing into PowerShell. Everything that
+    /// enters is accounted for in the target entity's books and the ledger: records the mapping rejects or
+    /// filters (as decided outcomes), malformed source rows (rejected with the reader's code, file and line),
+    /// and what the target does with the rest.
+    /// </summary>
+    public sealed class MigrationCopier : IDisposable
+    {
+        private readonly ICrmProvider _source;
+        private readonly CopyOptions _options;
+        private readonly CompiledMapping? _mapping;
+        private readonly ImportSession _session;
+        private readonly List<ImportResult> _results = new();
+        private readonly MapScratch _scratch = new();
+        private readonly HashSet<CrmRecordOutcome> _decided = new(ReferenceEqualityComparer.Instance);
+        private readonly HashSet<string> _landing = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, List<(CrmRecord Record, CrmRecordOutcome Outcome)>> _pending = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, CrmImportSummary> _declined = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, bool> _confirmed = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, long> _malformed = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Stopwatch _clock = new();
+        private long _total;
+        private long _valueWarnings;
+        private bool _entityLanded;
+        private IReadOnlyList<(string Source, string Target)>? _plan;
+        private bool _completed;
+
+        /// <summary>Starts the import session on <paramref name="target"/> (and with it the ledger run).</summary>
+        public MigrationCopier(ICrmProvider source, ICrmProvider target, CopyOptions options)
+        {
+            _source = source;
+            _options = options;
+            _mapping = options.Mapping;
+            _session = new ImportSession(target, options.Import);
+            TargetName = target.Connection.DisplayName;
+        }
+
+        /// <summary>The ledger run id, when the ledger is on.</summary>
+        public string? RunId => _session.RunId;
+
+        /// <summary>True when the copy continues an earlier run.</summary>
+        public bool Resumed => _session.Resumed;
+
+        /// <summary>For a resumed run: how long after the start the first record not yet accounted for was written.</summary>
+        public TimeSpan? FirstNewRecordAfter => _session.FirstNewRecordAfter;
+
+        /// <summary>The target as printed (no secrets).</summary>
+        public string TargetName { get; }
+
+        /// <summary>Things the user should know that do not stop the copy. The caller may empty the list as it goes.</summary>
+        public List<string> Warnings { get; } = new();
+
+        /// <summary>Malformed source rows per source entity (each is also a rejected record in the books).</summary>
+        public IReadOnlyDictionary<string, long> MalformedRows => _malformed;
+
+        /// <summary>Records read from the source so far.</summary>
+        public long RecordsRead => _total;
+
+        /// <summary>
+        /// The source entities to copy, parents first, each with the target entity it goes to. Parents are
+        /// known from the source's relations and, with a mapping, from its Reference fields.
+        /// </summary>
+        public IReadOnlyList<(string Source, string Target)> Plan() => _plan ??= MakePlan();
+
+        private IReadOnlyList<(string Source, string Target)> MakePlan()
+        {
+            var available = _source.ListEntities();
+            var names = new List<string>();
+            if (_options.Entities is not null)
+            {
+                foreach (var e in _options.Entities)
+                {
+                    if (_mapping is not null && _mapping.ForSource(e) is null)
+                    {
+                        Warnings.Add($"The mapping does not name the source entity '{e}'; it is not copied.");
+                        continue;
+                    }
+                    names.Add(e);
+                }
+            }
+            else if (_mapping is not null)
+            {
+                foreach (var m in _mapping.Definition.Entities)
+                {
+                    string? found = Find(available, m.Source);
+                    if (found is null) Warnings.Add($"The mapping reads the source entity '{m.Source}' (for {m.Target}), which the source does not hold; nothing is copied for it.");
+                    else names.Add(found);
+                }
+            }
+            else
+            {
+                names.AddRange(available);
+            }
+
+            var schemas = new List<CrmEntitySchema>(names.Count);
+            foreach (var n in names)
+            {
+                var s = _source.DescribeEntity(n, includeRowCount: false);
+                if (s is null)
+                {
+                    Warnings.Add($"The source entity '{n}' cannot be described; it is not copied.");
+                    continue;
+                }
+                schemas.Add(WithMappedParents(s));
+            }
+            var plan = new List<(string, string)>(schemas.Count);
+            foreach (var s in EntityOrder.ParentsFirst(schemas)) plan.Add((s.Name, _mapping?.TargetOf(s.Name) ?? s.Name));
+            return plan;
+        }
+
+        private static string? Find(IReadOnlyList<string> available, string name)
+        {
+            foreach (var a in available) if (string.Equals(a, name, StringComparison.OrdinalIgnoreCase)) return a;
+            return null;
+        }
+
+        /// <summary>The source entity's relations plus those the mapping declares (a Reference to a target entity is a reference to its source entity).</summary>
+        private CrmEntitySchema WithMappedParents(CrmEntitySchema schema)
+        {
+            var mapped = _mapping?.ForSource(schema.Name);
+            if (mapped is null || mapped.References.Count == 0) return schema;
+            var relations = new List<CrmRelation>(schema.Relations);
+            foreach (var kv in mapped.References)
+            {
+                foreach (var other in _mapping!.Definition.Entities)
+                {
+                    if (string.Equals(other.Target, kv.Value, StringComparison.OrdinalIgnoreCase))
+                    {
+                        relations.Add(new CrmRelation(schema.Name, new[] { kv.Key }, other.Source, Array.Empty<string>()));
+                    }
+                }
+            }
+            return new CrmEntitySchema(schema.Name, schema.Fields) { System = schema.System, Key = schema.Key, Relations = relations, RowCount = schema.RowCount };
+        }
+
+        /// <summary>
+        /// Copies every planned entity, completes the target and the reject files, and returns one summary per
+        /// target entity (the whole run's, with the ledger), then one per declined entity.
+        /// </summary>
+        public IReadOnlyList<CrmImportSummary> Run()
+        {
+            _clock.Start();
+            var ct = _options.Import.CancellationToken;
+            var readOptions = new CrmReadOptions { Filters = _options.Filters };
+            foreach (var (source, target) in Plan())
+            {
+                ct.ThrowIfCancellationRequested();
+                if (!Confirmed(target))
+                {
+                    Decline(source, target, readOptions);
+                    continue;
+                }
+                CopyEntity(source, target, readOptions);
+            }
+            var summaries = new List<CrmImportSummary>(_session.Complete(_results));
+            Drain();
+            _completed = true;
+            _options.Rejects?.Complete();
+            summaries.AddRange(_declined.Values);
+            return summaries;
+        }
+
+        private bool Confirmed(string target)
+        {
+            if (_options.Confirm is null) return true;
+            // Asked once per target entity, even when two source entities go into it.
+            if (!_confirmed.TryGetValue(target, out bool yes)) _confirmed[target] = yes = _options.Confirm(target);
+            return yes;
+        }
+
+        private void CopyEntity(string source, string target, CrmReadOptions readOptions)
+        {
+            var ct = _options.Import.CancellationToken;
+            long count = 0;
+            _entityLanded = false;
+            int every = Math.Max(1, _options.ProgressInterval);
+            foreach (var record in _source.Read(source, readOptions, e => Malformed(source, target, e), ct))
+            {
+                count++;
+                _total++;
+                if (_mapping is null)
+                {
+                    Land(target, record);
+                }
+                else
+                {
+                    _scratch.Clear();
+                    var status = _mapping.Map(record, false, out var output, _scratch);
+                    if (_scratch.Warnings.Count > 0) ValueWarnings(record);
+                    switch (status)
+                    {
+                        case MapStatus.Mapped:
+                            output!.MappingHash = _mapping.Definition.Hash;
+                            Land(target, output);
+                            break;
+                        case MapStatus.Rejected:
+                            MappingRejected(target, record);
+                            break;
+                        case MapStatus.Filtered:
+                            Decide(target, record, new CrmRecordOutcome(target, record.Key?.ToString(), CrmOutcome.Filtered)
+                            {
+                                ReasonCode = _scratch.FilterReason,
+                                Message = _scratch.FilterMessage,
+                                Origin = record.Origin,
+                            });
+                            break;
+                        default:
+                            Land(target, record);
+                            break;
+                    }
+                }
+                if (_results.Count > 0) Drain();
+                if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
+            }
+            ReleasePending(target);
+            Drain();
+            _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
+        }
+
+        private void Land(string target, CrmRecord record)
+        {
+            _session.Add(record, _results);
+            if (_entityLanded) return;
+            _entityLanded = true;
+            if (_landing.Add(target)) ReleasePending(target);
+        }
+
+        private void MappingRejected(string target, CrmRecord record)
+        {
+            var errors = _scratch.Errors;
+            var message = new StringBuilder();
+            for (int i = 0; i < errors.Count; i++)
+            {
+                if (i > 0) message.Append(" | ");
+                message.Append(errors[i].Code).Append(": ").Append(errors[i].FullMessage);
+            }
+            foreach (var e in errors) _options.OnError?.Invoke(e);
+            if (_options.Rejects is not null && !_options.Rejects.Write(record, errors))
+            {
+                Warnings.Add($"A rejected {record.Entity} record ({record.Key}) has fields the reject file's columns lack; it is reported as an error only.");
+            }
+            Decide(target, record, new CrmRecordOutcome(target, record.Key?.ToString(), CrmOutcome.Rejected)
+            {
+                ReasonCode = errors[0].Code,
+                Message = message.ToString(),
+                Origin = record.Origin,
+            });
+        }
+
+        /// <summary>A row the source reader could not turn into a record: reported, and rejected in the books with the reader's code.</summary>
+        private void Malformed(string source, string target, CrmDataError error)
+        {
+            error.Entity ??= source;
+            if (!DropsRow(error))
+            {
+                // A note about the header, or a value passed on unconverted: the record itself still comes.
+                _options.OnError?.Invoke(error);
+                return;
+            }
+            _malformed[source] = _malformed.TryGetValue(source, out long n) ? n + 1 : 1;
+            _total++;
+            _options.OnError?.Invoke(error);
+            var row = new CrmRecord(source + "-malformed")
+            {
+                Origin = new CrmOrigin(_source.Connection.DisplayName, source, null, error.File, error.Line),
+            };
+            row["File"] = error.File;
+            row["Line"] = error.Line;
+            row["Raw"] = error.Raw;
+            if (_options.Rejects is not null && !_options.Rejects.Write(row, new[] { error }))
+            {
+                Warnings.Add($"The malformed {source} row at {error.File}:{error.Line} could not be added to the reject files; it is reported as an error only.");
+            }
+            Decide(target, row, new CrmRecordOutcome(target, null, CrmOutcome.Rejected)
+            {
+                ReasonCode = error.Code,
+                Message = error.FullMessage,
+                Origin = row.Origin,
+            });
+        }
+
+        /// <summary>Reader problems after which the record still comes (the others cost the row).</summary>
+        private static readonly HashSet<string> RowKept = new(StringComparer.Ordinal) { "SqliteValueConversion", "ExcelValueWithoutHeader" };
+
+        /// <summary>
+        /// Whether a reader's problem cost a row. Problems with a record number are about a row; of those, a value
+        /// passed on unconverted or a cell without a header leave the record in the stream. Problems without one
+        /// are about the file or its header.
+        /// </summary>
+        public static bool DropsRow(CrmDataError error) => error.RecordNumber > 0 && !RowKept.Contains(error.Code);
+
+        /// <summary>
+        /// Hands a decided record to the session. Until a record of the entity has landed, decided ones wait
+        /// (up to a batch): the session opens an entity's writer with the key fields of the first record it sees,
+        /// and a decided record carries none.
+        /// </summary>
+        private void Decide(string target, CrmRecord record, CrmRecordOutcome outcome)
+        {
+            _decided.Add(outcome);
+            if (!_landing.Contains(target))
+            {
+                if (!_pending.TryGetValue(target, out var list)) _pending[target] = list = new();
+                list.Add((record, outcome));
+                if (list.Count < _options.Import.BatchSize) return;
+                _landing.Add(target); // a batch of nothing but decided records: go ahead without the key
+                ReleasePending(target);
+                return;
+            }
+            _session.AddDecided(target, record, outcome, _results);
+        }
+
+        private void ReleasePending(string target)
+        {
+            if (!_pending.Remove(target, out var list)) return;
+            foreach (var (record, outcome) in list) _session.AddDecided(target, record, outcome, _results);
+        }
+
+        private void Decline(string source, string target, CrmReadOptions readOptions)
+        {
+            if (!_declined.TryGetValue(target, out var summary))
+            {
+                _declined[target] = summary = new CrmImportSummary(target, TargetName) { WhatIf = _options.Import.WhatIf };
+            }
+            foreach (var record in _source.Read(source, readOptions, e => { if (DropsRow(e)) { summary.Read++; summary.Rejected++; } }, _options.Import.CancellationToken))
+            {
+                summary.Read++;
+                summary.Rejected++;
+                if (_options.OnOutcome is not null)
+                {
+                    _options.OnOutcome(new CrmRecordOutcome(target, record.Key?.ToString(), CrmOutcome.Rejected)
+                    {
+                        ReasonCode = "NotConfirmed",
+                        Message = "The user declined the copy of this entity.",
+                        Origin = record.Origin,
+                    });
+                }
+            }
+            summary.RejectReasons["NotConfirmed"] = summary.Rejected;
+        }
+
+        private void ValueWarnings(CrmRecord input)
+        {
+            foreach (var w in _scratch.Warnings)
+            {
+                _valueWarnings++;
+                if (_valueWarnings <= _options.MaxValueWarnings) Warnings.Add(input.Origin is null ? $"{input.Entity} {input.Key}: {w}" : $"{input.Entity} {input.Key} ({input.Origin}): {w}");
+                else if (_valueWarnings == _options.MaxValueWarnings + 1) Warnings.Add($"More than {_options.MaxValueWarnings} value warnings; the rest are not listed (Convert-CrmRecord -Explain lists them per record).");
+            }
+        }
+
+        /// <summary>Reports what the session decided: records the target refused become errors and reject rows; every outcome goes to OnOutcome.</summary>
+        private void Drain()
+        {
+            if (_session.Warnings.Count > 0)
+            {
+                Warnings.AddRange(_session.Warnings);
+                _session.Warnings.Clear();
+            }
+            if (_results.Count == 0) return;
+            foreach (var r in _results)
+            {
+                var o = r.Outcome;
+                bool decided = _decided.Count > 0 && _decided.Remove(o);
+                if (!decided && o.Outcome == CrmOutcome.Rejected && !o.WhatIf)
+                {
+                    var error = new CrmDataError(o.ReasonCode ?? "ImportRejected", CrmErrorKind.WriteError, o.Message ?? "The target refused the record.")
+                    {
+                        Entity = o.Entity,
+                        Key = o.Key,
+                        File = r.Record.Origin?.File,
+                        Line = r.Record.Origin?.Line ?? 0,
+                        Record = r.Record,
+                    };
+                    _options.OnError?.Invoke(error);
+                    if (_options.Rejects is not null && !_options.Rejects.Write(r.Record, new[] { error }))
+                    {
+                        _options.OnError?.Invoke(new CrmDataError("RejectFileWriteFailed", CrmErrorKind.WriteError,
+                            $"The rejected record could not be added to its reject file in {_options.Rejects.Folder} (it has a field the file's columns lack).") { Entity = o.Entity, Key = o.Key, Record = r.Record });
+                    }
+                }
+                _options.OnOutcome?.Invoke(o);
+            }
+            _results.Clear();
+        }
+
+        /// <summary>Marks the ledger run failed when the copy did not complete (an error, Ctrl+C), and closes the target's writers.</summary>
+        public void Dispose()
+        {
+            if (!_completed) _session.Abandon();
+            _session.Dispose();
+        }
+    }
+}
