@@ -146,7 +146,7 @@ namespace CrmMigration.Engine.Import
             {
                 throw new ArgumentException("A decided record is rejected, filtered or merged; landed records go through Add.", nameof(outcome));
             }
-            var state = GetState(_options.Entity ?? entity, null);
+            var state = GetState(_options.Entity ?? entity, null, openWriter: false);
             state.Received++;
             state.Batch.Add(record);
             state.Preset.Add(outcome);
@@ -220,13 +220,41 @@ namespace CrmMigration.Engine.Import
             if (_ledger is not null && _runId is not null) _ledger.FinishRun(_runId, success: false);
         }
 
-        private EntityState GetState(string entity, IReadOnlyList<string>? keyFields)
+        private EntityState GetState(string entity, IReadOnlyList<string>? keyFields, bool openWriter = true)
         {
-            if (_entities.TryGetValue(entity, out var state)) return state;
+            if (_entities.TryGetValue(entity, out var state))
+            {
+                if (openWriter && !state.WriterOpened) OpenWriter(state, keyFields);
+                return state;
+            }
             state = new EntityState(new CrmImportSummary(entity, _target) { WhatIf = _options.WhatIf, RunId = _runId });
+            _entities.Add(entity, state);
+            // Records decided before the target (AddDecided) do not open the writer: the first record to write
+            // does, with its key fields, so a CSV target's sidecar still names the key.
+            if (openWriter) OpenWriter(state, keyFields);
             try
             {
-                state.Writer = _provider.OpenWriter(entity, new CrmWriteOptions
+                state.TargetReferences = TargetReferencesOf(entity);
+                if (_ledger is not null && _durableTarget)
+                {
+                    state.ContentIndex = LoadContentIndex(entity);
+                    if (_resumed) state.RunIndex = _ledger.RunIndex(_runId!, entity);
+                }
+            }
+            catch
+            {
+                _entities.Remove(entity);
+                throw;
+            }
+            return state;
+        }
+
+        private void OpenWriter(EntityState state, IReadOnlyList<string>? keyFields)
+        {
+            state.WriterOpened = true;
+            try
+            {
+                state.Writer = _provider.OpenWriter(state.Summary.Entity, new CrmWriteOptions
                 {
                     // A resumed run may re-send records the target committed just before a crash:
                     // upsert finds them unchanged instead of refusing them as duplicates.
@@ -240,14 +268,6 @@ namespace CrmMigration.Engine.Import
             {
                 state.OpenError = ex;
             }
-            if (state.OpenError is null) state.TargetReferences = TargetReferencesOf(entity);
-            if (_ledger is not null && _durableTarget && state.OpenError is null)
-            {
-                state.ContentIndex = LoadContentIndex(entity);
-                if (_resumed) state.RunIndex = _ledger.RunIndex(_runId!, entity);
-            }
-            _entities.Add(entity, state);
-            return state;
         }
 
         /// <summary>
@@ -488,6 +508,7 @@ namespace CrmMigration.Engine.Import
             public EntityState(CrmImportSummary summary) { Summary = summary; }
             public CrmImportSummary Summary { get; }
             public ICrmEntityWriter? Writer { get; set; }
+            public bool WriterOpened { get; set; }
             public CrmException? OpenError { get; set; }
             public List<CrmRecord> Batch { get; } = new();
             /// <summary>Parallel to Batch: an outcome decided before the target (null = write the record).</summary>
