@@ -31,7 +31,8 @@ namespace CrmMigration.Tests
             var check = ps.Run($"Test-CrmMigration -Source {source} -Target {target} -Mapping {mapping}", new Dictionary<string, object?> { ["Mapping"] = Map.Replace("''", "'", StringComparison.Ordinal) }).AssertClean();
             var results = check.OfType("CrmMigration.CrmValidationResult").ToList();
             Assert.NotEmpty(results);
-            foreach (var r in results) Assert.True(r.Get("Status")!.ToString() == "Pass", $"{r.Get("Check")} {r.Get("Entity")}: {r.Get("Details")}");
+            // Pass, or Warning when the only difference is records the import rejected with a reason (MissingParent), as its ledger says
+            foreach (var r in results) Assert.True(r.Get("Status")!.ToString() == "Pass" || r.Get("Status")!.ToString() == "Warning" && (r.Get("Details")!.ToString()!.Contains("import rejected", StringComparison.Ordinal) || r.Get("Details")!.ToString()!.Contains("ledger records", StringComparison.Ordinal)), $"{r.Get("Check")} {r.Get("Entity")}: {r.Get("Status")} {r.Get("Details")}");
         }
 
         private static (int Code, string Out, string Err) Host(PsSession ps, string command, string? fault = null)
@@ -58,7 +59,9 @@ namespace CrmMigration.Tests
             var copy = ps.Run($"Copy-CrmData ./legacy.db ./copy.db -Mapping '{Map}' -Create -RejectPath ./rejects-copy");
             Assert.Null(copy.Terminating);
             // the same errors, with the same ids, as Convert-CrmRecord wrote
-            Assert.Equal(pipe.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0] + " " + e.Exception.Message), copy.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0] + " " + e.Exception.Message));
+            var pipeErrors = pipe.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0] + " " + e.Exception.Message.Replace("pipe.db", "target.db", StringComparison.Ordinal)).OrderBy(x => x, StringComparer.Ordinal).ToList();
+            var copyErrors = copy.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0] + " " + e.Exception.Message.Replace("copy.db", "target.db", StringComparison.Ordinal)).OrderBy(x => x, StringComparer.Ordinal).ToList();
+            Assert.Equal(string.Join("\n", pipeErrors), string.Join("\n", copyErrors));
             Assert.NotEmpty(copy.Errors);
 
             AssertMigrationPasses(ps, "./legacy.db", "./copy.db");
@@ -69,6 +72,8 @@ namespace CrmMigration.Tests
                 Assert.Equal(expected, Rows(ps, "./copy.db", entity));
             }
             Assert.Equal(File.ReadAllText(ps.PathOf("rejects-pipe/contacts.csv")), File.ReadAllText(ps.PathOf("rejects-copy/contacts.csv")));
+            Assert.Equal(File.ReadAllText(ps.PathOf("rejects-pipe/Contact.csv")).Replace("pipe.db", "target.db", StringComparison.Ordinal),
+                File.ReadAllText(ps.PathOf("rejects-copy/Contact.csv")).Replace("copy.db", "target.db", StringComparison.Ordinal)); // MissingParent, from the import
 
             // the summaries: the pipeline's Import never saw the mapping's rejects, the copy counts them
             var piped = pipe.OfType("CrmMigration.CrmImportSummary").ToDictionary(s => s.Get("Entity")!.ToString()!);
@@ -79,7 +84,8 @@ namespace CrmMigration.Tests
                 var p = piped[s.Get("Entity")!.ToString()!];
                 Assert.Equal(p.Get("Inserted"), s.Get("Inserted"));
                 Assert.Equal(true, s.Get("Balanced"));
-                Assert.Equal((long)p.Get("Read")! + (long)s.Get("Rejected")!, (long)s.Get("Read")!);
+                // the copy's extra reads are exactly the mapping's rejects (the target's rejects, MissingParent, are in both)
+                Assert.Equal((long)p.Get("Read")! + (long)s.Get("Rejected")! - (long)p.Get("Rejected")!, (long)s.Get("Read")!);
             }
         }
 
@@ -210,7 +216,7 @@ namespace CrmMigration.Tests
             var counts = ps.Run($@"
                 @(Export-CrmData ./legacy.db -Entity {Mapped}).Count
                 @(Get-CrmMigrationRecord ./new.db).Count
-                @(Get-CrmMigrationRecord ./new.db -Outcome Rejected).Count
+                @(Get-CrmMigrationRecord ./new.db -Outcome Rejected | Where-Object ReasonCode -ne 'MissingParent').Count
                 @(Export-CrmData ./legacy.db -Entity contacts | Where-Object {{ [string]::IsNullOrWhiteSpace($_.last_name) }}).Count").AssertClean();
             long source = Convert.ToInt64(counts.Output[0].BaseObject, System.Globalization.CultureInfo.InvariantCulture);
             Assert.Equal(source, (long)run.Get("Read")!);
