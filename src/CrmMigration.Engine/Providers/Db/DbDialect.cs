@@ -24,6 +24,9 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>Creates an unopened connection for a connection description and credential.</summary>
         public abstract DbConnection CreateConnection(CrmConnection connection, NetworkCredential? credential);
 
+        /// <summary>A connection for an entity writer (MySQL: one that may send its own in-memory streams with LOAD DATA LOCAL INFILE).</summary>
+        public virtual DbConnection CreateWriterConnection(CrmConnection connection, NetworkCredential? credential) => CreateConnection(connection, credential);
+
         /// <summary>Parses a connection string: server, port, database, the credential, and the rest without the password.</summary>
         public abstract (string Server, int Port, string Database, NetworkCredential? Credential, string Remainder) ParseConnectionString(string connectionString);
 

@@ -90,7 +90,7 @@ namespace CrmMigration.Engine.Providers.Db
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_conn is { State: ConnectionState.Open }) return _conn;
             _conn?.Dispose();
-            _conn = _provider.OpenConnection("TargetConnectionFailed");
+            _conn = _provider.OpenConnection("TargetConnectionFailed", writer: true);
             return _conn;
         }
 
@@ -526,6 +526,7 @@ namespace CrmMigration.Engine.Providers.Db
                 try
                 {
                     if (!upsert && _dialect is PgDialect && TryCopy(toWrite, tx)) { }
+                    else if (!upsert && _dialect is MySqlDialect && TryBulkLoad(toWrite, tx)) { }
                     else WriteRows(toWrite, tx, useUpsertStatement);
                     tx.Release("crm_batch");
                 }
@@ -547,6 +548,9 @@ namespace CrmMigration.Engine.Providers.Db
 
         private bool _copied;
 
+        /// <summary>Batches that went through the bulk path (binary COPY or LOAD DATA) rather than INSERT statements.</summary>
+        internal int BulkBatches { get; private set; }
+
         /// <summary>PostgreSQL inserts of one field shape go through binary COPY; false when the batch does not fit that path.</summary>
         private bool TryCopy(List<Row> rows, DbTransaction tx)
         {
@@ -559,11 +563,76 @@ namespace CrmMigration.Engine.Providers.Db
             var values = new List<object?[]>(rows.Count);
             foreach (var row in rows) values.Add(row.Values);
             _copied = true;
-            PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), (Npgsql.NpgsqlTransaction)tx, _provider.QualifiedName(_table!), "crm_stage_" + _stageId, columns, values, _dialect.Quote);
+            PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), _provider.QualifiedName(_table!), columns, values, _dialect.Quote);
+            BulkBatches++;
             return true;
         }
 
-        private readonly string _stageId = Guid.NewGuid().ToString("N").Substring(0, 12);
+        private MySqlBulk.Buffer? _bulkBuffer;
+        private bool? _localInfile;
+
+        /// <summary>
+        /// MySQL/MariaDB inserts of one field shape go through LOAD DATA LOCAL INFILE from memory. False
+        /// (nothing written: rolled back to the batch savepoint) when the batch does not fit that path or
+        /// the server skipped or changed a row (a duplicate, a value it had to convert), so the caller
+        /// writes it with INSERT statements, which report each record.
+        /// </summary>
+        private bool TryBulkLoad(List<Row> rows, DbTransaction tx)
+        {
+            var plan = rows[0].Plan;
+            if (rows.Count < 2) return false;
+            foreach (var row in rows) if (!ReferenceEquals(row.Plan, plan)) return false;
+            var columns = new List<DbColumn>(plan.Cols.Length);
+            foreach (int c in plan.Cols) columns.Add(_table!.Columns[c]);
+            if (columns.Count == 0 || !MySqlBulk.CanLoad(columns)) return false;
+            var conn = (MySqlConnector.MySqlConnection)Conn();
+            if (_localInfile is null)
+            {
+                using var cmd = conn.CreateCommand();
+                cmd.Transaction = (MySqlConnector.MySqlTransaction)tx;
+                cmd.CommandText = "SELECT @@local_infile";
+                object? on = cmd.ExecuteScalar();
+                _localInfile = on is not null and not DBNull && (on is string text ? text.Equals("ON", StringComparison.OrdinalIgnoreCase) || text == "1" : Convert.ToInt64(on, CultureInfo.InvariantCulture) != 0);
+            }
+            if (_localInfile != true) return false;
+            var values = new List<object?[]>(rows.Count);
+            foreach (var row in rows) values.Add(row.Values);
+            _bulkBuffer ??= new MySqlBulk.Buffer();
+            try
+            {
+                MySqlBulk.Format(_bulkBuffer, columns, values);
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+            int loaded;
+            long warnings;
+            try
+            {
+                (loaded, warnings) = MySqlBulk.Load(conn, (MySqlConnector.MySqlTransaction)tx, _provider.QualifiedName(_table!), columns, _bulkBuffer, _dialect.Quote);
+            }
+            catch (MySqlConnector.MySqlException ex) when (!_dialect.IsTransient(ex))
+            {
+                // Refused (local_infile off, LOAD DATA not allowed) or a row the server would not take.
+                if (ex.ErrorCode is MySqlConnector.MySqlErrorCode.NotAllowedCommand) _localInfile = false;
+                tx.Rollback("crm_batch");
+                tx.Save("crm_batch");
+                return false;
+            }
+            finally
+            {
+                if (_bulkBuffer.Bytes.Length > 1 << 24) _bulkBuffer = null;
+            }
+            if (loaded == rows.Count && warnings == 0)
+            {
+                BulkBatches++;
+                return true;
+            }
+            tx.Rollback("crm_batch");
+            tx.Save("crm_batch");
+            return false;
+        }
 
         private void WriteOneRow(Row row, DbTransaction tx, bool useUpsertStatement)
         {
