@@ -31,6 +31,7 @@ namespace CrmMigration.EngineBench
                 string line = mode switch
                 {
                     "parse" => Parse(csv),
+                    "parse-batched" => Parse(csv, 10000),
                     "pg-export" => Export(csv),
                     _ => Import(mode, csv),
                 };
@@ -66,13 +67,21 @@ namespace CrmMigration.EngineBench
             }
         }
 
-        private static string Parse(string csv)
+        private static string Parse(string csv, int keep = 0)
         {
             var parse = new Stopwatch();
+            var gc0 = GC.GetTotalPauseDuration();
             var total = Stopwatch.StartNew();
             long n = 0;
-            foreach (var _ in Contacts(csv, parse)) n++;
-            return $"records={n} total={total.Elapsed.TotalSeconds:F3}";
+            var held = new List<CrmRecord>();
+            foreach (var r in Contacts(csv, parse))
+            {
+                n++;
+                if (keep == 0) continue;
+                held.Add(r);
+                if (held.Count >= keep) held = new List<CrmRecord>();
+            }
+            return $"records={n} total={total.Elapsed.TotalSeconds:F3} gc-pause={(GC.GetTotalPauseDuration() - gc0).TotalSeconds:F3}";
         }
 
         private static CrmConnection Server(string mode)
@@ -104,7 +113,11 @@ namespace CrmMigration.EngineBench
             string work = Path.Combine(Path.GetTempPath(), "crm-enginebench");
             Directory.CreateDirectory(work);
             CrmConnection target;
-            if (mode.StartsWith("sqlite", StringComparison.Ordinal))
+            if (mode.StartsWith("null", StringComparison.Ordinal))
+            {
+                target = new CrmConnection(CrmProviderKind.PostgreSql, "null");
+            }
+            else if (mode.StartsWith("sqlite", StringComparison.Ordinal))
             {
                 string db = Path.Combine(work, "target.db");
                 foreach (var f in Directory.GetFiles(work, "target.db*")) File.Delete(f);
@@ -118,8 +131,9 @@ namespace CrmMigration.EngineBench
             string ledgerPath = Path.Combine(work, "ledger.db");
             foreach (var f in Directory.GetFiles(work, "ledger.db*")) File.Delete(f);
             var parse = new Stopwatch();
+            var gc0 = GC.GetTotalPauseDuration();
             var total = Stopwatch.StartNew();
-            using var inner = ProviderFactory.Open(target);
+            using var inner = target.Location == "null" ? new NullProvider(target) : ProviderFactory.Open(target);
             var timed = new TimedProvider(inner);
             using var ledger = ledgerOn ? new MigrationLedger(ledgerPath) : null;
             long n = 0;
@@ -138,7 +152,7 @@ namespace CrmMigration.EngineBench
             }
             total.Stop();
             double t = total.Elapsed.TotalSeconds, p = parse.Elapsed.TotalSeconds, w = timed.Wall.Elapsed.TotalSeconds, cpu = timed.Cpu.TotalSeconds;
-            return $"records={n} total={t:F3} parse={p:F3} writer={w:F3} (client-cpu={cpu:F3} wait={w - cpu:F3}) session+ledger={t - p - w:F3}";
+            return $"records={n} total={t:F3} parse={p:F3} writer={w:F3} (client-cpu={cpu:F3} wait={w - cpu:F3}) session+ledger={t - p - w:F3} gc-pause={(GC.GetTotalPauseDuration() - gc0).TotalSeconds:F3}";
         }
 
         private static string Export(string csv)
@@ -172,6 +186,31 @@ namespace CrmMigration.EngineBench
             total.Stop();
             double t = total.Elapsed.TotalSeconds, r = read.Elapsed.TotalSeconds, w = timed.Wall.Elapsed.TotalSeconds;
             return $"records={n} total={t:F3} read={r:F3} writer={w:F3} (complete={timed.CompleteWall.Elapsed.TotalSeconds:F3}) session={t - r - w:F3}";
+        }
+    }
+
+    /// <summary>A target that writes nothing: every record Inserted (the cost of reading, batching and outcomes alone).</summary>
+    internal sealed class NullProvider : ICrmProvider
+    {
+        public NullProvider(CrmConnection c) { Connection = c; }
+        public CrmConnection Connection { get; }
+        public IReadOnlyList<string> ListEntities() => Array.Empty<string>();
+        public CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount) => null;
+        public IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken) => Array.Empty<CrmRecord>();
+        public ICrmEntityWriter OpenWriter(string entity, CrmWriteOptions options) => new Writer();
+        public void Dispose() { }
+
+        private sealed class Writer : ICrmEntityWriter
+        {
+            private int _batch;
+            public void WriteBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes)
+            {
+                _batch++;
+                foreach (var r in batch) outcomes.Add(new CrmRecordOutcome(r.Entity, r.Key?.ToString(), CrmOutcome.Inserted) { Batch = _batch, Origin = r.Origin });
+            }
+            public void PlanBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes) => WriteBatch(batch, outcomes);
+            public void Complete() { }
+            public void Dispose() { }
         }
     }
 

@@ -142,5 +142,34 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(1, good.Bulk);
             Assert.All(good.Outcomes, o => Assert.Equal(CrmOutcome.Inserted, o.Outcome));
         }
+
+        [Theory]
+        [MemberData(nameof(Kinds))]
+        public void ANewFieldInALaterBatchOfTheSameWriterAddsAColumn(CrmProviderKind kind)
+        {
+            using var db = new TestDatabase(kind);
+            using var p = db.Provider();
+            var a = new CrmFieldShape(new[] { "id", "name" });
+            var b = a.With("extra");
+            CrmRecord R(CrmFieldShape shape, long id, params object?[] rest)
+            {
+                var values = new object?[shape.Count];
+                values[0] = id;
+                for (int i = 0; i < rest.Length; i++) values[i + 1] = rest[i];
+                return new CrmRecord("grow", shape, values) { Key = new CrmKey(id.ToString(CultureInfo.InvariantCulture)) { FieldNames = new[] { "id" } } };
+            }
+            var outcomes = new List<CrmRecordOutcome>();
+            using (var w = p.OpenWriter("grow", new CrmWriteOptions()))
+            {
+                w.WriteBatch(new[] { R(a, 1, "one"), R(a, 2, "two") }, outcomes);
+                w.WriteBatch(new[] { R(a, 3, "three"), R(a, 4, "four") }, outcomes);
+                w.WriteBatch(new[] { R(a, 5, "five"), R(b, 6, "six", 66L), R(b, 7, "seven", 77L) }, outcomes);
+                w.Complete();
+            }
+            Assert.Equal(7, outcomes.Count);
+            Assert.All(outcomes, o => Assert.Equal(CrmOutcome.Inserted, o.Outcome));
+            var read = p.Read("grow", new CrmReadOptions(), _ => { }, CancellationToken.None).ToList();
+            Assert.Equal(new object?[] { null, null, null, null, null, 66L, 77L }, read.Select(r => r["extra"]).ToArray());
+        }
     }
 }

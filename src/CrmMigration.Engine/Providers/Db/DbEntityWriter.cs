@@ -79,6 +79,8 @@ namespace CrmMigration.Engine.Providers.Db
             /// <summary>Portable values, parallel to the plan's columns.</summary>
             public object?[] Values { get; }
             public string? Key { get; set; }
+            /// <summary>Key not computed yet (inserts into an enforced key need it only when a row fails).</summary>
+            public bool KeyPending { get; set; }
             public CrmOutcome Intended { get; set; } = CrmOutcome.Inserted;
             public CrmRecordOutcome? Outcome { get; set; }
         }
@@ -130,6 +132,7 @@ namespace CrmMigration.Engine.Providers.Db
         private void SetTable(DbTableInfo table, List<string>? designedKey)
         {
             _plans.Clear();
+            _coveredShapes.Clear();
             _table = table;
             IReadOnlyList<string>? keyNames = _options.KeyFields is { Count: > 0 } ? _options.KeyFields : designedKey;
             var key = new List<int>();
@@ -261,12 +264,28 @@ namespace CrmMigration.Engine.Providers.Db
             Execute(sql.ToString(), null);
         }
 
+        /// <summary>Field shapes whose every field is a column of the current table (records share shapes, so this is checked once per shape, not per record).</summary>
+        private readonly HashSet<CrmFieldShape> _coveredShapes = new HashSet<CrmFieldShape>(ReferenceEqualityComparer.Instance);
+
         private void AddMissingColumns(IReadOnlyList<CrmRecord> batch)
         {
             var table = _table!;
+            HashSet<CrmFieldShape>? uncovered = null;
+            CrmFieldShape? last = null;
+            foreach (var record in batch)
+            {
+                var shape = record.Shape;
+                if (ReferenceEquals(shape, last) || _coveredShapes.Contains(shape)) { last = shape; continue; }
+                bool all = true;
+                for (int f = 0; f < shape.Count && all; f++) all = table.IndexOf(shape.Names[f]) >= 0;
+                if (all) { _coveredShapes.Add(shape); last = shape; }
+                else (uncovered ??= new HashSet<CrmFieldShape>(ReferenceEqualityComparer.Instance)).Add(shape);
+            }
+            if (uncovered is null) return;
             var missing = new List<(string Name, CrmFieldType? Type)>();
             foreach (var record in batch)
             {
+                if (!uncovered.Contains(record.Shape)) continue;
                 for (int f = 0; f < record.FieldCount; f++)
                 {
                     string name = record.FieldNames[f];
@@ -315,7 +334,7 @@ namespace CrmMigration.Engine.Providers.Db
 
         // ---------------------------------------------------------------- preparing rows
 
-        private List<Row> Prepare(IReadOnlyList<CrmRecord> batch, bool upsert)
+        private List<Row> Prepare(IReadOnlyList<CrmRecord> batch, bool upsert, bool needKeys = true)
         {
             var rows = new List<Row>(batch.Count);
             var columns = _table!.Columns;
@@ -337,10 +356,21 @@ namespace CrmMigration.Engine.Providers.Db
                     row.Outcome = Rejected(row, "ValueConversion", $"Field '{column.Name}': {ex.Message} (column type {column.DeclaredType}).");
                     continue;
                 }
+                if (!needKeys && !upsert && row.Record.Key is not null) { row.KeyPending = true; continue; }
                 row.Key = KeyOf(row);
                 if (upsert && row.Key is null) row.Outcome = Rejected(row, "MissingKey", $"The record has no value for the key field(s) of '{TableName}'.");
             }
             return rows;
+        }
+
+        private string? KeyFor(Row row)
+        {
+            if (row.KeyPending)
+            {
+                row.Key = KeyOf(row);
+                row.KeyPending = false;
+            }
+            return row.Key;
         }
 
         private string? KeyOf(Row row)
@@ -512,7 +542,7 @@ namespace CrmMigration.Engine.Providers.Db
         {
             var conn = Conn();
             using var tx = conn.BeginTransaction();
-            var rows = Prepare(batch, upsert);
+            var rows = Prepare(batch, upsert, needKeys: upsert || !_keyEnforced);
             if (upsert || !_keyEnforced) Classify(rows, upsert, new Dictionary<string, object?[]>(StringComparer.Ordinal), tx);
             var toWrite = new List<Row>();
             foreach (var row in rows)
@@ -646,7 +676,7 @@ namespace CrmMigration.Engine.Providers.Db
             {
                 tx.Rollback("crm_row");
                 string message = DbDialect.SafeMessage(ex, _provider.Connection.GetCredential());
-                if (_dialect.IsDuplicate(ex) && row.Key is not null && KeyIsStored(row, tx))
+                if (_dialect.IsDuplicate(ex) && KeyFor(row) is not null && KeyIsStored(row, tx))
                 {
                     row.Outcome = Rejected(row, "DuplicateKey", $"A record with the key '{row.Record.Key?.ToString() ?? row.Key}' already exists in '{TableName}' ({message}).");
                 }

@@ -181,9 +181,20 @@ namespace CrmMigration.Engine.Providers.Db
             switch (column.Type)
             {
                 case CrmFieldType.String: return reader.GetString(ordinal);
-                case CrmFieldType.Integer: return Convert.ToInt64(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+                case CrmFieldType.Integer:
+                    // Typed getters: no boxing of the driver's value before the conversion.
+                    return column.DeclaredType switch
+                    {
+                        "int8" => reader.GetInt64(ordinal),
+                        "int4" => (long)reader.GetInt32(ordinal),
+                        "int2" => (long)reader.GetInt16(ordinal),
+                        _ => Convert.ToInt64(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture),
+                    };
                 case CrmFieldType.Decimal: return reader.GetDecimal(ordinal);
-                case CrmFieldType.Double: return Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+                case CrmFieldType.Double:
+                    return column.DeclaredType == "float8" ? reader.GetDouble(ordinal)
+                        : column.DeclaredType == "float4" ? (double)reader.GetFloat(ordinal)
+                        : Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
                 case CrmFieldType.Boolean: return reader.GetBoolean(ordinal);
                 case CrmFieldType.Date: return reader.GetFieldValue<DateTime>(ordinal);
                 case CrmFieldType.DateTime: return reader.GetFieldValue<DateTime>(ordinal);
