@@ -12,7 +12,8 @@ using CrmMigration.Engine.Providers;
 
 // Engine-level timings, no PowerShell:
 //   dotnet run -c Release --project bench/CrmMigration.EngineBench -- <mode> <csv> [repeats]
-//   mode: parse | pg | pg-ledger | my | my-ledger | sqlite | sqlite-ledger | pg-export
+//   mode: parse | parse-batched | null | pg | pg-ledger | pg-upsert | my | my-ledger | my-upsert | sqlite | sqlite-ledger | pg-export
+//   (-upsert: Import in upsert mode into a new table, which exercises the INSERT statement path)
 // Server settings come from CRM_PG_* / CRM_MY_* (eval "$(bash scripts/dbservers.sh env)").
 // Prints one line per repeat: total, parse (reading + renaming), writer (inside WriteBatch, split into
 // client CPU and the rest, i.e. waiting on the server), ledger+session (the remainder).
@@ -132,12 +133,13 @@ namespace CrmMigration.EngineBench
             foreach (var f in Directory.GetFiles(work, "ledger.db*")) File.Delete(f);
             var parse = new Stopwatch();
             var gc0 = GC.GetTotalPauseDuration();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var total = Stopwatch.StartNew();
             using var inner = target.Location == "null" ? new NullProvider(target) : ProviderFactory.Open(target);
             var timed = new TimedProvider(inner);
             using var ledger = ledgerOn ? new MigrationLedger(ledgerPath) : null;
             long n = 0;
-            using (var session = new ImportSession(timed, new ImportOptions { BatchSize = 10000, CreateIfMissing = true, Ledger = ledger }))
+            using (var session = new ImportSession(timed, new ImportOptions { BatchSize = 10000, CreateIfMissing = true, Ledger = ledger, Mode = mode.Contains("upsert", StringComparison.Ordinal) ? CrmWriteMode.Upsert : CrmWriteMode.Insert }))
             {
                 var results = new List<ImportResult>();
                 foreach (var rec in Contacts(csv, parse))
@@ -152,7 +154,7 @@ namespace CrmMigration.EngineBench
             }
             total.Stop();
             double t = total.Elapsed.TotalSeconds, p = parse.Elapsed.TotalSeconds, w = timed.Wall.Elapsed.TotalSeconds, cpu = timed.Cpu.TotalSeconds;
-            return $"records={n} total={t:F3} parse={p:F3} writer={w:F3} (client-cpu={cpu:F3} wait={w - cpu:F3}) session+ledger={t - p - w:F3} gc-pause={(GC.GetTotalPauseDuration() - gc0).TotalSeconds:F3}";
+            return $"records={n} total={t:F3} parse={p:F3} writer={w:F3} (client-cpu={cpu:F3} wait={w - cpu:F3}) session+ledger={t - p - w:F3} gc-pause={(GC.GetTotalPauseDuration() - gc0).TotalSeconds:F3} process-cpu={(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F3}";
         }
 
         private static string Export(string csv)

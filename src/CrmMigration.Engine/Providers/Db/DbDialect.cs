@@ -70,6 +70,9 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>The expression that reads a column.</summary>
         public virtual string SelectExpression(DbColumn column) => Quote(column.Name);
 
+        /// <summary>The placeholder of the unnamed parameter at a 0-based position (PostgreSQL $1, MySQL ?).</summary>
+        public abstract string Placeholder(int index);
+
         /// <summary>The parameter placeholder for a column value (PostgreSQL casts json and enum columns).</summary>
         public virtual string ValueExpression(string parameter, DbColumn column) => parameter;
 

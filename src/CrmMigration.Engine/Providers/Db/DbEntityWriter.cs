@@ -425,9 +425,8 @@ namespace CrmMigration.Engine.Providers.Db
                     {
                         if (k > 0) sql.Append(", ");
                         var column = table.Columns[_key[k]];
-                        string name = "@k" + (p++).ToString(CultureInfo.InvariantCulture);
-                        sql.Append(_dialect.ValueExpression(name, column));
-                        AddParameter(cmd, name, _dialect.ToDb(keyValues[r][k], column));
+                        sql.Append(_dialect.ValueExpression(_dialect.Placeholder(p++), column));
+                        AddPositional(cmd, _dialect.ToDb(keyValues[r][k], column));
                     }
                     if (_key.Length > 1) sql.Append(')');
                 }
@@ -444,6 +443,13 @@ namespace CrmMigration.Engine.Providers.Db
                 }
             }
             return result;
+        }
+
+        private static void AddPositional(DbCommand cmd, object value)
+        {
+            var prm = cmd.CreateParameter();
+            prm.Value = value;
+            cmd.Parameters.Add(prm);
         }
 
         private static void AddParameter(DbCommand cmd, string name, object value)
@@ -766,6 +772,9 @@ namespace CrmMigration.Engine.Providers.Db
             for (int c = 0; c < columns.Count; c++) { if (c > 0) sql.Append(", "); sql.Append(_dialect.Quote(columns[c].Name)); }
             sql.Append(") VALUES ");
             int p = 0;
+            // Unnamed parameters bound by position ($n for Npgsql, ? for MySqlConnector): no names to build
+            // and look up, and Npgsql sends the statement as it is instead of rewriting named parameters,
+            // which is most of the client's work in a statement with thousands of values.
             for (int r = start; r < end; r++)
             {
                 if (r > start) sql.Append(", ");
@@ -774,9 +783,8 @@ namespace CrmMigration.Engine.Providers.Db
                 for (int c = 0; c < columns.Count; c++)
                 {
                     if (c > 0) sql.Append(", ");
-                    string name = "@v" + (p++).ToString(CultureInfo.InvariantCulture);
-                    sql.Append(_dialect.ValueExpression(name, columns[c]));
-                    AddParameter(cmd, name, _dialect.ToDb(values[c], columns[c]));
+                    sql.Append(_dialect.ValueExpression(_dialect.Placeholder(p++), columns[c]));
+                    AddPositional(cmd, _dialect.ToDb(values[c], columns[c]));
                 }
                 sql.Append(')');
             }

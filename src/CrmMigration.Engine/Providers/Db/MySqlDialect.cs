@@ -166,6 +166,8 @@ namespace CrmMigration.Engine.Providers.Db
             _ => "longtext",
         };
 
+        public override string Placeholder(int index) => "?";
+
         public override string TranslatedText(string expression, string languageParameter) =>
             "JSON_UNQUOTE(JSON_EXTRACT(" + expression + ", CONCAT('$.', " + languageParameter + ")))";
 

@@ -151,6 +151,8 @@ namespace CrmMigration.Engine.Providers.Db
 
         public override string JoinedText(string expression, string orderBy) => "string_agg(" + expression + ", '; ' ORDER BY " + orderBy + ")";
 
+        public override string Placeholder(int index) => "$" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
         public override string SelectExpression(DbColumn column) => column.ReadAsText ? Quote(column.Name) + "::text" : Quote(column.Name);
 
         public override string ValueExpression(string parameter, DbColumn column) =>
