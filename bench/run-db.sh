@@ -20,8 +20,8 @@ eval "$(bash scripts/dbservers.sh env)"
 dotnet build src/CrmMigration.Host -c Release -v q -nologo >/dev/null
 dotnet build bench/CrmMigration.Bench -c Release -v q -nologo >/dev/null
 dotnet build bench/CrmMigration.EngineBench -c Release -v q -nologo >/dev/null
-engine="dotnet bench/CrmMigration.EngineBench/bin/Release/net10.0/CrmMigration.EngineBench.dll"
-host="dotnet src/CrmMigration.Host/bin/Release/net10.0/crmhost.dll"
+engine="dotnet $PWD/bench/CrmMigration.EngineBench/bin/Release/net10.0/CrmMigration.EngineBench.dll"
+host="dotnet $PWD/src/CrmMigration.Host/bin/Release/net10.0/crmhost.dll"
 benchmod="$PWD/bench/CrmMigration.Bench/bin/Release/net8.0/CrmMigration.Bench.dll"
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -41,7 +41,9 @@ el='[Math]::Round($sw.Elapsed.TotalSeconds, 3)'
 
 run() {
   local name=$1 script=$2
-  /usr/bin/time -f "%M" -o "$work/$name.mem" $host -Command "$conn; $script" > "$work/$name.out" 2> "$work/$name.err" || { cat "$work/$name.err" "$work/$name.out" >&2; exit 1; }
+  # In the work folder with no ledger from an earlier run: the ledger of a database target is kept in the working directory.
+  rm -f "$work"/crm-ledger-*
+  (cd "$work" && /usr/bin/time -f "%M" -o "$work/$name.mem" $host -Command "$conn; $script" > "$work/$name.out" 2> "$work/$name.err") || { cat "$work/$name.err" "$work/$name.out" >&2; exit 1; }
   echo "$(tail -n 1 "$work/$name.out" | tr -d '\r') $(( $(tail -n 1 "$work/$name.mem") / 1024 ))"
 }
 timed() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }'; }
