@@ -51,6 +51,7 @@ engine_s() { $engine "$1" "$2" 1 | sed -n 's/.* total=\([0-9.]*\).*/\1/p'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%\047.0f", n / s }'; }
 cols="contact_id text, first_name text, last_name text, email text, phone text, city text, country text, status text, created_at text, score text"
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 rows=()
 for n in "${counts[@]}"; do
   csv="$work/contacts.csv"
@@ -109,6 +110,7 @@ mysql_ -e 'DROP TABLE IF EXISTS `Contact`, floor_contacts'
   echo "with exactly the definition Import-CrmData -Create made (CREATE TABLE ... LIKE \"Contact\": same types and"
   echo "primary key). The engine-only rows run the same providers and ImportSession without PowerShell"
   echo "(bench/CrmMigration.EngineBench, ledger on as in Import-CrmData, process start not counted). Peak memory is the host's maximum RSS."
+  echo "Load average (1, 5, 15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg) — on a shared 2-core machine compare rows of one run, not runs."
   echo
   echo "| records | what | seconds | records/s | peak MB |"
   echo "|---:|---|---:|---:|---:|"
