@@ -74,15 +74,12 @@ namespace CrmMigration.Engine.Import
         private readonly List<ImportResult> _results = new();
         private readonly MapScratch _scratch = new();
         private readonly HashSet<CrmRecordOutcome> _decided = new(ReferenceEqualityComparer.Instance);
-        private readonly HashSet<string> _landing = new(StringComparer.OrdinalIgnoreCase);
-        private readonly Dictionary<string, List<(CrmRecord Record, CrmRecordOutcome Outcome)>> _pending = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, CrmImportSummary> _declined = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, bool> _confirmed = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, long> _malformed = new(StringComparer.OrdinalIgnoreCase);
         private readonly Stopwatch _clock = new();
         private long _total;
         private long _valueWarnings;
-        private bool _entityLanded;
         private IReadOnlyList<(string Source, string Target)>? _plan;
         private bool _completed;
 
@@ -233,7 +230,6 @@ namespace CrmMigration.Engine.Import
         {
             var ct = _options.Import.CancellationToken;
             long count = 0;
-            _entityLanded = false;
             int every = Math.Max(1, _options.ProgressInterval);
             foreach (var record in _source.Read(source, readOptions, e => Malformed(source, target, e), ct))
             {
@@ -273,7 +269,6 @@ namespace CrmMigration.Engine.Import
                 if (_results.Count > 0) Drain();
                 if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
             }
-            ReleasePending(target);
             Drain();
             _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
         }
@@ -281,9 +276,6 @@ namespace CrmMigration.Engine.Import
         private void Land(string target, CrmRecord record)
         {
             _session.Add(record, _results);
-            if (_entityLanded) return;
-            _entityLanded = true;
-            if (_landing.Add(target)) ReleasePending(target);
         }
 
         private void MappingRejected(string target, CrmRecord record)
@@ -350,30 +342,11 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         public static bool DropsRow(CrmDataError error) => error.RecordNumber > 0 && !RowKept.Contains(error.Code);
 
-        /// <summary>
-        /// Hands a decided record to the session. Until a record of the entity has landed, decided ones wait
-        /// (up to a batch): the session opens an entity's writer with the key fields of the first record it sees,
-        /// and a decided record carries none.
-        /// </summary>
+        /// <summary>Hands a decided record (rejected or filtered by the mapping) to the session's books and ledger.</summary>
         private void Decide(string target, CrmRecord record, CrmRecordOutcome outcome)
         {
             _decided.Add(outcome);
-            if (!_landing.Contains(target))
-            {
-                if (!_pending.TryGetValue(target, out var list)) _pending[target] = list = new();
-                list.Add((record, outcome));
-                if (list.Count < _options.Import.BatchSize) return;
-                _landing.Add(target); // a batch of nothing but decided records: go ahead without the key
-                ReleasePending(target);
-                return;
-            }
             _session.AddDecided(target, record, outcome, _results);
-        }
-
-        private void ReleasePending(string target)
-        {
-            if (!_pending.Remove(target, out var list)) return;
-            foreach (var (record, outcome) in list) _session.AddDecided(target, record, outcome, _results);
         }
 
         private void Decline(string source, string target, CrmReadOptions readOptions)

@@ -24,6 +24,9 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>Creates an unopened connection for a connection description and credential.</summary>
         public abstract DbConnection CreateConnection(CrmConnection connection, NetworkCredential? credential);
 
+        /// <summary>A connection for an entity writer (MySQL: one that may send its own in-memory streams with LOAD DATA LOCAL INFILE).</summary>
+        public virtual DbConnection CreateWriterConnection(CrmConnection connection, NetworkCredential? credential) => CreateConnection(connection, credential);
+
         /// <summary>Parses a connection string: server, port, database, the credential, and the rest without the password.</summary>
         public abstract (string Server, int Port, string Database, NetworkCredential? Credential, string Remainder) ParseConnectionString(string connectionString);
 
@@ -66,6 +69,9 @@ namespace CrmMigration.Engine.Providers.Db
 
         /// <summary>The expression that reads a column.</summary>
         public virtual string SelectExpression(DbColumn column) => Quote(column.Name);
+
+        /// <summary>The placeholder of the unnamed parameter at a 0-based position (PostgreSQL $1, MySQL ?).</summary>
+        public abstract string Placeholder(int index);
 
         /// <summary>The parameter placeholder for a column value (PostgreSQL casts json and enum columns).</summary>
         public virtual string ValueExpression(string parameter, DbColumn column) => parameter;

@@ -79,6 +79,8 @@ namespace CrmMigration.Engine.Providers.Db
             /// <summary>Portable values, parallel to the plan's columns.</summary>
             public object?[] Values { get; }
             public string? Key { get; set; }
+            /// <summary>Key not computed yet (inserts into an enforced key need it only when a row fails).</summary>
+            public bool KeyPending { get; set; }
             public CrmOutcome Intended { get; set; } = CrmOutcome.Inserted;
             public CrmRecordOutcome? Outcome { get; set; }
         }
@@ -90,7 +92,7 @@ namespace CrmMigration.Engine.Providers.Db
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_conn is { State: ConnectionState.Open }) return _conn;
             _conn?.Dispose();
-            _conn = _provider.OpenConnection("TargetConnectionFailed");
+            _conn = _provider.OpenConnection("TargetConnectionFailed", writer: true);
             return _conn;
         }
 
@@ -130,6 +132,7 @@ namespace CrmMigration.Engine.Providers.Db
         private void SetTable(DbTableInfo table, List<string>? designedKey)
         {
             _plans.Clear();
+            _coveredShapes.Clear();
             _table = table;
             IReadOnlyList<string>? keyNames = _options.KeyFields is { Count: > 0 } ? _options.KeyFields : designedKey;
             var key = new List<int>();
@@ -261,12 +264,28 @@ namespace CrmMigration.Engine.Providers.Db
             Execute(sql.ToString(), null);
         }
 
+        /// <summary>Field shapes whose every field is a column of the current table (records share shapes, so this is checked once per shape, not per record).</summary>
+        private readonly HashSet<CrmFieldShape> _coveredShapes = new HashSet<CrmFieldShape>(ReferenceEqualityComparer.Instance);
+
         private void AddMissingColumns(IReadOnlyList<CrmRecord> batch)
         {
             var table = _table!;
+            HashSet<CrmFieldShape>? uncovered = null;
+            CrmFieldShape? last = null;
+            foreach (var record in batch)
+            {
+                var shape = record.Shape;
+                if (ReferenceEquals(shape, last) || _coveredShapes.Contains(shape)) { last = shape; continue; }
+                bool all = true;
+                for (int f = 0; f < shape.Count && all; f++) all = table.IndexOf(shape.Names[f]) >= 0;
+                if (all) { _coveredShapes.Add(shape); last = shape; }
+                else (uncovered ??= new HashSet<CrmFieldShape>(ReferenceEqualityComparer.Instance)).Add(shape);
+            }
+            if (uncovered is null) return;
             var missing = new List<(string Name, CrmFieldType? Type)>();
             foreach (var record in batch)
             {
+                if (!uncovered.Contains(record.Shape)) continue;
                 for (int f = 0; f < record.FieldCount; f++)
                 {
                     string name = record.FieldNames[f];
@@ -315,7 +334,7 @@ namespace CrmMigration.Engine.Providers.Db
 
         // ---------------------------------------------------------------- preparing rows
 
-        private List<Row> Prepare(IReadOnlyList<CrmRecord> batch, bool upsert)
+        private List<Row> Prepare(IReadOnlyList<CrmRecord> batch, bool upsert, bool needKeys = true)
         {
             var rows = new List<Row>(batch.Count);
             var columns = _table!.Columns;
@@ -337,10 +356,21 @@ namespace CrmMigration.Engine.Providers.Db
                     row.Outcome = Rejected(row, "ValueConversion", $"Field '{column.Name}': {ex.Message} (column type {column.DeclaredType}).");
                     continue;
                 }
+                if (!needKeys && !upsert && row.Record.Key is not null) { row.KeyPending = true; continue; }
                 row.Key = KeyOf(row);
                 if (upsert && row.Key is null) row.Outcome = Rejected(row, "MissingKey", $"The record has no value for the key field(s) of '{TableName}'.");
             }
             return rows;
+        }
+
+        private string? KeyFor(Row row)
+        {
+            if (row.KeyPending)
+            {
+                row.Key = KeyOf(row);
+                row.KeyPending = false;
+            }
+            return row.Key;
         }
 
         private string? KeyOf(Row row)
@@ -395,9 +425,8 @@ namespace CrmMigration.Engine.Providers.Db
                     {
                         if (k > 0) sql.Append(", ");
                         var column = table.Columns[_key[k]];
-                        string name = "@k" + (p++).ToString(CultureInfo.InvariantCulture);
-                        sql.Append(_dialect.ValueExpression(name, column));
-                        AddParameter(cmd, name, _dialect.ToDb(keyValues[r][k], column));
+                        sql.Append(_dialect.ValueExpression(_dialect.Placeholder(p++), column));
+                        AddPositional(cmd, _dialect.ToDb(keyValues[r][k], column));
                     }
                     if (_key.Length > 1) sql.Append(')');
                 }
@@ -414,6 +443,13 @@ namespace CrmMigration.Engine.Providers.Db
                 }
             }
             return result;
+        }
+
+        private static void AddPositional(DbCommand cmd, object value)
+        {
+            var prm = cmd.CreateParameter();
+            prm.Value = value;
+            cmd.Parameters.Add(prm);
         }
 
         private static void AddParameter(DbCommand cmd, string name, object value)
@@ -512,7 +548,7 @@ namespace CrmMigration.Engine.Providers.Db
         {
             var conn = Conn();
             using var tx = conn.BeginTransaction();
-            var rows = Prepare(batch, upsert);
+            var rows = Prepare(batch, upsert, needKeys: upsert || !_keyEnforced);
             if (upsert || !_keyEnforced) Classify(rows, upsert, new Dictionary<string, object?[]>(StringComparer.Ordinal), tx);
             var toWrite = new List<Row>();
             foreach (var row in rows)
@@ -526,6 +562,7 @@ namespace CrmMigration.Engine.Providers.Db
                 try
                 {
                     if (!upsert && _dialect is PgDialect && TryCopy(toWrite, tx)) { }
+                    else if (!upsert && _dialect is MySqlDialect && TryBulkLoad(toWrite, tx)) { }
                     else WriteRows(toWrite, tx, useUpsertStatement);
                     tx.Release("crm_batch");
                 }
@@ -547,6 +584,9 @@ namespace CrmMigration.Engine.Providers.Db
 
         private bool _copied;
 
+        /// <summary>Batches that went through the bulk path (binary COPY or LOAD DATA) rather than INSERT statements.</summary>
+        internal int BulkBatches { get; private set; }
+
         /// <summary>PostgreSQL inserts of one field shape go through binary COPY; false when the batch does not fit that path.</summary>
         private bool TryCopy(List<Row> rows, DbTransaction tx)
         {
@@ -559,11 +599,76 @@ namespace CrmMigration.Engine.Providers.Db
             var values = new List<object?[]>(rows.Count);
             foreach (var row in rows) values.Add(row.Values);
             _copied = true;
-            PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), (Npgsql.NpgsqlTransaction)tx, _provider.QualifiedName(_table!), "crm_stage_" + _stageId, columns, values, _dialect.Quote);
+            PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), _provider.QualifiedName(_table!), columns, values, _dialect.Quote);
+            BulkBatches++;
             return true;
         }
 
-        private readonly string _stageId = Guid.NewGuid().ToString("N").Substring(0, 12);
+        private MySqlBulk.Buffer? _bulkBuffer;
+        private bool? _localInfile;
+
+        /// <summary>
+        /// MySQL/MariaDB inserts of one field shape go through LOAD DATA LOCAL INFILE from memory. False
+        /// (nothing written: rolled back to the batch savepoint) when the batch does not fit that path or
+        /// the server skipped or changed a row (a duplicate, a value it had to convert), so the caller
+        /// writes it with INSERT statements, which report each record.
+        /// </summary>
+        private bool TryBulkLoad(List<Row> rows, DbTransaction tx)
+        {
+            var plan = rows[0].Plan;
+            if (rows.Count < 2) return false;
+            foreach (var row in rows) if (!ReferenceEquals(row.Plan, plan)) return false;
+            var columns = new List<DbColumn>(plan.Cols.Length);
+            foreach (int c in plan.Cols) columns.Add(_table!.Columns[c]);
+            if (columns.Count == 0 || !MySqlBulk.CanLoad(columns)) return false;
+            var conn = (MySqlConnector.MySqlConnection)Conn();
+            if (_localInfile is null)
+            {
+                using var cmd = conn.CreateCommand();
+                cmd.Transaction = (MySqlConnector.MySqlTransaction)tx;
+                cmd.CommandText = "SELECT @@local_infile";
+                object? on = cmd.ExecuteScalar();
+                _localInfile = on is not null and not DBNull && (on is string text ? text.Equals("ON", StringComparison.OrdinalIgnoreCase) || text == "1" : Convert.ToInt64(on, CultureInfo.InvariantCulture) != 0);
+            }
+            if (_localInfile != true) return false;
+            var values = new List<object?[]>(rows.Count);
+            foreach (var row in rows) values.Add(row.Values);
+            _bulkBuffer ??= new MySqlBulk.Buffer();
+            try
+            {
+                MySqlBulk.Format(_bulkBuffer, columns, values);
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+            int loaded;
+            long warnings;
+            try
+            {
+                (loaded, warnings) = MySqlBulk.Load(conn, (MySqlConnector.MySqlTransaction)tx, _provider.QualifiedName(_table!), columns, _bulkBuffer, _dialect.Quote);
+            }
+            catch (MySqlConnector.MySqlException ex) when (!_dialect.IsTransient(ex))
+            {
+                // Refused (local_infile off, LOAD DATA not allowed) or a row the server would not take.
+                if (ex.ErrorCode is MySqlConnector.MySqlErrorCode.NotAllowedCommand) _localInfile = false;
+                tx.Rollback("crm_batch");
+                tx.Save("crm_batch");
+                return false;
+            }
+            finally
+            {
+                if (_bulkBuffer.Bytes.Length > 1 << 24) _bulkBuffer = null;
+            }
+            if (loaded == rows.Count && warnings == 0)
+            {
+                BulkBatches++;
+                return true;
+            }
+            tx.Rollback("crm_batch");
+            tx.Save("crm_batch");
+            return false;
+        }
 
         private void WriteOneRow(Row row, DbTransaction tx, bool useUpsertStatement)
         {
@@ -577,7 +682,7 @@ namespace CrmMigration.Engine.Providers.Db
             {
                 tx.Rollback("crm_row");
                 string message = DbDialect.SafeMessage(ex, _provider.Connection.GetCredential());
-                if (_dialect.IsDuplicate(ex) && row.Key is not null && KeyIsStored(row, tx))
+                if (_dialect.IsDuplicate(ex) && KeyFor(row) is not null && KeyIsStored(row, tx))
                 {
                     row.Outcome = Rejected(row, "DuplicateKey", $"A record with the key '{row.Record.Key?.ToString() ?? row.Key}' already exists in '{TableName}' ({message}).");
                 }
@@ -667,6 +772,9 @@ namespace CrmMigration.Engine.Providers.Db
             for (int c = 0; c < columns.Count; c++) { if (c > 0) sql.Append(", "); sql.Append(_dialect.Quote(columns[c].Name)); }
             sql.Append(") VALUES ");
             int p = 0;
+            // Unnamed parameters bound by position ($n for Npgsql, ? for MySqlConnector): no names to build
+            // and look up, and Npgsql sends the statement as it is instead of rewriting named parameters,
+            // which is most of the client's work in a statement with thousands of values.
             for (int r = start; r < end; r++)
             {
                 if (r > start) sql.Append(", ");
@@ -675,9 +783,8 @@ namespace CrmMigration.Engine.Providers.Db
                 for (int c = 0; c < columns.Count; c++)
                 {
                     if (c > 0) sql.Append(", ");
-                    string name = "@v" + (p++).ToString(CultureInfo.InvariantCulture);
-                    sql.Append(_dialect.ValueExpression(name, columns[c]));
-                    AddParameter(cmd, name, _dialect.ToDb(values[c], columns[c]));
+                    sql.Append(_dialect.ValueExpression(_dialect.Placeholder(p++), columns[c]));
+                    AddPositional(cmd, _dialect.ToDb(values[c], columns[c]));
                 }
                 sql.Append(')');
             }

@@ -41,13 +41,13 @@ namespace CrmMigration.Engine.Providers.Db
         internal string Schema { get; }
 
         /// <summary>Opens a new connection, retrying transient failures; failures become CrmException with <paramref name="code"/>.</summary>
-        internal DbConnection OpenConnection(string code, CancellationToken cancellationToken = default)
+        internal DbConnection OpenConnection(string code, CancellationToken cancellationToken = default, bool writer = false)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var credential = Connection.GetCredential();
             return Retry.Run(_dialect, () =>
             {
-                var conn = _dialect.CreateConnection(Connection, credential);
+                var conn = writer ? _dialect.CreateWriterConnection(Connection, credential) : _dialect.CreateConnection(Connection, credential);
                 try
                 {
                     conn.Open();

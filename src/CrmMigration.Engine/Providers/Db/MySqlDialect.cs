@@ -23,7 +23,22 @@ namespace CrmMigration.Engine.Providers.Db
 
         public override string Quote(string identifier) => "`" + identifier.Replace("`", "``", StringComparison.Ordinal) + "`";
 
-        public override DbConnection CreateConnection(CrmConnection connection, NetworkCredential? credential)
+        public override DbConnection CreateConnection(CrmConnection connection, NetworkCredential? credential) => new MySqlConnection(Builder(connection, credential).ConnectionString);
+
+        /// <summary>
+        /// The writer's connection allows LOAD DATA LOCAL INFILE, which the bulk insert path sends from a
+        /// stream. MySqlConnector serves a server's file request only for a stream the client registered
+        /// itself, unless the server's certificate is verified (SslMode VerifyCA/VerifyFull), so a rogue
+        /// server cannot ask for other files.
+        /// </summary>
+        public override DbConnection CreateWriterConnection(CrmConnection connection, NetworkCredential? credential)
+        {
+            var b = Builder(connection, credential);
+            b.AllowLoadLocalInfile = true;
+            return new MySqlConnection(b.ConnectionString);
+        }
+
+        private MySqlConnectionStringBuilder Builder(CrmConnection connection, NetworkCredential? credential)
         {
             connection.Options.TryGetValue("ConnectionString", out string? rest);
             var b = new MySqlConnectionStringBuilder(rest ?? "")
@@ -44,7 +59,7 @@ namespace CrmMigration.Engine.Providers.Db
                 b.UserID = credential.UserName;
                 b.Password = credential.Password;
             }
-            return new MySqlConnection(b.ConnectionString);
+            return b;
         }
 
         public override (string Server, int Port, string Database, NetworkCredential? Credential, string Remainder) ParseConnectionString(string connectionString)
@@ -150,6 +165,8 @@ namespace CrmMigration.Engine.Providers.Db
             CrmFieldType.Binary => key ? "varbinary(255)" : "longblob",
             _ => "longtext",
         };
+
+        public override string Placeholder(int index) => "?";
 
         public override string TranslatedText(string expression, string languageParameter) =>
             "JSON_UNQUOTE(JSON_EXTRACT(" + expression + ", CONCAT('$.', " + languageParameter + ")))";

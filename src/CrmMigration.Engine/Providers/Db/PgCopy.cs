@@ -8,9 +8,9 @@ using NpgsqlTypes;
 namespace CrmMigration.Engine.Providers.Db
 {
     /// <summary>
-    /// PostgreSQL's bulk path for inserts: binary COPY into a session temp table shaped like the target,
-    /// then one INSERT ... SELECT. Any failure (a duplicate, a constraint, a value COPY cannot take) is
-    /// reported to the caller, which rolls back to its savepoint and writes the batch row by row.
+    /// PostgreSQL's bulk path for inserts: binary COPY straight into the target table. Any failure (a
+    /// duplicate, a constraint, a value COPY cannot take) is reported to the caller, which rolls back to
+    /// its savepoint and writes the batch row by row.
     /// </summary>
     internal static class PgCopy
     {
@@ -43,39 +43,61 @@ namespace CrmMigration.Engine.Providers.Db
             return true;
         }
 
-        /// <summary>Copies the rows' values (portable, parallel to <paramref name="columns"/>) into <paramref name="qualifiedTarget"/> through a temp table.</summary>
-        public static void Insert(NpgsqlConnection conn, NpgsqlTransaction tx, string qualifiedTarget, string stageName, IReadOnlyList<DbColumn> columns,
+        /// <summary>
+        /// Copies the rows' values (portable, parallel to <paramref name="columns"/>) straight into
+        /// <paramref name="qualifiedTarget"/> with binary COPY: the table's own constraints, defaults and
+        /// triggers apply as for INSERT, and any failure aborts the whole COPY (the caller's savepoint).
+        /// </summary>
+        public static void Insert(NpgsqlConnection conn, string qualifiedTarget, IReadOnlyList<DbColumn> columns,
             IReadOnlyList<object?[]> rows, Func<string, string> quote)
         {
-            string stage = quote(stageName);
-            using (var create = new NpgsqlCommand("CREATE TEMP TABLE IF NOT EXISTS " + stage + " (LIKE " + qualifiedTarget + ") ON COMMIT DELETE ROWS", conn, tx))
-            {
-                create.ExecuteNonQuery();
-            }
-            var cols = new StringBuilder();
-            for (int c = 0; c < columns.Count; c++) { if (c > 0) cols.Append(", "); cols.Append(quote(columns[c].Name)); }
+            var sql = new StringBuilder("COPY ").Append(qualifiedTarget).Append(" (");
+            for (int c = 0; c < columns.Count; c++) { if (c > 0) sql.Append(", "); sql.Append(quote(columns[c].Name)); }
+            sql.Append(") FROM STDIN (FORMAT BINARY)");
             var types = new NpgsqlDbType[columns.Count];
             for (int c = 0; c < columns.Count; c++) types[c] = CopyType(columns[c])!.Value;
-            using (var truncate = new NpgsqlCommand("TRUNCATE " + stage, conn, tx)) truncate.ExecuteNonQuery();
-            using (var importer = conn.BeginBinaryImport("COPY " + stage + " (" + cols + ") FROM STDIN (FORMAT BINARY)"))
+            using var importer = conn.BeginBinaryImport(sql.ToString());
+            foreach (var values in rows)
             {
-                foreach (var values in rows)
+                importer.StartRow();
+                for (int c = 0; c < types.Length; c++)
                 {
-                    importer.StartRow();
-                    for (int c = 0; c < columns.Count; c++)
-                    {
-                        object? v = values[c];
-                        if (v is null) { importer.WriteNull(); continue; }
-                        importer.Write(ForCopy(v, types[c]), types[c]);
-                    }
+                    object? v = values[c];
+                    if (v is null) importer.WriteNull();
+                    else Write(importer, v, types[c]);
                 }
-                importer.Complete();
             }
-            using var insert = new NpgsqlCommand("INSERT INTO " + qualifiedTarget + " (" + cols + ") SELECT " + cols + " FROM " + stage, conn, tx);
-            insert.ExecuteNonQuery();
-            using var clear = new NpgsqlCommand("TRUNCATE " + stage, conn, tx);
-            clear.ExecuteNonQuery();
+            importer.Complete();
         }
+
+        /// <summary>Writes one value with the generic writer (no per-value type resolution, no boxing of the converted value).</summary>
+        private static void Write(NpgsqlBinaryImporter importer, object v, NpgsqlDbType type)
+        {
+            switch (type)
+            {
+                case NpgsqlDbType.Text:
+                case NpgsqlDbType.Varchar:
+                case NpgsqlDbType.Char:
+                case NpgsqlDbType.Json:
+                case NpgsqlDbType.Jsonb:
+                    importer.Write(v as string ?? Util.CrmValues.ToText(v)!, type);
+                    return;
+                case NpgsqlDbType.Smallint: importer.Write(checked((short)ToInt64(v)), type); return;
+                case NpgsqlDbType.Integer: importer.Write(checked((int)ToInt64(v)), type); return;
+                case NpgsqlDbType.Bigint: importer.Write(ToInt64(v), type); return;
+                case NpgsqlDbType.Real: importer.Write(Convert.ToSingle(v, CultureInfo.InvariantCulture), type); return;
+                case NpgsqlDbType.Double: importer.Write(v is double d ? d : Convert.ToDouble(v, CultureInfo.InvariantCulture), type); return;
+                case NpgsqlDbType.Numeric: importer.Write(v is decimal m ? m : Convert.ToDecimal(v, CultureInfo.InvariantCulture), type); return;
+                case NpgsqlDbType.Boolean when v is bool b: importer.Write(b, type); return;
+                case NpgsqlDbType.Uuid when v is Guid g: importer.Write(g, type); return;
+                case NpgsqlDbType.Bytea when v is byte[] bytes: importer.Write(bytes, type); return;
+                default:
+                    importer.Write(ForCopy(v, type), type);
+                    return;
+            }
+        }
+
+        private static long ToInt64(object v) => v is long l ? l : Convert.ToInt64(v, CultureInfo.InvariantCulture);
 
         /// <summary>The CLR value binary COPY expects for the type (checked: an int4 overflow throws).</summary>
         private static object ForCopy(object v, NpgsqlDbType type)

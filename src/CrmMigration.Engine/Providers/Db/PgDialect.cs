@@ -151,6 +151,8 @@ namespace CrmMigration.Engine.Providers.Db
 
         public override string JoinedText(string expression, string orderBy) => "string_agg(" + expression + ", '; ' ORDER BY " + orderBy + ")";
 
+        public override string Placeholder(int index) => "$" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
         public override string SelectExpression(DbColumn column) => column.ReadAsText ? Quote(column.Name) + "::text" : Quote(column.Name);
 
         public override string ValueExpression(string parameter, DbColumn column) =>
@@ -181,9 +183,20 @@ namespace CrmMigration.Engine.Providers.Db
             switch (column.Type)
             {
                 case CrmFieldType.String: return reader.GetString(ordinal);
-                case CrmFieldType.Integer: return Convert.ToInt64(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+                case CrmFieldType.Integer:
+                    // Typed getters: no boxing of the driver's value before the conversion.
+                    return column.DeclaredType switch
+                    {
+                        "int8" => reader.GetInt64(ordinal),
+                        "int4" => (long)reader.GetInt32(ordinal),
+                        "int2" => (long)reader.GetInt16(ordinal),
+                        _ => Convert.ToInt64(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture),
+                    };
                 case CrmFieldType.Decimal: return reader.GetDecimal(ordinal);
-                case CrmFieldType.Double: return Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+                case CrmFieldType.Double:
+                    return column.DeclaredType == "float8" ? reader.GetDouble(ordinal)
+                        : column.DeclaredType == "float4" ? (double)reader.GetFloat(ordinal)
+                        : Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
                 case CrmFieldType.Boolean: return reader.GetBoolean(ordinal);
                 case CrmFieldType.Date: return reader.GetFieldValue<DateTime>(ordinal);
                 case CrmFieldType.DateTime: return reader.GetFieldValue<DateTime>(ordinal);
