@@ -43,7 +43,7 @@ run() {
   local name=$1 script=$2
   # In the work folder with no ledger from an earlier run: the ledger of a database target is kept in the working directory.
   rm -f "$work"/crm-ledger-*
-  (cd "$work" && /usr/bin/time -f "%M" -o "$work/$name.mem" $host -Command "$conn; $script" > "$work/$name.out" 2> "$work/$name.err") || { cat "$work/$name.err" "$work/$name.out" >&2; exit 1; }
+  (cd "$work" && /usr/bin/time -f "%M" -o "$work/$name.mem" ${hostcmd:-$host} -Command "$conn; $script" > "$work/$name.out" 2> "$work/$name.err") || { cat "$work/$name.err" "$work/$name.out" >&2; exit 1; }
   echo "$(tail -n 1 "$work/$name.out" | tr -d '\r') $(( $(tail -n 1 "$work/$name.mem") / 1024 ))"
 }
 timed() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }'; }
@@ -66,6 +66,14 @@ for n in "${counts[@]}"; do
   s_pgs=$(timed pgsql -c "\\copy floor_same FROM '$csv' WITH (FORMAT csv, HEADER true)")
   pgsql -c 'DROP TABLE floor_same'
 
+  # The same load in one command inside the engine (Copy-CrmData), plain and with a 64 MB gen0 GC budget.
+  pgsql -c 'DROP TABLE IF EXISTS "Contact"'
+  read -r s_cpg m_cpg < <(run cpg "$sw; \$null = Copy-CrmData -Source '$csv' -Target $pgc -Mapping '$work/rename.psd1' -Create -BatchSize 10000; $el")
+  [ "$(pgsql -Atc 'SELECT count(*) FROM "Contact"')" = "$n" ] || { echo "PostgreSQL copy incomplete" >&2; exit 1; }
+  pgsql -c 'DROP TABLE IF EXISTS "Contact"'
+  read -r s_cpgg m_cpgg < <(hostcmd="env DOTNET_GCgen0size=0x4000000 $host" run cpgg "$sw; \$null = Copy-CrmData -Source '$csv' -Target $pgc -Mapping '$work/rename.psd1' -Create -BatchSize 10000; $el")
+  [ "$(pgsql -Atc 'SELECT count(*) FROM "Contact"')" = "$n" ] || { echo "PostgreSQL copy incomplete" >&2; exit 1; }
+
   mysql_ -e 'DROP TABLE IF EXISTS `Contact`, floor_contacts, floor_same'
   read -r s_my m_my < <(run my "$sw; \$null = Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$work/rename.psd1' | Import-CrmData -Connection $myc -Create -BatchSize 10000; $el")
   [ "$(mysql_ -N -e 'SELECT count(*) FROM `Contact`')" = "$n" ] || { echo "MariaDB import incomplete" >&2; exit 1; }
@@ -75,9 +83,17 @@ for n in "${counts[@]}"; do
   s_mys=$(timed mysql_ --local-infile=1 -e "LOAD DATA LOCAL INFILE '$csv' INTO TABLE floor_same CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n' IGNORE 1 LINES")
   [ "$(mysql_ -N -e 'SELECT count(*) FROM floor_same')" = "$n" ] || { echo "MariaDB floor incomplete" >&2; exit 1; }
   mysql_ -e 'DROP TABLE floor_same'
+  mysql_ -e 'DROP TABLE IF EXISTS `Contact`'
+  read -r s_cmy m_cmy < <(run cmy "$sw; \$null = Copy-CrmData -Source '$csv' -Target $myc -Mapping '$work/rename.psd1' -Create -BatchSize 10000; $el")
+  [ "$(mysql_ -N -e 'SELECT count(*) FROM `Contact`')" = "$n" ] || { echo "MariaDB copy incomplete" >&2; exit 1; }
+  mysql_ -e 'DROP TABLE IF EXISTS `Contact`'
+  read -r s_cmyg m_cmyg < <(hostcmd="env DOTNET_GCgen0size=0x4000000 $host" run cmyg "$sw; \$null = Copy-CrmData -Source '$csv' -Target $myc -Mapping '$work/rename.psd1' -Create -BatchSize 10000; $el")
+  [ "$(mysql_ -N -e 'SELECT count(*) FROM `Contact`')" = "$n" ] || { echo "MariaDB copy incomplete" >&2; exit 1; }
 
   mkdir -p "$work/out"; rm -f "$work/out/"*
   read -r s_ex m_ex < <(run export "$sw; \$null = Export-CrmData -Connection $pgc -Entity Contact | Import-CrmData -Path '$work/out/Contact.csv'; $el")
+  rm -rf "$work/out-copy"
+  read -r s_cex m_cex < <(run cex "$sw; \$null = Copy-CrmData -Source $pgc -Entity Contact -Target '$work/out-copy/Contact.csv'; $el")
   s_exf=$(timed pgsql -c "\\copy (SELECT * FROM \"Contact\") TO '$work/out/floor.csv' WITH (FORMAT csv, HEADER true)")
 
   # The same three without PowerShell (the harness drops and creates "Contact" itself).
@@ -88,13 +104,18 @@ for n in "${counts[@]}"; do
   rows+=("| $n | \`psql \\copy\` CSV → PostgreSQL, keyless text table (floor) | $s_pgf | $(rate $n $s_pgf) | – |")
   rows+=("| $n | \`psql \\copy\` CSV → PostgreSQL, table as -Create makes it (floor) | $s_pgs | $(rate $n $s_pgs) | – |")
   rows+=("| $n | CSV → PostgreSQL: Export \| Convert \| Import -Create -BatchSize 10000 (binary COPY) | $s_pg | $(rate $n $s_pg) | $m_pg |")
+  rows+=("| $n | CSV → PostgreSQL: Copy-CrmData -Mapping -Create -BatchSize 10000 | $s_cpg | $(rate $n $s_cpg) | $m_cpg |")
+  rows+=("| $n | CSV → PostgreSQL: Copy-CrmData, same, DOTNET_GCgen0size=0x4000000 | $s_cpgg | $(rate $n $s_cpgg) | $m_cpgg |")
   rows+=("| $n | CSV → PostgreSQL, engine only (no PowerShell; same providers, ImportSession and ledger) | $s_epg | $(rate $n $s_epg) | – |")
   rows+=("| $n | \`LOAD DATA LOCAL INFILE\` CSV → MariaDB, keyless varchar table (floor) | $s_myf | $(rate $n $s_myf) | – |")
   rows+=("| $n | \`LOAD DATA LOCAL INFILE\` CSV → MariaDB, table as -Create makes it (floor) | $s_mys | $(rate $n $s_mys) | – |")
   rows+=("| $n | CSV → MariaDB: Export \| Convert \| Import -Create -BatchSize 10000 (LOAD DATA LOCAL from memory) | $s_my | $(rate $n $s_my) | $m_my |")
+  rows+=("| $n | CSV → MariaDB: Copy-CrmData -Mapping -Create -BatchSize 10000 | $s_cmy | $(rate $n $s_cmy) | $m_cmy |")
+  rows+=("| $n | CSV → MariaDB: Copy-CrmData, same, DOTNET_GCgen0size=0x4000000 | $s_cmyg | $(rate $n $s_cmyg) | $m_cmyg |")
   rows+=("| $n | CSV → MariaDB, engine only (no PowerShell; same providers, ImportSession and ledger) | $s_emy | $(rate $n $s_emy) | – |")
   rows+=("| $n | \`psql \\copy (...) TO\` PostgreSQL → CSV (floor) | $s_exf | $(rate $n $s_exf) | – |")
   rows+=("| $n | PostgreSQL → CSV: Export \| Import -Path | $s_ex | $(rate $n $s_ex) | $m_ex |")
+  rows+=("| $n | PostgreSQL → CSV: Copy-CrmData | $s_cex | $(rate $n $s_cex) | $m_cex |")
   rows+=("| $n | PostgreSQL → CSV, engine only (no PowerShell) | $s_eex | $(rate $n $s_eex) | – |")
 done
 pgsql -c 'DROP TABLE IF EXISTS "Contact", floor_contacts'
