@@ -335,5 +335,49 @@ CREATE TABLE order_line (id varchar(20) NOT NULL PRIMARY KEY, region varchar(5),
             var bad = Assert.Throws<CrmException>(() => AccountContactMapping("Ignore"));
             Assert.Equal("MappingInvalidValue", bad.Error.Code);
         }
+
+        [Fact]
+        public void SuiteCrmOnMariaDbIntoPostgreSql_WithNewKeys_TranslatesEveryReferenceAndRejectsContactsOfDeletedAccounts()
+        {
+            const string a1 = "b7e3c0de-0000-4000-8000-0000000000a1", a2 = "b7e3c0de-0000-4000-8000-0000000000a2";
+            const string c1 = "6a1e0b7c-1f2d-4c3b-9a8e-000000000001", c4 = "6a1e0b7c-1f2d-4c3b-9a8e-000000000004";
+            using var legacy = new TestDatabase(CrmProviderKind.MySql);
+            legacy.Exec(ProfileTests.SuiteCrmSchema);
+            legacy.Exec(ProfileTests.SuiteCrmData);
+            // a live contact linked to an account that was soft-deleted: the export leaves the account out
+            legacy.Exec("INSERT INTO contacts (id, first_name, last_name, deleted) VALUES ('" + c4 + "', 'Orphan', 'Contact', 0)");
+            legacy.Exec("INSERT INTO accounts_contacts VALUES ('r4', '" + c4 + "', '" + a2 + "', NULL, 0)");
+            using var target = new TestDatabase(CrmProviderKind.PostgreSql);
+            using var dir = new TempDir();
+            var mapping = new CompiledMapping(MappingParser.ParseJson(@"{ ""Entities"": {
+  ""Account"": { ""Source"": ""Account"", ""Key"": ""Id"", ""Fields"": { ""Id"": { ""Source"": ""Id"", ""Transform"": ""Upper"" }, ""Name"": ""Name"" } },
+  ""Contact"": { ""Source"": ""Contact"", ""Key"": ""Id"", ""Fields"": { ""Id"": ""Id"", ""LastName"": ""LastName"",
+      ""AccountId"": { ""Source"": ""AccountId"", ""Reference"": ""Account"" } } },
+  ""Opportunity"": { ""Source"": ""Opportunity"", ""Key"": ""Id"", ""Fields"": { ""Id"": ""Id"", ""Name"": ""Name"",
+      ""AccountId"": { ""Source"": ""AccountId"", ""Reference"": ""Account"" }, ""ContactId"": { ""Source"": ""ContactId"", ""Reference"": ""Contact"" } } } } }", null));
+            using var source = legacy.Provider("SuiteCRM");
+            IEnumerable<CrmRecord> Exported()
+            {
+                foreach (var entity in new[] { "Account", "Contact", "Opportunity" })
+                {
+                    foreach (var r in source.Read(entity, new CrmReadOptions(), e => throw new InvalidOperationException(e.ToString()), System.Threading.CancellationToken.None)) yield return r;
+                }
+            }
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            using var provider = target.Provider();
+            var run = Import(provider, Mapped(mapping, Exported()), batchSize: 100, ledger, create: true);
+
+            Assert.Equal(1, run.Of("Account").Inserted);
+            Assert.Equal(2, run.Of("Contact").Inserted);
+            Assert.Equal(1, run.Of("Contact").Rejected);
+            var orphan = run.Outcome(c4);
+            Assert.Equal("MissingParent", orphan.ReasonCode);
+            Assert.Contains(a2, orphan.Message);
+            Assert.Equal(1, run.Of("Opportunity").Inserted);
+            Assert.Equal(a1.ToUpperInvariant(), target.Scalar("SELECT \"Id\" FROM \"Account\""));
+            Assert.Equal(a1.ToUpperInvariant(), target.Scalar("SELECT \"AccountId\" FROM \"Contact\" WHERE \"Id\" = '" + c1 + "'"));
+            Assert.Equal(a1.ToUpperInvariant(), target.Scalar("SELECT \"AccountId\" FROM \"Opportunity\" WHERE \"Id\" = 'o1'"));
+            Assert.Equal(c1, target.Scalar("SELECT \"ContactId\" FROM \"Opportunity\" WHERE \"Id\" = 'o1'"));
+        }
     }
 }
