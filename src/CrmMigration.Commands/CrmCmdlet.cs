@@ -11,7 +11,7 @@ namespace CrmMigration.Commands
     /// engine problems become ErrorRecords with stable ids, paths resolve the PowerShell way, and
     /// progress is throttled by time.
     /// </summary>
-    public abstract class CrmCmdlet : PSCmdlet, IDisposable
+    public abstract partial class CrmCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
         private readonly Stopwatch _progressClock = Stopwatch.StartNew();

@@ -297,6 +297,23 @@ CREATE TABLE order_line (id varchar(20) NOT NULL PRIMARY KEY, region varchar(5),
         }
 
         [Fact]
+        public void OnMissingParentKeep_TranslatesWhatItFindsAndWritesTheRestUnchecked()
+        {
+            using var t = new Target("Sqlite");
+            using var provider = t.Provider();
+            var run = Import(provider, Mapped(AccountContactMapping("Keep"), new[]
+            {
+                Src("accounts", "account_id", "a-1", ("name", "one"), ("parent_id", null)),
+                Src("contacts", "contact_id", "c1", ("name", "x"), ("account_id", "a-1")),
+                Src("contacts", "contact_id", "c2", ("name", "y"), ("account_id", "elsewhere")),
+            }), batchSize: 10, create: true);
+            Assert.Equal(2, run.Of("Contact").Inserted);
+            Assert.Equal("A-1", t.Scalar("SELECT AccountId FROM Contact WHERE Id = 'c1'"));
+            Assert.Equal("elsewhere", t.Scalar("SELECT AccountId FROM Contact WHERE Id = 'c2'"));
+            Assert.DoesNotContain(run.Warnings, w => w.Contains("waited", StringComparison.Ordinal));
+        }
+
+        [Fact]
         public void FileTargets_CheckParentsAmongTheRecordsWritten()
         {
             using var dir = new TempDir();

@@ -35,21 +35,6 @@ namespace CrmMigration.Tests
             foreach (var r in results) Assert.True(r.Get("Status")!.ToString() == "Pass" || r.Get("Status")!.ToString() == "Warning" && (r.Get("Details")!.ToString()!.Contains("import rejected", StringComparison.Ordinal) || r.Get("Details")!.ToString()!.Contains("ledger records", StringComparison.Ordinal)), $"{r.Get("Check")} {r.Get("Entity")}: {r.Get("Status")} {r.Get("Details")}");
         }
 
-        private static (int Code, string Out, string Err) Host(PsSession ps, string command, string? fault = null)
-        {
-            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = ps.TestDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            psi.ArgumentList.Add(HostTests.HostDll);
-            psi.ArgumentList.Add("-Command");
-            psi.ArgumentList.Add(command);
-            psi.Environment["CRMMIGRATION_MODULE"] = Repo.ModuleManifest;
-            if (fault is not null) psi.Environment["CRMMIGRATION_FAULT"] = fault;
-            using var p = Process.Start(psi)!;
-            var o = p.StandardOutput.ReadToEndAsync();
-            var e = p.StandardError.ReadToEndAsync();
-            Assert.True(p.WaitForExit(180_000), "crmhost hung");
-            return (p.ExitCode, o.Result, e.Result);
-        }
-
         [Fact]
         public void CopyGivesExactlyTheTargetAndRejectFilesOfThePipeline()
         {
@@ -201,12 +186,12 @@ namespace CrmMigration.Tests
         {
             using var ps = WithLegacy(2000);
             string copy = $"Copy-CrmData ./legacy.db ./new.db -Mapping '{Map}' -Create -BatchSize 200 -ErrorAction SilentlyContinue";
-            var (code, _, err) = Host(ps, copy, fault: "after-target:3");
+            var (code, _, err) = ps.RunHostCommand(copy, fault: "after-target:3");
             Assert.True(code != 0, "the fault point should have killed the host: " + err);
             var partial = ps.Run("Get-CrmMigrationRun ./new.db").AssertClean().OfType("CrmMigration.CrmMigrationRun").Single();
             Assert.Equal("Running", partial.Get("Status")!.ToString());
 
-            var (code2, out2, err2) = Host(ps, copy + " -Resume");
+            var (code2, out2, err2) = ps.RunHostCommand(copy + " -Resume");
             Assert.True(code2 == 0, out2 + err2);
             AssertMigrationPasses(ps, "./legacy.db", "./new.db");
             var run = ps.Run("Get-CrmMigrationRun ./new.db").AssertClean().OfType("CrmMigration.CrmMigrationRun").Single();

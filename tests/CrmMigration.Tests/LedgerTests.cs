@@ -18,21 +18,6 @@ namespace CrmMigration.Tests
             return ps;
         }
 
-        private static (int Code, string Out, string Err) Host(PsSession ps, string command, string? fault = null)
-        {
-            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = ps.TestDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            psi.ArgumentList.Add(HostTests.HostDll);
-            psi.ArgumentList.Add("-Command");
-            psi.ArgumentList.Add(command);
-            psi.Environment["CRMMIGRATION_MODULE"] = Repo.ModuleManifest;
-            if (fault is not null) psi.Environment["CRMMIGRATION_FAULT"] = fault;
-            using var p = Process.Start(psi)!;
-            var o = p.StandardOutput.ReadToEndAsync();
-            var e = p.StandardError.ReadToEndAsync();
-            Assert.True(p.WaitForExit(180_000), "crmhost hung");
-            return (p.ExitCode, o.Result, e.Result);
-        }
-
         private static void AssertTargetIsExactlyTheSource(PsSession ps)
         {
             var check = ps.Run("Test-CrmMigration -Source ./legacy.db -Target ./new.db -Entity contacts").AssertClean();
@@ -87,13 +72,13 @@ namespace CrmMigration.Tests
         public void AKilledImportResumesToExactlyTheSourceSet(string point)
         {
             using var ps = WithLegacy(2000);
-            var (code, _, err) = Host(ps, Import, fault: point + ":3");
+            var (code, _, err) = ps.RunHostCommand(Import, fault: point + ":3");
             Assert.True(code != 0, "the fault point should have killed the host: " + err);
             var partial = ps.Run("Get-CrmMigrationRun ./new.db").AssertClean().OfType("CrmMigration.CrmMigrationRun").Single();
             Assert.Equal("Running", partial.Get("Status")!.ToString());
             Assert.True((long)partial.Get("Read")! < 2000);
 
-            var (code2, out2, err2) = Host(ps, Import + " -Resume");
+            var (code2, out2, err2) = ps.RunHostCommand(Import + " -Resume");
             Assert.True(code2 == 0, out2 + err2);
             AssertTargetIsExactlyTheSource(ps);
             var run = ps.Run("Get-CrmMigrationRun ./new.db").AssertClean().OfType("CrmMigration.CrmMigrationRun").Single();
@@ -124,7 +109,7 @@ namespace CrmMigration.Tests
                 p.Kill(); // SIGKILL
                 p.WaitForExit();
             }
-            var (code, o, e) = Host(ps, Import + " -Resume");
+            var (code, o, e) = ps.RunHostCommand(Import + " -Resume");
             Assert.True(code == 0, o + e);
             AssertTargetIsExactlyTheSource(ps);
             var run = ps.Run("Get-CrmMigrationRun ./new.db").AssertClean().OfType("CrmMigration.CrmMigrationRun").Single();
@@ -136,7 +121,7 @@ namespace CrmMigration.Tests
         public void BooksThatDoNotBalanceStopTheRunWithTheDifference()
         {
             using var ps = WithLegacy(1000);
-            var (code, _, _) = Host(ps, Import, fault: "after-ledger:2");
+            var (code, _, _) = ps.RunHostCommand(Import, fault: "after-ledger:2");
             Assert.NotEqual(0, code);
             // corrupt one count in the ledger, as a bug or a hand edit would
             var sql = Process.Start(new ProcessStartInfo("sqlite3", new[] { ps.PathOf("new.db.crm-ledger.sqlite"), "UPDATE counters SET inserted = inserted + 1" }) { UseShellExecute = false })!;
@@ -173,11 +158,11 @@ namespace CrmMigration.Tests
         {
             using var ps = WithLegacy(400);
             // separate processes, as in real life: a pooled connection in this process would keep the deleted file open
-            var (code1, o1, e1) = Host(ps, Import);
+            var (code1, o1, e1) = ps.RunHostCommand(Import);
             Assert.True(code1 == 0, o1 + e1);
             File.Delete(ps.PathOf("new.db"));
             foreach (var f in new[] { "new.db-wal", "new.db-shm" }) if (File.Exists(ps.PathOf(f))) File.Delete(ps.PathOf(f));
-            var (code2, o2, e2) = Host(ps, Import);
+            var (code2, o2, e2) = ps.RunHostCommand(Import);
             Assert.True(code2 == 0, o2 + e2);
             Assert.Contains("fingerprints for contacts are discarded", e2);
             Assert.Matches(@"contacts\s+400\s+400\s+0\s+0\s+0", o2);

@@ -274,6 +274,9 @@ namespace CrmMigration.Tests
             Assert.Equal("Warning", checks["contacts -> Contact/Count"]);
             Assert.Equal("Pass", checks["accounts -> Account/MissingKeys"]);
             Assert.Equal("Pass", checks["accounts -> Account/FieldValues"]);
+            // a ledger named but absent is an error, not a silent fall-back to failing checks
+            var noLedger = ps.Run("Test-CrmMigration ./legacy.db ./new.db -StatePath ./no-such-ledger.sqlite");
+            Assert.StartsWith("LedgerNotFound", noLedger.FirstError.FullyQualifiedErrorId, StringComparison.Ordinal);
         }
 
         [Fact]

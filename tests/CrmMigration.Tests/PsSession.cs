@@ -125,6 +125,25 @@ namespace CrmMigration.Tests
             return result;
         }
 
+        /// <summary>
+        /// Runs a command in a crmhost child process in this session's folder (a separate process, so a fault
+        /// point armed with <paramref name="fault"/> = "point:batch" can SIGKILL it); returns exit code and output.
+        /// </summary>
+        public (int Code, string Out, string Err) RunHostCommand(string command, string? fault = null)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = TestDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            psi.ArgumentList.Add(HostTests.HostDll);
+            psi.ArgumentList.Add("-Command");
+            psi.ArgumentList.Add(command);
+            psi.Environment["CRMMIGRATION_MODULE"] = Repo.ModuleManifest;
+            if (fault is not null) psi.Environment["CRMMIGRATION_FAULT"] = fault;
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var o = p.StandardOutput.ReadToEndAsync();
+            var e = p.StandardError.ReadToEndAsync();
+            Xunit.Assert.True(p.WaitForExit(180_000), "crmhost hung");
+            return (p.ExitCode, o.Result, e.Result);
+        }
+
         public void Dispose()
         {
             _runspace.Dispose();

@@ -93,10 +93,7 @@ namespace CrmMigration.Commands
         protected override void EndProcessing()
         {
             _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
-            if (NoLedger.IsPresent && (Resume.IsPresent || RunId is not null))
-            {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Resume and -RunId need the ledger; remove -NoLedger."), "ResumeNeedsLedger", ErrorCategory.InvalidArgument, null));
-            }
+            RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             var source = Source!;
             var target = Target!;
             IReadOnlyList<CrmImportSummary> summaries;
@@ -121,7 +118,7 @@ namespace CrmMigration.Commands
                 {
                     Mapping = mapping,
                     Entities = entities,
-                    Filters = BuildFilters(),
+                    Filters = FieldFilters(Filter),
                     Rejects = _rejects,
                     Confirm = Confirm,
                     OnError = e => WriteCrmError(e, e.Record),
@@ -137,8 +134,8 @@ namespace CrmMigration.Commands
                         Ledger = _ledger,
                         RunId = RunId,
                         Resume = Resume.IsPresent,
-                        Parameters = DescribeParameters(),
-                        ModuleVersion = typeof(CopyCrmDataCommand).Assembly.GetName().Version?.ToString(3) ?? "",
+                        Parameters = LedgerParameters(),
+                        ModuleVersion = ModuleVersion,
                         CancellationToken = CancellationToken,
                     },
                 });
@@ -159,15 +156,7 @@ namespace CrmMigration.Commands
                 return;
             }
             CompleteProgress(3, "Copy-CrmData");
-            foreach (var s in summaries)
-            {
-                if (!s.Balanced)
-                {
-                    ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
-                        $"The accounting for {s.Entity} does not balance: read {s.Read} != inserted {s.Inserted} + updated {s.Updated} + skipped {s.Skipped} + rejected {s.Rejected} + merged {s.Merged} + filtered {s.Filtered}."),
-                        "ImportAccountingMismatch", ErrorCategory.InvalidResult, s));
-                }
-            }
+            RequireBalanced(summaries);
             if (PassThru.IsPresent) return;
             foreach (var s in summaries) WriteObject(s);
         }
@@ -198,39 +187,6 @@ namespace CrmMigration.Commands
             if (list.Count == 0) return;
             foreach (var w in list) WriteWarning(w);
             list.Clear();
-        }
-
-        private IReadOnlyList<CrmFieldFilter> BuildFilters()
-        {
-            var list = new List<CrmFieldFilter>();
-            if (Filter is null) return list;
-            foreach (DictionaryEntry e in Filter)
-            {
-                object? value = e.Value is PSObject p ? p.BaseObject : e.Value;
-                list.Add(new CrmFieldFilter(e.Key?.ToString() ?? "", value));
-            }
-            return list;
-        }
-
-        private string DescribeParameters()
-        {
-            // The parameters as given, for the ledger; connections print without secrets, a mapping table by its kind.
-            var parts = new List<string>();
-            foreach (var kv in MyInvocation.BoundParameters)
-            {
-                if (kv.Key is "Credential") continue;
-                object? v = kv.Value is PSObject p ? p.BaseObject : kv.Value;
-                string? text = v switch
-                {
-                    CrmConnection c => c.DisplayName,
-                    IDictionary => "(table)",
-                    string[] a => string.Join(",", a),
-                    _ => v?.ToString(),
-                };
-                parts.Add(kv.Key + "=" + text);
-            }
-            parts.Sort(StringComparer.Ordinal);
-            return string.Join("; ", parts);
         }
 
         /// <inheritdoc/>

@@ -35,7 +35,7 @@ namespace CrmMigration.Commands
         protected override void ProcessRecord()
         {
             var connection = ResolveConnection(Connection, Path);
-            var options = new CrmReadOptions { Filters = BuildFilters() };
+            var options = new CrmReadOptions { Filters = FieldFilters(Filter) };
             try
             {
                 using var provider = ConnectionFactory.Open(connection);
@@ -78,18 +78,6 @@ namespace CrmMigration.Commands
             }
             CompleteProgress(1, activity);
             WriteVerbose($"{entity}: {count} records in {clock.Elapsed.TotalSeconds:F2} s.");
-        }
-
-        private IReadOnlyList<CrmFieldFilter> BuildFilters()
-        {
-            var list = new List<CrmFieldFilter>();
-            if (Filter is null) return list;
-            foreach (DictionaryEntry e in Filter)
-            {
-                object? value = e.Value is PSObject p ? p.BaseObject : e.Value;
-                list.Add(new CrmFieldFilter(e.Key?.ToString() ?? "", value));
-            }
-            return list;
         }
     }
 }

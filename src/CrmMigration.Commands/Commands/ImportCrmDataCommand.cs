@@ -88,10 +88,7 @@ namespace CrmMigration.Commands
         {
             var connection = ResolveConnection(Connection, Path);
             _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
-            if (NoLedger.IsPresent && (Resume.IsPresent || RunId is not null))
-            {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Resume and -RunId need the ledger; remove -NoLedger."), "ResumeNeedsLedger", ErrorCategory.InvalidArgument, null));
-            }
+            RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             try
             {
                 _provider = ConnectionFactory.Open(connection);
@@ -111,8 +108,8 @@ namespace CrmMigration.Commands
                     Ledger = _ledger,
                     RunId = RunId,
                     Resume = Resume.IsPresent,
-                    Parameters = DescribeParameters(),
-                    ModuleVersion = typeof(ImportCrmDataCommand).Assembly.GetName().Version?.ToString(3) ?? "",
+                    Parameters = LedgerParameters("InputObject"),
+                    ModuleVersion = ModuleVersion,
                     CancellationToken = CancellationToken,
                 });
                 if (_session.RunId is not null) WriteVerbose((_session.Resumed ? "Resuming" : "Starting") + $" run {_session.RunId}; ledger {_ledger!.Path}.");
@@ -189,15 +186,7 @@ namespace CrmMigration.Commands
                 return;
             }
             CompleteProgress(2, "Import-CrmData");
-            foreach (var s in summaries)
-            {
-                if (!s.Balanced)
-                {
-                    ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
-                        $"The accounting for {s.Entity} does not balance: read {s.Read} != inserted {s.Inserted} + updated {s.Updated} + skipped {s.Skipped} + rejected {s.Rejected}."),
-                        "ImportAccountingMismatch", ErrorCategory.InvalidResult, s));
-                }
-            }
+            RequireBalanced(summaries);
             if (PassThru.IsPresent) return;
             foreach (var s in summaries) WriteObject(s);
             foreach (var s in _declinedSummaries.Values) WriteObject(s);
@@ -267,19 +256,6 @@ namespace CrmMigration.Commands
                 if (PassThru.IsPresent) WriteObject(o);
             }
             _results.Clear();
-        }
-
-        private string DescribeParameters()
-        {
-            // The parameters as given, for the ledger; connections print without secrets.
-            var parts = new List<string>();
-            foreach (var kv in MyInvocation.BoundParameters)
-            {
-                if (kv.Key is "InputObject" or "Credential") continue;
-                parts.Add(kv.Key + "=" + (kv.Value is CrmConnection c ? c.DisplayName : kv.Value?.ToString()));
-            }
-            parts.Sort(StringComparer.Ordinal);
-            return string.Join("; ", parts);
         }
 
         /// <inheritdoc/>

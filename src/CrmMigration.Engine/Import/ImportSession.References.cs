@@ -53,9 +53,6 @@ namespace CrmMigration.Engine.Import
 
         private ICrmReferenceTarget? Lookup => _durableTarget ? _provider as ICrmReferenceTarget : null;
 
-        /// <summary>Records waiting for a parent right now (for progress and tests).</summary>
-        public long WaitingRecords => _waitingNow;
-
         /// <summary>The target's foreign keys of an entity, when the target enforces them.</summary>
         private List<CrmReference>? TargetReferencesOf(string entity)
         {
@@ -210,13 +207,14 @@ namespace CrmMigration.Engine.Import
             if (_finalPass) return; // the records of the last pass were resolved by ResolveWaiting
             var batch = state.Batch;
             var preset = state.Preset;
-            ReferenceBinding[]? first = null;
+            // Records of one source share a shape: look each distinct shape up once.
             bool any = false;
+            CrmFieldShape? seen = null;
             for (int i = 0; i < batch.Count && !any; i++)
             {
-                if (preset[i] is not null) continue;
-                first = BindingsOf(state, batch[i].Shape);
-                any = first.Length > 0;
+                if (preset[i] is not null || ReferenceEquals(batch[i].Shape, seen)) continue;
+                seen = batch[i].Shape;
+                any = BindingsOf(state, seen).Length > 0;
             }
             if (!any) return;
 
@@ -227,7 +225,6 @@ namespace CrmMigration.Engine.Import
                 if (preset[i] is not null) continue;
                 foreach (var b in BindingsOf(state, batch[i].Shape))
                 {
-                    if (b.Reference.OnMissingParent == CrmMissingParentAction.Keep && _ledger is null) continue;
                     string? key = ParentKeyOf(batch[i], b);
                     if (key is null) continue;
                     if (!asked.TryGetValue(b.Reference, out var set)) asked[b.Reference] = set = new HashSet<string>(StringComparer.Ordinal);

@@ -113,6 +113,15 @@ namespace CrmMigration.Engine.Providers.Db
             return false;
         }
 
+        /// <summary>Adds a parameter: named, or positional ($n / ?) when <paramref name="name"/> is null.</summary>
+        public static void AddParameter(DbCommand cmd, string? name, object value)
+        {
+            var prm = cmd.CreateParameter();
+            if (name is not null) prm.ParameterName = name;
+            prm.Value = value;
+            cmd.Parameters.Add(prm);
+        }
+
         /// <summary>Converts a value to the column's portable type (throws FormatException etc. when it cannot).</summary>
         public static object? ToPortable(object? value, DbColumn column)
         {

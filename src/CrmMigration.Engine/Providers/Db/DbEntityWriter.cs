@@ -445,20 +445,9 @@ namespace CrmMigration.Engine.Providers.Db
             return result;
         }
 
-        private static void AddPositional(DbCommand cmd, object value)
-        {
-            var prm = cmd.CreateParameter();
-            prm.Value = value;
-            cmd.Parameters.Add(prm);
-        }
+        private static void AddPositional(DbCommand cmd, object value) => DbDialect.AddParameter(cmd, null, value);
 
-        private static void AddParameter(DbCommand cmd, string name, object value)
-        {
-            var prm = cmd.CreateParameter();
-            prm.ParameterName = name;
-            prm.Value = value;
-            cmd.Parameters.Add(prm);
-        }
+        private static void AddParameter(DbCommand cmd, string name, object value) => DbDialect.AddParameter(cmd, name, value);
 
         /// <summary>Sets Intended (Inserted, Updated or Skipped) for rows without an outcome, from the stored rows and earlier rows of the batch.</summary>
         private void Classify(List<Row> rows, bool upsert, Dictionary<string, object?[]> seen, DbTransaction? tx)

@@ -54,7 +54,7 @@ namespace CrmMigration.Engine.Providers.Db
                             var column = table.Columns[cols[k]];
                             string name = "@k" + (p++).ToString(CultureInfo.InvariantCulture);
                             sql.Append(_dialect.ValueExpression(name, column));
-                            Add(cmd, name, _dialect.ToDb(values[k], column));
+                            DbDialect.AddParameter(cmd, name, _dialect.ToDb(values[k], column));
                         }
                         if (cols.Length > 1) sql.Append(')');
                     }
@@ -118,9 +118,9 @@ namespace CrmMigration.Engine.Providers.Db
                     for (int f = 0; f < set.Length; f++)
                     {
                         var column = table.Columns[set[f]];
-                        Add(cmd, "@v" + f.ToString(CultureInfo.InvariantCulture), _dialect.ToDb(DbDialect.ToPortable(values[f], column), column));
+                        DbDialect.AddParameter(cmd, "@v" + f.ToString(CultureInfo.InvariantCulture), _dialect.ToDb(DbDialect.ToPortable(values[f], column), column));
                     }
-                    for (int k = 0; k < cols.Length; k++) Add(cmd, "@k" + k.ToString(CultureInfo.InvariantCulture), _dialect.ToDb(keyValues[k], table.Columns[cols[k]]));
+                    for (int k = 0; k < cols.Length; k++) DbDialect.AddParameter(cmd, "@k" + k.ToString(CultureInfo.InvariantCulture), _dialect.ToDb(keyValues[k], table.Columns[cols[k]]));
                     changed += cmd.ExecuteNonQuery();
                 }
                 tx.Commit();
@@ -140,14 +140,6 @@ namespace CrmMigration.Engine.Providers.Db
             var values = new object?[cols.Length];
             for (int k = 0; k < cols.Length; k++) values[k] = DbDialect.ToPortable(parts[k], table.Columns[cols[k]]);
             return values;
-        }
-
-        private static void Add(DbCommand cmd, string name, object value)
-        {
-            var prm = cmd.CreateParameter();
-            prm.ParameterName = name;
-            prm.Value = value;
-            cmd.Parameters.Add(prm);
         }
     }
 }
