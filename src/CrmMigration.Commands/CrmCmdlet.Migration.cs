@@ -58,6 +58,28 @@ namespace CrmMigration.Commands
             return string.Join("; ", parts);
         }
 
+        /// <summary>File targets (CSV, Excel) are written whole, so they are always created; databases only with -Create.</summary>
+        protected static bool IsFileTarget(CrmConnection target) => target.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel;
+
+        /// <summary>
+        /// A schema statement the import runs or, under -WhatIf, would run: -WhatIf prints it as a "What if" line, a real
+        /// run writes it to the verbose stream.
+        /// </summary>
+        protected void ReportSchema(CrmMigration.Engine.Schema.SchemaStatement statement)
+        {
+            if (IsWhatIf) ShouldProcess(statement.Entity, statement.Sql);
+            else WriteVerbose(statement.Sql);
+        }
+
+        /// <summary>Whether this command only plans (-WhatIf or $WhatIfPreference).</summary>
+        protected virtual bool IsWhatIf => false;
+
+        /// <summary>Schema steps after the data that failed (a foreign key the data breaks): one non-terminating error each.</summary>
+        protected void WriteSchemaErrors(IEnumerable<CrmDataError> errors)
+        {
+            foreach (var e in errors) WriteCrmError(e, e.Entity);
+        }
+
         /// <summary>Stops with ImportAccountingMismatch when a summary's books do not balance.</summary>
         protected void RequireBalanced(IEnumerable<CrmImportSummary> summaries)
         {

@@ -24,6 +24,9 @@ namespace CrmMigration.Commands
         private RejectFileWriter? _rejects;
         private MigrationCopier? _copier;
         private bool _whatIf;
+
+        /// <inheritdoc/>
+        protected override bool IsWhatIf => _whatIf;
         private string _entity = "";
 
         /// <summary>The system to read (a connection or a path).</summary>
@@ -63,6 +66,10 @@ namespace CrmMigration.Commands
         /// <summary>Creates target tables that do not exist (file targets are always created).</summary>
         [Parameter]
         public SwitchParameter Create { get; set; }
+
+        /// <summary>Adds columns to existing target tables for fields they lack (otherwise such fields stop the copy before anything is written).</summary>
+        [Parameter]
+        public SwitchParameter AddColumns { get; set; }
 
         /// <summary>Emit one outcome per record instead of the per-entity summaries (as slow as the pipeline).</summary>
         [Parameter]
@@ -128,7 +135,9 @@ namespace CrmMigration.Commands
                     {
                         Mode = Mode == CrmImportMode.Upsert ? CrmWriteMode.Upsert : CrmWriteMode.Insert,
                         BatchSize = BatchSize,
-                        CreateIfMissing = Create.IsPresent || target.Provider != CrmProviderKind.Sqlite,
+                        CreateIfMissing = Create.IsPresent || IsFileTarget(target),
+                        AddColumns = AddColumns.IsPresent,
+                        OnSchema = ReportSchema,
                         WhatIf = _whatIf,
                         Encoding = target.Encoding,
                         Ledger = _ledger,
@@ -142,6 +151,7 @@ namespace CrmMigration.Commands
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
                 summaries = _copier.Run();
                 Warnings();
+                WriteSchemaErrors(_copier.SchemaErrors);
                 if (_copier.FirstNewRecordAfter is TimeSpan first)
                 {
                     WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_copier.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));

@@ -27,6 +27,9 @@ namespace CrmMigration.Commands
         private long _received;
         private bool _whatIf;
 
+        /// <inheritdoc/>
+        protected override bool IsWhatIf => _whatIf;
+
         /// <summary>The records to write.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         public CrmRecord? InputObject { get; set; }
@@ -57,6 +60,10 @@ namespace CrmMigration.Commands
         /// <summary>Creates the target table when it does not exist (file targets are always created).</summary>
         [Parameter]
         public SwitchParameter Create { get; set; }
+
+        /// <summary>Adds columns to an existing target table for fields it lacks (otherwise such a field stops the import before anything is written).</summary>
+        [Parameter]
+        public SwitchParameter AddColumns { get; set; }
 
         /// <summary>Emit one outcome per record instead of the per-entity summaries.</summary>
         [Parameter]
@@ -101,7 +108,9 @@ namespace CrmMigration.Commands
                 {
                     Mode = Mode == CrmImportMode.Upsert ? CrmWriteMode.Upsert : CrmWriteMode.Insert,
                     BatchSize = BatchSize,
-                    CreateIfMissing = Create.IsPresent || connection.Provider != CrmProviderKind.Sqlite,
+                    CreateIfMissing = Create.IsPresent || IsFileTarget(connection),
+                    AddColumns = AddColumns.IsPresent,
+                    OnSchema = ReportSchema,
                     WhatIf = _whatIf,
                     Entity = Entity,
                     Encoding = connection.Encoding,
@@ -167,6 +176,7 @@ namespace CrmMigration.Commands
             {
                 summaries = _session.Complete(_results);
                 _completed = true;
+                WriteSchemaErrors(_session.SchemaErrors);
                 foreach (var w in _session.Warnings) WriteWarning(w);
                 _session.Warnings.Clear();
                 if (_session.FirstNewRecordAfter is TimeSpan first)

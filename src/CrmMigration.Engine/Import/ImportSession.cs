@@ -42,6 +42,10 @@ namespace CrmMigration.Engine.Import
         /// <summary>The parameters as the user gave them (never credentials), for the ledger.</summary>
         public string Parameters { get; set; } = "";
         public string ModuleVersion { get; set; } = "";
+        /// <summary>Add columns for fields an existing table lacks (otherwise TargetFieldsMissing before anything is written).</summary>
+        public bool AddColumns { get; set; }
+        /// <summary>Each schema statement run (or, with WhatIf, that would run): CREATE TABLE, comments, indexes, foreign keys.</summary>
+        public Action<Schema.SchemaStatement>? OnSchema { get; set; }
         /// <summary>Attempts for a batch that fails with a transient error (lock, busy, dropped connection).</summary>
         public int MaxAttempts { get; set; } = 5;
         public CancellationToken CancellationToken { get; set; }
@@ -74,6 +78,7 @@ namespace CrmMigration.Engine.Import
         {
             _provider = provider;
             _options = options;
+            _schemaTarget = provider as ICrmSchemaTarget;
             if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
             _target = provider.Connection.DisplayName;
             // Files are written whole when the import completes; databases keep each committed batch.
@@ -92,6 +97,7 @@ namespace CrmMigration.Engine.Import
                     ModuleVersion = options.ModuleVersion,
                     Parameters = options.Parameters,
                 }, options.RunId, options.Resume);
+                if (_resumed && _schemaTarget is not null) _schemaTarget.QueueAfterData(_ledger.PendingSchema(_runId));
             }
         }
 
@@ -120,7 +126,7 @@ namespace CrmMigration.Engine.Import
                 _described = true;
                 _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
             }
-            var state = GetState(record.Entity, record.Key?.FieldNames);
+            var state = GetState(record.Entity, record.Key?.FieldNames, record: record);
             if (!ReferenceEquals(state, _current))
             {
                 // The stream moved on to another entity (Export-CrmData sends parents before children):
@@ -177,6 +183,10 @@ namespace CrmMigration.Engine.Import
             foreach (var state in _entities.Values)
             {
                 if (!_options.WhatIf) state.Writer?.Complete();
+            }
+            CompleteSchema();
+            foreach (var state in _entities.Values)
+            {
                 state.Clock.Stop();
                 state.Summary.Elapsed = state.Clock.Elapsed;
                 var s = state.Summary;
@@ -220,20 +230,29 @@ namespace CrmMigration.Engine.Import
             if (_ledger is not null && _runId is not null) _ledger.FinishRun(_runId, success: false);
         }
 
-        private EntityState GetState(string entity, IReadOnlyList<string>? keyFields, bool openWriter = true)
+        private EntityState GetState(string entity, IReadOnlyList<string>? keyFields, bool openWriter = true, CrmRecord? record = null)
         {
             if (_entities.TryGetValue(entity, out var state))
             {
-                if (openWriter && !state.WriterOpened) OpenWriter(state, keyFields);
+                if (openWriter && !state.WriterOpened)
+                {
+                    EnsureEntity(entity, keyFields, record);
+                    OpenWriter(state, keyFields);
+                    state.TargetReferences = TargetReferencesOf(entity);
+                }
                 return state;
             }
             state = new EntityState(new CrmImportSummary(entity, _target) { WhatIf = _options.WhatIf, RunId = _runId });
             _entities.Add(entity, state);
-            // Records decided before the target (AddDecided) do not open the writer: the first record to write
-            // does, with its key fields, so a CSV target's sidecar still names the key.
-            if (openWriter) OpenWriter(state, keyFields);
             try
             {
+                // Records decided before the target (AddDecided) do not open the writer: the first record to write
+                // does, with its key fields, so a CSV target's sidecar still names the key.
+                if (openWriter)
+                {
+                    EnsureEntity(entity, keyFields, record);
+                    OpenWriter(state, keyFields);
+                }
                 state.TargetReferences = TargetReferencesOf(entity);
                 if (_ledger is not null && _durableTarget)
                 {
@@ -246,6 +265,7 @@ namespace CrmMigration.Engine.Import
                 _entities.Remove(entity);
                 throw;
             }
+            SavePendingSchema();
             return state;
         }
 
@@ -262,6 +282,9 @@ namespace CrmMigration.Engine.Import
                     CreateIfMissing = _options.CreateIfMissing,
                     KeyFields = keyFields,
                     Encoding = _options.Encoding,
+                    Schema = _designs.TryGetValue(state.Summary.Entity, out var design) ? design : null,
+                    AddColumns = _options.AddColumns,
+                    OnSchema = _options.OnSchema,
                 });
             }
             catch (CrmException ex) when (ex.Error.Kind != CrmErrorKind.ConnectionError)
@@ -408,6 +431,7 @@ namespace CrmMigration.Engine.Import
                 entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes is null ? null : hashes[i]));
             }
             if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries);
+            SavePendingSchema();
             FaultPoints.Hit("after-ledger", number);
             var released = Landed(state, batch, outcomes, sourceKeys, targetKeys);
             batch.Clear();

@@ -81,6 +81,7 @@ namespace CrmMigration.Engine.Import
         private long _total;
         private long _valueWarnings;
         private IReadOnlyList<(string Source, string Target)>? _plan;
+        private readonly Dictionary<string, CrmEntitySchema> _sourceSchemas = new(StringComparer.OrdinalIgnoreCase);
         private bool _completed;
 
         /// <summary>Starts the import session on <paramref name="target"/> (and with it the ledger run).</summary>
@@ -107,6 +108,9 @@ namespace CrmMigration.Engine.Import
 
         /// <summary>Things the user should know that do not stop the copy. The caller may empty the list as it goes.</summary>
         public List<string> Warnings { get; } = new();
+
+        /// <summary>Schema steps after the data that failed (a foreign key the data breaks): the records are written, the constraint is not.</summary>
+        public IReadOnlyList<CrmDataError> SchemaErrors => _session.SchemaErrors;
 
         /// <summary>Malformed source rows per source entity (each is also a rejected record in the books).</summary>
         public IReadOnlyDictionary<string, long> MalformedRows => _malformed;
@@ -159,6 +163,7 @@ namespace CrmMigration.Engine.Import
                     Warnings.Add($"The source entity '{n}' cannot be described; it is not copied.");
                     continue;
                 }
+                _sourceSchemas[s.Name] = s;
                 schemas.Add(WithMappedParents(s));
             }
             var plan = new List<(string, string)>(schemas.Count);
@@ -200,10 +205,16 @@ namespace CrmMigration.Engine.Import
             _clock.Start();
             var ct = _options.Import.CancellationToken;
             var readOptions = new CrmReadOptions { Filters = _options.Filters };
-            foreach (var (source, target) in Plan())
+            var plan = Plan();
+            // Asked for every entity first: the target's schema is made for the confirmed ones before any record moves.
+            var confirmed = new List<bool>(plan.Count);
+            foreach (var (_, target) in plan) confirmed.Add(Confirmed(target));
+            PrepareTarget(plan, confirmed);
+            for (int i = 0; i < plan.Count; i++)
             {
+                var (source, target) = plan[i];
                 ct.ThrowIfCancellationRequested();
-                if (!Confirmed(target))
+                if (!confirmed[i])
                 {
                     Decline(source, target, readOptions);
                     continue;
@@ -216,6 +227,27 @@ namespace CrmMigration.Engine.Import
             _options.Rejects?.Complete();
             summaries.AddRange(_declined.Values);
             return summaries;
+        }
+
+        /// <summary>
+        /// The target schemas of the confirmed entities, designed from the source schemas and the mapping: existing tables
+        /// are checked for every field (TargetFieldsMissing before anything is written), missing ones are created (or,
+        /// with -WhatIf, their DDL reported), empty entities included.
+        /// </summary>
+        private void PrepareTarget(IReadOnlyList<(string Source, string Target)> plan, List<bool> confirmed)
+        {
+            var sources = new List<(CrmEntitySchema, string)>();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < plan.Count; i++)
+            {
+                var (source, target) = plan[i];
+                if (!confirmed[i] || !_sourceSchemas.TryGetValue(source, out var schema) || !seen.Add(target)) continue;
+                sources.Add((schema, target));
+            }
+            if (sources.Count == 0) return;
+            var designs = Schema.TargetDesigner.Design(sources, _mapping);
+            _session.CheckColumns(designs);
+            _session.CreateEntities(designs);
         }
 
         private bool Confirmed(string target)

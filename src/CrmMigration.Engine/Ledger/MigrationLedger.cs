@@ -113,7 +113,8 @@ CREATE TABLE IF NOT EXISTS counters(run_no INTEGER NOT NULL, entity TEXT NOT NUL
   updated INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, merged INTEGER NOT NULL DEFAULT 0,
   filtered INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_no, entity));
 CREATE TABLE IF NOT EXISTS checkpoints(run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL, records INTEGER NOT NULL, last_source_key TEXT, at TEXT,
-  PRIMARY KEY(run_no, entity));");
+  PRIMARY KEY(run_no, entity));
+CREATE TABLE IF NOT EXISTS schema_pending(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, what TEXT NOT NULL, sql TEXT NOT NULL);");
             using var cmd = _db.CreateCommand();
             cmd.CommandText = "INSERT OR IGNORE INTO ledger_info(key, value) VALUES ('schema_version', $v)";
             cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(CultureInfo.InvariantCulture));
@@ -354,6 +355,46 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
             _commit = new SqliteRawStatement(db, "COMMIT");
             _rollback = new SqliteRawStatement(db, "ROLLBACK");
+        }
+
+        /// <summary>Keeps after-data schema statements (foreign keys, indexes) of a run, so a resumed run still makes them.</summary>
+        public void SavePendingSchema(string runId, IEnumerable<Schema.SchemaStatement> statements)
+        {
+            long run = RunNumber(runId)!.Value;
+            using var tx = _db.BeginTransaction();
+            foreach (var st in statements)
+            {
+                using var cmd = _db.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT INTO schema_pending(run_no, entity, what, sql) SELECT $r, $e, $w, $s WHERE NOT EXISTS (SELECT 1 FROM schema_pending WHERE run_no = $r AND sql = $s)";
+                cmd.Parameters.AddWithValue("$r", run);
+                cmd.Parameters.AddWithValue("$e", st.Entity);
+                cmd.Parameters.AddWithValue("$w", st.What);
+                cmd.Parameters.AddWithValue("$s", st.Sql);
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+
+        /// <summary>The after-data schema statements a run kept and has not run yet.</summary>
+        public List<Schema.SchemaStatement> PendingSchema(string runId)
+        {
+            var list = new List<Schema.SchemaStatement>();
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT entity, what, sql FROM schema_pending WHERE run_no = $r ORDER BY seq";
+            cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) list.Add(new Schema.SchemaStatement(reader.GetString(0), Schema.SchemaStep.AfterData, reader.GetString(1), reader.GetString(2)));
+            return list;
+        }
+
+        /// <summary>Forgets a run's after-data schema statements (they ran).</summary>
+        public void ClearPendingSchema(string runId)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "DELETE FROM schema_pending WHERE run_no = $r";
+            cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
+            cmd.ExecuteNonQuery();
         }
 
         /// <summary>Marks a run Completed or Failed.</summary>

@@ -119,7 +119,7 @@ namespace CrmMigration.Engine.Providers.Db
                     return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
                 });
             }
-            return DbCatalog.Describe(table, Connection.DisplayName, count);
+            return DbCatalog.Describe(table, Connection.DisplayName, count, Connection.Provider);
         }
 
         internal string QualifiedName(DbTableInfo table) => _dialect.Quote(table.Schema) + "." + _dialect.Quote(table.Name);

@@ -245,9 +245,11 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// <inheritdoc/>
         public void Dispose()
         {
+            if (_disposed) return;
             _disposed = true;
             _meta?.Dispose();
             _meta = null;
+            Checkpoint();
         }
     }
 }

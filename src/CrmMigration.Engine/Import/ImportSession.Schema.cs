@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using CrmMigration.Engine.Providers;
+using CrmMigration.Engine.Schema;
+
+namespace CrmMigration.Engine.Import
+{
+    public sealed partial class ImportSession
+    {
+        private readonly ICrmSchemaTarget? _schemaTarget;
+        private readonly Dictionary<string, CrmEntitySchema> _designs = new(StringComparer.OrdinalIgnoreCase);
+        private int _savedPending;
+
+        /// <summary>Problems with the schema steps that run after the data (a foreign key the data breaks, say): the records are written, the constraint is not.</summary>
+        public List<CrmDataError> SchemaErrors { get; } = new();
+
+        /// <summary>
+        /// Creates the target entities that do not exist yet from their schemas, before any record (empty entities
+        /// included), when the import may create; with WhatIf only reports the statements. Records of these entities
+        /// are then written into tables made from the source's schema rather than guessed from the first records.
+        /// </summary>
+        public void CreateEntities(IReadOnlyList<CrmEntitySchema> schemas)
+        {
+            foreach (var s in schemas) _designs[s.Name] = s;
+            if (!_options.CreateIfMissing || _schemaTarget is null || schemas.Count == 0) return;
+            _schemaTarget.CreateEntities(schemas, _options.WhatIf, _options.OnSchema);
+            SavePendingSchema();
+        }
+
+        /// <summary>
+        /// Before an entity's writer opens: when the records bring their source's schema (it travels on their shape) and
+        /// the target lacks the entity, creates it from that schema, so the first batch already meets the real types,
+        /// keys and, on SQLite, foreign keys.
+        /// </summary>
+        private void EnsureEntity(string entity, IReadOnlyList<string>? keyFields, CrmRecord? record)
+        {
+            if (!_options.CreateIfMissing || _schemaTarget is null) return;
+            if (!_designs.ContainsKey(entity))
+            {
+                if (record?.Shape.Schema is not { } known) return;
+                _designs[entity] = SchemaDesign.FromRecords(entity, new[] { record }, known, keyFields);
+            }
+            _schemaTarget.CreateEntities(new[] { _designs[entity] }, _options.WhatIf, _options.OnSchema);
+        }
+
+        /// <summary>The ledger keeps after-data statements as they appear, so a run stopped before its end still makes them on -Resume.</summary>
+        private void SavePendingSchema()
+        {
+            if (_schemaTarget is null || _ledger is null || _runId is null || _options.WhatIf) return;
+            var pending = _schemaTarget.PendingAfterData;
+            if (pending.Count == _savedPending) return;
+            _ledger.SavePendingSchema(_runId, pending);
+            _savedPending = pending.Count;
+        }
+
+        /// <summary>Runs the after-data statements (indexes, foreign keys, sequences) once every record is written.</summary>
+        private void CompleteSchema()
+        {
+            if (_schemaTarget is null || _options.WhatIf) return;
+            SavePendingSchema();
+            SchemaErrors.AddRange(_schemaTarget.CompleteSchema(_options.OnSchema));
+            _savedPending = 0;
+            if (_ledger is not null && _runId is not null) _ledger.ClearPendingSchema(_runId);
+        }
+
+        /// <summary>
+        /// Fields of the designed entities that existing target tables lack: TargetFieldsMissing naming them all, before
+        /// anything is written (unless AddColumns). File targets are rewritten whole and have no columns to lack.
+        /// </summary>
+        public void CheckColumns(IReadOnlyList<CrmEntitySchema> schemas)
+        {
+            if (_options.AddColumns || !_durableTarget) return;
+            var problems = new List<string>();
+            string? first = null;
+            foreach (var s in schemas)
+            {
+                CrmEntitySchema? existing;
+                try { existing = _provider.DescribeEntity(s.Name, includeRowCount: false); }
+                catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound) { existing = null; } // the database file is not there yet
+                if (existing is null) continue;
+                var missing = new List<string>();
+                foreach (var f in s.Fields) if (!f.IsAnnotation && existing.GetField(f.Name) is null) missing.Add(f.Name);
+                if (missing.Count == 0) continue;
+                first ??= s.Name;
+                problems.Add($"'{existing.Name}' lacks '{string.Join("', '", missing)}'");
+            }
+            if (problems.Count == 0) return;
+            throw new CrmException(new CrmDataError("TargetFieldsMissing", CrmErrorKind.InvalidArgument,
+                $"{_target}: {string.Join("; ", problems)}. Nothing was written. Map or drop those fields, or give -AddColumns to add them to the tables.") { Entity = first });
+        }
+    }
+}
