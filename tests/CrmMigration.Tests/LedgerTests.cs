@@ -174,6 +174,8 @@ namespace CrmMigration.Tests
         {
             using var ps = WithLegacy(500);
             ps.Run(Import + " -NoLedger").AssertClean();
+            // the application that owns the target keeps it in WAL mode (the import left it checkpointed, in rollback-journal mode)
+            using (var wal = Process.Start(new ProcessStartInfo("sqlite3", new[] { ps.PathOf("new.db"), "PRAGMA journal_mode=WAL;" }) { UseShellExecute = false })!) wal.WaitForExit();
             // another program holds an exclusive lock on the target for 3 s (longer than the writer's 2 s busy timeout)
             var locker = Process.Start(new ProcessStartInfo("sqlite3", new[] { ps.PathOf("new.db") }) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false })!;
             locker.StandardInput.WriteLine("BEGIN EXCLUSIVE; UPDATE contacts SET notes = notes WHERE 0; SELECT 'locked';");

@@ -156,8 +156,8 @@ namespace CrmMigration.Engine.Schema
         /// <summary>The error for fields a target entity has no column for, before anything is written.</summary>
         public static CrmException MissingColumns(string entity, string target, IReadOnlyList<string> fields) =>
             new CrmException(new CrmDataError("TargetFieldsMissing", CrmErrorKind.InvalidArgument,
-                $"'{entity}' in {target} has no column for {(fields.Count == 1 ? "the field" : "the fields")} '{string.Join("', '", fields)}'. " +
+                $"{target} has no column for {(fields.Count == 1 ? "the field" : "the fields")} '{string.Join("', '", fields)}'. " +
                 "Nothing was written. Map or drop those fields, or give -AddColumns to add them to the table.")
-            { Entity = entity, Field = fields.Count > 0 ? fields[0] : null });
+            { Entity = entity });
     }
 }

@@ -107,6 +107,12 @@ namespace CrmMigration.Engine.Providers.Sqlite
                         $"The table '{_entity}' does not exist in '{_provider.Connection.DisplayName}' and creating it is not allowed (give -Create).") { Error = { Entity = _entity } };
                 }
                 var design = _provider.PlannedEntity(_entity) ?? Schema.SchemaDesign.FromRecords(_entity, batch, _options.Schema, _options.KeyFields);
+                if (_options.Mode == CrmWriteMode.Upsert && design.Key.Count == 0 && _options.KeyFields is not { Count: > 0 })
+                {
+                    // Checked before the table is made: a failed write leaves nothing behind.
+                    throw new CrmException("SqliteUpsertNeedsKey", CrmErrorKind.InvalidArgument,
+                        $"Upsert into '{_entity}' needs key fields: the records name none and no KeyFields were given.") { Error = { Entity = _entity } };
+                }
                 _provider.CreateEntities(new[] { design }, whatIf: !write, _options.OnSchema);
                 if (write)
                 {
