@@ -56,7 +56,19 @@ namespace CrmMigration.Engine.Import
         /// <summary>Runs the after-data statements (indexes, foreign keys, sequences) once every record is written.</summary>
         private void CompleteSchema()
         {
-            if (_schemaTarget is null || _options.WhatIf) return;
+            if (_options.WhatIf) return;
+            if (_schemaTarget is null)
+            {
+                // File targets: an entity no record reached still gets its file (the header and the sidecar).
+                if (!_options.CreateIfMissing) return;
+                foreach (var design in _designs.Values)
+                {
+                    if (_entities.ContainsKey(design.Name)) continue;
+                    using var writer = _provider.OpenWriter(design.Name, new CrmWriteOptions { Schema = design, CreateIfMissing = true, KeyFields = design.Key, Encoding = _options.Encoding });
+                    writer.Complete();
+                }
+                return;
+            }
             SavePendingSchema();
             SchemaErrors.AddRange(_schemaTarget.CompleteSchema(_options.OnSchema));
             _savedPending = 0;

@@ -47,6 +47,8 @@ namespace CrmMigration.Engine.Providers
         public Action<Schema.SchemaStatement>? OnSchema { get; set; }
         /// <summary>Key fields to upsert by; defaults to the target's primary key, then the records' key.</summary>
         public IReadOnlyList<string>? KeyFields { get; set; }
+        /// <summary>Fields that are notes CrmMigration adds (a reject file's RejectReason and RejectMessage): file targets mark them so they are never written to a target when read back.</summary>
+        public IReadOnlyList<string>? AnnotationFields { get; set; }
         /// <summary>Text encoding for file targets (utf-8 with BOM by default).</summary>
         public string? Encoding { get; set; }
     }

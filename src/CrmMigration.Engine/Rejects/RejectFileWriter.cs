@@ -22,6 +22,9 @@ namespace CrmMigration.Engine.Rejects
         private readonly List<CrmRecordOutcome> _outcomes = new(1);
         private bool _completed;
 
+        /// <summary>The columns the reject files add to each record: notes, never target columns (marked so in the sidecar).</summary>
+        public static readonly IReadOnlyList<string> Annotations = new[] { "RejectReason", "RejectMessage" };
+
         /// <summary>Opens (and creates) the reject folder.</summary>
         public RejectFileWriter(string folder)
         {
@@ -53,7 +56,7 @@ namespace CrmMigration.Engine.Rejects
             string entity = input.Entity;
             if (!_writers.TryGetValue(entity, out var writer))
             {
-                writer = _provider.OpenWriter(entity, new CrmWriteOptions { Mode = CrmWriteMode.Insert, CreateIfMissing = true });
+                writer = _provider.OpenWriter(entity, new CrmWriteOptions { Mode = CrmWriteMode.Insert, CreateIfMissing = true, AnnotationFields = Annotations });
                 _writers[entity] = writer;
                 _counts[entity] = 0;
             }

@@ -19,7 +19,11 @@ namespace CrmMigration.Engine.Schema
         /// <summary>Designs every target entity of a copy at once (relations need the parents' designs).</summary>
         /// <param name="sources">The source schemas, each with the target entity it goes to.</param>
         /// <param name="mapping">The mapping, or null.</param>
-        public static List<CrmEntitySchema> Design(IReadOnlyList<(CrmEntitySchema Source, string Target)> sources, CompiledMapping? mapping)
+        public static List<CrmEntitySchema> Design(IReadOnlyList<(CrmEntitySchema Source, string Target)> sources, CompiledMapping? mapping) =>
+            Design(sources, mapping is null ? null : mapping.ForSource);
+
+        /// <summary>Designs target entities; <paramref name="mappingOf"/> gives a source entity's mapping (null: no mapping at all).</summary>
+        public static List<CrmEntitySchema> Design(IReadOnlyList<(CrmEntitySchema Source, string Target)> sources, Func<string, EntityMapping?>? mappingOf)
         {
             var targetOfSource = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var (s, t) in sources) targetOfSource[s.Name] = t;
@@ -27,11 +31,12 @@ namespace CrmMigration.Engine.Schema
             var renames = new Dictionary<string, Dictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
             foreach (var (source, target) in sources)
             {
-                var m = mapping?.ForSource(source.Name);
+                var m = mappingOf?.Invoke(source.Name);
                 var (design, rename) = DesignOne(source, target, m);
                 renames[source.Name] = rename;
                 designs.Add(design);
             }
+            var mapping = mappingOf;
             // Relations: the source's, renamed through the mapping; then the mapping's References to the parent's key.
             var byTarget = new Dictionary<string, CrmEntitySchema>(StringComparer.OrdinalIgnoreCase);
             foreach (var d in designs) byTarget.TryAdd(d.Name, d);
@@ -43,19 +48,20 @@ namespace CrmMigration.Engine.Schema
                 var rename = renames[source.Name];
                 foreach (var r in source.Relations)
                 {
+                    var parentMapping = mapping?.Invoke(r.ReferencedEntity);
                     if (!targetOfSource.TryGetValue(r.ReferencedEntity, out var parentTarget))
                     {
-                        // A parent the copy does not cover: kept when the target may already hold it (same name, no mapping).
-                        if (mapping is not null) continue;
-                        parentTarget = r.ReferencedEntity;
+                        // A parent this design does not cover: through its mapping, or (no mapping) under its own name.
+                        if (mapping is not null && parentMapping is null) continue;
+                        parentTarget = parentMapping?.Target ?? r.ReferencedEntity;
                     }
                     var fields = RenameAll(r.Fields, rename);
-                    var parentRename = renames.TryGetValue(r.ReferencedEntity, out var pr) ? pr : null;
+                    var parentRename = renames.TryGetValue(r.ReferencedEntity, out var pr) ? pr : parentMapping is not null ? CopiedFields(parentMapping) : null;
                     var parentFields = parentRename is null ? (mapping is null ? new List<string>(r.ReferencedFields) : null) : RenameAll(r.ReferencedFields, parentRename);
                     if (fields is null || parentFields is null) continue;
                     relations.Add(new CrmRelation(design.Name, fields, parentTarget, parentFields) { OnDelete = r.OnDelete, OnUpdate = r.OnUpdate });
                 }
-                var m = mapping?.ForSource(source.Name);
+                var m = mapping?.Invoke(source.Name);
                 if (m is not null)
                 {
                     foreach (var f in m.Fields)
@@ -68,6 +74,14 @@ namespace CrmMigration.Engine.Schema
                 design.Relations = relations;
             }
             return designs;
+        }
+
+        /// <summary>A mapping's copied fields: source name → target name.</summary>
+        private static Dictionary<string, string> CopiedFields(EntityMapping m)
+        {
+            var rename = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var f in m.Fields) if (IsCopy(f)) rename.TryAdd(f.Source[0], f.Target);
+            return rename;
         }
 
         private static List<string>? RenameAll(IReadOnlyList<string> fields, Dictionary<string, string> rename)

@@ -102,6 +102,17 @@ namespace CrmMigration.Engine.Providers.Csv
             var meta = FileTableMetadata.LoadTable(path + "-metadata.json");
             string name = Path.GetFileNameWithoutExtension(path);
             string[] header = reader.ReadHeaderOnly() ?? Array.Empty<string>();
+            if (meta is not null)
+            {
+                var described = meta.Describe(name, header, Connection.DisplayName, CrmProviderKind.Csv);
+                if (includeRowCount)
+                {
+                    long rows = 0;
+                    foreach (var _ in reader.Read(new RecordFilter(Array.Empty<CrmFieldFilter>()), CancellationToken.None)) rows++;
+                    described.RowCount = rows;
+                }
+                return described;
+            }
             var fields = new List<CrmFieldSchema>(header.Length);
             var key = new List<string>();
             foreach (var h in header)

@@ -121,7 +121,7 @@ namespace CrmMigration.Engine.Providers.Excel
                 if (header is null)
                 {
                     (header, letters) = Header(row, report: true);
-                    shape = new CrmFieldShape(header);
+                    shape = new CrmFieldShape(header) { Schema = _metadata?.Describe(_sheet, header, _system, CrmProviderKind.Excel) };
                     types = new CrmFieldType?[header.Length];
                     if (_metadata is not null)
                     {
