@@ -58,6 +58,14 @@ namespace CrmMigration.Commands
             return string.Join("; ", parts);
         }
 
+        /// <summary>The ledger file of a target: -StatePath, else the default (a server's in the user's state folder); notes a ledger found where earlier versions kept it.</summary>
+        protected string LedgerPath(string? statePath, CrmConnection target)
+        {
+            string path = CrmMigration.Engine.Ledger.MigrationLedger.Locate(target, statePath, ResolvePath, out string? note);
+            if (note is not null) WriteWarning(note);
+            return path;
+        }
+
         /// <summary>File targets (CSV, Excel) are written whole, so they are always created; databases only with -Create.</summary>
         protected static bool IsFileTarget(CrmConnection target) => target.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel;
 

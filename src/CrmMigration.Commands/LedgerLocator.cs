@@ -8,7 +8,7 @@ namespace CrmMigration.Commands
     {
         public static MigrationLedger Open(string? statePath, CrmConnection? target, System.Func<string, string> resolvePath)
         {
-            string path = resolvePath(statePath ?? MigrationLedger.DefaultPath(target!));
+            string path = MigrationLedger.Locate(target!, statePath, resolvePath, out _);
             if (!File.Exists(path))
             {
                 throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.NotFound,

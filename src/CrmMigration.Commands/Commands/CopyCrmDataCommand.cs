@@ -119,7 +119,7 @@ namespace CrmMigration.Commands
                     entities = new List<string>(EntitySelector.Select(_source.ListEntities(), Entity, this));
                 }
                 _target = ConnectionFactory.Open(target);
-                if (!NoLedger.IsPresent && !_whatIf) _ledger = new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(target)));
+                if (!NoLedger.IsPresent && !_whatIf) _ledger = new MigrationLedger(LedgerPath(StatePath, target));
                 if (RejectPath is not null && !_whatIf) _rejects = new RejectFileWriter(ResolvePath(RejectPath));
                 _copier = new MigrationCopier(_source, _target, new CopyOptions
                 {

@@ -101,7 +101,7 @@ namespace CrmMigration.Commands
                 _provider = ConnectionFactory.Open(connection);
                 if (!NoLedger.IsPresent && !_whatIf)
                 {
-                    _ledger = new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(connection)));
+                    _ledger = new MigrationLedger(LedgerPath(StatePath, connection));
                 }
                 if (RejectPath is not null && !_whatIf) _rejects = new RejectFileWriter(ResolvePath(RejectPath));
                 _session = new ImportSession(_provider, new ImportOptions

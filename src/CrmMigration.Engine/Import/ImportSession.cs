@@ -97,6 +97,7 @@ namespace CrmMigration.Engine.Import
                     ModuleVersion = options.ModuleVersion,
                     Parameters = options.Parameters,
                 }, options.RunId, options.Resume);
+                if (_ledger.LeaseTakenOver is string takeover) Warnings.Add(takeover);
                 if (_resumed && _schemaTarget is not null) _schemaTarget.QueueAfterData(_ledger.PendingSchema(_runId));
             }
         }
