@@ -66,6 +66,27 @@ namespace CrmMigration.Commands
             return path;
         }
 
+        /// <summary>
+        /// The DuplicateKey digest (one error per entity with a count and examples), or null when the user asks for every
+        /// record: -PassThru, or an error action of Stop or Inquire (-ErrorAction or $ErrorActionPreference).
+        /// </summary>
+        protected CrmMigration.Engine.Import.DuplicateKeyDigest? NewDuplicateKeyDigest(bool passThru)
+        {
+            if (passThru) return null;
+            object? action = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out object? given) ? given : GetVariableValue("ErrorActionPreference");
+            if (action is PSObject pso) action = pso.BaseObject;
+            string text = action?.ToString() ?? "";
+            if (string.Equals(text, "Stop", StringComparison.OrdinalIgnoreCase) || string.Equals(text, "Inquire", StringComparison.OrdinalIgnoreCase)) return null;
+            return new CrmMigration.Engine.Import.DuplicateKeyDigest();
+        }
+
+        /// <summary>Writes the digest's one error per entity.</summary>
+        protected void WriteDuplicateKeyDigest(CrmMigration.Engine.Import.DuplicateKeyDigest? digest, string target)
+        {
+            if (digest is null) return;
+            foreach (var e in digest.Summaries(target)) WriteCrmError(e, e.Record);
+        }
+
         /// <summary>File targets (CSV, Excel) are written whole, so they are always created; databases only with -Create.</summary>
         protected static bool IsFileTarget(CrmConnection target) => target.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel;
 

@@ -101,6 +101,7 @@ namespace CrmMigration.Commands
         {
             _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
+            var duplicates = NewDuplicateKeyDigest(PassThru.IsPresent);
             var source = Source!;
             var target = Target!;
             IReadOnlyList<CrmImportSummary> summaries;
@@ -128,7 +129,7 @@ namespace CrmMigration.Commands
                     Filters = FieldFilters(Filter),
                     Rejects = _rejects,
                     Confirm = Confirm,
-                    OnError = e => WriteCrmError(e, e.Record),
+                    OnError = e => { if (duplicates is null || !duplicates.Absorb(e)) WriteCrmError(e, e.Record); },
                     OnOutcome = PassThru.IsPresent ? o => WriteObject(o) : null,
                     OnProgress = Progress,
                     Import = new ImportOptions
@@ -151,6 +152,7 @@ namespace CrmMigration.Commands
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
                 summaries = _copier.Run();
                 Warnings();
+                WriteDuplicateKeyDigest(duplicates, _target.Connection.DisplayName);
                 WriteSchemaErrors(_copier.SchemaErrors);
                 if (_copier.FirstNewRecordAfter is TimeSpan first)
                 {
@@ -162,6 +164,7 @@ namespace CrmMigration.Commands
             catch (CrmException ex)
             {
                 if (_copier is not null) Warnings();
+                if (_target is not null) WriteDuplicateKeyDigest(duplicates, _target.Connection.DisplayName);
                 ThrowCrm(ex, _entity.Length > 0 ? _entity : target);
                 return;
             }

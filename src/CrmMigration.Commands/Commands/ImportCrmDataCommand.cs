@@ -26,6 +26,7 @@ namespace CrmMigration.Commands
         private readonly Stopwatch _clock = new();
         private long _received;
         private bool _whatIf;
+        private CrmMigration.Engine.Import.DuplicateKeyDigest? _duplicates;
 
         /// <inheritdoc/>
         protected override bool IsWhatIf => _whatIf;
@@ -96,6 +97,7 @@ namespace CrmMigration.Commands
             var connection = ResolveConnection(Connection, Path);
             _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
+            _duplicates = NewDuplicateKeyDigest(PassThru.IsPresent);
             try
             {
                 _provider = ConnectionFactory.Open(connection);
@@ -184,6 +186,7 @@ namespace CrmMigration.Commands
                     WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_session.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
                 }
                 Drain();
+                WriteDuplicateKeyDigest(_duplicates, _provider!.Connection.DisplayName);
                 if (_rejects is not null)
                 {
                     _rejects.Complete();
@@ -256,7 +259,7 @@ namespace CrmMigration.Commands
                         Line = r.Record.Origin?.Line ?? 0,
                         Record = r.Record,
                     };
-                    WriteCrmError(error, r.Record);
+                    if (_duplicates is null || !_duplicates.Absorb(error)) WriteCrmError(error, r.Record);
                     if (_rejects is not null && !_rejects.Write(r.Record, new[] { error }))
                     {
                         WriteCrmError(new CrmDataError("RejectFileWriteFailed", CrmErrorKind.WriteError,

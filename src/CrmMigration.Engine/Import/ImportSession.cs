@@ -257,8 +257,12 @@ namespace CrmMigration.Engine.Import
                 state.TargetReferences = TargetReferencesOf(entity);
                 if (_ledger is not null && _durableTarget)
                 {
-                    state.ContentIndex = LoadContentIndex(entity);
-                    if (_resumed) state.RunIndex = _ledger.RunIndex(_runId!, entity);
+                    state.ContentIndex = LoadContentIndex(entity, keyFields, state);
+                    if (_resumed)
+                    {
+                        state.RunIndex = _ledger.RunIndex(_runId!, entity);
+                        foreach (long repaired in state.Repaired) state.RunIndex.Value.Landed.Remove(repaired);
+                    }
                 }
             }
             catch
@@ -295,13 +299,14 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>
-        /// The ledger skips records it fingerprinted as written. If the target now holds fewer records than
-        /// the ledger fingerprinted (it was recreated, restored from an old backup, or rows were deleted),
-        /// those fingerprints are stale: forget them, so every record is written again. A resumed run
-        /// cannot continue over such a target: what it recorded as written is gone.
+        /// The ledger skips records it fingerprinted as written. If the target now holds fewer records than the ledger
+        /// fingerprinted (rows deleted out of band, a table restored from an old backup), the run finds which keys the
+        /// target lacks and forgets only those fingerprints: exactly the missing records are written again, the rest are
+        /// still skipped as unchanged, and one warning says how many were repaired. A target that cannot be asked for keys
+        /// loses all the entity's fingerprints instead (every record is written again).
         /// </summary>
         /// <returns>The fingerprint index to skip unchanged records by, or null when there is nothing to skip.</returns>
-        private Dictionary<long, long>? LoadContentIndex(string entity)
+        private Dictionary<long, long>? LoadContentIndex(string entity, IReadOnlyList<string>? keyFields, EntityState state)
         {
             var index = _ledger!.ContentIndex(_target, entity);
             long believed = index.Count;
@@ -316,14 +321,40 @@ namespace CrmMigration.Engine.Import
                 actual = 0; // the database itself is gone
             }
             if (actual >= believed) return index;
-            if (_resumed)
+            HashSet<string>? present = null;
+            List<string>? known = null;
+            if (Lookup is { } lookup && actual > 0)
             {
-                throw new CrmException("ResumeTargetChanged", CrmErrorKind.InvalidArgument,
-                    $"{_target} holds {actual} {entity} records but the ledger recorded {believed} written: the target changed since the run stopped. Start a new run (without -Resume).");
+                known = _ledger.ContentKeys(_target, entity);
+                present = lookup.ExistingKeys(entity, keyFields, known);
             }
-            _ledger.ForgetContent(_target, entity);
-            Warnings.Add($"{_target} holds {actual} {entity} records but the ledger recorded {believed} as written; the ledger's fingerprints for {entity} are discarded and every record is written again.");
-            return null;
+            if (present is null || known is null)
+            {
+                if (_resumed)
+                {
+                    throw new CrmException("ResumeTargetChanged", CrmErrorKind.InvalidArgument,
+                        $"{_target} holds {actual} {entity} records but the ledger recorded {believed} written: the target changed since the run stopped. Start a new run (without -Resume).");
+                }
+                _ledger.ForgetContent(_target, entity);
+                Warnings.Add($"{_target} holds {actual} {entity} records but the ledger recorded {believed} as written; the ledger's fingerprints for {entity} are discarded and every record is written again.");
+                return null;
+            }
+            var missing = new List<string>();
+            foreach (var key in known)
+            {
+                if (present.Contains(key)) continue;
+                missing.Add(key);
+                long hash = ContentHash.OfKey(key);
+                index.Remove(hash);
+                state.Repaired.Add(hash);
+            }
+            if (missing.Count > 0)
+            {
+                string examples = string.Join(", ", missing.GetRange(0, Math.Min(5, missing.Count)));
+                Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{entity}: {_target} lacks {missing.Count:N0} of the {believed:N0} records the ledger recorded as written (e.g. {examples}); exactly those are written again, the others are skipped as unchanged."));
+            }
+            return index;
         }
 
         private void FlushEntity(EntityState state, List<ImportResult> results)
@@ -547,6 +578,8 @@ namespace CrmMigration.Engine.Import
             public long Received { get; set; }
             public long AlreadyRecorded { get; set; }
             public Dictionary<long, long>? ContentIndex { get; set; }
+            /// <summary>Target key hashes the ledger recorded as written that the target no longer holds: written again.</summary>
+            public HashSet<long> Repaired { get; } = new();
             public (Dictionary<long, long> Landed, HashSet<long> Rejected)? RunIndex { get; set; }
             public Stopwatch Clock { get; } = Stopwatch.StartNew();
         }

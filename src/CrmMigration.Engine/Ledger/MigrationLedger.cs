@@ -268,6 +268,27 @@ WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FRO
             return index;
         }
 
+        /// <summary>The target keys of the records the ledger recorded as landed in a target entity (after the last reset), each once.</summary>
+        public List<string> ContentKeys(string target, string entity)
+        {
+            var keys = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = @"SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no
+WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FROM content_reset WHERE target = $t AND entity = $e), 0) ORDER BY b.seq";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                foreach (var d in BatchCodec.Decode((byte[])reader.GetValue(0)))
+                {
+                    if (d.ContentHash is not null && d.TargetKey is not null && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped && seen.Add(d.TargetKey)) keys.Add(d.TargetKey);
+                }
+            }
+            return keys;
+        }
+
         /// <summary>
         /// What a run already accounted for in an entity, for resuming it: landed records (target key hash →
         /// fingerprint) and rejected ones (source key hashes).
