@@ -196,6 +196,8 @@ namespace CrmMigration.Commands
 
         private void Warnings()
         {
+            foreach (var n in _copier!.Notes) WriteVerbose(n);
+            _copier.Notes.Clear();
             var list = _copier!.Warnings;
             if (list.Count == 0) return;
             foreach (var w in list) WriteWarning(w);

@@ -75,6 +75,13 @@ namespace CrmMigration.Engine.Import
             if (_ledger is not null && _runId is not null) _ledger.ClearPendingSchema(_runId);
         }
 
+        /// <summary>Whether the target holds the entity (a missing database file or folder holds none).</summary>
+        public bool EntityExists(string entity)
+        {
+            try { return _provider.DescribeEntity(entity, includeRowCount: false) is not null; }
+            catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound) { return false; }
+        }
+
         /// <summary>
         /// Fields of the designed entities that existing target tables lack: TargetFieldsMissing naming them all, before
         /// anything is written (unless AddColumns). File targets are rewritten whole and have no columns to lack.

@@ -109,6 +109,9 @@ namespace CrmMigration.Engine.Import
         /// <summary>Things the user should know that do not stop the copy. The caller may empty the list as it goes.</summary>
         public List<string> Warnings { get; } = new();
 
+        /// <summary>What the copy decided on its own (types it inferred), for the verbose stream. The caller may empty the list.</summary>
+        public List<string> Notes { get; } = new();
+
         /// <summary>Schema steps after the data that failed (a foreign key the data breaks): the records are written, the constraint is not.</summary>
         public IReadOnlyList<CrmDataError> SchemaErrors => _session.SchemaErrors;
 
@@ -242,12 +245,33 @@ namespace CrmMigration.Engine.Import
             {
                 var (source, target) = plan[i];
                 if (!confirmed[i] || !_sourceSchemas.TryGetValue(source, out var schema) || !seen.Add(target)) continue;
+                if (Untyped(schema) && _options.Import.CreateIfMissing && !_session.EntityExists(target)) schema = Infer(schema);
                 sources.Add((schema, target));
             }
             if (sources.Count == 0) return;
             var designs = Schema.TargetDesigner.Design(sources, _mapping);
             _session.CheckColumns(designs);
             _session.CreateEntities(designs);
+        }
+
+        /// <summary>A CSV file without a metadata sidecar: every field is text of unknown type.</summary>
+        private bool Untyped(CrmEntitySchema schema)
+        {
+            if (_source.Connection.Provider != CrmProviderKind.Csv || schema.Fields.Count == 0) return false;
+            foreach (var f in schema.Fields) if (f.Type != CrmFieldType.String || !string.Equals(f.SourceType, "text", StringComparison.Ordinal)) return false;
+            return true;
+        }
+
+        /// <summary>Types for a schema-less source from every value of the whole entity (one extra read; see <see cref="Schema.TypeInference"/>).</summary>
+        private CrmEntitySchema Infer(CrmEntitySchema schema)
+        {
+            var inference = new Schema.TypeInference();
+            var readOptions = new CrmReadOptions { Filters = _options.Filters };
+            foreach (var record in _source.Read(schema.Name, readOptions, _ => { }, _options.Import.CancellationToken)) inference.Add(record);
+            var typed = inference.Apply(schema);
+            Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{schema.Name} has no metadata sidecar: its types were inferred from all {inference.Records:N0} rows: {inference.Describe(typed)}."));
+            return typed;
         }
 
         private bool Confirmed(string target)
