@@ -653,14 +653,7 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             ReleaseLease();
             foreach (var c in new[] { _putBatch, _putCrosswalk, _addCounters, _putCheckpoint, _begin, _commit, _rollback }) c?.Dispose();
             // Leave the ledger whole in its own file: no -wal or -shm behind.
-            try
-            {
-                SqliteSql.Execute(_db, "PRAGMA wal_checkpoint(TRUNCATE)");
-                using var cmd = _db.CreateCommand();
-                cmd.CommandText = "PRAGMA journal_mode=DELETE";
-                cmd.ExecuteScalar();
-            }
-            catch (SqliteException) { }
+            SqliteSql.LeaveWhole(_db);
             _db.Dispose();
         }
     }

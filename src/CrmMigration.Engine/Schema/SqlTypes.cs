@@ -64,8 +64,9 @@ namespace CrmMigration.Engine.Schema
                 case "float8": f.Type = CrmFieldType.Double; f.Size = 8; break;
                 case "bool": f.Type = CrmFieldType.Boolean; break;
                 case "date": f.Type = CrmFieldType.Date; break;
-                case "timestamp": f.Type = CrmFieldType.DateTime; f.Precision = a0; break;
-                case "timestamptz": f.Type = CrmFieldType.DateTimeOffset; f.Precision = a0; break;
+                // Without (p) PostgreSQL keeps microseconds: 6.
+                case "timestamp": f.Type = CrmFieldType.DateTime; f.Precision = a0 ?? 6; break;
+                case "timestamptz": f.Type = CrmFieldType.DateTimeOffset; f.Precision = a0 ?? 6; break;
                 case "uuid": f.Type = CrmFieldType.Guid; break;
                 case "bytea": f.Type = CrmFieldType.Binary; break;
                 case "varchar": f.MaxLength = a0; break;
@@ -75,7 +76,7 @@ namespace CrmMigration.Engine.Schema
                 case "json": f.Format = "json"; break;
                 case "jsonb": f.Format = "jsonb"; break;
                 case "xml": f.Format = "xml"; break;
-                case "time": f.Format = "time"; f.Precision = a0; break;
+                case "time": f.Format = "time"; f.Precision = a0 ?? 6; break;
                 case "interval": f.Format = "interval"; break;
                 default: break; // arrays, money, inet, ranges, ...: text, and their own type between PostgreSQL databases
             }

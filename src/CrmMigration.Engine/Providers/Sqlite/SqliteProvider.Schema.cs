@@ -114,11 +114,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             try
             {
                 using var conn = SqliteSql.Open(FullPath, write: true);
-                SqliteSql.Execute(conn, "PRAGMA busy_timeout=2000");
-                SqliteSql.Execute(conn, "PRAGMA wal_checkpoint(TRUNCATE)");
-                using var cmd = conn.CreateCommand();
-                cmd.CommandText = "PRAGMA journal_mode=DELETE";
-                cmd.ExecuteScalar();
+                SqliteSql.LeaveWhole(conn);
             }
             catch (SqliteException) { }
             catch (CrmException) { }

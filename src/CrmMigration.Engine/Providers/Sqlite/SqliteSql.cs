@@ -144,6 +144,20 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return connection;
         }
 
+        /// <summary>
+        /// Leaves a database whole in its own file: the write-ahead log copied in and switched off, so no -wal or -shm file
+        /// stays. Does not wait (native calls, no retry): when another connection has the file open, the file stays in WAL
+        /// mode and that connection leaves it. Returns whether the file is now in rollback-journal mode.
+        /// </summary>
+        internal static bool LeaveWhole(SqliteConnection connection)
+        {
+            var db = connection.Handle;
+            if (db is null) return false;
+            SQLitePCL.raw.sqlite3_busy_timeout(db, 0);
+            SQLitePCL.raw.sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+            return SQLitePCL.raw.sqlite3_exec(db, "PRAGMA journal_mode=DELETE") == SqliteOk;
+        }
+
         /// <summary>Runs a statement without results.</summary>
         internal static void Execute(SqliteConnection connection, string sql)
         {
