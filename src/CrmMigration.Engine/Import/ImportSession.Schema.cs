@@ -88,20 +88,31 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         public void CheckColumns(IReadOnlyList<CrmEntitySchema> schemas)
         {
-            if (_options.AddColumns || !_durableTarget) return;
+            if (!_durableTarget) return;
             var problems = new List<string>();
+            var absent = new List<string>();
             string? first = null;
             foreach (var s in schemas)
             {
                 CrmEntitySchema? existing;
                 try { existing = _provider.DescribeEntity(s.Name, includeRowCount: false); }
                 catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound) { existing = null; } // the database file is not there yet
-                if (existing is null) continue;
+                if (existing is null)
+                {
+                    if (!_options.CreateIfMissing) absent.Add(s.Name);
+                    continue;
+                }
+                if (_options.AddColumns) continue;
                 var missing = new List<string>();
                 foreach (var f in s.Fields) if (!f.IsAnnotation && existing.GetField(f.Name) is null) missing.Add(f.Name);
                 if (missing.Count == 0) continue;
                 first ??= s.Name;
                 problems.Add($"'{existing.Name}' lacks '{string.Join("', '", missing)}'");
+            }
+            if (absent.Count > 0)
+            {
+                throw new CrmException(new CrmDataError("TargetEntityNotFound", CrmErrorKind.NotFound,
+                    $"{_target} has no {(absent.Count == 1 ? "table" : "tables")} '{string.Join("', '", absent)}'. Nothing was written. Give -Create to create {(absent.Count == 1 ? "it" : "them")} from the source's schema, or map to existing tables.") { Entity = absent[0] });
             }
             if (problems.Count == 0) return;
             throw new CrmException(new CrmDataError("TargetFieldsMissing", CrmErrorKind.InvalidArgument,

@@ -499,7 +499,7 @@ namespace CrmMigration.Engine.Import
                     Warnings.Add($"{state.Summary.Entity}: batch {state.BatchNumber} failed with a transient error ({ex.Error.Code}: {ex.Error.Message}); attempt {attempt + 1} of {_options.MaxAttempts} in {pause.TotalMilliseconds:F0} ms.");
                     Thread.Sleep(pause);
                 }
-                catch (CrmException ex) when (!IsTransient(ex) && records.Count > 1 && ex.Error.Kind != CrmErrorKind.InvalidArgument)
+                catch (CrmException ex) when (!IsTransient(ex) && records.Count > 1 && ex.Error.Kind is not (CrmErrorKind.InvalidArgument or CrmErrorKind.NotFound or CrmErrorKind.Busy))
                 {
                     // The batch failed as a whole: write record by record so only the bad ones are rejected.
                     var one = new List<CrmRecord>(1);

@@ -1,0 +1,229 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule
+    # Ledgers of server targets go to the user's state folder: the tests' own, not the machine user's.
+    $env:CRMMIGRATION_STATE_HOME = Join-Path $TestDrive 'state'
+
+    # A source schema as a DBA writes it, in PostgreSQL (psql, not our writer): lengths, precision, small integers,
+    # float4, NOT NULL, a unique key, a self-reference, a composite key and a composite foreign key, an empty table,
+    # comments on tables and columns (one in Chinese), a timestamp precision, an enum, a json document.
+    $script:SourceDdl = @'
+CREATE TYPE stage AS ENUM ('lead', 'won', 'lost');
+CREATE TABLE account (
+  id integer PRIMARY KEY,
+  name varchar(80) NOT NULL UNIQUE,
+  credit numeric(12,2),
+  employees smallint,
+  rating real NOT NULL,
+  parent_id integer REFERENCES account (id),
+  created timestamp(3) NOT NULL,
+  stage stage,
+  doc json
+);
+COMMENT ON TABLE account IS 'Customer companies 客户';
+COMMENT ON COLUMN account.name IS 'Legal name';
+CREATE TABLE contact (
+  account_id integer NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+  seq smallint NOT NULL,
+  email varchar(120),
+  PRIMARY KEY (account_id, seq)
+);
+COMMENT ON COLUMN contact.email IS 'Work e-mail';
+CREATE TABLE contact_note (
+  id bigint PRIMARY KEY,
+  account_id integer NOT NULL,
+  seq smallint NOT NULL,
+  body text NOT NULL,
+  FOREIGN KEY (account_id, seq) REFERENCES contact (account_id, seq)
+);
+CREATE TABLE archived_thing (id integer PRIMARY KEY, label varchar(10));
+INSERT INTO account VALUES (1, 'Acme', 30288.00, 12, 9.8, NULL, '2024-01-02 03:04:05.123', 'won', '{"a": 1}'),
+  (2, 'Beta', 999.50, 3, 1.1, 1, '2024-02-02 00:00:00', 'lead', NULL), (3, 'Gamma', -0.01, NULL, 0.5, 2, '2023-12-31 23:59:59.999', NULL, '[1, 2]');
+INSERT INTO contact VALUES (1, 1, 'a@acme.example'), (1, 2, 'b@acme.example'), (2, 1, NULL);
+INSERT INTO contact_note VALUES (10, 1, 1, 'first'), (11, 1, 2, 'second');
+'@
+
+    function Get-PgColumns($db) {
+        # name|type|nullable|comment per column, from PostgreSQL's own catalog, with psql.
+        Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql @"
+SELECT c.relname || '.' || a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, COALESCE(col_description(c.oid, a.attnum), '')
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1
+"@
+    }
+    function Get-PgConstraints($db) {
+        Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql "SELECT conrelid::regclass::text, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('p','u','f') ORDER BY 1, 2, 3"
+    }
+}
+
+Describe 'Copy-CrmData: the source schema travels' {
+    BeforeAll {
+        $script:Src = New-CrmTestDatabase -Kind PostgreSql
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Src -Sql $script:SourceDdl | Out-Null
+        $script:My = New-CrmTestDatabase -Kind MySql
+        $script:Back = New-CrmTestDatabase -Kind PostgreSql
+        $script:Lite = Join-Path $TestDrive 'hop.db'
+    }
+    AfterAll {
+        $script:Src, $script:My, $script:Back | Remove-CrmTestDatabase
+    }
+
+    It 'copies PostgreSQL into SQLite with every property, the empty table included, and the file whole' {
+        $summaries = Copy-CrmData $script:Src.Connection $script:Lite -Create
+        ($summaries | Measure-Object Read -Sum).Sum | Should -Be 8
+        $ddl = (Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'table' ORDER BY name") -join "`n"
+        $ddl | Should -Match 'archived_thing'
+        $cols = Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql "SELECT m.name || '.' || p.name, p.type, p.""notnull"", p.pk FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY 1"
+        $cols | Should -Contain "account.name`tVARCHAR(80)`t1`t0"
+        $cols | Should -Contain "account.credit`tDECIMAL(12,2)`t0`t0"
+        $cols | Should -Contain "account.employees`tSMALLINT`t0`t0"
+        $cols | Should -Contain "account.rating`tFLOAT4`t1`t0"
+        $cols | Should -Contain "account.created`tDATETIME(3)`t1`t0"
+        $cols | Should -Contain "contact.seq`tSMALLINT`t1`t2"
+        # Comments live in the table's SQL text; checks keep json and the enum's values.
+        $ddl | Should -Match ([regex]::Escape('/* Customer companies 客户 */'))
+        $ddl | Should -Match ([regex]::Escape('"name" VARCHAR(80) NOT NULL, /* Legal name */'))
+        $ddl | Should -Match ([regex]::Escape('CHECK ("stage" IN (''lead'', ''won'', ''lost''))'))
+        $ddl | Should -Match ([regex]::Escape('CHECK (json_valid("doc"))'))
+        $fks = Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql "SELECT m.name, f.""table"", f.""from"", f.""to"", f.on_delete FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY 1, 3"
+        $fks | Should -Contain "account`taccount`tparent_id`tid`tNO ACTION"
+        $fks | Should -Contain "contact`taccount`taccount_id`tid`tCASCADE"
+        $fks | Should -Contain "contact_note`tcontact`taccount_id`taccount_id`tNO ACTION"
+        $fks | Should -Contain "contact_note`tcontact`tseq`tseq`tNO ACTION"
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%' ORDER BY 1" |
+            Should -Be @('ix_account_parent_id', 'ix_contact_note_account_id_seq')
+        # Decimals are numbers to SQL; float4 is 9.8, not 9.800000190734863; the file alone holds the data.
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql 'SELECT MAX(credit), SUM(credit), MAX(rating) FROM account' | Should -Be "30288`t31287.49`t9.8"
+        Test-Path "$($script:Lite)-wal" | Should -BeFalse
+        Test-Path "$($script:Lite)-shm" | Should -BeFalse
+        Test-CrmMigration -Source $script:Src.Connection -Target $script:Lite -Quiet | Should -BeTrue
+    }
+
+    It 'copies that SQLite file into MariaDB with every property' {
+        Copy-CrmData $script:Lite $script:My.Connection -Create | Out-Null
+        $cols = Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql "SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME), COLUMN_TYPE, IS_NULLABLE, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1"
+        $cols | Should -Contain "account.name`tvarchar(80)`tNO`tLegal name"
+        $cols | Should -Contain "account.credit`tdecimal(12,2)`tYES`t"
+        $cols | Should -Contain "account.employees`tsmallint(6)`tYES`t"
+        $cols | Should -Contain "account.rating`tfloat`tNO`t"
+        $cols | Should -Contain "account.created`tdatetime(3)`tNO`t"
+        $cols | Should -Contain "account.stage`tenum('lead','won','lost')`tYES`t"
+        $cols | Should -Contain "contact.email`tvarchar(120)`tYES`tWork e-mail"
+        $cols | Should -Contain "archived_thing.label`tvarchar(10)`tYES`t"
+        Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'account'" | Should -Be 'Customer companies 客户'
+        $fks = Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql "SELECT k.TABLE_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME WHERE k.TABLE_SCHEMA = DATABASE() ORDER BY 1, 2"
+        $fks | Should -Contain "account`tparent_id`taccount`tid`tRESTRICT"
+        $fks | Should -Contain "contact`taccount_id`taccount`tid`tCASCADE"
+        $fks | Should -Contain "contact_note`tseq`tcontact`tseq`tRESTRICT"
+        Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql "SELECT CONCAT(TABLE_NAME, ':', GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX)) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'PRIMARY' GROUP BY TABLE_NAME ORDER BY 1" |
+            Should -Be @('account:id', 'archived_thing:id', 'contact:account_id,seq', 'contact_note:id')
+        Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql 'SELECT MAX(rating) FROM account' | Should -Be '9.8'
+        Test-CrmMigration -Source $script:Src.Connection -Target $script:My.Connection -Quiet | Should -BeTrue
+    }
+
+    It 'copies MariaDB back into PostgreSQL with the source''s columns, keys, foreign keys and comments' {
+        Copy-CrmData $script:My.Connection $script:Back.Connection -Create | Out-Null
+        $source = Get-PgColumns $script:Src
+        $back = Get-PgColumns $script:Back
+        # Every column comes back as the source declared it, but the enum, whose type is named after its column on the way.
+        $back | Where-Object { $_ -notlike 'account.stage*' } | Should -Be @($source | Where-Object { $_ -notlike 'account.stage*' })
+        $back | Should -Contain "account.stage`taccount_stage`tt`t"
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Back -Sql "SELECT enum_range(NULL::account_stage)::text" | Should -Be '{lead,won,lost}'
+        Get-PgConstraints $script:Back | Should -Be @(Get-PgConstraints $script:Src)
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Back -Sql "SELECT obj_description('account'::regclass)" | Should -Be 'Customer companies 客户'
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Back -Sql 'SELECT rating FROM account ORDER BY id' | Should -Be @('9.8', '1.1', '0.5')
+        Test-CrmMigration -Source $script:Src.Connection -Target $script:Back.Connection -Quiet | Should -BeTrue
+    }
+
+    It '-WhatIf prints the DDL it would run and creates nothing' {
+        $empty = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            $manifest = (Get-CrmTestManifest) -replace "'", "''"
+            $child = Invoke-CrmTestChild -WorkingDirectory $TestDrive -Environment @{ CRMMIGRATION_STATE_HOME = (Join-Path $TestDrive 'state') } -Script @"
+`$cred = [pscredential]::new('$($script:Src.Credential.UserName)', (ConvertTo-SecureString '$(Get-Item env:CRM_PG_PASSWORD | ForEach-Object Value)' -AsPlainText -Force))
+`$src = New-CrmConnection PostgreSql -Server '$($script:Src.Server)' -Port $($script:Src.Port) -Database '$($script:Src.Name)' -Credential `$cred
+`$dst = New-CrmConnection PostgreSql -Server '$($empty.Server)' -Port $($empty.Port) -Database '$($empty.Name)' -Credential `$cred
+Copy-CrmData `$src `$dst -Create -WhatIf | Out-Null
+"@
+            $child.ExitCode | Should -Be 0 -Because $child.Error
+            $text = $child.Output -join "`n"
+            $text | Should -Match ([regex]::Escape('CREATE TABLE "public"."account" ("id" integer NOT NULL, "name" character varying(80) NOT NULL'))
+            $text | Should -Match ([regex]::Escape('COMMENT ON COLUMN "public"."account"."name" IS ''Legal name'''))
+            $text | Should -Match 'ADD CONSTRAINT "fk_contact_note_account_id_seq" FOREIGN KEY \("account_id", "seq"\) REFERENCES "public"."contact"'
+            $text | Should -Match 'CREATE TABLE "public"."archived_thing"'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $empty -Sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'" | Should -Be '0'
+        }
+        finally { $empty | Remove-CrmTestDatabase }
+    }
+}
+
+Describe 'Copy-CrmData: names the target cannot hold' {
+    It 'stops before anything is created, naming the name, the limit and how to rename' {
+        $db = Join-Path $TestDrive 'long.db'
+        $long = 'customer_relationship_management_account_hierarchy_memberships_history'
+        $long.Length | Should -Be 70
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE $long (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id)); INSERT INTO accounts VALUES (1, 'a');" | Out-Null
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        $my = New-CrmTestDatabase -Kind MySql
+        try {
+            foreach ($target in $pg, $my) {
+                { Copy-CrmData $db $target.Connection -Create -NoLedger -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNameTooLong,CrmMigration.Commands.CopyCrmDataCommand'
+                $err = $Error[0]
+                $err.Exception.Message | Should -Match $long
+                $err.Exception.Message | Should -Match $(if ($target.Kind -eq 'PostgreSql') { '63 bytes' } else { '64 characters' })
+                $err.Exception.Message | Should -Match 'mapping'
+            }
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'" | Should -Be '0'
+            Invoke-CrmTestSql -Kind MySql -Database $my -Sql 'SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()' | Should -Be '0'
+            # Into SQLite, which holds any name, the whole database copies as it is.
+            Copy-CrmData $db (Join-Path $TestDrive 'long-copy.db') -Create -NoLedger | Out-Null
+            Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $TestDrive 'long-copy.db') -Sql "SELECT count(*) FROM sqlite_master WHERE name = '$long'" | Should -Be '1'
+        }
+        finally { $pg, $my | Remove-CrmTestDatabase }
+    }
+}
+
+Describe 'Copy-CrmData: nothing changes unasked' {
+    It 'stops before writing anything when an existing table lacks fields, and adds them only with -AddColumns' {
+        $src = Join-Path $TestDrive 'wide.db'
+        $dst = Join-Path $TestDrive 'narrow.db'
+        Invoke-CrmTestSql -Kind Sqlite -Database $src -Sql "CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT, twitter TEXT, nickname TEXT); INSERT INTO contacts VALUES (1, 'a', '@a', 'A'), (2, 'b', NULL, 'B');" | Out-Null
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql 'CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT);' | Out-Null
+        { Copy-CrmData $src $dst -NoLedger -ErrorAction Stop } | Should -Throw -ErrorId 'TargetFieldsMissing,CrmMigration.Commands.CopyCrmDataCommand'
+        $Error[0].Exception.Message | Should -Match "'twitter', 'nickname'"
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql 'SELECT count(*) FROM contacts' | Should -Be '0'
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql "SELECT group_concat(name) FROM pragma_table_info('contacts')" | Should -Be 'id,name'
+        Copy-CrmData $src $dst -NoLedger -AddColumns | Out-Null
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql "SELECT group_concat(name) FROM pragma_table_info('contacts')" | Should -Be 'id,name,twitter,nickname'
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql 'SELECT twitter FROM contacts WHERE id = 1' | Should -Be '@a'
+    }
+
+    It 'does not create a missing server table without -Create' {
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            $src = Join-Path $TestDrive 'one.db'
+            Invoke-CrmTestSql -Kind Sqlite -Database $src -Sql "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);" | Out-Null
+            { Copy-CrmData $src $pg.Connection -NoLedger -ErrorAction Stop } | Should -Throw -ErrorId 'TargetEntityNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+            $Error[0].Exception.Message | Should -Match '-Create'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'" | Should -Be '0'
+        }
+        finally { $pg | Remove-CrmTestDatabase }
+    }
+}
+
+Describe 'Copy-CrmData: a plain CSV file' {
+    It 'types every column from the whole file and never makes a later value text' {
+        $folder = Join-Path $TestDrive 'plain'
+        $lines = @('Id,Zip,Amount,Since,Active,Note')
+        1..1500 | ForEach-Object { $lines += "$_,0$($_ % 9)123,$_.25,2024-01-$('{0:00}' -f (1 + $_ % 28)),true," }
+        $lines += '1501,99999,1e3,2024-02-01,false,finally a note'  # a value in the last row only; 1e3 is not a plain decimal
+        New-CrmTestCsv -Path (Join-Path $folder 'deals.csv') -Line $lines | Out-Null
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            Copy-CrmData $folder $pg.Connection -Create -NoLedger | ForEach-Object { $_.Inserted } | Should -Be 1501
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT column_name || ' ' || data_type FROM information_schema.columns WHERE table_name = 'deals' ORDER BY ordinal_position" |
+                Should -Be @('Id bigint', 'Zip text', 'Amount text', 'Since date', 'Active boolean', 'Note text')
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql 'SELECT "Zip", "Note" FROM deals WHERE "Id" IN (1, 1501) ORDER BY 1' | Should -Be @("01123`t", "99999`tfinally a note")
+        }
+        finally { $pg | Remove-CrmTestDatabase }
+    }
+}
