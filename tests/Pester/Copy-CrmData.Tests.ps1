@@ -227,3 +227,135 @@ Describe 'Copy-CrmData: a plain CSV file' {
         finally { $pg | Remove-CrmTestDatabase }
     }
 }
+
+Describe 'Copy-CrmData: one run, one worker' {
+    BeforeAll {
+        $script:Work = Join-Path $TestDrive 'lease'
+        New-Item -ItemType Directory $script:Work | Out-Null
+        New-CrmSampleData -Path (Join-Path $script:Work 'legacy.db') -Seed 3 -Scale 2000 | Out-Null
+        $script:SourceRows = @{}
+        foreach ($s in Get-CrmSchema (Join-Path $script:Work 'legacy.db')) { $script:SourceRows[$s.Name] = $s.RowCount }
+
+        function Start-CrmChild([string] $Script, [hashtable] $Environment = @{}) {
+            # A fresh pwsh with the module, not waited for: output and errors go to files next to the work.
+            $pwsh = @(Get-CrmTestPwsh)
+            $file = Join-Path $script:Work ("child-" + [Guid]::NewGuid().ToString('N') + '.ps1')
+            Set-Content -LiteralPath $file -Value ("`$ErrorActionPreference = 'Stop'`nImport-Module '$((Get-CrmTestManifest) -replace "'", "''")'`n" + $Script) -Encoding utf8
+            $psi = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+            foreach ($a in ($pwsh | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
+            foreach ($a in '-NoProfile', '-NonInteractive', '-File', $file) { $psi.ArgumentList.Add($a) }
+            $psi.WorkingDirectory = $script:Work
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
+            $p = [Diagnostics.Process]::Start($psi)
+            [pscustomobject]@{ Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
+        }
+
+        function Assert-BooksExact([string] $Target) {
+            foreach ($name in $script:SourceRows.Keys) {
+                Invoke-CrmTestSql -Kind Sqlite -Database $Target -Sql "SELECT count(*) FROM $name" | Should -Be ([string]$script:SourceRows[$name]) -Because "$name in $Target"
+            }
+            $runs = @(Get-CrmMigrationRun -Target $Target)
+            $runs | ForEach-Object { $_.Balanced | Should -BeTrue -Because "run $($_.RunId) must balance" }
+            $runs
+        }
+    }
+
+    It 'stops a second process and a -Resume on the same target while the first works, and the first ends exact' {
+        $target = Join-Path $script:Work 'new.db'
+        # The first copy pauses 8 s after recording its second batch, holding the run (its heartbeat keeps going).
+        # (The sample CRM has orphaned contacts, copied as they are: the broken foreign key is an error of its own, not a stop.)
+        $first = Start-CrmChild 'Copy-CrmData ./legacy.db ./new.db -Create -BatchSize 200 -ErrorAction Continue | Out-Null' @{ CRMMIGRATION_PAUSE = 'after-ledger:2:8000' }
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        do {
+            Start-Sleep -Milliseconds 300
+            $held = if (Test-Path "$target.crm-ledger.sqlite") { Invoke-CrmTestSql -Kind Sqlite -Database "$target.crm-ledger.sqlite" -Sql 'SELECT count(*) FROM batches' } else { '0' }
+        } until ([int]$held -ge 2 -or $first.Process.HasExited -or [DateTime]::UtcNow -gt $deadline)
+        $first.Process.HasExited | Should -BeFalse
+        $second = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script 'Copy-CrmData ./legacy.db ./new.db -Create | Out-Null'
+        $second.ExitCode | Should -Not -Be 0
+        $second.Error | Should -Match 'RunLeaseHeld|being worked on by process'
+        $resume = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script 'Copy-CrmData ./legacy.db ./new.db -Create -Resume | Out-Null'
+        $resume.ExitCode | Should -Not -Be 0
+        $resume.Error | Should -Match 'being worked on by process'
+        $first.Process.WaitForExit(120000) | Should -BeTrue
+        $first.Process.ExitCode | Should -Be 0 -Because $first.Err.Result
+        $runs = @(Assert-BooksExact $target)
+        $runs.Count | Should -Be 1
+        $runs[0].Status | Should -Be 'Completed'
+        $runs[0].Attempts | Should -Be 1
+        ($runs[0].Entities | Measure-Object Inserted -Sum).Sum | Should -Be (($script:SourceRows.Values | Measure-Object -Sum).Sum)
+    }
+
+    It 'takes over the run of a process that died, at once, and the books stay exact' {
+        $target = Join-Path $script:Work 'crash.db'
+        $killed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:3' } -Script 'Copy-CrmData ./legacy.db ./crash.db -Create -BatchSize 200 -ErrorAction Continue | Out-Null'
+        $killed.ExitCode | Should -Not -Be 0
+        Invoke-CrmTestSql -Kind Sqlite -Database "$target.crm-ledger.sqlite" -Sql 'SELECT count(*) FROM leases' | Should -Be '1'
+        $resumed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script 'Copy-CrmData ./legacy.db ./crash.db -Create -BatchSize 200 -Resume -ErrorAction Continue 3>&1 | ForEach-Object { "$_" }'
+        $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+        ($resumed.Output -join "`n") | Should -Match 'no longer runs; this process took the run over'
+        $runs = @(Assert-BooksExact $target)
+        $runs.Count | Should -Be 1
+        $runs[0].Attempts | Should -Be 2
+        Invoke-CrmTestSql -Kind Sqlite -Database "$target.crm-ledger.sqlite" -Sql 'SELECT count(*) FROM leases' | Should -Be '0'
+    }
+}
+
+Describe 'Copy-CrmData: the ledger of a server target' {
+    BeforeAll {
+        $script:Pg = New-CrmTestDatabase -Kind PostgreSql
+        $script:State = Join-Path $TestDrive 'job-state'
+        $script:Legacy = Join-Path $TestDrive 'server-legacy.db'
+        New-CrmSampleData -Path $script:Legacy -Seed 5 -Scale 400 | Out-Null
+        $script:Contacts = [int](Invoke-CrmTestSql -Kind Sqlite -Database $script:Legacy -Sql 'SELECT count(*) FROM contacts')
+        $script:Job = @"
+`$cred = [pscredential]::new('$($script:Pg.Credential.UserName)', (ConvertTo-SecureString `$env:CRM_PG_PASSWORD -AsPlainText -Force))
+`$pg = New-CrmConnection PostgreSql -Server '$($script:Pg.Server)' -Port $($script:Pg.Port) -Database '$($script:Pg.Name)' -Credential `$cred
+"@
+        function Invoke-Job([string] $Directory, [string] $Command) {
+            New-Item -ItemType Directory -Force $Directory | Out-Null
+            Invoke-CrmTestChild -WorkingDirectory $Directory -Environment @{ CRMMIGRATION_STATE_HOME = $script:State } -Script ($script:Job + "`n" + $Command)
+        }
+    }
+    AfterAll { $script:Pg | Remove-CrmTestDatabase }
+
+    It 'is found by a scheduled job started from any directory' {
+        $first = Invoke-Job (Join-Path $TestDrive 'cron-a') "Copy-CrmData '$($script:Legacy)' `$pg -Entity accounts, contacts -Create -ErrorAction Continue | Out-Null"
+        $first.ExitCode | Should -Be 0 -Because $first.Error
+        # The sample's orphaned contacts are copied as they are; the foreign key they break is one error, not created.
+        $first.Error | Should -Match "The foreign key of 'contacts' was not created"
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Pg -Sql 'SELECT count(*) FROM contacts' | Should -Be ([string]$script:Contacts)
+        @(Get-ChildItem (Join-Path $script:State 'ledgers') -Filter 'crm-ledger-postgresql-*.sqlite').Count | Should -Be 1
+        @(Get-ChildItem (Join-Path $TestDrive 'cron-a') -Filter 'crm-ledger-*').Count | Should -Be 0
+        # The same job from elsewhere: the ledger knows every record, so Insert skips them all without a DuplicateKey.
+        $again = Invoke-Job (Join-Path $TestDrive 'cron-b') "Copy-CrmData '$($script:Legacy)' `$pg -Entity accounts, contacts -Create -ErrorAction Continue | ForEach-Object { '{0}:{1}:{2}' -f `$_.Entity, `$_.Skipped, `$_.Rejected }"
+        $again.ExitCode | Should -Be 0 -Because $again.Error
+        $again.Output | Should -Contain "contacts:$($script:Contacts):0"
+        $again.Error | Should -Not -Match 'DuplicateKey'
+    }
+
+    It 'writes back exactly the rows deleted out of band, with one line saying so' {
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Pg -Sql 'DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM contacts ORDER BY contact_id LIMIT 2)' | Out-Null
+        $repair = Invoke-Job (Join-Path $TestDrive 'cron-c') "Copy-CrmData '$($script:Legacy)' `$pg -Entity accounts, contacts -Create -ErrorAction Continue 3>&1 | ForEach-Object { if (`$_ -is [System.Management.Automation.WarningRecord]) { 'WARNING ' + `$_.Message } elseif (`$_.Entity -eq 'contacts') { '{0}:{1}:{2}' -f `$_.Inserted, `$_.Skipped, `$_.Rejected } }"
+        $repair.ExitCode | Should -Be 0 -Because $repair.Error
+        $repair.Output | Should -Contain "2:$($script:Contacts - 2):0"
+        @($repair.Output | Where-Object { $_ -like 'WARNING *' }).Count | Should -Be 1
+        ($repair.Output -join "`n") | Should -Match "lacks 2 of the $($script:Contacts)"
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Pg -Sql 'SELECT count(*) FROM contacts' | Should -Be ([string]$script:Contacts)
+    }
+
+    It 'reports records an Insert finds in the target as one error per entity, or each one when asked' {
+        $errors = @()
+        $summaries = Copy-CrmData $script:Legacy $script:Pg.Connection -Entity contacts -NoLedger -ErrorVariable errors -ErrorAction SilentlyContinue
+        $summaries.Rejected | Should -Be $script:Contacts
+        $errors.Count | Should -Be 1
+        $errors[0] | Get-CrmTestErrorId | Should -Be 'DuplicateKey'
+        $errors[0].Exception.Message | Should -Match ("{0:N0} record\(s\) already exist" -f $script:Contacts)
+        $each = @()
+        Copy-CrmData $script:Legacy $script:Pg.Connection -Entity contacts -NoLedger -PassThru -ErrorVariable each -ErrorAction SilentlyContinue | Out-Null
+        $each.Count | Should -Be $script:Contacts
+        { Copy-CrmData $script:Legacy $script:Pg.Connection -Entity contacts -NoLedger -ErrorAction Stop } | Should -Throw -ErrorId 'DuplicateKey,CrmMigration.Commands.CopyCrmDataCommand'
+    }
+}

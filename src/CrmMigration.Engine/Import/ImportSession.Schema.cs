@@ -10,6 +10,8 @@ namespace CrmMigration.Engine.Import
         private readonly ICrmSchemaTarget? _schemaTarget;
         private readonly Dictionary<string, CrmEntitySchema> _designs = new(StringComparer.OrdinalIgnoreCase);
         private int _savedPending;
+        /// <summary>Entities this import created (or, with WhatIf, would create) from a source's schema.</summary>
+        private readonly HashSet<string> _created = new(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>Problems with the schema steps that run after the data (a foreign key the data breaks, say): the records are written, the constraint is not.</summary>
         public List<CrmDataError> SchemaErrors { get; } = new();
@@ -23,7 +25,7 @@ namespace CrmMigration.Engine.Import
         {
             foreach (var s in schemas) _designs[s.Name] = s;
             if (!_options.CreateIfMissing || _schemaTarget is null || schemas.Count == 0) return;
-            _schemaTarget.CreateEntities(schemas, _options.WhatIf, _options.OnSchema);
+            Created(_schemaTarget.CreateEntities(schemas, _options.WhatIf, _options.OnSchema));
             SavePendingSchema();
         }
 
@@ -40,8 +42,21 @@ namespace CrmMigration.Engine.Import
                 if (record?.Shape.Schema is not { } known) return;
                 _designs[entity] = SchemaDesign.FromRecords(entity, new[] { record }, known, keyFields);
             }
-            _schemaTarget.CreateEntities(new[] { _designs[entity] }, _options.WhatIf, _options.OnSchema);
+            Created(_schemaTarget.CreateEntities(new[] { _designs[entity] }, _options.WhatIf, _options.OnSchema));
         }
+
+        /// <summary>
+        /// Remembers the entities a script created. Their foreign keys come from the source, whose data may not meet them:
+        /// the import copies the records as they are (no MissingParent from these keys, no enforcement while loading) and
+        /// the keys are created, or checked, after the data, where a broken one is an error of its own.
+        /// </summary>
+        private void Created(IReadOnlyList<SchemaStatement> statements)
+        {
+            foreach (var s in statements) if (s.What == "table") _created.Add(s.Entity);
+        }
+
+        /// <summary>Whether this import created the entity from a source's schema.</summary>
+        private bool CreatedHere(string entity) => _created.Contains(entity);
 
         /// <summary>The ledger keeps after-data statements as they appear, so a run stopped before its end still makes them on -Resume.</summary>
         private void SavePendingSchema()

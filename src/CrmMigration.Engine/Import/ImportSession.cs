@@ -98,7 +98,13 @@ namespace CrmMigration.Engine.Import
                     Parameters = options.Parameters,
                 }, options.RunId, options.Resume);
                 if (_ledger.LeaseTakenOver is string takeover) Warnings.Add(takeover);
-                if (_resumed && _schemaTarget is not null) _schemaTarget.QueueAfterData(_ledger.PendingSchema(_runId));
+                if (_resumed && _schemaTarget is not null)
+                {
+                    // What the interrupted run created and had still to finish: its foreign keys come after the data.
+                    var pending = _ledger.PendingSchema(_runId);
+                    _schemaTarget.QueueAfterData(pending);
+                    foreach (var s in pending) if (s.What is "foreign key" or Schema.SchemaScripter.ForeignKeyCheck) _created.Add(s.Entity);
+                }
             }
         }
 
@@ -290,6 +296,7 @@ namespace CrmMigration.Engine.Import
                     Schema = _designs.TryGetValue(state.Summary.Entity, out var design) ? design : null,
                     AddColumns = _options.AddColumns,
                     OnSchema = _options.OnSchema,
+                    EnforceForeignKeys = CreatedHere(state.Summary.Entity) ? false : null,
                 });
             }
             catch (CrmException ex) when (ex.Error.Kind != CrmErrorKind.ConnectionError)

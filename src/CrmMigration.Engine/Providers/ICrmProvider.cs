@@ -41,6 +41,11 @@ namespace CrmMigration.Engine.Providers
         public bool CreateIfMissing { get; set; } = true;
         /// <summary>The schema to create with, when known (types and key). Otherwise inferred from the first batch.</summary>
         public CrmEntitySchema? Schema { get; set; }
+        /// <summary>
+        /// False: the target does not enforce foreign keys while this writer loads (SQLite; the import created the table
+        /// from a source whose data may not meet them, and checks them after the data). Null: the target's own setting.
+        /// </summary>
+        public bool? EnforceForeignKeys { get; set; }
         /// <summary>Add a column for a field the existing table lacks (ALTER TABLE ADD COLUMN). Off: such a field is TargetFieldsMissing before anything is written.</summary>
         public bool AddColumns { get; set; }
         /// <summary>Each schema statement the writer runs, or would run when planning (-WhatIf).</summary>

@@ -183,7 +183,10 @@ namespace CrmMigration.Engine.Schema
             }
         }
 
-        private static int Rank(string what) => what switch { "index" => 0, "foreign key" => 1, _ => 2 };
+        /// <summary>What an SQLite after-data statement that checks the declared foreign keys against the data is.</summary>
+        public const string ForeignKeyCheck = "foreign key check";
+
+        private static int Rank(string what) => what switch { "index" => 0, "foreign key" => 1, ForeignKeyCheck => 1, _ => 2 };
 
         /// <summary>The fields that become columns (annotations never do).</summary>
         private static List<CrmFieldSchema> Columns(CrmEntitySchema e)
@@ -415,6 +418,11 @@ namespace CrmMigration.Engine.Schema
             sql.Append("\n)");
             before.Add(new SchemaStatement(e.Name, SchemaStep.BeforeData, "table", sql.ToString()));
             IndexesAndForeignKeys(e, columns, key, after, known, foreignKeys: false);
+            // The foreign keys are declared above and not enforced while the source's records load: checked after the data.
+            if (Relations(e, columns, known).Count > 0)
+            {
+                after.Add(new SchemaStatement(e.Name, SchemaStep.AfterData, ForeignKeyCheck, "PRAGMA foreign_key_check(" + Quote(e.Name) + ")"));
+            }
         }
 
         /// <summary>A comment SQLite keeps in the table's SQL text (read back by <see cref="SqliteTableText"/>); "*/" inside is broken up.</summary>

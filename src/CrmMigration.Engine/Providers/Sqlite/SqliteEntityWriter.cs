@@ -74,7 +74,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 SqliteSql.Execute(_conn, "PRAGMA busy_timeout=2000"); // wait a little for another writer; then the import retries the batch
                 SqliteSql.Execute(_conn, "PRAGMA temp_store=MEMORY");
                 SqliteSql.Execute(_conn, "PRAGMA cache_size=-65536");
-                SqliteSql.Execute(_conn, _provider.ForeignKeysEnforced ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
+                SqliteSql.Execute(_conn, _provider.ForeignKeysEnforced && _options.EnforceForeignKeys != false ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
                 var db = _conn.Handle!;
                 _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
                 _commit = new SqliteRawStatement(db, "COMMIT");

@@ -10,6 +10,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
     {
         private readonly List<SchemaStatement> _afterData = new();
         private readonly Dictionary<string, CrmEntitySchema> _planned = new(StringComparer.OrdinalIgnoreCase);
+
         private static readonly SchemaScripter Scripter = new SchemaScripter(SqlEngine.Sqlite, null);
 
         /// <summary>Set when this provider created or wrote anything: the file is then checkpointed when the provider closes.</summary>
@@ -61,10 +62,48 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// <inheritdoc/>
         public IReadOnlyList<CrmDataError> CompleteSchema(Action<SchemaStatement>? onStatement)
         {
-            if (_afterData.Count == 0) return Array.Empty<CrmDataError>();
+            var errors = new List<CrmDataError>();
+            if (_afterData.Count == 0) return errors;
             foreach (var s in _afterData) onStatement?.Invoke(s);
-            var errors = Run(_afterData, SchemaStep.AfterData, throwOnError: false);
+            var checks = _afterData.FindAll(s => s.What == SchemaScripter.ForeignKeyCheck);
+            errors.AddRange(Run(_afterData.FindAll(s => s.What != SchemaScripter.ForeignKeyCheck), SchemaStep.AfterData, throwOnError: false));
+            foreach (var check in checks) errors.AddRange(CheckForeignKeys(check.Entity));
             _afterData.Clear();
+            return errors;
+        }
+
+        /// <summary>
+        /// SQLite declares a table's foreign keys in CREATE TABLE and cannot add them later, so a table created from a source
+        /// keeps them and is loaded without enforcing them (the source's data may not meet them, as it may not in
+        /// PostgreSQL, where the constraint then is not created); afterwards each foreign key the data breaks is one
+        /// ForeignKeyViolated error with the count of rows and examples.
+        /// </summary>
+        private List<CrmDataError> CheckForeignKeys(string table)
+        {
+            var errors = new List<CrmDataError>();
+            if (!File.Exists(FullPath)) return errors;
+            var byParent = new Dictionary<string, (long Count, List<long> Rows)>(StringComparer.Ordinal);
+            using (var cmd = Meta().CreateCommand())
+            {
+                cmd.CommandText = "SELECT \"parent\", rowid FROM pragma_foreign_key_check($t)";
+                cmd.Parameters.AddWithValue("$t", table);
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    string parent = r.GetString(0);
+                    byParent.TryGetValue(parent, out var e);
+                    e.Rows ??= new List<long>();
+                    if (e.Rows.Count < 5 && !r.IsDBNull(1)) e.Rows.Add(r.GetInt64(1));
+                    byParent[parent] = (e.Count + 1, e.Rows);
+                }
+            }
+            foreach (var (parent, e) in byParent)
+            {
+                errors.Add(new CrmDataError("ForeignKeyViolated", CrmErrorKind.WriteError,
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{e.Count:N0} row(s) of '{table}' reference '{parent}' records that do not exist (rowid {string.Join(", ", e.Rows)}{(e.Count > e.Rows.Count ? ", ..." : "")}), as they did in the source. The records are written and the foreign key declared; SQLite refuses changes to those rows while foreign keys are on, until the parents exist or the references are cleared."))
+                { Entity = table });
+            }
             return errors;
         }
 
