@@ -65,10 +65,9 @@ namespace CrmMigration.Tests
                     Region = @{ Source = 'region'; Transform = 'Upper' }; No = @{ Source = 'no'; Type = 'Integer' }; Customer = 'customer' } } } }
                 Export-CrmData ./legacy.db -Entity heads | Convert-CrmRecord -Mapping $map | Import-CrmData -Connection $conn -Create -Mode Upsert
                 Test-CrmMigration ./legacy.db $conn -Mapping $map -Quiet
-                @(Get-CrmMigrationRecord -StatePath (Get-ChildItem2) -Entity $Table | ForEach-Object { $_.SourceKey + '>' + $_.TargetKey }) -join ';'
+                @(Get-CrmMigrationRecord -Target $conn -Entity $Table | ForEach-Object { $_.SourceKey + '>' + $_.TargetKey }) -join ';'
             ";
-            // the ledger of a database target sits in the working folder: find it without Get-ChildItem (not in the hosted engine)
-            script = script.Replace("(Get-ChildItem2)", "([System.IO.Directory]::GetFiles($PWD.Path, 'crm-ledger-*.sqlite')[0])");
+            // the ledger of a database target sits in the user's state folder (this test process's own, see PsSession), found by -Target
             var first = ps.Run(script, vars).AssertClean();
             var s1 = first.OfType("CrmMigration.CrmImportSummary").Single();
             Assert.Equal(4L, s1.Get("Inserted"));

@@ -67,7 +67,9 @@ namespace CrmMigration.Tests
             Assert.Equal(3, summaries.Count);
             Assert.Equal(3L, summaries[0].Get("Inserted"));
             Assert.Equal(3L, summaries[1].Get("Rejected"));       // Insert mode: the keys exist
-            Assert.Equal(3, r.Errors.Count(e => e.FullyQualifiedErrorId.StartsWith("DuplicateKey,", StringComparison.Ordinal)));
+            // the three duplicates are one error for the entity, with the count (each one is in the books and the ledger)
+            var duplicate = Assert.Single(r.Errors, e => e.FullyQualifiedErrorId.StartsWith("DuplicateKey,", StringComparison.Ordinal));
+            Assert.Contains("3 record(s) already exist", duplicate.Exception.Message);
             Assert.Equal(1L, summaries[2].Get("Updated"));
             Assert.Equal(2L, summaries[2].Get("Skipped"));
             foreach (var s in summaries) Assert.Equal(true, s.Get("Balanced"));

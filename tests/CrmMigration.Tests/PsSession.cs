@@ -87,6 +87,15 @@ namespace CrmMigration.Tests
     {
         private readonly Runspace _runspace;
 
+        /// <summary>Ledgers of server targets go to the user's state folder: this test process's own, never the machine user's.</summary>
+        static PsSession()
+        {
+            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CRMMIGRATION_STATE_HOME")))
+            {
+                Environment.SetEnvironmentVariable("CRMMIGRATION_STATE_HOME", Path.Combine(Path.GetTempPath(), "crm-state-" + Guid.NewGuid().ToString("N")));
+            }
+        }
+
         public PsSession()
         {
             TestDir = Path.Combine(Path.GetTempPath(), "crm-ps-" + Guid.NewGuid().ToString("N"));

@@ -118,6 +118,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 {
                     table = SqliteCatalog.Load(_conn!, _entity) ?? throw new CrmException("SqliteCreateFailed", CrmErrorKind.WriteError, $"The table '{_entity}' could not be created.");
                     _tableExists = true;
+                    // Foreign keys declared from the source's schema: its records load as they are (checked after the data).
+                    if (design.Relations.Count > 0 && !_inTransaction) SqliteSql.Execute(_conn!, "PRAGMA foreign_keys=OFF");
                 }
                 else
                 {
