@@ -105,7 +105,7 @@ namespace CrmMigration.Commands
                     mapping = MappingLoader.Load(Mapping, ResolvePath);
                     WriteVerbose($"Mapping {mapping.Definition.SourcePath ?? "(table)"} hash {mapping.Definition.Hash}.");
                 }
-                _source = ConnectionFactory.Open(source);
+                _source = ConnectionFactory.OpenSource(source);
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
                 {

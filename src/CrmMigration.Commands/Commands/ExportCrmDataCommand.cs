@@ -38,7 +38,7 @@ namespace CrmMigration.Commands
             var options = new CrmReadOptions { Filters = FieldFilters(Filter) };
             try
             {
-                using var provider = ConnectionFactory.Open(connection);
+                using var provider = ConnectionFactory.OpenSource(connection);
                 foreach (string entity in Order(provider))
                 {
                     ExportEntity(provider, entity, options);

@@ -82,6 +82,22 @@ namespace CrmMigration.Engine.Providers
         };
 
         /// <summary>Opens the provider for a connection.</summary>
+        /// <summary>
+        /// Opens a system to read from. A file source (CSV, Excel, SQLite) that does not exist is SourceNotFound
+        /// here, before anything runs: reading nothing from a path that is not there is not an empty migration.
+        /// </summary>
+        public static ICrmProvider OpenSource(CrmConnection connection)
+        {
+            if (connection is null) throw new ArgumentNullException(nameof(connection));
+            if (connection.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel or CrmProviderKind.Sqlite
+                && !System.IO.File.Exists(connection.Location) && !System.IO.Directory.Exists(connection.Location))
+            {
+                throw new CrmException(new CrmDataError("SourceNotFound", CrmErrorKind.NotFound,
+                    $"The source '{connection.Location}' does not exist: there is nothing to read. Check the path.") { File = connection.Location });
+            }
+            return Open(connection);
+        }
+
         public static ICrmProvider Open(CrmConnection connection)
         {
             if (connection is null) throw new ArgumentNullException(nameof(connection));
