@@ -81,12 +81,11 @@ namespace CrmMigration.Engine.Providers
             _ => throw new CrmException("ProviderNotServer", CrmErrorKind.InvalidArgument, $"The provider '{kind}' is file-based; use -Path."),
         };
 
-        /// <summary>Opens the provider for a connection.</summary>
         /// <summary>
         /// Opens a system to read from. A file source (CSV, Excel, SQLite) that does not exist is SourceNotFound
         /// here, before anything runs: reading nothing from a path that is not there is not an empty migration.
         /// </summary>
-        public static ICrmProvider OpenSource(CrmConnection connection)
+        public static ICrmProvider OpenSource(CrmConnection connection, System.Threading.CancellationToken cancellation = default)
         {
             if (connection is null) throw new ArgumentNullException(nameof(connection));
             if (connection.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel or CrmProviderKind.Sqlite
@@ -95,12 +94,20 @@ namespace CrmMigration.Engine.Providers
                 throw new CrmException(new CrmDataError("SourceNotFound", CrmErrorKind.NotFound,
                     $"The source '{connection.Location}' does not exist: there is nothing to read. Check the path.") { File = connection.Location });
             }
-            return Open(connection);
+            return Open(connection, cancellation);
         }
 
-        public static ICrmProvider Open(CrmConnection connection)
+        /// <summary>Opens the provider for a connection.</summary>
+        public static ICrmProvider Open(CrmConnection connection, System.Threading.CancellationToken cancellation = default)
         {
             if (connection is null) throw new ArgumentNullException(nameof(connection));
+            var provider = Create(connection);
+            provider.Cancellation = cancellation;
+            return provider;
+        }
+
+        private static ICrmProvider Create(CrmConnection connection)
+        {
             return connection.Provider switch
             {
                 CrmProviderKind.Csv => new Csv.CsvProvider(connection),
