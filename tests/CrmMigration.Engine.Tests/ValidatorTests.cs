@@ -335,7 +335,8 @@ namespace CrmMigration.Engine.Tests
             using var dir = new TempDir();
             var ex = Assert.Throws<CrmException>(() => ProviderFactory.OpenSource(new CrmConnection(CrmProviderKind.Csv, dir.File("nope.csv"))));
             Assert.Equal("SourceNotFound", ex.Error.Code);
-            Assert.Equal("SourceNotFound", Assert.Throws<CrmException>(() => ProviderFactory.OpenSource(new CrmConnection(CrmProviderKind.Sqlite, dir.File("nope.db")))).Error.Code);
+            Assert.Equal("SourceNotFound", Assert.Throws<CrmException>(() => ProviderFactory.OpenSource(new CrmConnection(CrmProviderKind.Excel, dir.File("nope.xlsx")))).Error.Code);
+            Assert.Equal("SqliteDatabaseNotFound", Assert.Throws<CrmException>(() => ProviderFactory.OpenSource(new CrmConnection(CrmProviderKind.Sqlite, dir.File("nope.db")))).Error.Code);
             using var ok = ProviderFactory.OpenSource(new CrmConnection(CrmProviderKind.Csv, dir.Path));
             Assert.NotNull(ok);
         }

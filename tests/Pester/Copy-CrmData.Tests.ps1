@@ -7,7 +7,9 @@ Describe 'Copy-CrmData with a source that is not there' {
             { Copy-CrmData ./nope.csv ./t.db -Create -ErrorAction Stop } | Should -Throw -ErrorId 'SourceNotFound,CrmMigration.Commands.CopyCrmDataCommand'
             Test-Path ./t.db | Should -BeFalse
             Test-Path ./t.db.crm-ledger.sqlite | Should -BeFalse
-            { Copy-CrmData ./nope.db ./t.db -Create -ErrorAction Stop } | Should -Throw -ErrorId 'SourceNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+            # A missing SQLite file has its own id, as before.
+            { Copy-CrmData ./nope.db ./t.db -Create -ErrorAction Stop } | Should -Throw -ErrorId 'SqliteDatabaseNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+            Test-Path ./t.db.crm-ledger.sqlite | Should -BeFalse
         }
         finally { Pop-Location }
     }

@@ -82,17 +82,23 @@ namespace CrmMigration.Engine.Providers
         };
 
         /// <summary>
-        /// Opens a system to read from. A file source (CSV, Excel, SQLite) that does not exist is SourceNotFound
-        /// here, before anything runs: reading nothing from a path that is not there is not an empty migration.
+        /// Opens a system to read from. A CSV or Excel source that does not exist is SourceNotFound here, before
+        /// anything runs: reading nothing from a path that is not there is not an empty migration. A missing
+        /// SQLite file stops here too, with the id its first read would give (SqliteDatabaseNotFound).
         /// </summary>
         public static ICrmProvider OpenSource(CrmConnection connection, System.Threading.CancellationToken cancellation = default)
         {
             if (connection is null) throw new ArgumentNullException(nameof(connection));
-            if (connection.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel or CrmProviderKind.Sqlite
+            if (connection.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel
                 && !System.IO.File.Exists(connection.Location) && !System.IO.Directory.Exists(connection.Location))
             {
                 throw new CrmException(new CrmDataError("SourceNotFound", CrmErrorKind.NotFound,
                     $"The source '{connection.Location}' does not exist: there is nothing to read. Check the path.") { File = connection.Location });
+            }
+            if (connection.Provider == CrmProviderKind.Sqlite && !System.IO.File.Exists(connection.Location))
+            {
+                throw new CrmException(new CrmDataError("SqliteDatabaseNotFound", CrmErrorKind.NotFound,
+                    $"The SQLite database '{connection.Location}' does not exist: there is nothing to read. Check the path.") { File = connection.Location });
             }
             return Open(connection, cancellation);
         }

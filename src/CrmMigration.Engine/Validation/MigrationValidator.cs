@@ -842,7 +842,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     if (i > 0) sb.Append("; ");
                     var x = list[i];
-                    sb.Append("key ").Append(x.Key).Append(' ').Append(x.Field).Append(": source ").Append(x.Source).Append(", target ").Append(x.Target);
+                    sb.Append("key ").Append(x.Key).Append(" field ").Append(x.Field).Append(": source ").Append(x.Source).Append(", target ").Append(x.Target);
                 }
                 return sb.ToString();
             }
