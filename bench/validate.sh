@@ -4,7 +4,7 @@
 # Rows per count, each in a fresh crmhost process (peak memory = its maximum resident set, GNU time):
 #   - the floor: Test-CrmMigration -Check Count (both sides read in full, nothing kept or compared)
 #   - Test-CrmMigration with every check (schema, rows read, keys, field values, aggregates)
-# Past 32 MB of key/fingerprint entries per side (about 600,000 rows here) the partitions spill to disk.
+# Past 8 MB of key/fingerprint entries per side (about 160,000 rows here) the partitions spill to disk.
 # It works in a database of its own on the shared PostgreSQL server and drops it at the end.
 #   bench/validate.sh [counts...]    default: 1000000
 set -euo pipefail

@@ -411,15 +411,16 @@ namespace CrmMigration.Engine.Validation
                 int payload = 0;
                 for (int i = 0; i < c.Fields.Count; i++) if (c.Tolerant[i]) payload++;
                 var map = new Dictionary<UInt128, KeyState>();
+                byte[] src = Array.Empty<byte>(), tgt = Array.Empty<byte>();
                 for (int p = 0; p < SpillPartitions.Count; p++)
                 {
                     _ct.ThrowIfCancellationRequested();
-                    byte[] src = _sourceSpill.Read(p);
+                    int srcLength = _sourceSpill.Read(p, ref src);
                     _sourceSpill.Release(p);
-                    byte[] tgt = _targetSpill.Read(p);
+                    int tgtLength = _targetSpill.Read(p, ref tgt);
                     _targetSpill.Release(p);
                     map.Clear();
-                    for (int at = 0; at < src.Length;)
+                    for (int at = 0; at < srcLength;)
                     {
                         int len = ByteReader.Int32At(src, at);
                         int e = at + 4;
@@ -430,7 +431,7 @@ namespace CrmMigration.Engine.Validation
                         st.SourceCount++;
                         at = e + len;
                     }
-                    for (int at = 0; at < tgt.Length;)
+                    for (int at = 0; at < tgtLength;)
                     {
                         int len = ByteReader.Int32At(tgt, at);
                         int e = at + 4;
@@ -516,20 +517,21 @@ namespace CrmMigration.Engine.Validation
             private void JoinRows()
             {
                 var counts = new Dictionary<UInt128, (long Source, long Target)>();
+                byte[] src = Array.Empty<byte>(), tgt = Array.Empty<byte>();
                 for (int p = 0; p < SpillPartitions.Count; p++)
                 {
                     _ct.ThrowIfCancellationRequested();
-                    byte[] src = _sourceSpill.Read(p);
+                    int srcLength = _sourceSpill.Read(p, ref src);
                     _sourceSpill.Release(p);
-                    byte[] tgt = _targetSpill.Read(p);
+                    int tgtLength = _targetSpill.Read(p, ref tgt);
                     _targetSpill.Release(p);
                     counts.Clear();
-                    for (int at = 0; at < src.Length; at += 4 + ByteReader.Int32At(src, at))
+                    for (int at = 0; at < srcLength; at += 4 + ByteReader.Int32At(src, at))
                     {
                         ref var n = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, ByteReader.UInt128At(src, at + 4), out _);
                         n.Source++;
                     }
-                    for (int at = 0; at < tgt.Length; at += 4 + ByteReader.Int32At(tgt, at))
+                    for (int at = 0; at < tgtLength; at += 4 + ByteReader.Int32At(tgt, at))
                     {
                         ref var n = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, ByteReader.UInt128At(tgt, at + 4), out _);
                         n.Target++;
@@ -870,7 +872,8 @@ namespace CrmMigration.Engine.Validation
                 if (_v._mapping is not null && _firstFields is not null) { sourceFields.Clear(); sourceFields.AddRange(_firstFields); }
                 foreach (var name in sourceFields)
                 {
-                    var sf = _sourceSchema.GetField(name);
+                    // With a mapping the source field is what the mapping made (renamed, converted): its type is not the source column's.
+                    var sf = _v._mapping is null ? _sourceSchema.GetField(name) : null;
                     var tf = _targetSchema.GetField(name);
                     string st = sf is null ? "(mapped)" : (sf.SourceType ?? sf.Type.ToString()) + " [" + sf.Type + "]";
                     if (tf is null)

@@ -5,9 +5,10 @@ namespace CrmMigration.Engine.Validation
 {
     /// <summary>
     /// Entries of one side of a comparison, split into <see cref="Count"/> partitions by key hash. They are held
-    /// in memory until the side's buffers pass a budget, then appended to one file per partition in a private
-    /// folder, so comparing two 10-million-row tables needs one partition in memory at a time, not a table.
-    /// Each entry is length-prefixed.
+    /// in memory until the side's buffers pass a budget; then every partition gets a file in a private folder,
+    /// the buffers are written out and dropped, and later entries go straight to the files (through each file's
+    /// own 64 KB buffer). Comparing two 10-million-row tables so needs one partition in memory at a time, not a
+    /// table. Each entry is length-prefixed.
     /// </summary>
     internal sealed class SpillPartitions : IDisposable
     {
@@ -37,6 +38,17 @@ namespace CrmMigration.Engine.Validation
 
         public void Add(int partition, ReadOnlySpan<byte> entry)
         {
+            Entries++;
+            if (_spilled)
+            {
+                var file = _files[partition]!;
+                Span<byte> length = stackalloc byte[4];
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, entry.Length);
+                file.Write(length);
+                file.Write(entry);
+                SpilledBytes += 4 + entry.Length;
+                return;
+            }
             int need = _lengths[partition] + 4 + entry.Length;
             var buffer = _buffers[partition];
             if (buffer is null || buffer.Length < need)
@@ -48,42 +60,48 @@ namespace CrmMigration.Engine.Validation
             entry.CopyTo(buffer.AsSpan(_lengths[partition] + 4));
             _lengths[partition] = need;
             _buffered += 4 + entry.Length;
-            Entries++;
             if (_buffered > _budget) Spill();
         }
 
+        private bool _spilled;
+
         private void Spill()
         {
-            Directory.CreateDirectory(_folder);
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(_folder);
+            else Directory.CreateDirectory(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             for (int p = 0; p < Count; p++)
             {
-                if (_lengths[p] == 0) continue;
-                var file = _files[p] ??= new FileStream(Path.Combine(_folder, _name + "-" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".bin"),
+                var file = _files[p] = new FileStream(Path.Combine(_folder, _name + "-" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".bin"),
                     FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-                file.Write(_buffers[p]!, 0, _lengths[p]);
+                if (_lengths[p] > 0) file.Write(_buffers[p]!, 0, _lengths[p]);
                 SpilledBytes += _lengths[p];
                 _lengths[p] = 0;
-                // Buffers shrink back so a skewed partition does not keep its peak.
-                if (_buffers[p]!.Length > (1 << 20)) _buffers[p] = null;
+                _buffers[p] = null;
             }
             _buffered = 0;
+            _spilled = true;
         }
 
-        /// <summary>All entries of a partition, in one array (the partition's file, then what is still buffered).</summary>
-        public byte[] Read(int partition)
+        /// <summary>
+        /// All entries of a partition (the partition's file, then what is still buffered) into <paramref name="into"/>,
+        /// grown when too small and reused from one partition to the next; returns the bytes read.
+        /// </summary>
+        public int Read(int partition, ref byte[] into)
         {
             var file = _files[partition];
             int buffered = _lengths[partition];
+            file?.Flush();
             long onDisk = file?.Length ?? 0;
             if (onDisk + buffered > int.MaxValue - 64) throw new InvalidOperationException("A validation partition outgrew 2 GB; raise the partition count.");
-            var all = new byte[onDisk + buffered];
+            int total = (int)(onDisk + buffered);
+            if (into.Length < total) into = new byte[Math.Max(total, into.Length * 3 / 2)];
             if (file is not null)
             {
                 file.Position = 0;
-                file.ReadExactly(all, 0, (int)onDisk);
+                file.ReadExactly(into, 0, (int)onDisk);
             }
-            if (buffered > 0) Buffer.BlockCopy(_buffers[partition]!, 0, all, (int)onDisk, buffered);
-            return all;
+            if (buffered > 0) Buffer.BlockCopy(_buffers[partition]!, 0, into, (int)onDisk, buffered);
+            return total;
         }
 
         /// <summary>Frees a partition once it was compared.</summary>

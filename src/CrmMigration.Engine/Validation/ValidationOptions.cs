@@ -22,7 +22,7 @@ namespace CrmMigration.Engine.Validation
         /// Bytes of key/fingerprint entries held in memory per side before they are spilled to partition files
         /// (an entity smaller than this never touches the disk).
         /// </summary>
-        public long SpillBudgetBytes { get; set; } = 32L << 20;
+        public long SpillBudgetBytes { get; set; } = 8L << 20;
 
         /// <summary>Where partition files go (a private folder is made inside it); default: the system's temporary folder.</summary>
         public string? SpillDirectory { get; set; }
