@@ -205,6 +205,7 @@ namespace CrmMigration.Engine.Tests
             Assert.Contains(dup.Differences, x => x.Key == "3" && x.Note!.Contains("identical", StringComparison.Ordinal));
             // The target cannot hold both copies of key 2: its values are not passed as if compared.
             Assert.Equal(CrmCheckStatus.Pass, One(results, "FieldValues").Status);
+            Assert.Contains("Not compared here: 1 key(s) the source holds more than once with differing values", One(results, "FieldValues").Details, StringComparison.Ordinal);
             Assert.Contains("not compared in FieldValues", dup.Details, StringComparison.Ordinal);
 
             // A duplicate in the target too, with differing values.

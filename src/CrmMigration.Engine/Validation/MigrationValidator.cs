@@ -813,6 +813,8 @@ namespace CrmMigration.Engine.Validation
                         values = Result("FieldValues", _differing == 0 ? CrmCheckStatus.Pass : CrmCheckStatus.Fail,
                             (_differing == 0 ? $"Every record on both sides ({N(Math.Max(0, both))}) has the same values" : $"{N(_differing)} of {N(Math.Max(0, both))} record(s) on both sides differ")
                             + $" in {c.Fields.Count} field(s): {string.Join(", ", c.Fields)}. {how}"
+                            + (_sourceDupDiffer > 0 ? $" Not compared here: {N(_sourceDupDiffer)} key(s) the source holds more than once with differing values (see SourceDuplicateKeys)." : "")
+                            + (_targetDupKeys > 0 ? $" A key the target holds more than once is compared by its first copy (see DuplicateKeys)." : "")
                             + (_differing > 0 && d.Values.Count > 0 ? " For example: " + Summarize(d.Values, 5) + "." : ""));
                         values.Samples = _differSamples;
                         values.Differences = d.Values;
