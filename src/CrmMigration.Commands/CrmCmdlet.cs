@@ -73,6 +73,14 @@ namespace CrmMigration.Commands
             }
         }
 
+        /// <summary>The provider's entities; what it left out (a profile's optional module tables) becomes one warning each.</summary>
+        internal System.Collections.Generic.IReadOnlyList<string> ListEntities(CrmMigration.Engine.Providers.ICrmProvider provider)
+        {
+            var list = provider.ListEntities();
+            foreach (var notice in provider.Notices) WriteWarning(notice);
+            return list;
+        }
+
         /// <summary>Writes a progress record at most four times a second.</summary>
         protected void WriteThrottledProgress(int activityId, string activity, string status, long count, double elapsedSeconds)
         {

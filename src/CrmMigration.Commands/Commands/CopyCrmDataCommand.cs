@@ -109,7 +109,7 @@ namespace CrmMigration.Commands
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
                 {
-                    entities = new List<string>(EntitySelector.Select(_source.ListEntities(), Entity, this));
+                    entities = new List<string>(EntitySelector.Select(ListEntities(_source), Entity, this));
                 }
                 _target = ConnectionFactory.Open(target);
                 if (!NoLedger.IsPresent && !_whatIf) _ledger = new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(target)));
