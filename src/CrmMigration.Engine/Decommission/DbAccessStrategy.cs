@@ -345,7 +345,8 @@ namespace CrmMigration.Engine.Decommission
                 int at = g.LastIndexOf("'@'", StringComparison.Ordinal);
                 if (at < 0) continue;
                 string user = g.Substring(1, at - 1).Replace("''", "'", StringComparison.Ordinal), host = g.Substring(at + 3, g.Length - at - 4).Replace("''", "'", StringComparison.Ordinal);
-                if (user is "root" or "mariadb.sys" or "mysql.sys" or "mysql.session" or "mysql.infoschema" || user.Length == 0 || string.Equals(user, me, StringComparison.Ordinal)) continue;
+                // The server's own administrators (root, and the "mysql" socket account mariadb-install-db creates) and system accounts.
+                if (user is "root" or "mariadb.sys" or "mysql.sys" or "mysql.session" or "mysql.infoschema" || (user == "mysql" && host == "localhost") || user.Length == 0 || string.Equals(user, me, StringComparison.Ordinal)) continue;
                 string display = user + "@" + host;
                 bool app = names.Contains(display);
                 if (app && partial)

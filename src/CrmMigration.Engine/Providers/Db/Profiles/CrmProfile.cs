@@ -295,6 +295,20 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
         public string? Module { get; init; }
         /// <summary>Conditions on the relation table (deleted = 0).</summary>
         public List<ProfileCondition> Where { get; init; } = new List<ProfileCondition>();
+        /// <summary>"boolean": the value is a 0/1 flag read as true/false (MySQL loses tinyint(1) through a subquery).</summary>
+        public string? Type { get; init; }
+        /// <summary>The referenced record's own table: a reference counts only when that record is live (its soft-delete flag).</summary>
+        public string? ParentTable { get; init; }
+        /// <summary>The parent table's key column.</summary>
+        public string? ParentKey { get; init; }
+        /// <summary>What makes a parent live (deleted = 0, active = true).</summary>
+        public List<ProfileCondition> ParentWhere { get; init; } = new List<ProfileCondition>();
+
+        private static (string? Table, string? Key, List<ProfileCondition> Where) ParseParent(JsonElement spec, string where)
+        {
+            if (!spec.TryGetProperty("parent", out var parent)) return (null, null, new List<ProfileCondition>());
+            return (CrmProfile.Req(parent, "table", where + ".parent"), CrmProfile.Str(parent, "key") ?? "id", ProfileCondition.ParseList(parent, where + ".parent"));
+        }
 
         internal static ProfileField Parse(string name, JsonElement spec, string where)
         {
@@ -307,6 +321,9 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
                 return new ProfileField(name, email.ValueKind == JsonValueKind.String && string.Equals(CrmProfile.Str(spec, "mode"), "all", StringComparison.OrdinalIgnoreCase) ? ProfileFieldKind.AllEmails : ProfileFieldKind.PrimaryEmail)
                 {
                     Module = email.ValueKind == JsonValueKind.String ? email.GetString() : null,
+                    // "column": a column of the primary address row instead of the address (opt_out, invalid_email).
+                    Target = CrmProfile.Str(spec, "column"),
+                    Type = CrmProfile.Str(spec, "type"),
                 };
             }
             if (spec.TryGetProperty("lookup", out var lookup))
@@ -322,18 +339,26 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
             }
             if (spec.TryGetProperty("relation", out var rel))
             {
+                var rp = ParseParent(rel, w + ".relation");
                 return new ProfileField(name, ProfileFieldKind.Relation)
                 {
                     Table = CrmProfile.Req(rel, "table", w + ".relation"),
                     Key = CrmProfile.Req(rel, "from", w + ".relation"),
                     Target = CrmProfile.Req(rel, "to", w + ".relation"),
                     Where = ProfileCondition.ParseList(rel, w + ".relation"),
+                    ParentTable = rp.Table,
+                    ParentKey = rp.Key,
+                    ParentWhere = rp.Where,
                 };
             }
+            var cp = ParseParent(spec, w);
             return new ProfileField(name, ProfileFieldKind.Column)
             {
                 Column = CrmProfile.Req(spec, "column", w),
                 Translated = CrmProfile.Str(spec, "translated"),
+                ParentTable = cp.Table,
+                ParentKey = cp.Key,
+                ParentWhere = cp.Where,
             };
         }
     }
