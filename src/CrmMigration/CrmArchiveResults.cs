@@ -160,6 +160,15 @@ namespace CrmMigration
         Undone,
     }
 
+    /// <summary>What Revoke does with a CRM's administrators (Disable-CrmSystem -Administrator).</summary>
+    public enum AdministratorChoice
+    {
+        /// <summary>Administrators stay active, so the CRM can still be administered until Purge (the default).</summary>
+        Keep,
+        /// <summary>Administrators are deactivated like every other user.</summary>
+        Disable,
+    }
+
     /// <summary>What became of one object of the source (table, view, routine, trigger, sequence, role) in a decommission.</summary>
     public enum CrmInventoryStatus
     {

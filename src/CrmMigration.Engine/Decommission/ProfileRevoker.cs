@@ -8,15 +8,6 @@ using CrmMigration.Engine.Providers.Db.Profiles;
 
 namespace CrmMigration.Engine.Decommission
 {
-    /// <summary>What Revoke does with a CRM's administrators.</summary>
-    public enum AdministratorChoice
-    {
-        /// <summary>Administrators stay active, so the CRM can still be administered until Purge (the default).</summary>
-        Keep,
-        /// <summary>Administrators are deactivated like every other user.</summary>
-        Disable,
-    }
-
     /// <summary>
     /// Applies a profile's revoke rules to a database: for each rule, the rows it matches are read with their
     /// key and the columns it changes, recorded (the state file keeps them), then updated by key. Undo writes
