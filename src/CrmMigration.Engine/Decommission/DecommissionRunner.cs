@@ -212,13 +212,14 @@ namespace CrmMigration.Engine.Decommission
                         if (consent == StageConsent.WhatIf) { whatIf = true; continue; }
                         break;
                     }
-                    if (stage == CrmDecommissionStage.Purge && PurgeRefusal() is string why)
+                    if (stage == CrmDecommissionStage.Purge && (PurgeRefusal() ?? UnarchivedRefusal()) is string why)
                     {
                         anyRan = true;
                         try { Run(stage, null, ct); }
                         catch (CrmException ex)
                         {
                             var refused = Described(stage, CrmStageStatus.Refused, why);
+                            AddInventory(refused);
                             Emit(refused);
                             host.Error(ex, refused);
                             break;
@@ -307,6 +308,11 @@ namespace CrmMigration.Engine.Decommission
             {
                 Audit(stage, "Refused", new Dictionary<string, string> { ["reason"] = why });
                 throw new CrmException("PurgeRefused", CrmErrorKind.InvalidArgument, "Purge refused: " + why + ". Nothing was deleted.");
+            }
+            if (stage == CrmDecommissionStage.Purge && UnarchivedRefusal() is string missing)
+            {
+                Audit(stage, "Refused", new Dictionary<string, string> { ["reason"] = missing });
+                throw new CrmException("PurgeObjectNotArchived", CrmErrorKind.InvalidData, "Purge refused: " + missing + ". Nothing was deleted. Take a new archive (-RestartArchive with a new -ArchivePath) or exclude them with -Exclude and -ExcludeReason.");
             }
             for (var s = CrmDecommissionStage.Notify; s < stage; s++)
             {
@@ -530,6 +536,7 @@ namespace CrmMigration.Engine.Decommission
             o.Actions.Add($"inventory of the source: {info.Inventory.Count} objects — {archivedN} archived, {excludedN} excluded by rule, {missingN} missing" + (info.AttachmentFiles > 0 ? $"; {info.AttachmentFiles} attachment file(s)" : ""));
             o.Evidence["inventory"] = $"{archivedN} archived, {excludedN} excluded, {missingN} missing";
             if (missingN > 0) o.Notes = "Some objects are missing from the archive (see the inventory): Purge will refuse while any table is neither archived nor excluded. ";
+            foreach (var notice in provider.Notices) o.Notes += notice + " ";
             o.Evidence["archive.externalIdentifier"] = info.ExternalIdentifier;
             o.Evidence["archive.tagmanifest-sha512"] = info.TagManifestSha512;
             o.Evidence["archive.records"] = info.TotalRecords.ToString(CultureInfo.InvariantCulture);
@@ -610,12 +617,6 @@ namespace CrmMigration.Engine.Decommission
             {
                 throw new CrmException("PurgeRefused", CrmErrorKind.InvalidData, $"Purge refused: the archive '{_options.ArchivePath}' no longer passes its checks or is not the one verified. Nothing was deleted.");
             }
-            var unarchived = Unarchived();
-            if (unarchived.Count > 0)
-            {
-                throw new CrmException("PurgeObjectNotArchived", CrmErrorKind.InvalidData,
-                    $"Purge refused: {unarchived.Count} table(s) of {_connection.DisplayName} are not in the verified archive and not excluded by a recorded rule: {string.Join(", ", unarchived)}. Nothing was deleted. Take a new archive (-RestartArchive with a new -ArchivePath) or exclude them with -Exclude and -ExcludeReason.");
-            }
             var o = _strategy.Purge(_connection, plan: false);
             o.Actions.Insert(0, "re-checked the archive: valid, and tagmanifest-sha512.txt unchanged since Verify");
             o.Actions.Insert(1, "listed the source's tables: every one is in the verified archive or excluded by a recorded rule");
@@ -655,6 +656,11 @@ namespace CrmMigration.Engine.Decommission
                 ("Archive tagmanifest-sha512.txt SHA-512", _state.ArchiveTagManifestSha512 ?? ""),
             };
             foreach (var kv in purge.Evidence) if (kv.Key.StartsWith("deleted ", StringComparison.Ordinal)) fields.Add(("Deleted: " + kv.Key.Substring(8), kv.Value + ArchivedAs(kv.Key.Substring(8))));
+            foreach (var i in _state.Inventory)
+            {
+                if (i.Kind == "Table" && i.Status == nameof(CrmInventoryStatus.Destroyed))
+                    fields.Add(("Destroyed table: " + i.Name, i.Records is long r ? $"archived: {r.ToString(CultureInfo.InvariantCulture)} records, content hash {i.ContentHash}" : i.Detail));
+            }
             using (var ms = new MemoryStream())
             {
                 using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
@@ -684,6 +690,13 @@ namespace CrmMigration.Engine.Decommission
                     return i.Records is long r ? $"; archived: {r.ToString(CultureInfo.InvariantCulture)} records, content hash {i.ContentHash}" : "; " + i.Detail;
             }
             return "";
+        }
+
+        /// <summary>Why Purge may not drop the source's tables (some are not in the verified archive), or null.</summary>
+        public string? UnarchivedRefusal()
+        {
+            var unarchived = Unarchived();
+            return unarchived.Count == 0 ? null : $"{unarchived.Count} table(s) of {_connection.DisplayName} are not in the verified archive and not excluded by a recorded rule: {string.Join(", ", unarchived)}";
         }
 
         /// <summary>The source's tables that are neither archived (and verified) nor excluded by a recorded rule.</summary>
@@ -748,6 +761,19 @@ namespace CrmMigration.Engine.Decommission
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();
+                    w.WriteStartArray("inventory");
+                    foreach (var i in _state.Inventory)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("kind", i.Kind);
+                        w.WriteString("name", i.Name);
+                        w.WriteString("status", i.Status);
+                        if (i.Records is long n) w.WriteNumber("records", n);
+                        if (i.ContentHash is not null) w.WriteString("contentHash", i.ContentHash);
+                        w.WriteString("detail", i.Detail);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
                     w.WriteEndObject();
                 }
                 File.WriteAllBytes(stem + ".json", ms.ToArray());
@@ -769,6 +795,22 @@ namespace CrmMigration.Engine.Decommission
                     h.Append("</table>\n");
                 }
                 if (r.Notes.Length > 0) h.Append("<p>").Append(E(r.Notes)).Append("</p>\n");
+            }
+            if (_state.Inventory.Count > 0)
+            {
+                int a = 0, x = 0, m = 0, d = 0;
+                foreach (var i in _state.Inventory)
+                {
+                    if (i.Status == nameof(CrmInventoryStatus.Archived)) a++; else if (i.Status == nameof(CrmInventoryStatus.Excluded)) x++; else if (i.Status == nameof(CrmInventoryStatus.Missing)) m++; else d++;
+                }
+                h.Append("<h2>Inventory of the source</h2>\n<p>").Append(a).Append(" archived, ").Append(x).Append(" excluded, ").Append(m).Append(" missing, ").Append(d).Append(" destroyed.</p>\n");
+                h.Append("<table border=\"1\" cellpadding=\"3\">\n<tr><th>Kind</th><th>Name</th><th>Status</th><th>Records</th><th>Content hash</th><th>Detail</th></tr>\n");
+                foreach (var i in _state.Inventory)
+                {
+                    h.Append("<tr><td>").Append(E(i.Kind)).Append("</td><td>").Append(E(i.Name)).Append("</td><td>").Append(E(i.Status)).Append("</td><td align=\"right\">")
+                     .Append(i.Records?.ToString(CultureInfo.InvariantCulture) ?? "").Append("</td><td><code>").Append(E(i.ContentHash)).Append("</code></td><td>").Append(E(i.Detail)).Append("</td></tr>\n");
+                }
+                h.Append("</table>\n");
             }
             h.Append("</body></html>\n");
             File.WriteAllText(stem + ".html", h.ToString(), new UTF8Encoding(false));
