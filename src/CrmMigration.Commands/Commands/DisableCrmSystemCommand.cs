@@ -23,8 +23,13 @@ namespace CrmMigration.Commands
 
         /// <summary>The system as a path.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [Alias("PSPath", "LiteralPath")]
+        [SupportsWildcards]
         public string? Path { get; set; }
+
+        /// <summary>A path taken exactly as written (no wildcards).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP")]
+        public string? LiteralPath { get; set; }
 
         /// <summary>Where the final archive (a bag folder) is written.</summary>
         [Parameter(Mandatory = true)]
@@ -134,7 +139,7 @@ namespace CrmMigration.Commands
             DecommissionRunner runner;
             try
             {
-                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+                connection = ResolveConnection(Connection, Path, LiteralPath);
                 string state = ResolvePath(StatePath!);
                 var options = new DecommissionOptions
                 {
@@ -217,8 +222,8 @@ namespace CrmMigration.Commands
 
             public StageConsent Consent(CrmDecommissionStage stage, string target, string action, bool destructive, string warning)
             {
-                if (!_cmd.ShouldProcess(action, action, target + ": " + stage, out ShouldProcessReason reason))
-                    return reason == ShouldProcessReason.WhatIf ? StageConsent.WhatIf : StageConsent.No;
+                var answer = _cmd.Ask(target, action);
+                if (answer != CrmCmdlet.Consent.Yes) return answer == CrmCmdlet.Consent.WhatIf ? StageConsent.WhatIf : StageConsent.No;
                 if (destructive && !_cmd.Force.IsPresent && !_cmd.ShouldContinue(warning, stage.ToString())) return StageConsent.No;
                 return StageConsent.Yes;
             }
