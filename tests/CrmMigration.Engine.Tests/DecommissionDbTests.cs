@@ -352,6 +352,34 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void NotifyWithoutAServerWritesOneEmlPerActiveUserAndAFormulaSafeRecipientList()
+        {
+            using var dir = new TempDir();
+            using var db = new TestDatabase(CrmProviderKind.MySql);
+            db.Exec(ProfileTests.SuiteCrmSchema);
+            db.Exec(ProfileTests.SuiteCrmData);
+            db.Exec("INSERT INTO users (id, user_name, first_name, last_name, status, is_admin, deleted) VALUES ('3', 'eve', '=HYPERLINK(1)', 'Evil', 'Active', 0, 0), ('4', 'ina', 'Ina', 'Active', 'Inactive', 0, 0);" +
+                    "INSERT INTO email_addresses (id, email_address, deleted) VALUES ('e7', 'eve@x.example', 0), ('e8', 'ina@x.example', 0);" +
+                    "INSERT INTO email_addr_bean_rel (id, email_address_id, bean_id, bean_module, primary_address, deleted) VALUES ('b7', 'e7', '3', 'Users', 1, 0), ('b8', 'e8', '4', 'Users', 1, 0);");
+            var options = new NotifyOptions { From = "it@example.com", ShutdownDate = new DateTime(2026, 12, 31), Contact = "the IT desk" };
+            var plan = Notifier.Run(db.Connection("SuiteCRM"), options, "/archive/final", dir.File("notify"), plan: true, CancellationToken.None);
+            Assert.Contains("2 active user(s)", Assert.Single(plan.Actions), StringComparison.Ordinal);
+            Assert.False(System.IO.Directory.Exists(dir.File("notify")));
+
+            var o = Notifier.Run(db.Connection("SuiteCRM"), options, "/archive/final", dir.File("notify"), plan: false, CancellationToken.None);
+            Assert.Equal("2", o.Evidence["notify.recipients"]);
+            var emls = System.IO.Directory.GetFiles(dir.File("notify"), "*.eml").OrderBy(f => f, StringComparer.Ordinal).Select(System.IO.File.ReadAllText).ToList();
+            Assert.Equal(2, emls.Count);
+            Assert.Contains("To: Sally Admin <admin@crm.example>", emls[0], StringComparison.Ordinal);
+            Assert.Contains("2026-12-31", emls[0], StringComparison.Ordinal);
+            Assert.Contains("/archive/final", emls[0], StringComparison.Ordinal);
+            Assert.Contains("the IT desk", emls[0], StringComparison.Ordinal);
+            Assert.DoesNotContain(emls, e => e.Contains("ina@x.example", StringComparison.Ordinal));
+            var list = System.IO.File.ReadAllLines(dir.File("notify/recipients.csv"));
+            Assert.Contains("\"'=HYPERLINK(1) Evil\",\"eve@x.example\",Written", list);
+        }
+
+        [Fact]
         public void ApplicationRoleMustExistAndMustNotBeTheConnectingRole()
         {
             using var db = new TestDatabase(CrmProviderKind.PostgreSql);

@@ -228,6 +228,21 @@ INSERT INTO mail_message (id, subject, body, model, res_id, message_type, author
         }
 
         [Fact]
+        public void SugarCrmCeWithoutAosContractsSkipsContractWithOneNoticeInsteadOfFailing()
+        {
+            using var db = new TestDatabase(CrmProviderKind.MySql);
+            db.Exec(SuiteCrmSchema);
+            db.Exec(SuiteCrmData);
+            db.Exec("DROP TABLE aos_contracts");
+            using var p = db.Provider("SuiteCRM");
+            Assert.Equal(new[] { "User", "Account", "Contact", "Lead", "Opportunity", "Case", "Campaign", "Activity", "Note" }, p.ListEntities());
+            var notice = Assert.Single(p.Notices);
+            Assert.Contains("aos_contracts", notice, StringComparison.Ordinal);
+            Assert.Contains("Contract is skipped", notice, StringComparison.Ordinal);
+            Assert.Equal(2, Read(p, "Contact").Count);
+        }
+
+        [Fact]
         public void ProfileFilesAreCheckedWhenTheConnectionIsMade()
         {
             using var dir = new TempDir();

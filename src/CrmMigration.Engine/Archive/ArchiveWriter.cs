@@ -149,7 +149,10 @@ namespace CrmMigration.Engine.Archive
                 if (options.RawProvider is not null && options.RawTables.Count > 0)
                 {
                     Directory.CreateDirectory(Path.Combine(data, "tables"));
-                    var rawStems = BagPaths.EntityStems(options.RawTables);
+                    var rawStems = new Dictionary<string, string>(BagPaths.EntityStems(options.RawTables), StringComparer.Ordinal);
+                    // A restore loads every CSV into one SQLite database by file stem: a table's stem must not equal an entity's.
+                    var taken = new HashSet<string>(stems.Values, StringComparer.OrdinalIgnoreCase);
+                    foreach (var t in options.RawTables) if (taken.Contains(rawStems[t])) rawStems[t] += "-table";
                     foreach (string table in options.RawTables)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
