@@ -176,6 +176,8 @@ namespace CrmMigration
         public string Name { get; }
         /// <summary>The system it belongs to (provider and location, no secrets).</summary>
         public string? System { get; set; }
+        /// <summary>The connection the schema was read through (Get-CrmSchema sets it), so a schema piped to Export-CrmData exports that entity of that system.</summary>
+        public CrmConnection? Connection { get; set; }
         /// <summary>Fields in order.</summary>
         public IReadOnlyList<CrmFieldSchema> Fields { get; }
         /// <summary>Key fields in order; empty when the entity has no key.</summary>
@@ -190,6 +192,8 @@ namespace CrmMigration
         public string? Comment { get; set; }
         /// <summary>The kind of system the description comes from (its types are that engine's), when known.</summary>
         public CrmProviderKind? Provider { get; set; }
+        /// <summary>Rows the reader found while counting but could not read (not in <see cref="RowCount"/>), when counted.</summary>
+        public long? UnreadableRows { get; set; }
 
         /// <summary>Finds a field by name (case-insensitive).</summary>
         public CrmFieldSchema? GetField(string name)

@@ -12,14 +12,17 @@ namespace CrmMigration.Engine.Import
     /// <summary>One record and what happened to it.</summary>
     public readonly struct ImportResult
     {
-        public ImportResult(CrmRecord record, CrmRecordOutcome outcome)
+        public ImportResult(CrmRecord record, CrmRecordOutcome outcome, bool decided = false)
         {
             Record = record;
             Outcome = outcome;
+            Decided = decided;
         }
 
         public CrmRecord Record { get; }
         public CrmRecordOutcome Outcome { get; }
+        /// <summary>True when the outcome was decided before the target (AddDecided: a mapping reject, a filter, a merge), so it was reported where it was decided.</summary>
+        public bool Decided { get; }
     }
 
     /// <summary>Options of an import.</summary>
@@ -61,6 +64,9 @@ namespace CrmMigration.Engine.Import
     /// </summary>
     public sealed partial class ImportSession : IDisposable
     {
+        /// <summary>Outcomes handed in through AddDecided (reported where they were decided), until their batch is accounted.</summary>
+        private readonly HashSet<CrmRecordOutcome> _decided = new(ReferenceEqualityComparer.Instance);
+
         private readonly ICrmProvider _provider;
         private readonly ImportOptions _options;
         private readonly Dictionary<string, EntityState> _entities = new(StringComparer.OrdinalIgnoreCase);
@@ -163,6 +169,7 @@ namespace CrmMigration.Engine.Import
             state.Received++;
             state.Batch.Add(record);
             state.Preset.Add(outcome);
+            _decided.Add(outcome);
             if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
         }
 
@@ -391,7 +398,18 @@ namespace CrmMigration.Engine.Import
             if (track)
             {
                 hashes = new long[batch.Count];
-                for (int i = 0; i < batch.Count; i++) hashes[i] = ContentHash.Of(batch[i]);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    hashes[i] = ContentHash.Of(batch[i]);
+                    // A record without a key is known by its content: the n-th copy of a content in this entity is
+                    // one identity, so importing the same keyless table again finds every row already written
+                    // (skipped as unchanged) instead of doubling the table, and two identical rows stay two.
+                    if (targetKeys[i] is null && preset[i] is null)
+                    {
+                        targetKeys[i] = ContentKey(state, hashes[i]);
+                        if (batch[i].Origin?.SourceKey is null) sourceKeys[i] = targetKeys[i]!;
+                    }
+                }
             }
 
             // 3. A resumed run passes over what it already accounted for: landed with this very content, or rejected.
@@ -466,7 +484,7 @@ namespace CrmMigration.Engine.Import
                 outcome.WhatIf = _options.WhatIf;
                 outcome.Origin ??= batch[i].Origin;
                 Count(state, outcome);
-                results.Add(new ImportResult(batch[i], outcome));
+                results.Add(new ImportResult(batch[i], outcome, _decided.Count > 0 && _decided.Remove(outcome)));
                 entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes is null ? null : hashes[i]));
             }
             if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries);
@@ -476,6 +494,15 @@ namespace CrmMigration.Engine.Import
             batch.Clear();
             preset.Clear();
             Requeue(released);
+        }
+
+        /// <summary>The ledger identity of a record without a key: its content hash and which copy of that content it is.</summary>
+        private static string ContentKey(EntityState state, long hash)
+        {
+            state.Copies ??= new Dictionary<long, int>();
+            ref int n = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(state.Copies, hash, out _);
+            n++;
+            return "\u2205row:" + hash.ToString("x16", CultureInfo.InvariantCulture) + "#" + n.ToString(CultureInfo.InvariantCulture);
         }
 
         private static string PositionOf(CrmRecord r, EntityState state, int index)
@@ -504,7 +531,8 @@ namespace CrmMigration.Engine.Import
                 {
                     var pause = Backoff(attempt);
                     Warnings.Add($"{state.Summary.Entity}: batch {state.BatchNumber} failed with a transient error ({ex.Error.Code}: {ex.Error.Message}); attempt {attempt + 1} of {_options.MaxAttempts} in {pause.TotalMilliseconds:F0} ms.");
-                    Thread.Sleep(pause);
+                    // Ctrl+C ends the wait at once.
+                    if (_options.CancellationToken.WaitHandle.WaitOne(pause)) _options.CancellationToken.ThrowIfCancellationRequested();
                 }
                 catch (CrmException ex) when (!IsTransient(ex) && records.Count > 1 && ex.Error.Kind is not (CrmErrorKind.InvalidArgument or CrmErrorKind.NotFound or CrmErrorKind.Busy))
                 {
@@ -587,6 +615,8 @@ namespace CrmMigration.Engine.Import
             public Dictionary<long, long>? ContentIndex { get; set; }
             /// <summary>Target key hashes the ledger recorded as written that the target no longer holds: written again.</summary>
             public HashSet<long> Repaired { get; } = new();
+            /// <summary>Records without a key: how many copies of each content this run has seen (their ledger identity).</summary>
+            public Dictionary<long, int>? Copies { get; set; }
             public (Dictionary<long, long> Landed, HashSet<long> Rejected)? RunIndex { get; set; }
             public Stopwatch Clock { get; } = Stopwatch.StartNew();
         }
