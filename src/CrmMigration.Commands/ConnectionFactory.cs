@@ -14,5 +14,9 @@ namespace CrmMigration.Commands
             ProviderFactory.FromConnectionString(kind, connectionString, credential, profile);
 
         public static ICrmProvider Open(CrmConnection connection) => ProviderFactory.Open(connection);
+
+        public static void CheckEncoding(string? name) => ProviderFactory.CheckEncoding(name);
+
+        public static System.Collections.Generic.IReadOnlyList<string> EncodingNames => ProviderFactory.EncodingNames;
     }
 }

@@ -85,6 +85,10 @@ namespace CrmMigration.Commands
         [ValidatePattern("^[A-Za-z0-9._:-]{1,100}$")]
         public string? RunId { get; set; }
 
+        /// <summary>CSV targets: Spreadsheet escapes text that starts like a formula (= + - @) for people who open the file in Excel (the default); None writes text as it is, for a system that imports the file.</summary>
+        [Parameter]
+        public CrmFormulaEscape? FormulaEscape { get; set; }
+
         /// <summary>A folder for rejected records: one CSV per entity with RejectReason and RejectMessage.</summary>
         [Parameter]
         public string? RejectPath { get; set; }
@@ -96,6 +100,11 @@ namespace CrmMigration.Commands
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             var source = Source!;
             var target = Target!;
+            if (FormulaEscape is CrmFormulaEscape escape)
+            {
+                target = target.Clone();
+                target.FormulaEscape = escape;
+            }
             IReadOnlyList<CrmImportSummary> summaries;
             try
             {
@@ -183,7 +192,10 @@ namespace CrmMigration.Commands
 
         private void Warnings()
         {
-            var list = _copier!.Warnings;
+            var notes = _copier!.Notes;
+            foreach (var n in notes) WriteVerbose(n);
+            notes.Clear();
+            var list = _copier.Warnings;
             if (list.Count == 0) return;
             foreach (var w in list) WriteWarning(w);
             list.Clear();

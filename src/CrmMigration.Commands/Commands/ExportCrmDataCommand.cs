@@ -31,10 +31,23 @@ namespace CrmMigration.Commands
         [Parameter]
         public Hashtable? Filter { get; set; }
 
+        /// <summary>The text encoding of CSV files (overrides the connection's and detection).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(EncodingCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? Encoding { get; set; }
+
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
             var connection = ResolveConnection(Connection, Path);
+            if (Encoding is not null)
+            {
+                try { ConnectionFactory.CheckEncoding(Encoding); }
+                catch (CrmException ex) { ThrowCrm(ex, Encoding); }
+                connection = connection.Clone();
+                connection.Encoding = Encoding;
+            }
             var options = new CrmReadOptions { Filters = FieldFilters(Filter) };
             try
             {
@@ -70,7 +83,7 @@ namespace CrmMigration.Commands
             string activity = "Export-CrmData " + entity;
             var clock = Stopwatch.StartNew();
             long count = 0;
-            foreach (var record in provider.Read(entity, options, e => WriteCrmError(e), CancellationToken))
+            foreach (var record in provider.Read(entity, options, WriteReaderProblem, CancellationToken))
             {
                 WriteObject(record);
                 count++;

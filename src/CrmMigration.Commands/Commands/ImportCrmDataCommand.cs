@@ -79,6 +79,10 @@ namespace CrmMigration.Commands
         [ValidatePattern("^[A-Za-z0-9._:-]{1,100}$")]
         public string? RunId { get; set; }
 
+        /// <summary>CSV targets: Spreadsheet escapes text that starts like a formula (= + - @) for people who open the file in Excel (the default); None writes text as it is, for a system that imports the file.</summary>
+        [Parameter]
+        public CrmFormulaEscape? FormulaEscape { get; set; }
+
         /// <summary>A folder for rejected records: one &lt;entity&gt;.csv each, with the original fields plus RejectReason and RejectMessage.</summary>
         [Parameter]
         public string? RejectPath { get; set; }
@@ -87,6 +91,11 @@ namespace CrmMigration.Commands
         protected override void BeginProcessing()
         {
             var connection = ResolveConnection(Connection, Path);
+            if (FormulaEscape is CrmFormulaEscape escape)
+            {
+                connection = connection.Clone();
+                connection.FormulaEscape = escape;
+            }
             _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             try

@@ -184,7 +184,7 @@ namespace CrmMigration.Engine.Archive
                     }
                     batch.Clear();
                 }
-                foreach (var record in provider.Read(entity, new CrmReadOptions(), e => { errors++; options.OnError?.Invoke(e); }, cancellationToken))
+                foreach (var record in provider.Read(entity, new CrmReadOptions(), e => { if (e.Severity != CrmErrorSeverity.Error) return; errors++; options.OnError?.Invoke(e); }, cancellationToken))
                 {
                     hash.Add(record);
                     batch.Add(record);

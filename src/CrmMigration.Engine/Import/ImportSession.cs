@@ -214,6 +214,12 @@ namespace CrmMigration.Engine.Import
             return summaries;
         }
 
+        /// <summary>Records how the run read a source (e.g. "contacts.csv encoding=windows-1252 (guessed)") with the run's parameters in the ledger.</summary>
+        public void NoteRunParameter(string text)
+        {
+            if (_ledger is not null && _runId is not null) _ledger.AppendRunParameters(_runId, text);
+        }
+
         /// <summary>Marks the ledger run failed (the command stopped with an error).</summary>
         public void Abandon()
         {

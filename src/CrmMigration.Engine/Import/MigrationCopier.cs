@@ -108,6 +108,9 @@ namespace CrmMigration.Engine.Import
         /// <summary>Things the user should know that do not stop the copy. The caller may empty the list as it goes.</summary>
         public List<string> Warnings { get; } = new();
 
+        /// <summary>Notes on how the sources were read (each file's encoding and why), for verbose output. The caller may empty the list as it goes.</summary>
+        public List<string> Notes { get; } = new();
+
         /// <summary>Malformed source rows per source entity (each is also a rejected record in the books).</summary>
         public IReadOnlyDictionary<string, long> MalformedRows => _malformed;
 
@@ -266,7 +269,7 @@ namespace CrmMigration.Engine.Import
                             break;
                     }
                 }
-                if (_results.Count > 0) Drain();
+                if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
                 if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
             }
             Drain();
@@ -304,6 +307,18 @@ namespace CrmMigration.Engine.Import
         private void Malformed(string source, string target, CrmDataError error)
         {
             error.Entity ??= source;
+            if (error.Severity == CrmErrorSeverity.Information)
+            {
+                Notes.Add(error.FullMessage);
+                if (error.Code == "CsvEncoding" || error.Code == "CsvEncodingGuessed") EncodingNote(error);
+                return;
+            }
+            if (error.Severity == CrmErrorSeverity.Warning)
+            {
+                Warnings.Add(error.FullMessage);
+                if (error.Code == "CsvEncodingGuessed") EncodingNote(error);
+                return;
+            }
             if (!DropsRow(error))
             {
                 // A note about the header, or a value passed on unconverted: the record itself still comes.
@@ -332,6 +347,17 @@ namespace CrmMigration.Engine.Import
             });
         }
 
+        /// <summary>The encoding a file was read with goes into the ledger's run parameters, so the run says how it read its sources.</summary>
+        private void EncodingNote(CrmDataError error)
+        {
+            string message = error.Message;
+            int start = message.IndexOf("Read as ", StringComparison.Ordinal);
+            int end = message.IndexOf(':', start < 0 ? 0 : start);
+            if (start < 0 || end < 0) return;
+            string name = System.IO.Path.GetFileName(error.File ?? error.Entity ?? "");
+            _session.NoteRunParameter("Encoding[" + name + "]=" + message.Substring(start + 8, end - start - 8));
+        }
+
         /// <summary>Reader problems after which the record still comes (the others cost the row).</summary>
         private static readonly HashSet<string> RowKept = new(StringComparer.Ordinal) { "SqliteValueConversion", "ExcelValueWithoutHeader" };
 
@@ -340,7 +366,7 @@ namespace CrmMigration.Engine.Import
         /// passed on unconverted or a cell without a header leave the record in the stream. Problems without one
         /// are about the file or its header.
         /// </summary>
-        public static bool DropsRow(CrmDataError error) => error.RecordNumber > 0 && !RowKept.Contains(error.Code);
+        public static bool DropsRow(CrmDataError error) => error.Severity == CrmErrorSeverity.Error && error.RecordNumber > 0 && !RowKept.Contains(error.Code);
 
         /// <summary>Hands a decided record (rejected or filtered by the mapping) to the session's books and ledger.</summary>
         private void Decide(string target, CrmRecord record, CrmRecordOutcome outcome)

@@ -65,7 +65,7 @@ namespace CrmMigration.Engine.Validation
             List<string>? compared = null;
             long sourceCount = 0, mappingRejected = 0, sourceReadErrors = 0, sourceDuplicates = 0, sourceNoKey = 0;
             var errors = new List<CrmDataError>();
-            foreach (var record in _source.Read(sourceEntity, new CrmReadOptions(), _ => sourceReadErrors++, ct))
+            foreach (var record in _source.Read(sourceEntity, new CrmReadOptions(), e => { if (Import.MigrationCopier.DropsRow(e)) sourceReadErrors++; }, ct))
             {
                 CrmRecord effective = record;
                 if (_mapping is not null)
