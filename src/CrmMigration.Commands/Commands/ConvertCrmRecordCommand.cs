@@ -57,7 +57,7 @@ namespace CrmMigration.Commands
                 if (RejectPath is not null)
                 {
                     _rejects = new RejectFileWriter(ResolvePath(RejectPath));
-                    WriteVerbose($"Rejected records go to {_rejects.Folder}.");
+                    WriteVerbose($"Rejected records go to {_rejects.Folder} (made with the first one).");
                 }
             }
             catch (CrmException ex)
@@ -164,6 +164,7 @@ namespace CrmMigration.Commands
             {
                 ThrowCrm(ex, RejectPath);
             }
+            if (_rejects is not null && _rejects.Total > 0) WriteVerbose($"{_rejects.Total} rejected record(s) written to {_rejects.Folder}.");
             var list = new List<CrmConvertSummary>(_summaries.Values);
             foreach (var s in list)
             {

@@ -149,6 +149,7 @@ namespace CrmMigration.Commands
                     },
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
+                if (_rejects is not null && _copier.RunId is not null) _rejects.Run = _copier.RunId;
                 summaries = _copier.Run();
                 Warnings();
                 if (_copier.FirstNewRecordAfter is TimeSpan first)

@@ -52,7 +52,16 @@ namespace CrmMigration.Commands
             try
             {
                 using var provider = ConnectionFactory.Open(connection);
-                foreach (string entity in Order(provider))
+                var entities = new List<string>(Order(provider));
+                if (options.Filters.Count > 0)
+                {
+                    // Every entity is checked before any is read: a filter field an entity lacks is a mistake, not an empty result.
+                    foreach (string entity in entities)
+                    {
+                        if (provider.DescribeEntity(entity, includeRowCount: false) is CrmEntitySchema schema) RecordFilter.RequireFields(options.Filters, schema);
+                    }
+                }
+                foreach (string entity in entities)
                 {
                     ExportEntity(provider, entity, options);
                 }

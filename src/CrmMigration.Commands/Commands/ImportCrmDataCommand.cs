@@ -122,6 +122,7 @@ namespace CrmMigration.Commands
                     CancellationToken = CancellationToken,
                 });
                 if (_session.RunId is not null) WriteVerbose((_session.Resumed ? "Resuming" : "Starting") + $" run {_session.RunId}; ledger {_ledger!.Path}.");
+                if (_rejects is not null && _session.RunId is not null) _rejects.Run = _session.RunId;
             }
             catch (CrmException ex)
             {

@@ -153,6 +153,12 @@ namespace CrmMigration.Engine.Import
             if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
         }
 
+        /// <summary>Makes sure the entity has a summary at the end, even when no record comes for it (an empty source, a filter that matched nothing).</summary>
+        public void Expect(string entity)
+        {
+            GetState(_options.Entity ?? entity, null, openWriter: false);
+        }
+
         /// <summary>Writes every pending batch.</summary>
         public void Flush(List<ImportResult> results)
         {
@@ -202,6 +208,13 @@ namespace CrmMigration.Engine.Import
             }
             _ledger.FinishRun(_runId!, success: true);
             var summaries = _ledger.Counters(_runId!, _target);
+            foreach (var state in _entities.Values)
+            {
+                // An entity nothing came for has no counters in the ledger: it still gets its (empty) summary.
+                bool listed = false;
+                foreach (var s in summaries) listed |= string.Equals(s.Entity, state.Summary.Entity, StringComparison.OrdinalIgnoreCase);
+                if (!listed) summaries.Add(state.Summary);
+            }
             foreach (var s in summaries)
             {
                 s.RunId = _runId;

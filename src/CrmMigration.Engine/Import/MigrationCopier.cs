@@ -162,11 +162,27 @@ namespace CrmMigration.Engine.Import
                     Warnings.Add($"The source entity '{n}' cannot be described; it is not copied.");
                     continue;
                 }
+                RequireFields(s);
                 schemas.Add(WithMappedParents(s));
             }
             var plan = new List<(string, string)>(schemas.Count);
             foreach (var s in EntityOrder.ParentsFirst(schemas)) plan.Add((s.Name, _mapping?.TargetOf(s.Name) ?? s.Name));
             return plan;
+        }
+
+        /// <summary>Before anything is read: -Filter fields and the mapping's Where fields must be fields of the source entity.</summary>
+        private void RequireFields(CrmEntitySchema schema)
+        {
+            RecordFilter.RequireFields(_options.Filters, schema);
+            var mapped = _mapping?.ForSource(schema.Name);
+            if (mapped is null) return;
+            foreach (var w in mapped.Where)
+            {
+                if (schema.GetField(w.Field) is not null) continue;
+                throw new CrmException(new CrmDataError("MappingWhereFieldNotFound", CrmErrorKind.InvalidArgument,
+                    $"A Where condition of {mapped.Target} tests '{w.Field}', which the source entity '{schema.Name}' does not have, so every record would be rejected. Fix the mapping (Test-CrmMapping lists such problems).")
+                { Entity = schema.Name, Field = w.Field, File = _mapping!.Definition.SourcePath });
+            }
         }
 
         private static string? Find(IReadOnlyList<string> available, string name)
@@ -211,6 +227,7 @@ namespace CrmMigration.Engine.Import
                     Decline(source, target, readOptions);
                     continue;
                 }
+                _session.Expect(target);
                 CopyEntity(source, target, readOptions);
             }
             var summaries = new List<CrmImportSummary>(_session.Complete(_results));
@@ -273,6 +290,7 @@ namespace CrmMigration.Engine.Import
                 if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
             }
             Drain();
+            if (count == 0 && _options.Filters.Count > 0) Warnings.Add($"{source}: -Filter matched no record, so nothing was copied into {target}.");
             _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
         }
 

@@ -388,9 +388,10 @@ namespace CrmMigration.Engine.Mapping
                     object? before = value;
                     if (d.ValueMap.TryGetValue(key, out object? mapped)) value = mapped;
                     else if (d.ValueMap.TryGetValue("*", out object? fallback)) value = fallback;
+                    else if (d.OnUnlisted == UnlistedAction.Keep) { /* an unlisted value passes as it is */ }
                     else
                     {
-                        errors.Add(Problem(input, "RecordValueNotInMap", d.Target, $"The value '{CrmValues.Truncate(key, 60)}' of {d.Target} is not in its ValueMap; add it, or a '*' entry for everything else."));
+                        errors.Add(Problem(input, "RecordValueNotInMap", d.Target, $"The value '{CrmValues.Truncate(key, 60)}' of {d.Target} is not in its ValueMap; add it, a '*' entry for everything else, or OnUnlisted = 'Keep' to pass unlisted values as they are."));
                         return null;
                     }
                     if (changes is not null && !CrmValues.AreEqual(before, value)) changes.Add(new CrmChange(d.Target, before, value, "ValueMap"));

@@ -41,6 +41,8 @@ namespace CrmMigration.Engine.Mapping
         public bool Required { get; set; }
         /// <summary>Picklist translation, compared ignoring case.</summary>
         public IReadOnlyDictionary<string, object?>? ValueMap { get; set; }
+        /// <summary>What a value the ValueMap does not list does (when it has no '*' entry): Reject (RecordValueNotInMap) or Keep as it is.</summary>
+        public UnlistedAction OnUnlisted { get; set; }
         /// <summary>Transforms applied in order, by name (see <see cref="Mapping.Transforms"/>).</summary>
         public IReadOnlyList<string> Transforms { get; set; } = Array.Empty<string>();
         /// <summary>Code transforms given directly in a hashtable, by their position in <see cref="Transforms"/> (null entries are named transforms).</summary>
@@ -75,6 +77,15 @@ namespace CrmMigration.Engine.Mapping
         public int? TwoDigitYearMax { get; set; }
         /// <summary>Correct well-known e-mail domain typos (gmial.com) instead of only reporting them.</summary>
         public bool FixTypos { get; set; }
+    }
+
+    /// <summary>What a value a ValueMap does not list does.</summary>
+    public enum UnlistedAction
+    {
+        /// <summary>The record is rejected with RecordValueNotInMap (the default).</summary>
+        Reject,
+        /// <summary>The value passes as it is.</summary>
+        Keep,
     }
 
     /// <summary>What a text longer than MaxLength does.</summary>

@@ -22,7 +22,7 @@ namespace CrmMigration.Engine.Mapping
         private static readonly string[] FieldKeys =
         {
             "Source", "Separator", "Type", "Format", "Culture", "Value", "Default", "Required", "ValueMap", "Transform", "Name", "Target", "Description",
-            "Split", "Part", "SplitLimit", "Reference", "OnMissingParent", "MaxLength", "OnTooLong", "Pattern", "Min", "Max", "OnInvalid", "DefaultRegion", "TimeZone", "TwoDigitYearMax", "FixTypos",
+            "Split", "Part", "SplitLimit", "OnUnlisted", "Reference", "OnMissingParent", "MaxLength", "OnTooLong", "Pattern", "Min", "Max", "OnInvalid", "DefaultRegion", "TimeZone", "TwoDigitYearMax", "FixTypos",
         };
         private static readonly string[] WhereKeys = { "Field", "Equals", "NotEquals", "In", "NotIn", "Like", "NotLike", "IsEmpty", "NotEmpty", "Reason", "Description" };
 
@@ -155,6 +155,15 @@ namespace CrmMigration.Engine.Mapping
                     dict[k] = v;
                 }
                 field.ValueMap = dict;
+            }
+            if (Has(map, "OnUnlisted"))
+            {
+                field.OnUnlisted = ParseEnum<UnlistedAction>(Get(map, "OnUnlisted"), path + ".OnUnlisted", file) ?? UnlistedAction.Reject;
+                if (field.ValueMap is null) throw Error("MappingOnUnlistedWithoutValueMap", $"'{path}.OnUnlisted' says what a value the ValueMap does not list does, but the field has no ValueMap.", file);
+                if (field.OnUnlisted == UnlistedAction.Keep && field.ValueMap.ContainsKey("*"))
+                {
+                    throw Error("MappingValueMapConflict", $"'{path}' has both a '*' ValueMap entry (every unlisted value becomes that value) and OnUnlisted = 'Keep' (unlisted values stay as they are); keep one.", file);
+                }
             }
             if (field.Culture is not null)
             {
@@ -459,6 +468,7 @@ namespace CrmMigration.Engine.Mapping
                         if (f.TimeZone is not null) w.WriteString("timeZone", f.TimeZone);
                         if (f.TwoDigitYearMax is int tdy) w.WriteNumber("twoDigitYearMax", tdy);
                         if (f.FixTypos) w.WriteBoolean("fixTypos", true);
+                        if (f.OnUnlisted != UnlistedAction.Reject) w.WriteString("onUnlisted", f.OnUnlisted.ToString());
                         if (f.ValueMap is not null)
                         {
                             var keys = new List<string>(f.ValueMap.Keys);
