@@ -120,12 +120,15 @@ namespace CrmMigration.Engine.Import
                 _described = true;
                 _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
             }
+            bool first = !_entities.TryGetValue(record.Entity, out var known) || !known.WriterOpened;
             var state = GetState(record.Entity, record.Key?.FieldNames);
             if (!ReferenceEquals(state, _current))
             {
-                // The stream moved on to another entity (Export-CrmData sends parents before children):
-                // write what the others hold first, so a child never reaches the target before its parent.
-                foreach (var other in _entities.Values) if (!ReferenceEquals(other, state)) FlushEntity(other, results);
+                // The stream moved on to a new entity (Export-CrmData sends parents before children): write what
+                // the others hold first, so a child rarely has to wait for its parent. A stream that alternates
+                // between entities it has seen (one denormalised source feeding Account and Contact) keeps its
+                // batches: a child whose parent is still in a pending batch waits for it (see ResolveReferences).
+                if (first) foreach (var other in _entities.Values) if (!ReferenceEquals(other, state)) FlushEntity(other, results);
                 _current = state;
             }
             state.Received++;

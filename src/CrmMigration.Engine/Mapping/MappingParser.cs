@@ -18,7 +18,7 @@ namespace CrmMigration.Engine.Mapping
     public static class MappingParser
     {
         private static readonly string[] TopKeys = { "Entities", "Version", "Description" };
-        private static readonly string[] EntityKeys = { "Source", "Key", "Fields", "Unmapped", "Where", "Name", "Target", "Description" };
+        private static readonly string[] EntityKeys = { "Source", "Key", "Fields", "Unmapped", "Where", "OnRepeat", "OnConflict", "Name", "Target", "Description" };
         private static readonly string[] FieldKeys =
         {
             "Source", "Separator", "Type", "Format", "Culture", "Value", "Default", "Required", "ValueMap", "Transform", "Name", "Target", "Description",
@@ -69,7 +69,17 @@ namespace CrmMigration.Engine.Mapping
             {
                 Key = TextList(Get(map, "Key")),
                 Unmapped = ParseEnum<UnmappedFields>(Get(map, "Unmapped"), path + ".Unmapped", file) ?? UnmappedFields.Drop,
+                OnRepeat = ParseEnum<RepeatAction>(Get(map, "OnRepeat"), path + ".OnRepeat", file) ?? RepeatAction.Write,
+                OnConflict = ParseEnum<RepeatConflictAction>(Get(map, "OnConflict"), path + ".OnConflict", file) ?? RepeatConflictAction.First,
             };
+            if (Has(map, "OnConflict") && entity.OnRepeat != RepeatAction.Merge)
+            {
+                throw Error("MappingOnConflictWithoutMerge", $"'{path}.OnConflict' says what a merged repeat with different values does; it needs OnRepeat = 'Merge'.", file);
+            }
+            if (entity.OnRepeat == RepeatAction.Merge && entity.Key.Count == 0)
+            {
+                throw Error("MappingMergeWithoutKey", $"'{path}.OnRepeat' = 'Merge' merges rows by the target key; give the entity a Key.", file);
+            }
             var fields = new List<FieldMapping>();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             object? fieldsNode = Get(map, "Fields");
@@ -420,6 +430,7 @@ namespace CrmMigration.Engine.Mapping
                     w.WriteString("target", en.Target);
                     w.WriteString("source", en.Source);
                     w.WriteString("unmapped", en.Unmapped.ToString());
+                    if (en.OnRepeat != RepeatAction.Write) { w.WriteString("onRepeat", en.OnRepeat.ToString()); w.WriteString("onConflict", en.OnConflict.ToString()); }
                     WriteList(w, "key", en.Key);
                     if (en.Where.Count > 0)
                     {

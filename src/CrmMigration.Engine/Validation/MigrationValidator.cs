@@ -39,16 +39,39 @@ namespace CrmMigration.Engine.Validation
             if (_mapping is not null)
             {
                 var list = new List<string>();
-                foreach (var e in _mapping.Definition.Entities) list.Add(e.Source);
+                foreach (var e in _mapping.Definition.Entities)
+                {
+                    if (!list.Exists(x => string.Equals(x, e.Source, StringComparison.OrdinalIgnoreCase))) list.Add(e.Source); // a source feeding several targets is checked once, for each
+                }
                 return list;
             }
             return _source.ListEntities();
         }
 
-        /// <summary>Runs the checks for one source entity.</summary>
+        /// <summary>Runs the checks for one source entity, against each target entity it feeds.</summary>
         public IReadOnlyList<CrmValidationResult> Check(string sourceEntity, Action<string, long>? progress, CancellationToken ct)
         {
-            string targetEntity = _mapping?.TargetOf(sourceEntity) ?? sourceEntity;
+            int targets = _mapping?.TargetCount(sourceEntity) ?? 0;
+            if (targets <= 1) return Check(sourceEntity, 0, progress, ct);
+            var all = new List<CrmValidationResult>();
+            for (int t = 0; t < targets; t++) all.AddRange(Check(sourceEntity, t, progress, ct));
+            return all;
+        }
+
+        /// <summary>The index of a target among the targets of a source (for Map), 0 when not found.</summary>
+        private int IndexOf(string sourceEntity, string targetEntity)
+        {
+            var list = _mapping!.TargetsOf(sourceEntity);
+            for (int i = 0; i < list.Count; i++) if (string.Equals(list[i].Target, targetEntity, StringComparison.OrdinalIgnoreCase)) return i;
+            return 0;
+        }
+
+        private IReadOnlyList<CrmValidationResult> Check(string sourceEntity, int index, Action<string, long>? progress, CancellationToken ct)
+        {
+            var definition = _mapping is null || _mapping.TargetCount(sourceEntity) == 0 ? null : _mapping.TargetsOf(sourceEntity)[index];
+            string targetEntity = definition?.Target ?? sourceEntity;
+            bool merges = definition?.OnRepeat == RepeatAction.Merge;
+            long merged = 0;
             var results = new List<CrmValidationResult>();
             string label = string.Equals(sourceEntity, targetEntity, StringComparison.OrdinalIgnoreCase) ? targetEntity : sourceEntity + " -> " + targetEntity;
 
@@ -64,20 +87,25 @@ namespace CrmMigration.Engine.Validation
             var sourceKeys = new Dictionary<string, UInt128>(StringComparer.Ordinal);
             List<string>? compared = null;
             long sourceCount = 0, mappingRejected = 0, sourceReadErrors = 0, sourceDuplicates = 0, sourceNoKey = 0;
-            var errors = new List<CrmDataError>();
+            var scratch = new MapScratch();
             foreach (var record in _source.Read(sourceEntity, new CrmReadOptions(), e => { if (Import.MigrationCopier.DropsRow(e)) sourceReadErrors++; }, ct))
             {
                 CrmRecord effective = record;
                 if (_mapping is not null)
                 {
-                    errors.Clear();
-                    var status = _mapping.Map(record, false, out var mapped, errors);
+                    scratch.Clear();
+                    var status = _mapping.Map(record, index, false, out var mapped, scratch);
                     if (status == MapStatus.Rejected || status == MapStatus.Filtered) { mappingRejected++; continue; }
                     if (status == MapStatus.Mapped)
                     {
                         effective = Translate(mapped!, references);
-                        if (record.Key?.ToString() is string was && effective.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes![was] = now;
+                        if ((mapped!.Origin?.SourceKey ?? record.Key?.ToString()) is string was && effective.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes![was] = now;
                     }
+                }
+                if (merges && effective.Key?.ToString() is string repeated && sourceKeys.ContainsKey(repeated))
+                {
+                    merged++; // OnRepeat = 'Merge': the import merged this row into the first with its key
+                    continue;
                 }
                 sourceCount++;
                 if (compared is null)
@@ -153,6 +181,7 @@ namespace CrmMigration.Engine.Validation
             if (sourceReadErrors > 0) notes += $" {sourceReadErrors} source row(s) could not be read.";
             if (sourceDuplicates > 0) notes += $" The source has {sourceDuplicates} duplicate key(s).";
             if (sourceNoKey > 0) notes += $" {sourceNoKey} source record(s) have no key.";
+            if (merged > 0) notes += $" {merged} source row(s) repeat a key and are merged into the first (OnRepeat = 'Merge').";
 
             // A difference the ledger explains entirely (every missing key rejected at import, with its reason) is a warning, not a failure.
             bool allExplained = missingCount > 0 && explained == missingCount;
@@ -208,7 +237,7 @@ namespace CrmMigration.Engine.Validation
                 if (_mapping is not null)
                 {
                     errors.Clear();
-                    if (_mapping.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
+                    if (_mapping.Map(record, IndexOf(sourceEntity, targetEntity), false, out var mapped, new MapScratch(errors)) != MapStatus.Mapped) continue;
                     effective = Translate(mapped!, ReferencesOf(targetEntity, ct));
                 }
                 if (effective.Key?.ToString() is string k && wanted.Contains(k)) sourceRecords[k] = effective;
@@ -246,7 +275,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     string? parentSource = null;
                     foreach (var e in _mapping.Definition.Entities) if (string.Equals(e.Target, parent, StringComparison.OrdinalIgnoreCase)) parentSource = e.Source;
-                    changes = parentSource is null ? new Dictionary<string, string>(StringComparer.Ordinal) : KeyChangesOf(parentSource, ct);
+                    changes = parentSource is null ? new Dictionary<string, string>(StringComparer.Ordinal) : KeyChangesOf(parentSource, IndexOf(parentSource, parent), ct);
                     // A self-reference: the entity's own changes are collected again while it is checked.
                     if (!string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase)) _keyChanges[parent] = changes;
                 }
@@ -256,15 +285,15 @@ namespace CrmMigration.Engine.Validation
         }
 
         /// <summary>The keys the mapping changes in a source entity (source key → target key).</summary>
-        private Dictionary<string, string> KeyChangesOf(string sourceEntity, CancellationToken ct)
+        private Dictionary<string, string> KeyChangesOf(string sourceEntity, int index, CancellationToken ct)
         {
             var changes = new Dictionary<string, string>(StringComparer.Ordinal);
             var errors = new List<CrmDataError>();
             foreach (var record in _source.Read(sourceEntity, new CrmReadOptions(), _ => { }, ct))
             {
                 errors.Clear();
-                if (_mapping!.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
-                if (record.Key?.ToString() is string was && mapped!.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
+                if (_mapping!.Map(record, index, false, out var mapped, new MapScratch(errors)) != MapStatus.Mapped) continue;
+                if ((mapped!.Origin?.SourceKey ?? record.Key?.ToString()) is string was && mapped.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
             }
             return changes;
         }
