@@ -108,7 +108,8 @@ Describe 'Export-CrmData reads CSV files as other tools write them' {
             $r.Records.Count | Should -Be 59999
             $r.Records[59998].Name | Should -Be 'café 59999'
             @($r.Records | Where-Object { $_.Name -notlike 'café *' }).Count | Should -Be 0
-            $e = $r.Errors | Should -HaveCount 1 -PassThru
+            $r.Errors | Should -HaveCount 1
+            $e = $r.Errors[0]
             $e | Get-CrmTestErrorId | Should -Be 'CsvInvalidByteSequence'
             $e.TargetObject.Line | Should -Be 60001
             $e.TargetObject.File | Should -Be $path
@@ -132,7 +133,8 @@ Describe 'Export-CrmData reads CSV files as other tools write them' {
         It 'never gives a repeated or empty header a real column''s name, and says so once' {
             $f = New-CrmTestCsv -Path (Join-Path $TestDrive 'h/h.csv') -Line @('id,name,name,name_2,,Column5', '1,a,b,c,d,e')
             $r = Invoke-Export { Export-CrmData -Path $f.FullName }
-            $rec = $r.Records | Should -HaveCount 1 -PassThru
+            $r.Records | Should -HaveCount 1
+            $rec = $r.Records[0]
             $rec.FieldNames | Should -Be @('id', 'name', 'name_3', 'name_2', 'Column5_2', 'Column5')
             $rec.name_2 | Should -Be 'c'
             $rec.Column5 | Should -Be 'e'

@@ -5,7 +5,7 @@ Describe 'Import-CrmData: reject folders per run, formula escaping of CSV target
         $script:Csv = New-CrmTestCsv -Path (Join-Path $TestDrive 'src/contacts.csv') -Line @('Id,Name,Phone', '1,Ann,+8613800138000', '2,Bob,=cmd', '1,Dup,+1')
     }
 
-    It 'writes the rejects of each run into <RejectPath>/<run id>, and makes no folder for a run without rejects' {
+    It 'writes the rejects of each run into a folder named by its run id, and makes no folder for a run without rejects' {
         $rejects = Join-Path $TestDrive 'rejects'
         $db = Join-Path $TestDrive 'people.db'
         $first = @(Export-CrmData -Path $script:Csv.FullName | Import-CrmData -Path $db -Create -RejectPath $rejects -ErrorAction SilentlyContinue)

@@ -434,8 +434,9 @@ namespace CrmMigration.Engine.Mapping
                     }
                 }
 
-                if (d.ValueMap is not null && value is not null)
+                if (d.ValueMap is not null && value is not null && !(value is string blank0 && blank0.Length == 0))
                 {
+                    // Empty values are not looked up (as the mapping language says): an empty picklist stays empty.
                     string key = CrmValues.ToText(value) ?? "";
                     object? before = value;
                     if (d.ValueMap.TryGetValue(key, out object? mapped)) value = mapped;
