@@ -354,19 +354,19 @@ namespace CrmMigration.Engine.Providers.Csv
                     Report("CsvInvalidCharacter", "The row contains a NUL character (binary data in a text file); the row is skipped.", line, null, Encoding.UTF8.GetString(raw).Replace('\0', '\uFFFD'));
                     continue;
                 }
-                if (reader.FieldCount < expected && reader.FieldCount > 1 && !_settings.RejectShortRows)
-                {
-                    if (_shortRows++ == 0) _firstShortLine = line;
-                    _recordNumber++;
-                    yield return (reader, line);
-                    continue;
-                }
-                if (reader.FieldCount == 1 && expected > 1 && !_settings.RejectShortRows)
+                if (reader.FieldCount == 1 && expected > 1)
                 {
                     _recordNumber++;
                     Report("CsvSingleFieldRow", string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"The row has a single field but the header has {expected}: it is not read as a record with empty fields, because such a line is usually a title, a note or a report's footer (\"Grand Totals\", \"Confidential Information\"); the row is skipped."),
                         line, null, Encoding.UTF8.GetString(raw));
+                    continue;
+                }
+                if (reader.FieldCount < expected && reader.FieldCount > 1 && !_settings.RejectShortRows)
+                {
+                    if (_shortRows++ == 0) _firstShortLine = line;
+                    _recordNumber++;
+                    yield return (reader, line);
                     continue;
                 }
                 if (reader.FieldCount != expected)
