@@ -92,7 +92,7 @@ namespace CrmMigration.Tests
                 $ev.Count
                 (Get-CrmMigrationRecord ./new.db -Outcome Filtered | Where-Object ReasonCode -eq 'HundredsBlock').Count
                 (Get-CrmMigrationRecord ./new.db -ReasonCode RecordRequiredFieldMissing).Count
-                @(Export-CrmData (Join-Path (Get-ChildItem ./rejects -Directory).FullName contacts.csv)).Count
+                @(Export-CrmData ([System.IO.Directory]::GetDirectories($PWD.Path + '/rejects')[0] + '/contacts.csv')).Count
                 (Get-CrmMigrationRun ./new.db).Balanced
                 (Get-CrmSchema ./new.db -Entity Person).RowCount
                 $total = @(Export-CrmData ./legacy.db -Entity contacts).Count; $total
@@ -224,7 +224,7 @@ namespace CrmMigration.Tests
                 Copy-CrmData ./src ./new.db -Create -RejectPath ./rejects -ErrorVariable ev
                 $ev | ForEach-Object { $_.FullyQualifiedErrorId.Split(',')[0] + ' ' + $_.Exception.Message }
                 (Export-CrmData ./new.db -Entity contacts | ForEach-Object { $_.name }) -join ','
-                Export-CrmData (Join-Path (Get-ChildItem ./rejects -Directory).FullName contacts-malformed.csv) | ForEach-Object { [string]$_.Line + ' ' + $_.RejectReason + ' ' + $_.Raw }
+                Export-CrmData ([System.IO.Directory]::GetDirectories($PWD.Path + '/rejects')[0] + '/contacts-malformed.csv') | ForEach-Object { [string]$_.Line + ' ' + $_.RejectReason + ' ' + $_.Raw }
                 (Get-CrmMigrationRecord ./new.db -ReasonCode CsvRaggedRow).Count
             ");
             Assert.Null(r.Terminating);

@@ -82,7 +82,7 @@ namespace CrmMigration.Tests
             Assert.Contains("'=cmd", lines[2]);
             Assert.Contains(",RecordPatternMismatch,", lines[2]);
 
-            var back = ps.Run("Export-CrmData -Path (Get-ChildItem ./rejects -Directory).FullName -Entity contacts | ForEach-Object { $_.code + '|' + $_.RejectReason }").AssertClean();
+            var back = ps.Run("Export-CrmData -Path ([System.IO.Directory]::GetDirectories($PWD.Path + '/rejects')[0]) -Entity contacts | ForEach-Object { $_.code + '|' + $_.RejectReason }").AssertClean();
             Assert.Equal(new[] { "CN3|RecordInvalidEmail", "=cmd|RecordPatternMismatch" }, back.Output.Select(o => o.ToString()).ToArray());
         }
 

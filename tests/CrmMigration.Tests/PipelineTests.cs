@@ -247,7 +247,7 @@ namespace CrmMigration.Tests
                     Import-CrmData ./new.db -Create -RejectPath ./rejects -ErrorVariable bad -ErrorAction SilentlyContinue
                 @($bad | Where-Object { $_.FullyQualifiedErrorId -like 'MissingParent,*' }).Count
                 @(Get-CrmMigrationRecord -StatePath ./new.db.crm-ledger.sqlite -ReasonCode MissingParent).Count
-                @(Export-CrmData (Join-Path (Get-ChildItem ./rejects -Directory).FullName Contact.csv) | Where-Object { $_.RejectReason -eq 'MissingParent' }).Count
+                @(Export-CrmData ([System.IO.Directory]::GetDirectories($PWD.Path + '/rejects')[0] + '/Contact.csv') | Where-Object { $_.RejectReason -eq 'MissingParent' }).Count
                 Test-CrmMigration ./legacy.db ./new.db -Mapping $map
             ");
             Assert.Null(r.Terminating);
