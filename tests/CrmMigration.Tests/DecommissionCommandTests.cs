@@ -110,7 +110,9 @@ namespace CrmMigration.Tests
             using var ps = new PsSession();
             string dir = ps.TestDir;
             ps.Run("New-CrmSampleData -Path ./legacy.db -Seed 3 -Scale 40000 | Out-Null").AssertClean();
-            string host = Path.Combine(Repo.Root, "src", "CrmMigration.Host", "bin", "Debug", "net10.0", "crmhost.dll");
+            // The host built in the same configuration as these tests (build.ps1 builds Release).
+            string configuration = AppContext.BaseDirectory.Replace('\\', '/').Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+            string host = Path.Combine(Repo.Root, "src", "CrmMigration.Host", "bin", configuration, "net10.0", "crmhost.dll");
             Assert.True(File.Exists(host), host);
             string script = "Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2000-01-01 -Purge -Force -Confirm:$false | Out-Null";
             var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
