@@ -187,18 +187,18 @@ namespace CrmMigration.Engine.Providers.Csv
         private void CountLines(ReadOnlySpan<byte> text)
         {
             if (text.IsEmpty) return;
-            if (text.IndexOf((byte)'\r') < 0)
+            // Vectorised: every LF ends a line, and so does every CR not followed by an LF.
+            int lf = text.Count((byte)'\n');
+            if (_pendingCr && text[0] == (byte)'\n') lf--; // CR at the end of the last block, LF now: one line break
+            _pendingCr = false;
+            _line += lf;
+            int at = text.IndexOf((byte)'\r');
+            while (at >= 0)
             {
-                _line += text.Count((byte)'\n');
-                if (_pendingCr && text[0] == (byte)'\n') _line--; // CR at the end of the last block, LF now: one line break
-                _pendingCr = false;
-                return;
-            }
-            foreach (byte b in text)
-            {
-                if (b == (byte)'\n') { if (!_pendingCr) _line++; _pendingCr = false; }
-                else if (b == (byte)'\r') { _line++; _pendingCr = true; }
-                else _pendingCr = false;
+                if (at + 1 == text.Length) { _line++; _pendingCr = true; break; }
+                if (text[at + 1] != (byte)'\n') _line++;
+                int next = text.Slice(at + 1).IndexOf((byte)'\r');
+                at = next < 0 ? -1 : at + 1 + next;
             }
         }
 
