@@ -12,17 +12,23 @@ namespace CrmMigration.Commands
     public sealed class ExportCrmDataCommand : CrmCmdlet
     {
         /// <summary>The system to read (a connection or a path).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Connection")]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Connection")]
         [CrmConnectionTransformation]
         public CrmConnection? Connection { get; set; }
 
-        /// <summary>A path to an SQLite file, CSV folder or file, or Excel workbook.</summary>
+        /// <summary>A path to an SQLite file, CSV folder or file, or Excel workbook; wildcards must match one existing item.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [Alias("PSPath", "LiteralPath")]
+        [SupportsWildcards]
         public string? Path { get; set; }
 
+        /// <summary>A path taken exactly as written (no wildcards).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP")]
+        public string? LiteralPath { get; set; }
+
         /// <summary>Entities to export; wildcards allowed. All when omitted, parents before children.</summary>
-        [Parameter(Position = 1)]
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("Name")]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(EntityCompleter))]
         public string[]? Entity { get; set; }
@@ -40,7 +46,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            var connection = ResolveConnection(Connection, Path);
+            var connection = ResolveConnection(Connection, Path, LiteralPath);
             if (Encoding is not null)
             {
                 try { ConnectionFactory.CheckEncoding(Encoding); }
@@ -51,7 +57,7 @@ namespace CrmMigration.Commands
             var options = new CrmReadOptions { Filters = FieldFilters(Filter) };
             try
             {
-                using var provider = ConnectionFactory.Open(connection);
+                using var provider = OpenProvider(connection);
                 var entities = new List<string>(Order(provider));
                 if (options.Filters.Count > 0)
                 {
@@ -74,7 +80,7 @@ namespace CrmMigration.Commands
 
         private IEnumerable<string> Order(ICrmProvider provider)
         {
-            var names = new List<string>(EntitySelector.Select(provider.ListEntities(), Entity, this));
+            var names = new List<string>(EntitySelector.Select(ListEntities(provider), Entity, this));
             if (Entity is not null && Entity.Length > 0) return names;
             var schemas = new List<CrmEntitySchema>();
             foreach (var n in names)

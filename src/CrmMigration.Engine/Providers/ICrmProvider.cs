@@ -58,8 +58,17 @@ namespace CrmMigration.Engine.Providers
         /// <summary>The connection (no secrets in its printed form).</summary>
         CrmConnection Connection { get; }
 
+        /// <summary>
+        /// Cancelled when the command using the provider stops (Ctrl+C): reaches catalog queries, row counts,
+        /// retry waits and writers, which take no token of their own.
+        /// </summary>
+        CancellationToken Cancellation { get; set; }
+
         /// <summary>Entity names the system holds.</summary>
         IReadOnlyList<string> ListEntities();
+
+        /// <summary>What <see cref="ListEntities"/> left out and why (a profile's optional module tables that this system lacks): one warning each.</summary>
+        IReadOnlyList<string> Notices => Array.Empty<string>();
 
         /// <summary>Describes one entity, or null when it does not exist. Counting rows may cost a scan.</summary>
         CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount);
