@@ -36,7 +36,7 @@ Describe 'Convert-CrmRecord: one source entity into several targets' {
                 Account = @{ Source = 'export'; Key = 'Id'; OnRepeat = 'Merge'; Fields = @{ Id = 'aid'; Name = 'aname' } }
             } }
         $out = @(Export-CrmData -Path $csv.FullName | Convert-CrmRecord -Mapping $map -SummaryVariable sum)
-        @($out | ForEach-Object { "$($_.Entity):$($_.Key)" }) | Should -Be @('Account:A1', 'Contact:C1', 'Contact:C2', 'Account:A2', 'Contact:C3')
+        @($out | ForEach-Object { "$($_.GetEntity()):$($_.GetKey())" }) | Should -Be @('Account:A1', 'Contact:C1', 'Contact:C2', 'Account:A2', 'Contact:C3')
         $acc = $sum | Where-Object Target -eq 'Account'
         ($acc.Read, $acc.Converted, $acc.Merged, $acc.Balanced) | Should -Be @(3, 2, 1, $true)
         ($sum | Where-Object Target -eq 'Contact').Converted | Should -Be 3

@@ -135,7 +135,7 @@ Describe 'Export-CrmData reads CSV files as other tools write them' {
             $r = Invoke-Export { Export-CrmData -Path $f.FullName }
             $r.Records | Should -HaveCount 1
             $rec = $r.Records[0]
-            $rec.FieldNames | Should -Be @('id', 'name', 'name_3', 'name_2', 'Column5_2', 'Column5')
+            @($rec.PSObject.Properties | ForEach-Object Name) | Should -Be @('id', 'name', 'name_3', 'name_2', 'Column5_2', 'Column5')
             $rec.name_2 | Should -Be 'c'
             $rec.Column5 | Should -Be 'e'
             $r.Errors.Count | Should -Be 0
