@@ -57,7 +57,7 @@ namespace CrmMigration.Commands
             var options = new CrmReadOptions { Filters = FieldFilters(Filter) };
             try
             {
-                using var provider = OpenProvider(connection);
+                using var provider = OpenSourceProvider(connection);
                 var entities = new List<string>(Order(provider));
                 if (options.Filters.Count > 0)
                 {
