@@ -26,11 +26,12 @@ Describe 'Import-CrmData: nothing changes unasked' {
         New-CrmTestCsv -Path (Join-Path $source 'contacts.csv') -Line 'id,email', '1,b@x.example', '3,c@x.example' | Out-Null
         $summary = Export-CrmData $source -Entity contacts | Import-CrmData $script:Db -NoLedger -RejectPath $rejects -ErrorAction SilentlyContinue
         $summary.Rejected | Should -Be 1
-        (Get-Content (Join-Path $rejects 'contacts.csv') -Raw) | Should -Match 'RejectReason'
+        $file = Get-ChildItem $rejects -Recurse -Filter 'contacts.csv' | Select-Object -First 1 -ExpandProperty FullName
+        (Get-Content $file -Raw) | Should -Match 'RejectReason'
         # Fix the rejected row as a person would (it took a key already in use), in the file, and import it again.
-        $fixed = (Get-Content (Join-Path $rejects 'contacts.csv')) -replace '^(\uFEFF?)1,b@x', '${1}2,b@x'
-        Set-Content (Join-Path $rejects 'contacts.csv') $fixed -Encoding utf8BOM
-        Export-CrmData (Join-Path $rejects 'contacts.csv') | Import-CrmData $script:Db -Entity contacts -Mode Upsert -NoLedger | ForEach-Object Inserted | Should -Be 1
+        $fixed = (Get-Content $file) -replace '^(\uFEFF?)1,b@x', '${1}2,b@x'
+        Set-Content $file $fixed -Encoding utf8BOM
+        Export-CrmData $file | Import-CrmData $script:Db -Entity contacts -Mode Upsert -NoLedger | ForEach-Object Inserted | Should -Be 1
         Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql "SELECT group_concat(name) FROM pragma_table_info('contacts')" | Should -Be 'id,email'
         Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql 'SELECT email FROM contacts WHERE id = 2' | Should -Be 'b@x.example'
     }
@@ -69,5 +70,30 @@ INSERT INTO deal VALUES (1, 'small', 999.00, 0.1, 1), (2, 'large', 30288.50, 0.9
         $child.ExitCode | Should -Be 0 -Because $child.Error
         ($child.Output -join "`n") | Should -Match ([regex]::Escape('"code" CHAR(2) NOT NULL'))
         Test-Path $target | Should -BeFalse
+
+
+Describe 'Import-CrmData: reject folders per run, formula escaping of CSV targets' {
+    BeforeAll {
+        $script:Csv = New-CrmTestCsv -Path (Join-Path $TestDrive 'src/contacts.csv') -Line @('Id,Name,Phone', '1,Ann,+8613800138000', '2,Bob,=cmd', '1,Dup,+1')
+    }
+
+    It 'writes the rejects of each run into a folder named by its run id, and makes no folder for a run without rejects' {
+        $rejects = Join-Path $TestDrive 'rejects'
+        $db = Join-Path $TestDrive 'people.db'
+        $first = @(Export-CrmData -Path $script:Csv.FullName | Import-CrmData -Path $db -Create -RejectPath $rejects -ErrorAction SilentlyContinue)
+        $first[0].Rejected | Should -Be 1
+        $runFolder = Join-Path $rejects $first[0].RunId
+        Test-Path (Join-Path $runFolder 'contacts.csv') | Should -BeTrue
+        (Export-CrmData -Path (Join-Path $runFolder 'contacts.csv')).RejectReason | Should -Be 'DuplicateKey'
+
+        $clean = @(Export-CrmData -Path $script:Csv.FullName -Filter @{ Id = '2' } | Import-CrmData -Path (Join-Path $TestDrive 'other.db') -Create -RejectPath $rejects)
+        $clean[0].Rejected | Should -Be 0
+        @(Get-ChildItem $rejects -Directory | ForEach-Object Name) | Should -Be @($first[0].RunId)
+    }
+
+    It 'writes a CSV for another system verbatim with -FormulaEscape None' {
+        $out = Join-Path $TestDrive 'for-import'
+        Export-CrmData -Path $script:Csv.FullName -Filter @{ Id = '2' } | Import-CrmData -Path $out -NoLedger -FormulaEscape None | Out-Null
+        [IO.File]::ReadAllText((Join-Path $out 'contacts.csv')) | Should -BeExactly "Id,Name,Phone`r`n2,Bob,=cmd`r`n"
     }
 }

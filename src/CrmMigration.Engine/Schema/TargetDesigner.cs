@@ -20,10 +20,20 @@ namespace CrmMigration.Engine.Schema
         /// <param name="sources">The source schemas, each with the target entity it goes to.</param>
         /// <param name="mapping">The mapping, or null.</param>
         public static List<CrmEntitySchema> Design(IReadOnlyList<(CrmEntitySchema Source, string Target)> sources, CompiledMapping? mapping) =>
-            Design(sources, mapping is null ? null : mapping.ForSource);
+            mapping is null ? Design(sources, null, null) : Design(sources, (source, target) => Pick(mapping.TargetsOf(source), target), mapping.ForSource);
 
-        /// <summary>Designs target entities; <paramref name="mappingOf"/> gives a source entity's mapping (null: no mapping at all).</summary>
-        public static List<CrmEntitySchema> Design(IReadOnlyList<(CrmEntitySchema Source, string Target)> sources, Func<string, EntityMapping?>? mappingOf)
+        private static EntityMapping? Pick(IReadOnlyList<EntityMapping> mappings, string target)
+        {
+            foreach (var m in mappings) if (string.Equals(m.Target, target, StringComparison.OrdinalIgnoreCase)) return m;
+            return null;
+        }
+
+        /// <summary>
+        /// Designs target entities: <paramref name="pairMapping"/> gives the entity mapping of a (source, target) pair,
+        /// <paramref name="parentMapping"/> the (first) mapping of a parent source entity; both null when there is no mapping at all.
+        /// </summary>
+        public static List<CrmEntitySchema> Design(IReadOnlyList<(CrmEntitySchema Source, string Target)> sources,
+            Func<string, string, EntityMapping?>? pairMapping, Func<string, EntityMapping?>? parentMapping)
         {
             var targetOfSource = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var (s, t) in sources) targetOfSource[s.Name] = t;
@@ -31,37 +41,37 @@ namespace CrmMigration.Engine.Schema
             var renames = new Dictionary<string, Dictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
             foreach (var (source, target) in sources)
             {
-                var m = mappingOf?.Invoke(source.Name);
+                var m = pairMapping?.Invoke(source.Name, target);
                 var (design, rename) = DesignOne(source, target, m);
-                renames[source.Name] = rename;
+                renames.TryAdd(source.Name, rename);
                 designs.Add(design);
             }
-            var mapping = mappingOf;
+            var mapping = pairMapping is null ? null : parentMapping ?? (_ => null);
             // Relations: the source's, renamed through the mapping; then the mapping's References to the parent's key.
             var byTarget = new Dictionary<string, CrmEntitySchema>(StringComparer.OrdinalIgnoreCase);
             foreach (var d in designs) byTarget.TryAdd(d.Name, d);
             for (int i = 0; i < sources.Count; i++)
             {
-                var (source, _) = sources[i];
+                var (source, target) = sources[i];
                 var design = designs[i];
                 var relations = new List<CrmRelation>();
                 var rename = renames[source.Name];
                 foreach (var r in source.Relations)
                 {
-                    var parentMapping = mapping?.Invoke(r.ReferencedEntity);
+                    var parentEntityMapping = mapping?.Invoke(r.ReferencedEntity);
                     if (!targetOfSource.TryGetValue(r.ReferencedEntity, out var parentTarget))
                     {
                         // A parent this design does not cover: through its mapping, or (no mapping) under its own name.
-                        if (mapping is not null && parentMapping is null) continue;
-                        parentTarget = parentMapping?.Target ?? r.ReferencedEntity;
+                        if (mapping is not null && parentEntityMapping is null) continue;
+                        parentTarget = parentEntityMapping?.Target ?? r.ReferencedEntity;
                     }
                     var fields = RenameAll(r.Fields, rename);
-                    var parentRename = renames.TryGetValue(r.ReferencedEntity, out var pr) ? pr : parentMapping is not null ? CopiedFields(parentMapping) : null;
+                    var parentRename = renames.TryGetValue(r.ReferencedEntity, out var pr) ? pr : parentEntityMapping is not null ? CopiedFields(parentEntityMapping) : null;
                     var parentFields = parentRename is null ? (mapping is null ? new List<string>(r.ReferencedFields) : null) : RenameAll(r.ReferencedFields, parentRename);
                     if (fields is null || parentFields is null) continue;
                     relations.Add(new CrmRelation(design.Name, fields, parentTarget, parentFields) { OnDelete = r.OnDelete, OnUpdate = r.OnUpdate });
                 }
-                var m = mapping?.Invoke(source.Name);
+                var m = pairMapping?.Invoke(source.Name, target);
                 if (m is not null)
                 {
                     foreach (var f in m.Fields)

@@ -89,11 +89,24 @@ namespace CrmMigration.Engine.Providers.Csv
             return Path.GetExtension(path).Equals(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
         }
 
+        private readonly Dictionary<string, (long Length, DateTime Written, EncodingChoice Choice)> _encodings = new(StringComparer.Ordinal);
+
+        /// <summary>The encoding a file is read with: given, or detected once per file version (detection reads the whole file).</summary>
+        private EncodingChoice EncodingOf(string path, FileTableMetadata? meta)
+        {
+            var info = new FileInfo(path);
+            if (_encodings.TryGetValue(path, out var known) && known.Length == info.Length && known.Written == info.LastWriteTimeUtc) return known.Choice;
+            var choice = TextEncodings.Choose(path, Connection.Encoding, meta?.Encoding);
+            _encodings[path] = (info.Length, info.LastWriteTimeUtc, choice);
+            return choice;
+        }
+
         private CsvFileReader OpenReader(string path, string entity, Action<CrmDataError> onError)
         {
-            Encoding encoding = TextEncodings.FromName(Connection.Encoding) ?? TextEncodings.Detect(path);
             var meta = FileTableMetadata.LoadTable(path + "-metadata.json");
-            return new CsvFileReader(path, Path.GetFileNameWithoutExtension(path), Connection.DisplayName, Separator(path), encoding, meta, onError);
+            var encoding = EncodingOf(path, meta);
+            var settings = new CsvReadSettings { StrictEncoding = Connection.StrictEncoding, RejectShortRows = Connection.RejectShortRows };
+            return new CsvFileReader(path, Path.GetFileNameWithoutExtension(path), Connection.DisplayName, Separator(path), encoding, meta, onError, settings);
         }
 
         /// <inheritdoc/>
@@ -105,35 +118,22 @@ namespace CrmMigration.Engine.Providers.Csv
             var meta = FileTableMetadata.LoadTable(path + "-metadata.json");
             string name = Path.GetFileNameWithoutExtension(path);
             string[] header = reader.ReadHeaderOnly() ?? Array.Empty<string>();
+            CrmEntitySchema schema;
             if (meta is not null)
             {
-                var described = meta.Describe(name, header, Connection.DisplayName, CrmProviderKind.Csv);
-                if (includeRowCount)
-                {
-                    long rows = 0;
-                    foreach (var _ in reader.Read(new RecordFilter(Array.Empty<CrmFieldFilter>()), CancellationToken.None)) rows++;
-                    described.RowCount = rows;
-                }
-                return described;
-            }
-            var fields = new List<CrmFieldSchema>(header.Length);
-            var key = new List<string>();
-            foreach (var h in header)
-            {
-                var col = meta?.GetColumn(h);
-                fields.Add(new CrmFieldSchema(h, col?.Type ?? CrmFieldType.String) { SourceType = col is null ? "text" : col.Type.ToString() });
-            }
-            if (meta is not null)
-            {
-                foreach (var k in meta.PrimaryKey) key.Add(k);
+                // The sidecar's full description: lengths, precision, nullability, comments, keys and references.
+                schema = meta.Describe(name, header, Connection.DisplayName, CrmProviderKind.Csv);
             }
             else
             {
+                var fields = new List<CrmFieldSchema>(header.Length);
+                foreach (var h in header) fields.Add(new CrmFieldSchema(h, CrmFieldType.String) { SourceType = "text" });
+                var key = new List<string>();
                 int k = CsvFileReader.DefaultKeyIndex(header, name);
                 if (k >= 0) key.Add(header[k]);
+                foreach (var f in fields) foreach (var kn in key) if (string.Equals(f.Name, kn, StringComparison.OrdinalIgnoreCase)) { f.IsKey = true; f.Nullable = false; }
+                schema = new CrmEntitySchema(name, fields) { System = Connection.DisplayName, Key = key };
             }
-            foreach (var f in fields) foreach (var k in key) if (string.Equals(f.Name, k, StringComparison.OrdinalIgnoreCase)) { f.IsKey = true; f.Nullable = false; }
-            var schema = new CrmEntitySchema(name, fields) { System = Connection.DisplayName, Key = key };
             if (includeRowCount)
             {
                 // Rows the reader cannot read are not records, but they are in the file: count them apart, so a
@@ -167,7 +167,7 @@ namespace CrmMigration.Engine.Providers.Csv
                     "A CSV file cannot be upserted into: it is rewritten as a whole. Use -Mode Insert to write a new file, or import into SQLite to merge.") { Entity = entity });
             }
             string path = TargetFile(entity);
-            return new CsvEntityWriter(path, entity, options, Separator(path));
+            return new CsvEntityWriter(path, entity, options, Separator(path), escape: options.FormulaEscape ?? Connection.FormulaEscape);
         }
 
         /// <inheritdoc/>
