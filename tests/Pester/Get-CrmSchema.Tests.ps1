@@ -46,6 +46,8 @@ CREATE TABLE customer (
         $schema = Get-CrmSchema $folder a
         $schema.Comment | Should -Be 'Accounts'
         ($schema.Fields | ForEach-Object { '{0}:{1}:{2}:{3}' -f $_.Name, $_.TypeText, $_.Nullable, $_.Comment }) | Should -Be @('Id:Integer(4 bytes):False:', 'Name:String(80):True:Legal name')
+    }
+}
 
 Describe 'Get-CrmSchema row counts' {
     It 'warns when rows of a CSV file could not be read, instead of quietly counting fewer' {

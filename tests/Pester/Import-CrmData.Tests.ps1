@@ -70,7 +70,8 @@ INSERT INTO deal VALUES (1, 'small', 999.00, 0.1, 1), (2, 'large', 30288.50, 0.9
         $child.ExitCode | Should -Be 0 -Because $child.Error
         ($child.Output -join "`n") | Should -Match ([regex]::Escape('"code" CHAR(2) NOT NULL'))
         Test-Path $target | Should -BeFalse
-
+    }
+}
 
 Describe 'Import-CrmData: reject folders per run, formula escaping of CSV targets' {
     BeforeAll {

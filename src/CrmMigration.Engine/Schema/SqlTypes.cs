@@ -338,6 +338,8 @@ namespace CrmMigration.Engine.Schema
                     string it = (f.Size ?? 8) switch { 1 => "TINYINT", 2 => "SMALLINT", 3 => "MEDIUMINT", 4 => "INT", _ => "INTEGER" };
                     return (f.Unsigned ? it + " UNSIGNED" : it, null);
                 case CrmFieldType.Decimal:
+                    // Format "text": every value's exact text, trailing zeros included (an archive's restore compares text).
+                    if (f.Format == "text") return ("DECIMAL_TEXT", null);
                     return (f.Precision is int p and > 0 ? "DECIMAL(" + Inv(p) + "," + Inv(f.Scale ?? 0) + ")" : "DECIMAL", null);
                 case CrmFieldType.Double: return (f.Size == 4 ? "FLOAT4" : "REAL", null);
                 case CrmFieldType.Boolean: return ("BOOLEAN", null);
