@@ -26,6 +26,7 @@ benchmod="$PWD/bench/CrmMigration.Bench/bin/Release/net8.0/CrmMigration.Bench.dl
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
+export CRMMIGRATION_STATE_HOME="$work/state"
 cat > "$work/rename.psd1" <<'MAP'
 @{ Entities = @{ Contact = @{ Source = 'contacts'; Key = 'Id'; Fields = [ordered]@{
     Id = 'contact_id'; FirstName = 'first_name'; LastName = 'last_name'; Email = 'email'; Phone = 'phone'
@@ -41,8 +42,8 @@ el='[Math]::Round($sw.Elapsed.TotalSeconds, 3)'
 
 run() {
   local name=$1 script=$2
-  # In the work folder with no ledger from an earlier run: the ledger of a database target is kept in the working directory.
-  rm -f "$work"/crm-ledger-*
+  # No ledger from an earlier run: a database target's ledger is kept in the state folder (the work folder's own here).
+  rm -rf "$work/state"
   (cd "$work" && /usr/bin/time -f "%M" -o "$work/$name.mem" ${hostcmd:-$host} -Command "$conn; $script" > "$work/$name.out" 2> "$work/$name.err") || { cat "$work/$name.err" "$work/$name.out" >&2; exit 1; }
   echo "$(tail -n 1 "$work/$name.out" | tr -d '\r') $(( $(tail -n 1 "$work/$name.mem") / 1024 ))"
 }
@@ -121,6 +122,8 @@ done
 pgsql -c 'DROP TABLE IF EXISTS "Contact", floor_contacts'
 mysql_ -e 'DROP TABLE IF EXISTS `Contact`, floor_contacts'
 
+# bench/pgloader.sh keeps its own section of the file: carried over.
+pgloader_section=$(sed -n '/<!-- pgloader:start -->/,/<!-- pgloader:end -->/p' docs/benchmarks-db.md 2>/dev/null || true)
 {
   echo "# Database benchmarks"
   echo
@@ -136,5 +139,6 @@ mysql_ -e 'DROP TABLE IF EXISTS `Contact`, floor_contacts'
   echo "| records | what | seconds | records/s | peak MB |"
   echo "|---:|---|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
+  if [ -n "$pgloader_section" ]; then echo; echo "$pgloader_section"; fi
 } > docs/benchmarks-db.md
 cat docs/benchmarks-db.md
