@@ -142,7 +142,8 @@ namespace CrmMigration.Engine.Providers.Db
             foreach (var f in design.Fields)
             {
                 if (f.IsAnnotation) continue;
-                bool isKey = design.Key.Count > 0 && ((List<string>)new List<string>(design.Key)).Exists(k => string.Equals(k, f.Name, StringComparison.OrdinalIgnoreCase));
+                bool isKey = false;
+                foreach (var k in design.Key) isKey |= string.Equals(k, f.Name, StringComparison.OrdinalIgnoreCase);
                 var field = f.CopyAs(f.Name);
                 if (isKey) field.Nullable = false;
                 columns.Add(new DbColumn(field, field.Type.ToString()));

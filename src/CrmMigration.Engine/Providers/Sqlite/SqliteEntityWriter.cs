@@ -11,10 +11,11 @@ namespace CrmMigration.Engine.Providers.Sqlite
     /// <summary>
     /// Writes one SQLite table in batches, one transaction per <see cref="WriteBatch"/>.
     /// <list type="bullet">
-    /// <item>A missing table is created (when <see cref="CrmWriteOptions.CreateIfMissing"/>) from
-    /// <see cref="CrmWriteOptions.Schema"/>, or with column types inferred from the first batch.</item>
-    /// <item>A record bringing a field the table lacks adds the column (ALTER TABLE ADD COLUMN, typed
-    /// from the batch's values) inside the batch's transaction; <see cref="PlanBatch"/> never alters.</item>
+    /// <item>A missing table is created (when <see cref="CrmWriteOptions.CreateIfMissing"/>) through the provider's
+    /// schema scripter from <see cref="CrmWriteOptions.Schema"/>, or with column types inferred from the first batch.</item>
+    /// <item>A record bringing a field the table lacks stops the batch (TargetFieldsMissing) unless
+    /// <see cref="CrmWriteOptions.AddColumns"/> asks for the column (ALTER TABLE ADD COLUMN, typed from the batch's
+    /// values, inside the batch's transaction); <see cref="PlanBatch"/> never alters.</item>
     /// <item>Rejected reason codes: DuplicateKey, ConstraintViolation (NOT NULL, CHECK, UNIQUE,
     /// FOREIGN KEY; message from SQLite), ValueConversion (a value not convertible to the column's
     /// type), MissingKey (upsert without a key value).</item>
