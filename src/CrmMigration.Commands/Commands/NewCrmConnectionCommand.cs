@@ -58,9 +58,11 @@ namespace CrmMigration.Commands
         [ValidateNotNullOrEmpty]
         public string ConnectionString { get; set; } = "";
 
-        /// <summary>The CRM layout: Generic (a table per entity, default), SuiteCRM, Odoo, or the path of a profile file.</summary>
-        [Parameter(ParameterSetName = ServerSet)]
-        [Parameter(ParameterSetName = ConnectionStringSet)]
+        /// <summary>
+        /// The CRM layout: for a database Generic (a table per entity, default), SuiteCRM, Odoo, or the path of a profile file;
+        /// for Salesforce, Dynamics or HubSpot files the path of an edited copy of the built-in format profile.
+        /// </summary>
+        [Parameter]
         public string? Profile { get; set; }
 
         /// <summary>A name for reports.</summary>
@@ -113,12 +115,24 @@ namespace CrmMigration.Commands
                 return;
             }
             string full = ResolveUserPath(LiteralPath ?? Path, LiteralPath is not null, mustExist: false);
+            var fileConnection = new CrmConnection(Provider, full) { Name = Name, Encoding = Encoding, Delimiter = Delimiter };
+            if (Profile is not null)
+            {
+                try
+                {
+                    ConnectionFactory.SetFormatProfile(fileConnection, Provider.ToString().Equals(Profile, System.StringComparison.OrdinalIgnoreCase) ? Profile : ResolvePath(Profile));
+                }
+                catch (CrmException ex)
+                {
+                    ThrowCrm(ex, Profile);
+                }
+            }
             if (Provider == CrmProviderKind.Csv && !Directory.Exists(full) && !string.Equals(System.IO.Path.GetExtension(full), ".csv", System.StringComparison.OrdinalIgnoreCase)
                 && !string.Equals(System.IO.Path.GetExtension(full), ".tsv", System.StringComparison.OrdinalIgnoreCase))
             {
                 WriteWarning($"'{full}' is neither an existing folder nor a .csv file; it will be treated as a folder and created when written to.");
             }
-            WriteObject(new CrmConnection(Provider, full) { Name = Name, Encoding = Encoding, Delimiter = Delimiter });
+            WriteObject(fileConnection);
         }
 
         private static bool IsBuiltInProfile(string name) =>
