@@ -122,10 +122,11 @@ namespace CrmMigration.Engine.Formats
             _preferId = preferId;
             var names = new List<string> { "Id" };
             var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Id" };
-            var byCanonical = new Dictionary<string, Source>(StringComparer.OrdinalIgnoreCase);
-            var customs = new List<Source>();
-            foreach (string column in columns)
+            // (column index, order within the column, canonical name, source): fields come out in the file's column order.
+            var found = new List<(int Column, int Order, string Name, Source Source)>();
+            for (int c = 0; c < columns.Count; c++)
             {
+                string column = columns[c];
                 if (entity is not null && entity.KeyField is not null && string.Equals(column, entity.KeyField, StringComparison.OrdinalIgnoreCase)) { _keyColumn = column; continue; }
                 if (entity is not null && entity.IdField is not null && string.Equals(column, entity.IdField, StringComparison.OrdinalIgnoreCase)) { _idColumn = column; continue; }
                 if (entity is not null && entity.Constants.ContainsKey(column)) continue;
@@ -135,15 +136,16 @@ namespace CrmMigration.Engine.Formats
                     var rel = relationshipColumn?.Invoke(entity, column);
                     if (rel is not null)
                     {
-                        byCanonical[rel.Canonical] = new Source(column, ColumnRole.Reference, rel, CrmFieldType.String);
+                        found.Add((c, 0, rel.Canonical, new Source(column, ColumnRole.Reference, rel, CrmFieldType.String)));
                         matched = true;
                     }
                     else
                     {
-                        foreach (var f in entity.Fields)
+                        for (int i = 0; i < entity.Fields.Count; i++)
                         {
+                            var f = entity.Fields[i];
                             if (!string.Equals(f.Field, column, StringComparison.OrdinalIgnoreCase)) continue;
-                            if (!byCanonical.ContainsKey(f.Canonical)) byCanonical[f.Canonical] = new Source(column, f.Reference is null ? ColumnRole.Plain : ColumnRole.Reference, f, f.Reference is null ? f.Type : CrmFieldType.String);
+                            found.Add((c, i, f.Canonical, new Source(column, f.Reference is null ? ColumnRole.Plain : ColumnRole.Reference, f, f.Reference is null ? f.Type : CrmFieldType.String)));
                             matched = true;
                         }
                     }
@@ -151,33 +153,24 @@ namespace CrmMigration.Engine.Formats
                 if (matched) continue;
                 var info = sidecar?.Column(column);
                 string name = info?.Name ?? (entity is null ? null : profile.CanonicalOfCustom(column)) ?? column;
-                customs.Add(new Source(column, ColumnRole.Custom, null, info?.Type ?? CrmFieldType.String));
-                _customNames.Add(name);
+                found.Add((c, 0, name, new Source(column, ColumnRole.Custom, null, info?.Type ?? CrmFieldType.String)));
             }
             if (entity is null && _keyColumn is null && _idColumn is null)
             {
                 // A raw object: its Id column (Salesforce Id, a Dataverse primary id) is the key when there is one.
                 foreach (string column in columns) if (string.Equals(column, "Id", StringComparison.OrdinalIgnoreCase)) _idColumn = column;
-                customs.RemoveAll(s => string.Equals(s.Column, _idColumn, StringComparison.OrdinalIgnoreCase));
-                _customNames.RemoveAll(n => string.Equals(n, _idColumn, StringComparison.OrdinalIgnoreCase));
+                found.RemoveAll(f => string.Equals(f.Source.Column, _idColumn, StringComparison.OrdinalIgnoreCase));
             }
-            if (entity is not null)
+            found.Sort((a, b) => a.Column != b.Column ? a.Column.CompareTo(b.Column) : a.Order.CompareTo(b.Order));
+            foreach (var (_, _, candidate, source) in found)
             {
-                foreach (var f in entity.Fields)
+                string name = candidate;
+                if (!used.Add(name))
                 {
-                    if (byCanonical.TryGetValue(f.Canonical, out var s) && used.Add(f.Canonical))
-                    {
-                        _sources.Add(s);
-                        names.Add(f.Canonical);
-                    }
+                    name = source.Column; // a custom column whose canonical name is taken keeps its vendor name
+                    if (!used.Add(name)) continue;
                 }
-            }
-            for (int i = 0; i < customs.Count; i++)
-            {
-                string name = _customNames[i];
-                if (!used.Add(name)) name = customs[i].Column;
-                if (!used.Add(name) && !string.Equals(name, customs[i].Column, StringComparison.Ordinal)) continue;
-                _sources.Add(customs[i]);
+                _sources.Add(source);
                 names.Add(name);
             }
             _shape = new CrmFieldShape(names);
@@ -194,8 +187,6 @@ namespace CrmMigration.Engine.Formats
             }
             Schema = new CrmEntitySchema(entityName, fields) { Key = _keyFields, Relations = relations };
         }
-
-        private readonly List<string> _customNames = new();
 
         /// <summary>The canonical schema (types, key Id, references as relations).</summary>
         public CrmEntitySchema Schema { get; }

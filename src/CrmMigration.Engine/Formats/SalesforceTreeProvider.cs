@@ -264,7 +264,7 @@ namespace CrmMigration.Engine.Formats
                 string temp = final + "." + Guid.NewGuid().ToString("N") + ".tmp";
                 _files.Add((temp, final));
                 _stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-                _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Indented = true });
+                _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
                 _json.WriteStartObject();
                 _json.WriteStartArray("records");
                 _inFile = 0;
