@@ -19,11 +19,13 @@ namespace CrmMigration.Engine.Formats
         public static readonly Guid Namespace = new("6f1d2b3c-8a4e-5c7d-9e0f-1a2b3c4d5e6f");
 
         /// <summary>The RFC 4122 version 5 UUID of "&lt;entity&gt;:&lt;key&gt;" (entity lower-cased) in <see cref="Namespace"/>.</summary>
-        public static Guid Create(string entity, string key)
+        public static Guid Create(string entity, string key) => V5(Namespace, Encoding.UTF8.GetBytes(entity.ToLowerInvariant() + ":" + key));
+
+        /// <summary>The RFC 4122 version 5 UUID of a name in a namespace.</summary>
+        public static Guid V5(Guid @namespace, byte[] name)
         {
-            byte[] ns = Namespace.ToByteArray();
+            byte[] ns = @namespace.ToByteArray();
             SwapByteOrder(ns);
-            byte[] name = Encoding.UTF8.GetBytes(entity.ToLowerInvariant() + ":" + key);
             byte[] data = new byte[ns.Length + name.Length];
             Buffer.BlockCopy(ns, 0, data, 0, ns.Length);
             Buffer.BlockCopy(name, 0, data, ns.Length, name.Length);
