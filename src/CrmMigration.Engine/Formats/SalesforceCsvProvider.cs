@@ -77,7 +77,8 @@ namespace CrmMigration.Engine.Formats
         }
 
         private CsvFileReader Reader(string path, Action<CrmDataError> onError) =>
-            new CsvFileReader(path, Path.GetFileNameWithoutExtension(path), Connection.DisplayName, ',', TextEncodings.FromName(Connection.Encoding) ?? TextEncodings.Detect(path), null, onError);
+            new CsvFileReader(path, Path.GetFileNameWithoutExtension(path), Connection.DisplayName, ',', TextEncodings.Choose(path, Connection.Encoding), null, onError,
+                new CsvReadSettings { StrictEncoding = Connection.StrictEncoding, RejectShortRows = Connection.RejectShortRows });
 
         protected override ObjectRows? OpenObject(string vendorObject, Action<CrmDataError> onError, CancellationToken cancellationToken)
         {
