@@ -152,7 +152,7 @@ Describe 'Copy-CrmData into SaaS load files and back' {
                 foreach ($p in $e.PSObject.Properties) {
                     if ($Ignore -contains $p.Name) { continue }
                     $got = $a.PSObject.Properties[$p.Name]
-                    if ($null -eq $p.Value) {
+                    if ($null -eq $p.Value -or ($p.Value -is [string] -and $p.Value.Length -eq 0)) {  # empty text: these products store null
                         if ($got) { $got.Value | Should -BeNullOrEmpty -Because "$Entity $key $($p.Name) is null" }
                         continue
                     }
@@ -228,7 +228,7 @@ Describe 'Copy-CrmData into SaaS load files and back' {
         ($task.field | Where-Object name -eq 'scheduledend').value | Should -Match '^\d{4}-\d{2}-\d{2}T00:00:00\.0000000Z$'
         # The same source key gives the same id on every export (version 5 UUID).
         $first = ($data.entities.entity | Where-Object name -eq 'account').records.record[0].id
-        Copy-CrmData $canonical (New-CrmConnection Dynamics (Join-Path $root 'again.zip')) -Entity accounts -NoLedger -WarningAction SilentlyContinue | Out-Null
+        Copy-CrmData $canonical (New-CrmConnection Dynamics (Join-Path $root 'again.zip')) -Entity Account -NoLedger -WarningAction SilentlyContinue | Out-Null
         (Get-CrmSchema (Join-Path $root 'again.zip')).Name | Should -Be @('Account')
         $firstKey = (Export-CrmData $zip -Entity Account | Select-Object -First 1).Id
         Add-Type -AssemblyName System.IO.Compression.FileSystem
