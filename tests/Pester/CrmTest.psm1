@@ -33,6 +33,92 @@ function Get-CrmTestPwsh {
     return @($exe)
 }
 
+function Start-CrmTestChild {
+    <#
+    Starts a script in a fresh pwsh with the built module imported and the working directory set, and returns
+    at once. The child writes its own process id ($PID: the process that runs the script, not a launcher) to
+    PidFile before anything else, so Stop-CrmTestChild can kill exactly it. Wait-CrmTestChild collects the result.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [string] $WorkingDirectory = (Get-Location -PSProvider FileSystem).ProviderPath,
+        [switch] $NoImport,
+        [hashtable] $Environment = @{}
+    )
+    $pwsh = @(Get-CrmTestPwsh)
+    $id = [Guid]::NewGuid().ToString('N')
+    $file = Join-Path ([IO.Path]::GetTempPath()) "crmtest-$id.ps1"
+    $pidFile = Join-Path ([IO.Path]::GetTempPath()) "crmtest-$id.pid"
+    $prelude = "[IO.File]::WriteAllText('$($pidFile -replace "'", "''")', [string]`$PID)`n`$ErrorActionPreference = 'Stop'`n"
+    if (-not $NoImport) { $prelude += "Import-Module '$((Get-CrmTestManifest) -replace "'", "''")' -ErrorAction Stop`n" }
+    Set-Content -LiteralPath $file -Value ($prelude + $Script) -Encoding utf8
+    $psi = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($a in ($pwsh | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
+    foreach ($a in '-NoProfile', '-NonInteractive', '-File', $file) { $psi.ArgumentList.Add($a) }
+    $psi.WorkingDirectory = $WorkingDirectory
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    # Output read by tests, not people: plain text (pwsh colours table headers and errors even when redirected).
+    $psi.Environment['NO_COLOR'] = '1'
+    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
+    $p = [Diagnostics.Process]::Start($psi)
+    [pscustomobject]@{
+        Process    = $p
+        OutTask    = $p.StandardOutput.ReadToEndAsync()
+        ErrTask    = $p.StandardError.ReadToEndAsync()
+        PidFile    = $pidFile
+        ScriptFile = $file
+    }
+}
+
+function Wait-CrmTestChild {
+    # Waits for a child from Start-CrmTestChild (throws after -TimeoutSeconds) and returns ExitCode, Output (stdout lines), Error (stderr text).
+    param([Parameter(Mandatory, ValueFromPipeline)] $Child, [int] $TimeoutSeconds = 300)
+    process {
+        try {
+            if (-not $Child.Process.WaitForExit($TimeoutSeconds * 1000)) {
+                Stop-CrmTestChild $Child
+                throw "The child pwsh did not finish within $TimeoutSeconds s. stderr: $($Child.ErrTask.Result)"
+            }
+            $Child.Process.WaitForExit()
+            [pscustomobject]@{
+                ExitCode = $Child.Process.ExitCode
+                Output   = @($Child.OutTask.Result -split "`r?`n" | Where-Object { $_ -ne '' })
+                Error    = $Child.ErrTask.Result
+            }
+        }
+        finally {
+            Remove-Item -LiteralPath $Child.ScriptFile, $Child.PidFile -ErrorAction Ignore
+            $Child.Process.Dispose()
+        }
+    }
+}
+
+function Get-CrmTestChildPid {
+    # The process id the child wrote (waits for it up to -TimeoutSeconds); $null when the child exited first.
+    param([Parameter(Mandatory)] $Child, [int] $TimeoutSeconds = 60)
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    while ($clock.Elapsed.TotalSeconds -lt $TimeoutSeconds) {
+        $text = if (Test-Path -LiteralPath $Child.PidFile) { (Get-Content -LiteralPath $Child.PidFile -Raw -ErrorAction Ignore) } else { $null }
+        if ($text -and $text.Trim()) { return [int]$text.Trim() }
+        if ($Child.Process.HasExited) { return $null }
+        Start-Sleep -Milliseconds 20
+    }
+    throw "The child pwsh wrote no process id within $TimeoutSeconds s."
+}
+
+function Stop-CrmTestChild {
+    # Kills (SIGKILL) the process that runs the child's script, by the id it wrote, then its launcher if still there.
+    param([Parameter(Mandatory)] $Child)
+    $id = Get-CrmTestChildPid $Child -TimeoutSeconds 5
+    if ($id) {
+        $p = Get-Process -Id $id -ErrorAction Ignore
+        if ($p) { $p.Kill(); $p.WaitForExit() }
+    }
+    if (-not $Child.Process.HasExited) { $Child.Process.Kill($true) }
+    $Child.Process.WaitForExit()
+}
+
 function Invoke-CrmTestChild {
     <#
     Runs a script in a fresh pwsh with the built module imported and the working directory set.
@@ -40,33 +126,56 @@ function Invoke-CrmTestChild {
     #>
     param(
         [Parameter(Mandatory)] [string] $Script,
-        [string] $WorkingDirectory = (Get-Location).Path,
+        [string] $WorkingDirectory = (Get-Location -PSProvider FileSystem).ProviderPath,
         [switch] $NoImport,
-        [hashtable] $Environment = @{}
+        [hashtable] $Environment = @{},
+        [int] $TimeoutSeconds = 300
     )
-    $pwsh = @(Get-CrmTestPwsh)
-    $prelude = if ($NoImport) { '' } else { "Import-Module '$((Get-CrmTestManifest) -replace "'", "''")' -ErrorAction Stop`n" }
-    $file = Join-Path ([IO.Path]::GetTempPath()) ("crmtest-" + [Guid]::NewGuid().ToString('N') + '.ps1')
-    Set-Content -LiteralPath $file -Value ("`$ErrorActionPreference = 'Stop'`n" + $prelude + $Script) -Encoding utf8
-    try {
-        $psi = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($a in ($pwsh | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-File', $file) { $psi.ArgumentList.Add($a) }
-        $psi.WorkingDirectory = $WorkingDirectory
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
-        $p = [Diagnostics.Process]::Start($psi)
-        $errTask = $p.StandardError.ReadToEndAsync()
-        $out = $p.StandardOutput.ReadToEnd()
-        $p.WaitForExit()
-        [pscustomobject]@{
-            ExitCode = $p.ExitCode
-            Output   = @($out -split "`r?`n" | Where-Object { $_ -ne '' })
-            Error    = $errTask.Result
-        }
+    Start-CrmTestChild -Script $Script -WorkingDirectory $WorkingDirectory -NoImport:$NoImport -Environment $Environment |
+        Wait-CrmTestChild -TimeoutSeconds $TimeoutSeconds
+}
+
+function New-CrmTestFolder {
+    # A fresh, empty folder under the test drive (or the temp folder outside Pester); returns its full path.
+    param([string] $Name = [Guid]::NewGuid().ToString('N').Substring(0, 12))
+    $drive = Get-PSDrive TestDrive -ErrorAction Ignore
+    $root = if ($drive) { $drive.Root } else { [IO.Path]::GetTempPath() }
+    (New-Item -ItemType Directory -Force (Join-Path $root $Name)).FullName
+}
+
+function Get-CrmTestNuGetPackage {
+    <#
+    The folder of a package that build/tools.proj downloads (e.g. Pester, or CsvHelper 30.0.1 as another module
+    would bring it), restoring build/tools.proj when it is missing.
+    #>
+    param([Parameter(Mandatory)] [string] $Id, [Parameter(Mandatory)] [string] $Version)
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $dir = Join-Path $packages "$($Id.ToLowerInvariant())/$Version"
+    if (-not (Test-Path $dir)) {
+        & dotnet restore (Join-Path $script:RepoRoot 'build/tools.proj') -nologo '-v:q' | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "dotnet restore build/tools.proj failed ($LASTEXITCODE)." }
     }
-    finally { Remove-Item -LiteralPath $file -ErrorAction Ignore }
+    if (-not (Test-Path $dir)) { throw "$Id $Version is not in build/tools.proj (looked in $dir)." }
+    $dir
+}
+
+function New-CrmTestPerson {
+    <#
+    CrmRecord objects of entity 'people' (id, name, amount, born, vip) with values that are hard to keep:
+    Chinese with a comma and quotes, a line break and umlauts, a spreadsheet formula, a negative amount.
+    Without arguments: the three standard people; with -Id etc.: one person.
+    #>
+    param([long] $Id, [string] $Name, [decimal] $Amount, [datetime] $Born, [bool] $Vip)
+    if (-not $PSBoundParameters.ContainsKey('Id')) {
+        New-CrmTestPerson 1 '张伟, "the boss"' 1234.5678 '2024-03-05' $true
+        New-CrmTestPerson 2 "Zoë`nMüller" 0.1 '1999-12-31' $false
+        New-CrmTestPerson 3 '=HYPERLINK("http://x")' -5 '2000-01-01' $false
+        return
+    }
+    $r = [CrmMigration.CrmRecord]::new('people')
+    $r['id'] = $Id; $r['name'] = $Name; $r['amount'] = $Amount; $r['born'] = $Born; $r['vip'] = $Vip
+    $r.Key = [CrmMigration.CrmKey]::new([string]$Id)
+    $r
 }
 
 function Initialize-CrmTestDbServers {
