@@ -295,10 +295,32 @@ function New-CrmTestCsv {
     $bytes = [Collections.Generic.List[byte]]::new()
     if ($Bom) { $bytes.AddRange($enc.GetPreamble()) }
     $bytes.AddRange($enc.GetBytes($text))
+    # Relative to the PowerShell location (.NET would take the process's working directory).
+    $Path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
     $dir = Split-Path -Parent $Path
     if ($dir) { New-Item -ItemType Directory -Force $dir | Out-Null }
     [IO.File]::WriteAllBytes($Path, $bytes.ToArray())
     Get-Item -LiteralPath $Path
+}
+
+function New-CrmTestMappingSchema {
+    <#
+    Two CSV systems in the current folder for the mapping cmdlets: ./src (contacts.csv with snake_case columns,
+    an unused 'fax') and ./tgt (Contact and Account, typed and keyed by CSVW metadata sidecars as our writer
+    would leave them, with a 'Segment' no source field matches and an Account no source entity matches).
+    #>
+    New-CrmTestCsv ./src/contacts.csv -NewLine "`n" -Line @(
+        'id,full_name,e_mail,tel,born,status,fax'
+        '1,Wei Zhang,wei@qq.com,138 0013 8000,2024-03-05,A,'
+        '2,Ann Lee,ann@example.com,,1990-01-02,I,') | Out-Null
+    New-CrmTestCsv ./tgt/Contact.csv -NewLine "`n" -Line 'Id,FullName,Email,Phone,Born,Status,Segment' | Out-Null
+    New-CrmTestCsv ./tgt/Contact.csv-metadata.json -NewLine "`n" -NoFinalNewLine -Line (
+        '{"url":"Contact.csv","tableSchema":{"columns":[{"name":"Id","datatype":"Integer"},{"name":"FullName","datatype":"String"},' +
+        '{"name":"Email","datatype":"String"},{"name":"Phone","datatype":"String"},{"name":"Born","datatype":"Date"},' +
+        '{"name":"Status","datatype":"String"},{"name":"Segment","datatype":"String"}],"primaryKey":["Id"]}}') | Out-Null
+    New-CrmTestCsv ./tgt/Account.csv -NewLine "`n" -Line 'AccountCode,Name' | Out-Null
+    New-CrmTestCsv ./tgt/Account.csv-metadata.json -NewLine "`n" -NoFinalNewLine -Line (
+        '{"url":"Account.csv","tableSchema":{"columns":[{"name":"AccountCode","datatype":"String"},{"name":"Name","datatype":"String"}],"primaryKey":["AccountCode"]}}') | Out-Null
 }
 
 function Get-CrmTestErrorId {
