@@ -323,6 +323,53 @@ function New-CrmTestMappingSchema {
         '{"url":"Account.csv","tableSchema":{"columns":[{"name":"AccountCode","datatype":"String"},{"name":"Name","datatype":"String"}],"primaryKey":["AccountCode"]}}') | Out-Null
 }
 
+function Invoke-CrmTestCapture {
+    <#
+    Runs script text in a PowerShell instance of its own (a new runspace with the built module imported, at the
+    current location, with -Variable set) and returns every stream: Output, Error, Warning, Verbose, Progress,
+    Information, Terminating (the error that stopped it, or $null), and Text: all of it as one string (objects,
+    their properties, error messages, exceptions, target objects, details, warnings, verbose and progress
+    text), for checks that nothing shown anywhere contains a secret.
+    #>
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Variable = @{})
+    $ps = [powershell]::Create()
+    try {
+        $null = $ps.AddScript("Import-Module '$((Get-CrmTestManifest) -replace "'", "''")' -ErrorAction Stop; Set-Location -LiteralPath '$(((Get-Location -PSProvider FileSystem).ProviderPath) -replace "'", "''")'").Invoke()
+        $ps.Commands.Clear()
+        foreach ($k in $Variable.Keys) { $ps.Runspace.SessionStateProxy.SetVariable($k, $Variable[$k]) }
+        $null = $ps.AddScript($Script)
+        $output = [Collections.Generic.List[object]]::new()
+        $terminating = $null
+        try { foreach ($o in $ps.Invoke()) { $output.Add($o) } }
+        catch { $terminating = if ($_.Exception.InnerException -is [System.Management.Automation.IContainsErrorRecord]) { $_.Exception.InnerException.ErrorRecord } else { $_ } }
+        $errors = @($ps.Streams.Error) + @($terminating | Where-Object { $_ })
+        $text = [Collections.Generic.List[string]]::new()
+        foreach ($o in $output) {
+            $text.Add([string]$o)
+            if ($null -ne $o) { foreach ($p in $o.psobject.Properties) { try { $text.Add("$($p.Name)=$($p.Value)") } catch { } } }
+        }
+        foreach ($e in $errors) {
+            $text.Add([string]$e); $text.Add([string]$e.Exception); $text.Add($e.FullyQualifiedErrorId)
+            $text.Add([string]$e.TargetObject); if ($e.ErrorDetails) { $text.Add($e.ErrorDetails.Message) }
+        }
+        foreach ($w in $ps.Streams.Warning) { $text.Add($w.Message) }
+        foreach ($v in $ps.Streams.Verbose) { $text.Add($v.Message) }
+        foreach ($p in $ps.Streams.Progress) { $text.Add($p.Activity + ' ' + $p.StatusDescription + ' ' + $p.CurrentOperation) }
+        foreach ($i in $ps.Streams.Information) { $text.Add([string]$i.MessageData) }
+        [pscustomobject]@{
+            Output      = $output.ToArray()
+            Error       = @($ps.Streams.Error)
+            Warning     = @($ps.Streams.Warning)
+            Verbose     = @($ps.Streams.Verbose)
+            Progress    = @($ps.Streams.Progress)
+            Information = @($ps.Streams.Information)
+            Terminating = $terminating
+            Text        = $text -join "`n"
+        }
+    }
+    finally { $ps.Dispose() }
+}
+
 function Get-CrmTestErrorId {
     # The error id part of FullyQualifiedErrorId ("DuplicateKey,CrmMigration.Commands.ImportCrmDataCommand" -> "DuplicateKey").
     param([Parameter(ValueFromPipeline)] $ErrorRecord)
