@@ -329,19 +329,27 @@ function Invoke-CrmTestCapture {
     current location, with -Variable set) and returns every stream: Output, Error, Warning, Verbose, Progress,
     Information, Terminating (the error that stopped it, or $null), and Text: all of it as one string (objects,
     their properties, error messages, exceptions, target objects, details, warnings, verbose and progress
-    text), for checks that nothing shown anywhere contains a secret.
+    text), for checks that nothing shown anywhere contains a secret. Several scripts run one after the other in
+    the same runspace, as commands typed at a prompt (each its own pipeline); OutputByCommand keeps each one's
+    output apart, and the first terminating error stops the rest.
     #>
-    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Variable = @{})
+    param([Parameter(Mandatory)] [string[]] $Script, [hashtable] $Variable = @{})
     $ps = [powershell]::Create()
     try {
         $null = $ps.AddScript("Import-Module '$((Get-CrmTestManifest) -replace "'", "''")' -ErrorAction Stop; Set-Location -LiteralPath '$(((Get-Location -PSProvider FileSystem).ProviderPath) -replace "'", "''")'").Invoke()
-        $ps.Commands.Clear()
         foreach ($k in $Variable.Keys) { $ps.Runspace.SessionStateProxy.SetVariable($k, $Variable[$k]) }
-        $null = $ps.AddScript($Script)
         $output = [Collections.Generic.List[object]]::new()
+        $byCommand = [Collections.Generic.List[object]]::new()
         $terminating = $null
-        try { foreach ($o in $ps.Invoke()) { $output.Add($o) } }
-        catch { $terminating = if ($_.Exception.InnerException -is [System.Management.Automation.IContainsErrorRecord]) { $_.Exception.InnerException.ErrorRecord } else { $_ } }
+        foreach ($command in $Script) {
+            $ps.Commands.Clear()
+            $null = $ps.AddScript($command)
+            $these = [Collections.Generic.List[object]]::new()
+            try { foreach ($o in $ps.Invoke()) { $these.Add($o); $output.Add($o) } }
+            catch { $terminating = if ($_.Exception.InnerException -is [System.Management.Automation.IContainsErrorRecord]) { $_.Exception.InnerException.ErrorRecord } else { $_ } }
+            $byCommand.Add($these.ToArray())
+            if ($terminating) { break }
+        }
         $errors = @($ps.Streams.Error) + @($terminating | Where-Object { $_ })
         $text = [Collections.Generic.List[string]]::new()
         foreach ($o in $output) {
@@ -357,31 +365,59 @@ function Invoke-CrmTestCapture {
         foreach ($p in $ps.Streams.Progress) { $text.Add($p.Activity + ' ' + $p.StatusDescription + ' ' + $p.CurrentOperation) }
         foreach ($i in $ps.Streams.Information) { $text.Add([string]$i.MessageData) }
         [pscustomobject]@{
-            Output      = $output.ToArray()
-            Error       = @($ps.Streams.Error)
-            Warning     = @($ps.Streams.Warning)
-            Verbose     = @($ps.Streams.Verbose)
-            Progress    = @($ps.Streams.Progress)
-            Information = @($ps.Streams.Information)
-            Terminating = $terminating
-            Text        = $text -join "`n"
+            Output          = $output.ToArray()
+            OutputByCommand = $byCommand.ToArray()
+            Error           = @($ps.Streams.Error)
+            Warning         = @($ps.Streams.Warning)
+            Verbose         = @($ps.Streams.Verbose)
+            Progress        = @($ps.Streams.Progress)
+            Information     = @($ps.Streams.Information)
+            Terminating     = $terminating
+            Text            = $text -join "`n"
         }
     }
     finally { $ps.Dispose() }
 }
 
-function New-CrmTestDecomSource {
+function Get-CrmTestDocExample {
     <#
-    A small system to decommission: an SQLite file (-Path) with 40 contacts whose values test archives and
-    reports: Chinese text with HTML tags, spreadsheet formulas, line breaks, decimals.
+    The examples of the help pages (docs/en-US/<Verb-Noun>.md, '### Example N: title' under '## EXAMPLES') as
+    objects: Name ('Import-CrmData #2'), Page, Number, Title, Commands (what a user types: each 'PS> ' line of a
+    transcript with its '>>' continuation lines, or the whole block of a script as one), Code (the commands as one
+    script) and Shown (the output lines a transcript shows after its last command).
     #>
-    param([Parameter(Mandatory)] [string] $Path)
-    $rows = foreach ($i in 1..40) {
-        $r = [CrmMigration.CrmRecord]::new('contacts')
-        $r['id'] = [long]$i; $r['name'] = "张伟 <b>$i</b>"; $r['note'] = if ($i % 3) { '=SUM(A1)' } else { "two`nlines" }
-        $r['amount'] = [decimal]$i / 8; $r.Key = [CrmMigration.CrmKey]::new([string]$i); $r
+    param([string] $Path = (Join-Path $script:RepoRoot 'docs/en-US'))
+    foreach ($file in Get-ChildItem -LiteralPath $Path -Filter '*-*.md' | Sort-Object Name) {
+        $page = $file.BaseName
+        $lines = Get-Content -LiteralPath $file.FullName
+        $inExamples = $false; $current = $null; $inCode = $false; $block = $null
+        foreach ($line in $lines) {
+            if ($line -match '^## ') { $inExamples = $line -match '^## EXAMPLES'; continue }
+            if (-not $inExamples) { continue }
+            if ($line -match '^### Example (\d+):\s*(.*)$') { $current = @{ Number = [int]$Matches[1]; Title = $Matches[2] }; continue }
+            if ($null -eq $current) { continue }
+            if (-not $inCode -and $line -match '^```') { $inCode = $true; $block = [Collections.Generic.List[string]]::new(); continue }
+            if ($inCode -and $line -match '^```') {
+                $inCode = $false
+                $transcript = @($block | Where-Object { $_.StartsWith('PS> ') }).Count -gt 0
+                $commands = [Collections.Generic.List[string]]::new(); $shown = [Collections.Generic.List[string]]::new()
+                foreach ($b in $block) {
+                    if (-not $transcript) { if ($commands.Count -eq 0) { $commands.Add($b) } else { $commands[0] += "`n" + $b } }
+                    elseif ($b.StartsWith('PS> ')) { $commands.Add($b.Substring(4)); $shown.Clear() }
+                    elseif ($b.StartsWith('>>')) { $commands[$commands.Count - 1] += "`n" + $b.Substring(2) }
+                    elseif ($b.StartsWith('# ')) { $commands.Add($b) }     # a comment between prompts: what happened meanwhile
+                    else { $shown.Add($b) }
+                }
+                [pscustomobject]@{
+                    Name = "$page #$($current.Number)"; Page = $page; Number = $current.Number; Title = $current.Title
+                    Commands = @($commands); Code = $commands -join "`n"; Shown = @($shown)
+                }
+                $current = $null
+                continue
+            }
+            if ($inCode) { $block.Add($line) }
+        }
     }
-    $rows | Import-CrmData -LiteralPath $Path -Create | Out-Null
 }
 
 function Get-CrmTestErrorId {

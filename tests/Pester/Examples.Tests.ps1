@@ -1,0 +1,147 @@
+# The documentation runs: every help example of docs/en-US that works on SQLite or files, and the README's tour,
+# run as written in a prepared folder, so the documentation cannot drift from the module. Adaptations are
+# only the ones listed in $Adapt (absolute paths of a server made relative; one size made small).
+# An example that shows a table checks that the module still prints a table with the same columns.
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force
+    # Examples that talk to a CRM on a database server (named hosts, Get-Credential): not run here; the
+    # Database, Copy-CrmData and Disable-CrmSystem tests cover the same commands against the test servers.
+    $script:ServerExamples = @('Copy-CrmData #2', 'Disable-CrmSystem #4', 'New-CrmConnection #3', 'New-CrmConnection #4')
+    $script:Cases = @(Get-CrmTestDocExample | Where-Object Name -notin $script:ServerExamples | ForEach-Object { @{ Example = $_ } })
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule
+    $script:ServerExamples = @('Copy-CrmData #2', 'Disable-CrmSystem #4', 'New-CrmConnection #3', 'New-CrmConnection #4')
+
+    # Paths of a production server, made relative to the example's folder; one size made small.
+    $script:Adapt = [ordered]@{
+        '/data/exports/2019' = './exports/2019'
+        '/srv/crm/'          = './'
+        '/data/'             = './'
+        '/var/log/crm/'      = './log/'
+        '-Scale 100000'      = '-Scale 1000'
+    }
+    function ConvertTo-LocalCode([string] $Code) {
+        foreach ($k in $Adapt.Keys) { $Code = $Code.Replace($k, $Adapt[$k]) }
+        $Code
+    }
+
+    # What the examples assume is there: the practice CRM, its mapping (as ./map.psd1 and in ./examples),
+    # the same CRM as a CSV export, and a log folder.
+    $script:Template = New-CrmTestFolder 'template'
+    Push-Location $Template
+    New-CrmSampleData ./legacy.db -Seed 42 -Scale 200 | Out-Null
+    Copy-CrmData ./legacy.db ./export -NoLedger | Out-Null
+    New-Item -ItemType Directory ./examples, ./log | Out-Null
+    Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1') ./examples/
+    Copy-Item ./examples/legacy-to-new.psd1 ./map.psd1
+    Pop-Location
+
+    # The new CRM's own schema, made by its vendor rather than by us: a NOT NULL Segment no mapping fills.
+    $script:NewCrm = @'
+Invoke-CrmTestSql -Kind Sqlite -Database ./new.db -Sql "
+CREATE TABLE Account (Id TEXT PRIMARY KEY, Name TEXT NOT NULL, Industry TEXT, City TEXT, Country TEXT, Phone TEXT, Website TEXT, Origin TEXT);
+CREATE TABLE Contact (Id TEXT PRIMARY KEY, AccountId TEXT REFERENCES Account(Id), FirstName TEXT, LastName TEXT NOT NULL, Email TEXT, Phone TEXT,
+  Mobile TEXT, City TEXT, Country TEXT, Status TEXT, CreatedAt TEXT, Notes TEXT, Segment TEXT NOT NULL);
+CREATE TABLE Opportunity (Id TEXT PRIMARY KEY, AccountId TEXT REFERENCES Account(Id), Name TEXT NOT NULL, Stage TEXT, Amount NUMERIC, CloseDate DATE, Probability INTEGER);" | Out-Null
+'@
+    $script:Migrate = 'Export-CrmData ./legacy.db -Entity accounts, contacts, opportunities | Convert-CrmRecord -Mapping ./map.psd1 -ErrorAction SilentlyContinue | Import-CrmData ./new.db -Create -ErrorAction SilentlyContinue | Out-Null'
+    $script:ImportTwice = '1..2 | ForEach-Object { Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create | Out-Null }'
+    # What an example needs beyond the template (state a user would have at that point), by example.
+    $script:Setup = @{
+        'Get-CrmMigrationRecord #1' = $ImportTwice
+        'Get-CrmMigrationRecord #2' = $ImportTwice
+        'Get-CrmMigrationRecord #3' = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -StatePath ./ledger.sqlite | Out-Null'
+        'Get-CrmMigrationRun #1'    = $ImportTwice
+        'Get-CrmMigrationRun #2'    = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -StatePath ./ledger.sqlite | Out-Null'
+        'Get-CrmMigrationRun #3'    = 'Killed'
+        'Get-CrmSchema #3'          = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create | Out-Null'
+        'Import-CrmData #2'         = $Migrate
+        'Import-CrmData #5'         = @{ KilledFirst = 'after-target:1' }
+        'Import-CrmData #4'         = 'New-Item -ItemType Directory ./exports | Out-Null; Copy-Item ./export/leads.csv ./exports/leads.csv'
+        'Import-CrmData #6'         = $Migrate
+        'New-CrmConnection #2'      = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./exports/2019 | Out-Null; $t = [IO.File]::ReadAllText("$PWD/exports/2019/contacts.csv").Replace(",", ";"); [Text.Encoding]::RegisterProvider([Text.CodePagesEncodingProvider]::Instance); [IO.File]::WriteAllText("$PWD/exports/2019/contacts.csv", $t, [Text.Encoding]::GetEncoding("gb18030")); Remove-Item ./exports/2019/*.json, ./exports/2019/.crm-ledger*'
+        'New-CrmMapping #1'         = $NewCrm + "`nRemove-Item ./map.psd1" 
+        'New-CrmMapping #2'         = $NewCrm
+        'New-CrmSampleData #1'      = 'Remove-Item ./legacy.db'
+        'Test-CrmArchive #1'        = 'Export-CrmArchive ./legacy.db -Destination ./archive/legacy-2026-11 | Out-Null; Add-Content ./archive/legacy-2026-11/data/contacts.csv "tampered"'
+        'Test-CrmArchive #2'        = 'Export-CrmArchive ./legacy.db -Destination ./legacy-2026-11 -Zip | Out-Null'
+        'Test-CrmAuditLog #1'       = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null'
+        'Test-CrmAuditLog #2'       = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null; (Test-CrmAuditLog ./decom.audit.jsonl).HeadHash | Set-Content ./decom.head'
+        'Test-CrmMapping #1'        = $NewCrm
+        'Test-CrmMapping #2'        = $Migrate
+        'Test-CrmMigration #1'      = $Migrate
+        'Test-CrmMigration #2'      = $Migrate
+        'Test-CrmMigration #3'      = 'Copy-CrmData ./export ./new.db -Entity accounts, contacts -Create | Out-Null'
+    }
+    # Errors an example may write besides the records the messy practice data makes the mapping and the
+    # target reject (Record*, MissingParent): what the example's own text says will happen.
+    $script:ExpectedErrors = @{
+        'Disable-CrmSystem #2' = 'PurgeRefused'           # the retention date has not passed yet
+        'Disable-CrmSystem #3' = @()
+        'Import-CrmData #6'    = 'DuplicateKey'           # the contacts are already there: the rejects to fix
+        'Test-CrmArchive #1'   = @()
+    }
+
+    function Invoke-Example([string] $Name, [string[]] $Commands) {
+        # Runs an example in a fresh copy of the template, in a runspace of its own; returns the captured streams.
+        $dir = New-CrmTestFolder
+        Copy-Item -Path (Join-Path $Template '*') -Destination $dir -Recurse
+        Push-Location $dir
+        try {
+            $setup = $Setup[$Name]
+            if ($setup -is [hashtable]) {
+                # The example's commands up to its '# ...' line run in a child pwsh that dies there (a fault point
+                # SIGKILLs it), as the example says happened; the rest of the example runs as written.
+                $cut = [array]::FindIndex($Commands, [Predicate[string]] { param($c) $c.TrimStart().StartsWith('# ...') })
+                $cut | Should -BeGreaterThan 0 -Because "$Name must say where it was killed ('# ...')"
+                $null = Invoke-CrmTestChild -Script (ConvertTo-LocalCode ($Commands[0..($cut - 1)] -join "`n")) -Environment @{ CRMMIGRATION_FAULT = $setup.KilledFirst }
+                (Get-CrmMigrationRun ./new.db).Status | Should -Be 'Running' -Because 'the first part of the example must have been killed'
+                $Commands = $Commands[($cut + 1)..($Commands.Count - 1)]
+            }
+            elseif ($setup -eq 'Killed') {
+                # an import killed half-way (the process SIGKILLs itself at batch 2), as the example assumes
+                $null = Invoke-CrmTestChild -Script 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -BatchSize 50' -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:2' }
+            }
+            elseif ($setup) { Invoke-Expression $setup }
+            Invoke-CrmTestCapture -Script @($Commands | ForEach-Object { ConvertTo-LocalCode $_ })
+        }
+        finally { Pop-Location }
+    }
+
+    function Assert-RanAsShown($Example, $Result) {
+        $Result.Terminating | Should -BeNullOrEmpty -Because "$($Example.Name) must run as written: $($Result.Terminating)"
+        $allowed = @($ExpectedErrors[$Example.Name])
+        foreach ($e in $Result.Error) {
+            $id = $e | Get-CrmTestErrorId
+            ($id -like 'Record*' -or $id -eq 'MissingParent' -or $id -in $allowed) | Should -BeTrue -Because "$($Example.Name) wrote $id`: $e"
+        }
+        # A transcript that shows a table: the module still prints one with the same columns.
+        $shown = @($Example.Shown)
+        for ($i = 0; $i + 1 -lt $shown.Count; $i++) {
+            if ($shown[$i].Trim() -and $shown[$i + 1] -match '^\s*-+(\s+-+)*\s*$') {
+                $header = ($shown[$i].Trim() -replace '\s+', ' ')
+                # the output of the last command, formatted on its own as the prompt shows it
+                $last = @($Result.OutputByCommand[-1])
+                $last.Count | Should -BeGreaterThan 0 -Because "$($Example.Name) shows output"
+                $printed = (($last | Out-String -Width 400) -replace '\x1b\[[0-9;]*m', '') -split "`r?`n" | ForEach-Object { $_.Trim() -replace '\s+', ' ' }
+                $printed | Should -Contain $header -Because "$($Example.Name) shows the columns '$header'"
+                break
+            }
+        }
+    }
+}
+
+Describe 'Help examples' {
+    It 'runs <Example.Name>: <Example.Title>' -ForEach $Cases {
+        $r = Invoke-Example $Example.Name $Example.Commands
+        Assert-RanAsShown $Example $r
+    }
+
+    It 'leaves out only the examples that need a CRM on a database server' {
+        $notRun = @(Get-CrmTestDocExample | Where-Object Name -in $ServerExamples)
+        $notRun.Count | Should -Be $ServerExamples.Count
+        $notRun | ForEach-Object { $_.Code | Should -Match 'New-CrmConnection (-Provider )?(PostgreSql|MySql)' -Because "$($_.Name) is left out as a server example" }
+    }
+}
