@@ -145,3 +145,56 @@ Describe 'Help examples' {
         $notRun | ForEach-Object { $_.Code | Should -Match 'New-CrmConnection (-Provider )?(PostgreSql|MySql)' -Because "$($_.Name) is left out as a server example" }
     }
 }
+
+Describe 'The README' {
+    It 'runs the five-minute tour and the decommission as written (the lines on database servers aside)' {
+        # The README's PowerShell blocks from '## A five-minute tour' on; the lines that use the example servers
+        # ($cred from Get-Credential, $old and $new on named hosts) are left out: Database.Tests.ps1 and
+        # Copy-CrmData.Tests.ps1 run the same commands against the test servers.
+        $readme = Get-Content (Join-Path (Get-CrmTestRepoRoot) 'README.md')
+        $start = [array]::IndexOf($readme, '## A five-minute tour')
+        $start | Should -BeGreaterThan 0
+        $blocks = [Collections.Generic.List[string]]::new(); $inCode = $false; $left = 0
+        foreach ($line in $readme[$start..($readme.Count - 1)]) {
+            if ($line -match '^## ' -and $line -ne '## A five-minute tour') { break }
+            if ($line -eq '```powershell') { $inCode = $true; $blocks.Add(''); continue }
+            if ($line -eq '```') { $inCode = $false; continue }
+            if (-not $inCode) { continue }
+            if ($line -match '\$old\b|\$new\b|\$cred\b|Get-Credential') { $left++; continue }
+            $blocks[$blocks.Count - 1] += $line + "`n"
+        }
+        $blocks.Count | Should -Be 2 -Because 'the tour and the decommission'
+        $left | Should -Be 5 -Because 'only the five lines on the example servers are left out'
+        $dir = New-CrmTestFolder
+        New-Item -ItemType Directory (Join-Path $dir 'examples') | Out-Null
+        Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1') (Join-Path $dir 'examples')
+        Push-Location $dir
+        try {
+            $r = Invoke-CrmTestCapture -Script @($blocks | ForEach-Object { ConvertTo-LocalCode $_.Replace('-Scale 10000', '-Scale 1000') })
+            Assert-RanAsShown ([pscustomobject]@{ Name = 'README'; Shown = @() }) $r
+            './new.db' | Should -Exist
+            './draft.psd1' | Should -Exist
+            './archive/legacy.zip' | Should -Exist
+            (Test-CrmAuditLog ./decom.audit.jsonl).Valid | Should -BeTrue
+            @($r.Output | Where-Object { $_ -is [CrmMigration.CrmValidationResult] -and $_.Status -eq 'Fail' }) | Should -BeNullOrEmpty
+        }
+        finally { Pop-Location }
+    }
+}
+
+Describe 'Example scripts' {
+    It 'examples/decommission.ps1 runs unattended in a scheduler''s pwsh: refuses the purge during retention, purges after it' {
+        $dir = New-CrmTestFolder
+        New-CrmTestDecomSource -Path (Join-Path $dir 'legacy.db')
+        $script = Join-Path (Get-CrmTestRepoRoot) 'examples/decommission.ps1'
+        $first = Invoke-CrmTestChild -WorkingDirectory $dir -Script "& '$script' -Source ./legacy.db -Work ./decom -RetainUntil 2099-01-01"
+        $first.ExitCode | Should -Be 0 -Because $first.Error
+        ($first.Output -join "`n") | Should -Match 'Purge not yet'
+        (Join-Path $dir 'legacy.db') | Should -Exist
+        $second = Invoke-CrmTestChild -WorkingDirectory $dir -Script "& '$script' -Source ./legacy.db -Work ./decom -RetainUntil 2000-01-01"
+        $second.ExitCode | Should -Be 0 -Because $second.Error
+        ($second.Output -join "`n") | Should -Match 'Purge\s+Done'
+        (Join-Path $dir 'legacy.db') | Should -Not -Exist
+        (Join-Path $dir 'decom/decommission.audit.head') | Should -Exist
+    }
+}
