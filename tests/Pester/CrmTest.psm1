@@ -420,6 +420,20 @@ function Get-CrmTestDocExample {
     }
 }
 
+function New-CrmTestDecomSource {
+    <#
+    A small system to decommission: an SQLite file (-Path) with 40 contacts whose values test archives and
+    reports: Chinese text with HTML tags, spreadsheet formulas, line breaks, decimals.
+    #>
+    param([Parameter(Mandatory)] [string] $Path)
+    $rows = foreach ($i in 1..40) {
+        $r = [CrmMigration.CrmRecord]::new('contacts')
+        $r['id'] = [long]$i; $r['name'] = "张伟 <b>$i</b>"; $r['note'] = if ($i % 3) { '=SUM(A1)' } else { "two`nlines" }
+        $r['amount'] = [decimal]$i / 8; $r.Key = [CrmMigration.CrmKey]::new([string]$i); $r
+    }
+    $rows | Import-CrmData -LiteralPath $Path -Create | Out-Null
+}
+
 function Get-CrmTestErrorId {
     # The error id part of FullyQualifiedErrorId ("DuplicateKey,CrmMigration.Commands.ImportCrmDataCommand" -> "DuplicateKey").
     param([Parameter(ValueFromPipeline)] $ErrorRecord)
