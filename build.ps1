@@ -37,6 +37,9 @@ param(
     # Demo: where the quick start writes its databases (a fresh temporary folder by default).
     [string] $DemoPath,
 
+    # Package: the folder the .nupkg is written to (a local PSResourceGet repository).
+    [string] $PackagePath = (Join-Path $PSScriptRoot 'out/packages'),
+
     # Bench: arguments passed to bench/run.ps1 (e.g. -Counts 100000).
     [hashtable] $BenchArgs = @{},
 
@@ -114,7 +117,7 @@ function Invoke-EngineTests {
     $testArgs = @('test', (Join-Path $PSScriptRoot 'CrmMigration.slnx'), '-c', $Configuration, '--no-build', '--nologo',
         '--logger', 'trx', '--results-directory', $dir)
     if ($TestFilter) { $testArgs += @('--filter', $TestFilter) }
-    & dotnet @testArgs
+    & dotnet @testArgs | Out-Host
     $exit = $LASTEXITCODE
     $passed = 0; $failed = 0; $skipped = 0
     foreach ($trx in Get-ChildItem $dir -Filter *.trx -ErrorAction Ignore) {
@@ -199,7 +202,7 @@ switch ($Task) {
     'Package' {
         Build-Module
         # A NuGet package as PSResourceGet publishes it, in a local file repository others can install from.
-        $feed = Join-Path $PSScriptRoot 'out/packages'
+        $feed = $PackagePath
         New-Item -ItemType Directory -Force $feed | Out-Null
         Remove-Item (Join-Path $feed "CrmMigration.$version.nupkg") -ErrorAction Ignore
         $repo = 'CrmMigrationBuild' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
