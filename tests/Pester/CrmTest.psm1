@@ -382,7 +382,8 @@ function Invoke-CrmTestCapture {
 function Get-CrmTestDocExample {
     <#
     The examples of the help pages (docs/en-US/<Verb-Noun>.md, '### Example N: title' under '## EXAMPLES') as
-    objects: Name ('Import-CrmData #2'), Page, Number, Title, Commands (what a user types: each 'PS> ' line of a
+    objects: Name ('Import-CrmData #2'), Key ('Import-CrmData: <title>', stable when examples are added), Page,
+    Number, Title, Commands (what a user types: each 'PS> ' line of a
     transcript with its '>>' continuation lines, or the whole block of a script as one), Code (the commands as one
     script) and Shown (the output lines a transcript shows after its last command).
     #>
@@ -409,7 +410,7 @@ function Get-CrmTestDocExample {
                     else { $shown.Add($b) }
                 }
                 [pscustomobject]@{
-                    Name = "$page #$($current.Number)"; Page = $page; Number = $current.Number; Title = $current.Title
+                    Name = "$page #$($current.Number)"; Key = "${page}: $($current.Title)"; Page = $page; Number = $current.Number; Title = $current.Title
                     Commands = @($commands); Code = $commands -join "`n"; Shown = @($shown)
                 }
                 $current = $null

@@ -6,13 +6,13 @@ BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force
     # Examples that talk to a CRM on a database server (named hosts, Get-Credential): not run here; the
     # Database, Copy-CrmData and Disable-CrmSystem tests cover the same commands against the test servers.
-    $script:ServerExamples = @('Copy-CrmData #2', 'Disable-CrmSystem #4', 'New-CrmConnection #3', 'New-CrmConnection #4')
-    $script:Cases = @(Get-CrmTestDocExample | Where-Object Name -notin $script:ServerExamples | ForEach-Object { @{ Example = $_ } })
+    $script:ServerExamples = @('Copy-CrmData: A CSV export into PostgreSQL, resumed after a failure', 'Disable-CrmSystem: Decommission a PostgreSQL CRM whose application connects as crm_app', 'New-CrmConnection: A SuiteCRM database on MariaDB, unattended', 'New-CrmConnection: A PostgreSQL target from a connection string')
+    $script:Cases = @(Get-CrmTestDocExample | Where-Object Key -notin $script:ServerExamples | ForEach-Object { @{ Example = $_ } })
 }
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule
-    $script:ServerExamples = @('Copy-CrmData #2', 'Disable-CrmSystem #4', 'New-CrmConnection #3', 'New-CrmConnection #4')
+    $script:ServerExamples = @('Copy-CrmData: A CSV export into PostgreSQL, resumed after a failure', 'Disable-CrmSystem: Decommission a PostgreSQL CRM whose application connects as crm_app', 'New-CrmConnection: A SuiteCRM database on MariaDB, unattended', 'New-CrmConnection: A PostgreSQL target from a connection string')
 
     # Paths of a production server, made relative to the example's folder; one size made small.
     $script:Adapt = [ordered]@{
@@ -48,40 +48,42 @@ CREATE TABLE Opportunity (Id TEXT PRIMARY KEY, AccountId TEXT REFERENCES Account
 '@
     $script:Migrate = 'Export-CrmData ./legacy.db -Entity accounts, contacts, opportunities | Convert-CrmRecord -Mapping ./map.psd1 -ErrorAction SilentlyContinue | Import-CrmData ./new.db -Create -ErrorAction SilentlyContinue | Out-Null'
     $script:ImportTwice = '1..2 | ForEach-Object { Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create | Out-Null }'
-    # What an example needs beyond the template (state a user would have at that point), by example.
+    # What an example needs beyond the template (state a user would have at that point), by page and title.
     $script:Setup = @{
-        'Get-CrmMigrationRecord #1' = $ImportTwice
-        'Get-CrmMigrationRecord #2' = $ImportTwice
-        'Get-CrmMigrationRecord #3' = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -StatePath ./ledger.sqlite | Out-Null'
-        'Get-CrmMigrationRun #1'    = $ImportTwice
-        'Get-CrmMigrationRun #2'    = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -StatePath ./ledger.sqlite | Out-Null'
-        'Get-CrmMigrationRun #3'    = 'Killed'
-        'Get-CrmSchema #3'          = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create | Out-Null'
-        'Import-CrmData #2'         = $Migrate
-        'Import-CrmData #5'         = @{ KilledFirst = 'after-target:1' }
-        'Import-CrmData #4'         = 'New-Item -ItemType Directory ./exports | Out-Null; Copy-Item ./export/leads.csv ./exports/leads.csv'
-        'Import-CrmData #6'         = $Migrate
-        'New-CrmConnection #2'      = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./exports/2019 | Out-Null; $t = [IO.File]::ReadAllText("$PWD/exports/2019/contacts.csv").Replace(",", ";"); [Text.Encoding]::RegisterProvider([Text.CodePagesEncodingProvider]::Instance); [IO.File]::WriteAllText("$PWD/exports/2019/contacts.csv", $t, [Text.Encoding]::GetEncoding("gb18030")); Remove-Item ./exports/2019/*.json, ./exports/2019/.crm-ledger*'
-        'New-CrmMapping #1'         = $NewCrm + "`nRemove-Item ./map.psd1" 
-        'New-CrmMapping #2'         = $NewCrm
-        'New-CrmSampleData #1'      = 'Remove-Item ./legacy.db'
-        'Test-CrmArchive #1'        = 'Export-CrmArchive ./legacy.db -Destination ./archive/legacy-2026-11 | Out-Null; Add-Content ./archive/legacy-2026-11/data/contacts.csv "tampered"'
-        'Test-CrmArchive #2'        = 'Export-CrmArchive ./legacy.db -Destination ./legacy-2026-11 -Zip | Out-Null'
-        'Test-CrmAuditLog #1'       = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null'
-        'Test-CrmAuditLog #2'       = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null; (Test-CrmAuditLog ./decom.audit.jsonl).HeadHash | Set-Content ./decom.head'
-        'Test-CrmMapping #1'        = $NewCrm
-        'Test-CrmMapping #2'        = $Migrate
-        'Test-CrmMigration #1'      = $Migrate
-        'Test-CrmMigration #2'      = $Migrate
-        'Test-CrmMigration #3'      = 'Copy-CrmData ./export ./new.db -Entity accounts, contacts -Create | Out-Null'
+        'Get-CrmMigrationRecord: What happened to one contact' = $ImportTwice
+        'Get-CrmMigrationRecord: Count the rejects of the last run by reason' = $ImportTwice
+        'Get-CrmMigrationRecord: The records of the newest run' = $ImportTwice
+        'Import-CrmData: Import a CSV file another tool wrote, with Import-Csv' = 'New-CrmTestCsv ./export/customers.csv -Line "Id,FirstName,LastName,Email", "C1,Ann,Lee,ann@example.org", "C2,Bo,Chen,bo@example.org" | Out-Null'
+        'Get-CrmMigrationRecord: Pipe keys from a complaint list' = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -StatePath ./ledger.sqlite | Out-Null'
+        'Get-CrmMigrationRun: The runs of a target'    = $ImportTwice
+        'Get-CrmMigrationRun: In a scheduled script, stop when the last run did not close its books'    = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -StatePath ./ledger.sqlite | Out-Null'
+        'Get-CrmMigrationRun: Find an interrupted run and resume it'    = 'Killed'
+        'Get-CrmSchema: Describe several systems from the pipeline'          = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create | Out-Null'
+        'Import-CrmData: See what an upsert would do before doing it'         = $Migrate
+        'Import-CrmData: Resume an import that was killed'         = @{ KilledFirst = 'after-target:1' }
+        'Import-CrmData: Load everything into one entity of a CSV folder'         = 'New-Item -ItemType Directory ./exports | Out-Null; Copy-Item ./export/leads.csv ./exports/leads.csv'
+        'Import-CrmData: Keep the rejects in files to fix and re-import'         = $Migrate
+        'New-CrmConnection: Read semicolon-separated CSV exports in GB 18030'      = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./exports/2019 | Out-Null; $t = [IO.File]::ReadAllText("$PWD/exports/2019/contacts.csv").Replace(",", ";"); [Text.Encoding]::RegisterProvider([Text.CodePagesEncodingProvider]::Instance); [IO.File]::WriteAllText("$PWD/exports/2019/contacts.csv", $t, [Text.Encoding]::GetEncoding("gb18030")); Remove-Item ./exports/2019/*.json, ./exports/2019/.crm-ledger*'
+        'New-CrmMapping: Draft a mapping between two databases and check it'         = $NewCrm + "`nRemove-Item ./map.psd1" 
+        'New-CrmMapping: Look at the draft first, then write it as JSON'         = $NewCrm
+        'New-CrmSampleData: Create a practice database and look at it'      = 'Remove-Item ./legacy.db'
+        'Test-CrmArchive: Check an archive and show only problems'        = 'Export-CrmArchive ./legacy.db -Destination ./archive/legacy-2026-11 | Out-Null; Add-Content ./archive/legacy-2026-11/data/contacts.csv "tampered"'
+        'Test-CrmArchive: Gate a script on a zip, with a restore'        = 'Export-CrmArchive ./legacy.db -Destination ./legacy-2026-11 -Zip | Out-Null'
+        'Test-CrmAuditLog: Check the log of a decommission'       = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null'
+        'Test-CrmAuditLog: Detect truncation against a stored head'       = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null; (Test-CrmAuditLog ./decom.audit.jsonl).HeadHash | Set-Content ./decom.head'
+        'Test-CrmMapping: List what is wrong with a mapping'        = $NewCrm
+        'Test-CrmMapping: Stop a scheduled script when the mapping does not fit'        = $Migrate
+        'Test-CrmMigration: Check a migration at the prompt'      = $Migrate
+        'Test-CrmMigration: Gate a scheduled migration on the checks'      = $Migrate
+        'Test-CrmMigration: Check two entities with no mapping'      = 'Copy-CrmData ./export ./new.db -Entity accounts, contacts -Create | Out-Null'
     }
     # Errors an example may write besides the records the messy practice data makes the mapping and the
     # target reject (Record*, MissingParent): what the example's own text says will happen.
     $script:ExpectedErrors = @{
-        'Disable-CrmSystem #2' = 'PurgeRefused'           # the retention date has not passed yet
-        'Disable-CrmSystem #3' = @()
-        'Import-CrmData #6'    = 'DuplicateKey'           # the contacts are already there: the rejects to fix
-        'Test-CrmArchive #1'   = @()
+        'Disable-CrmSystem: Freeze, archive and verify now; purge after the retention period' = 'PurgeRefused'           # the retention date has not passed yet
+        'Disable-CrmSystem: Put a legal hold on the data' = @()
+        'Import-CrmData: Keep the rejects in files to fix and re-import'    = 'DuplicateKey'           # the contacts are already there: the rejects to fix
+        'Test-CrmArchive: Check an archive and show only problems'   = @()
     }
 
     function Invoke-Example([string] $Name, [string[]] $Commands) {
@@ -112,7 +114,7 @@ CREATE TABLE Opportunity (Id TEXT PRIMARY KEY, AccountId TEXT REFERENCES Account
 
     function Assert-RanAsShown($Example, $Result) {
         $Result.Terminating | Should -BeNullOrEmpty -Because "$($Example.Name) must run as written: $($Result.Terminating)"
-        $allowed = @($ExpectedErrors[$Example.Name])
+        $allowed = @($ExpectedErrors[$Example.Key])
         foreach ($e in $Result.Error) {
             $id = $e | Get-CrmTestErrorId
             ($id -like 'Record*' -or $id -eq 'MissingParent' -or $id -in $allowed) | Should -BeTrue -Because "$($Example.Name) wrote $id`: $e"
@@ -135,12 +137,12 @@ CREATE TABLE Opportunity (Id TEXT PRIMARY KEY, AccountId TEXT REFERENCES Account
 
 Describe 'Help examples' {
     It 'runs <Example.Name>: <Example.Title>' -ForEach $Cases {
-        $r = Invoke-Example $Example.Name $Example.Commands
+        $r = Invoke-Example $Example.Key $Example.Commands
         Assert-RanAsShown $Example $r
     }
 
     It 'leaves out only the examples that need a CRM on a database server' {
-        $notRun = @(Get-CrmTestDocExample | Where-Object Name -in $ServerExamples)
+        $notRun = @(Get-CrmTestDocExample | Where-Object Key -in $ServerExamples)
         $notRun.Count | Should -Be $ServerExamples.Count
         $notRun | ForEach-Object { $_.Code | Should -Match 'New-CrmConnection (-Provider )?(PostgreSql|MySql)' -Because "$($_.Name) is left out as a server example" }
     }
@@ -171,7 +173,7 @@ Describe 'The README' {
         Push-Location $dir
         try {
             $r = Invoke-CrmTestCapture -Script @($blocks | ForEach-Object { ConvertTo-LocalCode $_.Replace('-Scale 10000', '-Scale 1000') })
-            Assert-RanAsShown ([pscustomobject]@{ Name = 'README'; Shown = @() }) $r
+            Assert-RanAsShown ([pscustomobject]@{ Name = 'README'; Key = 'README'; Shown = @() }) $r
             './new.db' | Should -Exist
             './draft.psd1' | Should -Exist
             './archive/legacy.zip' | Should -Exist
