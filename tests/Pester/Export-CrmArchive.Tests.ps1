@@ -20,4 +20,20 @@ Describe 'Export-CrmArchive' {
         $expected = (& sha512sum (Join-Path (Get-Location).ProviderPath 'bag/data/contacts.csv')).Split(' ')[0]
         $line.Split(' ')[0] | Should -Be $expected
     }
+
+    It 'archives the entities -Entity selects, by wildcard, with the identifier given; -WhatIf writes nothing' {
+        New-CrmSampleData ./crm.db -Scale 30 | Out-Null
+        $info = Export-CrmArchive ./crm.db -Destination ./part -Entity 'acc*', leads -ExternalIdentifier 'CRM-DECOM-42'
+        @($info.Entities).Count | Should -Be 2
+        @(Get-ChildItem ./part/data -Filter *.csv -Name | Sort-Object) | Should -Be @('accounts.csv', 'leads.csv')
+        Get-Content -Raw ./part/bag-info.txt | Should -Match 'External-Identifier: CRM-DECOM-42'
+        $info.TotalRecords | Should -Be ([long](Invoke-CrmTestSql -Kind Sqlite -Database ./crm.db -Sql 'SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM leads)'))
+        Export-CrmArchive ./crm.db ./preview -WhatIf
+        './preview' | Should -Not -Exist
+    }
+
+    It 'stops with the source''s error id when the source does not exist' {
+        { Export-CrmArchive -LiteralPath ./missing.db -Destination ./bag2 } | Should -Throw -ErrorId 'SqliteDatabaseNotFound,*'
+        './bag2' | Should -Not -Exist
+    }
 }

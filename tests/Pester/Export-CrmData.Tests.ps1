@@ -49,4 +49,18 @@ Describe 'Export-CrmData' {
         $s = 'Export-CrmData ./legacy.db -Entity con'
         (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches.CompletionText | Should -Be @('contacts')
     }
+
+    It 'streams typed records of the entities selected by wildcard, filtered by field values (ignoring case, with wildcards); a missing entity is an error' {
+        New-CrmSampleData ./legacy.db -Seed 42 -Scale 200 | Out-Null
+        $records = @(Export-CrmData ./legacy.db -Entity 'opp*')
+        $records.Count | Should -Be ([int](Invoke-CrmTestSql -Kind Sqlite -Database ./legacy.db -Sql 'SELECT count(*) FROM opportunities'))
+        $records | ForEach-Object { $_ | Should -BeOfType CrmMigration.CrmRecord }
+        $records[0].Entity | Should -Be 'opportunities'
+        $records[0].amount | Should -BeOfType [decimal]
+        $german = @(Export-CrmData ./legacy.db contacts -Filter @{ country = 'Germany'; last_name = 'M*' })
+        $german.Count | Should -Be ([int](Invoke-CrmTestSql -Kind Sqlite -Database ./legacy.db -Sql "SELECT count(*) FROM contacts WHERE lower(country) = 'germany' AND last_name LIKE 'M%'"))
+        $german.Count | Should -BeGreaterThan 0
+        @(Export-CrmData ./legacy.db -Entity leads, nothing -ErrorVariable bad -ErrorAction SilentlyContinue).Count | Should -Be 100
+        @($bad | Get-CrmTestErrorId) | Should -Be @('EntityNotFound')
+    }
 }

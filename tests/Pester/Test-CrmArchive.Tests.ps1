@@ -15,4 +15,14 @@ Describe 'Test-CrmArchive' {
         @($checks | Where-Object { $_.Check -eq 'ManifestPathEscapes' -and $_.Status -eq 'Fail' }).Count | Should -Be 1
         Test-CrmArchive ./bag -Quiet -ErrorAction SilentlyContinue | Should -BeFalse
     }
+
+    It 'passes an untouched bag and its zip, and fails a file changed after archiving with a ManifestEntry check' {
+        @(Test-CrmArchive ./bag | Where-Object Status -ne 'Pass') | Should -BeNullOrEmpty
+        Test-CrmArchive -LiteralPath ./bag -Quiet | Should -BeTrue
+        Add-Content ./bag/data/contacts.csv 'tampered'
+        $failed = @(Test-CrmArchive ./bag -ErrorAction SilentlyContinue | Where-Object Status -eq 'Fail')
+        @($failed | ForEach-Object Check) | Should -Contain 'ManifestEntry'
+        ($failed | Where-Object Check -eq 'ManifestEntry').Subject | Should -Contain 'data/contacts.csv'
+        Test-CrmArchive ./bag -Quiet -ErrorAction SilentlyContinue | Should -BeFalse
+    }
 }

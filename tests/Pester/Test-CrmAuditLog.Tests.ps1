@@ -16,4 +16,15 @@ Describe 'Test-CrmAuditLog' {
         (Test-CrmAuditLog ./decom.audit.jsonl -ExpectedHead $report.HeadHash).Valid | Should -BeTrue
         (Test-CrmAuditLog ./decom.audit.jsonl -ExpectedHead (New-Object string 'a', 64)).Valid | Should -BeFalse
     }
+
+    It 'finds a changed line, and a line taken out of the middle' {
+        $lines = @(Get-Content ./decom.audit.jsonl)
+        $lines.Count | Should -BeGreaterThan 3
+        Set-Content ./edited.jsonl ($lines | ForEach-Object { $_ -replace '"result":"Done"', '"result":"Failed"' })
+        (Test-CrmAuditLog ./edited.jsonl).Valid | Should -BeFalse
+        Set-Content ./cut.jsonl ($lines[0..0] + $lines[2..($lines.Count - 1)])
+        $cut = Test-CrmAuditLog ./cut.jsonl
+        $cut.Valid | Should -BeFalse
+        $cut.Details | Should -Not -BeNullOrEmpty
+    }
 }

@@ -23,4 +23,19 @@ Describe 'Test-CrmMigration' {
         $check.Samples -join ',' | Should -Be 'P0000003'
         Test-CrmMigration ./legacy.db ./new.db -Mapping $map -Quiet | Should -BeFalse
     }
+
+    It 'compares entities of the same name without a mapping, and passes a faithful copy' {
+        New-CrmSampleData ./legacy.db -Seed 4 -Scale 100 | Out-Null
+        Copy-CrmData ./legacy.db ./export -Entity accounts, contacts -NoLedger | Out-Null
+        Copy-CrmData ./export ./new.db -Entity accounts, contacts -Create | Out-Null
+        $checks = @(Test-CrmMigration -Source ./export -Target ./new.db -Entity accounts, contacts)
+        $checks | ForEach-Object { $_ | Should -BeOfType CrmMigration.CrmValidationResult; [string]$_.Status | Should -Be 'Pass' -Because "$($_.Entity) $($_.Check): $($_.Details)" }
+        @($checks | ForEach-Object Check | Sort-Object -Unique) | Should -Contain 'MissingKeys'
+        Test-CrmMigration -Source ./export -Target ./new.db -Entity accounts, contacts -Quiet | Should -BeTrue
+        # a row deleted behind the import's back is a missing key
+        Invoke-CrmTestSql -Kind Sqlite -Database ./new.db -Sql "DELETE FROM contacts WHERE contact_id = 'P0000005'" | Out-Null
+        $missing = Test-CrmMigration -Source ./export -Target ./new.db -Entity contacts | Where-Object Check -eq 'MissingKeys'
+        [string]$missing.Status | Should -Be 'Fail'
+        $missing.Samples | Should -Contain 'P0000005'
+    }
 }
