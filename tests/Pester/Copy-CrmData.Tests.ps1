@@ -1,25 +1,40 @@
 # Copy-CrmData: the three-cmdlet migration in one command, checked against the pipeline, the ledger and real servers.
-BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule
-    $script:Map = Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1'
+BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule }
 
-    function Assert-MigrationPasses([string] $Source, [string] $Target) {
-        # Pass, or Warning when the only difference is records the import rejected with a reason (MissingParent), as its ledger says.
-        $results = @(Test-CrmMigration -Source $Source -Target $Target -Mapping $Map)
-        $results.Count | Should -BeGreaterThan 0
-        foreach ($r in $results) {
-            $explained = $r.Status -eq 'Warning' -and ($r.Details -match 'import rejected' -or $r.Details -match 'ledger records')
-            ($r.Status -eq 'Pass' -or $explained) | Should -BeTrue -Because "$($r.Check) $($r.Entity): $($r.Status) $($r.Details)"
+Describe 'Copy-CrmData with a source that is not there' {
+    It 'stops with SourceNotFound and records no run' {
+        Push-Location $TestDrive
+        try {
+            { Copy-CrmData ./nope.csv ./t.db -Create -ErrorAction Stop } | Should -Throw -ErrorId 'SourceNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+            Test-Path ./t.db | Should -BeFalse
+            Test-Path ./t.db.crm-ledger.sqlite | Should -BeFalse
+            # A missing SQLite file has its own id, as before.
+            { Copy-CrmData ./nope.db ./t.db -Create -ErrorAction Stop } | Should -Throw -ErrorId 'SqliteDatabaseNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+            Test-Path ./t.db.crm-ledger.sqlite | Should -BeFalse
         }
-    }
-
-    function Get-ErrorLine([object[]] $Errors, [string] $Db) {
-        # Error id and message, with the target's file name made neutral, sorted: to compare two runs' errors.
-        @($Errors | ForEach-Object { ($_ | Get-CrmTestErrorId) + ' ' + $_.Exception.Message.Replace($Db, 'target.db') } | Sort-Object -CaseSensitive)
+        finally { Pop-Location }
     }
 }
 
 Describe 'Copy-CrmData' {
+    BeforeAll {
+        $script:Map = Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1'
+
+        function Assert-MigrationPasses([string] $Source, [string] $Target) {
+            # Pass, or Warning when the only difference is records the import rejected with a reason (MissingParent), as its ledger says.
+            $results = @(Test-CrmMigration -Source $Source -Target $Target -Mapping $Map)
+            $results.Count | Should -BeGreaterThan 0
+            foreach ($r in $results) {
+                $explained = $r.Status -eq 'Warning' -and ($r.Details -match 'the import did not land' -or $r.Details -match 'ledger records')
+                ($r.Status -eq 'Pass' -or $explained) | Should -BeTrue -Because "$($r.Check) $($r.Entity): $($r.Status) $($r.Details)"
+            }
+        }
+
+        function Get-ErrorLine([object[]] $Errors, [string] $Db) {
+            # Error id and message, with the target's file name made neutral, sorted: to compare two runs' errors.
+            @($Errors | ForEach-Object { ($_ | Get-CrmTestErrorId) + ' ' + $_.Exception.Message.Replace($Db, 'target.db') } | Sort-Object -CaseSensitive)
+        }
+    }
     BeforeEach { Push-Location (New-CrmTestFolder) }
     AfterEach { Pop-Location }
 

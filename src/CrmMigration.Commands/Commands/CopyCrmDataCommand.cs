@@ -71,7 +71,7 @@ namespace CrmMigration.Commands
                     mapping = MappingLoader.Load(Mapping, ResolvePath);
                     WriteVerbose($"Mapping {mapping.Definition.SourcePath ?? "(table)"} hash {mapping.Definition.Hash}.");
                 }
-                _source = OpenProvider(source);
+                _source = OpenSourceProvider(source);
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
                 {
