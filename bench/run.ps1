@@ -138,7 +138,13 @@ Issue 4: the cleansing mapping at least 150,000 records/s.
 Copy-CrmData: the same migrations without the pipeline, CSV → SQLite again within 1.5× of ``sqlite3 .import``.
 Archive (issue 6): Export-CrmArchive next to writing the same CSV and hashing it with sha512sum and sha256sum.
 "@
-Set-Content -LiteralPath $Output -Value $text -Encoding utf8
+# Sections of the page other scripts own (such as bench/validate.ps1's '## Test-CrmMigration at scale') stay.
+if (Test-Path -LiteralPath $Output) {
+    $old = Get-Content -LiteralPath $Output -Raw
+    $at = $old.IndexOf("`n## ", [StringComparison]::Ordinal)
+    if ($at -ge 0) { $text = $text.TrimEnd() + "`n" + $old.Substring($at) }
+}
+Set-Content -LiteralPath $Output -Value $text.TrimEnd() -Encoding utf8
 Get-Content -LiteralPath $Output
 
 if (-not $NoDatabase) { & (Join-Path $PSScriptRoot 'run-db.ps1') -Counts $Counts -Output $DatabaseOutput }

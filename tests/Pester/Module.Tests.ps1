@@ -86,7 +86,7 @@ Export-CrmData -Path ./missing.db
         $failed.ExitCode | Should -Not -Be 0
         $failed.Output | Should -BeNullOrEmpty
         $failed.Error | Should -Match 'failed: SqliteDatabaseNotFound,'
-        $failed.Error | Should -Match 'The SQLite database'
+        ($failed.Error -replace '\r?\n\s*\|\s*', ' ') | Should -Match 'The SQLite database'    # the error view wraps the message
         $failed.Error | Should -Match 'missing\.db'
         (Invoke-CrmTestChild -WorkingDirectory $dir -Script 'exit 7').ExitCode | Should -Be 7
         (Invoke-CrmTestChild -WorkingDirectory $dir -Script "'fine'").ExitCode | Should -Be 0
