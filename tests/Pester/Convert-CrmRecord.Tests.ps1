@@ -1,42 +1,85 @@
-BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule
+BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule }
 
-    function New-Rec($id, $email, $born, $score, $status) {
-        $x = [CrmMigration.CrmRecord]::new('contacts')
-        $x['contact_id'] = $id; $x['email'] = $email; $x['birthday'] = $born; $x['score'] = $score; $x['status'] = $status
-        $x.Key = [CrmMigration.CrmKey]::new($id); $x
+Describe 'Convert-CrmRecord: ValueMap that keeps unlisted values' {
+    BeforeAll {
+        $script:Csv = New-CrmTestCsv -Path (Join-Path $TestDrive 'status/leads.csv') -Line @('Id,Status', '1,A', '2,I', '3,Nurturing', '4,')
     }
 
-    # Messy contacts and a mapping that splits names, cleans e-mails, phones and two-digit-year dates,
-    # checks a pattern and filters deleted records.
-    function New-MessyContact($id, $name, $email, $tel, $born, $status, $code) {
-        $x = [CrmMigration.CrmRecord]::new('contacts')
-        $x['id'] = $id; $x['full_name'] = $name; $x['email'] = $email; $x['tel'] = $tel
-        $x['born'] = $born; $x['status'] = $status; $x['code'] = $code
-        $x.Key = [CrmMigration.CrmKey]::new($id); $x
+    It 'translates listed values and passes the others as they are with OnUnlisted = Keep' {
+        $map = @{ Entities = @{ Lead = @{ Source = 'leads'; Key = 'Id'; Fields = @{ Id = 'Id'; Status = @{ Source = 'Status'; ValueMap = @{ A = 'Active'; I = 'Inactive' }; OnUnlisted = 'Keep' } } } } }
+        $out = @(Export-CrmData -Path $script:Csv.FullName | Convert-CrmRecord -Mapping $map)
+        @($out | ForEach-Object Status) | Should -Be @('Active', 'Inactive', 'Nurturing', '')
     }
-    $script:messy = @(
-        New-MessyContact '1' 'Wei  Zhang' ' Wei@QQ.COM ' '138 0013 8000' '05/03/24' 'Active' 'CN1'
-        New-MessyContact '2' 'Old Timer' 'old@example.com' '' '01/01/99' 'Deleted' 'CN2'
-        New-MessyContact '3' 'Bad Mail' 'not-an-address' '' '' 'Active' 'CN3'
-        New-MessyContact '4' 'Bad Code' 'b@example.com' '' '' 'Active' '=cmd'
-        New-MessyContact '5' 'Ann Typo' 'ann@gmial.com' '0086 13800138000' '' 'Active' 'CN5'
-    )
-    $script:cleanse = @{ Entities = @{ Contact = @{
-                Source = 'contacts'; Key = 'Id'
-                Where  = @( @{ Field = 'status'; NotIn = 'Deleted'; Reason = 'DeletedInLegacy' } )
-                Fields = [ordered]@{
-                    Id    = 'id'
-                    First = @{ Source = 'full_name'; Split = ' '; Part = 0 }
-                    Last  = @{ Source = 'full_name'; Split = ' '; Part = -1 }
-                    Email = @{ Source = 'email'; Transform = 'Email' }
-                    Phone = @{ Source = 'tel'; Transform = 'Phone'; DefaultRegion = 'CN' }
-                    Born  = @{ Source = 'born'; Transform = 'Date'; Format = 'dd/MM/yy'; TwoDigitYearMax = 2029 }
-                    Code  = @{ Source = 'code'; Pattern = '[A-Z]{2}\d+' }
-                } } } }
+
+    It 'still rejects an unlisted value without it, and says how to keep it' {
+        $map = @{ Entities = @{ Lead = @{ Source = 'leads'; Key = 'Id'; Fields = @{ Id = 'Id'; Status = @{ Source = 'Status'; ValueMap = @{ A = 'Active'; I = 'Inactive' } } } } } }
+        $errs = $null
+        $out = @(Export-CrmData -Path $script:Csv.FullName | Convert-CrmRecord -Mapping $map -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $out.Count | Should -Be 3
+        @($errs | Get-CrmTestErrorId) | Should -Be @('RecordValueNotInMap')
+        $errs[0].Exception.Message | Should -BeLike "*OnUnlisted = 'Keep'*"
+    }
+
+    It 'refuses OnUnlisted = Keep next to a ''*'' entry, and OnUnlisted without a ValueMap' {
+        $both = @{ Entities = @{ Lead = @{ Source = 'leads'; Fields = @{ Status = @{ ValueMap = @{ A = 'Active'; '*' = $null }; OnUnlisted = 'Keep' } } } } }
+        { Convert-CrmRecord -Mapping $both -InputObject ([CrmMigration.CrmRecord]::new('leads')) } | Should -Throw -ErrorId 'MappingValueMapConflict*'
+        $alone = @{ Entities = @{ Lead = @{ Source = 'leads'; Fields = @{ Status = @{ OnUnlisted = 'Keep' } } } } }
+        { Convert-CrmRecord -Mapping $alone -InputObject ([CrmMigration.CrmRecord]::new('leads')) } | Should -Throw -ErrorId 'MappingOnUnlistedWithoutValueMap*'
+    }
+}
+
+Describe 'Convert-CrmRecord: one source entity into several targets' {
+    It 'gives an Account and a Contact per row, merges repeated accounts, and counts per target' {
+        $csv = New-CrmTestCsv -Path (Join-Path $TestDrive 'd/export.csv') -Line @('cid,name,aid,aname', 'C1,Ann,A1,Acme', 'C2,Bob,A1,Acme', 'C3,Cid,A2,Globex')
+        $map = @{ Entities = @{
+                Contact = @{ Source = 'export'; Key = 'Id'; Fields = @{ Id = 'cid'; Name = 'name'; AccountId = @{ Source = 'aid'; Reference = 'Account' } } }
+                Account = @{ Source = 'export'; Key = 'Id'; OnRepeat = 'Merge'; Fields = @{ Id = 'aid'; Name = 'aname' } }
+            } }
+        $out = @(Export-CrmData -Path $csv.FullName | Convert-CrmRecord -Mapping $map -SummaryVariable sum)
+        @($out | ForEach-Object { "$($_.GetEntity()):$($_.GetKey())" }) | Should -Be @('Account:A1', 'Contact:C1', 'Contact:C2', 'Account:A2', 'Contact:C3')
+        $acc = $sum | Where-Object Target -eq 'Account'
+        ($acc.Read, $acc.Converted, $acc.Merged, $acc.Balanced) | Should -Be @(3, 2, 1, $true)
+        ($sum | Where-Object Target -eq 'Contact').Converted | Should -Be 3
+    }
 }
 
 Describe 'Convert-CrmRecord' {
+    BeforeAll {
+
+        function New-Rec($id, $email, $born, $score, $status) {
+            $x = [CrmMigration.CrmRecord]::new('contacts')
+            $x['contact_id'] = $id; $x['email'] = $email; $x['birthday'] = $born; $x['score'] = $score; $x['status'] = $status
+            $x.Key = [CrmMigration.CrmKey]::new($id); $x
+        }
+
+        # Messy contacts and a mapping that splits names, cleans e-mails, phones and two-digit-year dates,
+        # checks a pattern and filters deleted records.
+        function New-MessyContact($id, $name, $email, $tel, $born, $status, $code) {
+            $x = [CrmMigration.CrmRecord]::new('contacts')
+            $x['id'] = $id; $x['full_name'] = $name; $x['email'] = $email; $x['tel'] = $tel
+            $x['born'] = $born; $x['status'] = $status; $x['code'] = $code
+            $x.Key = [CrmMigration.CrmKey]::new($id); $x
+        }
+        $script:messy = @(
+            New-MessyContact '1' 'Wei  Zhang' ' Wei@QQ.COM ' '138 0013 8000' '05/03/24' 'Active' 'CN1'
+            New-MessyContact '2' 'Old Timer' 'old@example.com' '' '01/01/99' 'Deleted' 'CN2'
+            New-MessyContact '3' 'Bad Mail' 'not-an-address' '' '' 'Active' 'CN3'
+            New-MessyContact '4' 'Bad Code' 'b@example.com' '' '' 'Active' '=cmd'
+            New-MessyContact '5' 'Ann Typo' 'ann@gmial.com' '0086 13800138000' '' 'Active' 'CN5'
+        )
+        $script:cleanse = @{ Entities = @{ Contact = @{
+                    Source = 'contacts'; Key = 'Id'
+                    Where  = @( @{ Field = 'status'; NotIn = 'Deleted'; Reason = 'DeletedInLegacy' } )
+                    Fields = [ordered]@{
+                        Id    = 'id'
+                        First = @{ Source = 'full_name'; Split = ' '; Part = 0 }
+                        Last  = @{ Source = 'full_name'; Split = ' '; Part = -1 }
+                        Email = @{ Source = 'email'; Transform = 'Email' }
+                        Phone = @{ Source = 'tel'; Transform = 'Phone'; DefaultRegion = 'CN' }
+                        Born  = @{ Source = 'born'; Transform = 'Date'; Format = 'dd/MM/yy'; TwoDigitYearMax = 2029 }
+                        Code  = @{ Source = 'code'; Pattern = '[A-Z]{2}\d+' }
+                    } } } }
+    }
     BeforeEach { Push-Location (New-CrmTestFolder) }
     AfterEach { Pop-Location }
 
@@ -129,7 +172,7 @@ Describe 'Convert-CrmRecord' {
         $bad | ForEach-Object { $_.TargetObject | Should -BeOfType CrmMigration.CrmRecord }
         @($warn | Where-Object { $_.Message -match 'gmail\.com' }).Count | Should -Be 1
         @($verbose | Where-Object { $_ -match 'DeletedInLegacy' -and $_ -match [regex]::Escape('status NotIn (Deleted)') }).Count | Should -BeGreaterThan 0
-        @($verbose | Where-Object { $_.StartsWith('contacts: read 5, converted 2, rejected 2, filtered 1') }).Count | Should -Be 1
+        @($verbose | Where-Object { $_.StartsWith('contacts -> Contact: read 5, converted 2, merged 0, rejected 2, filtered 1') }).Count | Should -Be 1
 
         $sum | Should -BeOfType CrmMigration.CrmConvertSummary
         $sum.Read, $sum.Converted, $sum.Rejected, $sum.Filtered, $sum.Warnings | Should -Be @(5, 2, 2, 1, 1)
@@ -138,7 +181,7 @@ Describe 'Convert-CrmRecord' {
         $sum.RejectReasons['RecordInvalidEmail'] | Should -Be 1
         $sum.Target | Should -Be 'Contact'
 
-        $file = Join-Path (Get-Location).ProviderPath 'rejects/contacts.csv'
+        $file = Get-CrmTestRejectFile ./rejects contacts.csv       # in the run's own folder
         $file | Should -Exist
         [IO.File]::ReadAllBytes($file)[0..2] | Should -Be @(0xEF, 0xBB, 0xBF)
         $lines = [IO.File]::ReadAllLines($file)
@@ -147,7 +190,7 @@ Describe 'Convert-CrmRecord' {
         $lines[1] | Should -BeLike '3,Bad Mail,not-an-address,*,RecordInvalidEmail,*'
         $lines[2] | Should -BeLike "4,Bad Code,b@example.com,*'=cmd*,RecordPatternMismatch,*"
         # read back as data: the formula is unescaped again
-        Export-CrmData -Path ./rejects -Entity contacts | ForEach-Object { $_.code + '|' + $_.RejectReason } |
+        Export-CrmData -LiteralPath (Split-Path $file) -Entity contacts | ForEach-Object { $_.code + '|' + $_.RejectReason } |
             Should -Be @('CN3|RecordInvalidEmail', '=cmd|RecordPatternMismatch')
     }
 

@@ -283,7 +283,7 @@ function New-CrmTestCsv {
     #>
     param(
         [Parameter(Mandatory)] [string] $Path,
-        [Parameter(Mandatory)] [string[]] $Line,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string[]] $Line,
         [string] $NewLine = "`r`n",
         [string] $Encoding = 'utf-8',
         [switch] $Bom,
@@ -433,6 +433,14 @@ function New-CrmTestDecomSource {
         $r['amount'] = [decimal]$i / 8; $r.Key = [CrmMigration.CrmKey]::new([string]$i); $r
     }
     $rows | Import-CrmData -LiteralPath $Path -Create | Out-Null
+}
+
+function Get-CrmTestRejectFile {
+    # The one reject file named -Name under a -RejectPath folder (each run writes into its own folder under it).
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $Name)
+    $found = @(Get-ChildItem -LiteralPath $Path -Recurse -File -Filter $Name)
+    if ($found.Count -ne 1) { throw "Expected one $Name under $Path, found $($found.Count)." }
+    $found[0].FullName
 }
 
 function Get-CrmTestErrorId {

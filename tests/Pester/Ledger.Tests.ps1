@@ -115,9 +115,10 @@ Describe 'The migration ledger' {
         Export-CrmData ./legacy.db -Entity contacts |
             ForEach-Object { if ([string]$_.Key -in 'P0000001', 'P0000002') { $_['notes'] = '=1+1 changed' }; $_ } |
             Import-CrmData ./new.db -RejectPath ./rejects -ErrorAction SilentlyContinue | Out-Null
-        Export-CrmData ./rejects/contacts.csv | ForEach-Object { $_.contact_id + ' ' + $_.RejectReason + ' ' + $_.notes } |
+        $file = Get-CrmTestRejectFile ./rejects contacts.csv       # in the run's own folder
+        Export-CrmData $file | ForEach-Object { $_.contact_id + ' ' + $_.RejectReason + ' ' + $_.notes } |
             Should -Be @('P0000001 DuplicateKey =1+1 changed', 'P0000002 DuplicateKey =1+1 changed')
-        Get-Content -Raw ./rejects/contacts.csv | Should -Match ([regex]::Escape("'=1+1 changed")) # safe to open in a spreadsheet
+        Get-Content -Raw $file | Should -Match ([regex]::Escape("'=1+1 changed")) # safe to open in a spreadsheet
         @(Get-CrmMigrationRecord ./new.db -ReasonCode DuplicateKey).Count | Should -Be 2
     }
 

@@ -44,7 +44,7 @@ CREATE TABLE contacts(contact_id TEXT PRIMARY KEY, account_id TEXT REFERENCES ac
         $missing | Should -BeGreaterThan 0 -Because 'the sample plants orphaned contacts'
         @($bad | Where-Object { $_.FullyQualifiedErrorId -like 'MissingParent,*' }).Count | Should -Be $missing
         @(Get-CrmMigrationRecord -StatePath ./new.db.crm-ledger.sqlite -ReasonCode MissingParent).Count | Should -Be $missing
-        @(Export-CrmData ./rejects/Contact.csv | Where-Object { $_.RejectReason -eq 'MissingParent' }).Count | Should -Be $missing
+        @(Export-CrmData (Get-CrmTestRejectFile ./rejects Contact.csv) | Where-Object { $_.RejectReason -eq 'MissingParent' }).Count | Should -Be $missing
 
         # the target holds no contact whose account it lacks, and every contact with an account landed
         Invoke-CrmTestSql -Kind Sqlite -Database ./new.db -Sql 'SELECT COUNT(*) FROM Contact c WHERE c.AccountId IS NOT NULL AND NOT EXISTS (SELECT 1 FROM Account a WHERE a.Id = c.AccountId)' | Should -Be '0'

@@ -183,6 +183,16 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             return null;
         }
 
+        /// <summary>Adds "; <paramref name="text"/>" to the run's recorded parameters (how the run read its sources: the encoding of each file), once.</summary>
+        public void AppendRunParameters(string runId, string text)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "UPDATE runs SET parameters = CASE WHEN COALESCE(parameters, '') = '' THEN $p WHEN instr(parameters, $p) > 0 THEN parameters ELSE parameters || '; ' || $p END WHERE run_id = $r";
+            cmd.Parameters.AddWithValue("$p", text);
+            cmd.Parameters.AddWithValue("$r", runId);
+            cmd.ExecuteNonQuery();
+        }
+
         /// <summary>Sets the source and mapping hash once the first record shows them.</summary>
         public void DescribeRun(string runId, string? source, string? mappingHash)
         {

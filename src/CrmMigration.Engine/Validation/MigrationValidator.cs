@@ -57,7 +57,11 @@ namespace CrmMigration.Engine.Validation
             if (_mapping is not null)
             {
                 var list = new List<string>();
-                foreach (var e in _mapping.Definition.Entities) list.Add(e.Source);
+                foreach (var e in _mapping.Definition.Entities)
+                {
+                    // A source feeding several targets (a denormalised export) is checked once, against each of them.
+                    if (!list.Exists(x => string.Equals(x, e.Source, StringComparison.OrdinalIgnoreCase))) list.Add(e.Source);
+                }
                 return list;
             }
             return _source.ListEntities();
@@ -101,10 +105,28 @@ namespace CrmMigration.Engine.Validation
             }
         }
 
-        /// <summary>Runs the checks for one source entity.</summary>
+        /// <summary>Runs the checks for one source entity, against each target entity it feeds.</summary>
         public IReadOnlyList<CrmValidationResult> Check(string sourceEntity, Action<string, long>? progress, CancellationToken ct)
         {
-            string targetEntity = _mapping?.TargetOf(sourceEntity) ?? sourceEntity;
+            int targets = _mapping?.TargetCount(sourceEntity) ?? 0;
+            if (targets <= 1) return Check(sourceEntity, 0, progress, ct);
+            var all = new List<CrmValidationResult>();
+            for (int t = 0; t < targets; t++) all.AddRange(Check(sourceEntity, t, progress, ct));
+            return all;
+        }
+
+        /// <summary>The index of a target among the targets of its source (for CompiledMapping.Map), 0 when not found.</summary>
+        private int IndexOf(string sourceEntity, string targetEntity)
+        {
+            var list = _mapping!.TargetsOf(sourceEntity);
+            for (int i = 0; i < list.Count; i++) if (string.Equals(list[i].Target, targetEntity, StringComparison.OrdinalIgnoreCase)) return i;
+            return 0;
+        }
+
+        private IReadOnlyList<CrmValidationResult> Check(string sourceEntity, int index, Action<string, long>? progress, CancellationToken ct)
+        {
+            var definition = _mapping is null || _mapping.TargetCount(sourceEntity) == 0 ? null : _mapping.TargetsOf(sourceEntity)[index];
+            string targetEntity = definition?.Target ?? sourceEntity;
             string label = string.Equals(sourceEntity, targetEntity, StringComparison.OrdinalIgnoreCase) ? targetEntity : sourceEntity + " -> " + targetEntity;
             var results = new List<CrmValidationResult>();
 
@@ -133,7 +155,7 @@ namespace CrmMigration.Engine.Validation
             }
 
             string folder = Path.Combine(_options.SpillDirectory ?? Path.GetTempPath(), "crm-validate-" + Guid.NewGuid().ToString("N"));
-            var run = new EntityRun(this, sourceEntity, targetEntity, label, sourceSchema, targetSchema, folder, progress, ct);
+            var run = new EntityRun(this, sourceEntity, index, definition, label, sourceSchema, targetSchema, folder, progress, ct);
             try
             {
                 run.Execute(results);
@@ -158,6 +180,9 @@ namespace CrmMigration.Engine.Validation
         {
             private readonly MigrationValidator _v;
             private readonly string _sourceEntity, _targetEntity, _label;
+            private readonly int _index;
+            private readonly bool _merges;
+            private long _merged;
             private readonly CrmEntitySchema _sourceSchema, _targetSchema;
             private readonly Action<string, long>? _progress;
             private readonly CancellationToken _ct;
@@ -188,13 +213,15 @@ namespace CrmMigration.Engine.Validation
             private readonly List<(UInt128 Row, long Source, long Target)> _rowSamplesMissing = new(), _rowSamplesExtra = new();
             private long _duplicatedRows;
 
-            public EntityRun(MigrationValidator v, string sourceEntity, string targetEntity, string label, CrmEntitySchema sourceSchema, CrmEntitySchema targetSchema,
+            public EntityRun(MigrationValidator v, string sourceEntity, int index, EntityMapping? definition, string label, CrmEntitySchema sourceSchema, CrmEntitySchema targetSchema,
                 string folder, Action<string, long>? progress, CancellationToken ct)
             {
                 _v = v;
                 _o = v._options;
                 _sourceEntity = sourceEntity;
-                _targetEntity = targetEntity;
+                _targetEntity = definition?.Target ?? sourceEntity;
+                _index = index;
+                _merges = definition?.OnRepeat == RepeatAction.Merge;
                 _label = label;
                 _sourceSchema = sourceSchema;
                 _targetSchema = targetSchema;
@@ -237,14 +264,16 @@ namespace CrmMigration.Engine.Validation
             /// <summary>The source records as the mapping turns them (references translated as the import writes them).</summary>
             private IEnumerable<CrmRecord> SourceRecords(Action<CrmDataError> onError, bool count)
             {
-                var errors = new List<CrmDataError>();
+                var scratch = new MapScratch();
+                // OnRepeat = 'Merge': the import wrote the first row of each key and merged the others into it.
+                var seen = _merges ? new HashSet<string>(StringComparer.Ordinal) : null;
                 foreach (var record in _v._source.Read(_sourceEntity, new CrmReadOptions(), onError, _ct))
                 {
                     CrmRecord effective = record;
                     if (_v._mapping is not null)
                     {
-                        errors.Clear();
-                        var status = _v._mapping.Map(record, false, out var mapped, errors);
+                        scratch.Clear();
+                        var status = _v._mapping.Map(record, _index, false, out var mapped, scratch);
                         if (status == MapStatus.Rejected || status == MapStatus.Filtered)
                         {
                             if (count) _mappingRejected++;
@@ -252,8 +281,13 @@ namespace CrmMigration.Engine.Validation
                         }
                         if (status == MapStatus.Mapped)
                         {
+                            if (seen is not null && mapped!.Key?.ToString() is string repeated && !seen.Add(repeated))
+                            {
+                                if (count) _merged++;
+                                continue;
+                            }
                             effective = Translate(mapped!, _references);
-                            if (count && _changes is not null && record.Key?.ToString() is string was && effective.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) _changes[was] = now;
+                            if (count && _changes is not null && (mapped!.Origin?.SourceKey ?? record.Key?.ToString()) is string was && effective.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) _changes[was] = now;
                         }
                     }
                     yield return effective;
@@ -707,6 +741,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     string notes = "";
                     if (_mappingRejected > 0) notes += $" {N(_mappingRejected)} source record(s) are rejected or filtered by the mapping and not expected in the target.";
+                    if (_merged > 0) notes += $" {N(_merged)} source row(s) repeat a key and are merged into the first (OnRepeat = 'Merge').";
                     if (_sourceErrors.Dropped > 0) notes += $" {N(_sourceErrors.Dropped)} source row(s) could not be read (see SourceRead).";
                     long expected = _sourceRows - _explained - (_keyless ? 0 : _sourceDupCopies);
                     CrmCheckStatus status = _sourceRows == _targetRows ? CrmCheckStatus.Pass
@@ -1000,6 +1035,7 @@ namespace CrmMigration.Engine.Validation
 
                 public void Add(CrmDataError e, EntityRun run, bool source)
                 {
+                    if (e.Severity == CrmErrorSeverity.Information) return; // how the file was read (its encoding), not a problem
                     bool drops = MigrationCopier.DropsRow(e);
                     if (!drops)
                     {
@@ -1060,7 +1096,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     string? parentSource = null;
                     foreach (var e in _mapping.Definition.Entities) if (string.Equals(e.Target, parent, StringComparison.OrdinalIgnoreCase)) parentSource = e.Source;
-                    changes = parentSource is null ? new Dictionary<string, string>(StringComparer.Ordinal) : KeyChangesOf(parentSource, ct);
+                    changes = parentSource is null ? new Dictionary<string, string>(StringComparer.Ordinal) : KeyChangesOf(parentSource, IndexOf(parentSource, parent), ct);
                     // A self-reference: the entity's own changes are collected again while it is checked.
                     if (!string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase)) _keyChanges[parent] = changes;
                 }
@@ -1070,15 +1106,15 @@ namespace CrmMigration.Engine.Validation
         }
 
         /// <summary>The keys the mapping changes in a source entity (source key → target key).</summary>
-        private Dictionary<string, string> KeyChangesOf(string sourceEntity, CancellationToken ct)
+        private Dictionary<string, string> KeyChangesOf(string sourceEntity, int index, CancellationToken ct)
         {
             var changes = new Dictionary<string, string>(StringComparer.Ordinal);
             var errors = new List<CrmDataError>();
             foreach (var record in _source.Read(sourceEntity, new CrmReadOptions(), _ => { }, ct))
             {
                 errors.Clear();
-                if (_mapping!.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
-                if (record.Key?.ToString() is string was && mapped!.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
+                if (_mapping!.Map(record, index, false, out var mapped, new MapScratch(errors)) != MapStatus.Mapped) continue;
+                if ((mapped!.Origin?.SourceKey ?? record.Key?.ToString()) is string was && mapped.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
             }
             return changes;
         }
