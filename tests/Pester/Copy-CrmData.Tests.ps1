@@ -195,6 +195,7 @@ SELECT (SELECT count(*) FROM (SELECT * FROM p.$entity EXCEPT SELECT * FROM main.
         $out.Count | Should -Be 30
         $out | ForEach-Object { $_ | Should -BeOfType CrmMigration.CrmRecordOutcome; $_.Outcome | Should -Be 'Inserted' }
     }
+}
 
 Describe 'Copy-CrmData: a denormalised export into Account and Contact in one run' {
     BeforeAll {

@@ -443,6 +443,67 @@ function Get-CrmTestRejectFile {
     $found[0].FullName
 }
 
+function New-CrmTestWorkbook {
+    # The OpenXML parts written by hand, as another producer would: shared and inline strings, a date
+    # style, a boolean, formulas with and without cached values, a merged range.
+    param([Parameter(Mandatory)] [string] $Path, [string] $SheetName = 'Accounts')
+    Add-Type -AssemblyName System.IO.Compression
+    $Path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+    $ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+    $parts = [ordered]@{
+        '[Content_Types].xml'        = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        '_rels/.rels'                = '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        'xl/workbook.xml'            = "<?xml version=`"1.0`"?><workbook xmlns=`"$ns`" xmlns:r=`"http://schemas.openxmlformats.org/officeDocument/2006/relationships`"><sheets><sheet name=`"$SheetName`" sheetId=`"1`" r:id=`"rId1`"/></sheets></workbook>"
+        'xl/_rels/workbook.xml.rels' = '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>'
+        'xl/sharedStrings.xml'       = "<?xml version=`"1.0`"?><sst xmlns=`"$ns`"><si><t>Id</t></si><si><t>Name</t></si><si><t>Since</t></si><si><t>Total</t></si><si><t>Active</t></si><si><t>Region</t></si><si><t>North</t></si></sst>"
+        'xl/styles.xml'              = "<?xml version=`"1.0`"?><styleSheet xmlns=`"$ns`"><cellXfs count=`"2`"><xf numFmtId=`"0`"/><xf numFmtId=`"14`"/></cellXfs></styleSheet>"
+        'xl/worksheets/sheet1.xml'   = "<?xml version=`"1.0`"?><worksheet xmlns=`"$ns`"><sheetData>" +
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c><c r="F1" t="s"><v>5</v></c></row>' +
+        '<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="inlineStr"><is><t>Acme</t></is></c><c r="C2" s="1"><v>43831</v></c><c r="D2"><f>A2*100</f><v>100</v></c><c r="E2" t="b"><v>1</v></c><c r="F2" t="s"><v>6</v></c></row>' +
+        '<row r="3"><c r="A3"><v>2</v></c><c r="B3" t="inlineStr"><is><t xml:space="preserve">	</t></is></c><c r="C3" s="1"><v>43832</v></c><c r="D3"><f>A3*100</f></c><c r="E3" t="b"><v>0</v></c></row>' +
+        '<row r="4"><c r="A4"><v>3</v></c><c r="B4" t="inlineStr"><is><t>Initech</t></is></c><c r="D4"><f>A4*100</f></c></row>' +
+        '</sheetData><mergeCells count="1"><mergeCell ref="F2:F4"/></mergeCells></worksheet>'
+    }
+    $zip = [IO.Compression.ZipFile]::Open($Path, 'Create')
+    try {
+        foreach ($k in $parts.Keys) {
+            $w = [IO.StreamWriter]::new($zip.CreateEntry($k).Open(), [Text.UTF8Encoding]::new($false))
+            try { $w.Write($parts[$k]) } finally { $w.Dispose() }
+        }
+    }
+    finally { $zip.Dispose() }
+    Get-Item $Path
+}
+
+function New-CrmTestSalesforceReport {
+    # A Salesforce report as its "Export Details" CSV writes it: every field quoted, label headers, rows whose
+    # trailing empty fields are missing (8 of 14), and the footer lines after a blank line.
+    param([Parameter(Mandatory)] [string] $Path)
+    $rows = @(
+        '"Account ID","Account Name","Billing City","Billing Country","Phone","Website","Industry"'
+        '"0015g00000AbC001","Acme","Paris","France","+33 1 23 45 67 89","acme.example","Manufacturing"'
+        '"0015g00000AbC002","Globex","Berlin","Germany"'
+        '"0015g00000AbC003","Initech","Austin","USA","+1 512 555 0100"'
+        '"0015g00000AbC004","Umbrella","London"'
+        '"0015g00000AbC005","Stark","New York","USA","+1 212 555 0199","stark.example","Energy"'
+        '"0015g00000AbC006","Wayne","Gotham"'
+        '"0015g00000AbC007","Hooli","Palo Alto","USA","","hooli.example","Tech"'
+        '"0015g00000AbC008","Vandelay","New York"'
+        '"0015g00000AbC009","Soylent","Paris","France","+33 1 98 76 54 32","soylent.example","Food"'
+        '"0015g00000AbC010","Tyrell","Los Angeles","USA"'
+        '"0015g00000AbC011","Cyberdyne","Sunnyvale"'
+        '"0015g00000AbC012","Oscorp","New York","USA","+1 212 555 0123","oscorp.example","Biotech"'
+        '"0015g00000AbC013","Wonka","Zürich","Switzerland","+41 44 555 01 01","wonka.example","Food"'
+        '"0015g00000AbC014","Gringotts","London","UK"'
+        ''
+        '"Grand Totals (14 records)"'
+        ''
+        '"Confidential Information - Do Not Distribute"'
+        '"Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved."'
+    )
+    New-CrmTestCsv -Path $Path -Line $rows -Bom
+}
+
 function Get-CrmTestErrorId {
     # The error id part of FullyQualifiedErrorId ("DuplicateKey,CrmMigration.Commands.ImportCrmDataCommand" -> "DuplicateKey").
     param([Parameter(ValueFromPipeline)] $ErrorRecord)

@@ -49,11 +49,38 @@ CREATE TABLE Opportunity (Id TEXT PRIMARY KEY, AccountId TEXT REFERENCES Account
 '@
     $script:Migrate = 'Export-CrmData ./legacy.db -Entity accounts, contacts, opportunities | Convert-CrmRecord -Mapping ./map.psd1 -ErrorAction SilentlyContinue | Import-CrmData ./new.db -Create -ErrorAction SilentlyContinue | Out-Null'
     $script:ImportTwice = '1..2 | ForEach-Object { Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create | Out-Null }'
+    # Files other tools wrote, as the newer examples assume a user has them: a legacy Western export in
+    # Windows-1252 (with a mapping that fits it), a denormalised export (account columns on every contact row)
+    # with its mapping, a Salesforce report with its footer, a workbook with a merged range.
+    $script:Western = @'
+New-CrmTestCsv ./legacy/contacts.csv -Encoding windows-1252 -Line 'contact_id,name,city,country', 'W1,René Lefèvre,Besançon,FR', 'W2,Zoë Müller,Köln,DE', 'W3,Ana Peña,Córdoba,ES', 'W4,Jérôme Dupré,Orléans,FR', 'W5,Søren Æbelø,Århus,DK' | Out-Null
+'@
+    $script:WesternExport = @'
+New-CrmTestCsv ./exports/contacts.csv -Encoding windows-1252 -Line 'contact_id,name,city,country', 'W1,René Lefèvre,Besançon,FR', 'W2,Zoë Müller,Köln,DE', 'W3,Ana Peña,Córdoba,ES' | Out-Null
+Set-Content ./map.psd1 "@{ Entities = @{ Contact = @{ Source = 'contacts'; Key = 'Id'; Fields = [ordered]@{ Id = 'contact_id'; Name = 'name'; City = 'city'; Country = 'country' } } } }"
+'@
+    $script:Denormalised = @'
+New-CrmTestCsv ./contacts_with_accounts.csv -Line '"Contact ID","Last Name","Account ID","Account Name"', '"C1","Lee","A1","Acme"', '"C2","Chen","A1","Acme"', '"C3","Okafor","A2","Globex"', '"C4","Diaz","A2","Globex"', '"C5","Berg","A3","Initech"' | Out-Null
+$map = @"
+@{ Entities = @{
+    Account = @{ Source = 'contacts_with_accounts'; Key = 'AccountId'; OnRepeat = 'Merge'
+                 Fields = @{ AccountId = 'Account ID'; Name = 'Account Name' } }
+    Contact = @{ Source = 'contacts_with_accounts'; Key = 'ContactId'
+                 Fields = @{ ContactId = 'Contact ID'; LastName = 'Last Name'; AccountId = @{ Source = 'Account ID'; Reference = 'Account' } } } } }
+"@
+Set-Content ./map.psd1 $map; Set-Content ./denormalised.psd1 $map
+'@
+
     # What an example needs beyond the template (state a user would have at that point), by page and title.
     $script:Setup = @{
         'Get-CrmMigrationRecord: What happened to one contact' = $ImportTwice
         'Get-CrmMigrationRecord: Count the rejects of the last run by reason' = $ImportTwice
         'Get-CrmMigrationRecord: The records of the newest run' = $ImportTwice
+        'Copy-CrmData: A denormalised export into Account and Contact in one run' = $Denormalised
+        'Copy-CrmData: A CSV file for another system''s importer' = $Migrate
+        'Export-CrmData: A Salesforce report and a legacy Windows-1252 export' = $Western + "`nNew-CrmTestSalesforceReport ./report1700000000000.csv | Out-Null"
+        'New-CrmConnection: A strict nightly run over a legacy Western export' = $WesternExport
+        'New-CrmConnection: A CSV target another system imports, and a workbook with merged cells' = $Migrate + '; New-CrmTestWorkbook ./regions.xlsx -SheetName Regions | Out-Null'
         'Import-CrmData: Import a CSV file another tool wrote, with Import-Csv' = 'New-CrmTestCsv ./export/customers.csv -Line "Id,FirstName,LastName,Email", "C1,Ann,Lee,ann@example.org", "C2,Bo,Chen,bo@example.org" | Out-Null'
         'Get-CrmMigrationRecord: Pipe keys from a complaint list' = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -StatePath ./ledger.sqlite | Out-Null'
         'Get-CrmMigrationRun: The runs of a target'    = $ImportTwice
@@ -86,6 +113,7 @@ CREATE TABLE Opportunity (Id TEXT PRIMARY KEY, AccountId TEXT REFERENCES Account
     $script:ExpectedErrors = @{
         'Disable-CrmSystem: Freeze, archive and verify now; purge after the retention period' = 'PurgeRefused'           # the retention date has not passed yet
         'Disable-CrmSystem: Put a legal hold on the data' = @()
+        'Export-CrmData: A Salesforce report and a legacy Windows-1252 export' = 'CsvSingleFieldRow'   # the report's footer lines
         'Import-CrmData: Keep the rejects in files to fix and re-import'    = 'DuplicateKey'           # the contacts are already there: the rejects to fix
         'Test-CrmArchive: Check an archive and show only problems'   = @()
     }
@@ -178,6 +206,9 @@ Describe 'The README' {
         Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1') (Join-Path $dir 'examples')
         Push-Location $dir
         try {
+            # the exports the tour reads as other tools wrote them
+            Invoke-Expression $Western
+            Invoke-Expression $Denormalised
             $r = Invoke-CrmTestCapture -Script @($blocks | ForEach-Object { ConvertTo-LocalCode $_.Replace('-Scale 10000', '-Scale 1000') })
             Assert-RanAsShown ([pscustomobject]@{ Name = 'README'; Key = 'README'; Shown = @() }) $r
             './new.db' | Should -Exist
