@@ -135,7 +135,7 @@ function Invoke-PesterTests {
     $xml = Join-Path $results 'pester.xml'
     New-Item -ItemType Directory -Force $results | Out-Null
     Remove-Item $xml -ErrorAction Ignore
-    $paths = if ($TestPath) { @($TestPath | ForEach-Object { (Resolve-Path $_).Path }) } else { @(Join-Path $PSScriptRoot 'tests/Pester') }
+    $paths = if ($TestPath) { @($TestPath | ForEach-Object { $_ -split "," } | ForEach-Object { (Resolve-Path $_.Trim()).Path }) } else { @(Join-Path $PSScriptRoot 'tests/Pester') }
     $pathList = ($paths | ForEach-Object { "'" + ($_ -replace "'", "''") + "'" }) -join ','
     $tagList = if ($Tag) { ($Tag | ForEach-Object { "'$_'" }) -join ',' } else { '' }
     $env:CRM_MODULE_MANIFEST = $manifest
