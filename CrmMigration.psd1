@@ -29,6 +29,7 @@
         'New-CrmSampleData'
         'Test-CrmArchive'
         'Test-CrmAuditLog'
+        'Test-CrmFile'
         'Test-CrmMapping'
         'Test-CrmMigration'
     )

@@ -165,4 +165,11 @@ namespace CrmMigration.Engine.Providers
         /// <summary>Runs the after-data statements kept so far (indexes, foreign keys, sequences); one error per statement that failed (the data stays).</summary>
         IReadOnlyList<CrmDataError> CompleteSchema(Action<Schema.SchemaStatement>? onStatement);
     }
+
+    /// <summary>A provider whose target is a set of load files with rules of their own (the SaaS formats): it can check them.</summary>
+    public interface ICrmFileSet
+    {
+        /// <summary>Checks the file set against the format's rules; an empty list when it is fine.</summary>
+        System.Collections.Generic.IReadOnlyList<CrmFileFinding> CheckFiles();
+    }
 }
