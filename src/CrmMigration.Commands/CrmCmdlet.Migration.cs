@@ -87,8 +87,8 @@ namespace CrmMigration.Commands
             foreach (var e in digest.Summaries(target)) WriteCrmError(e, e.Record);
         }
 
-        /// <summary>File targets (CSV, Excel) are written whole, so they are always created; databases only with -Create.</summary>
-        protected static bool IsFileTarget(CrmConnection target) => target.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel;
+        /// <summary>File targets (CSV, Excel, CRM import files) are written whole, so they are always created; databases only with -Create.</summary>
+        protected static bool IsFileTarget(CrmConnection target) => target.Provider is not (CrmProviderKind.Sqlite or CrmProviderKind.PostgreSql or CrmProviderKind.MySql);
 
         /// <summary>
         /// A schema statement the import runs or, under -WhatIf, would run: -WhatIf prints it as a "What if" line, a real
@@ -103,10 +103,17 @@ namespace CrmMigration.Commands
         /// <summary>Whether this command only plans (-WhatIf or $WhatIfPreference).</summary>
         protected virtual bool IsWhatIf => false;
 
-        /// <summary>Schema steps after the data that failed (a foreign key the data breaks): one non-terminating error each.</summary>
+        /// <summary>
+        /// Schema steps after the data that failed (a constraint the database would not create): one non-terminating error
+        /// each; a foreign key kept although the data breaks it (SQLite) is a warning.
+        /// </summary>
         protected void WriteSchemaErrors(IEnumerable<CrmDataError> errors)
         {
-            foreach (var e in errors) WriteCrmError(e, e.Entity);
+            foreach (var e in errors)
+            {
+                if (e.Severity == CrmErrorSeverity.Warning) WriteWarning($"{e.Entity}: {e.Message}");
+                else WriteCrmError(e, e.Entity);
+            }
         }
 
         /// <summary>Stops with ImportAccountingMismatch when a summary's books do not balance.</summary>

@@ -478,7 +478,9 @@ SELECT (SELECT count(*) FROM (SELECT * FROM p.$entity EXCEPT SELECT * FROM main.
             $summaries[0].Entity | Should -Be 'Account'
             $summaries | ForEach-Object { $_.Balanced | Should -BeTrue }
             $summaries[1].Inserted | Should -BeGreaterThan 400
-            $ev | ForEach-Object { $_ | Get-CrmTestErrorId | Should -BeLike 'Record*' }
+            # the sample plants orphans, which break the foreign keys the source declares: the records are copied as they
+            # are, and the constraint the data breaks is not created (one error each)
+            $ev | ForEach-Object { $_ | Get-CrmTestErrorId | Should -Match '^(Record.*|ForeignKeyNotCreated)$' }
             Test-CrmMigration -Source ./csv -Target $conn -Mapping $map -Quiet | Should -BeTrue
             @(Get-CrmMigrationRun -Target $conn)[-1].Status | Should -Be 'Completed'
             $table = if ($Kind -eq 'PostgreSql') { '"Contact"' } else { 'Contact' }

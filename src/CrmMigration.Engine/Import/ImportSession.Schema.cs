@@ -103,7 +103,7 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         public void CheckColumns(IReadOnlyList<CrmEntitySchema> schemas)
         {
-            if (!_durableTarget) return;
+            if (!_durableTarget || _schemaTarget is null) return; // files (CSV, Excel, CRM import files) take whatever comes
             var problems = new List<string>();
             var absent = new List<string>();
             string? first = null;

@@ -76,7 +76,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// SQLite declares a table's foreign keys in CREATE TABLE and cannot add them later, so a table created from a source
         /// keeps them and is loaded without enforcing them (the source's data may not meet them, as it may not in
         /// PostgreSQL, where the constraint then is not created); afterwards each foreign key the data breaks is one
-        /// ForeignKeyViolated error with the count of rows and examples.
+        /// ForeignKeyViolated warning with the count of rows and examples (nothing is lost: the rows and the key are both there).
         /// </summary>
         private List<CrmDataError> CheckForeignKeys(string table)
         {
@@ -102,7 +102,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 errors.Add(new CrmDataError("ForeignKeyViolated", CrmErrorKind.WriteError,
                     string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"{e.Count:N0} row(s) of '{table}' reference '{parent}' records that do not exist (rowid {string.Join(", ", e.Rows)}{(e.Count > e.Rows.Count ? ", ..." : "")}), as they did in the source. The records are written and the foreign key declared; SQLite refuses changes to those rows while foreign keys are on, until the parents exist or the references are cleared."))
-                { Entity = table });
+                { Entity = table, Severity = CrmErrorSeverity.Warning });
             }
             return errors;
         }
