@@ -183,6 +183,34 @@ Describe 'Copy-CrmData: names the target cannot hold' {
     }
 }
 
+Describe 'Copy-CrmData: orphans the source holds' {
+    It 'copies them as they are: SQLite keeps the foreign key with a warning, PostgreSQL does not create it, with an error' {
+        $src = Join-Path $TestDrive 'orphans.db'
+        # SQLite enforces no foreign key unless asked: an orphan the application left behind
+        Invoke-CrmTestSql -Kind Sqlite -Database $src -Sql "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE contacts (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id)); INSERT INTO accounts VALUES (1, 'a'); INSERT INTO contacts VALUES (1, 1), (2, 99);" | Out-Null
+        $lite = Join-Path $TestDrive 'orphans-copy.db'
+        $summaries = Copy-CrmData $src $lite -Create -NoLedger -WarningVariable w -ErrorVariable ev
+        ($summaries | Measure-Object Inserted -Sum).Sum | Should -Be 3
+        $ev | Should -BeNullOrEmpty
+        @($w | Where-Object { "$_" -match "contacts: 1 row\(s\) of 'contacts' reference 'accounts' records that do not exist \(rowid 2\)" }).Count | Should -Be 1
+        Invoke-CrmTestSql -Kind Sqlite -Database $lite -Sql "SELECT ""table"" || '.' || ""to"" FROM pragma_foreign_key_list('contacts')" | Should -Be 'accounts.id'
+        Invoke-CrmTestSql -Kind Sqlite -Database $lite -Sql 'SELECT account_id FROM contacts ORDER BY id' | Should -Be @('1', '99')
+
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            $summaries = Copy-CrmData $src $pg.Connection -Create -NoLedger -ErrorVariable ev -ErrorAction SilentlyContinue
+            ($summaries | Measure-Object Inserted -Sum).Sum | Should -Be 3
+            @($ev).Count | Should -Be 1
+            $ev[0] | Get-CrmTestErrorId | Should -Be 'ForeignKeyNotCreated'
+            "$($ev[0])" | Should -Match 'ALTER TABLE "public"."contacts" ADD CONSTRAINT'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace" | Should -Be '0'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT indexname FROM pg_indexes WHERE tablename = 'contacts' AND indexname LIKE 'ix_%'" | Should -Be 'ix_contacts_account_id'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql 'SELECT account_id FROM contacts ORDER BY id' | Should -Be @('1', '99')
+        }
+        finally { $pg | Remove-CrmTestDatabase }
+    }
+}
+
 Describe 'Copy-CrmData: nothing changes unasked' {
     It 'stops before writing anything when an existing table lacks fields, and adds them only with -AddColumns' {
         $src = Join-Path $TestDrive 'wide.db'
