@@ -17,7 +17,7 @@ BeforeAll {
     # Cmdlets that only read or build objects in memory. Every other cmdlet changes a system (files,
     # databases, access) and must support -WhatIf / -Confirm: a new cmdlet is a writer until listed here.
     $script:Readers = 'Convert-CrmRecord', 'Export-CrmData', 'Get-CrmMigrationRecord', 'Get-CrmMigrationRun', 'Get-CrmSchema',
-        'New-CrmConnection', 'Test-CrmArchive', 'Test-CrmAuditLog', 'Test-CrmMapping', 'Test-CrmMigration'
+        'New-CrmConnection', 'Test-CrmArchive', 'Test-CrmAuditLog', 'Test-CrmFile', 'Test-CrmMapping', 'Test-CrmMigration'
 }
 
 Describe 'The manifest' {
