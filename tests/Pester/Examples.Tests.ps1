@@ -48,6 +48,8 @@ CREATE TABLE Contact (Id TEXT PRIMARY KEY, AccountId TEXT REFERENCES Account(Id)
 CREATE TABLE Opportunity (Id TEXT PRIMARY KEY, AccountId TEXT REFERENCES Account(Id), Name TEXT NOT NULL, Stage TEXT, Amount NUMERIC, CloseDate DATE, Probability INTEGER);" | Out-Null
 '@
     $script:Migrate = 'Export-CrmData ./legacy.db -Entity accounts, contacts, opportunities | Convert-CrmRecord -Mapping ./map.psd1 -ErrorAction SilentlyContinue | Import-CrmData ./new.db -Create -ErrorAction SilentlyContinue | Out-Null'
+    # The canonical CRM the SaaS examples start from (examples/legacy-to-saas.psd1 applied to the practice data).
+    $script:Canonical = "Copy-CrmData ./legacy.db ./crm.db -Mapping '$(Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-saas.psd1')' -Create -NoLedger -WarningAction SilentlyContinue | Out-Null"
     $script:ImportTwice = '1..2 | ForEach-Object { Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create | Out-Null }'
     # Files other tools wrote, as the newer examples assume a user has them: a legacy Western export in
     # Windows-1252 (with a mapping that fits it), a denormalised export (account columns on every contact row)
@@ -79,6 +81,9 @@ Set-Content ./map.psd1 $map; Set-Content ./denormalised.psd1 $map
         'Get-CrmMigrationRecord: Count the rejects of the last run by reason' = $ImportTwice
         'Get-CrmMigrationRecord: The records of the newest run' = $ImportTwice
         'Copy-CrmData: A denormalised export into Account and Contact in one run' = $Denormalised
+        'New-CrmConnection: Salesforce load files with an edited profile' = $Canonical
+        # a Configuration Migration package the user made, and Microsoft's pac CLI (not installed here) as a stand-in that only says what it was given
+        'Test-CrmFile: Stop a script before an upload' = $Canonical + "`nCopy-CrmData ./crm.db (New-CrmConnection Dynamics ./d365/data.zip) -NoLedger -WarningAction SilentlyContinue | Out-Null`nNew-Item -ItemType Directory ./bin | Out-Null; Set-Content ./bin/pac '#!/bin/sh`necho pac `$*'; chmod +x ./bin/pac; `$env:PATH = `"`$PWD/bin`$([IO.Path]::PathSeparator)`$env:PATH`""
         'Copy-CrmData: A CSV file for another system''s importer' = $Migrate
         'Export-CrmData: A Salesforce report and a legacy Windows-1252 export' = $Western + "`nNew-CrmTestSalesforceReport ./report1700000000000.csv | Out-Null"
         'New-CrmConnection: A strict nightly run over a legacy Western export' = $WesternExport

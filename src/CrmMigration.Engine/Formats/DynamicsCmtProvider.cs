@@ -376,6 +376,9 @@ namespace CrmMigration.Engine.Formats
             }
             if (IsZip)
             {
+                // A package path in a folder that does not exist yet: the folder is made, as for every file target.
+                string? folder = Path.GetDirectoryName(Path.GetFullPath(Connection.Location));
+                if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
                 using (var zipStream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
                 using (var zip = new ZipArchive(zipStream, ZipArchiveMode.Create))
                 {
