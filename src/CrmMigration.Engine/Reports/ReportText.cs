@@ -28,6 +28,7 @@ namespace CrmMigration.Engine.Reports
             ["Section.Books"] = ("Books per entity", "各实体账目"),
             ["Section.Entities"] = ("Entities in detail", "实体明细"),
             ["Section.Reasons"] = ("Rejected and filtered, by reason", "按原因统计的拒绝与过滤"),
+            ["Sheet.Reasons"] = ("Reasons", "拒绝与过滤原因"),
             ["Section.Examples"] = ("Examples", "样例"),
             ["Section.Checks"] = ("Validation checks", "验证检查"),
             ["Section.Merges"] = ("Merges", "合并"),

@@ -67,7 +67,7 @@ namespace CrmMigration.Engine.Reports
                 }
                 books.Done();
 
-                var reasons = new Sheet(wb, t["Section.Reasons"], t, t["Col.Entity"], t["Col.Outcome"], t["Col.Reason"], t["Col.Count"]);
+                var reasons = new Sheet(wb, t["Sheet.Reasons"], t, t["Col.Entity"], t["Col.Outcome"], t["Col.Reason"], t["Col.Count"]);
                 var examples = new Sheet(wb, t["Section.Examples"], t, t["Col.Entity"], t["Col.Outcome"], t["Col.Reason"], t["Col.Key"], t["Col.Field"], t["Col.Value"], t["Col.Message"]);
                 foreach (var e in report.Entities)
                 {
