@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Management.Automation;
 using CrmMigration.Engine.Mapping;
 using CrmMigration.Engine.Validation;
@@ -36,10 +37,16 @@ namespace CrmMigration.Commands
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
+        /// <summary>Also write a report of the checks (and of the target's newest ledger run): .html, .xlsx or .json, several at once.</summary>
+        [Parameter]
+        public string[]? ReportPath { get; set; }
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
             bool allPass = true;
+            var reportPaths = ResolveReportPaths(ReportPath);
+            var results = new List<CrmValidationResult>();
             try
             {
                 CompiledMapping? mapping = Mapping is null ? null : MappingLoader.Load(Mapping, ResolvePath);
@@ -58,10 +65,20 @@ namespace CrmMigration.Commands
                     foreach (var result in validator.Check(entity, (what, n) => WriteThrottledProgress(3, "Test-CrmMigration", "Reading " + what, n, 0), CancellationToken))
                     {
                         if (result.Status == CrmCheckStatus.Fail) allPass = false;
+                        if (reportPaths is not null) results.Add(result);
                         if (!Quiet.IsPresent) WriteObject(result);
                     }
                 }
                 CompleteProgress(3, "Test-CrmMigration");
+                WriteRunReport(reportPaths, () => new Engine.Reports.ReportRequest
+                {
+                    Ledger = ledger,
+                    RunTarget = Target!.DisplayName,
+                    Checks = results,
+                    Mapping = mapping?.Definition,
+                    Source = Source!.DisplayName,
+                    Target = Target!.DisplayName,
+                });
             }
             catch (CrmException ex)
             {
