@@ -28,7 +28,7 @@ h3{font-size:16px;margin:22px 0 8px}
 .fact{border:1px solid var(--line);border-radius:6px;padding:8px 10px}.fact b{display:block;color:var(--mute);font-weight:400;font-size:12px}
 table{border-collapse:collapse;width:100%;margin:8px 0 16px;table-layout:auto}
 caption{text-align:left;font-weight:600;padding:4px 0;caption-side:top}
-th,td{border:1px solid var(--line);padding:4px 8px;vertical-align:top;text-align:left;overflow-wrap:anywhere;word-break:break-word;max-width:520px}
+th,td{border:1px solid var(--line);padding:4px 8px;vertical-align:top;text-align:left;overflow-wrap:anywhere;word-break:break-word;max-width:520px;min-width:4.5em}
 thead th{background:var(--head)}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.total th,tr.total td{font-weight:700;background:var(--head)}

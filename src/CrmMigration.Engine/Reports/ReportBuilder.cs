@@ -178,7 +178,7 @@ namespace CrmMigration.Engine.Reports
                             owner.Reasons.Add(reason);
                         }
                         reason.Count++;
-                        if (reason.Examples.Count < cap) reason.Examples.Add(new ReportExample(d.SourceKey, d.Field, d.Value, d.Message));
+                        if (reason.Examples.Count < cap) reason.Examples.Add(Example(d));
                         if (d.Outcome == CrmOutcome.Rejected)
                         {
                             if (!sources.TryGetValue(entity, out var set)) sources[entity] = set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -222,6 +222,12 @@ namespace CrmMigration.Engine.Reports
             foreach (var e in report.Entities) if (!e.Balanced) r.Balanced = false;
             if (problems.Count > 0) findings.Add(new ReportFinding("LedgerMismatch", FindingSeverity.Fail, text.F("Find.LedgerMismatch", string.Join(" ", problems))));
         }
+
+        /// <summary>The longest key and message an example shows (the reject file holds them whole).</summary>
+        public const int MaxExampleKey = 500, MaxExampleMessage = 1000;
+
+        private static ReportExample Example(DecodedEntry d) => new(
+            ReportValues.Clean(d.SourceKey, MaxExampleKey), d.Field, d.Value, d.Message is null ? null : ReportValues.Clean(d.Message, MaxExampleMessage));
 
         private static ReportEntity AddEntity(MigrationReport report, string name)
         {
