@@ -32,6 +32,17 @@ namespace CrmMigration.Commands
             WriteError(ToErrorRecord(error, null, target));
         }
 
+        /// <summary>What a reader reports beside its records: an error (non-terminating), a warning, or a verbose note, by its severity.</summary>
+        protected void WriteReaderProblem(CrmDataError error)
+        {
+            switch (error.Severity)
+            {
+                case CrmErrorSeverity.Warning: WriteWarning(error.FullMessage); break;
+                case CrmErrorSeverity.Information: WriteVerbose(error.FullMessage); break;
+                default: WriteCrmError(error); break;
+            }
+        }
+
         /// <summary>Stops the command with a CrmException's error.</summary>
         protected void ThrowCrm(CrmException ex, object? target = null)
         {
@@ -159,6 +170,9 @@ namespace CrmMigration.Commands
 
         /// <summary>Opens a provider whose catalog queries, counts, retries and writers stop with this command (Ctrl+C).</summary>
         protected ICrmProvider OpenProvider(CrmConnection connection) => ConnectionFactory.Open(connection, CancellationToken);
+
+        /// <summary>Opens a system to read from, with the command's cancellation; a file source that does not exist stops with SourceNotFound.</summary>
+        protected ICrmProvider OpenSourceProvider(CrmConnection connection) => ConnectionFactory.OpenSource(connection, CancellationToken);
 
         /// <summary>Writes a progress record at most four times a second.</summary>
         protected void WriteThrottledProgress(int activityId, string activity, string status, long count, double elapsedSeconds)

@@ -174,7 +174,7 @@ function New-CrmTestCsv {
     #>
     param(
         [Parameter(Mandatory)] [string] $Path,
-        [Parameter(Mandatory)] [string[]] $Line,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string[]] $Line,
         [string] $NewLine = "`r`n",
         [string] $Encoding = 'utf-8',
         [switch] $Bom,
@@ -236,12 +236,19 @@ function Invoke-CrmTestBrowser {
 
 function Get-CrmTestExcelRows {
     <#
-    Reads a worksheet back with MiniExcel (a different library from the ClosedXML that writes reports), loaded from
-    the built module's Dependencies folder. Returns one array of cell values per row, header row included.
+    Reads a worksheet back with MiniExcel (a different library from the ClosedXML that writes reports), restored
+    from NuGet by build/tools.proj. Returns one array of cell values per row, header row included.
     #>
     param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $Sheet)
     if (-not ('MiniExcelLibs.MiniExcel' -as [type])) {
-        Add-Type -Path (Join-Path (Split-Path -Parent (Get-CrmTestManifest)) 'Dependencies/MiniExcel.dll')
+        $proj = Join-Path $script:RepoRoot 'build/tools.proj'
+        $version = ([xml](Get-Content -Raw $proj)).Project.ItemGroup.PackageDownload |
+            Where-Object Include -eq 'MiniExcel' | ForEach-Object { $_.Version.Trim('[', ']') }
+        $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+        $dll = Join-Path $packages "miniexcel/$version/lib/net8.0/MiniExcel.dll"
+        if (-not (Test-Path $dll)) { & dotnet restore $proj -nologo '-v:q' | Out-Null }
+        if (-not (Test-Path $dll)) { throw "MiniExcel $version was not restored to $dll." }
+        Add-Type -Path $dll
     }
     foreach ($row in [MiniExcelLibs.MiniExcel]::Query($Path, $false, $Sheet)) {
         , @($row.Values)

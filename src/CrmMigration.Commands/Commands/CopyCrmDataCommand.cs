@@ -61,7 +61,7 @@ namespace CrmMigration.Commands
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             var reportPaths = ResolveReportPaths(ReportPath);
             var source = Source!;
-            var target = Target!;
+            var target = WithWriteOptions(Target!);
             // One question for the whole copy decides -WhatIf (typed, by preference or inherited) before anything is
             // created; -Confirm then asks once more per target entity.
             var answer = Ask(target.DisplayName, $"Copy records from {source.DisplayName} ({Mode})");
@@ -76,7 +76,7 @@ namespace CrmMigration.Commands
                     mapping = MappingLoader.Load(Mapping, ResolvePath);
                     WriteVerbose($"Mapping {mapping.Definition.SourcePath ?? "(table)"} hash {mapping.Definition.Hash}.");
                 }
-                _source = OpenProvider(source);
+                _source = OpenSourceProvider(source);
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
                 {
@@ -98,6 +98,7 @@ namespace CrmMigration.Commands
                     Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters()),
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
+                if (_rejects is not null && _copier.RunId is not null) _rejects.Run = _copier.RunId;
                 summaries = _copier.Run();
                 Warnings();
                 if (_copier.FirstNewRecordAfter is TimeSpan first)
@@ -157,7 +158,10 @@ namespace CrmMigration.Commands
 
         private void Warnings()
         {
-            var list = _copier!.Warnings;
+            var notes = _copier!.Notes;
+            foreach (var n in notes) WriteVerbose(n);
+            notes.Clear();
+            var list = _copier.Warnings;
             if (list.Count == 0) return;
             foreach (var w in list) WriteWarning(w);
             list.Clear();

@@ -183,6 +183,16 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             return null;
         }
 
+        /// <summary>Adds "; <paramref name="text"/>" to the run's recorded parameters (how the run read its sources: the encoding of each file), once.</summary>
+        public void AppendRunParameters(string runId, string text)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "UPDATE runs SET parameters = CASE WHEN COALESCE(parameters, '') = '' THEN $p WHEN instr(parameters, $p) > 0 THEN parameters ELSE parameters || '; ' || $p END WHERE run_id = $r";
+            cmd.Parameters.AddWithValue("$p", text);
+            cmd.Parameters.AddWithValue("$r", runId);
+            cmd.ExecuteNonQuery();
+        }
+
         /// <summary>Sets the source and mapping hash once the first record shows them.</summary>
         public void DescribeRun(string runId, string? source, string? mappingHash)
         {
@@ -518,6 +528,38 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
                 {
                     string? key = e.TargetKey is not null && keys.Contains(e.TargetKey) ? e.TargetKey : keys.Contains(e.SourceKey) ? e.SourceKey : null;
                     if (key is not null) result[key] = (e.Outcome, e.ReasonCode);
+                }
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// The keys (source and target keys alike) whose latest outcome for <paramref name="entity"/> of <paramref name="target"/>
+        /// left nothing in the target: rejected, filtered or merged, with the reason and, for a merge, the key it went into.
+        /// A key that landed in a later run is not listed. Memory grows with those keys only, not with the records that landed.
+        /// </summary>
+        public Dictionary<string, (CrmOutcome Outcome, string? ReasonCode, string? IntoKey)> NotLanded(string target, string entity)
+        {
+            var result = new Dictionary<string, (CrmOutcome, string?, string?)>(StringComparer.Ordinal);
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = $t AND b.entity = $e COLLATE NOCASE ORDER BY b.seq";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                foreach (var e in BatchCodec.Decode((byte[])reader.GetValue(0)))
+                {
+                    bool landed = e.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
+                    if (landed)
+                    {
+                        result.Remove(e.SourceKey);
+                        if (e.TargetKey is not null) result.Remove(e.TargetKey);
+                        continue;
+                    }
+                    var entry = (e.Outcome, e.ReasonCode, e.Outcome == CrmOutcome.Merged ? e.TargetKey : null);
+                    result[e.SourceKey] = entry;
+                    if (e.TargetKey is not null && e.Outcome != CrmOutcome.Merged) result[e.TargetKey] = entry;
                 }
             }
             return result;

@@ -33,7 +33,7 @@ thead th{background:var(--head)}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.total th,tr.total td{font-weight:700;background:var(--head)}
 .sev-Fail{color:var(--fail);font-weight:700}.sev-Warning{color:var(--warn);font-weight:700}.sev-Info{color:var(--mute)}
-.st-Pass,.st-Done,.st-Archived,.st-Destroyed{color:var(--ok)}.st-Fail,.st-Started,.st-Missing{color:var(--fail);font-weight:700}.st-Warning{color:var(--warn)}
+.st-Pass,.st-Done,.st-Archived,.st-Destroyed{color:var(--ok)}.st-Fail,.st-NotChecked,.st-Started,.st-Missing{color:var(--fail);font-weight:700}.st-Warning{color:var(--warn)}
 code,.mono{font-family:'DejaVu Sans Mono',Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
 .note{color:var(--mute);font-size:13px}
 svg{max-width:100%;height:auto;display:block;margin:8px 0 16px}
@@ -302,7 +302,19 @@ svg text{font-family:inherit;font-size:12px;fill:var(--ink)}
                 for (int i = 0; i < c.Samples.Count; i++) h.Append(i > 0 ? "<br>" : "").Append("<bdi>").Append(E(c.Samples[i])).Append("</bdi>");
                 h.Append("</td></tr>\n");
             }
-            h.Append("</tbody></table>\n</section>\n");
+            h.Append("</tbody></table>\n");
+            foreach (var c in report.Checks)
+            {
+                if (c.Differences.Count == 0) continue;
+                TableStart(h, c.Entity + " – " + c.Check + " – " + t["Col.Differences"], t["Col.Key"], t["Col.Field"], t["Col.SourceValue"], t["Col.TargetValue"], t["Col.Note"]);
+                foreach (var d in c.Differences)
+                {
+                    h.Append("<tr><td><bdi>").Append(E(d.Key ?? "")).Append("</bdi></td><td><bdi>").Append(E(d.Field)).Append("</bdi></td><td class=\"mono\"><bdi>").Append(E(d.Source))
+                     .Append("</bdi></td><td class=\"mono\"><bdi>").Append(E(d.Target)).Append("</bdi></td><td><bdi>").Append(E(d.Note ?? "")).Append("</bdi></td></tr>\n");
+                }
+                h.Append("</tbody></table>\n");
+            }
+            h.Append("</section>\n");
         }
 
         private static void Merges(StringBuilder h, ReportText t, MigrationReport report)

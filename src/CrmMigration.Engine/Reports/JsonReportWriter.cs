@@ -124,7 +124,21 @@ namespace CrmMigration.Engine.Reports
                 if (c.Expected is long ex) w.WriteNumber("expected", ex); else w.WriteNull("expected");
                 if (c.Actual is long ac) w.WriteNumber("actual", ac); else w.WriteNull("actual");
                 S(w, "details", c.Details);
+                if (c.SourceRows is long sr) w.WriteNumber("sourceRows", sr); else w.WriteNull("sourceRows");
+                if (c.TargetRows is long tr) w.WriteNumber("targetRows", tr); else w.WriteNull("targetRows");
                 Strings(w, "samples", c.Samples);
+                w.WriteStartArray("differences");
+                foreach (var d in c.Differences)
+                {
+                    w.WriteStartObject();
+                    S(w, "key", d.Key);
+                    S(w, "field", d.Field);
+                    S(w, "source", d.Source);
+                    S(w, "target", d.Target);
+                    S(w, "note", d.Note);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -280,8 +280,22 @@ namespace CrmMigration.Engine.Reports
                     Expected = c.Expected,
                     Actual = c.Actual,
                     Details = c.Details,
+                    SourceRows = c.SourceRows,
+                    TargetRows = c.TargetRows,
                 };
-                for (int i = 0; i < c.Samples.Count && i < report.ExampleCap; i++) row.Samples.Add(c.Samples[i]);
+                for (int i = 0; i < c.Samples.Count && i < report.ExampleCap; i++) row.Samples.Add(ReportValues.Clean(c.Samples[i], MaxExampleKey));
+                for (int i = 0; i < c.Differences.Count && i < report.ExampleCap; i++)
+                {
+                    var d = c.Differences[i];
+                    row.Differences.Add(new ReportDifference
+                    {
+                        Key = d.Key is null ? null : ReportValues.Clean(d.Key, MaxExampleKey),
+                        Field = d.Field,
+                        Source = SecretNames.LooksSecret(d.Field) ? "" : ReportValues.Clean(d.Source, BatchCodec.MaxValueLength),
+                        Target = SecretNames.LooksSecret(d.Field) ? "" : ReportValues.Clean(d.Target, BatchCodec.MaxValueLength),
+                        Note = d.Note,
+                    });
+                }
                 report.Checks.Add(row);
             }
         }
@@ -458,7 +472,8 @@ namespace CrmMigration.Engine.Reports
                         ordered.Add(new ReportFinding("CheckWarning", FindingSeverity.Warning, text.F("Find.CheckWarning", c.Entity, c.Check, c.Details), c.Entity));
                         break;
                     default:
-                        ordered.Add(new ReportFinding("CheckNotCompared", FindingSeverity.Warning, text.F("Find.CheckNotCompared", c.Entity, c.Check, c.Status, c.Details), c.Entity));
+                        // NotChecked (or any status a later validator adds): it could not compare what it claims to, so it cannot pass.
+                        ordered.Add(new ReportFinding("CheckNotCompared", FindingSeverity.Fail, text.F("Find.CheckNotCompared", c.Entity, c.Check, c.Status, c.Details), c.Entity));
                         break;
                 }
             }

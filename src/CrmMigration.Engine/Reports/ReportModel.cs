@@ -125,7 +125,22 @@ namespace CrmMigration.Engine.Reports
         public long? Expected { get; set; }
         public long? Actual { get; set; }
         public string Details { get; set; } = "";
+        /// <summary>Rows read from each side, when the check counted them.</summary>
+        public long? SourceRows { get; set; }
+        public long? TargetRows { get; set; }
         public List<string> Samples { get; } = new();
+        /// <summary>The differences behind the result (capped), each side as the validator shows it: NULL apart from text in quotes.</summary>
+        public List<ReportDifference> Differences { get; } = new();
+    }
+
+    /// <summary>One difference behind a check: a field of a key, a row, an aggregate or a type.</summary>
+    public sealed class ReportDifference
+    {
+        public string? Key { get; set; }
+        public string Field { get; set; } = "";
+        public string Source { get; set; } = "";
+        public string Target { get; set; } = "";
+        public string? Note { get; set; }
     }
 
     /// <summary>One merge group: the survivor and the records merged into it.</summary>

@@ -83,9 +83,21 @@ namespace CrmMigration.Engine.Reports
 
             if (report.Kind != "Decommission" || report.Validated)
             {
-                var checks = new Sheet(wb, t["Section.Checks"], t, t["Col.Entity"], t["Col.Check"], t["Col.Status"], t["Col.Expected"], t["Col.Actual"], t["Col.Details"], t["Col.Samples"]);
-                foreach (var c in report.Checks) checks.Row(c.Entity, c.Check, c.Status, c.Expected, c.Actual, c.Details, string.Join("\n", c.Samples));
+                var checks = new Sheet(wb, t["Section.Checks"], t, t["Col.Entity"], t["Col.Check"], t["Col.Status"], t["Col.Expected"], t["Col.Actual"], t["Col.Details"], t["Col.Samples"],
+                    t["Col.SourceRows"], t["Col.TargetRows"]);
+                foreach (var c in report.Checks) checks.Row(c.Entity, c.Check, c.Status, c.Expected, c.Actual, c.Details, string.Join("\n", c.Samples), c.SourceRows, c.TargetRows);
                 checks.Done();
+                bool any = false;
+                foreach (var c in report.Checks) any |= c.Differences.Count > 0;
+                if (any)
+                {
+                    var differences = new Sheet(wb, t["Col.Differences"], t, t["Col.Entity"], t["Col.Check"], t["Col.Key"], t["Col.Field"], t["Col.SourceValue"], t["Col.TargetValue"], t["Col.Note"]);
+                    foreach (var c in report.Checks)
+                    {
+                        foreach (var d in c.Differences) differences.Row(c.Entity, c.Check, d.Key, d.Field, d.Source, d.Target, d.Note);
+                    }
+                    differences.Done();
+                }
             }
 
             if (report.Merges.Groups > 0)
