@@ -155,8 +155,8 @@ Describe 'Copy-CrmData -ReportPath' {
             }
             $contact = $j.entities | Where-Object name -eq 'Contact'
             $contact.rejected | Should -BeGreaterThan 0
-            $contact.rejectFiles | Should -Contain (Join-Path $dir 'rejects/contacts.csv')
-            Test-Path (Join-Path $dir 'rejects/contacts.csv') | Should -BeTrue
+            $contact.rejectFiles | Should -Contain (Join-Path $dir "rejects/$($s[0].RunId)/contacts.csv")
+            Test-Path (Join-Path $dir "rejects/$($s[0].RunId)/contacts.csv") | Should -BeTrue
             $j.findings.code | Should -Contain 'NotValidated'
             $j.verdict | Should -Be 'PassedWithWarnings'
             Test-Path (Join-Path $dir 'run.html') | Should -BeTrue

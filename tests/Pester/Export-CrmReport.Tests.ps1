@@ -38,7 +38,9 @@ Describe 'Export-CrmReport' {
             $contact.inserted | Should -Be $contactRows
             ($contact.reasons | Measure-Object count -Sum).Sum | Should -Be ($s.Rejected + $s.Filtered)
             foreach ($r in $contact.reasons) { @($r.examples).Count | Should -Be ([Math]::Min(5, $r.count)) }
-            $contact.rejectFiles | Should -Contain (Join-Path $dir 'rejects/contacts.csv')
+            # Each run's rejects are in a folder named after the run.
+            $contact.rejectFiles | Should -Contain (Join-Path $dir "rejects/$($summaries[0].RunId)/contacts.csv")
+            $json.run.rejectFolder | Should -Be (Join-Path $dir "rejects/$($summaries[0].RunId)")
             @($json.checks).Count | Should -Be $checks.Count
             $json.mapping.hash | Should -Be $json.run.mappingHash
             @($json.mapping.entities).Count | Should -BeGreaterThan 0

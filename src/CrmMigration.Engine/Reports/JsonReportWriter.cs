@@ -128,14 +128,14 @@ namespace CrmMigration.Engine.Reports
                 if (c.TargetRows is long tr) w.WriteNumber("targetRows", tr); else w.WriteNull("targetRows");
                 Strings(w, "samples", c.Samples);
                 w.WriteStartArray("differences");
-                foreach (var d in c.Differences)
+                foreach (var diff in c.Differences)
                 {
                     w.WriteStartObject();
-                    S(w, "key", d.Key);
-                    S(w, "field", d.Field);
-                    S(w, "source", d.Source);
-                    S(w, "target", d.Target);
-                    S(w, "note", d.Note);
+                    S(w, "key", diff.Key);
+                    S(w, "field", diff.Field);
+                    S(w, "source", diff.Source);
+                    S(w, "target", diff.Target);
+                    S(w, "note", diff.Note);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

@@ -126,7 +126,7 @@ namespace CrmMigration.Engine.Reports
                 ModuleVersion = run.ModuleVersion,
                 Parameters = WithoutSecrets(run.Parameters),
                 LedgerPath = ledger.Path,
-                RejectFolder = request.RejectFolder ?? RejectFolderOf(run.Parameters),
+                RejectFolder = RunFolder(request.RejectFolder ?? RejectFolderOf(run.Parameters), run.RunId),
             };
             report.Run = r;
             if (report.Source.Length == 0) report.Source = run.Source;
@@ -526,6 +526,14 @@ namespace CrmMigration.Engine.Reports
                 kept.Append(part);
             }
             return kept.ToString();
+        }
+
+        /// <summary>A run's rejects are in a folder named after the run inside the -RejectPath folder, when it is there.</summary>
+        private static string? RunFolder(string? folder, string runId)
+        {
+            if (folder is null) return null;
+            string run = Path.Combine(folder, runId);
+            return Directory.Exists(run) ? run : folder;
         }
 
         /// <summary>The run's reject folder from its recorded parameters, when it was given as a full path that exists.</summary>

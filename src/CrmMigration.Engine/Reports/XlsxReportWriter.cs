@@ -94,7 +94,7 @@ namespace CrmMigration.Engine.Reports
                     var differences = new Sheet(wb, t["Col.Differences"], t, t["Col.Entity"], t["Col.Check"], t["Col.Key"], t["Col.Field"], t["Col.SourceValue"], t["Col.TargetValue"], t["Col.Note"]);
                     foreach (var c in report.Checks)
                     {
-                        foreach (var d in c.Differences) differences.Row(c.Entity, c.Check, d.Key, d.Field, d.Source, d.Target, d.Note);
+                        foreach (var diff in c.Differences) differences.Row(c.Entity, c.Check, diff.Key, diff.Field, diff.Source, diff.Target, diff.Note);
                     }
                     differences.Done();
                 }
