@@ -326,6 +326,41 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void MergedOutcomesInTheLedgerBecomeMergeGroupsWithExactCounts()
+        {
+            using var dir = new TempDir();
+            using var ledger = new MigrationLedger(dir.File("l.sqlite"));
+            string runId = ledger.StartOrResume(new LedgerRunInfo { Source = "s", Target = "t" }, null, false).RunId;
+            var entries = new List<LedgerEntry>();
+            void Add(string key, string? survivor, CrmOutcome outcome) =>
+                entries.Add(new LedgerEntry("contacts", key, survivor ?? key, new CrmRecordOutcome("Contact", key, outcome) { ReasonCode = outcome == CrmOutcome.Merged ? "SameEmail" : null, Message = outcome == CrmOutcome.Merged ? "merged into " + survivor : null }, null));
+            Add("P1", null, CrmOutcome.Inserted);
+            Add("P2", "P1", CrmOutcome.Merged);
+            Add("P3", "P1", CrmOutcome.Merged);
+            Add("P4", null, CrmOutcome.Inserted);
+            Add("P5", "P4", CrmOutcome.Merged);
+            ledger.RecordBatch(runId, "Contact", 1, entries);
+            ledger.FinishRun(runId, true);
+
+            var report = ReportBuilder.Build(new ReportRequest { Ledger = ledger, Culture = CultureInfo.InvariantCulture, MaxMergeGroups = 1 });
+            Assert.Equal(2, report.Merges.Groups);
+            Assert.Equal(3, report.Merges.Records);
+            var g = Assert.Single(report.Merges.Shown);
+            Assert.Equal(("Contact", "P1", "SameEmail"), (g.Entity, g.Survivor, g.Rule));
+            Assert.Equal(new[] { "P2", "P3" }, g.Members);
+            Assert.Contains(report.Findings, f => f.Code == "RecordsMerged" && f.Severity == FindingSeverity.Info);
+            string html = dir.File("m.html");
+            ReportWriter.Write(report, new[] { html, dir.File("m.xlsx") });
+            Assert.Contains("id=\"merges\"", File.ReadAllText(html), StringComparison.Ordinal);
+            Assert.Contains("Merges", MiniExcel.GetSheetNames(dir.File("m.xlsx")));
+
+            // No merges, no section.
+            var none = ReportBuilder.Build(new ReportRequest { Summaries = new[] { new CrmImportSummary("Contact", "t") { Read = 1, Inserted = 1 } }, Culture = CultureInfo.InvariantCulture });
+            ReportWriter.Write(none, new[] { html });
+            Assert.DoesNotContain("id=\"merges\"", File.ReadAllText(html), StringComparison.Ordinal);
+        }
+
+        [Fact]
         public void AnUnknownExtensionIsRefusedBeforeAnythingIsWritten()
         {
             using var dir = new TempDir();

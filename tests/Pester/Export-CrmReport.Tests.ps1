@@ -114,6 +114,22 @@ Describe 'Export-CrmReport' {
             $j.run.runId | Should -Be $run.RunId
         }
 
+        It 'lists merge groups passed as objects or hashtables, and only then' {
+            $groups = @(
+                @{ Entity = 'Contact'; Survivor = 'P0000001'; Members = @('P0000002', 'P0000003'); Rule = 'SameEmail'; Score = 0.97; Details = 'same e-mail, names within 0.9' }
+                [pscustomobject]@{ Entity = 'Account'; SurvivorKey = 'A000001'; MergedKeys = @('A000009'); Reason = 'SameName' }
+            )
+            $f = $groups | Export-CrmReport (Join-Path $dir 'merges.json'), (Join-Path $dir 'merges.html') -Target $new
+            $j = Get-Content -Raw $f[0].Path | ConvertFrom-Json
+            $j.merges.groups | Should -Be 2
+            $j.merges.records | Should -Be 3
+            $j.merges.shown[0].members | Should -Be @('P0000002', 'P0000003')
+            $j.merges.shown[0].score | Should -Be 0.97
+            $j.merges.shown[1].rule | Should -Be 'SameName'
+            (Invoke-CrmTestBrowser -Path $f[1].Path).Text | Should -Match 'Merges 2 merge groups, 3 records merged into survivors'
+            (Invoke-CrmTestBrowser -Path $files[0].Path).Dom | Should -Not -Match 'id="merges"'
+        }
+
         It 'fails the report when a check fails' {
             $broken = Join-Path $dir 'broken.db'
             Copy-Item $new $broken
