@@ -30,6 +30,7 @@
         'New-CrmSampleData'
         'Test-CrmArchive'
         'Test-CrmAuditLog'
+        'Test-CrmFile'
         'Test-CrmMapping'
         'Test-CrmMigration'
     )

@@ -3,7 +3,7 @@
     The quick start: generate a messy legacy CRM, migrate it into a new SQLite CRM through a mapping,
     check the migration, print the summary, and write the report (report.html, report.xlsx).
 .EXAMPLE
-    dotnet run --project src/CrmMigration.Host -- -File examples/quickstart.ps1
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Demo     # from a clone: builds, then runs this in a fresh pwsh
 .EXAMPLE
     ./examples/quickstart.ps1 -Path ./demo -Scale 20000     # in pwsh, with the module imported
 #>
