@@ -20,6 +20,7 @@
         'Disable-CrmSystem'
         'Export-CrmArchive'
         'Export-CrmData'
+        'Export-CrmReport'
         'Get-CrmMigrationRecord'
         'Get-CrmMigrationRun'
         'Get-CrmSchema'

@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
     The quick start: generate a messy legacy CRM, migrate it into a new SQLite CRM through a mapping,
-    check the migration, and print the summary.
+    check the migration, print the summary, and write the report (report.html, report.xlsx).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Demo     # from a clone: builds, then runs this in a fresh pwsh
 .EXAMPLE
@@ -18,7 +18,8 @@ $null = [System.IO.Directory]::CreateDirectory($Path)
 $legacy = [System.IO.Path]::Combine($Path, 'legacy.db')
 $new = [System.IO.Path]::Combine($Path, 'new.db')
 $mapping = [System.IO.Path]::Combine($PSScriptRoot, 'legacy-to-new.psd1')
-foreach ($f in $new, "$new-wal", "$new-shm", "$new.crm-ledger.sqlite", "$new.crm-ledger.sqlite-wal", "$new.crm-ledger.sqlite-shm") { if ([System.IO.File]::Exists($f)) { [System.IO.File]::Delete($f) } }
+foreach ($f in $new, "$new-wal", "$new-shm", "$new.crm-ledger.sqlite", "$new.crm-ledger.sqlite-wal", "$new.crm-ledger.sqlite-shm",
+    [System.IO.Path]::Combine($Path, 'report.html'), [System.IO.Path]::Combine($Path, 'report.xlsx')) { if ([System.IO.File]::Exists($f)) { [System.IO.File]::Delete($f) } }
 
 "== 1. A legacy CRM to migrate: $legacy"
 $sample = New-CrmSampleData -Path $legacy -Seed 42 -Scale $Scale -Force
@@ -49,5 +50,10 @@ $checks | Out-Default
 $failed = @($checks | Where-Object Status -eq 'Fail')
 if ($failed.Count -gt 0) { throw "$($failed.Count) migration check(s) failed." }
 # Warnings are differences the ledger explains: records the import rejected with a reason.
+
+"== 5. The report to sign off: the run, its rejects by reason with examples, the checks and the mapping"
+$reports = Export-CrmReport ([System.IO.Path]::Combine($Path, 'report.html')), ([System.IO.Path]::Combine($Path, 'report.xlsx')) `
+    -Target $new -ValidationResult $checks -Mapping $mapping
+foreach ($r in $reports) { "   {0,-4} {1} ({2:N0} bytes): {3}" -f $r.Format, $r.Path, $r.Length, $r.Verdict }
 
 "== Done: every record is imported or rejected with a reason, and no check failed."

@@ -41,6 +41,10 @@ namespace CrmMigration
         public string? ReasonCode { get; set; }
         /// <summary>Human-readable detail.</summary>
         public string? Message { get; set; }
+        /// <summary>The field a rejection is about, when one field is to blame.</summary>
+        public string? Field { get; set; }
+        /// <summary>That field's value as it arrived, when known.</summary>
+        public object? Value { get; set; }
         /// <summary>True when -WhatIf: the outcome is what would happen.</summary>
         public bool WhatIf { get; set; }
         /// <summary>The batch the record was written in (1-based).</summary>
@@ -299,6 +303,10 @@ namespace CrmMigration
         public string? ReasonCode { get; set; }
         /// <summary>Detail.</summary>
         public string? Message { get; set; }
+        /// <summary>The field a rejection is about, when one field was to blame.</summary>
+        public string? Field { get; set; }
+        /// <summary>That field's value as text (at most 200 characters; never kept for a field named like a secret).</summary>
+        public string? Value { get; set; }
         /// <summary>The batch (1-based) within the run.</summary>
         public int Batch { get; set; }
         /// <summary>When the outcome was recorded (UTC).</summary>

@@ -112,6 +112,11 @@ Set-Content ./map.psd1 $map; Set-Content ./denormalised.psd1 $map
         'Test-CrmMigration: Check a migration at the prompt'      = $Migrate
         'Test-CrmMigration: Gate a scheduled migration on the checks'      = $Migrate
         'Test-CrmMigration: Check two entities with no mapping'      = 'Copy-CrmData ./export ./new.db -Entity accounts, contacts -Create | Out-Null'
+        'Test-CrmMigration: Check and write the sign-off report'      = $Migrate
+        'Export-CrmReport: Report on the newest run of a target, in HTML and Excel' = $Migrate
+        'Export-CrmReport: A run and its validation in one report' = $Migrate
+        'Export-CrmReport: Keep the JSON and check it in a script' = $Migrate
+        'Export-CrmReport: A decommission report in Chinese, and its JSON for the archive' = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null'
     }
     # Errors an example may write besides the records the messy practice data makes the mapping and the
     # target reject (Record*, MissingParent): what the example's own text says will happen.

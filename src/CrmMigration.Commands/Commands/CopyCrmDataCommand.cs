@@ -51,10 +51,15 @@ namespace CrmMigration.Commands
         [Parameter]
         public Hashtable? Filter { get; set; }
 
+        /// <summary>Also write a report of the run at its end: .html, .xlsx or .json (several at once); not under -WhatIf.</summary>
+        [Parameter]
+        public string[]? ReportPath { get; set; }
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
+            var reportPaths = ResolveReportPaths(ReportPath);
             var source = Source!;
             var target = WithWriteOptions(Target!);
             // One question for the whole copy decides -WhatIf (typed, by preference or inherited) before anything is
@@ -63,9 +68,9 @@ namespace CrmMigration.Commands
             if (answer == Consent.No) return;
             _whatIf = answer == Consent.WhatIf;
             IReadOnlyList<CrmImportSummary> summaries;
+            CompiledMapping? mapping = null;
             try
             {
-                CompiledMapping? mapping = null;
                 if (Mapping is not null)
                 {
                     mapping = MappingLoader.Load(Mapping, ResolvePath);
@@ -106,14 +111,37 @@ namespace CrmMigration.Commands
             catch (CrmException ex)
             {
                 if (_copier is not null) Warnings();
+                // The report of a run that stopped says so (the ledger marked it Failed).
+                if (!_whatIf && _ledger is not null && _copier?.RunId is not null && reportPaths is not null)
+                {
+                    CompleteRejects();
+                    WriteRunReport(reportPaths, () => RunReport(null, mapping));
+                }
                 ThrowCrm(ex, _entity.Length > 0 ? _entity : target);
                 return;
             }
             CompleteProgress(3, "Copy-CrmData");
+            if (!_whatIf && reportPaths is not null)
+            {
+                CompleteRejects();
+                WriteRunReport(reportPaths, () => RunReport(summaries, mapping));
+            }
             RequireBalanced(summaries);
             if (PassThru.IsPresent) return;
             foreach (var s in summaries) WriteObject(s);
         }
+
+        private Engine.Reports.ReportRequest RunReport(IReadOnlyList<CrmImportSummary>? summaries, CompiledMapping? mapping) => new()
+        {
+            Ledger = _ledger,
+            RunId = _copier?.RunId,
+            RequireRun = _ledger is not null,
+            Summaries = _ledger is null ? summaries : null,
+            Mapping = mapping?.Definition,
+            RejectFolder = _rejects?.Folder,
+            Source = Source!.DisplayName,
+            Target = Target!.DisplayName,
+        };
 
         private bool Confirm(string entity)
         {
@@ -139,14 +167,20 @@ namespace CrmMigration.Commands
             list.Clear();
         }
 
+        /// <summary>Moves the reject files into place (the report names them); a stopped copy keeps the rejects written so far.</summary>
+        private void CompleteRejects()
+        {
+            if (_rejects is null) return;
+            try { _rejects.Complete(); } catch (CrmException) { } catch (System.IO.IOException) { }
+        }
+
         /// <inheritdoc/>
         protected override void Dispose(bool disposing)
         {
             _copier?.Dispose();
             if (_rejects is not null)
             {
-                // A stopped copy keeps the rejects written so far.
-                try { _rejects.Complete(); } catch (CrmException) { } catch (System.IO.IOException) { }
+                CompleteRejects();
                 _rejects.Dispose();
             }
             _ledger?.Dispose();

@@ -361,6 +361,7 @@ namespace CrmMigration.Engine.Import
 
             // 3. Doomed: a reference that must not dangle points at nothing, or at a doomed record. Repeat to a fixed point.
             var doomed = new Dictionary<WaitingRecord, string>(ReferenceEqualityComparer.Instance);
+            var blame = new Dictionary<WaitingRecord, (string Field, string Key)>(ReferenceEqualityComparer.Instance);
             for (bool changed = true; changed;)
             {
                 changed = false;
@@ -376,6 +377,7 @@ namespace CrmMigration.Engine.Import
                         doomed[w] = p is null
                             ? $"{w.State.Summary.Entity} {w.Record.Key?.ToString() ?? "(no key)"}: {string.Join(", ", b.Reference.Fields)} references {parent} '{key}', which is neither in this import nor in {_target}."
                             : $"{w.State.Summary.Entity} {w.Record.Key?.ToString() ?? "(no key)"}: {string.Join(", ", b.Reference.Fields)} references {parent} '{key}', which is rejected (it references a missing parent itself).";
+                        blame[w] = (string.Join(", ", b.Reference.Fields), key);
                         changed = true;
                         break;
                     }
@@ -389,7 +391,7 @@ namespace CrmMigration.Engine.Import
                 if (doomed.TryGetValue(w, out string? why))
                 {
                     w.State.Batch.Add(w.Record);
-                    w.State.Preset.Add(new CrmRecordOutcome(w.State.Summary.Entity, w.Record.Key?.ToString(), CrmOutcome.Rejected) { ReasonCode = "MissingParent", Message = why });
+                    w.State.Preset.Add(new CrmRecordOutcome(w.State.Summary.Entity, w.Record.Key?.ToString(), CrmOutcome.Rejected) { ReasonCode = "MissingParent", Message = why, Field = blame[w].Field, Value = blame[w].Key });
                     continue;
                 }
                 var record = w.Record;

@@ -325,6 +325,8 @@ namespace CrmMigration.Engine.Import
                     {
                         ReasonCode = _scratch.FilterReason,
                         Message = _scratch.FilterMessage,
+                        Field = _scratch.FilterField,
+                        Value = _scratch.FilterValue,
                         Origin = record.Origin,
                     });
                     break;
@@ -364,6 +366,8 @@ namespace CrmMigration.Engine.Import
             {
                 ReasonCode = errors[0].Code,
                 Message = message.ToString(),
+                Field = errors[0].Field,
+                Value = errors[0].Value,
                 Origin = record.Origin,
             });
         }
@@ -411,6 +415,8 @@ namespace CrmMigration.Engine.Import
                 {
                     ReasonCode = error.Code,
                     Message = error.FullMessage,
+                    Field = error.Line > 0 ? "Line" : null,
+                    Value = error.Line > 0 ? (object?)error.Raw : null,
                     Origin = row.Origin,
                 });
             }

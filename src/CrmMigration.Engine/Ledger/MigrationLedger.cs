@@ -437,8 +437,8 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             if (counter != recorded) problems.Add($"{entity}: {what} counter {counter} but {recorded} records recorded as {what} (difference {counter - recorded}).");
         }
 
-        /// <summary>Runs, newest first.</summary>
-        public List<CrmMigrationRun> Runs(string? runId)
+        /// <summary>Runs, newest first; <paramref name="verify"/> false leaves Balanced false for a caller that checks the books itself.</summary>
+        public List<CrmMigrationRun> Runs(string? runId, bool verify = true)
         {
             var list = new List<CrmMigrationRun>();
             using (var cmd = _db.CreateCommand())
@@ -468,9 +468,28 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             foreach (var run in list)
             {
                 run.Entities = Counters(run.RunId, run.Target);
-                run.Balanced = Verify(run.RunId).Count == 0;
+                if (verify) run.Balanced = Verify(run.RunId).Count == 0;
             }
             return list;
+        }
+
+        /// <summary>The newest run, of <paramref name="target"/> when given (its display name as the run recorded it); null when there is none.</summary>
+        public string? LatestRunId(string? target)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT run_id FROM runs" + (target is null ? "" : " WHERE target = $t") + " ORDER BY run_no DESC LIMIT 1";
+            if (target is not null) cmd.Parameters.AddWithValue("$t", target);
+            return cmd.ExecuteScalar() as string;
+        }
+
+        /// <summary>Every outcome a run recorded, oldest first, with its (target) entity: what a report counts and samples.</summary>
+        public IEnumerable<(string Entity, DecodedEntry Entry)> RunEntries(string runId)
+        {
+            RunNumber(runId);
+            foreach (var (entity, _, _, entries) in Batches(runId, null))
+            {
+                foreach (var e in entries) yield return (entity, e);
+            }
         }
 
         /// <summary>The recorded batches of a run (or of every run), oldest first, decoded.</summary>
@@ -571,6 +590,8 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
                         TargetKey = e.TargetKey,
                         ReasonCode = e.ReasonCode,
                         Message = e.Message,
+                        Field = e.Field,
+                        Value = e.Value,
                         Batch = batch,
                         RecordedAt = at,
                     };
