@@ -24,6 +24,7 @@
         'Get-CrmMigrationRun'
         'Get-CrmSchema'
         'Import-CrmData'
+        'Merge-CrmRecord'
         'New-CrmConnection'
         'New-CrmMapping'
         'New-CrmSampleData'
