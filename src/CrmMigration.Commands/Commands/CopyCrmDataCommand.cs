@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
+using CrmMigration.Engine.Dedupe;
 using CrmMigration.Engine.Import;
 using CrmMigration.Engine.Ledger;
 using CrmMigration.Engine.Mapping;
@@ -23,6 +24,7 @@ namespace CrmMigration.Commands
         private MigrationLedger? _ledger;
         private RejectFileWriter? _rejects;
         private MigrationCopier? _copier;
+        private DedupeRunner? _dedupe;
         private bool _whatIf;
         private string _entity = "";
 
@@ -89,6 +91,22 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? RejectPath { get; set; }
 
+        /// <summary>Dedupe rules (.psd1, .json or a hashtable): the mapped records of each entity they name are merged before import, as Merge-CrmRecord does.</summary>
+        [Parameter]
+        public object? Dedupe { get; set; }
+
+        /// <summary>With -Dedupe: also match against the records already in the target; a match updates the existing record (needs -Mode Upsert).</summary>
+        [Parameter]
+        public SwitchParameter MatchTarget { get; set; }
+
+        /// <summary>With -Dedupe: where the grey-zone pairs go for people to decide (a folder, one CSV per entity, or an .xlsx workbook).</summary>
+        [Parameter]
+        public string? ReviewPath { get; set; }
+
+        /// <summary>With -Dedupe: a filled-in review file whose Match / NoMatch decisions apply and are remembered in the ledger.</summary>
+        [Parameter]
+        public string? Decisions { get; set; }
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
@@ -114,6 +132,7 @@ namespace CrmMigration.Commands
                 _target = ConnectionFactory.Open(target);
                 if (!NoLedger.IsPresent && !_whatIf) _ledger = new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(target)));
                 if (RejectPath is not null && !_whatIf) _rejects = new RejectFileWriter(ResolvePath(RejectPath));
+                _dedupe = OpenDedupe();
                 _copier = new MigrationCopier(_source, _target, new CopyOptions
                 {
                     Mapping = mapping,
@@ -124,6 +143,7 @@ namespace CrmMigration.Commands
                     OnError = e => WriteCrmError(e, e.Record),
                     OnOutcome = PassThru.IsPresent ? o => WriteObject(o) : null,
                     OnProgress = Progress,
+                    Dedupe = _dedupe,
                     Import = new ImportOptions
                     {
                         Mode = Mode == CrmImportMode.Upsert ? CrmWriteMode.Upsert : CrmWriteMode.Insert,
@@ -147,6 +167,11 @@ namespace CrmMigration.Commands
                     WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_copier.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
                 }
                 foreach (var kv in _copier.MalformedRows) WriteVerbose($"{kv.Key}: {kv.Value} malformed source row(s), counted as rejected.");
+                if (_dedupe is not null)
+                {
+                    foreach (var d in _dedupe.Summaries) WriteVerbose("Dedupe " + d);
+                    if (ReviewPath is not null && !_whatIf) WriteVerbose($"{_dedupe.WriteReview()} pair(s) written to the review file {ResolvePath(ReviewPath)}.");
+                }
                 if (_rejects is not null && _rejects.Total > 0) WriteVerbose($"{_rejects.Total} rejected record(s) written to {_rejects.Folder}.");
             }
             catch (CrmException ex)
@@ -159,6 +184,38 @@ namespace CrmMigration.Commands
             RequireBalanced(summaries);
             if (PassThru.IsPresent) return;
             foreach (var s in summaries) WriteObject(s);
+        }
+
+        /// <summary>The dedupe of -Dedupe (rules checked before anything is read), or null.</summary>
+        private DedupeRunner? OpenDedupe()
+        {
+            if (Dedupe is null)
+            {
+                if (MatchTarget.IsPresent || ReviewPath is not null || Decisions is not null)
+                {
+                    throw new CrmException("DedupeRulesMissing", CrmErrorKind.InvalidArgument, "-MatchTarget, -ReviewPath and -Decisions work with -Dedupe: give the dedupe rules.");
+                }
+                return null;
+            }
+            if (MatchTarget.IsPresent && Mode != CrmImportMode.Upsert)
+            {
+                throw new CrmException("DedupeTargetNeedsUpsert", CrmErrorKind.InvalidArgument, "-MatchTarget updates records already in the target: use -Mode Upsert.");
+            }
+            var rules = DedupeRulesLoader.Load(Dedupe, ResolvePath);
+            WriteVerbose($"Dedupe rules {rules.SourcePath ?? "(table)"} hash {rules.Hash}.");
+            var decisions = new List<MergeDecision>();
+            string? decisionsPath = Decisions is null ? null : ResolvePath(Decisions);
+            if (decisionsPath is not null) decisions = MergeDecisions.ReadFile(decisionsPath, out _);
+            return new DedupeRunner(rules, new DedupeRunOptions
+            {
+                Decisions = decisions,
+                DecisionsSource = decisionsPath,
+                Ledger = _ledger,
+                RememberDecisions = !_whatIf,
+                ReviewPath = ReviewPath is null ? null : ResolvePath(ReviewPath),
+                Target = MatchTarget.IsPresent ? _target : null,
+                CancellationToken = CancellationToken,
+            });
         }
 
         private bool Confirm(string entity)
@@ -193,6 +250,7 @@ namespace CrmMigration.Commands
         protected override void Dispose(bool disposing)
         {
             _copier?.Dispose();
+            _dedupe?.Dispose();
             if (_rejects is not null)
             {
                 // A stopped copy keeps the rejects written so far.

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using System.Threading;
+using CrmMigration.Engine.Dedupe;
 using CrmMigration.Engine.Mapping;
 using CrmMigration.Engine.Providers;
 using CrmMigration.Engine.Rejects;
@@ -56,6 +57,8 @@ namespace CrmMigration.Engine.Import
         public int ProgressInterval { get; set; } = 4096;
         /// <summary>Value warnings of the mapping (typos, truncations) reported one by one before only counting them.</summary>
         public int MaxValueWarnings { get; set; } = 100;
+        /// <summary>The dedupe (-Dedupe): the mapped records of each entity it has rules for are merged before they are imported.</summary>
+        public DedupeRunner? Dedupe { get; set; }
     }
 
     /// <summary>
@@ -230,6 +233,8 @@ namespace CrmMigration.Engine.Import
         {
             var ct = _options.Import.CancellationToken;
             long count = 0;
+            // With -Dedupe, the entity's mapped records are held by the dedupe until the entity is read, then merged and landed.
+            _dedupe = _options.Dedupe is { } runner && runner.Handles(target) ? runner.Start(target, record => Emerged(target, record)) : null;
             int every = Math.Max(1, _options.ProgressInterval);
             foreach (var record in _source.Read(source, readOptions, e => Malformed(source, target, e), ct))
             {
@@ -269,13 +274,31 @@ namespace CrmMigration.Engine.Import
                 if (_results.Count > 0) Drain();
                 if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
             }
+            if (_dedupe is not null)
+            {
+                _dedupe = null;
+                _options.Dedupe!.Complete(target);
+                Warnings.AddRange(_options.Dedupe.Warnings);
+                _options.Dedupe.Warnings.Clear();
+            }
             Drain();
             _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
         }
 
+        private EntityDeduper? _dedupe;
+
         private void Land(string target, CrmRecord record)
         {
-            _session.Add(record, _results);
+            if (_dedupe is not null) _dedupe.Add(record);
+            else _session.Add(record, _results);
+        }
+
+        /// <summary>A record the dedupe sends on: survivors and records without duplicates land; merged ones are decided.</summary>
+        private void Emerged(string target, CrmRecord record)
+        {
+            if (record.Decided is { } decided) Decide(target, record, decided);
+            else _session.Add(record, _results);
+            if (_results.Count > 0) Drain();
         }
 
         private void MappingRejected(string target, CrmRecord record)

@@ -500,7 +500,8 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             {
                 foreach (var e in BatchCodec.Decode((byte[])reader.GetValue(0)))
                 {
-                    string? key = e.TargetKey is not null && keys.Contains(e.TargetKey) ? e.TargetKey : keys.Contains(e.SourceKey) ? e.SourceKey : null;
+                    // A merged record's target key is its survivor's: it is found by its own key only.
+                    string? key = e.Outcome != CrmOutcome.Merged && e.TargetKey is not null && keys.Contains(e.TargetKey) ? e.TargetKey : keys.Contains(e.SourceKey) ? e.SourceKey : null;
                     if (key is not null) result[key] = (e.Outcome, e.ReasonCode);
                 }
             }

@@ -500,7 +500,7 @@ namespace CrmMigration.Engine.Sample
             for (int i = 1; i <= count; i++)
             {
                 string key = Id('A', i, 6);
-                if (pool.Count > 5 && Chance(0.03))
+                if (pool.Count > 3 && Chance(0.05))
                 {
                     // The same company entered again (another branch office, another sales rep).
                     var o = pool[_rng.Next(pool.Count)];

@@ -60,6 +60,9 @@ namespace CrmMigration.Engine.Validation
 
             var targetSchema = _target.DescribeEntity(targetEntity, includeRowCount: false)!;
             var references = ReferencesOf(targetEntity, ct);
+            // Records a dedupe merged (the ledger's crosswalk): their keys are explained, their survivors checked field by field.
+            var merges = MergeCheck.Load(_ledger, _target.Connection.DisplayName, targetEntity);
+            long mergeExplained = 0;
             var changes = _mapping is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
             var sourceKeys = new Dictionary<string, UInt128>(StringComparer.Ordinal);
             List<string>? compared = null;
@@ -89,6 +92,7 @@ namespace CrmMigration.Engine.Validation
                 string? key = effective.Key?.ToString();
                 if (key is null) sourceNoKey++;
                 else if (!sourceKeys.TryAdd(key, ValueFingerprint.Of(effective, compared))) sourceDuplicates++;
+                else merges?.Observe(key, effective, compared);
                 if ((sourceCount & 0xFFFF) == 0) progress?.Invoke("source " + sourceEntity, sourceCount);
             }
 
@@ -111,6 +115,7 @@ namespace CrmMigration.Engine.Validation
                     }
                     else if (compared is not null && ValueFingerprint.Of(record, compared) != expected)
                     {
+                        if (merges is not null && merges.IsSurvivor(key) && merges.Explains(key, record)) { mergeExplained++; continue; }
                         differing++;
                         if (differ.Count < MaxSamples) differ.Add(key);
                     }
@@ -140,11 +145,11 @@ namespace CrmMigration.Engine.Validation
                 {
                     if (outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) continue;
                     explained++;
-                    string r = reason ?? outcome.ToString();
+                    string r = outcome == CrmOutcome.Merged ? "Merged" : reason ?? outcome.ToString();
                     explainedReasons[r] = explainedReasons.TryGetValue(r, out long n) ? n + 1 : 1;
                 }
             }
-            string why = explained == 0 ? "" : $" The import's ledger records {explained} of them as rejected: {string.Join(", ", System.Linq.Enumerable.Select(explainedReasons, kv => kv.Key + "=" + kv.Value))} (Get-CrmMigrationRecord -Outcome Rejected lists them).";
+            string why = explained == 0 ? "" : $" The import's ledger records {explained} of them as rejected or merged into a survivor: {string.Join(", ", System.Linq.Enumerable.Select(explainedReasons, kv => kv.Key + "=" + kv.Value))} (Get-CrmMigrationRecord -Outcome Rejected, -Outcome Merged list them).";
             missing.Sort(StringComparer.Ordinal);
             extra.Sort(StringComparer.Ordinal);
 
@@ -161,7 +166,7 @@ namespace CrmMigration.Engine.Validation
             {
                 Expected = sourceCount,
                 Actual = targetCount,
-                Details = $"source {sourceCount}, target {targetCount}.{notes}{(allExplained && sourceCount - explained == targetCount ? $" The difference, {explained}, is the records the import rejected." : "")}",
+                Details = $"source {sourceCount}, target {targetCount}.{notes}{(allExplained && sourceCount - explained == targetCount ? $" The difference, {explained}, is the records the import rejected or merged." : "")}",
             });
             results.Add(new CrmValidationResult("MissingKeys", label, missingCount == 0 ? CrmCheckStatus.Pass : allExplained ? CrmCheckStatus.Warning : CrmCheckStatus.Fail)
             {
@@ -188,9 +193,10 @@ namespace CrmMigration.Engine.Validation
             {
                 Expected = 0,
                 Actual = differing,
-                Details = differing == 0
+                Details = (differing == 0
                     ? $"Every record present on both sides has the same values in {(compared is null ? 0 : compared.Count)} field(s): {fieldList}."
-                    : $"{differing} record(s) differ. " + Explain(sourceEntity, targetEntity, differ, compared!, ct),
+                    : $"{differing} record(s) differ. " + Explain(sourceEntity, targetEntity, differ, compared!, ct))
+                    + (mergeExplained == 0 ? "" : $" {mergeExplained} survivor(s) of merges hold values taken from the records merged into them (each such value checked against the group's source records)."),
                 Samples = differ,
             });
             return results;
@@ -249,6 +255,12 @@ namespace CrmMigration.Engine.Validation
                     changes = parentSource is null ? new Dictionary<string, string>(StringComparer.Ordinal) : KeyChangesOf(parentSource, ct);
                     // A self-reference: the entity's own changes are collected again while it is checked.
                     if (!string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase)) _keyChanges[parent] = changes;
+                }
+                if (MergeCheck.Load(_ledger, _target.Connection.DisplayName, parent) is { } parentMerges)
+                {
+                    // Children of merged parents were re-pointed to the survivors on import.
+                    changes = new Dictionary<string, string>(changes, StringComparer.Ordinal);
+                    foreach (var (merged, survivor) in parentMerges.MergedInto) changes[merged] = survivor;
                 }
                 if (changes.Count > 0) (list ??= new()).Add((field, changes));
             }
