@@ -114,7 +114,7 @@ function Invoke-EngineTests {
     $testArgs = @('test', (Join-Path $PSScriptRoot 'CrmMigration.slnx'), '-c', $Configuration, '--no-build', '--nologo',
         '--logger', 'trx', '--results-directory', $dir)
     if ($TestFilter) { $testArgs += @('--filter', $TestFilter) }
-    & dotnet @testArgs
+    & dotnet @testArgs | Out-Host
     $exit = $LASTEXITCODE
     $passed = 0; $failed = 0; $skipped = 0
     foreach ($trx in Get-ChildItem $dir -Filter *.trx -ErrorAction Ignore) {

@@ -13,6 +13,6 @@ namespace CrmMigration.Commands
         public static CrmConnection FromConnectionString(CrmProviderKind kind, string connectionString, System.Net.NetworkCredential? credential, string? profile) =>
             ProviderFactory.FromConnectionString(kind, connectionString, credential, profile);
 
-        public static ICrmProvider Open(CrmConnection connection) => ProviderFactory.Open(connection);
+        public static ICrmProvider Open(CrmConnection connection, System.Threading.CancellationToken cancellation = default) => ProviderFactory.Open(connection, cancellation);
     }
 }

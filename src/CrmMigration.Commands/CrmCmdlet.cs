@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Management.Automation;
 using System.Threading;
+using CrmMigration.Engine.Providers;
 
 namespace CrmMigration.Commands
 {
@@ -52,26 +54,103 @@ namespace CrmMigration.Commands
             return record;
         }
 
-        /// <summary>Resolves a path from the user (relative to the current location, ~ expanded) to a file-system path.</summary>
+        /// <summary>Resolves a path from the user (relative to the current location, ~ and PSDrives expanded) to a file-system path; it need not exist.</summary>
         protected string ResolvePath(string path)
         {
             return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
         }
 
-        /// <summary>The connection a command works on: -Connection as given, or one inferred from -Path. Stops the command with the path's error id when the provider cannot be told.</summary>
-        protected CrmConnection ResolveConnection(CrmConnection? connection, string? path)
+        /// <summary>
+        /// Resolves -Path (wildcards allowed: they must match exactly one existing item) or -LiteralPath (taken as
+        /// written) to a file-system path, relative to the current location. Stops with PathNotFound when
+        /// <paramref name="mustExist"/> and nothing is there, PathAmbiguous when a wildcard matches several items.
+        /// </summary>
+        protected string ResolveUserPath(string path, bool literal, bool mustExist)
+        {
+            string resolved;
+            if (!literal && WildcardPattern.ContainsWildcardCharacters(path))
+            {
+                var matches = new List<string>();
+                try
+                {
+                    foreach (var m in SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider))
+                    {
+                        if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider)) break;
+                        matches.Add(m);
+                    }
+                }
+                catch (ItemNotFoundException) { }
+                if (matches.Count > 1)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"The path '{path}' matches {matches.Count} items ({string.Join(", ", matches.GetRange(0, Math.Min(3, matches.Count)))}{(matches.Count > 3 ? ", ..." : "")}); give one, or use -LiteralPath for a name with wildcard characters."),
+                        "PathAmbiguous", ErrorCategory.InvalidArgument, path));
+                }
+                if (matches.Count == 0)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"Nothing matches the path '{path}'. Use -LiteralPath for a name with wildcard characters."),
+                        "PathNotFound", ErrorCategory.ObjectNotFound, path));
+                }
+                resolved = matches[0];
+            }
+            else
+            {
+                resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            }
+            if (mustExist && !File.Exists(resolved) && !Directory.Exists(resolved))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"Cannot find '{resolved}': it does not exist."),
+                    "PathNotFound", ErrorCategory.ObjectNotFound, path));
+            }
+            return resolved;
+        }
+
+        /// <summary>
+        /// The connection a command works on: -Connection as given, or one inferred from -Path / -LiteralPath.
+        /// Stops with PathNotFound when <paramref name="mustExist"/> and the path does not exist, and with the
+        /// path's own error id when the provider cannot be told.
+        /// </summary>
+        protected CrmConnection ResolveConnection(CrmConnection? connection, string? path, string? literalPath = null, bool mustExist = false)
         {
             if (connection is not null) return connection;
+            string given = literalPath ?? path!;
+            string resolved = ResolveUserPath(given, literalPath is not null, mustExist);
             try
             {
-                return ConnectionFactory.FromPath(ResolvePath(path!));
+                return ConnectionFactory.FromPath(resolved);
             }
             catch (CrmException ex)
             {
-                ThrowCrm(ex, path);
+                ThrowCrm(ex, given);
                 throw; // not reached: ThrowCrm always throws
             }
         }
+
+        /// <summary>What ShouldProcess answered, and why.</summary>
+        protected enum Consent
+        {
+            /// <summary>Go ahead and change the system.</summary>
+            Yes,
+            /// <summary>The user declined at a -Confirm prompt.</summary>
+            No,
+            /// <summary>-WhatIf (typed, $WhatIfPreference or inherited from a caller): plan, write nothing.</summary>
+            WhatIf,
+        }
+
+        /// <summary>
+        /// Asks ShouldProcess, so -WhatIf, $WhatIfPreference, -Confirm, $ConfirmPreference and values inherited from
+        /// a calling function all behave the same, and tells a WhatIf answer from a declined one.
+        /// </summary>
+        protected Consent Ask(string target, string action)
+        {
+            string description = $"Performing the operation \"{action}\" on target \"{target}\".";
+            string warning = $"Are you sure you want to perform this action?{Environment.NewLine}{description}";
+            bool yes = ShouldProcess(description, warning, "Confirm", out ShouldProcessReason reason);
+            if (reason == ShouldProcessReason.WhatIf) return Consent.WhatIf;
+            return yes ? Consent.Yes : Consent.No;
+        }
+
+        /// <summary>Opens a provider whose catalog queries, counts, retries and writers stop with this command (Ctrl+C).</summary>
+        protected ICrmProvider OpenProvider(CrmConnection connection) => ConnectionFactory.Open(connection, CancellationToken);
 
         /// <summary>Writes a progress record at most four times a second.</summary>
         protected void WriteThrottledProgress(int activityId, string activity, string status, long count, double elapsedSeconds)
@@ -117,7 +196,18 @@ namespace CrmMigration.Commands
                 _ => null,
             };
             if (path is null) return value;
-            string resolved = engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            string resolved;
+            if (value is string && WildcardPattern.ContainsWildcardCharacters(path))
+            {
+                // A wildcard must name exactly one existing item, as -Path does.
+                var matches = engineIntrinsics.SessionState.Path.GetResolvedProviderPathFromPSPath(path, out _);
+                if (matches.Count != 1) throw new ArgumentException($"The path '{path}' matches {matches.Count} items; give exactly one.");
+                resolved = matches[0];
+            }
+            else
+            {
+                resolved = engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            }
             return ConnectionFactory.FromPath(resolved);
         }
     }

@@ -8,6 +8,10 @@ namespace CrmMigration.Commands
     {
         public static MigrationLedger Open(string? statePath, CrmConnection? target, System.Func<string, string> resolvePath)
         {
+            if (statePath is null && target is null)
+            {
+                throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.InvalidArgument, "Give -StatePath (the ledger file) or -Target (the import target the ledger sits next to)."));
+            }
             string path = resolvePath(statePath ?? MigrationLedger.DefaultPath(target!));
             if (!File.Exists(path))
             {

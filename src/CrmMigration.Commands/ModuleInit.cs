@@ -7,12 +7,15 @@ namespace CrmMigration.Commands
 {
     /// <summary>
     /// Registers the engine's private load context before any cmdlet runs: at import (PowerShell
-    /// calls OnImport) and, as a fallback, when this assembly is first used.
+    /// calls OnImport) and, as a fallback, when this assembly is first used; unhooks it at Remove-Module.
     /// </summary>
-    public sealed class ModuleInit : IModuleAssemblyInitializer
+    public sealed class ModuleInit : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         /// <inheritdoc/>
         public void OnImport() => Register();
+
+        /// <inheritdoc/>
+        public void OnRemove(PSModuleInfo psModuleInfo) => EngineLoadContext.Unregister();
 
 #pragma warning disable CA2255 // a module initializer is the point here: it must run before the engine is needed
         [ModuleInitializer]

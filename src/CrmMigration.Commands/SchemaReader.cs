@@ -11,7 +11,7 @@ namespace CrmMigration.Commands
         private readonly ICrmProvider _provider;
         private readonly Dictionary<string, CrmEntitySchema?> _cache = new(StringComparer.OrdinalIgnoreCase);
 
-        public SchemaReader(CrmConnection connection) { _provider = ConnectionFactory.Open(connection); }
+        public SchemaReader(CrmConnection connection, CancellationToken cancel = default) { _provider = ConnectionFactory.Open(connection, cancel); }
 
         public CrmEntitySchema? Describe(string entity)
         {
@@ -25,7 +25,7 @@ namespace CrmMigration.Commands
 
         public static List<CrmEntitySchema> ReadAll(CrmConnection connection, CancellationToken cancel)
         {
-            using var reader = new SchemaReader(connection);
+            using var reader = new SchemaReader(connection, cancel);
             var list = new List<CrmEntitySchema>();
             foreach (string name in reader._provider.ListEntities())
             {

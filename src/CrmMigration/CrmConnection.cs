@@ -50,8 +50,8 @@ namespace CrmMigration
         /// <summary>Sets the credential (kept out of every printed or serialised form).</summary>
         public void SetCredential(NetworkCredential? credential) => Credential = credential;
 
-        /// <summary>Gets the credential (for providers).</summary>
-        public NetworkCredential? GetCredential() => Credential;
+        /// <summary>Gets the credential: for the module's own providers only (internal), so no script or other module can read the password back.</summary>
+        internal NetworkCredential? GetCredential() => Credential;
 
         /// <summary>A description safe to print: provider and location.</summary>
         public string DisplayName => Name ?? (Provider + ":" + Location);

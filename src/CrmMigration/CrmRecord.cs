@@ -61,35 +61,35 @@ namespace CrmMigration
         }
 
         /// <summary>The entity (Contact, Account, a table or sheet name).</summary>
-        public string Entity { get; set; }
+        internal string Entity { get; set; }
 
         /// <summary>The record's key, or null when the entity has none.</summary>
-        public CrmKey? Key { get; set; }
+        internal CrmKey? Key { get; set; }
 
         /// <summary>Where the record came from.</summary>
-        public CrmOrigin? Origin { get; set; }
+        internal CrmOrigin? Origin { get; set; }
 
         /// <summary>The field shape (names in order).</summary>
-        public CrmFieldShape Shape => _shape;
+        internal CrmFieldShape Shape => _shape;
 
         /// <summary>Number of fields.</summary>
-        public int FieldCount => _shape.Count;
+        internal int FieldCount => _shape.Count;
 
         /// <summary>Field names in order.</summary>
-        public IReadOnlyList<string> FieldNames => _shape.Names;
+        internal IReadOnlyList<string> FieldNames => _shape.Names;
 
         /// <summary>The hash of the mapping that produced the record (Convert-CrmRecord), recorded in the ledger.</summary>
-        public string? MappingHash { get; set; }
+        internal string? MappingHash { get; set; }
 
         /// <summary>What the mapping changed or dropped, field by field (Convert-CrmRecord -Explain); null when not explained.</summary>
-        public List<CrmChange>? Changes { get; set; }
+        internal List<CrmChange>? Changes { get; set; }
 
         /// <summary>
         /// Set on a source record the mapping rejected or filtered (Convert-CrmRecord -IncludeRejected): the outcome,
         /// in the target entity, with its reason. Import-CrmData accounts for such a record in its books and
         /// ledger without writing it. Null on every record meant to be written.
         /// </summary>
-        public CrmRecordOutcome? Decided { get; set; }
+        internal CrmRecordOutcome? Decided { get; set; }
 
         /// <summary>Gets or sets a field by name (case-insensitive); a missing field reads as null, setting adds it.</summary>
         public object? this[string name]
@@ -101,6 +101,15 @@ namespace CrmMigration
             }
             set => Set(name, value);
         }
+
+        /// <summary>The entity, also when a field named Entity hides it from $r.Entity in PowerShell.</summary>
+        public string GetEntity() => Entity;
+
+        /// <summary>The key, also when a field named Key hides it from $r.Key in PowerShell.</summary>
+        public CrmKey? GetKey() => Key;
+
+        /// <summary>The origin, also when a field named Origin hides it from $r.Origin in PowerShell.</summary>
+        public CrmOrigin? GetOrigin() => Origin;
 
         /// <summary>The value at a field position.</summary>
         public object? GetValue(int index) => _values[index];
@@ -147,7 +156,7 @@ namespace CrmMigration
         }
 
         /// <summary>The fields as name/value pairs, in order.</summary>
-        public IEnumerable<KeyValuePair<string, object?>> Fields
+        internal IEnumerable<KeyValuePair<string, object?>> Fields
         {
             get
             {
@@ -156,7 +165,7 @@ namespace CrmMigration
         }
 
         /// <summary>A short text of the first few fields, for table views.</summary>
-        public string Preview
+        internal string Preview
         {
             get
             {

@@ -6,12 +6,14 @@ namespace CrmMigration
 {
     /// <summary>
     /// Makes a record's fields read as properties in PowerShell ($r.Email, Where-Object Email -like ...)
-    /// without copying records into PSObjects. The record's own members (Entity, Key, Origin, Preview,
-    /// FieldNames, Changes) come first; a field with one of those names is read with $r['Name'].
+    /// without copying records into PSObjects. Only the fields are listed (Export-Csv, ConvertTo-Json,
+    /// Select-Object * see the data and nothing else); the record's own members (Entity, Key, Origin, Preview,
+    /// FieldNames, FieldCount, Changes, Decided: the outcome of a record rejected, filtered or merged before the target) are read by name unless a field has the same name: the field wins
+    /// (so exports keep it), and the member is read with GetEntity(), GetKey() or GetOrigin().
     /// </summary>
     public sealed class CrmRecordAdapter : PSPropertyAdapter
     {
-        private static readonly string[] Intrinsic = { "Entity", "Key", "Origin", "Preview", "FieldNames", "FieldCount", "Changes" };
+        private static readonly string[] Intrinsic = { "Entity", "Key", "Origin", "Preview", "FieldNames", "FieldCount", "Changes", "Decided" };
 
         /// <inheritdoc/>
         public override Collection<string> GetTypeNameHierarchy(object baseObject)
@@ -23,23 +25,22 @@ namespace CrmMigration
         public override Collection<PSAdaptedProperty> GetProperties(object baseObject)
         {
             var record = (CrmRecord)baseObject;
+            // Only the fields: what Export-Csv, ConvertTo-Json, Select-Object * and Format-List * show. The
+            // record's own members stay readable by name ($r.Entity) but are not listed (and are [Hidden] on the type).
             var list = new Collection<PSAdaptedProperty>();
-            foreach (var name in Intrinsic) list.Add(new PSAdaptedProperty(name, null));
-            foreach (var name in record.FieldNames)
-            {
-                if (IsIntrinsic(name)) continue;
-                list.Add(new PSAdaptedProperty(name, name));
-            }
+            foreach (var name in record.FieldNames) list.Add(new PSAdaptedProperty(name, name));
             return list;
         }
 
         /// <inheritdoc/>
         public override PSAdaptedProperty? GetProperty(object baseObject, string propertyName)
         {
-            if (IsIntrinsic(propertyName)) return new PSAdaptedProperty(CanonicalIntrinsic(propertyName), null);
+            // A field wins over a record member of the same name, so exports (which read what they listed by
+            // name) keep the data; the member is then read with GetEntity(), GetKey() or GetOrigin().
             var record = (CrmRecord)baseObject;
             int i = record.Shape.IndexOf(propertyName);
-            return i >= 0 ? new PSAdaptedProperty(record.Shape.Names[i], record.Shape.Names[i]) : null;
+            if (i >= 0) return new PSAdaptedProperty(record.Shape.Names[i], record.Shape.Names[i]);
+            return IsIntrinsic(propertyName) ? new PSAdaptedProperty(CanonicalIntrinsic(propertyName), null) : null;
         }
 
         /// <inheritdoc/>
@@ -65,6 +66,7 @@ namespace CrmMigration
                 "FieldNames" => record.FieldNames,
                 "FieldCount" => record.FieldCount,
                 "Changes" => record.Changes,
+                "Decided" => record.Decided,
                 _ => null,
             };
         }

@@ -198,6 +198,8 @@ namespace CrmMigration
 
         /// <summary>The run's id (resume with Import-CrmData -RunId).</summary>
         public string RunId { get; }
+        /// <summary>The ledger file the run is recorded in, so a run piped to Get-CrmMigrationRecord reads the same ledger.</summary>
+        public string? StatePath { get; set; }
         /// <summary>Running, Completed or Failed.</summary>
         public string Status { get; set; } = "Running";
         /// <summary>When it started (UTC).</summary>

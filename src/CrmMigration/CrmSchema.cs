@@ -94,6 +94,8 @@ namespace CrmMigration
         public string Name { get; }
         /// <summary>The system it belongs to (provider and location, no secrets).</summary>
         public string? System { get; set; }
+        /// <summary>The connection the schema was read through (Get-CrmSchema sets it), so a schema piped to Export-CrmData exports that entity of that system.</summary>
+        public CrmConnection? Connection { get; set; }
         /// <summary>Fields in order.</summary>
         public IReadOnlyList<CrmFieldSchema> Fields { get; }
         /// <summary>Key fields in order; empty when the entity has no key.</summary>

@@ -17,7 +17,7 @@ namespace CrmMigration.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Copy, "CrmData", SupportsShouldProcess = true)]
     [OutputType(typeof(CrmImportSummary), typeof(CrmRecordOutcome))]
-    public sealed class CopyCrmDataCommand : CrmCmdlet
+    public sealed class CopyCrmDataCommand : CrmImportCmdlet
     {
         private ICrmProvider? _source;
         private ICrmProvider? _target;
@@ -53,44 +53,6 @@ namespace CrmMigration.Commands
         [Parameter]
         public Hashtable? Filter { get; set; }
 
-        /// <summary>Insert (default) or Upsert by key.</summary>
-        [Parameter]
-        public CrmImportMode Mode { get; set; } = CrmImportMode.Insert;
-
-        /// <summary>Records per batch (one transaction each). Default 1000.</summary>
-        [Parameter]
-        [ValidateRange(1, 1_000_000)]
-        public int BatchSize { get; set; } = 1000;
-
-        /// <summary>Creates target tables that do not exist (file targets are always created).</summary>
-        [Parameter]
-        public SwitchParameter Create { get; set; }
-
-        /// <summary>Emit one outcome per record instead of the per-entity summaries (as slow as the pipeline).</summary>
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
-
-        /// <summary>The migration ledger file. Default: next to the target, as for Import-CrmData.</summary>
-        [Parameter]
-        public string? StatePath { get; set; }
-
-        /// <summary>Run without the migration ledger.</summary>
-        [Parameter]
-        public SwitchParameter NoLedger { get; set; }
-
-        /// <summary>Continue the newest unfinished run for this target.</summary>
-        [Parameter]
-        public SwitchParameter Resume { get; set; }
-
-        /// <summary>Start a run with this id, or continue it when the ledger already has it.</summary>
-        [Parameter]
-        [ValidatePattern("^[A-Za-z0-9._:-]{1,100}$")]
-        public string? RunId { get; set; }
-
-        /// <summary>A folder for rejected records: one CSV per entity with RejectReason and RejectMessage.</summary>
-        [Parameter]
-        public string? RejectPath { get; set; }
-
         /// <summary>Dedupe rules (.psd1, .json or a hashtable): the mapped records of each entity they name are merged before import, as Merge-CrmRecord does.</summary>
         [Parameter]
         public object? Dedupe { get; set; }
@@ -110,10 +72,14 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
-            _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter sp && sp.IsPresent;
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             var source = Source!;
             var target = Target!;
+            // One question for the whole copy decides -WhatIf (typed, by preference or inherited) before anything is
+            // created; -Confirm then asks once more per target entity.
+            var answer = Ask(target.DisplayName, $"Copy records from {source.DisplayName} ({Mode})");
+            if (answer == Consent.No) return;
+            _whatIf = answer == Consent.WhatIf;
             IReadOnlyList<CrmImportSummary> summaries;
             try
             {
@@ -123,15 +89,15 @@ namespace CrmMigration.Commands
                     mapping = MappingLoader.Load(Mapping, ResolvePath);
                     WriteVerbose($"Mapping {mapping.Definition.SourcePath ?? "(table)"} hash {mapping.Definition.Hash}.");
                 }
-                _source = ConnectionFactory.Open(source);
+                _source = OpenProvider(source);
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
                 {
                     entities = new List<string>(EntitySelector.Select(_source.ListEntities(), Entity, this));
                 }
-                _target = ConnectionFactory.Open(target);
-                if (!NoLedger.IsPresent && !_whatIf) _ledger = new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(target)));
-                if (RejectPath is not null && !_whatIf) _rejects = new RejectFileWriter(ResolvePath(RejectPath));
+                _target = OpenProvider(target);
+                _ledger = OpenLedger(target, _whatIf);
+                _rejects = OpenRejects(_whatIf);
                 _dedupe = OpenDedupe();
                 _copier = new MigrationCopier(_source, _target, new CopyOptions
                 {
@@ -144,20 +110,7 @@ namespace CrmMigration.Commands
                     OnOutcome = PassThru.IsPresent ? o => WriteObject(o) : null,
                     OnProgress = Progress,
                     Dedupe = _dedupe,
-                    Import = new ImportOptions
-                    {
-                        Mode = Mode == CrmImportMode.Upsert ? CrmWriteMode.Upsert : CrmWriteMode.Insert,
-                        BatchSize = BatchSize,
-                        CreateIfMissing = Create.IsPresent || target.Provider != CrmProviderKind.Sqlite,
-                        WhatIf = _whatIf,
-                        Encoding = target.Encoding,
-                        Ledger = _ledger,
-                        RunId = RunId,
-                        Resume = Resume.IsPresent,
-                        Parameters = LedgerParameters(),
-                        ModuleVersion = ModuleVersion,
-                        CancellationToken = CancellationToken,
-                    },
+                    Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters()),
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
                 summaries = _copier.Run();
@@ -221,15 +174,8 @@ namespace CrmMigration.Commands
         private bool Confirm(string entity)
         {
             _entity = entity;
-            string caption = $"{entity} in {_target!.Connection.DisplayName}";
-            string action = $"Copy records from {_source!.Connection.DisplayName} ({Mode})";
-            if (_whatIf)
-            {
-                // -WhatIf: say once per entity what would happen, then plan every record without writing.
-                ShouldProcess(caption, action);
-                return true;
-            }
-            return ShouldProcess(caption, action);
+            // Under -WhatIf this says once per entity what would happen; every record is then planned, not written.
+            return Ask($"{entity} in {_target!.Connection.DisplayName}", $"Copy records from {_source!.Connection.DisplayName} ({Mode})") != Consent.No;
         }
 
         private void Progress(CopyProgress p)

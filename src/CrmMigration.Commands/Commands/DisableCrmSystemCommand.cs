@@ -22,8 +22,13 @@ namespace CrmMigration.Commands
 
         /// <summary>The system as a path.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [Alias("PSPath", "LiteralPath")]
+        [SupportsWildcards]
         public string? Path { get; set; }
+
+        /// <summary>A path taken exactly as written (no wildcards).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP")]
+        public string? LiteralPath { get; set; }
 
         /// <summary>Where the final archive (a bag folder) is written.</summary>
         [Parameter(Mandatory = true)]
@@ -73,7 +78,7 @@ namespace CrmMigration.Commands
             DecommissionRunner runner;
             try
             {
-                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
+                connection = ResolveConnection(Connection, Path, LiteralPath);
                 string state = ResolvePath(StatePath!);
                 var options = new DecommissionOptions
                 {

@@ -17,8 +17,13 @@ namespace CrmMigration.Commands
 
         /// <summary>The system as a path: an SQLite file, a CSV folder or file, or an Excel workbook.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [Alias("PSPath", "LiteralPath")]
+        [SupportsWildcards]
         public string? Path { get; set; }
+
+        /// <summary>A path taken exactly as written (no wildcards).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP")]
+        public string? LiteralPath { get; set; }
 
         /// <summary>The bag folder to create; it must not exist.</summary>
         [Parameter(Mandatory = true, Position = 1)]
@@ -48,23 +53,13 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            CrmConnection connection;
-            string destination;
-            try
-            {
-                connection = Connection ?? ConnectionFactory.FromPath(ResolvePath(Path!));
-                destination = ResolvePath(Destination!);
-            }
-            catch (CrmException ex)
-            {
-                ThrowCrm(ex, Path);
-                return;
-            }
+            var connection = ResolveConnection(Connection, Path, LiteralPath);
+            string destination = ResolvePath(Destination!);
             if (!ShouldProcess(destination, $"Write a BagIt archive of {connection.DisplayName}" + (Zip.IsPresent ? " and its .zip" : ""))) return;
             var clock = Stopwatch.StartNew();
             try
             {
-                using var provider = ConnectionFactory.Open(connection);
+                using var provider = OpenProvider(connection);
                 var entities = new List<string>(EntitySelector.Select(provider.ListEntities(), Entity, this));
                 var info = ArchiveWriter.Write(provider, new ArchiveOptions
                 {

@@ -12,17 +12,23 @@ namespace CrmMigration.Commands
     public sealed class ExportCrmDataCommand : CrmCmdlet
     {
         /// <summary>The system to read (a connection or a path).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Connection")]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Connection")]
         [CrmConnectionTransformation]
         public CrmConnection? Connection { get; set; }
 
-        /// <summary>A path to an SQLite file, CSV folder or file, or Excel workbook.</summary>
+        /// <summary>A path to an SQLite file, CSV folder or file, or Excel workbook; wildcards must match one existing item.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [Alias("PSPath", "LiteralPath")]
+        [SupportsWildcards]
         public string? Path { get; set; }
 
+        /// <summary>A path taken exactly as written (no wildcards).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP")]
+        public string? LiteralPath { get; set; }
+
         /// <summary>Entities to export; wildcards allowed. All when omitted, parents before children.</summary>
-        [Parameter(Position = 1)]
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("Name")]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(EntityCompleter))]
         public string[]? Entity { get; set; }
@@ -34,11 +40,11 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            var connection = ResolveConnection(Connection, Path);
+            var connection = ResolveConnection(Connection, Path, LiteralPath);
             var options = new CrmReadOptions { Filters = FieldFilters(Filter) };
             try
             {
-                using var provider = ConnectionFactory.Open(connection);
+                using var provider = OpenProvider(connection);
                 foreach (string entity in Order(provider))
                 {
                     ExportEntity(provider, entity, options);

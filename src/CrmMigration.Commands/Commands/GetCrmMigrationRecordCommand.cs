@@ -11,13 +11,20 @@ namespace CrmMigration.Commands
         [Parameter(Mandatory = true, ParameterSetName = "StatePath")]
         public string? StatePath { get; set; }
 
+        /// <summary>A run from Get-CrmMigrationRun: its records, from the ledger it came from.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "Run")]
+        public CrmMigrationRun? Run { get; set; }
+
         /// <summary>The import target whose default ledger to read (a connection or a path).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Target")]
         [CrmConnectionTransformation]
         public CrmConnection? Target { get; set; }
 
-        /// <summary>The source key to look up.</summary>
-        [Parameter(Position = 1, ValueFromPipeline = true)]
+        /// <summary>The source key to look up; keys can be piped, and so can records (their Key) and outcomes.</summary>
+        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Target")]
+        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "StatePath")]
+        [Alias("Key")]
+        [SourceKeyTransformation]
         public string? SourceKey { get; set; }
 
         /// <summary>Only this target entity.</summary>
@@ -41,8 +48,8 @@ namespace CrmMigration.Commands
         {
             try
             {
-                using var ledger = LedgerLocator.Open(StatePath, Target, ResolvePath);
-                foreach (var r in ledger.Records(RunId, Entity, SourceKey, Outcome, ReasonCode))
+                using var ledger = LedgerLocator.Open(Run?.StatePath ?? StatePath, Target, ResolvePath);
+                foreach (var r in ledger.Records(Run?.RunId ?? RunId, Entity, SourceKey, Outcome, ReasonCode))
                 {
                     CancellationToken.ThrowIfCancellationRequested();
                     WriteObject(r);
@@ -52,6 +59,23 @@ namespace CrmMigration.Commands
             {
                 ThrowCrm(ex);
             }
+        }
+    }
+
+    /// <summary>Lets records and keys piped to -SourceKey give their key's text (a record's ToString would give "Entity key").</summary>
+    public sealed class SourceKeyTransformationAttribute : ArgumentTransformationAttribute
+    {
+        /// <inheritdoc/>
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            object? value = inputData is PSObject pso ? pso.BaseObject : inputData;
+            return value switch
+            {
+                CrmRecord r => r.Origin?.SourceKey ?? r.Key?.ToString(),
+                CrmKey k => k.ToString(),
+                CrmRecordOutcome o => o.Origin?.SourceKey ?? o.Key,
+                _ => inputData,
+            };
         }
     }
 }

@@ -31,7 +31,11 @@ namespace CrmMigration.Commands
                 {
                     WriteCrmError(new CrmDataError("RunNotFound", CrmErrorKind.NotFound, $"The ledger {ledger.Path} has no run '{RunId}'."));
                 }
-                foreach (var run in runs) WriteObject(run);
+                foreach (var run in runs)
+                {
+                    run.StatePath ??= ledger.Path;
+                    WriteObject(run);
+                }
             }
             catch (CrmException ex)
             {

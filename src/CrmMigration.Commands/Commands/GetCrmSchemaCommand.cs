@@ -13,10 +13,15 @@ namespace CrmMigration.Commands
         [CrmConnectionTransformation]
         public CrmConnection? Connection { get; set; }
 
-        /// <summary>A path to an SQLite file, CSV folder or file, or Excel workbook.</summary>
+        /// <summary>A path to an SQLite file, CSV folder or file, or Excel workbook; wildcards must match one existing item.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [Alias("PSPath", "LiteralPath")]
+        [SupportsWildcards]
         public string? Path { get; set; }
+
+        /// <summary>A path taken exactly as written (no wildcards).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP")]
+        public string? LiteralPath { get; set; }
 
         /// <summary>Entities to describe; wildcards allowed. All when omitted.</summary>
         [Parameter(Position = 1)]
@@ -31,10 +36,10 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            var connection = ResolveConnection(Connection, Path);
+            var connection = ResolveConnection(Connection, Path, LiteralPath);
             try
             {
-                using var provider = ConnectionFactory.Open(connection);
+                using var provider = OpenProvider(connection);
                 foreach (string name in EntitySelector.Select(provider.ListEntities(), Entity, this))
                 {
                     CancellationToken.ThrowIfCancellationRequested();
@@ -42,6 +47,7 @@ namespace CrmMigration.Commands
                     if (schema is not null)
                     {
                         schema.System ??= connection.DisplayName;
+                        schema.Connection ??= connection;
                         WriteObject(schema);
                     }
                 }

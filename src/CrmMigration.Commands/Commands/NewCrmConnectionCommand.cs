@@ -12,6 +12,7 @@ namespace CrmMigration.Commands
     public sealed class NewCrmConnectionCommand : CrmCmdlet
     {
         private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
         private const string ServerSet = "Server";
         private const string ConnectionStringSet = "ConnectionString";
 
@@ -21,9 +22,14 @@ namespace CrmMigration.Commands
 
         /// <summary>The database file, folder or workbook.</summary>
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = PathSet)]
-        [Alias("PSPath", "LiteralPath")]
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = "";
+
+        /// <summary>The database file, folder or workbook, taken exactly as written (no wildcard expansion).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string? LiteralPath { get; set; }
 
         /// <summary>The database server's host name or address.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
@@ -63,11 +69,13 @@ namespace CrmMigration.Commands
 
         /// <summary>Text encoding of CSV files: utf-8, utf-16 or gb18030; detected when omitted.</summary>
         [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
         [ValidateSet("utf-8", "utf-8-bom", "utf-16", "utf-16be", "gb18030")]
         public string? Encoding { get; set; }
 
         /// <summary>CSV field delimiter (default comma).</summary>
         [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
         [ValidateLength(1, 1)]
         public string? Delimiter { get; set; }
 
@@ -75,12 +83,13 @@ namespace CrmMigration.Commands
         protected override void ProcessRecord()
         {
             bool server = Provider is CrmProviderKind.PostgreSql or CrmProviderKind.MySql;
-            if (ParameterSetName == PathSet && server)
+            bool pathSet = ParameterSetName is PathSet or LiteralPathSet;
+            if (pathSet && server)
             {
                 ThrowTerminatingError(new ErrorRecord(new PSArgumentException($"The {Provider} provider needs -Server and -Database, or -ConnectionString."),
                     "ServerParametersMissing", ErrorCategory.InvalidArgument, Provider));
             }
-            if (ParameterSetName != PathSet && !server)
+            if (!pathSet && !server)
             {
                 ThrowTerminatingError(new ErrorRecord(new PSArgumentException($"The {Provider} provider is file-based; use -Path."),
                     "ProviderNotServer", ErrorCategory.InvalidArgument, Provider));
@@ -103,7 +112,7 @@ namespace CrmMigration.Commands
                 }
                 return;
             }
-            string full = ResolvePath(Path);
+            string full = ResolveUserPath(LiteralPath ?? Path, LiteralPath is not null, mustExist: false);
             if (Provider == CrmProviderKind.Csv && !Directory.Exists(full) && !string.Equals(System.IO.Path.GetExtension(full), ".csv", System.StringComparison.OrdinalIgnoreCase)
                 && !string.Equals(System.IO.Path.GetExtension(full), ".tsv", System.StringComparison.OrdinalIgnoreCase))
             {

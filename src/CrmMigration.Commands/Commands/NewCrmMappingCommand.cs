@@ -6,7 +6,7 @@ using CrmMigration.Engine.Mapping;
 namespace CrmMigration.Commands
 {
     /// <summary>Drafts a mapping from the schemas of a source and a target, with TODO comments where no match was found.</summary>
-    [Cmdlet(VerbsCommon.New, "CrmMapping", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.New, "CrmMapping", SupportsShouldProcess = true, DefaultParameterSetName = "Path")]
     [OutputType(typeof(FileInfo), typeof(string))]
     public sealed class NewCrmMappingCommand : CrmCmdlet
     {
@@ -21,8 +21,13 @@ namespace CrmMigration.Commands
         public CrmConnection? Target { get; set; }
 
         /// <summary>The file to write (.psd1, or .json). Without it the .psd1 text is written to the output.</summary>
-        [Parameter(Position = 2)]
+        [Parameter(Position = 2, ParameterSetName = "Path")]
         public string? Path { get; set; }
+
+        /// <summary>The file to write, taken exactly as written (no wildcard expansion).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP")]
+        public string? LiteralPath { get; set; }
 
         /// <summary>Overwrite an existing file.</summary>
         [Parameter]
@@ -44,20 +49,21 @@ namespace CrmMigration.Commands
             scaffold.SourceName = Source!.DisplayName;
             scaffold.TargetName = Target!.DisplayName;
             WriteVerbose($"{scaffold.Entities.Count} target entities, {scaffold.TodoCount} TODOs, unmatched source entities: {string.Join(", ", scaffold.UnusedSourceEntities)}.");
-            if (Path is null)
+            string? given = LiteralPath ?? Path;
+            if (given is null)
             {
                 WriteObject(scaffold.ToPsd1());
                 return;
             }
-            string full = ResolvePath(Path);
+            string full = ResolveUserPath(given, LiteralPath is not null, mustExist: false);
             bool json = full.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase);
             if (!json && !full.EndsWith(".psd1", System.StringComparison.OrdinalIgnoreCase))
             {
-                ThrowCrm(new CrmException(new CrmDataError("MappingFileType", CrmErrorKind.InvalidArgument, "A mapping file must be .psd1 or .json.") { File = full }), Path);
+                ThrowCrm(new CrmException(new CrmDataError("MappingFileType", CrmErrorKind.InvalidArgument, "A mapping file must be .psd1 or .json.") { File = full }), given);
             }
             if (File.Exists(full) && !Force.IsPresent)
             {
-                ThrowCrm(new CrmException(new CrmDataError("MappingFileExists", CrmErrorKind.InvalidArgument, $"'{full}' exists; use -Force to overwrite it.") { File = full }), Path);
+                ThrowCrm(new CrmException(new CrmDataError("MappingFileExists", CrmErrorKind.InvalidArgument, $"'{full}' exists; use -Force to overwrite it.") { File = full }), given);
             }
             if (!ShouldProcess(full, "Write a drafted mapping")) return;
             File.WriteAllText(full, json ? scaffold.ToJson() : scaffold.ToPsd1(), new UTF8Encoding(true));

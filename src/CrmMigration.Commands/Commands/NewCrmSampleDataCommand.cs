@@ -6,15 +6,20 @@ using CrmMigration.Engine.Sample;
 namespace CrmMigration.Commands
 {
     /// <summary>Writes a realistic, messy legacy CRM (accounts, contacts, leads, opportunities, cases, activities) into an SQLite file or a CSV folder.</summary>
-    [Cmdlet(VerbsCommon.New, "CrmSampleData", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.New, "CrmSampleData", SupportsShouldProcess = true, DefaultParameterSetName = "Path")]
     [OutputType(typeof(CrmSampleDataInfo))]
     public sealed class NewCrmSampleDataCommand : CrmCmdlet
     {
         /// <summary>An SQLite file (.db, .sqlite) or a folder for CSV files.</summary>
-        [Parameter(Mandatory = true, Position = 0)]
-        [Alias("PSPath", "LiteralPath")]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = "";
+
+        /// <summary>The file or folder to write, taken exactly as written (no wildcard expansion).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string? LiteralPath { get; set; }
 
         /// <summary>The seed: the same seed and scale always write the same data.</summary>
         [Parameter]
@@ -37,7 +42,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
-            string full = ResolvePath(Path);
+            string full = ResolveUserPath(LiteralPath ?? Path, LiteralPath is not null, mustExist: false);
             string ext = System.IO.Path.GetExtension(full).ToLowerInvariant();
             var kind = Format is not null ? Enum.Parse<CrmProviderKind>(Format, ignoreCase: true)
                 : ext is ".db" or ".sqlite" or ".sqlite3" ? CrmProviderKind.Sqlite : CrmProviderKind.Csv;
@@ -66,7 +71,7 @@ namespace CrmMigration.Commands
                 }
                 if (kind == CrmProviderKind.Csv) Directory.CreateDirectory(full);
                 var connection = new CrmConnection(kind, full);
-                using var provider = ConnectionFactory.Open(connection);
+                using var provider = OpenProvider(connection);
                 var result = SampleDataGenerator.Generate(provider, Seed, Scale, cancellationToken: CancellationToken);
                 var info = new CrmSampleDataInfo(full, kind, Seed, Scale) { Elapsed = result.Elapsed, TruthPath = truth };
                 foreach (var kv in result.Counts) info.Counts[kv.Key] = kv.Value;

@@ -4,14 +4,19 @@ using CrmMigration.Engine.Archive;
 namespace CrmMigration.Commands
 {
     /// <summary>Checks a BagIt archive (folder or .zip): RFC 8493 validity, record counts and content hashes, optionally after a restore.</summary>
-    [Cmdlet(VerbsDiagnostic.Test, "CrmArchive")]
+    [Cmdlet(VerbsDiagnostic.Test, "CrmArchive", DefaultParameterSetName = "Path")]
     [OutputType(typeof(CrmArchiveCheck), typeof(bool))]
     public sealed class TestCrmArchiveCommand : CrmCmdlet
     {
         /// <summary>The bag folder or .zip.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LiteralPath", "FullName")]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Path")]
+        [SupportsWildcards]
         public string? Path { get; set; }
+
+        /// <summary>A path taken exactly as written (no wildcards); binds the PSPath and FullName of piped files.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "LiteralPath")]
+        [Alias("PSPath", "LP", "FullName")]
+        public string? LiteralPath { get; set; }
 
         /// <summary>Also loads the CSVs into a scratch SQLite database and compares counts and content hashes again.</summary>
         [Parameter]
@@ -24,7 +29,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            string path = ResolvePath(Path!);
+            string path = ResolveUserPath(LiteralPath ?? Path!, LiteralPath is not null, mustExist: false);
             try
             {
                 var result = ArchiveValidator.Verify(path, Restore.IsPresent, CancellationToken);

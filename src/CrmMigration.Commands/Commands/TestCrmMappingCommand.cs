@@ -33,8 +33,8 @@ namespace CrmMigration.Commands
             try
             {
                 var mapping = MappingLoader.Load(Mapping!, ResolvePath);
-                var source = new SchemaReader(Source!);
-                var target = new SchemaReader(Target!);
+                var source = new SchemaReader(Source!, CancellationToken);
+                var target = new SchemaReader(Target!, CancellationToken);
                 try
                 {
                     foreach (var finding in MappingChecker.Check(mapping.Definition, source.Describe, target.Describe))

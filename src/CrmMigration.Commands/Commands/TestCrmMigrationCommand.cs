@@ -43,8 +43,8 @@ namespace CrmMigration.Commands
             try
             {
                 CompiledMapping? mapping = Mapping is null ? null : MappingLoader.Load(Mapping, ResolvePath);
-                using var source = ConnectionFactory.Open(Source!);
-                using var target = ConnectionFactory.Open(Target!);
+                using var source = OpenProvider(Source!);
+                using var target = OpenProvider(Target!);
                 string ledgerPath = ResolvePath(StatePath ?? Engine.Ledger.MigrationLedger.DefaultPath(Target!));
                 if (StatePath is not null && !System.IO.File.Exists(ledgerPath))
                 {

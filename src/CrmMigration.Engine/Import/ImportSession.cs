@@ -12,14 +12,17 @@ namespace CrmMigration.Engine.Import
     /// <summary>One record and what happened to it.</summary>
     public readonly struct ImportResult
     {
-        public ImportResult(CrmRecord record, CrmRecordOutcome outcome)
+        public ImportResult(CrmRecord record, CrmRecordOutcome outcome, bool decided = false)
         {
             Record = record;
             Outcome = outcome;
+            Decided = decided;
         }
 
         public CrmRecord Record { get; }
         public CrmRecordOutcome Outcome { get; }
+        /// <summary>True when the outcome was decided before the target (AddDecided: a mapping reject, a filter, a merge), so it was reported where it was decided.</summary>
+        public bool Decided { get; }
     }
 
     /// <summary>Options of an import.</summary>
@@ -57,6 +60,9 @@ namespace CrmMigration.Engine.Import
     /// </summary>
     public sealed partial class ImportSession : IDisposable
     {
+        /// <summary>Outcomes handed in through AddDecided (reported where they were decided), until their batch is accounted.</summary>
+        private readonly HashSet<CrmRecordOutcome> _decided = new(ReferenceEqualityComparer.Instance);
+
         private readonly ICrmProvider _provider;
         private readonly ImportOptions _options;
         private readonly Dictionary<string, EntityState> _entities = new(StringComparer.OrdinalIgnoreCase);
@@ -150,6 +156,7 @@ namespace CrmMigration.Engine.Import
             state.Received++;
             state.Batch.Add(record);
             state.Preset.Add(outcome);
+            _decided.Add(outcome);
             if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
         }
 
@@ -406,7 +413,7 @@ namespace CrmMigration.Engine.Import
                 outcome.WhatIf = _options.WhatIf;
                 outcome.Origin ??= batch[i].Origin;
                 Count(state, outcome);
-                results.Add(new ImportResult(batch[i], outcome));
+                results.Add(new ImportResult(batch[i], outcome, _decided.Count > 0 && _decided.Remove(outcome)));
                 entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes is null ? null : hashes[i]));
             }
             if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries);
@@ -443,7 +450,8 @@ namespace CrmMigration.Engine.Import
                 {
                     var pause = Backoff(attempt);
                     Warnings.Add($"{state.Summary.Entity}: batch {state.BatchNumber} failed with a transient error ({ex.Error.Code}: {ex.Error.Message}); attempt {attempt + 1} of {_options.MaxAttempts} in {pause.TotalMilliseconds:F0} ms.");
-                    Thread.Sleep(pause);
+                    // Ctrl+C ends the wait at once.
+                    if (_options.CancellationToken.WaitHandle.WaitOne(pause)) _options.CancellationToken.ThrowIfCancellationRequested();
                 }
                 catch (CrmException ex) when (!IsTransient(ex) && records.Count > 1 && ex.Error.Kind != CrmErrorKind.InvalidArgument)
                 {

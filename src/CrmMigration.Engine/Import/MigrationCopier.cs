@@ -76,8 +76,7 @@ namespace CrmMigration.Engine.Import
         private readonly ImportSession _session;
         private readonly List<ImportResult> _results = new();
         private readonly MapScratch _scratch = new();
-        private readonly HashSet<CrmRecordOutcome> _decided = new(ReferenceEqualityComparer.Instance);
-        private readonly Dictionary<string, CrmImportSummary> _declined = new(StringComparer.OrdinalIgnoreCase);
+        private readonly OutcomeReporter _reporter;
         private readonly Dictionary<string, bool> _confirmed = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, long> _malformed = new(StringComparer.OrdinalIgnoreCase);
         private readonly Stopwatch _clock = new();
@@ -93,6 +92,7 @@ namespace CrmMigration.Engine.Import
             _options = options;
             _mapping = options.Mapping;
             _session = new ImportSession(target, options.Import);
+            _reporter = new OutcomeReporter(options.Rejects, options.OnError, options.OnOutcome);
             TargetName = target.Connection.DisplayName;
         }
 
@@ -217,7 +217,7 @@ namespace CrmMigration.Engine.Import
             Drain();
             _completed = true;
             _options.Rejects?.Complete();
-            summaries.AddRange(_declined.Values);
+            summaries.AddRange(_reporter.Declined);
             return summaries;
         }
 
@@ -368,31 +368,16 @@ namespace CrmMigration.Engine.Import
         /// <summary>Hands a decided record (rejected or filtered by the mapping) to the session's books and ledger.</summary>
         private void Decide(string target, CrmRecord record, CrmRecordOutcome outcome)
         {
-            _decided.Add(outcome);
             _session.AddDecided(target, record, outcome, _results);
         }
 
         private void Decline(string source, string target, CrmReadOptions readOptions)
         {
-            if (!_declined.TryGetValue(target, out var summary))
+            bool whatIf = _options.Import.WhatIf;
+            foreach (var record in _source.Read(source, readOptions, e => { if (DropsRow(e)) _reporter.Decline(target, TargetName, null, whatIf, "copy"); }, _options.Import.CancellationToken))
             {
-                _declined[target] = summary = new CrmImportSummary(target, TargetName) { WhatIf = _options.Import.WhatIf };
+                _reporter.Decline(target, TargetName, record, whatIf, "copy");
             }
-            foreach (var record in _source.Read(source, readOptions, e => { if (DropsRow(e)) { summary.Read++; summary.Rejected++; } }, _options.Import.CancellationToken))
-            {
-                summary.Read++;
-                summary.Rejected++;
-                if (_options.OnOutcome is not null)
-                {
-                    _options.OnOutcome(new CrmRecordOutcome(target, record.Key?.ToString(), CrmOutcome.Rejected)
-                    {
-                        ReasonCode = "NotConfirmed",
-                        Message = "The user declined the copy of this entity.",
-                        Origin = record.Origin,
-                    });
-                }
-            }
-            summary.RejectReasons["NotConfirmed"] = summary.Rejected;
         }
 
         private void ValueWarnings(CrmRecord input)
@@ -413,31 +398,7 @@ namespace CrmMigration.Engine.Import
                 Warnings.AddRange(_session.Warnings);
                 _session.Warnings.Clear();
             }
-            if (_results.Count == 0) return;
-            foreach (var r in _results)
-            {
-                var o = r.Outcome;
-                bool decided = _decided.Count > 0 && _decided.Remove(o);
-                if (!decided && o.Outcome == CrmOutcome.Rejected && !o.WhatIf)
-                {
-                    var error = new CrmDataError(o.ReasonCode ?? "ImportRejected", CrmErrorKind.WriteError, o.Message ?? "The target refused the record.")
-                    {
-                        Entity = o.Entity,
-                        Key = o.Key,
-                        File = r.Record.Origin?.File,
-                        Line = r.Record.Origin?.Line ?? 0,
-                        Record = r.Record,
-                    };
-                    _options.OnError?.Invoke(error);
-                    if (_options.Rejects is not null && !_options.Rejects.Write(r.Record, new[] { error }))
-                    {
-                        _options.OnError?.Invoke(new CrmDataError("RejectFileWriteFailed", CrmErrorKind.WriteError,
-                            $"The rejected record could not be added to its reject file in {_options.Rejects.Folder} (it has a field the file's columns lack).") { Entity = o.Entity, Key = o.Key, Record = r.Record });
-                    }
-                }
-                _options.OnOutcome?.Invoke(o);
-            }
-            _results.Clear();
+            _reporter.Report(_results);
         }
 
         /// <summary>Marks the ledger run failed when the copy did not complete (an error, Ctrl+C), and closes the target's writers.</summary>

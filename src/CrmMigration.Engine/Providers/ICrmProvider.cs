@@ -56,6 +56,12 @@ namespace CrmMigration.Engine.Providers
         /// <summary>The connection (no secrets in its printed form).</summary>
         CrmConnection Connection { get; }
 
+        /// <summary>
+        /// Cancelled when the command using the provider stops (Ctrl+C): reaches catalog queries, row counts,
+        /// retry waits and writers, which take no token of their own.
+        /// </summary>
+        CancellationToken Cancellation { get; set; }
+
         /// <summary>Entity names the system holds.</summary>
         IReadOnlyList<string> ListEntities();
 

@@ -82,9 +82,16 @@ namespace CrmMigration.Engine.Providers
         };
 
         /// <summary>Opens the provider for a connection.</summary>
-        public static ICrmProvider Open(CrmConnection connection)
+        public static ICrmProvider Open(CrmConnection connection, System.Threading.CancellationToken cancellation = default)
         {
             if (connection is null) throw new ArgumentNullException(nameof(connection));
+            var provider = Create(connection);
+            provider.Cancellation = cancellation;
+            return provider;
+        }
+
+        private static ICrmProvider Create(CrmConnection connection)
+        {
             return connection.Provider switch
             {
                 CrmProviderKind.Csv => new Csv.CsvProvider(connection),

@@ -16,6 +16,7 @@ namespace CrmMigration.Loading
     {
         private static readonly object Gate = new object();
         private static EngineLoadContext? _instance;
+        private static bool _hooked;
         private readonly string _dependencies;
         private readonly string _sharedName = typeof(EngineLoadContext).Assembly.GetName().Name!;
 
@@ -38,11 +39,27 @@ namespace CrmMigration.Loading
         {
             lock (Gate)
             {
-                if (_instance is not null) return;
-                _instance = new EngineLoadContext(dependencies);
+                // The context outlives Remove-Module (loaded assemblies cannot be unloaded); a re-import hooks it again.
+                _instance ??= new EngineLoadContext(dependencies);
+                if (_hooked) return;
                 Default.Resolving += ResolveEngine;
+                _hooked = true;
             }
         }
+
+        /// <summary>Unhooks the default context's resolver (Remove-Module), so nothing of the module is asked to resolve assemblies any more.</summary>
+        public static void Unregister()
+        {
+            lock (Gate)
+            {
+                if (!_hooked) return;
+                Default.Resolving -= ResolveEngine;
+                _hooked = false;
+            }
+        }
+
+        /// <summary>True while the default context's resolver is hooked.</summary>
+        public static bool IsRegistered => _hooked;
 
         private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name)
         {

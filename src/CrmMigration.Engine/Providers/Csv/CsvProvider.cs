@@ -25,6 +25,9 @@ namespace CrmMigration.Engine.Providers.Csv
         /// <inheritdoc/>
         public CrmConnection Connection { get; }
 
+        /// <inheritdoc/>
+        public System.Threading.CancellationToken Cancellation { get; set; }
+
         private bool IsSingleFile
         {
             get
@@ -123,7 +126,7 @@ namespace CrmMigration.Engine.Providers.Csv
             if (includeRowCount)
             {
                 long count = 0;
-                foreach (var _ in reader.Read(new RecordFilter(Array.Empty<CrmFieldFilter>()), CancellationToken.None)) count++;
+                foreach (var _ in reader.Read(new RecordFilter(Array.Empty<CrmFieldFilter>()), Cancellation)) count++;
                 schema.RowCount = count;
             }
             return schema;

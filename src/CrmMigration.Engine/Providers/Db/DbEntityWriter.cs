@@ -529,7 +529,7 @@ namespace CrmMigration.Engine.Providers.Db
                     throw new CrmException("TargetWriteFailed", CrmErrorKind.WriteError,
                         $"Writing '{TableName}' to {_provider.Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, _provider.Connection.GetCredential())}", ex) { Error = { Entity = TableName } };
                 }
-            }, CancellationToken.None, ex => _provider.ConnectionFailed("TargetConnectionFailed", ex));
+            }, _provider.Cancellation, ex => _provider.ConnectionFailed("TargetConnectionFailed", ex));
             outcomes.AddRange(result);
         }
 

@@ -37,6 +37,9 @@ namespace CrmMigration.Engine.Providers.Db
         /// <inheritdoc/>
         public CrmConnection Connection { get; }
 
+        /// <inheritdoc/>
+        public System.Threading.CancellationToken Cancellation { get; set; }
+
         internal DbDialect Dialect => _dialect;
         internal string Schema { get; }
 
@@ -44,6 +47,7 @@ namespace CrmMigration.Engine.Providers.Db
         internal DbConnection OpenConnection(string code, CancellationToken cancellationToken = default, bool writer = false)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!cancellationToken.CanBeCanceled) cancellationToken = Cancellation;
             var credential = Connection.GetCredential();
             return Retry.Run(_dialect, () =>
             {
@@ -81,7 +85,7 @@ namespace CrmMigration.Engine.Providers.Db
         {
             try
             {
-                return Retry.Run(_dialect, () => query(Meta()), CancellationToken.None, null);
+                return Retry.Run(_dialect, () => query(Meta()), Cancellation, null);
             }
             catch (DbException ex)
             {

@@ -33,6 +33,9 @@ namespace CrmMigration.Engine.Providers.Excel
         /// <inheritdoc/>
         public CrmConnection Connection { get; }
 
+        /// <inheritdoc/>
+        public System.Threading.CancellationToken Cancellation { get; set; }
+
         private string Workbook => Connection.Location;
 
         internal string SidecarPath => Workbook + "-metadata.json";

@@ -28,6 +28,9 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// <inheritdoc/>
         public CrmConnection Connection { get; }
 
+        /// <inheritdoc/>
+        public System.Threading.CancellationToken Cancellation { get; set; }
+
         internal string FullPath => Path.GetFullPath(Connection.Location);
 
         /// <summary>Whether writers enforce foreign keys (connection option ForeignKeys, default on).</summary>

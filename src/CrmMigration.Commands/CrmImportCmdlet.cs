@@ -1,0 +1,93 @@
+using System.Management.Automation;
+using CrmMigration.Engine.Import;
+using CrmMigration.Engine.Ledger;
+using CrmMigration.Engine.Providers;
+using CrmMigration.Engine.Rejects;
+
+namespace CrmMigration.Commands
+{
+    /// <summary>
+    /// What the cmdlets that write records into a target share (Import-CrmData, Copy-CrmData): the write mode,
+    /// batching, -Create, -PassThru, the migration ledger (-StatePath, -NoLedger, -Resume, -RunId) and reject
+    /// files (-RejectPath), declared once, and the objects built from them.
+    /// </summary>
+    public abstract class CrmImportCmdlet : CrmCmdlet
+    {
+        /// <summary>Insert (default) or Upsert by key.</summary>
+        [Parameter]
+        public CrmImportMode Mode { get; set; } = CrmImportMode.Insert;
+
+        /// <summary>Records per batch (one transaction each). Default 1000.</summary>
+        [Parameter]
+        [ValidateRange(1, 1_000_000)]
+        public int BatchSize { get; set; } = 1000;
+
+        /// <summary>Creates target tables that do not exist (file targets are always created).</summary>
+        [Parameter]
+        public SwitchParameter Create { get; set; }
+
+        /// <summary>Emit one outcome per record instead of the per-entity summaries.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <summary>The migration ledger file. Default: next to the target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite in a folder target).</summary>
+        [Parameter]
+        public string? StatePath { get; set; }
+
+        /// <summary>Run without the migration ledger: no per-record record, no resume, no skipping of unchanged records by fingerprint.</summary>
+        [Parameter]
+        public SwitchParameter NoLedger { get; set; }
+
+        /// <summary>Continue the newest unfinished run for this target (after a crash or a kill): records it already accounted for are passed over.</summary>
+        [Parameter]
+        public SwitchParameter Resume { get; set; }
+
+        /// <summary>Start a run with this id, or continue it when the ledger already has it.</summary>
+        [Parameter]
+        [ValidatePattern("^[A-Za-z0-9._:-]{1,100}$")]
+        public string? RunId { get; set; }
+
+        /// <summary>A folder for rejected records: one &lt;entity&gt;.csv each, with the original fields plus RejectReason and RejectMessage.</summary>
+        [Parameter]
+        public string? RejectPath { get; set; }
+
+        /// <summary>The ledger of a run that writes (null with -NoLedger or under -WhatIf, which creates nothing).</summary>
+        protected MigrationLedger? OpenLedger(CrmConnection target, bool whatIf)
+        {
+            RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
+            if (NoLedger.IsPresent || whatIf) return null;
+            return new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(target)));
+        }
+
+        /// <summary>The reject folder (null without -RejectPath or under -WhatIf).</summary>
+        protected RejectFileWriter? OpenRejects(bool whatIf)
+        {
+            return RejectPath is null || whatIf ? null : new RejectFileWriter(ResolvePath(RejectPath));
+        }
+
+        /// <summary>Errors to the error stream (the record as target object); outcomes to the output with -PassThru.</summary>
+        protected OutcomeReporter NewReporter(RejectFileWriter? rejects)
+        {
+            return new OutcomeReporter(rejects, e => WriteCrmError(e, e.Record), PassThru.IsPresent ? o => WriteObject(o) : null);
+        }
+
+        /// <summary>The import side's options from the shared parameters.</summary>
+        protected ImportOptions NewImportOptions(CrmConnection target, bool whatIf, MigrationLedger? ledger, string parameters)
+        {
+            return new ImportOptions
+            {
+                Mode = Mode == CrmImportMode.Upsert ? CrmWriteMode.Upsert : CrmWriteMode.Insert,
+                BatchSize = BatchSize,
+                CreateIfMissing = Create.IsPresent || target.Provider != CrmProviderKind.Sqlite,
+                WhatIf = whatIf,
+                Encoding = target.Encoding,
+                Ledger = ledger,
+                RunId = RunId,
+                Resume = Resume.IsPresent,
+                Parameters = parameters,
+                ModuleVersion = ModuleVersion,
+                CancellationToken = CancellationToken,
+            };
+        }
+    }
+}
