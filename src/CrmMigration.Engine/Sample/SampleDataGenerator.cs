@@ -638,6 +638,7 @@ namespace CrmMigration.Engine.Sample
                     else if (e < 87 && original.Email.Length > 0) { email = person.EmailLocal + "@" + Pick(TypoDomains); how.Add("email_typo_domain"); }
                     else { email = ""; how.Add("email_missing"); }
                     accountId = Chance(0.8) ? original.AccountId : (Chance(0.5) ? null : Id('A', 1 + _rng.Next(accounts), 6));
+                    if (accountId is not null && string.CompareOrdinal(accountId, Id('A', accounts, 6)) > 0) _result.AddMess("orphan_contact_account");
                     city = Chance(0.85) ? original.City : _rng.Next(Cities.Length);
                     country = Cities[city].Country;
                     birthday = Chance(0.5) ? original.Birthday : null;
@@ -720,7 +721,7 @@ namespace CrmMigration.Engine.Sample
             int at = email.IndexOf('@', StringComparison.Ordinal);
             if (at < 0) { _result.AddMess("email_missing_at"); return; }
             string domain = email.Substring(at + 1);
-            foreach (var t in TypoDomains) if (string.Equals(t, domain, StringComparison.Ordinal)) { _result.AddMess("email_typo_domain"); return; }
+            foreach (var t in TypoDomains) if (string.Equals(t, domain, StringComparison.OrdinalIgnoreCase)) _result.AddMess("email_typo_domain");
             if (!string.Equals(email, email.ToLowerInvariant(), StringComparison.Ordinal)) _result.AddMess("email_mixed_case");
         }
 
