@@ -171,7 +171,7 @@ namespace CrmMigration
         public long Groups { get; set; }
         /// <summary>Survivors sent on (one per group whose survivor is incoming).</summary>
         public long Survivors { get; set; }
-        /// <summary>Existing target records updated by a merge (-Target).</summary>
+        /// <summary>Existing target records updated by a merge (-Target); each update is carried by one incoming record (its origin), the others merged.</summary>
         public long TargetUpdates { get; set; }
         /// <summary>Records merged into a survivor (outcome Merged).</summary>
         public long Merged { get; set; }
@@ -195,8 +195,8 @@ namespace CrmMigration
         public string? RulesHash { get; set; }
         /// <summary>Elapsed time.</summary>
         public TimeSpan Elapsed { get; set; }
-        /// <summary>Whether read + target records = unique + survivors + target updates + merged + decided... every record accounted for.</summary>
-        public bool Balanced => Read == Unique + Survivors + Merged + Decided;
+        /// <summary>Whether every record read is accounted for: read = unique + survivors + target updates + merged + decided.</summary>
+        public bool Balanced => Read == Unique + Survivors + TargetUpdates + Merged + Decided;
 
         /// <inheritdoc/>
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,

@@ -296,18 +296,26 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
-        public void ARecordAlreadyInTheTargetSurvivesAndKeepsItsKey()
+        public void ARecordAlreadyInTheTargetSurvivesKeepsItsKeyAndIsUpdatedByOneIncomingRecord()
         {
             var existing = Contact("T-1", "John", "Smith", null, "15551234567");
-            var incoming = new[] { Contact("1", "John", "Smith", "john@x.com", "+1 555 123 4567"), Contact("9", "Ann", "Lee", "ann@x.com", "13800000000") };
+            var incoming = new[]
+            {
+                Contact("1", "John", "Smith", "john@x.com", "+1 555 123 4567", "VIP"),
+                Contact("2", "JOHN", "SMITH", "john@x.com", "(555) 123-4567"),
+                Contact("9", "Ann", "Lee", "ann@x.com", "13800000000"),
+            };
             var (output, d) = Run(Rules(), incoming, existing: new[] { existing });
             var survivor = Assert.Single(output, r => r.Key?.ToString() == "T-1");
             Assert.Equal("john@x.com", survivor["Email"]); // the target record takes the incoming value it lacked
-            Assert.Equal("T-1", Find(output, "1")!.Decided!.MergedInto);
+            Assert.Equal("1", survivor.Origin!.SourceKey); // carried by the best incoming record: it updates T-1
+            Assert.Null(Find(output, "1"));
+            Assert.Equal("T-1", Find(output, "2")!.Decided!.MergedInto);
             Assert.Equal(1, d.Summary.TargetUpdates);
+            Assert.Equal(1, d.Summary.Merged);
             Assert.Equal(1, d.Summary.TargetRecords);
             Assert.True(d.Summary.Balanced);
-            Assert.Equal(3, output.Count); // the existing record goes out once, as the update
+            Assert.Equal(3, output.Count); // one per incoming record: the update, the merged one, the unique one
         }
 
         [Fact]

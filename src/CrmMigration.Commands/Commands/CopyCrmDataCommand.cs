@@ -89,6 +89,8 @@ namespace CrmMigration.Commands
                     mapping = MappingLoader.Load(Mapping, ResolvePath);
                     WriteVerbose($"Mapping {mapping.Definition.SourcePath ?? "(table)"} hash {mapping.Definition.Hash}.");
                 }
+                // Dedupe rules and decisions are checked before anything is opened or read.
+                var dedupe = PrepareDedupe();
                 _source = OpenProvider(source);
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
@@ -98,7 +100,7 @@ namespace CrmMigration.Commands
                 _target = OpenProvider(target);
                 _ledger = OpenLedger(target, _whatIf);
                 _rejects = OpenRejects(_whatIf);
-                _dedupe = OpenDedupe();
+                _dedupe = OpenDedupe(dedupe);
                 _copier = new MigrationCopier(_source, _target, new CopyOptions
                 {
                     Mapping = mapping,
@@ -139,8 +141,8 @@ namespace CrmMigration.Commands
             foreach (var s in summaries) WriteObject(s);
         }
 
-        /// <summary>The dedupe of -Dedupe (rules checked before anything is read), or null.</summary>
-        private DedupeRunner? OpenDedupe()
+        /// <summary>The rules and decisions of -Dedupe, checked before anything is opened; null without -Dedupe.</summary>
+        private (DedupeRuleSet Rules, List<MergeDecision> Decisions, string? From)? PrepareDedupe()
         {
             if (Dedupe is null)
             {
@@ -156,13 +158,19 @@ namespace CrmMigration.Commands
             }
             var rules = DedupeRulesLoader.Load(Dedupe, ResolvePath);
             WriteVerbose($"Dedupe rules {rules.SourcePath ?? "(table)"} hash {rules.Hash}.");
-            var decisions = new List<MergeDecision>();
-            string? decisionsPath = Decisions is null ? null : ResolvePath(Decisions);
-            if (decisionsPath is not null) decisions = MergeDecisions.ReadFile(decisionsPath, out _);
-            return new DedupeRunner(rules, new DedupeRunOptions
+            string? from = Decisions is null ? null : ResolvePath(Decisions);
+            var decisions = from is null ? new List<MergeDecision>() : MergeDecisions.ReadFile(from, out _);
+            return (rules, decisions, from);
+        }
+
+        /// <summary>The dedupe of -Dedupe over the opened target and ledger, or null.</summary>
+        private DedupeRunner? OpenDedupe((DedupeRuleSet Rules, List<MergeDecision> Decisions, string? From)? prepared)
+        {
+            if (prepared is not { } p) return null;
+            return new DedupeRunner(p.Rules, new DedupeRunOptions
             {
-                Decisions = decisions,
-                DecisionsSource = decisionsPath,
+                Decisions = p.Decisions,
+                DecisionsSource = p.From,
                 Ledger = _ledger,
                 RememberDecisions = !_whatIf,
                 ReviewPath = ReviewPath is null ? null : ResolvePath(ReviewPath),

@@ -239,7 +239,7 @@ namespace CrmMigration.Engine.Dedupe
             if (!Summary.Balanced)
             {
                 throw new CrmException("DedupeAccountingMismatch", CrmErrorKind.WriteError,
-                    $"{Entity}: {Summary.Read} records read but {Summary.Unique + Summary.Survivors + Summary.Merged + Summary.Decided} sent on.");
+                    $"{Entity}: {Summary.Read} records read but {Summary.Unique + Summary.Survivors + Summary.TargetUpdates + Summary.Merged + Summary.Decided} sent on.");
             }
         }
 
@@ -289,18 +289,25 @@ namespace CrmMigration.Engine.Dedupe
                     (survivor.Changes ??= new List<CrmChange>()).Add(new CrmChange(c.Field, old, c.Value, "Merge:" + c.Rule, note));
                 }
             }
+            // A record already in the target is updated by one incoming member (the one with its key, else the best
+            // ranked), which carries the update: that record is accounted for as updating it, the others as merged.
+            int carrier = -1;
             if (inTarget)
             {
+                for (int i = 1; i < ranked.Count && carrier < 0; i++) if (memberKeys[i] == survivorKey) carrier = i;
+                if (carrier < 0) carrier = 1;
+                survivor.Origin = ranked[carrier].Record.Origin;
+                survivor.MappingHash = ranked[carrier].Record.MappingHash;
                 Summary.TargetUpdates++;
-                _emit(survivor);
             }
             else
             {
                 Summary.Survivors++;
-                _emit(survivor);
             }
+            _emit(survivor);
             for (int i = 1; i < ranked.Count; i++)
             {
+                if (i == carrier) continue;
                 var m = ranked[i];
                 var copy = m.Record.Clone();
                 string key = memberKeys[i];
