@@ -49,7 +49,7 @@ Describe 'Copy-CrmData -Dedupe' {
         @{ Case = 'the rules name an unknown comparator'; Id = 'DedupeRulesUnknownComparator'; Extra = @{ Dedupe = @{ Entities = @{ Contact = @{ Fields = @{ Email = 'Soundex' }; Blocking = 'Email' } } } } }
     ) {
         $params = @{}
-        foreach ($k in $Extra.Keys) { $params[$k] = if ($Extra[$k] -eq 'RULES') { $script:Rules } else { $Extra[$k] } }
+        foreach ($k in $Extra.Keys) { $params[$k] = if ($Extra[$k] -is [string] -and $Extra[$k] -eq 'RULES') { $script:Rules } else { $Extra[$k] } }
         $target = Join-Path $TestDrive ("stop-" + [Guid]::NewGuid().ToString('N') + '.db')
         $err = $null
         try { Copy-CrmData $script:Legacy $target -Mapping $script:Map -Create @params -ErrorAction Stop | Out-Null } catch { $err = $_ }
