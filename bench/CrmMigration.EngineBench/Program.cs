@@ -13,6 +13,7 @@ using CrmMigration.Engine.Providers;
 // Engine-level timings, no PowerShell:
 //   dotnet run -c Release --project bench/CrmMigration.EngineBench -- <mode> <csv> [repeats]
 //   mode: parse | parse-batched | null | pg | pg-ledger | pg-upsert | my | my-ledger | my-upsert | sqlite | sqlite-ledger | pg-export
+//   dedupe-sample <legacy.db> <rules.json> [entity] | dedupe-febrl <dataset.csv> <rules.json>  (see DedupeBench)
 //   (-upsert: Import in upsert mode into a new table, which exercises the INSERT statement path)
 // Server settings come from CRM_PG_* / CRM_MY_* (eval "$(bash scripts/dbservers.sh env)").
 // Prints one line per repeat: total, parse (reading + renaming), writer (inside WriteBatch, split into
@@ -25,12 +26,14 @@ namespace CrmMigration.EngineBench
         {
             string mode = args[0];
             string csv = Path.GetFullPath(args[1]);
-            int repeats = args.Length > 2 ? int.Parse(args[2]) : 1;
+            int repeats = args.Length > 2 && !mode.StartsWith("dedupe", StringComparison.Ordinal) ? int.Parse(args[2]) : 1;
             for (int r = 0; r < repeats; r++)
             {
                 GC.Collect();
                 string line = mode switch
                 {
+                    "dedupe-sample" => DedupeBench.Sample(csv, Path.GetFullPath(args[2]), args.Length > 3 ? args[3] : "contacts"),
+                    "dedupe-febrl" => DedupeBench.Febrl(csv, Path.GetFullPath(args[2])),
                     "parse" => Parse(csv),
                     "parse-batched" => Parse(csv, 10000),
                     "pg-export" => Export(csv),
@@ -196,6 +199,7 @@ namespace CrmMigration.EngineBench
     {
         public NullProvider(CrmConnection c) { Connection = c; }
         public CrmConnection Connection { get; }
+        public CancellationToken Cancellation { get; set; }
         public IReadOnlyList<string> ListEntities() => Array.Empty<string>();
         public CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount) => null;
         public IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken) => Array.Empty<CrmRecord>();
@@ -225,6 +229,7 @@ namespace CrmMigration.EngineBench
         public Stopwatch CompleteWall { get; } = new Stopwatch();
         public TimeSpan Cpu { get; set; }
         public CrmConnection Connection => _inner.Connection;
+        public CancellationToken Cancellation { get => _inner.Cancellation; set => _inner.Cancellation = value; }
         public IReadOnlyList<string> ListEntities() => _inner.ListEntities();
         public CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount) => _inner.DescribeEntity(entity, includeRowCount);
         public IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken) => _inner.Read(entity, options, onError, cancellationToken);
