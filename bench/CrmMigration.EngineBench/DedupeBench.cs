@@ -59,7 +59,13 @@ namespace CrmMigration.EngineBench
             var read = new Stopwatch();
             var total = Stopwatch.StartNew();
             long emitted = 0;
-            var deduper = new EntityDeduper(entity, rules, new DedupeOptions { KeepGroups = true }, _ => emitted++);
+            // Groups from what goes out, as an import sees it (no explanations kept): merged key → survivor.
+            var mergedInto = new List<(string Key, string Survivor)>();
+            var deduper = new EntityDeduper(entity, rules, new DedupeOptions(), r =>
+            {
+                emitted++;
+                if (r.Decided is { Outcome: CrmOutcome.Merged, MergedInto: string s }) mergedInto.Add((r.Key!.ToString(), s));
+            });
             using var e = records.GetEnumerator();
             while (true)
             {
@@ -73,8 +79,13 @@ namespace CrmMigration.EngineBench
             deduper.Complete();
             complete.Stop();
             total.Stop();
-            var groups = new List<IReadOnlyList<string>>(deduper.Groups.Count);
-            foreach (var g in deduper.Groups) groups.Add(g.Members);
+            var bySurvivor = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var (key, survivor) in mergedInto)
+            {
+                if (!bySurvivor.TryGetValue(survivor, out var g)) bySurvivor[survivor] = g = new List<string> { survivor };
+                g.Add(key);
+            }
+            var groups = new List<IReadOnlyList<string>>(bySurvivor.Values);
             var (precision, recall, tp, found, pairs) = SampleTruth.Score(groups, truth);
             var s = deduper.Summary;
             deduper.Dispose();

@@ -18,13 +18,11 @@ namespace CrmMigration.Engine.Dedupe
     {
         private readonly MatchScorer _scorer;
         private readonly EntityDedupeRules _rules;
-        private readonly int[] _fieldIndex;
 
         public Blocker(MatchScorer scorer)
         {
             _scorer = scorer;
             _rules = scorer.Rules;
-            _fieldIndex = new int[_rules.Fields.Count];
         }
 
         /// <summary>Blocks that were too large for all pairs and were windowed instead.</summary>
@@ -39,8 +37,10 @@ namespace CrmMigration.Engine.Dedupe
         /// </summary>
         public long[] Candidates(int count, int firstTarget, CancellationToken ct)
         {
-            var keys = new List<long>(count * 2);
-            var recs = new List<int>(count * 2);
+            int capacity = Math.Max(1024, count * _rules.Blocking.Count);
+            var keyArray = new long[capacity];
+            var recArray = new int[capacity];
+            int entries = 0;
             var sb = new StringBuilder(64);
             var tokens = new List<string>(4);
             for (int r = 0; r < _rules.Blocking.Count; r++)
@@ -56,24 +56,25 @@ namespace CrmMigration.Engine.Dedupe
                     foreach (var k in tokens)
                     {
                         if (k.Length < rule.MinLength) continue;
-                        keys.Add(Hash(r, k));
-                        recs.Add(rec);
+                        if (entries == keyArray.Length)
+                        {
+                            Array.Resize(ref keyArray, keyArray.Length * 2);
+                            Array.Resize(ref recArray, recArray.Length * 2);
+                        }
+                        keyArray[entries] = Hash(r, k);
+                        recArray[entries++] = rec;
                     }
                 }
             }
-            long[] keyArray = keys.ToArray();
-            int[] recArray = recs.ToArray();
-            keys = null!;
-            recs = null!;
-            Array.Sort(keyArray, recArray);
+            Array.Sort(keyArray, recArray, 0, entries);
 
             var pairs = new PairList();
             int start = 0;
-            while (start < keyArray.Length)
+            while (start < entries)
             {
-                ct.ThrowIfCancellationRequested();
+                if ((start & 0xFFF) == 0) ct.ThrowIfCancellationRequested();
                 int end = start + 1;
-                while (end < keyArray.Length && keyArray[end] == keyArray[start]) end++;
+                while (end < entries && keyArray[end] == keyArray[start]) end++;
                 int size = end - start;
                 if (size > LargestBlock) LargestBlock = size;
                 if (size > 1)

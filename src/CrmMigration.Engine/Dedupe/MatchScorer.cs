@@ -10,6 +10,29 @@ namespace CrmMigration.Engine.Dedupe
     /// </summary>
     public sealed class MatchScorer
     {
+        /// <summary>Record keys as UTF-8 in one growing buffer (a key costs its bytes and 4 more, not a string object).</summary>
+        private sealed class KeyArena
+        {
+            private byte[] _bytes = new byte[1 << 16];
+            private int[] _ends = new int[1024];
+            private int _count, _used;
+
+            public void Add(string key)
+            {
+                int max = System.Text.Encoding.UTF8.GetMaxByteCount(key.Length);
+                if (_used + max > _bytes.Length) Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + max));
+                _used += System.Text.Encoding.UTF8.GetBytes(key, 0, key.Length, _bytes, _used);
+                if (_count == _ends.Length) Array.Resize(ref _ends, _ends.Length * 2);
+                _ends[_count++] = _used;
+            }
+
+            public string Get(int i)
+            {
+                int start = i == 0 ? 0 : _ends[i - 1];
+                return System.Text.Encoding.UTF8.GetString(_bytes, start, _ends[i] - start);
+            }
+        }
+
         /// <summary>Separates the values of a field that combines several sources with Any.</summary>
         public const char ValueSeparator = '\u001F';
         private const int InternLimit = 200_000;
@@ -23,7 +46,8 @@ namespace CrmMigration.Engine.Dedupe
         private readonly int _fieldCount;
         private readonly Dictionary<string, string> _intern = new(StringComparer.Ordinal);
         private string?[] _values = new string?[1024];
-        private readonly List<string> _keys = new();
+        private readonly KeyArena _keys = new();
+        private readonly bool[] _internField;
         private int _count;
         private readonly Dictionary<CrmFieldShape, int[][]> _bound = new(ReferenceEqualityComparer.Instance);
 
@@ -36,12 +60,15 @@ namespace CrmMigration.Engine.Dedupe
             _missing = new double[_fieldCount];
             _agree = new double[_fieldCount];
             _disagree = new double[_fieldCount];
+            _internField = new bool[_fieldCount];
             for (int f = 0; f < _fieldCount; f++)
             {
                 var field = rules.Fields[f];
                 _normalize[f] = Normalizers.Chain(field.Normalize, field, rules);
                 _compare[f] = Comparators.Create(field);
                 _missing[f] = field.MissingSimilarity ?? rules.MissingSimilarity;
+                // Names, cities, domains repeat: their values are shared. Phones, e-mail addresses and numbers hardly do.
+                _internField[f] = field.Compare is not ("Phone" or "Email" or "Numeric" or "Date");
                 _agree[f] = Math.Log2(field.M / field.U);
                 _disagree[f] = Math.Log2((1 - field.M) / (1 - field.U));
             }
@@ -125,7 +152,7 @@ namespace CrmMigration.Engine.Dedupe
                 }
             }
             if (string.IsNullOrEmpty(result)) return null;
-            return Intern(result);
+            return _internField[f] ? Intern(result) : result;
         }
 
         private static bool ContainsValue(string joined, string value)
@@ -143,7 +170,7 @@ namespace CrmMigration.Engine.Dedupe
         }
 
         /// <summary>The key text of a projected record.</summary>
-        public string KeyOf(int record) => _keys[record];
+        public string KeyOf(int record) => _keys.Get(record);
 
         /// <summary>The normalised value of a record's match field (several values separated by U+001F), or null.</summary>
         public string? Value(int record, int field) => _values[record * _fieldCount + field];

@@ -610,6 +610,7 @@ namespace CrmMigration.Engine.Sample
         {
             using var sink = new Sink(target, schema, _batchSize, _result, ct);
             var pool = new List<ContactIdentity>();
+            var usedEmails = new HashSet<long>();
             const int PoolSize = 4096;
             for (int i = 1; i <= count; i++)
             {
@@ -633,7 +634,11 @@ namespace CrmMigration.Engine.Sample
                     else { phone = ""; how.Add("phone_missing"); }
                     int e = _rng.Next(100);
                     if (e < 45 && original.Email.Length > 0) { email = original.Email; how.Add("email_same"); }
-                    else if (e < 70 && original.Email.Length > 0) { email = person.EmailLocal + "@" + OtherDomain(original.Domain); how.Add("email_domain_changed"); }
+                    else if (e < 70 && original.Email.Length > 0 && OtherDomain(original.Domain) is var other && !usedEmails.Contains(EmailHash(person.EmailLocal, other)))
+                    {
+                        email = person.EmailLocal + "@" + other;
+                        how.Add("email_domain_changed");
+                    }
                     else if (e < 82 && original.Email.Length > 0) { email = original.Email.ToUpperInvariant(); how.Add("email_case"); }
                     else if (e < 87 && original.Email.Length > 0) { email = person.EmailLocal + "@" + Pick(TypoDomains); how.Add("email_typo_domain"); }
                     else { email = ""; how.Add("email_missing"); }
@@ -653,6 +658,8 @@ namespace CrmMigration.Engine.Sample
                     if (Chance(0.01)) { phone = Pick(GarbagePhones); _result.AddMess("phone_garbage"); }
                     else phone = Render(number, -1);
                     string domain = Pick(Domains);
+                    // One mailbox, one person: a new person whose address is taken gets a digit more, as a mail provider would insist.
+                    while (!usedEmails.Add(EmailHash(person.EmailLocal, domain))) person.EmailLocal += (char)('0' + _rng.Next(10));
                     int e = _rng.Next(100);
                     if (e < 3) { email = ""; _result.AddMess("email_blank"); }
                     else if (e < 5) { email = person.EmailLocal + "." + domain; _result.AddMess("email_missing_at"); }
@@ -703,6 +710,9 @@ namespace CrmMigration.Engine.Sample
             }
             sink.Complete();
         }
+
+        private static long EmailHash(string local, string domain) =>
+            (long)System.IO.Hashing.XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(local.ToLowerInvariant() + "@" + domain));
 
         private string OtherDomain(string domain)
         {
