@@ -38,8 +38,12 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('CRM', 'Migration', 'ETL', 'SQLite', 'CSV', 'Excel', 'Decommission', 'Audit')
-            ProjectUri = 'https://example.invalid/CrmMigration'
+            Tags         = @('CRM', 'Migration', 'ETL', 'SQLite', 'PostgreSQL', 'MySQL', 'MariaDB', 'CSV', 'Excel',
+                'SuiteCRM', 'Odoo', 'Decommission', 'BagIt', 'Audit', 'Linux', 'Windows', 'MacOS')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            # A placeholder until the project has a public home; nothing resolves it.
+            ProjectUri   = 'https://example.invalid/CrmMigration'
+            ReleaseNotes = 'See docs/ in the source repository and Get-Help about_CrmMigration. The LICENSE file ships with the module.'
         }
     }
 }

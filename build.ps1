@@ -37,6 +37,9 @@ param(
     # Demo: where the quick start writes its databases (a fresh temporary folder by default).
     [string] $DemoPath,
 
+    # Package: the folder the .nupkg is written to (a local PSResourceGet repository).
+    [string] $PackagePath = (Join-Path $PSScriptRoot 'out/packages'),
+
     # Bench: arguments passed to bench/run.ps1 (e.g. -Counts 100000).
     [hashtable] $BenchArgs = @{},
 
@@ -194,7 +197,7 @@ switch ($Task) {
     'Package' {
         Build-Module
         # A NuGet package as PSResourceGet publishes it, in a local file repository others can install from.
-        $feed = Join-Path $PSScriptRoot 'out/packages'
+        $feed = $PackagePath
         New-Item -ItemType Directory -Force $feed | Out-Null
         Remove-Item (Join-Path $feed "CrmMigration.$version.nupkg") -ErrorAction Ignore
         $repo = 'CrmMigrationBuild' + [Guid]::NewGuid().ToString('N').Substring(0, 8)

@@ -125,6 +125,14 @@ namespace CrmMigration.Commands
             }
         }
 
+        /// <summary>The provider's entities; what it left out (a profile's optional module tables) becomes one warning each.</summary>
+        internal System.Collections.Generic.IReadOnlyList<string> ListEntities(CrmMigration.Engine.Providers.ICrmProvider provider)
+        {
+            var list = provider.ListEntities();
+            foreach (var notice in provider.Notices) WriteWarning(notice);
+            return list;
+        }
+
         /// <summary>What ShouldProcess answered, and why.</summary>
         protected enum Consent
         {

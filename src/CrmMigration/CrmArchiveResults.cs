@@ -50,6 +50,10 @@ namespace CrmMigration
         public long PayloadFiles { get; set; }
         /// <summary>SHA-512 of tagmanifest-sha512.txt: one value that pins the whole bag.</summary>
         public string TagManifestSha512 { get; set; } = "";
+        /// <summary>Whole-schema archives: every object of the source and whether it was archived, excluded or is missing.</summary>
+        public IList<CrmInventoryItem> Inventory { get; } = new List<CrmInventoryItem>();
+        /// <summary>Attachment files archived (-AttachmentPath).</summary>
+        public long AttachmentFiles { get; set; }
         /// <summary>Elapsed time.</summary>
         public TimeSpan Elapsed { get; set; }
         /// <summary>Records per second.</summary>
@@ -119,13 +123,15 @@ namespace CrmMigration
     /// <summary>The stages of decommissioning, in the order they run.</summary>
     public enum CrmDecommissionStage
     {
+        /// <summary>Announce the shutdown to the system's active users (SMTP, or .eml files and a recipient list).</summary>
+        Notify,
         /// <summary>Make the source read-only.</summary>
         Freeze,
         /// <summary>Write the final BagIt archive.</summary>
         Archive,
         /// <summary>Check the archive, restore it to scratch, compare with the frozen source.</summary>
         Verify,
-        /// <summary>Revoke logins, users and scheduled jobs (engine specific).</summary>
+        /// <summary>Revoke users, scheduled jobs, queues, API clients and tokens, mail accounts and webhooks (reversible with -Undo).</summary>
         Revoke,
         /// <summary>Record the retention period and legal hold.</summary>
         Retain,
@@ -150,6 +156,55 @@ namespace CrmMigration
         Refused,
         /// <summary>The stage ran and failed.</summary>
         Failed,
+        /// <summary>The stage's changes were undone (-Undo); it runs again on the next run.</summary>
+        Undone,
+    }
+
+    /// <summary>What Revoke does with a CRM's administrators (Disable-CrmSystem -Administrator).</summary>
+    public enum AdministratorChoice
+    {
+        /// <summary>Administrators stay active, so the CRM can still be administered until Purge (the default).</summary>
+        Keep,
+        /// <summary>Administrators are deactivated like every other user.</summary>
+        Disable,
+    }
+
+    /// <summary>What became of one object of the source (table, view, routine, trigger, sequence, role) in a decommission.</summary>
+    public enum CrmInventoryStatus
+    {
+        /// <summary>Its rows (tables) or definition (other objects) are in the archive.</summary>
+        Archived,
+        /// <summary>Left out by an explicit -Exclude rule, recorded with who and why.</summary>
+        Excluded,
+        /// <summary>Neither archived nor excluded: Purge refuses while any table is missing.</summary>
+        Missing,
+        /// <summary>Dropped by Purge, after its archived copy was verified.</summary>
+        Destroyed,
+    }
+
+    /// <summary>One object of the source system and what the decommission did with it.</summary>
+    public sealed class CrmInventoryItem
+    {
+        /// <summary>Creates an item.</summary>
+        public CrmInventoryItem(string kind, string name, CrmInventoryStatus status)
+        {
+            Kind = kind;
+            Name = name;
+            Status = status;
+        }
+
+        /// <summary>Table, View, Routine, Trigger, Sequence, Event or Role.</summary>
+        public string Kind { get; }
+        /// <summary>The object's name in the source.</summary>
+        public string Name { get; }
+        /// <summary>Archived, Excluded, Missing or Destroyed.</summary>
+        public CrmInventoryStatus Status { get; set; }
+        /// <summary>Tables: rows archived.</summary>
+        public long? Records { get; set; }
+        /// <summary>Tables: the archived content hash.</summary>
+        public string? ContentHash { get; set; }
+        /// <summary>Where it is in the archive, or the exclusion rule (who, why), or why it is missing.</summary>
+        public string Detail { get; set; } = "";
     }
 
     /// <summary>One stage's report (Disable-CrmSystem output).</summary>
@@ -178,5 +233,7 @@ namespace CrmMigration
         public DateTime? CompletedUtc { get; set; }
         /// <summary>Elapsed time in this run.</summary>
         public TimeSpan Elapsed { get; set; }
+        /// <summary>The source's objects and what became of each (Archive, Verify and Purge fill it).</summary>
+        public IList<CrmInventoryItem> Inventory { get; } = new List<CrmInventoryItem>();
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
@@ -81,11 +82,13 @@ namespace CrmMigration.Engine.Tests
                 RetainUntil = retainUntil,
                 ApplicationRoles = roles ?? Array.Empty<string>(),
                 DropDatabase = dropDatabase,
+                // The test servers are shared: other sessions' accounts with global grants are Freeze findings here.
+                AcknowledgeFindings = true,
             });
 
         private static void RunTo(DecommissionRunner r, CrmDecommissionStage last)
         {
-            for (var s = CrmDecommissionStage.Freeze; s <= last; s++) if (!r.IsFinished(s)) r.Run(s, null, CancellationToken.None);
+            for (var s = CrmDecommissionStage.Notify; s <= last; s++) if (!r.IsFinished(s)) r.Run(s, null, CancellationToken.None);
         }
 
         private static void PgSample(TestDatabase db, AppLogin app)
@@ -126,6 +129,7 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal("off", Convert.ToString(db.Scalar("SHOW default_transaction_read_only"), CultureInfo.InvariantCulture));
             Assert.False(r.IsFinished(CrmDecommissionStage.Freeze));
 
+            r.Run(CrmDecommissionStage.Notify, null, CancellationToken.None);
             var report = r.Run(CrmDecommissionStage.Freeze, null, CancellationToken.None);
             Assert.Equal(CrmStageStatus.Done, report.Status);
             Assert.Equal(app.Name, report.Evidence["applicationRoles"]);
@@ -184,6 +188,14 @@ namespace CrmMigration.Engine.Tests
             Assert.Contains("only database logins", revoke.Notes, StringComparison.Ordinal);
             Assert.Equal("already disabled (Freeze)", revoke.Evidence["login " + app.Name]);
 
+            // a table the archive does not hold: Purge refuses and deletes nothing
+            db.Exec("SET TRANSACTION READ WRITE; CREATE TABLE late_import (id int PRIMARY KEY); INSERT INTO late_import VALUES (1)");
+            var unarchived = Assert.Throws<CrmException>(() => r.Run(CrmDecommissionStage.Purge, null, CancellationToken.None));
+            Assert.Equal("PurgeObjectNotArchived", unarchived.Error.Code);
+            Assert.Contains("late_import", unarchived.Message, StringComparison.Ordinal);
+            Assert.Equal(3L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM contacts"), CultureInfo.InvariantCulture));
+            db.Exec("SET TRANSACTION READ WRITE; DROP TABLE late_import");
+
             var plan = r.Plan(CrmDecommissionStage.Purge);
             Assert.Contains("DROP TABLE IF EXISTS \"public\".\"contacts\" CASCADE", plan);
             Assert.Contains("DROP VIEW IF EXISTS \"public\".\"named_contacts\" CASCADE", plan);
@@ -198,7 +210,7 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal("Clear", cert.RootElement.GetProperty("Sanitization method").GetString());
             Assert.Contains("DROP TABLE", cert.RootElement.GetProperty("Method detail").GetString(), StringComparison.Ordinal);
             Assert.Contains("Not Purge or Destroy", cert.RootElement.GetProperty("Method detail").GetString(), StringComparison.Ordinal);
-            Assert.Equal("table, 3 rows", cert.RootElement.GetProperty("Deleted: public.contacts").GetString());
+            Assert.StartsWith("table, 3 rows; archived: 3 records, content hash ", cert.RootElement.GetProperty("Deleted: public.contacts").GetString(), StringComparison.Ordinal);
             Assert.True(ArchiveValidator.Verify(dir.File("archive"), true, CancellationToken.None).Valid);
 
             // idempotent: a second purge finds nothing left and says so
@@ -229,33 +241,40 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
-        public void PostgreSqlRevokeWithSuiteCrmLayoutDeactivatesUsersAndSchedulers()
+        public void PostgreSqlRevokeWithSuiteCrmLayoutRecordsPreviousValuesKeepsAdministratorsAndUndoRestoresThem()
         {
             using var app = new AppLogin(CrmProviderKind.PostgreSql);
             using var db = new TestDatabase(CrmProviderKind.PostgreSql);
-            db.Exec("CREATE TABLE users (id varchar(36) PRIMARY KEY, user_name text, status varchar(100));" +
-                    "CREATE TABLE schedulers (id varchar(36) PRIMARY KEY, name text, status varchar(100));" +
-                    "INSERT INTO users VALUES ('1', 'admin', 'Active'), ('2', 'sam', 'Active'), ('3', 'old', 'Inactive'), ('4', 'x', NULL);" +
-                    "INSERT INTO schedulers VALUES ('1', 'Prune', 'Active'), ('2', 'Mail', 'Active');" +
+            db.Exec("CREATE TABLE users (id varchar(36) PRIMARY KEY, user_name text, status varchar(100), is_admin smallint DEFAULT 0, deleted smallint DEFAULT 0);" +
+                    "CREATE TABLE schedulers (id varchar(36) PRIMARY KEY, name text, status varchar(100), deleted smallint DEFAULT 0);" +
+                    "INSERT INTO users VALUES ('1', 'admin', 'Active', 1, 0), ('2', 'sam', 'Active', 0, 0), ('3', 'old', 'Inactive', 0, 0), ('4', 'x', NULL, 0, 0), ('5', 'gone', 'Active', 0, 1);" +
+                    "INSERT INTO schedulers VALUES ('1', 'Prune', 'Active', 0), ('2', 'Mail', 'Active', 0), ('3', 'Off', 'Inactive', 0);" +
                     $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{app.Name}\";");
+            string before = Convert.ToString(db.Scalar("SELECT string_agg(id || '=' || COALESCE(status, 'NULL'), ',' ORDER BY id) FROM users"), CultureInfo.InvariantCulture)!;
             var connection = db.Connection("SuiteCRM");
-            var s = new DbAccessStrategy(new[] { app.Name }, false);
+            var s = new DbAccessStrategy(new[] { app.Name }, false, AdministratorChoice.Keep);
             var plan = s.Revoke(connection, plan: true).Actions;
-            Assert.Contains("UPDATE \"public\".\"users\" SET \"status\" = 'Inactive' WHERE \"status\" IS NULL OR \"status\" <> 'Inactive'", plan);
-            Assert.Contains("UPDATE \"public\".\"schedulers\" SET \"status\" = 'Inactive' WHERE \"status\" IS NULL OR \"status\" <> 'Inactive'", plan);
+            Assert.Contains(plan, a => a.StartsWith("users: UPDATE \"public\".\"users\" SET \"status\" = 'Inactive'", StringComparison.Ordinal) && a.Contains("2 row(s) now", StringComparison.Ordinal));
             Assert.Contains($"ALTER ROLE \"{app.Name}\" NOLOGIN", plan);
-            Assert.Equal(3L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM users WHERE status IS DISTINCT FROM 'Inactive'"), CultureInfo.InvariantCulture));
 
-            var o = s.Revoke(connection, plan: false);
-            Assert.Contains(o.Actions, a => a.StartsWith("UPDATE \"public\".\"users\"", StringComparison.Ordinal) && a.EndsWith("(3 rows changed)", StringComparison.Ordinal));
-            Assert.Contains(o.Actions, a => a.StartsWith("UPDATE \"public\".\"schedulers\"", StringComparison.Ordinal) && a.EndsWith("(2 rows changed)", StringComparison.Ordinal));
-            Assert.Equal(0L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM users WHERE status IS DISTINCT FROM 'Inactive'"), CultureInfo.InvariantCulture));
-            Assert.Equal(0L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM schedulers WHERE status IS DISTINCT FROM 'Inactive'"), CultureInfo.InvariantCulture));
+            var record = new List<RevokedChange>();
+            int saves = 0;
+            var o = s.Revoke(connection, false, record, () => saves++);
+            Assert.Equal(1, saves);
+            // the administrator, the already-inactive and the deleted user are left alone; NULL and Active are changed
+            Assert.Equal("1=Active,2=Inactive,3=Inactive,4=Inactive,5=Active", Convert.ToString(db.Scalar("SELECT string_agg(id || '=' || COALESCE(status, 'NULL'), ',' ORDER BY id) FROM users"), CultureInfo.InvariantCulture));
+            Assert.Equal(0L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM schedulers WHERE status = 'Active'"), CultureInfo.InvariantCulture));
+            var users = record.Single(c => c.What == "users");
+            Assert.Equal(new[] { "2", "4" }, users.Rows.Select(r => r.Key[0].V));
+            Assert.Equal("n", users.Rows[1].Before[0].T);
+            Assert.Equal("2 row(s) of users", o.Evidence["revoked users"]);
             Assert.Equal("28000", Assert.Throws<PostgresException>(() => app.Open(db.Name).Dispose()).SqlState);
 
-            var again = s.Revoke(connection, plan: false);
-            Assert.DoesNotContain(again.Actions, a => a.Contains("rows changed", StringComparison.Ordinal));
-            Assert.Equal("already disabled (Freeze)", again.Evidence["login " + app.Name]);
+            var undo = s.UndoRevoke(connection, record);
+            Assert.Equal(before, Convert.ToString(db.Scalar("SELECT string_agg(id || '=' || COALESCE(status, 'NULL'), ',' ORDER BY id) FROM users"), CultureInfo.InvariantCulture));
+            Assert.Equal(2L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM schedulers WHERE status = 'Active'"), CultureInfo.InvariantCulture));
+            using (var c = app.Open(db.Name)) Assert.Equal(1, AppLogin.Exec(c, "UPDATE users SET user_name = user_name WHERE id = '2'"));
+            Assert.Contains(undo.Actions, a => a.StartsWith($"ALTER ROLE \"{app.Name}\" LOGIN", StringComparison.Ordinal));
         }
 
         [Fact]
@@ -280,6 +299,7 @@ namespace CrmMigration.Engine.Tests
             Assert.Contains(plan, a => a.StartsWith("KILL CONNECTION ", StringComparison.Ordinal));
             AppLogin.Exec(session, "UPDATE users SET first_name = first_name");
 
+            r.Run(CrmDecommissionStage.Notify, null, CancellationToken.None);
             var freeze = r.Run(CrmDecommissionStage.Freeze, null, CancellationToken.None);
             Assert.Equal(app.Name + "@%", freeze.Evidence["applicationRoles"]);
             Assert.Contains("INSERT", freeze.Evidence["grants.before " + app.Name + "@%"], StringComparison.Ordinal);
@@ -290,9 +310,9 @@ namespace CrmMigration.Engine.Tests
 
             RunTo(r, CrmDecommissionStage.Retain);
             var revoke = r.State.Stages["Revoke"];
-            Assert.Contains(revoke.Actions, a => a.StartsWith("UPDATE `users` SET `status` = 'Inactive'", StringComparison.Ordinal) && a.EndsWith("(1 rows changed)", StringComparison.Ordinal));
-            Assert.Contains(revoke.Actions, a => a.StartsWith("UPDATE `schedulers` SET `status` = 'Inactive'", StringComparison.Ordinal) && a.EndsWith("(2 rows changed)", StringComparison.Ordinal));
-            Assert.Equal(0L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM users WHERE status <> 'Inactive' OR status IS NULL"), CultureInfo.InvariantCulture));
+            Assert.Contains(revoke.Actions, a => a.StartsWith("schedulers: UPDATE `schedulers` SET `status` = 'Inactive' by key (2 row(s) changed", StringComparison.Ordinal));
+            // the only live user is the administrator, kept by default; the deleted user is not touched
+            Assert.Equal("1=Active,2=Inactive", Convert.ToString(db.Scalar("SELECT GROUP_CONCAT(CONCAT(id, '=', status) ORDER BY id) FROM users"), CultureInfo.InvariantCulture));
             Assert.Equal(0L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM schedulers WHERE status <> 'Inactive'"), CultureInfo.InvariantCulture));
 
             var purge = r.Run(CrmDecommissionStage.Purge, null, CancellationToken.None);
@@ -305,22 +325,58 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
-        public void PostgreSqlRevokeWithOdooLayoutArchivesUsersAboveTheAdministratorAndStopsCronJobs()
+        public void PostgreSqlRevokeWithOdooLayoutKeepsTheAdministratorStopsCronMailAndApiKeysAndUndoes()
         {
             using var db = new TestDatabase(CrmProviderKind.PostgreSql);
             db.Exec("CREATE TABLE res_users (id int PRIMARY KEY, login text, active boolean); CREATE TABLE ir_cron (id int PRIMARY KEY, name text, active boolean);" +
+                    "CREATE TABLE ir_mail_server (id int PRIMARY KEY, name text, smtp_host text, active boolean);" +
+                    "CREATE TABLE res_users_apikeys (id int PRIMARY KEY, name text, user_id int, key varchar, expiration_date timestamp);" +
                     "INSERT INTO res_users VALUES (1, '__system__', false), (2, 'admin', true), (3, 'sam', true), (4, 'kim', true), (5, 'old', false);" +
-                    "INSERT INTO ir_cron VALUES (1, 'Mail queue', true), (2, 'Digest', false), (3, 'Autovacuum', true);");
+                    "INSERT INTO ir_cron VALUES (1, 'Mail queue', true), (2, 'Digest', false), (3, 'Autovacuum', true);" +
+                    "INSERT INTO ir_mail_server VALUES (1, 'relay', 'smtp.example', true);" +
+                    "INSERT INTO res_users_apikeys VALUES (1, 'sync', 3, 'hash', NULL), (2, 'old', 4, 'hash2', '2020-01-01 00:00:00');");
             var s = new DbAccessStrategy();
-            var plan = s.Revoke(db.Connection("Odoo"), plan: true).Actions;
-            Assert.Contains("UPDATE \"public\".\"res_users\" SET \"active\" = false WHERE \"id\" > 2 AND (\"active\" IS NULL OR \"active\" = true)", plan);
-            Assert.Equal(3L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM res_users WHERE active"), CultureInfo.InvariantCulture));
-            var o = s.Revoke(db.Connection("Odoo"), plan: false);
-            Assert.Contains(o.Actions, a => a.StartsWith("UPDATE \"public\".\"res_users\"", StringComparison.Ordinal) && a.EndsWith("(2 rows changed)", StringComparison.Ordinal));
-            Assert.Contains(o.Actions, a => a.StartsWith("UPDATE \"public\".\"ir_cron\"", StringComparison.Ordinal) && a.EndsWith("(2 rows changed)", StringComparison.Ordinal));
+            var record = new List<RevokedChange>();
+            var o = s.Revoke(db.Connection("Odoo"), false, record, null);
             Assert.Equal("admin", Convert.ToString(db.Scalar("SELECT string_agg(login, ',') FROM res_users WHERE active"), CultureInfo.InvariantCulture));
             Assert.Equal(0L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM ir_cron WHERE active"), CultureInfo.InvariantCulture));
-            Assert.Contains("id > 2", o.Notes, StringComparison.Ordinal);
+            Assert.Equal(0L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM ir_mail_server WHERE active"), CultureInfo.InvariantCulture));
+            Assert.Equal(0L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM res_users_apikeys WHERE expiration_date IS NULL OR expiration_date > now() at time zone 'utc'"), CultureInfo.InvariantCulture));
+            Assert.Contains(o.Actions, a => a.Contains("fetchmail_server does not exist", StringComparison.Ordinal));
+            Assert.Contains("kept active", o.Notes, StringComparison.Ordinal);
+
+            s.UndoRevoke(db.Connection("Odoo"), record);
+            Assert.Equal("admin,kim,sam", Convert.ToString(db.Scalar("SELECT string_agg(login, ',' ORDER BY login) FROM res_users WHERE active"), CultureInfo.InvariantCulture));
+            Assert.Equal("1,3", Convert.ToString(db.Scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM ir_cron WHERE active"), CultureInfo.InvariantCulture));
+            Assert.Equal("1=,2=2020-01-01 00:00:00", Convert.ToString(db.Scalar("SELECT string_agg(id || '=' || COALESCE(expiration_date::text, ''), ',' ORDER BY id) FROM res_users_apikeys"), CultureInfo.InvariantCulture));
+        }
+
+        [Fact]
+        public void NotifyWithoutAServerWritesOneEmlPerActiveUserAndAFormulaSafeRecipientList()
+        {
+            using var dir = new TempDir();
+            using var db = new TestDatabase(CrmProviderKind.MySql);
+            db.Exec(ProfileTests.SuiteCrmSchema);
+            db.Exec(ProfileTests.SuiteCrmData);
+            db.Exec("INSERT INTO users (id, user_name, first_name, last_name, status, is_admin, deleted) VALUES ('3', 'eve', '=HYPERLINK(1)', 'Evil', 'Active', 0, 0), ('4', 'ina', 'Ina', 'Active', 'Inactive', 0, 0);" +
+                    "INSERT INTO email_addresses (id, email_address, deleted) VALUES ('e7', 'eve@x.example', 0), ('e8', 'ina@x.example', 0);" +
+                    "INSERT INTO email_addr_bean_rel (id, email_address_id, bean_id, bean_module, primary_address, deleted) VALUES ('b7', 'e7', '3', 'Users', 1, 0), ('b8', 'e8', '4', 'Users', 1, 0);");
+            var options = new NotifyOptions { From = "it@example.com", ShutdownDate = new DateTime(2026, 12, 31), Contact = "the IT desk" };
+            var plan = Notifier.Run(db.Connection("SuiteCRM"), options, "/archive/final", dir.File("notify"), plan: true, CancellationToken.None);
+            Assert.Contains("2 active user(s)", Assert.Single(plan.Actions), StringComparison.Ordinal);
+            Assert.False(System.IO.Directory.Exists(dir.File("notify")));
+
+            var o = Notifier.Run(db.Connection("SuiteCRM"), options, "/archive/final", dir.File("notify"), plan: false, CancellationToken.None);
+            Assert.Equal("2", o.Evidence["notify.recipients"]);
+            var emls = System.IO.Directory.GetFiles(dir.File("notify"), "*.eml").OrderBy(f => f, StringComparer.Ordinal).Select(System.IO.File.ReadAllText).ToList();
+            Assert.Equal(2, emls.Count);
+            Assert.Contains("To: Sally Admin <admin@crm.example>", emls[0], StringComparison.Ordinal);
+            Assert.Contains("2026-12-31", emls[0], StringComparison.Ordinal);
+            Assert.Contains("/archive/final", emls[0], StringComparison.Ordinal);
+            Assert.Contains("the IT desk", emls[0], StringComparison.Ordinal);
+            Assert.DoesNotContain(emls, e => e.Contains("ina@x.example", StringComparison.Ordinal));
+            var list = System.IO.File.ReadAllLines(dir.File("notify/recipients.csv"));
+            Assert.Contains("\"'=HYPERLINK(1) Evil\",\"eve@x.example\",Written", list);
         }
 
         [Fact]

@@ -28,7 +28,7 @@ namespace CrmMigration.Engine.Tests
 
         private static void RunTo(DecommissionRunner r, CrmDecommissionStage last)
         {
-            for (var s = CrmDecommissionStage.Freeze; s <= last; s++) if (!r.IsFinished(s)) r.Run(s, null, CancellationToken.None);
+            for (var s = CrmDecommissionStage.Notify; s <= last; s++) if (!r.IsFinished(s)) r.Run(s, null, CancellationToken.None);
         }
 
         [Fact]
@@ -67,7 +67,8 @@ namespace CrmMigration.Engine.Tests
             var log = AuditLog.Verify(dir.File("decom.audit.jsonl"), null);
             Assert.True(log.Valid, log.Details);
             var results = File.ReadAllLines(dir.File("decom.audit.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Select(e => e.GetProperty("event").GetString() + ":" + e.GetProperty("result").GetString()).ToList();
-            Assert.Equal(12, results.Count);
+            Assert.Equal(14, results.Count);
+            Assert.Single(results, x => x == "Decommission.Notify:NotApplicable");
             Assert.Single(results, x => x == "Decommission.Purge:Done");
             Assert.Single(results, x => x == "Decommission.Revoke:NotApplicable");
         }

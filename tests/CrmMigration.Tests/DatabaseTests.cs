@@ -247,7 +247,7 @@ namespace CrmMigration.Tests
                     $pg = New-CrmConnection PostgreSql -Server $DbHost -Port $DbPort -Database $DbName -Credential $cred
                 ";
                 var plan = ps.Run(Connect + "Disable-CrmSystem $pg -ArchivePath ./archive -StatePath ./decom.json -ApplicationRole $Role -Purge -Force -WhatIf", vars).AssertClean();
-                var freeze = plan.OfType("CrmMigration.CrmDecommissionReport").First();
+                var freeze = plan.OfType("CrmMigration.CrmDecommissionReport").First(x => x.Get("Stage")!.ToString() == "Freeze");
                 Assert.Equal("WhatIf", freeze.Get("Status")!.ToString());
                 var actions = ((System.Collections.IEnumerable)freeze.Get("Actions")!).Cast<object>().Select(a => a.ToString()).ToList();
                 Assert.Contains($"ALTER ROLE \"{role}\" NOLOGIN", actions);
@@ -258,8 +258,9 @@ namespace CrmMigration.Tests
 
                 var run = ps.Run(Connect + "Disable-CrmSystem $pg -ArchivePath ./archive -StatePath ./decom.json -ApplicationRole $Role -RetainUntil ([datetime]::UtcNow.Date.AddDays(-1)) -Purge -Force -Confirm:$false", vars).AssertClean();
                 var reports = run.OfType("CrmMigration.CrmDecommissionReport").ToList();
-                Assert.Equal(6, reports.Count);
-                Assert.All(reports, x => Assert.Equal("Done", x.Get("Status")!.ToString()));
+                Assert.Equal(7, reports.Count);
+                Assert.Equal("NotApplicable", reports[0].Get("Status")!.ToString()); // Notify: no profile, nobody to tell
+                Assert.All(reports.Skip(1), x => Assert.Equal("Done", x.Get("Status")!.ToString()));
                 Assert.Equal("f", Psql("postgres", $"SELECT rolcanlogin FROM pg_roles WHERE rolname = '{role}'"));
                 Assert.Equal("0", Psql(dbName, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'"));
                 Assert.True(File.Exists(ps.PathOf("decom.sanitization.json")));

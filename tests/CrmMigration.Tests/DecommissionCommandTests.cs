@@ -60,11 +60,11 @@ namespace CrmMigration.Tests
             string mode = ModeOf(db);
             var r = ps.Run("Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -Purge -Force -WhatIf").AssertClean();
             var reports = r.OfType("CrmMigration.CrmDecommissionReport").ToList();
-            Assert.Equal(new[] { "Freeze", "Archive", "Verify", "Revoke", "Retain", "Purge" }, reports.Select(x => x.Get("Stage")!.ToString()).ToArray());
+            Assert.Equal(new[] { "Notify", "Freeze", "Archive", "Verify", "Revoke", "Retain", "Purge" }, reports.Select(x => x.Get("Stage")!.ToString()).ToArray());
             Assert.All(reports, x => Assert.Equal("WhatIf", x.Get("Status")!.ToString()));
-            var freeze = (System.Collections.IList)reports[0].Get("Actions")!;
+            var freeze = (System.Collections.IList)reports[1].Get("Actions")!;
             Assert.Contains(freeze.Cast<object>(), a => a.ToString()!.Contains("chmod a-w", StringComparison.Ordinal));
-            Assert.Contains(((System.Collections.IList)reports[5].Get("Actions")!).Cast<object>(), a => a.ToString()!.Contains("delete it", StringComparison.Ordinal));
+            Assert.Contains(((System.Collections.IList)reports[6].Get("Actions")!).Cast<object>(), a => a.ToString()!.Contains("delete it", StringComparison.Ordinal));
             Assert.True(File.Exists(db));
             Assert.Equal(mode, ModeOf(db));
             Assert.False(File.Exists(ps.PathOf("decom.json")));
@@ -81,11 +81,11 @@ namespace CrmMigration.Tests
             var run = ps.Run("Disable-CrmSystem -Path $src -ArchivePath ./archive -StatePath ./decom.json -RetainUntil ([datetime]::UtcNow.AddDays(10)) -Confirm:$false",
                 new System.Collections.Generic.Dictionary<string, object?> { ["src"] = db }).AssertClean();
             var statuses = run.OfType("CrmMigration.CrmDecommissionReport").Select(x => x.Get("Stage") + ":" + x.Get("Status")).ToArray();
-            Assert.Equal(new[] { "Freeze:Done", "Archive:Done", "Verify:Done", "Revoke:NotApplicable", "Retain:Done" }, statuses);
+            Assert.Equal(new[] { "Notify:NotApplicable", "Freeze:Done", "Archive:Done", "Verify:Done", "Revoke:NotApplicable", "Retain:Done" }, statuses);
             string html = File.ReadAllText(ps.PathOf("decom.report.html"));
             Assert.Contains("le&lt;gacy&gt;.db", html);
             Assert.DoesNotContain("le<gacy>", html);
-            using (var doc = JsonDocument.Parse(File.ReadAllBytes(ps.PathOf("decom.report.json")))) Assert.Equal(5, doc.RootElement.GetProperty("stages").GetArrayLength());
+            using (var doc = JsonDocument.Parse(File.ReadAllBytes(ps.PathOf("decom.report.json")))) Assert.Equal(6, doc.RootElement.GetProperty("stages").GetArrayLength());
 
             var purge = ps.Run("Disable-CrmSystem -Path $src -ArchivePath ./archive -StatePath ./decom.json -Purge -Force -Confirm:$false",
                 new System.Collections.Generic.Dictionary<string, object?> { ["src"] = db });
@@ -93,7 +93,7 @@ namespace CrmMigration.Tests
             Assert.Contains("PurgeRefused,CrmMigration.Commands.DisableCrmSystemCommand", purge.ErrorIds);
             var last = purge.OfType("CrmMigration.CrmDecommissionReport").Last();
             Assert.Equal("Refused", last.Get("Status")!.ToString());
-            Assert.Equal(5, purge.OfType("CrmMigration.CrmDecommissionReport").Count(x => x.Get("Status")!.ToString() is "AlreadyDone"));
+            Assert.Equal(6, purge.OfType("CrmMigration.CrmDecommissionReport").Count(x => x.Get("Status")!.ToString() is "AlreadyDone"));
             Assert.True(File.Exists(db));
 
             var log = ps.Run("Test-CrmAuditLog ./decom.audit.jsonl").AssertClean().OfType("CrmMigration.CrmAuditLogReport").Single();
@@ -110,7 +110,9 @@ namespace CrmMigration.Tests
             using var ps = new PsSession();
             string dir = ps.TestDir;
             ps.Run("New-CrmSampleData -Path ./legacy.db -Seed 3 -Scale 40000 | Out-Null").AssertClean();
-            string host = Path.Combine(Repo.Root, "src", "CrmMigration.Host", "bin", "Debug", "net10.0", "crmhost.dll");
+            // crmhost as the build left it: Debug (dotnet test) or Release (build.ps1)
+            string host = new[] { "Debug", "Release" }.Select(c => Path.Combine(Repo.Root, "src", "CrmMigration.Host", "bin", c, "net10.0", "crmhost.dll")).FirstOrDefault(File.Exists)
+                ?? Path.Combine(Repo.Root, "src", "CrmMigration.Host", "bin", "Debug", "net10.0", "crmhost.dll");
             Assert.True(File.Exists(host), host);
             string script = "Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2000-01-01 -Purge -Force -Confirm:$false | Out-Null";
             var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -153,7 +155,7 @@ namespace CrmMigration.Tests
 
             var rerun = ps.Run("Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2000-01-01 -Purge -Force -Confirm:$false").AssertClean();
             var statuses = rerun.OfType("CrmMigration.CrmDecommissionReport").Select(x => x.Get("Stage") + ":" + x.Get("Status")).ToArray();
-            var order = new[] { "Freeze", "Archive", "Verify", "Revoke", "Retain", "Purge" };
+            var order = new[] { "Notify", "Freeze", "Archive", "Verify", "Revoke", "Retain", "Purge" };
             int killedAt = Array.IndexOf(order, stage);
             var expected = order.Select((s, i) => s + ":" + (i < killedAt ? "AlreadyDone" : s == "Revoke" ? "NotApplicable" : "Done")).ToArray();
             Assert.Equal(expected, statuses);

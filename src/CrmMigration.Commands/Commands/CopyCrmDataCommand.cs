@@ -95,7 +95,7 @@ namespace CrmMigration.Commands
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
                 {
-                    entities = new List<string>(EntitySelector.Select(_source.ListEntities(), Entity, this));
+                    entities = new List<string>(EntitySelector.Select(ListEntities(_source), Entity, this));
                 }
                 _target = OpenProvider(target);
                 _ledger = OpenLedger(target, _whatIf);

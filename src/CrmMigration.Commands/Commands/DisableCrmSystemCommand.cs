@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using CrmMigration.Engine.Archive;
 using System.Management.Automation;
 using CrmMigration.Engine.Decommission;
 
@@ -71,6 +72,66 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? AuditLogPath { get; set; }
 
+        /// <summary>Tables (or other objects) to leave out of the final archive, with * and ? wildcards; needs -ExcludeReason.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Exclude { get; set; }
+
+        /// <summary>Why the -Exclude objects need no archive (recorded in the archive's manifest with the operator's name).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ExcludeReason { get; set; }
+
+        /// <summary>The application's uploaded files (SuiteCRM upload/, Odoo filestore), archived and hashed with the data.</summary>
+        [Parameter]
+        public string? AttachmentPath { get; set; }
+
+        /// <summary>What Revoke does with the CRM's administrators: Keep (default) or Disable.</summary>
+        [Parameter]
+        public AdministratorChoice Administrator { get; set; } = AdministratorChoice.Keep;
+
+        /// <summary>With -Stage Revoke: restore every value Revoke changed, from the state file.</summary>
+        [Parameter]
+        public SwitchParameter Undo { get; set; }
+
+        /// <summary>Takes the final archive again into a new -ArchivePath (the old one is kept), then verifies it.</summary>
+        [Parameter]
+        public SwitchParameter RestartArchive { get; set; }
+
+        /// <summary>Notify: the SMTP server; without it the announcement is written as .eml files and a recipient list.</summary>
+        [Parameter]
+        public string? SmtpServer { get; set; }
+
+        /// <summary>Notify: the SMTP port (default 25; 465 for TLS from the first byte).</summary>
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int SmtpPort { get; set; } = 25;
+
+        /// <summary>Notify: the SMTP credential.</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>Notify: refuse to send without TLS (by default TLS is used whenever the server offers it).</summary>
+        [Parameter]
+        public SwitchParameter RequireTls { get; set; }
+
+        /// <summary>Notify: the sender address.</summary>
+        [Parameter]
+        public string? From { get; set; }
+
+        /// <summary>Notify: the shutdown date announced (default: the day Notify runs).</summary>
+        [Parameter]
+        public DateTime? ShutdownDate { get; set; }
+
+        /// <summary>Notify: who users should contact.</summary>
+        [Parameter]
+        public string? Contact { get; set; }
+
+        /// <summary>Notify: a template file (first line "Subject: ...", then the body; {{Name}}, {{System}}, {{ShutdownDate}}, {{ArchivePath}}, {{Contact}}).</summary>
+        [Parameter]
+        public string? TemplatePath { get; set; }
+
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
@@ -88,16 +149,37 @@ namespace CrmMigration.Commands
                     RetainUntil = RetainUntil,
                     LegalHold = MyInvocation.BoundParameters.ContainsKey(nameof(LegalHold)) ? LegalHold.IsPresent : null,
                     AllowShorterRetention = Force.IsPresent,
+                    AcknowledgeFindings = Force.IsPresent,
                     ApplicationRoles = ApplicationRole ?? Array.Empty<string>(),
                     DropDatabase = DropDatabase.IsPresent,
+                    Administrators = Administrator,
+                    AttachmentPath = AttachmentPath is null ? null : ResolvePath(AttachmentPath),
+                    RestartArchive = RestartArchive.IsPresent,
+                    Notify = new NotifyOptions
+                    {
+                        SmtpServer = SmtpServer,
+                        SmtpPort = SmtpPort,
+                        Credential = Credential?.GetNetworkCredential(),
+                        RequireTls = RequireTls.IsPresent,
+                        From = From ?? "crm-decommission@" + Environment.MachineName.ToLowerInvariant() + ".localdomain",
+                        ShutdownDate = ShutdownDate,
+                        Contact = Contact,
+                        TemplatePath = TemplatePath is null ? null : ResolvePath(TemplatePath),
+                    },
                 };
+                if (Exclude is not null)
+                {
+                    if (string.IsNullOrWhiteSpace(ExcludeReason)) throw new CrmException("ExcludeReasonMissing", CrmErrorKind.InvalidArgument, "-Exclude needs -ExcludeReason: the archive's manifest records why each object was left out, and who decided it.");
+                    foreach (var x in Exclude) options.Exclusions.Add(new ExcludeRule(x, ExcludeReason!, Environment.UserName, DateTime.UtcNow));
+                }
+                if (Undo.IsPresent && Stage != CrmDecommissionStage.Revoke) throw new CrmException("UndoNeedsRevoke", CrmErrorKind.InvalidArgument, "-Undo applies to the Revoke stage: use -Stage Revoke -Undo.");
                 if ((ApplicationRole is not null || DropDatabase.IsPresent) && connection.Provider is not (CrmProviderKind.PostgreSql or CrmProviderKind.MySql))
                 {
                     throw new CrmException("DecommissionParameterNotApplicable", CrmErrorKind.InvalidArgument, $"-ApplicationRole and -DropDatabase apply to PostgreSQL and MySQL/MariaDB systems, not to {connection.Provider}.");
                 }
                 foreach (var kv in MyInvocation.BoundParameters)
                 {
-                    if (kv.Key is nameof(Connection)) continue;
+                    if (kv.Key is nameof(Connection) or nameof(Credential)) continue;
                     object? v = kv.Value is PSObject p ? p.BaseObject : kv.Value;
                     options.AuditParameters[kv.Key] = v switch
                     {
@@ -109,6 +191,7 @@ namespace CrmMigration.Commands
                         _ => v.ToString(),
                     };
                 }
+                if (Credential is not null) options.AuditParameters[nameof(Credential)] = Credential.UserName + " (password not recorded)";
                 runner = new DecommissionRunner(connection, options);
             }
             catch (CrmException ex)
@@ -117,89 +200,39 @@ namespace CrmMigration.Commands
                 return;
             }
 
-            bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && ((SwitchParameter)w).IsPresent;
-            var last = Stage ?? (Purge.IsPresent ? CrmDecommissionStage.Purge : CrmDecommissionStage.Retain);
-            var reports = new List<CrmDecommissionReport>();
-            bool anyRan = false;
+            var host = new RunnerHost(this);
             try
             {
-                for (var stage = CrmDecommissionStage.Freeze; stage <= last; stage++)
-                {
-                    CrmDecommissionReport report;
-                    if (stage == CrmDecommissionStage.Purge && !Purge.IsPresent)
-                    {
-                        report = runner.Described(stage, CrmStageStatus.Skipped, "Purge runs only with -Purge.");
-                    }
-                    else if (runner.IsFinished(stage))
-                    {
-                        report = runner.AlreadyDone(stage);
-                        if (stage == CrmDecommissionStage.Retain && ShouldProcess(connection.DisplayName, "Retain: " + string.Join("; ", runner.Plan(stage))))
-                        {
-                            var updated = runner.UpdateRetention();
-                            if (updated is not null) { report = updated; anyRan = true; }
-                        }
-                    }
-                    else
-                    {
-                        string action = stage + ": " + string.Join("; ", runner.Plan(stage));
-                        bool go = stage == CrmDecommissionStage.Purge
-                            ? ShouldProcess(connection.DisplayName, action) && (Force.IsPresent || ShouldContinue(
-                                $"Delete the data of {connection.DisplayName}? The archive '{runner.State.ArchivePath}' was verified; this cannot be undone.", "Purge"))
-                            : ShouldProcess(connection.DisplayName, action);
-                        if (!go)
-                        {
-                            string? refusal = stage == CrmDecommissionStage.Purge ? runner.PurgeRefusal() : null;
-                            report = runner.Described(stage, CrmStageStatus.WhatIf, refusal is null ? "Not run (-WhatIf or not confirmed)." : "Not run; it would also be refused now: " + refusal + ".");
-                            reports.Add(report);
-                            WriteObject(report);
-                            if (whatIf) continue;
-                            break;
-                        }
-                        if (stage == CrmDecommissionStage.Purge && runner.PurgeRefusal() is string why)
-                        {
-                            try { runner.Run(stage, null, CancellationToken); }
-                            catch (CrmException ex)
-                            {
-                                report = runner.Described(stage, CrmStageStatus.Refused, why);
-                                reports.Add(report);
-                                WriteObject(report);
-                                WriteCrmError(ex.Error, report);
-                                anyRan = true;
-                                break;
-                            }
-                        }
-                        var clock = Stopwatch.StartNew();
-                        anyRan = true;
-                        report = runner.Run(stage, (entity, n) => WriteThrottledProgress(1, "Disable-CrmSystem Archive " + entity, "Archiving", n, clock.Elapsed.TotalSeconds), CancellationToken);
-                        if (stage == CrmDecommissionStage.Archive) CompleteProgress(1, "Disable-CrmSystem Archive");
-                    }
-                    reports.Add(report);
-                    WriteObject(report);
-                }
+                if (Undo.IsPresent) runner.DriveUndo(host);
+                else runner.Drive(Stage ?? (Purge.IsPresent ? CrmDecommissionStage.Purge : CrmDecommissionStage.Retain), Purge.IsPresent, host, CancellationToken);
             }
             catch (CrmException ex)
             {
-                var failed = new CrmDecommissionReport(ReportStage(runner, last), CrmStageStatus.Failed) { System = connection.DisplayName, Notes = ex.Error.Message };
-                reports.Add(failed);
-                WriteObject(failed);
-                WriteReports(runner, reports, anyRan && !whatIf);
                 ThrowCrm(ex, connection);
-                return;
             }
-            WriteReports(runner, reports, anyRan && !whatIf);
         }
 
-        private static CrmDecommissionStage ReportStage(DecommissionRunner runner, CrmDecommissionStage last)
+        /// <summary>The cmdlet's side of the runner: ShouldProcess decides, output and progress go to PowerShell.</summary>
+        private sealed class RunnerHost : IDecommissionHost
         {
-            for (var s = CrmDecommissionStage.Freeze; s <= last; s++) if (!runner.IsFinished(s)) return s;
-            return last;
-        }
+            private readonly DisableCrmSystemCommand _cmd;
+            private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-        private void WriteReports(DecommissionRunner runner, List<CrmDecommissionReport> reports, bool write)
-        {
-            if (!write) return;
-            var (json, html) = runner.WriteReports(reports);
-            WriteVerbose($"Reports: {html} and {json}.");
+            public RunnerHost(DisableCrmSystemCommand cmd) { _cmd = cmd; }
+
+            public StageConsent Consent(CrmDecommissionStage stage, string target, string action, bool destructive, string warning)
+            {
+                var answer = _cmd.Ask(target, action);
+                if (answer != CrmCmdlet.Consent.Yes) return answer == CrmCmdlet.Consent.WhatIf ? StageConsent.WhatIf : StageConsent.No;
+                if (destructive && !_cmd.Force.IsPresent && !_cmd.ShouldContinue(warning, stage.ToString())) return StageConsent.No;
+                return StageConsent.Yes;
+            }
+
+            public void Report(CrmDecommissionReport report) => _cmd.WriteObject(report);
+            public void Error(CrmException error, CrmDecommissionReport report) => _cmd.WriteCrmError(error.Error, report);
+            public void Progress(CrmDecommissionStage stage, string entity, long records) => _cmd.WriteThrottledProgress(1, "Disable-CrmSystem " + stage + " " + entity, stage.ToString(), records, _clock.Elapsed.TotalSeconds);
+            public void ProgressDone(CrmDecommissionStage stage) => _cmd.CompleteProgress(1, "Disable-CrmSystem " + stage);
+            public void Verbose(string text) => _cmd.WriteVerbose(text);
         }
     }
 }

@@ -60,7 +60,7 @@ namespace CrmMigration.Commands
             try
             {
                 using var provider = OpenProvider(connection);
-                var entities = new List<string>(EntitySelector.Select(provider.ListEntities(), Entity, this));
+                var entities = new List<string>(EntitySelector.Select(ListEntities(provider), Entity, this));
                 var info = ArchiveWriter.Write(provider, new ArchiveOptions
                 {
                     Destination = destination,

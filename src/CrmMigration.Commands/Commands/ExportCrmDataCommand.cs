@@ -58,7 +58,7 @@ namespace CrmMigration.Commands
 
         private IEnumerable<string> Order(ICrmProvider provider)
         {
-            var names = new List<string>(EntitySelector.Select(provider.ListEntities(), Entity, this));
+            var names = new List<string>(EntitySelector.Select(ListEntities(provider), Entity, this));
             if (Entity is not null && Entity.Length > 0) return names;
             var schemas = new List<CrmEntitySchema>();
             foreach (var n in names)

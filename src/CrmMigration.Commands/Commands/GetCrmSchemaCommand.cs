@@ -40,7 +40,7 @@ namespace CrmMigration.Commands
             try
             {
                 using var provider = OpenProvider(connection);
-                foreach (string name in EntitySelector.Select(provider.ListEntities(), Entity, this))
+                foreach (string name in EntitySelector.Select(ListEntities(provider), Entity, this))
                 {
                     CancellationToken.ThrowIfCancellationRequested();
                     var schema = provider.DescribeEntity(name, !NoRowCount.IsPresent);

@@ -14,6 +14,8 @@ namespace CrmMigration.Engine.Decommission
         public List<string> Actions { get; } = new();
         public SortedDictionary<string, string> Evidence { get; } = new(StringComparer.Ordinal);
         public string Notes { get; set; } = "";
+        /// <summary>Freeze: what could not be made safe and blocks later stages until acknowledged (-Force).</summary>
+        public List<string> Findings { get; } = new();
         /// <summary>For Purge: how the data was deleted, for the certificate (null: file-system unlink).</summary>
         public string? MethodDetail { get; set; }
     }

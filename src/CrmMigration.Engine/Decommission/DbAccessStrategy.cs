@@ -18,8 +18,17 @@ namespace CrmMigration.Engine.Decommission
     {
         private readonly IReadOnlyList<string> _roles;
         private readonly bool _dropDatabase;
+        private readonly AdministratorChoice _administrators;
 
         public DbAccessStrategy() : this(null, false) { }
+
+        /// <param name="applicationRoles">The roles (PostgreSQL) or accounts (MySQL, "user" or "user@host") to freeze; empty: discovered.</param>
+        /// <param name="dropDatabase">Purge drops the whole database instead of its tables.</param>
+        /// <param name="administrators">What Revoke does with the CRM's administrators.</param>
+        public DbAccessStrategy(IReadOnlyList<string>? applicationRoles, bool dropDatabase, AdministratorChoice administrators) : this(applicationRoles, dropDatabase)
+        {
+            _administrators = administrators;
+        }
 
         /// <param name="applicationRoles">The roles (PostgreSQL) or accounts (MySQL, "user" or "user@host") to freeze; empty: discovered.</param>
         /// <param name="dropDatabase">Purge drops the whole database instead of its tables.</param>
@@ -33,17 +42,17 @@ namespace CrmMigration.Engine.Decommission
         public string MediaType => "Tables of a database server (PostgreSQL or MySQL/MariaDB data files); the server's disks, write-ahead or binary logs, replicas and backups are not sanitised.";
         public bool Handles(CrmConnection connection) => connection.Provider is CrmProviderKind.PostgreSql or CrmProviderKind.MySql;
 
-        private static bool IsPg(CrmConnection c) => c.Provider == CrmProviderKind.PostgreSql;
-        private static DbDialect Dialect(CrmConnection c) => IsPg(c) ? PgDialect.Instance : MySqlDialect.Instance;
-        private static string Database(CrmConnection c) => c.Options.TryGetValue("Database", out var d) ? d : (IsPg(c) ? "postgres" : "");
-        private static string Schema(CrmConnection c) => Dialect(c).DefaultSchema(c);
-        private static string Lit(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
+        internal static bool IsPg(CrmConnection c) => c.Provider == CrmProviderKind.PostgreSql;
+        internal static DbDialect Dialect(CrmConnection c) => IsPg(c) ? PgDialect.Instance : MySqlDialect.Instance;
+        internal static string Database(CrmConnection c) => c.Options.TryGetValue("Database", out var d) ? d : (IsPg(c) ? "postgres" : "");
+        internal static string Schema(CrmConnection c) => Dialect(c).DefaultSchema(c);
+        internal static string Lit(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
 
         public IReadOnlyList<string> DataLocations(CrmConnection connection) => new[] { connection.DisplayName };
 
         // ---------------------------------------------------------------- connections and queries
 
-        private static DbConnection Open(CrmConnection connection, string? database = null)
+        internal static DbConnection Open(CrmConnection connection, string? database = null)
         {
             var target = connection;
             if (database is not null)
@@ -74,7 +83,7 @@ namespace CrmMigration.Engine.Decommission
             }
         }
 
-        private static List<string[]> Query(DbConnection c, CrmConnection connection, string sql, params (string Name, object Value)[] args)
+        internal static List<string[]> Query(DbConnection c, CrmConnection connection, string sql, params (string Name, object Value)[] args)
         {
             try
             {
@@ -103,7 +112,7 @@ namespace CrmMigration.Engine.Decommission
             }
         }
 
-        private static int Exec(DbConnection c, CrmConnection connection, string sql)
+        internal static int Exec(DbConnection c, CrmConnection connection, string sql)
         {
             try
             {
@@ -286,14 +295,69 @@ namespace CrmMigration.Engine.Decommission
                         sql.Add($"REVOKE ALL PRIVILEGES ON {q.Quote(db)}.{q.Quote(t[0])} FROM {r.Sql}");
                 }
             }
+            GlobalGrants(o, c, connection, roles, sql, plan);
             RunAll(o, c, connection, sql, plan);
             if (plan) o.Actions.Add(pg ? "every later session of CrmMigration (Archive, Verify) reads the database read-only" : "KILL CONNECTION lists the sessions found in information_schema.PROCESSLIST when the stage runs");
             else RecordPrivileges(o, c, connection, roles, "after");
-            o.Notes = (roles.Count == 0 ? "No application role was given or found: only the database-wide setting applies. Pass -ApplicationRole to name the roles the CRM connects as. " : "")
-                + (pg ? "default_transaction_read_only applies to new sessions; the application roles' sessions were ended and their logins disabled. A session can still SET TRANSACTION READ WRITE, which the revoked privileges and NOLOGIN prevent for the application. "
-                      : "MySQL/MariaDB has no per-database read-only switch (read_only is server-wide and is not set); the application accounts were locked, their sessions killed and their write privileges on the database revoked. ")
-                + Honesty;
+            var n = new System.Text.StringBuilder();
+            if (roles.Count == 0) n.Append("No application role was given or found: no login was disabled and no privilege revoked; only the database-wide setting applies" + (pg ? "" : " (MySQL/MariaDB has none, so nothing was changed)") + ". Pass -ApplicationRole to name the roles the CRM connects as. ");
+            else if (pg) n.Append($"The application roles {who} had their logins disabled (NOLOGIN), their sessions ended and INSERT/UPDATE/DELETE/TRUNCATE on the schema's tables revoked. ");
+            else n.Append($"The application accounts {who} were locked (ACCOUNT LOCK), their sessions killed and their write privileges on the database revoked where they were granted on the database or its tables. ");
+            if (pg) n.Append("default_transaction_read_only was set on the database for new sessions; a session can still SET TRANSACTION READ WRITE, which the revoked privileges and NOLOGIN prevent for the application roles. ");
+            else n.Append("MySQL/MariaDB has no per-database read-only switch (read_only is server-wide and was not set). ");
+            if (o.Findings.Count > 0) n.Append("FINDINGS (later stages are refused until a run with -Force acknowledges them): " + string.Join(" | ", o.Findings) + " ");
+            o.Notes = n.ToString() + Honesty;
             return o;
+        }
+
+        /// <summary>
+        /// Privileges on every database (MySQL/MariaDB "ON *.*"; PostgreSQL superusers and pg_write_all_data): revoked for
+        /// this database where the engine can (MySQL with partial_revokes), otherwise reported as findings.
+        /// </summary>
+        private void GlobalGrants(StageOutcome o, DbConnection c, CrmConnection connection, List<(string Display, string Sql)> roles, List<string> sql, bool plan)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var r in roles) names.Add(r.Display);
+            if (IsPg(connection))
+            {
+                foreach (var row in Query(c, connection,
+                    "SELECT r.rolname, r.rolsuper::text, EXISTS (SELECT 1 FROM pg_roles w WHERE w.rolname = 'pg_write_all_data' AND pg_has_role(r.oid, w.oid, 'MEMBER'))::text FROM pg_roles r WHERE r.rolname <> current_user AND r.rolcanlogin ORDER BY 1"))
+                {
+                    if (!names.Contains(row[0])) continue;
+                    bool super = row[1] is "True" or "true";
+                    bool writeAll = row[2] is "True" or "true";
+                    if (!super && !writeAll) continue;
+                    o.Findings.Add($"the application role {row[0]} is {(super ? "a superuser" : "a member of pg_write_all_data")}: it may write every database of the server whatever this database's grants say; its login {(plan ? "will be" : "was")} disabled, but the privilege stays — unlocking the role restores write access");
+                }
+                return;
+            }
+            string me = CurrentUser(c, connection, pg: false);
+            bool partial = false;
+            try { partial = Query(c, connection, "SELECT @@GLOBAL.partial_revokes")[0][0] is "1" or "ON"; }
+            catch (CrmException) { partial = false; }
+            string db = Database(connection);
+            var q = Dialect(connection);
+            foreach (var row in Query(c, connection,
+                "SELECT GRANTEE, GROUP_CONCAT(DISTINCT PRIVILEGE_TYPE ORDER BY PRIVILEGE_TYPE SEPARATOR ', ') FROM information_schema.USER_PRIVILEGES " +
+                "WHERE PRIVILEGE_TYPE IN ('INSERT','UPDATE','DELETE','DROP','ALTER','CREATE','SUPER') GROUP BY GRANTEE ORDER BY 1"))
+            {
+                string g = row[0];
+                int at = g.LastIndexOf("'@'", StringComparison.Ordinal);
+                if (at < 0) continue;
+                string user = g.Substring(1, at - 1).Replace("''", "'", StringComparison.Ordinal), host = g.Substring(at + 3, g.Length - at - 4).Replace("''", "'", StringComparison.Ordinal);
+                // The server's own administrators (root, and the "mysql" socket account mariadb-install-db creates) and system accounts.
+                if (user is "root" or "mariadb.sys" or "mysql.sys" or "mysql.session" or "mysql.infoschema" || (user == "mysql" && host == "localhost") || user.Length == 0 || string.Equals(user, me, StringComparison.Ordinal)) continue;
+                string display = user + "@" + host;
+                bool app = names.Contains(display);
+                if (app && partial)
+                {
+                    sql.Add($"REVOKE INSERT, UPDATE, DELETE, DROP, ALTER, CREATE ON {q.Quote(db)}.* FROM {q.Quote(user)}@{q.Quote(host)}");
+                    continue;
+                }
+                o.Findings.Add($"the account {display} holds {row[1]} ON *.* (every database of the server): " +
+                    (app ? $"it {(plan ? "will be" : "was")} locked and its sessions ended, but the global grant stays — unlocking it restores write access; " : "it is not an application account of this decommission (-ApplicationRole), so it was not locked; ") +
+                    (partial ? "" : "this server cannot revoke a global privilege for one database (no partial_revokes): revoke it by hand, or acknowledge with -Force"));
+            }
         }
 
         // ---------------------------------------------------------------- Revoke
@@ -303,49 +367,71 @@ namespace CrmMigration.Engine.Decommission
         private static bool TableExists(DbConnection c, CrmConnection connection, string name) =>
             Query(c, connection, "SELECT 1 FROM information_schema.tables WHERE table_schema = @s AND table_name = @t", ("s", Schema(connection)), ("t", name)).Count > 0;
 
-        public StageOutcome Revoke(CrmConnection connection, bool plan)
+        public StageOutcome Revoke(CrmConnection connection, bool plan) => Revoke(connection, plan, null, null);
+
+        /// <summary>
+        /// Revoke through the connection's profile: every rule's rows are read and recorded in <paramref name="record"/>,
+        /// <paramref name="save"/> persists them (the state file), and only then are the rows updated; application
+        /// logins still open are disabled and recorded as undo statements. The connecting account is never touched.
+        /// </summary>
+        public StageOutcome Revoke(CrmConnection connection, bool plan, List<RevokedChange>? record, Action? save)
         {
             var o = new StageOutcome();
             bool pg = IsPg(connection);
-            var q = Dialect(connection);
             using var c = Open(connection);
-            var sql = new List<string>();
-            if (pg) sql.Add("SET default_transaction_read_only = off");
             var profile = CrmProfile.ForConnection(connection);
+            var changes = new List<RevokedChange>();
             string notes;
-            if (profile is null)
+            if (profile is null || profile.Revoke.Count == 0)
             {
-                notes = "No CRM profile: only database logins were handled. The CRM's own users and scheduled jobs (if any) were not changed; pass -Profile to disable them too. ";
-            }
-            else if (string.Equals(profile.Name, "Odoo", StringComparison.OrdinalIgnoreCase))
-            {
-                if (profile.UserTable is string ut && TableExists(c, connection, ut))
-                    sql.Add($"UPDATE {Table(connection, ut)} SET {q.Quote("active")} = false WHERE {q.Quote("id")} > 2 AND ({q.Quote("active")} IS NULL OR {q.Quote("active")} = true)");
-                if (profile.SchedulerTable is string st && TableExists(c, connection, st))
-                    sql.Add($"UPDATE {Table(connection, st)} SET {q.Quote("active")} = false WHERE {q.Quote("active")} IS NULL OR {q.Quote("active")} = true");
-                notes = "Odoo: every user with id > 2 was archived (active = false); ids 1 (__system__/OdooBot) and 2 (the administrator created at installation) are kept so the database stays administrable. Every scheduled action (ir_cron) was deactivated. ";
+                notes = "No CRM profile with revoke rules: only database logins were handled. The CRM's own users, scheduled jobs and integrations (if any) were not changed; pass -Profile to revoke them too. ";
             }
             else
             {
-                if (profile.UserTable is string ut && TableExists(c, connection, ut))
-                    sql.Add($"UPDATE {Table(connection, ut)} SET {q.Quote("status")} = 'Inactive' WHERE {q.Quote("status")} IS NULL OR {q.Quote("status")} <> 'Inactive'");
-                if (profile.SchedulerTable is string st && TableExists(c, connection, st))
-                    sql.Add($"UPDATE {Table(connection, st)} SET {q.Quote("status")} = 'Inactive' WHERE {q.Quote("status")} IS NULL OR {q.Quote("status")} <> 'Inactive'");
-                notes = $"{profile.Name}: every user and every scheduler was set to status 'Inactive'. ";
+                ProfileRevoker.Apply(c, connection, profile, _administrators, o, changes, plan);
+                var whats = new List<string>();
+                foreach (var r in profile.Revoke) whats.Add(r.What);
+                notes = $"{profile.Name}: revoked {string.Join(", ", whats)} by the profile's rules; administrators were {(_administrators == AdministratorChoice.Keep ? "kept active (-Administrator Keep, the default) so the CRM stays administrable until Purge" : "deactivated too (-Administrator Disable)")}. " +
+                        "Every changed value's previous value is in the state file: Disable-CrmSystem -Stage Revoke -Undo restores it exactly. The database account this decommission connects with is never locked. ";
             }
             var roles = Roles(c, connection);
+            var logins = new RevokedChange { What = "application logins", Table = "" };
             foreach (var r in roles)
             {
                 bool open = pg
                     ? Query(c, connection, "SELECT 1 FROM pg_roles WHERE rolname = @r AND rolcanlogin", ("r", r.Display)).Count > 0
                     : !Query(c, connection, "SHOW CREATE USER " + r.Sql)[0][0].Contains("ACCOUNT LOCK", StringComparison.Ordinal);
-                if (open) sql.Add(pg ? $"ALTER ROLE {r.Sql} NOLOGIN" : $"ALTER USER {r.Sql} ACCOUNT LOCK");
-                else o.Evidence["login " + r.Display] = "already disabled (Freeze)";
+                if (!open) { o.Evidence["login " + r.Display] = "already disabled (Freeze)"; continue; }
+                string stmt = pg ? $"ALTER ROLE {r.Sql} NOLOGIN" : $"ALTER USER {r.Sql} ACCOUNT LOCK";
+                if (plan) { o.Actions.Add(stmt); continue; }
+                logins.UndoStatements.Add(pg ? $"ALTER ROLE {r.Sql} LOGIN" : $"ALTER USER {r.Sql} ACCOUNT UNLOCK");
             }
-            if (plan && profile is not null) o.Actions.Add("count the rows each UPDATE changes");
-            RunAll(o, c, connection, sql, plan);
-            if (!plan && roles.Count == 0) o.Actions.Add("no application role found that still has write privileges; logins disabled in Freeze stay disabled");
+            if (plan) { o.Notes = notes + Honesty; return o; }
+            if (logins.UndoStatements.Count > 0) changes.Add(logins);
+            record?.AddRange(changes);
+            save?.Invoke();
+            foreach (var ch in changes)
+            {
+                if (ch.Table.Length > 0) ProfileRevoker.Commit(c, connection, profile!, ch, o);
+                o.Evidence["revoked " + ch.What] = ch.Table.Length > 0 ? $"{ch.Rows.Count} row(s) of {ch.Table}" : $"{ch.UndoStatements.Count} login(s) disabled";
+            }
+            foreach (var r in roles)
+            {
+                string stmt = pg ? $"ALTER ROLE {r.Sql} NOLOGIN" : $"ALTER USER {r.Sql} ACCOUNT LOCK";
+                if (logins.UndoStatements.Count > 0 && !o.Evidence.ContainsKey("login " + r.Display)) { Exec(c, connection, stmt); o.Actions.Add(stmt); }
+            }
+            if (roles.Count == 0) o.Actions.Add("no application role found that still has write privileges; logins disabled in Freeze stay disabled");
             o.Notes = notes + Honesty;
+            return o;
+        }
+
+        /// <summary>Restores every recorded previous value (Revoke -Undo).</summary>
+        public StageOutcome UndoRevoke(CrmConnection connection, IReadOnlyList<RevokedChange> changes)
+        {
+            var o = new StageOutcome();
+            using var c = Open(connection);
+            ProfileRevoker.Undo(c, connection, changes, o);
+            o.Notes = "Every value Revoke changed was written back by key from the state file. Freeze still holds: the database stays read-only for the application until Freeze is undone by an administrator.";
             return o;
         }
 

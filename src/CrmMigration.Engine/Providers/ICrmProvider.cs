@@ -65,6 +65,9 @@ namespace CrmMigration.Engine.Providers
         /// <summary>Entity names the system holds.</summary>
         IReadOnlyList<string> ListEntities();
 
+        /// <summary>What <see cref="ListEntities"/> left out and why (a profile's optional module tables that this system lacks): one warning each.</summary>
+        IReadOnlyList<string> Notices => Array.Empty<string>();
+
         /// <summary>Describes one entity, or null when it does not exist. Counting rows may cost a scan.</summary>
         CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount);
 

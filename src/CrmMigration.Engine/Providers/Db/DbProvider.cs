@@ -93,13 +93,42 @@ namespace CrmMigration.Engine.Providers.Db
             }
         }
 
+        private IReadOnlyList<string> _notices = Array.Empty<string>();
+
+        /// <inheritdoc/>
+        public IReadOnlyList<string> Notices => _notices;
+
         internal DbTableInfo? LoadTable(string entity) => Catalog(c => _dialect.LoadTable(c, Schema, entity));
 
         /// <inheritdoc/>
         public IReadOnlyList<string> ListEntities()
         {
             var profile = Profiles.CrmProfile.ForConnection(Connection);
-            if (profile is not null) return profile.EntityNames;
+            if (profile is not null)
+            {
+                var names = new List<string>();
+                var notices = new List<string>();
+                foreach (var name in profile.EntityNames)
+                {
+                    var e = profile.Entities[name];
+                    if (e.Optional)
+                    {
+                        string? absent = null;
+                        foreach (var part in e.Parts.Count > 0 ? e.Parts : new List<Profiles.ProfileEntity> { e })
+                        {
+                            if (LoadTable(part.Table!) is null) { absent = part.Table; break; }
+                        }
+                        if (absent is not null)
+                        {
+                            notices.Add($"The profile '{profile.Name}' reads {name} from the table '{absent}', which {Connection.DisplayName} does not have (an optional module): {name} is skipped.");
+                            continue;
+                        }
+                    }
+                    names.Add(name);
+                }
+                _notices = notices;
+                return names;
+            }
             var list = new List<string>();
             foreach (var (name, _) in Catalog(c => _dialect.ListTables(c, Schema))) list.Add(name);
             return list;

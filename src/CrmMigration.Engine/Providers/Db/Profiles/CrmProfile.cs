@@ -34,6 +34,20 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
         public string? UserTable { get; private set; }
         /// <summary>Tables holding scheduled jobs (for decommissioning), informational.</summary>
         public string? SchedulerTable { get; private set; }
+        /// <summary>What Revoke changes, rule by rule (users, jobs, queues, API clients and tokens, mail accounts, webhooks).</summary>
+        public List<ProfileRevokeRule> Revoke { get; } = new List<ProfileRevokeRule>();
+        /// <summary>Credential columns per table: written as "[redacted]" in a final archive.</summary>
+        public Dictionary<string, IReadOnlyCollection<string>> Secrets { get; } = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Notify: the entity whose records are the people to tell, and the field holding their address.</summary>
+        public string? NotifyEntity { get; private set; }
+        /// <summary>Notify: the e-mail field of <see cref="NotifyEntity"/>.</summary>
+        public string NotifyEmailField { get; private set; } = "Email";
+        /// <summary>Notify: the display-name fields of <see cref="NotifyEntity"/>.</summary>
+        public List<string> NotifyNameFields { get; } = new List<string>();
+        /// <summary>Notify: a field and the value that marks an active user (null: every record).</summary>
+        public ProfileCondition? NotifyActive { get; private set; }
+        /// <summary>The product stores date-and-time columns in UTC without a zone: read them as UTC.</summary>
+        public bool TimestampsUtc { get; private set; }
 
         /// <summary>Canonical entity names the profile maps, in dependency order.</summary>
         public IReadOnlyList<string> EntityNames
@@ -94,6 +108,27 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
                     SchedulerTable = Str(root, "schedulerTable"),
                 };
                 if (root.TryGetProperty("email", out var email)) p.Email = ProfileEmail.Parse(email);
+                p.TimestampsUtc = root.TryGetProperty("timestampsUtc", out var utc) && utc.ValueKind == JsonValueKind.True;
+                if (root.TryGetProperty("revoke", out var revoke))
+                {
+                    foreach (var r in revoke.EnumerateArray()) p.Revoke.Add(ProfileRevokeRule.Parse(r));
+                }
+                if (root.TryGetProperty("secrets", out var secrets))
+                {
+                    foreach (var t in secrets.EnumerateObject())
+                    {
+                        var cols = new List<string>();
+                        foreach (var c in t.Value.EnumerateArray()) cols.Add(c.GetString() ?? throw new FormatException("secrets must list column names."));
+                        p.Secrets[t.Name] = cols;
+                    }
+                }
+                if (root.TryGetProperty("notify", out var notify))
+                {
+                    p.NotifyEntity = Req(notify, "entity", "notify");
+                    p.NotifyEmailField = Str(notify, "emailField") ?? "Email";
+                    if (notify.TryGetProperty("nameFields", out var nf)) foreach (var n in nf.EnumerateArray()) p.NotifyNameFields.Add(n.GetString() ?? "");
+                    if (notify.TryGetProperty("active", out var act)) p.NotifyActive = new ProfileCondition(Req(act, "field", "notify.active"), Value(act.GetProperty("equals")), false);
+                }
                 if (!root.TryGetProperty("entities", out var entities) || entities.ValueKind != JsonValueKind.Object)
                 {
                     throw new FormatException("it has no \"entities\" object.");
@@ -121,6 +156,47 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
             JsonValueKind.Null => null,
             _ => throw new FormatException("a condition value must be text, a number, true, false or null."),
         };
+    }
+
+    /// <summary>
+    /// One thing Revoke switches off: the rows of a table matching the conditions get the "set" values; their
+    /// previous values go into the state file first, so -Undo restores them exactly. "administrators" marks the
+    /// rows that -Administrator Keep leaves alone; "optional" rules are skipped (with a note) when the table is absent.
+    /// </summary>
+    public sealed class ProfileRevokeRule
+    {
+        public string What { get; private set; } = "";
+        public string Table { get; private set; } = "";
+        public List<string> Key { get; } = new List<string>();
+        public List<ProfileCondition> Where { get; private set; } = new List<ProfileCondition>();
+        /// <summary>Column → new value; the text "@now" means the current UTC time.</summary>
+        public List<(string Column, object? Value)> Set { get; } = new List<(string, object?)>();
+        public List<ProfileCondition> Administrators { get; private set; } = new List<ProfileCondition>();
+        public bool Optional { get; private set; }
+        /// <summary>Why this rule stops the system writing or reading (for the report).</summary>
+        public string Description { get; private set; } = "";
+
+        internal static ProfileRevokeRule Parse(JsonElement e)
+        {
+            var r = new ProfileRevokeRule
+            {
+                What = CrmProfile.Req(e, "what", "revoke"),
+                Table = CrmProfile.Req(e, "table", "revoke"),
+                Optional = e.TryGetProperty("optional", out var o) && o.ValueKind == JsonValueKind.True,
+                Description = CrmProfile.Str(e, "description") ?? "",
+            };
+            r.Where = ProfileCondition.ParseList(e, "revoke " + r.What);
+            if (e.TryGetProperty("administrators", out var admins))
+            {
+                var holder = JsonDocument.Parse("{\"where\":" + admins.GetRawText() + "}");
+                r.Administrators = ProfileCondition.ParseList(holder.RootElement, "revoke " + r.What + " administrators");
+            }
+            if (e.TryGetProperty("key", out var key)) foreach (var k in key.EnumerateArray()) r.Key.Add(k.GetString() ?? "id");
+            if (r.Key.Count == 0) r.Key.Add("id");
+            if (!e.TryGetProperty("set", out var set) || set.ValueKind != JsonValueKind.Object) throw new FormatException($"revoke {r.What} needs a \"set\" object.");
+            foreach (var c in set.EnumerateObject()) r.Set.Add((c.Name, CrmProfile.Value(c.Value)));
+            return r;
+        }
     }
 
     /// <summary>A condition on a column: equals or notEquals a value (null means IS NULL).</summary>
@@ -219,6 +295,20 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
         public string? Module { get; init; }
         /// <summary>Conditions on the relation table (deleted = 0).</summary>
         public List<ProfileCondition> Where { get; init; } = new List<ProfileCondition>();
+        /// <summary>"boolean": the value is a 0/1 flag read as true/false (MySQL loses tinyint(1) through a subquery).</summary>
+        public string? Type { get; init; }
+        /// <summary>The referenced record's own table: a reference counts only when that record is live (its soft-delete flag).</summary>
+        public string? ParentTable { get; init; }
+        /// <summary>The parent table's key column.</summary>
+        public string? ParentKey { get; init; }
+        /// <summary>What makes a parent live (deleted = 0, active = true).</summary>
+        public List<ProfileCondition> ParentWhere { get; init; } = new List<ProfileCondition>();
+
+        private static (string? Table, string? Key, List<ProfileCondition> Where) ParseParent(JsonElement spec, string where)
+        {
+            if (!spec.TryGetProperty("parent", out var parent)) return (null, null, new List<ProfileCondition>());
+            return (CrmProfile.Req(parent, "table", where + ".parent"), CrmProfile.Str(parent, "key") ?? "id", ProfileCondition.ParseList(parent, where + ".parent"));
+        }
 
         internal static ProfileField Parse(string name, JsonElement spec, string where)
         {
@@ -231,6 +321,9 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
                 return new ProfileField(name, email.ValueKind == JsonValueKind.String && string.Equals(CrmProfile.Str(spec, "mode"), "all", StringComparison.OrdinalIgnoreCase) ? ProfileFieldKind.AllEmails : ProfileFieldKind.PrimaryEmail)
                 {
                     Module = email.ValueKind == JsonValueKind.String ? email.GetString() : null,
+                    // "column": a column of the primary address row instead of the address (opt_out, invalid_email).
+                    Target = CrmProfile.Str(spec, "column"),
+                    Type = CrmProfile.Str(spec, "type"),
                 };
             }
             if (spec.TryGetProperty("lookup", out var lookup))
@@ -246,18 +339,26 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
             }
             if (spec.TryGetProperty("relation", out var rel))
             {
+                var rp = ParseParent(rel, w + ".relation");
                 return new ProfileField(name, ProfileFieldKind.Relation)
                 {
                     Table = CrmProfile.Req(rel, "table", w + ".relation"),
                     Key = CrmProfile.Req(rel, "from", w + ".relation"),
                     Target = CrmProfile.Req(rel, "to", w + ".relation"),
                     Where = ProfileCondition.ParseList(rel, w + ".relation"),
+                    ParentTable = rp.Table,
+                    ParentKey = rp.Key,
+                    ParentWhere = rp.Where,
                 };
             }
+            var cp = ParseParent(spec, w);
             return new ProfileField(name, ProfileFieldKind.Column)
             {
                 Column = CrmProfile.Req(spec, "column", w),
                 Translated = CrmProfile.Str(spec, "translated"),
+                ParentTable = cp.Table,
+                ParentKey = cp.Key,
+                ParentWhere = cp.Where,
             };
         }
     }
@@ -278,10 +379,12 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
         public List<ProfileField> Fields { get; } = new List<ProfileField>();
         /// <summary>Parts of an entity kept in several tables (SuiteCRM calls and meetings are Activities).</summary>
         public List<ProfileEntity> Parts { get; } = new List<ProfileEntity>();
+        /// <summary>A module's table that some installations lack: the entity is skipped (one warning) instead of failing.</summary>
+        public bool Optional { get; private set; }
 
         internal static ProfileEntity Parse(string name, JsonElement e)
         {
-            var entity = new ProfileEntity(name);
+            var entity = new ProfileEntity(name) { Optional = e.TryGetProperty("optional", out var opt) && opt.ValueKind == JsonValueKind.True };
             if (e.TryGetProperty("parts", out var parts))
             {
                 int i = 0;

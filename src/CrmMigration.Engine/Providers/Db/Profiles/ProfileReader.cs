@@ -25,8 +25,9 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
 
         private sealed class Query
         {
-            public Query(string sql, List<object?> parameters, string[] names, int customStart, int[] keySlots)
+            public Query(string sql, List<object?> parameters, string[] names, int customStart, int[] keySlots, bool[] booleans)
             {
+                Booleans = booleans;
                 Sql = sql;
                 Parameters = parameters;
                 Names = names;
@@ -39,6 +40,8 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
             public string[] Names { get; }
             public int CustomStart { get; }
             public int[] KeySlots { get; }
+            /// <summary>Per column: a 0/1 flag to read as a boolean.</summary>
+            public bool[] Booleans { get; }
         }
 
         private ProfileEntity Entity(string entity)
@@ -69,7 +72,8 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
                     for (int i = 0; i < q.Names.Length; i++)
                     {
                         if (!seen.Add(q.Names[i])) continue;
-                        fields.Add(new CrmFieldSchema(q.Names[i], TypeOf(reader.GetFieldType(i))) { SourceType = reader.GetDataTypeName(i), IsKey = part.Key.Contains(q.Names[i]) });
+                        var ft = q.Booleans[i] ? CrmFieldType.Boolean : TypeOf(reader.GetFieldType(i), reader.GetDataTypeName(i), _profile.TimestampsUtc);
+                        fields.Add(new CrmFieldSchema(q.Names[i], ft) { SourceType = reader.GetDataTypeName(i), IsKey = part.Key.Contains(q.Names[i]) });
                     }
                 }
                 if (includeRowCount)
@@ -100,6 +104,13 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
                 for (int k = 0; k < keyNames.Length; k++) keyNames[k] = q.Names[q.KeySlots[k]];
                 using var cmd = Command(conn, q.Sql, q.Parameters);
                 using var reader = Execute(cmd, e.Name);
+                // Per column: 1 = a date (stays a date), 2 = a timestamp the product stores in UTC (read as UTC).
+                var kinds = new byte[q.Names.Length];
+                for (int i = 0; i < kinds.Length; i++)
+                {
+                    var ft = TypeOf(reader.GetFieldType(i), reader.GetDataTypeName(i), _profile.TimestampsUtc);
+                    kinds[i] = q.Booleans[i] ? (byte)3 : ft == CrmFieldType.Date ? (byte)1 : ft == CrmFieldType.DateTimeOffset && reader.GetFieldType(i) == typeof(DateTime) ? (byte)2 : (byte)0;
+                }
                 while (true)
                 {
                     bool more;
@@ -111,7 +122,14 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
                     if (!more) break;
                     cancellationToken.ThrowIfCancellationRequested();
                     var values = new object?[q.Names.Length];
-                    for (int i = 0; i < values.Length; i++) values[i] = Value(reader.GetValue(i));
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        var v = Value(reader.GetValue(i));
+                        if (kinds[i] == 2 && v is DateTime utc) v = new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
+                        else if (kinds[i] == 1 && v is DateTime day) v = day.Date;
+                        else if (kinds[i] == 3 && v is long flag) v = flag != 0;
+                        values[i] = v;
+                    }
                     var record = new CrmRecord(e.Name, shape, values);
                     if (filter is not null && !filter.Matches(record)) continue;
                     ordinal++;
@@ -129,8 +147,13 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
             return v;
         }
 
-        private static CrmFieldType TypeOf(Type t)
+        private static CrmFieldType TypeOf(Type t, string dbType, bool timestampsUtc)
         {
+            if (t == typeof(DateTime) || t == typeof(DateOnly))
+            {
+                if (string.Equals(dbType, "date", StringComparison.OrdinalIgnoreCase)) return CrmFieldType.Date;
+                if (timestampsUtc && t == typeof(DateTime)) return CrmFieldType.DateTimeOffset;
+            }
             if (t == typeof(string) || t == typeof(char)) return CrmFieldType.String;
             if (t == typeof(long) || t == typeof(int) || t == typeof(short) || t == typeof(byte) || t == typeof(sbyte) || t == typeof(uint) || t == typeof(ushort)) return CrmFieldType.Integer;
             if (t == typeof(decimal) || t == typeof(ulong)) return CrmFieldType.Decimal;
@@ -216,7 +239,9 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
             sql.Append(" ORDER BY t.").Append(Q(recordKey));
             var keySlots = new int[part.Key.Count];
             for (int k = 0; k < keySlots.Length; k++) keySlots[k] = names.FindIndex(n => string.Equals(n, part.Key[k], StringComparison.OrdinalIgnoreCase));
-            return new Query(sql.ToString(), ps, names.ToArray(), customStart, keySlots);
+            var booleans = new bool[names.Count];
+            for (int i = 0; i < part.Fields.Count; i++) booleans[i] = string.Equals(part.Fields[i].Type, "boolean", StringComparison.OrdinalIgnoreCase);
+            return new Query(sql.ToString(), ps, names.ToArray(), customStart, keySlots, booleans);
         }
 
         private static void AppendConditions(StringBuilder sql, string alias, List<ProfileCondition> conditions, bool first, Func<object?, string> p, Func<string, string> q)
@@ -239,6 +264,12 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
                 case ProfileFieldKind.Constant:
                     return f.Value is string s ? "CAST(" + p(s) + " AS " + (_dialect is PgDialect ? "text" : "char") + ")" : p(f.Value);
                 case ProfileFieldKind.Column:
+                    if (f.ParentTable is not null)
+                    {
+                        var sb = new StringBuilder("CASE WHEN EXISTS (SELECT 1 FROM ").Append(t(f.ParentTable)).Append(" pa WHERE pa.").Append(q(f.ParentKey!)).Append(" = t.").Append(q(f.Column!));
+                        AppendConditions(sb, "pa", f.ParentWhere, first: false, p, q);
+                        return sb.Append(") THEN t.").Append(q(f.Column!)).Append(" END").ToString();
+                    }
                     return f.Translated is null ? "t." + q(f.Column!) : _dialect.TranslatedText("t." + q(f.Column!), p(f.Translated));
                 case ProfileFieldKind.Lookup:
                 {
@@ -250,6 +281,13 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
                 {
                     var sb = new StringBuilder("(SELECT r.").Append(q(f.Target!)).Append(" FROM ").Append(t(f.Table!)).Append(" r WHERE r.").Append(q(f.Key!)).Append(" = t.").Append(q(recordKey));
                     AppendConditions(sb, "r", f.Where, first: false, p, q);
+                    if (f.ParentTable is not null)
+                    {
+                        // The link row may be live while the parent itself is soft-deleted: only a live parent counts.
+                        sb.Append(" AND EXISTS (SELECT 1 FROM ").Append(t(f.ParentTable)).Append(" pa WHERE pa.").Append(q(f.ParentKey!)).Append(" = r.").Append(q(f.Target!));
+                        AppendConditions(sb, "pa", f.ParentWhere, first: false, p, q);
+                        sb.Append(')');
+                    }
                     sb.Append(" ORDER BY r.").Append(q(f.Target!)).Append(" LIMIT 1)");
                     return sb.ToString();
                 }
@@ -260,7 +298,7 @@ namespace CrmMigration.Engine.Providers.Db.Profiles
                     string addr = "a." + q(em.AddressColumn);
                     string order = (em.PrimaryColumn is not null ? "r." + q(em.PrimaryColumn) + " DESC, " : "") + addr;
                     var sb = new StringBuilder("(SELECT ");
-                    sb.Append(f.Kind == ProfileFieldKind.AllEmails ? _dialect.JoinedText(addr, order) : addr);
+                    sb.Append(f.Kind == ProfileFieldKind.AllEmails ? _dialect.JoinedText(addr, order) : f.Target is not null ? "a." + q(f.Target) : addr);
                     sb.Append(" FROM ").Append(t(em.RelationTable)).Append(" r JOIN ").Append(t(em.AddressTable)).Append(" a ON a.").Append(q(em.AddressKey)).Append(" = r.").Append(q(em.RelationAddress));
                     sb.Append(" WHERE r.").Append(q(em.RelationRecord)).Append(" = t.").Append(q(recordKey));
                     if (em.RelationModule is not null && f.Module is not null) sb.Append(" AND r.").Append(q(em.RelationModule)).Append(" = ").Append(p(f.Module));

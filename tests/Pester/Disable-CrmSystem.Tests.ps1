@@ -1,0 +1,258 @@
+BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule }
+
+Describe 'Disable-CrmSystem' {
+
+    Context 'WhatIf and confirmation decide through ShouldProcess (SQLite)' {
+        BeforeEach {
+            $script:dir = Join-Path $TestDrive ([Guid]::NewGuid().ToString('N'))
+            New-Item -ItemType Directory $dir | Out-Null
+            $script:db = Join-Path $dir 'legacy.db'
+            Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql "CREATE TABLE contacts (id integer PRIMARY KEY, name text, deleted integer); INSERT INTO contacts VALUES (1, 'Ada', 0), (2, 'Grace', 1);" | Out-Null
+            $script:common = @{ Path = $db; ArchivePath = (Join-Path $dir 'archive'); StatePath = (Join-Path $dir 'decom.json') }
+        }
+
+        It 'describes every stage with -WhatIf and creates no state file, archive or audit log' {
+            $r = @(Disable-CrmSystem @common -WhatIf)
+            $r.Stage | Should -Be @('Notify', 'Freeze', 'Archive', 'Verify', 'Revoke', 'Retain')
+            $r.Status | Sort-Object -Unique | Should -Be 'WhatIf'
+            ($r | Where-Object Stage -eq Archive).Actions -join ' ' | Should -Match 'data/schema/sqlite.sql'
+            Test-Path (Join-Path $dir 'decom.json') | Should -BeFalse
+            Test-Path (Join-Path $dir 'archive') | Should -BeFalse
+            Test-Path (Join-Path $dir 'decom.audit.jsonl') | Should -BeFalse
+            Get-ChildItem $dir | Select-Object -ExpandProperty Name | Should -Be 'legacy.db'
+        }
+
+        It 'does the same under $WhatIfPreference = $true' {
+            $WhatIfPreference = $true
+            try { $r = @(Disable-CrmSystem @common) } finally { $WhatIfPreference = $false }
+            $r.Stage | Should -Be @('Notify', 'Freeze', 'Archive', 'Verify', 'Revoke', 'Retain')
+            $r.Status | Sort-Object -Unique | Should -Be 'WhatIf'
+            Get-ChildItem $dir | Select-Object -ExpandProperty Name | Should -Be 'legacy.db'
+        }
+
+        It 'does the same when -WhatIf comes from a calling advanced function' {
+            function Invoke-Decommission {
+                [CmdletBinding(SupportsShouldProcess)]
+                param($Arguments)
+                Disable-CrmSystem @Arguments
+            }
+            $r = @(Invoke-Decommission -Arguments $common -WhatIf)
+            $r.Stage | Should -Be @('Notify', 'Freeze', 'Archive', 'Verify', 'Revoke', 'Retain')
+            $r.Status | Sort-Object -Unique | Should -Be 'WhatIf'
+            Get-ChildItem $dir | Select-Object -ExpandProperty Name | Should -Be 'legacy.db'
+        }
+
+        It 'runs every stage with -Confirm:$false -Force, and purges only with -Purge' {
+            $r = @(Disable-CrmSystem @common -RetainUntil 2020-01-01 -Confirm:$false -Force)
+            $r.Stage | Should -Be @('Notify', 'Freeze', 'Archive', 'Verify', 'Revoke', 'Retain')
+            $r.Status | Should -Be @('NotApplicable', 'Done', 'Done', 'Done', 'NotApplicable', 'Done')
+            Test-Path (Join-Path $dir 'archive/data/schema/sqlite.sql') | Should -BeTrue
+            ($r | Where-Object Stage -eq Archive).Inventory | Where-Object Name -eq contacts | Select-Object -ExpandProperty Status | Should -Be 'Archived'
+            Test-CrmAuditLog (Join-Path $dir 'decom.audit.jsonl') | Select-Object -ExpandProperty Valid | Should -BeTrue
+
+            $p = @(Disable-CrmSystem @common -Purge -Confirm:$false -Force)
+            ($p | Where-Object Stage -eq Purge).Status | Should -Be 'Done'
+            Test-Path $db | Should -BeFalse
+            $cert = Get-Content -Raw (Join-Path $dir 'decom.sanitization.json') | ConvertFrom-Json
+            $cert."Deleted: $db" | Should -Match '^sha256=[0-9a-f]{64} bytes=\d+$'
+            $cert.'Destroyed table: contacts' | Should -Match '^archived: 2 records, content hash [0-9a-f]{64}$'
+        }
+    }
+
+    Context 'SuiteCRM on MariaDB: the whole schema, revoke and undo, purge only what the archive holds' {
+        BeforeAll {
+            $script:db = New-CrmTestDatabase -Kind MySql -Profile SuiteCRM
+            $fixtures = Join-Path (Get-CrmTestRepoRoot) 'tests/Fixtures/SuiteCRM'
+            Invoke-CrmTestSql -Kind MySql -Database $db -Sql ((Get-Content -Raw "$fixtures/schema.sql") + "`n" + (Get-Content -Raw "$fixtures/data.sql")) | Out-Null
+            $script:tables = @(Invoke-CrmTestSql -Kind MySql -Database '' -Sql "SELECT table_name FROM information_schema.tables WHERE table_schema = '$($db.Name)' ORDER BY 1")
+            $script:app = 'crm_app_' + [Guid]::NewGuid().ToString('N').Substring(0, 10)
+            # The application account as many installs have it: every privilege on every database.
+            Invoke-CrmTestSql -Kind MySql -Database '' -Sql "CREATE USER '$app'@'%' IDENTIFIED BY 'App-Pw-1'; GRANT ALL ON *.* TO '$app'@'%';" | Out-Null
+            $script:work = Join-Path $TestDrive 'suitecrm'
+            New-Item -ItemType Directory $work | Out-Null
+            $script:maildir = Join-Path $work 'mail'
+            $sink = (& bash (Join-Path (Get-CrmTestRepoRoot) 'scripts/smtpsink.sh') start $maildir) -split ' '
+            $script:smtpPort = [int]$sink[0]; $script:smtpPid = $sink[1]
+            $script:uploads = Join-Path $work 'upload'
+            New-Item -ItemType Directory (Join-Path $uploads 'upgrades') | Out-Null
+            Set-Content -LiteralPath (Join-Path $uploads 'note-1') -Value 'minutes of the kick-off' -NoNewline
+            [IO.File]::WriteAllBytes((Join-Path $uploads 'rev-1'), [byte[]](0x25, 0x50, 0x44, 0x46, 0x00, 0xff))
+            $script:common = @{ Connection = $db.Connection; ArchivePath = (Join-Path $work 'archive'); StatePath = (Join-Path $work 'decom.json'); ApplicationRole = $app }
+            $script:stateSql = "SELECT id, status FROM users ORDER BY id; SELECT id, status FROM schedulers ORDER BY id; SELECT id, status, resolution FROM job_queue ORDER BY id;" +
+                " SELECT id, token_is_revoked, deleted FROM oauth2tokens ORDER BY id; SELECT id, deleted FROM oauth2clients ORDER BY id; SELECT id, deleted FROM oauth_consumer ORDER BY id;" +
+                " SELECT id, deleted FROM oauth_tokens ORDER BY id; SELECT id, status FROM inbound_email ORDER BY id; SELECT id, status FROM aow_workflow ORDER BY id;"
+            $script:before = Invoke-CrmTestSql -Kind MySql -Database $db -Sql $stateSql
+        }
+        AfterAll {
+            if ($smtpPid) { & bash (Join-Path (Get-CrmTestRepoRoot) 'scripts/smtpsink.sh') stop $smtpPid }
+            Invoke-CrmTestSql -Kind MySql -Database '' -Sql "DROP USER IF EXISTS '$app'@'%'" | Out-Null
+            $db | Remove-CrmTestDatabase
+        }
+
+        It 'announces the shutdown to the active users through SMTP and records it' {
+            $r = Disable-CrmSystem @common -Stage Notify -SmtpServer 127.0.0.1 -SmtpPort $smtpPort -From 'it@acme.example' -ShutdownDate 2026-12-31 -Contact 'it@acme.example' -Confirm:$false -Force
+            $r.Status | Should -Be 'Done'
+            $r.Evidence['notify.recipients'] | Should -Be '2'
+            $mails = @(Get-ChildItem (Join-Path $maildir 'new') -File | ForEach-Object { Get-Content -Raw $_.FullName })
+            $mails.Count | Should -Be 2
+            ($mails -join "`n") | Should -Match 'To: Sally Admin <admin@crm.example>'
+            ($mails -join "`n") | Should -Match 'To: Sam Seller <sam@crm.example>'
+            ($mails -join "`n") | Should -Not -Match 'olga@crm.example'
+            $mails[0] | Should -Match '2026-12-31'
+            Import-Csv (Join-Path $work 'decom.notify/recipients.csv') | Select-Object -ExpandProperty Status | Should -Be @('Sent', 'Sent')
+            Get-Content (Join-Path $work 'decom.audit.jsonl') | Should -Match 'Decommission.Notify'
+        }
+
+        It 'reports the global grant in Freeze and refuses later stages until -Force acknowledges it' {
+            { Disable-CrmSystem @common -Stage Archive -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'FreezeFindingUnacknowledged,CrmMigration.Commands.DisableCrmSystemCommand'
+            $state = Get-Content -Raw (Join-Path $work 'decom.json') | ConvertFrom-Json
+            ($state.Findings -join ' ') | Should -Match "$app@%.*ON \*\.\*"
+            $state.Stages.Freeze.Notes | Should -Match 'FINDINGS'
+            $state.Stages.Freeze.Notes | Should -Not -Match 'No application role'
+            (Invoke-CrmTestSql -Kind MySql -Database '' -Sql "SHOW CREATE USER '$app'@'%'") -join ' ' | Should -Match 'ACCOUNT LOCK'
+            Test-Path (Join-Path $work 'archive') | Should -BeFalse
+        }
+
+        It 'archives every table raw with the schema and attachments, and Test-CrmArchive -Restore compares all of them' {
+            $r = @(Disable-CrmSystem @common -Stage Verify -AttachmentPath $uploads -Confirm:$false -Force)
+            ($r | Where-Object Stage -eq Verify).Status | Should -Be 'Done'
+            $inventory = ($r | Where-Object Stage -eq Archive).Inventory
+            $archivedTables = @($inventory | Where-Object { $_.Kind -eq 'Table' -and $_.Status -eq 'Archived' } | Select-Object -ExpandProperty Name)
+            $archivedTables | Sort-Object | Should -Be ($tables | Sort-Object)
+            ($inventory | Where-Object Name -eq 'users').Records | Should -Be 4          # soft-deleted rows included
+            ($inventory | Where-Object Name -eq 'accounts_audit').Records | Should -Be 2
+            Test-Path (Join-Path $work 'archive/data/schema/mysql.sql') | Should -BeTrue
+            Get-Content -Raw (Join-Path $work 'archive/data/schema/mysql.sql') | Should -Match 'CREATE TABLE `email_addresses`'
+            [IO.File]::ReadAllBytes((Join-Path $work 'archive/data/attachments/rev-1')) | Should -Be ([byte[]](0x25, 0x50, 0x44, 0x46, 0x00, 0xff))
+            Get-Content -Raw (Join-Path $work 'archive/manifest-sha256.txt') | Should -Match 'data/attachments/note-1'
+            # credentials are not kept
+            Get-Content -Raw (Join-Path $work 'archive/data/tables/users.csv') | Should -Not -Match 'Kz0adminhash'
+            Get-Content -Raw (Join-Path $work 'archive/data/tables/inbound_email.csv') | Should -Not -Match 'bm90IGEgcmVhbCBwYXNzd29yZA'
+
+            $checks = @(Test-CrmArchive (Join-Path $work 'archive') -Restore)
+            @($checks | Where-Object Status -eq 'Fail') | Should -BeNullOrEmpty
+            $restored = @($checks | Where-Object { $_.Check -eq 'RestoreContentHash' -and $_.Subject -like 'table:*' -and $_.Status -eq 'Pass' } | ForEach-Object { $_.Subject.Substring(6) } | Sort-Object)
+            $restored | Should -Be ($tables | Sort-Object)
+        }
+
+        It 'Revoke records every previous value and -Undo restores every user, job and integration exactly' {
+            $r = @(Disable-CrmSystem @common -Stage Revoke -Confirm:$false -Force)
+            ($r | Where-Object Stage -eq Revoke).Status | Should -Be 'Done'
+            $after = Invoke-CrmTestSql -Kind MySql -Database $db -Sql $stateSql
+            $after | Should -Not -Be $before
+            $after | Should -Contain "1`tActive"                 # the administrator is kept (-Administrator Keep)
+            $after | Should -Contain "seed_sam_id`tInactive"
+            $after | Should -Contain "seed_gone_id`tActive"      # a deleted user is left as it was
+            $after | Should -Contain "job-1`tdone`tfailure"
+            $after | Should -Contain "tok-1`t1`t0"
+            $after | Should -Contain "ie-1`tInactive"
+            (Get-Content -Raw (Join-Path $work 'decom.json') | ConvertFrom-Json).Revoked.Count | Should -BeGreaterThan 5
+
+            $u = Disable-CrmSystem @common -Stage Revoke -Undo -Confirm:$false
+            $u.Status | Should -Be 'Undone'
+            Invoke-CrmTestSql -Kind MySql -Database $db -Sql $stateSql | Should -Be $before
+            (Invoke-CrmTestSql -Kind MySql -Database '' -Sql "SHOW CREATE USER '$app'@'%'") -join ' ' | Should -Match 'ACCOUNT LOCK'   # Freeze still holds
+
+            # the next run revokes again
+            $again = @(Disable-CrmSystem @common -Stage Retain -RetainUntil 2020-01-01 -Confirm:$false -Force)
+            ($again | Where-Object Stage -eq Revoke).Status | Should -Be 'Done'
+            Invoke-CrmTestSql -Kind MySql -Database $db -Sql $stateSql | Should -Be $after
+        }
+
+        It 'Purge refuses while one table is not archived, and after a new archive destroys every table with a certificate' {
+            Invoke-CrmTestSql -Kind MySql -Database $db -Sql "CREATE TABLE late_import (id int PRIMARY KEY, note varchar(20)); INSERT INTO late_import VALUES (1, 'after the archive');" | Out-Null
+            $err = $null
+            $p = @(Disable-CrmSystem @common -Purge -Confirm:$false -Force -ErrorVariable err -ErrorAction SilentlyContinue)
+            $err | Get-CrmTestErrorId | Should -Be 'PurgeObjectNotArchived'
+            ($p | Select-Object -Last 1).Status | Should -Be 'Refused'
+            $err[0].Exception.Message | Should -Match 'late_import'
+            @(Invoke-CrmTestSql -Kind MySql -Database '' -Sql "SELECT table_name FROM information_schema.tables WHERE table_schema = '$($db.Name)'").Count | Should -Be ($tables.Count + 1)
+
+            $second = @{} + $common
+            $second.ArchivePath = Join-Path $work 'archive2'
+            $p = @(Disable-CrmSystem @second -RestartArchive -Purge -Confirm:$false -Force)
+            ($p | Where-Object Stage -eq Archive).Status | Should -Be 'Done'
+            ($p | Where-Object Stage -eq Purge).Status | Should -Be 'Done'
+            @(Invoke-CrmTestSql -Kind MySql -Database '' -Sql "SELECT table_name FROM information_schema.tables WHERE table_schema = '$($db.Name)'").Count | Should -Be 0
+            $destroyed = @(($p | Where-Object Stage -eq Purge).Inventory | Where-Object { $_.Kind -eq 'Table' -and $_.Status -eq 'Destroyed' })
+            $destroyed.Count | Should -Be ($tables.Count + 1)
+            $cert = Get-Content -Raw (Join-Path $work 'decom.sanitization.json') | ConvertFrom-Json
+            foreach ($t in $tables + 'late_import') {
+                $cert."Deleted: $($db.Name).$t" | Should -Match '^table, \d+ rows; archived: \d+ records, content hash [0-9a-f]{64}$'
+            }
+            $cert."Deleted: $($db.Name).late_import" | Should -Match '^table, 1 rows; archived: 1 records'
+            (Get-Content -Raw (Join-Path $work 'decom.json') | ConvertFrom-Json).PreviousArchives | Should -Be (Join-Path $work 'archive')
+            Test-CrmAuditLog (Join-Path $work 'decom.audit.jsonl') | Select-Object -ExpandProperty Valid | Should -BeTrue
+            $report = Get-Content -Raw (Join-Path $work 'decom.report.json') | ConvertFrom-Json
+            @($report.inventory | Where-Object status -eq 'Destroyed').Count | Should -Be ($tables.Count + 1)
+        }
+    }
+
+    Context 'Odoo on PostgreSQL: the whole schema, revoke and undo, purge only what the archive holds' {
+        BeforeAll {
+            $script:db = New-CrmTestDatabase -Kind PostgreSql -Profile Odoo
+            $fixtures = Join-Path (Get-CrmTestRepoRoot) 'tests/Fixtures/Odoo'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql ((Get-Content -Raw "$fixtures/schema.sql") + "`n" + (Get-Content -Raw "$fixtures/data.sql")) | Out-Null
+            $script:tables = @(Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1")
+            $script:work = Join-Path $TestDrive 'odoo'
+            New-Item -ItemType Directory (Join-Path $work 'filestore/ab') -Force | Out-Null
+            Set-Content -LiteralPath (Join-Path $work 'filestore/ab/ab3f0c9e8d1a2b3c4d5e6f708192a3b4c5d6e7f8') -Value 'proposal' -NoNewline
+            $script:common = @{ Connection = $db.Connection; ArchivePath = (Join-Path $work 'archive'); StatePath = (Join-Path $work 'decom.json') }
+            $script:stateSql = "SELECT id, active FROM res_users ORDER BY id; SELECT id, active FROM ir_cron ORDER BY id; SELECT id, active FROM fetchmail_server ORDER BY id;" +
+                " SELECT id, active FROM ir_mail_server ORDER BY id; SELECT id, COALESCE(expiration_date::text, 'NULL') FROM res_users_apikeys ORDER BY id;" +
+                " SELECT id, enabled FROM auth_oauth_provider ORDER BY id; SELECT id, active FROM base_automation ORDER BY id;"
+            $script:before = Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql $stateSql
+        }
+        AfterAll { $db | Remove-CrmTestDatabase }
+
+        It 'archives every table (binary columns included) with its DDL, excludes only by a recorded rule, and restores all of them' {
+            $r = @(Disable-CrmSystem @common -Stage Verify -AttachmentPath (Join-Path $work 'filestore') -Exclude 'mail_followers' -ExcludeReason 'followers are rebuilt by the new system' -Confirm:$false -Force)
+            ($r | Where-Object Stage -eq Verify).Status | Should -Be 'Done'
+            $inventory = ($r | Where-Object Stage -eq Archive).Inventory
+            ($inventory | Where-Object Name -eq 'mail_followers').Status | Should -Be 'Excluded'
+            ($inventory | Where-Object Name -eq 'mail_followers').Detail | Should -Match 'followers are rebuilt by the new system'
+            @($inventory | Where-Object { $_.Kind -eq 'Table' -and $_.Status -eq 'Archived' }).Count | Should -Be ($tables.Count - 1)
+            ($inventory | Where-Object Name -eq 'crm_activity_report').Kind | Should -Be 'View'
+            Get-Content -Raw (Join-Path $work 'archive/data/schema/postgresql.sql') | Should -Match 'CREATE VIEW "public"."crm_activity_report"'
+            $manifest = Get-Content -Raw (Join-Path $work 'archive/crm-manifest.json') | ConvertFrom-Json
+            $manifest.exclusions[0].reason | Should -Be 'followers are rebuilt by the new system'
+            ($manifest.entities | Where-Object entity -eq 'table:res_users').redacted | Should -Contain 'password'
+            Get-Content -Raw (Join-Path $work 'archive/data/tables/ir_mail_server.csv') | Should -Not -Match 'not-a-real-password'
+
+            $checks = @(Test-CrmArchive (Join-Path $work 'archive') -Restore)
+            @($checks | Where-Object Status -eq 'Fail') | Should -BeNullOrEmpty
+            @($checks | Where-Object { $_.Check -eq 'RestoreContentHash' -and $_.Subject -like 'table:*' -and $_.Status -eq 'Pass' }).Count | Should -Be ($tables.Count - 1)
+            ($checks | Where-Object { $_.Check -eq 'RestoreContentHash' -and $_.Subject -eq 'table:ir_attachment' }).Status | Should -Be 'Pass'
+        }
+
+        It 'Revoke keeps the administrator, stops cron, mail, API keys, OAuth and webhooks, and -Undo restores them exactly' {
+            $r = @(Disable-CrmSystem @common -Stage Revoke -Confirm:$false -Force)
+            ($r | Where-Object Stage -eq Revoke).Status | Should -Be 'Done'
+            $after = Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql $stateSql
+            $after | Should -Contain "2`tt"
+            $after | Should -Contain "6`tf"
+            @($after | Where-Object { $_ -match "`tt$" }).Count | Should -Be 1
+            $after | Should -Not -Contain "1`tNULL"
+            Disable-CrmSystem @common -Stage Revoke -Undo -Confirm:$false | Select-Object -ExpandProperty Status | Should -Be 'Undone'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql $stateSql | Should -Be $before
+        }
+
+        It 'Purge refuses while one table is not archived, and after a new archive destroys every table' {
+            Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql "SET default_transaction_read_only = off; CREATE TABLE late_import (id int PRIMARY KEY); INSERT INTO late_import VALUES (1);" | Out-Null
+            $err = $null
+            Disable-CrmSystem @common -RetainUntil 2020-01-01 -Purge -Confirm:$false -Force -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err | Get-CrmTestErrorId | Should -Be 'PurgeObjectNotArchived'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql "SELECT count(*) FROM res_partner" | Should -Be '9'
+
+            $second = @{} + $common
+            $second.ArchivePath = Join-Path $work 'archive2'
+            $p = @(Disable-CrmSystem @second -RestartArchive -Exclude 'mail_followers' -ExcludeReason 'followers are rebuilt by the new system' -Purge -Confirm:$false -Force)
+            ($p | Where-Object Stage -eq Purge).Status | Should -Be 'Done'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'" | Should -Be '0'
+            $cert = Get-Content -Raw (Join-Path $work 'decom.sanitization.json') | ConvertFrom-Json
+            $cert.'Deleted: public.res_partner' | Should -Match '^table, 9 rows; archived: 9 records, content hash [0-9a-f]{64}$'
+            $cert.'Deleted: public.late_import' | Should -Match 'archived: 1 records'
+            $cert.'Deleted: public.mail_followers' | Should -Match 'destroyed without an archive copy, excluded by rule'
+        }
+    }
+}

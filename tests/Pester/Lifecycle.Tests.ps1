@@ -1,0 +1,100 @@
+# Stopping and unloading: Ctrl+C (a stopped pipeline) leaves the target, the ledger and the files consistent and
+# resumable; Remove-Module then Import-Module works in one session.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force
+    Import-CrmTestModule
+}
+
+Describe 'Ctrl+C during a long import' {
+    BeforeAll {
+        $script:Legacy = Join-Path $TestDrive 'legacy.db'
+        New-CrmSampleData -Path $script:Legacy -Seed 3 -Scale 40000 -Force | Out-Null
+        $script:Total = [int](Invoke-CrmTestSql -Kind Sqlite -Database $script:Legacy -Sql 'select count(*) from contacts')
+    }
+
+    It 'stops within seconds, leaves target and ledger in step, and -Resume finishes exactly the source set' {
+        $target = Join-Path $TestDrive 'new.db'
+        $rejects = Join-Path $TestDrive 'rejects'
+        # The import runs in a runspace of its own, as at a prompt; Stop() is what Ctrl+C does to the pipeline.
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+                param($Manifest, $Legacy, $Target, $Rejects)
+                Import-Module $Manifest
+                Export-CrmData $Legacy -Entity contacts | Import-CrmData $Target -Create -BatchSize 200 -RejectPath $Rejects
+            }).AddArgument((Get-CrmTestManifest)).AddArgument($script:Legacy).AddArgument($target).AddArgument($rejects)
+        $async = $ps.BeginInvoke()
+        $landed = 0
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ($landed -lt 2000 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) {
+            Start-Sleep -Milliseconds 100
+            if (Test-Path $target) {
+                $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql "select count(*) from sqlite_master where name = 'contacts'")
+                if ($landed) { $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from contacts') }
+            }
+        }
+        $async.IsCompleted | Should -BeFalse -Because 'the import must still be running when it is stopped'
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $clock.Stop()
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $ps.Dispose()
+
+        # Consistent: the ledger recorded exactly what the target holds, and the run is not marked completed.
+        $inTarget = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from contacts')
+        $inTarget | Should -BeLessThan $script:Total
+        $run = @(Get-CrmMigrationRun $target)[-1]
+        $run.Status | Should -Not -Be 'Completed'
+        $recorded = @(Get-CrmMigrationRecord $target -RunId $run.RunId -Outcome Inserted).Count
+        $recorded | Should -Be $inTarget
+        # No -wal left beside a target nobody has open.
+        Test-Path "$target-wal" | Should -BeFalse -Because 'the stopped import closed the database'
+
+        # Resumable: the next run finishes what is missing and nothing is doubled.
+        $summary = Export-CrmData $script:Legacy -Entity contacts | Import-CrmData $target -Resume -RejectPath $rejects
+        $summary.Balanced | Should -BeTrue
+        $summary.Read | Should -Be $script:Total
+        [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from contacts') | Should -Be ($script:Total - $summary.Rejected)
+        [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) - count(distinct contact_id) from contacts') | Should -Be 0
+    }
+
+    It 'stops Get-CrmSchema while it counts the rows of a large CSV file' {
+        $csv = Join-Path $TestDrive 'big.csv'
+        # Two million rows: counting them takes seconds, so a Stop() that waited for the count would show.
+        $block = (1..1000 | ForEach-Object { "$_,Name $_,City $($_ % 97)" }) -join "`n"
+        [IO.File]::WriteAllText($csv, "id,name,city`n" + (($block + "`n") * 2000))
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({ param($Manifest, $Csv) Import-Module $Manifest; Get-CrmSchema $Csv }).AddArgument((Get-CrmTestManifest)).AddArgument($csv)
+        $async = $ps.BeginInvoke()
+        Start-Sleep -Milliseconds 500
+        $async.IsCompleted | Should -BeFalse
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 1.5
+        $ps.Dispose()
+    }
+}
+
+Describe 'Remove-Module and Import-Module in one session' {
+    It 'unhooks the engine resolver on removal and works again after a re-import' {
+        $r = Invoke-CrmTestChild -Script @'
+$db = Join-Path ([IO.Path]::GetTempPath()) ("crm-reimport-" + [Guid]::NewGuid().ToString('N') + '.db')
+New-CrmSampleData -Path $db -Scale 20 -Force | Out-Null
+$manifest = (Get-Module CrmMigration).Path
+"hooked:" + [CrmMigration.Loading.EngineLoadContext]::IsRegistered
+Remove-Module CrmMigration
+"after-remove:" + [CrmMigration.Loading.EngineLoadContext]::IsRegistered
+"command-gone:" + ($null -eq (Get-Command Export-CrmData -ErrorAction Ignore))
+Import-Module $manifest
+"after-import:" + [CrmMigration.Loading.EngineLoadContext]::IsRegistered
+"contacts:" + @(Export-CrmData $db -Entity contacts).Count
+Remove-Item "$db*"
+'@
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $r.Output | Should -Contain 'hooked:True'
+        $r.Output | Should -Contain 'after-remove:False'
+        $r.Output | Should -Contain 'command-gone:True'
+        $r.Output | Should -Contain 'after-import:True'
+        $r.Output | Should -Contain 'contacts:20'
+    }
+}
