@@ -27,6 +27,7 @@
         'Merge-CrmRecord'
         'New-CrmConnection'
         'New-CrmMapping'
+        'New-CrmMergeRule'
         'New-CrmSampleData'
         'Test-CrmArchive'
         'Test-CrmAuditLog'

@@ -16,6 +16,18 @@ namespace CrmMigration.Commands
         public static object? Read(string file, string codePrefix)
         {
             var ast = Parser.ParseFile(file, out _, out ParseError[] errors);
+            return FromAst(ast, errors, file, codePrefix);
+        }
+
+        /// <summary>Reads .psd1 text (one hashtable) as <see cref="Read"/> reads a file.</summary>
+        public static object? ReadText(string text, string codePrefix)
+        {
+            var ast = Parser.ParseInput(text, out _, out ParseError[] errors);
+            return FromAst(ast, errors, "", codePrefix);
+        }
+
+        private static object? FromAst(ScriptBlockAst ast, ParseError[] errors, string file, string codePrefix)
+        {
             if (errors.Length > 0)
             {
                 var e = errors[0];

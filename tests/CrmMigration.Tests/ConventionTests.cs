@@ -10,7 +10,7 @@ namespace CrmMigration.Tests
     public class ConventionTests
     {
         // Cmdlets that change a system must support -WhatIf/-Confirm; the others only read or build objects.
-        private static readonly HashSet<string> Writers = new(StringComparer.OrdinalIgnoreCase) { "Import-CrmData", "Copy-CrmData", "New-CrmSampleData", "Export-CrmArchive", "Disable-CrmSystem", "New-CrmMapping", "Merge-CrmRecord" };
+        private static readonly HashSet<string> Writers = new(StringComparer.OrdinalIgnoreCase) { "Import-CrmData", "Copy-CrmData", "New-CrmSampleData", "Export-CrmArchive", "Disable-CrmSystem", "New-CrmMapping", "Merge-CrmRecord", "New-CrmMergeRule" };
         private static readonly HashSet<string> Readers = new(StringComparer.OrdinalIgnoreCase)
         {
             "New-CrmConnection", "Get-CrmSchema", "Get-CrmMigrationRun", "Get-CrmMigrationRecord", "Export-CrmData", "Convert-CrmRecord", "Test-CrmMigration", "Test-CrmArchive", "Test-CrmAuditLog", "Test-CrmMapping",

@@ -112,7 +112,7 @@ namespace CrmMigration.Commands
                     OnOutcome = PassThru.IsPresent ? o => WriteObject(o) : null,
                     OnProgress = Progress,
                     Dedupe = _dedupe,
-                    Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters()),
+                    Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters() + (dedupe is { } rules ? "; DedupeRulesHash=" + rules.Rules.Hash : "")),
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
                 summaries = _copier.Run();

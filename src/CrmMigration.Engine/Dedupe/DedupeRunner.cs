@@ -86,6 +86,7 @@ namespace CrmMigration.Engine.Dedupe
                 KeepReviewPairs = _options.ReviewPath is not null,
                 SpoolFolder = _options.SpoolFolder,
                 InMemoryLimit = _options.InMemoryLimit,
+                RulesHash = _rules.Hash,
                 CancellationToken = _options.CancellationToken,
             }, emit);
             _open[entity] = deduper;

@@ -22,6 +22,8 @@ namespace CrmMigration.Engine.Dedupe
         public bool KeepGroups { get; set; }
         /// <summary>Keep the review pairs with their contributions (for the review file).</summary>
         public bool KeepReviewPairs { get; set; }
+        /// <summary>The rules' hash, named (shortened) in each merged record's message, so the ledger says which rules merged it.</summary>
+        public string? RulesHash { get; set; }
         public CancellationToken CancellationToken { get; set; }
     }
 
@@ -314,7 +316,7 @@ namespace CrmMigration.Engine.Dedupe
                 copy.Decided = new CrmRecordOutcome(Entity, key, CrmOutcome.Merged)
                 {
                     ReasonCode = pairs.Exists(p => p.Decision == CrmMatchDecision.HumanMatch && (p.KeyA == key || p.KeyB == key)) ? "DuplicateByDecision" : "Duplicate",
-                    Message = Because(key, survivorKey, pairs, inTarget),
+                    Message = Because(key, survivorKey, pairs, inTarget, _options.RulesHash),
                     MergedInto = survivorKey,
                     Origin = m.Record.Origin,
                 };
@@ -324,7 +326,7 @@ namespace CrmMigration.Engine.Dedupe
         }
 
         /// <summary>Why a member was merged: its strongest link in the group and that link's top contributions.</summary>
-        private static string Because(string key, string survivor, List<CrmMatchPair> pairs, bool inTarget)
+        private static string Because(string key, string survivor, List<CrmMatchPair> pairs, bool inTarget, string? rulesHash)
         {
             CrmMatchPair? best = null;
             foreach (var p in pairs)
@@ -345,6 +347,7 @@ namespace CrmMigration.Engine.Dedupe
                 }
                 if (parts.Count > 0) sb.Append(" (").Append(string.Join(", ", parts)).Append(')');
             }
+            if (rulesHash is not null) sb.Append("; rules ").Append(rulesHash.Length > 12 ? rulesHash.Substring(0, 12) : rulesHash);
             return sb.Append('.').ToString();
         }
 
