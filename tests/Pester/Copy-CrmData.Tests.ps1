@@ -6,14 +6,16 @@ BeforeAll {
     $script:Map = Join-Path $script:Root 'examples/legacy-to-new.psd1'
     $script:Rules = Join-Path $script:Root 'examples/legacy-dedupe.psd1'
     $script:Legacy = Join-Path $TestDrive 'legacy.db'
-    New-CrmSampleData $script:Legacy -Seed 23 -Scale 1500 | Out-Null
+    New-CrmSampleData $script:Legacy -Seed 23 -Scale 3000 | Out-Null
 }
 
 Describe 'Copy-CrmData -Dedupe' {
     BeforeAll {
         $script:Copy = Join-Path $TestDrive 'copy.db'
         $script:Piped = Join-Path $TestDrive 'piped.db'
-        $script:CopySummaries = @(Copy-CrmData $script:Legacy $script:Copy -Mapping $script:Map -Dedupe $script:Rules -Create -ReviewPath (Join-Path $TestDrive 'review') -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        $copyOut = @(Copy-CrmData $script:Legacy $script:Copy -Mapping $script:Map -Dedupe $script:Rules -Create -ReviewPath (Join-Path $TestDrive 'review') -Verbose -ErrorAction SilentlyContinue -WarningAction SilentlyContinue 4>&1)
+        $script:CopySummaries = @($copyOut | Where-Object { $_ -is [CrmMigration.CrmImportSummary] })
+        $script:CopyVerbose = @($copyOut | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
         $script:PipeSummaries = @(Export-CrmData $script:Legacy -Entity accounts, contacts, opportunities | Convert-CrmRecord -Mapping $script:Map -ErrorAction SilentlyContinue |
                 Merge-CrmRecord -Rules $script:Rules -WarningAction SilentlyContinue | Import-CrmData $script:Piped -Create -ErrorAction SilentlyContinue)
     }
@@ -36,7 +38,14 @@ Describe 'Copy-CrmData -Dedupe' {
         $merged = @(Get-CrmMigrationRecord $script:Copy -Entity Account -Outcome Merged)
         $merged.Count | Should -BeGreaterThan 0
         Invoke-CrmTestSql -Kind Sqlite -Database $script:Copy -Sql "SELECT COUNT(*) FROM Opportunity WHERE AccountId IN ('$($merged.SourceKey -join "','")')" | Should -Be 0
-        Test-Path (Join-Path $TestDrive 'review/Contact.csv') | Should -BeTrue
+        # The review file holds the grey-zone pairs the copy reported, one row each.
+        $line = $script:CopyVerbose | Where-Object { $_ -match '^(\d+) pair\(s\) written to the review file' }
+        $line | Should -Not -BeNullOrEmpty
+        $written = [int]([regex]::Match($line, '^\d+').Value)
+        $review = ($script:CopyVerbose | Where-Object { $_ -like 'Dedupe Contact:*' }) -replace '.*review pairs (\d+).*', '$1'
+        $rows = if (Test-Path (Join-Path $TestDrive 'review/Contact.csv')) { @(Import-Csv (Join-Path $TestDrive 'review/Contact.csv')).Count } else { 0 }
+        $rows | Should -Be ([int]$review)
+        $written | Should -BeGreaterOrEqual $rows
     }
 
     It 'passes Test-CrmMigration' {
