@@ -14,5 +14,8 @@ namespace CrmMigration.Commands
             ProviderFactory.FromConnectionString(kind, connectionString, credential, profile);
 
         public static ICrmProvider Open(CrmConnection connection, System.Threading.CancellationToken cancellation = default) => ProviderFactory.Open(connection, cancellation);
+
+        /// <summary>Opens a system to read from; a file source that does not exist is SourceNotFound.</summary>
+        public static ICrmProvider OpenSource(CrmConnection connection, System.Threading.CancellationToken cancellation = default) => ProviderFactory.OpenSource(connection, cancellation);
     }
 }

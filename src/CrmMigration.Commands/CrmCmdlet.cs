@@ -160,6 +160,9 @@ namespace CrmMigration.Commands
         /// <summary>Opens a provider whose catalog queries, counts, retries and writers stop with this command (Ctrl+C).</summary>
         protected ICrmProvider OpenProvider(CrmConnection connection) => ConnectionFactory.Open(connection, CancellationToken);
 
+        /// <summary>Opens a system to read from, with the command's cancellation; a file source that does not exist stops with SourceNotFound.</summary>
+        protected ICrmProvider OpenSourceProvider(CrmConnection connection) => ConnectionFactory.OpenSource(connection, CancellationToken);
+
         /// <summary>Writes a progress record at most four times a second.</summary>
         protected void WriteThrottledProgress(int activityId, string activity, string status, long count, double elapsedSeconds)
         {

@@ -104,8 +104,52 @@ namespace CrmMigration
         Pass,
         /// <summary>The check failed.</summary>
         Fail,
-        /// <summary>The check could not run (e.g. no key); reported, not hidden.</summary>
+        /// <summary>A difference that is explained (e.g. by the import's recorded rejects); it does not fail -Quiet.</summary>
         Warning,
+        /// <summary>The check could not compare what it claims to compare (a side missing or unreadable, no key to match by); -Quiet returns $false.</summary>
+        NotChecked,
+    }
+
+    /// <summary>Which groups of checks Test-CrmMigration runs (-Check).</summary>
+    public enum CrmValidationCheck
+    {
+        /// <summary>Columns and types of the mapped source and the target, side by side.</summary>
+        Schema,
+        /// <summary>Rows read on each side.</summary>
+        Count,
+        /// <summary>Keys missing, extra or duplicated (rows, for entities without a key).</summary>
+        Keys,
+        /// <summary>Field values of every record on both sides.</summary>
+        Values,
+        /// <summary>Per column: count, nulls, distinct values, min, max, sum, text length.</summary>
+        Aggregates,
+    }
+
+    /// <summary>One difference behind a validation result: a field of a key, a duplicated key's copies, a row, a column aggregate or a column's type.</summary>
+    public sealed class CrmValueDifference
+    {
+        /// <summary>Creates a difference.</summary>
+        public CrmValueDifference(string? key, string field, string source, string target)
+        {
+            Key = key;
+            Field = field;
+            Source = source;
+            Target = target;
+        }
+
+        /// <summary>The record key (null for a whole row of an entity without a key, or a column aggregate).</summary>
+        public string? Key { get; }
+        /// <summary>The field, "column.aggregate" or "(row)".</summary>
+        public string Field { get; }
+        /// <summary>The source side as shown: NULL, or text in single quotes, or a number or date.</summary>
+        public string Source { get; }
+        /// <summary>The target side, shown the same way.</summary>
+        public string Target { get; }
+        /// <summary>What the two sides are (e.g. "copy 1 / copy 2" for a duplicate).</summary>
+        public string? Note { get; set; }
+
+        /// <inheritdoc/>
+        public override string ToString() => (Key is null ? "" : "key " + Key + " ") + Field + ": " + Source + " / " + Target + (Note is null ? "" : " (" + Note + ")");
     }
 
     /// <summary>One validation check (Test-CrmMigration output).</summary>
@@ -119,20 +163,26 @@ namespace CrmMigration
             Status = status;
         }
 
-        /// <summary>Check name: Count, MissingKeys, ExtraKeys, DuplicateKeys.</summary>
+        /// <summary>Check name: Schema, SourceRead, TargetRead, Count, MissingKeys, ExtraKeys, DuplicateKeys, SourceDuplicateKeys, NullKeys, FieldValues, MissingRows, ExtraRows, Aggregates, EntityExists.</summary>
         public string Check { get; }
         /// <summary>Entity.</summary>
         public string Entity { get; }
-        /// <summary>Pass or Fail.</summary>
+        /// <summary>Pass, Fail, Warning (explained) or NotChecked.</summary>
         public CrmCheckStatus Status { get; }
+        /// <summary>Rows read from the source entity (after the mapping's rejects and filters), or null when it could not be read.</summary>
+        public long? SourceRows { get; set; }
+        /// <summary>Rows read from the target entity, or null when it could not be read.</summary>
+        public long? TargetRows { get; set; }
         /// <summary>The source-side figure.</summary>
         public long? Expected { get; set; }
         /// <summary>The target-side figure.</summary>
         public long? Actual { get; set; }
         /// <summary>What was compared and found.</summary>
         public string Details { get; set; } = "";
-        /// <summary>Up to 20 example keys that differ.</summary>
+        /// <summary>Up to 20 example keys (or rows, or file positions) that differ.</summary>
         public IReadOnlyList<string> Samples { get; set; } = Array.Empty<string>();
+        /// <summary>The differences behind the samples: field by field, with both values.</summary>
+        public IReadOnlyList<CrmValueDifference> Differences { get; set; } = Array.Empty<CrmValueDifference>();
     }
 }
 

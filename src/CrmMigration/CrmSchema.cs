@@ -104,6 +104,8 @@ namespace CrmMigration
         public IReadOnlyList<CrmRelation> Relations { get; set; } = Array.Empty<CrmRelation>();
         /// <summary>Number of records, when known.</summary>
         public long? RowCount { get; set; }
+        /// <summary>Rows the reader found while counting but could not read (not in <see cref="RowCount"/>), when counted.</summary>
+        public long? UnreadableRows { get; set; }
 
         /// <summary>Finds a field by name (case-insensitive).</summary>
         public CrmFieldSchema? GetField(string name)

@@ -243,5 +243,227 @@ namespace CrmMigration.Engine.Tests
             AssertFails(v, "RestoreCount");
             AssertFails(v, "ManifestEntry"); // the tag manifest still pins the old manifests
         }
+
+        // ---- Issue 12: the bag is a gate. Every case below threw, passed or read through a link before.
+
+        /// <summary>Runs a check with a time limit: a pipe in the bag must be refused, not read (which would block).</summary>
+        private static ArchiveVerification CheckWithin(string path, ZipLimits? limits = null)
+        {
+            var task = System.Threading.Tasks.Task.Run(() => ArchiveValidator.Verify(path, restore: true, limits, CancellationToken.None));
+            Assert.True(task.Wait(TimeSpan.FromSeconds(60)), "the check did not finish");
+            return task.Result;
+        }
+
+        private static void Rewrite(string bag, string manifest, Func<string, string> path)
+        {
+            string file = Path.Combine(bag, manifest);
+            var lines = File.ReadAllLines(file).Select(l => { int sp = l.IndexOf(' '); return l.Substring(0, sp) + "  " + path(l.Substring(sp).TrimStart()); });
+            File.WriteAllText(file, string.Join("\n", lines) + "\n");
+        }
+
+        [Fact]
+        public void ManifestPathsWrittenWithADotSlashAreValid()
+        {
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir, b =>
+            {
+                Rewrite(b, "manifest-md5.txt", p => "./" + p);
+                Rewrite(b, "manifest-sha256.txt", p => "./" + p.Replace("data/sub/", "data/./sub/", StringComparison.Ordinal));
+            });
+            var v = Check(bag);
+            Assert.True(v.Valid, string.Join("\n", v.Checks.Select(c => c.Status + " " + c.Check + " " + c.Details)));
+            Assert.DoesNotContain(v.Checks, c => c.Check == "PayloadListed");
+        }
+
+        [Fact]
+        public void APayloadFileLinkedToASecretElsewhereIsRefusedUnread()
+        {
+            using var dir = new TempDir();
+            File.WriteAllText(dir.File("secret.txt"), "hello\n"); // the same bytes, so the checksums would match
+            string bag = ForeignBag(dir, b =>
+            {
+                File.Delete(Path.Combine(b, "data", "hello.txt"));
+                File.CreateSymbolicLink(Path.Combine(b, "data", "hello.txt"), dir.File("secret.txt"));
+            });
+            var v = CheckWithin(bag);
+            AssertFails(v, "SymbolicLink");
+            Assert.Contains(v.Checks, c => c.Check == "ManifestEntry" && c.Subject == "data/hello.txt" && c.Details.Contains("link", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void ADataFolderLinkedOutsideTheBagIsRefusedUnread()
+        {
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir);
+            Directory.Move(Path.Combine(bag, "data"), dir.File("elsewhere"));
+            Directory.CreateSymbolicLink(Path.Combine(bag, "data"), dir.File("elsewhere"));
+            var v = CheckWithin(bag);
+            AssertFails(v, "SymbolicLink");
+            Assert.Contains(v.Checks, c => c.Check == "SymbolicLink" && c.Subject == "data");
+            Assert.DoesNotContain(v.Checks, c => c.Check == "PayloadManifest" && c.Status == CrmArchiveCheckStatus.Pass);
+        }
+
+        [Fact]
+        public void ALinkedCrmManifestIsRefused()
+        {
+            using var dir = new TempDir();
+            string db = ArchiveTests.Sample(dir, 20);
+            string bag = dir.File("bag");
+            ArchiveTests.Archive(db, bag);
+            File.Move(Path.Combine(bag, "crm-manifest.json"), dir.File("crm-manifest.json"));
+            File.CreateSymbolicLink(Path.Combine(bag, "crm-manifest.json"), dir.File("crm-manifest.json"));
+            var v = CheckWithin(bag);
+            AssertFails(v, "SymbolicLink");
+            AssertFails(v, "CrmManifest");
+            Assert.DoesNotContain(v.Checks, c => c.Check == "RecordCount");
+        }
+
+        [Fact]
+        public void APipeInTheBagIsRefusedWithoutBlocking()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir);
+            var mk = System.Diagnostics.Process.Start("mkfifo", Path.Combine(bag, "data", "pipe"));
+            mk.WaitForExit();
+            Assert.Equal(0, mk.ExitCode);
+            var v = CheckWithin(bag);
+            Assert.Contains(v.Checks, c => c.Check == "SpecialFile" && c.Subject == "data/pipe" && c.Status == CrmArchiveCheckStatus.Fail);
+        }
+
+        [Fact]
+        public void FetchTxtEntriesNotInTheBagMakeItIncomplete()
+        {
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir, b =>
+            {
+                File.Delete(Path.Combine(b, "data", "sub", "x.csv"));
+                File.WriteAllText(Path.Combine(b, "fetch.txt"), "https://example.org/x.csv 12 data/sub/x.csv\n");
+                File.WriteAllText(Path.Combine(b, "bag-info.txt"), "Payload-Oxum: 6.1\n");
+            });
+            var v = Check(bag);
+            AssertFails(v, "FetchIncomplete");
+            Assert.Contains(v.Checks, c => c.Check == "FetchIncomplete" && c.Subject == "data/sub/x.csv" && c.Details.Contains("https://example.org/x.csv", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void FetchTxtListingAFileInNoManifestIsInvalid()
+        {
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir, b =>
+            {
+                File.WriteAllText(Path.Combine(b, "data", "late.txt"), "late");
+                File.WriteAllText(Path.Combine(b, "fetch.txt"), "https://example.org/late.txt - data/late.txt\n");
+            });
+            var v = Check(bag);
+            Assert.Contains(v.Checks, c => c.Check == "FetchEntry" && c.Subject == "data/late.txt" && c.Status == CrmArchiveCheckStatus.Fail);
+        }
+
+        [Theory]
+        [InlineData("data/../../outside.txt")]
+        [InlineData("./../outside.txt")]
+        [InlineData("/etc/passwd")]
+        [InlineData("data/..")]
+        public void FetchTxtPathsThatLeaveTheBagAreRefused(string evil)
+        {
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir, b => File.WriteAllText(Path.Combine(b, "fetch.txt"), "https://example.org/x 5 " + evil + "\n"));
+            var v = Check(bag);
+            Assert.False(v.Valid);
+            Assert.Contains(v.Checks, c => c.Check is "FetchPathEscapes" or "FetchEntry" && c.Status == CrmArchiveCheckStatus.Fail);
+        }
+
+        [Fact]
+        public void AFetchTxtWhoseFilesAreAllPresentAndListedPasses()
+        {
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir, b => File.WriteAllText(Path.Combine(b, "fetch.txt"), "https://example.org/x.csv 12 ./data/sub/x.csv\n"));
+            var v = Check(bag);
+            Assert.True(v.Valid, string.Join("\n", v.Checks.Select(c => c.Status + " " + c.Check + " " + c.Details)));
+            Assert.Contains(v.Checks, c => c.Check == "FetchFile" && c.Status == CrmArchiveCheckStatus.Pass);
+        }
+
+        [Fact]
+        public void AZipWithADuplicateEntryFailsInsteadOfThrowing()
+        {
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir);
+            string zip = dir.File("dup.zip");
+            ZipFile.CreateFromDirectory(bag, zip, CompressionLevel.Fastest, includeBaseDirectory: true);
+            using (var z = ZipFile.Open(zip, ZipArchiveMode.Update))
+            {
+                using var w = new StreamWriter(z.CreateEntry("foreign/data/hello.txt").Open());
+                w.Write("other\n");
+            }
+            var v = CheckWithin(zip);
+            AssertFails(v, "ZipEntryDuplicate");
+            Assert.DoesNotContain(v.Checks, c => c.Check == "ArchiveReadable");
+        }
+
+        [Fact]
+        public void AZipBombIsRefusedBeforeItIsExtracted()
+        {
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir);
+            string zip = dir.File("bomb.zip");
+            ZipFile.CreateFromDirectory(bag, zip, CompressionLevel.Fastest, includeBaseDirectory: true);
+            using (var z = ZipFile.Open(zip, ZipArchiveMode.Update))
+            {
+                using var s = z.CreateEntry("foreign/data/zeros.bin", CompressionLevel.Optimal).Open();
+                var zeros = new byte[1 << 20];
+                for (int i = 0; i < 64; i++) s.Write(zeros, 0, zeros.Length); // 64 MB of zeros, ~64 KB compressed
+            }
+            Assert.True(new FileInfo(zip).Length < 1 << 20);
+            var v = CheckWithin(zip);
+            AssertFails(v, "ZipLimits");
+            Assert.Contains(v.Checks, c => c.Check == "ZipLimits" && c.Subject == "foreign/data/zeros.bin");
+            // Limits are settable: a size cap refuses even an honest zip.
+            var capped = CheckWithin(dir.File("bomb.zip"), new ZipLimits { MaxCompressionRatio = 100_000, MaxExtractedBytes = 1 << 20 });
+            Assert.Contains(capped.Checks, c => c.Check == "ZipLimits" && c.Details.Contains("MaxExtractedSize", StringComparison.Ordinal));
+            var entries = CheckWithin(dir.File("bomb.zip"), new ZipLimits { MaxCompressionRatio = 100_000, MaxEntryCount = 3 });
+            Assert.Contains(entries.Checks, c => c.Check == "ZipLimits" && c.Details.Contains("MaxEntryCount", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void AZipEntryThatIsALinkIsRefused()
+        {
+            using var dir = new TempDir();
+            string bag = ForeignBag(dir);
+            string zip = dir.File("link.zip");
+            ZipFile.CreateFromDirectory(bag, zip, CompressionLevel.Fastest, includeBaseDirectory: true);
+            using (var z = ZipFile.Open(zip, ZipArchiveMode.Update))
+            {
+                var e = z.CreateEntry("foreign/data/passwd");
+                e.ExternalAttributes = unchecked((int)(0xA1FFu << 16)); // S_IFLNK | 0777, as zip -y stores a link
+                using var w = new StreamWriter(e.Open());
+                w.Write("/etc/passwd");
+            }
+            var v = CheckWithin(zip);
+            Assert.Contains(v.Checks, c => c.Check == "SymbolicLink" && c.Subject == "foreign/data/passwd" && c.Status == CrmArchiveCheckStatus.Fail);
+        }
+
+        [Fact]
+        public void ADamagedSidecarOrCsvHeaderIsAFailedCheckNotAnException()
+        {
+            using var dir = new TempDir();
+            string db = ArchiveTests.Sample(dir, 20);
+            string bag = dir.File("bag");
+            ArchiveTests.Archive(db, bag);
+            File.WriteAllText(Path.Combine(bag, "data", "accounts.csv-metadata.json"), "{ \"tables\": [ { broken");
+            File.WriteAllBytes(Path.Combine(bag, "data", "contacts.csv"), Encoding.UTF8.GetBytes("\"Id,\"Name\n\"unterminated"));
+            var v = CheckWithin(bag);
+            Assert.False(v.Valid);
+            Assert.Contains(v.Checks, c => c.Check == "RecordCount" && c.Subject == "accounts" && c.Status == CrmArchiveCheckStatus.Fail);
+            Assert.Contains(v.Checks, c => c.Subject == "contacts" && c.Status == CrmArchiveCheckStatus.Fail);
+            Assert.DoesNotContain(v.Checks, c => c.Check == "ArchiveReadable");
+        }
+
+        [Fact]
+        public void ANonZipWithAZipNameFailsInsteadOfThrowing()
+        {
+            using var dir = new TempDir();
+            File.WriteAllText(dir.File("fake.zip"), "not a zip at all");
+            AssertFails(CheckWithin(dir.File("fake.zip")), "ZipReadable");
+        }
     }
 }

@@ -68,7 +68,7 @@ INSERT INTO child (pa, pb) VALUES (1, 'x');");
         }
 
         [Fact]
-        public void CompositeKeyReadsAsMultiPartKeyAndNoKeyUsesRowid()
+        public void CompositeKeyReadsAsMultiPartKeyAndNoKeyInventsNone()
         {
             using var dir = new TempDir();
             string db = dir.File("d.db");
@@ -83,7 +83,8 @@ INSERT INTO child (pa, pb) VALUES (1, 'x');");
             Assert.Equal(r.Key.ToString(), r.Origin.SourceKey);
             Assert.Equal(1L, r.Origin.Line);
             var nk = Assert.Single(ReadAll(p, "NK"));
-            Assert.Equal("2", nk.Key!.ToString());
+            Assert.Null(nk.Key); // never the rowid: another copy of the table numbers its rows differently
+            Assert.Null(nk.Origin!.SourceKey);
             Assert.Equal("nk", nk.Entity);
         }
 

@@ -1,16 +1,28 @@
-# Copy-CrmData: the whole migration inside the engine. (Dedupe here; the other Copy-CrmData cases live in
-# tests/CrmMigration.Tests until they are ported.)
-BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule
-    $script:Root = Get-CrmTestRepoRoot
-    $script:Map = Join-Path $script:Root 'examples/legacy-to-new.psd1'
-    $script:Rules = Join-Path $script:Root 'examples/legacy-dedupe.psd1'
-    $script:Legacy = Join-Path $TestDrive 'legacy.db'
-    New-CrmSampleData $script:Legacy -Seed 23 -Scale 3000 | Out-Null
+# Copy-CrmData: the whole migration inside the engine.
+BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule }
+
+Describe 'Copy-CrmData with a source that is not there' {
+    It 'stops with SourceNotFound and records no run' {
+        Push-Location $TestDrive
+        try {
+            { Copy-CrmData ./nope.csv ./t.db -Create -ErrorAction Stop } | Should -Throw -ErrorId 'SourceNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+            Test-Path ./t.db | Should -BeFalse
+            Test-Path ./t.db.crm-ledger.sqlite | Should -BeFalse
+            # A missing SQLite file has its own id, as before.
+            { Copy-CrmData ./nope.db ./t.db -Create -ErrorAction Stop } | Should -Throw -ErrorId 'SqliteDatabaseNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+            Test-Path ./t.db.crm-ledger.sqlite | Should -BeFalse
+        }
+        finally { Pop-Location }
+    }
 }
 
 Describe 'Copy-CrmData -Dedupe' {
     BeforeAll {
+        $script:Root = Get-CrmTestRepoRoot
+        $script:Map = Join-Path $script:Root 'examples/legacy-to-new.psd1'
+        $script:Rules = Join-Path $script:Root 'examples/legacy-dedupe.psd1'
+        $script:Legacy = Join-Path $TestDrive 'legacy.db'
+        New-CrmSampleData $script:Legacy -Seed 23 -Scale 3000 | Out-Null
         $script:Copy = Join-Path $TestDrive 'copy.db'
         $script:Piped = Join-Path $TestDrive 'piped.db'
         $copyOut = @(Copy-CrmData $script:Legacy $script:Copy -Mapping $script:Map -Dedupe $script:Rules -Create -ReviewPath (Join-Path $TestDrive 'review') -Verbose -ErrorAction SilentlyContinue -WarningAction SilentlyContinue 4>&1)

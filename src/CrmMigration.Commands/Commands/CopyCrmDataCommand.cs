@@ -91,7 +91,7 @@ namespace CrmMigration.Commands
                 }
                 // Dedupe rules and decisions are checked before anything is opened or read.
                 var dedupe = PrepareDedupe();
-                _source = OpenProvider(source);
+                _source = OpenSourceProvider(source);
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
                 {

@@ -44,7 +44,7 @@ namespace CrmMigration.Commands
             var options = new CrmReadOptions { Filters = FieldFilters(Filter) };
             try
             {
-                using var provider = OpenProvider(connection);
+                using var provider = OpenSourceProvider(connection);
                 foreach (string entity in Order(provider))
                 {
                     ExportEntity(provider, entity, options);

@@ -48,6 +48,10 @@ namespace CrmMigration.Commands
                     {
                         schema.System ??= connection.DisplayName;
                         schema.Connection ??= connection;
+                        if (schema.UnreadableRows > 0)
+                        {
+                            WriteWarning($"{name}: {schema.UnreadableRows} row(s) could not be read and are not in RowCount ({schema.RowCount}). Export-CrmData reports each with its line.");
+                        }
                         WriteObject(schema);
                     }
                 }

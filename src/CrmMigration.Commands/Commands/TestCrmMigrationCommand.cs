@@ -1,10 +1,11 @@
+using System.Collections.Generic;
 using System.Management.Automation;
 using CrmMigration.Engine.Mapping;
 using CrmMigration.Engine.Validation;
 
 namespace CrmMigration.Commands
 {
-    /// <summary>Checks a migration: per entity, record counts and keys missing from or extra in the target.</summary>
+    /// <summary>Checks a migration: per entity, the schemas, rows read, keys (or whole rows), field values and column aggregates.</summary>
     [Cmdlet(VerbsDiagnostic.Test, "CrmMigration")]
     [OutputType(typeof(CrmValidationResult), typeof(bool))]
     public sealed class TestCrmMigrationCommand : CrmCmdlet
@@ -32,7 +33,20 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? StatePath { get; set; }
 
-        /// <summary>Return only $true when no check fails (warnings pass), else $false.</summary>
+        /// <summary>The groups of checks to run. Default: all of them.</summary>
+        [Parameter]
+        public CrmValidationCheck[]? Check { get; set; }
+
+        /// <summary>Treat NULL and empty text as equal (by default they differ).</summary>
+        [Parameter]
+        public SwitchParameter NullEqualsEmpty { get; set; }
+
+        /// <summary>Numbers that differ by at most this much are equal.</summary>
+        [Parameter]
+        [ValidateRange(0, double.MaxValue)]
+        public decimal Tolerance { get; set; }
+
+        /// <summary>Return only $true when no check fails and every check compared (warnings pass), else $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
@@ -52,20 +66,23 @@ namespace CrmMigration.Commands
                 }
                 using var ledger = System.IO.File.Exists(ledgerPath) ? new Engine.Ledger.MigrationLedger(ledgerPath) : null;
                 if (ledger is not null) WriteVerbose($"Explaining missing keys with the ledger {ledgerPath}.");
-                var validator = new MigrationValidator(source, target, mapping, ledger);
-                foreach (string entity in validator.ResolveEntities(Entity))
+                var options = new ValidationOptions { NullEqualsEmpty = NullEqualsEmpty.IsPresent, Tolerance = Tolerance };
+                if (Check is { Length: > 0 }) options.Checks = new HashSet<CrmValidationCheck>(Check);
+                var validator = new MigrationValidator(source, target, mapping, ledger, options);
+                foreach (var result in validator.CheckAll(Entity, (what, n) => WriteThrottledProgress(3, "Test-CrmMigration", "Reading " + what, n, 0), CancellationToken))
                 {
-                    foreach (var result in validator.Check(entity, (what, n) => WriteThrottledProgress(3, "Test-CrmMigration", "Reading " + what, n, 0), CancellationToken))
-                    {
-                        if (result.Status == CrmCheckStatus.Fail) allPass = false;
-                        if (!Quiet.IsPresent) WriteObject(result);
-                    }
+                    if (result.Status is CrmCheckStatus.Fail or CrmCheckStatus.NotChecked) allPass = false;
+                    if (Quiet.IsPresent) { if (result.Status != CrmCheckStatus.Pass) WriteVerbose($"{result.Entity} {result.Check} {result.Status}: {result.Details}"); }
+                    else WriteObject(result);
                 }
                 CompleteProgress(3, "Test-CrmMigration");
             }
             catch (CrmException ex)
             {
-                ThrowCrm(ex);
+                // A gate must answer: with -Quiet, a problem that stops the comparison is $false (and a warning), never an error that skips the caller's if.
+                if (!Quiet.IsPresent) ThrowCrm(ex);
+                WriteWarning($"{ex.Error.Code}: {ex.Error.Message}");
+                allPass = false;
             }
             if (Quiet.IsPresent) WriteObject(allPass);
         }

@@ -99,19 +99,90 @@ namespace CrmMigration.Engine.Archive
         }
 
         /// <summary>
+        /// A path from a manifest or fetch.txt, decoded and resolved without touching the disk: '.' segments
+        /// dropped (so './data/a.csv' is 'data/a.csv', as RFC 8493 allows), '..' taken back a segment. Null, with
+        /// <paramref name="reason"/>, when the path leaves the bag by any route: absolute, a drive or stream, a
+        /// backslash, a NUL, or more '..' than segments before them.
+        /// </summary>
+        public static string? Normalize(string path, out string? reason)
+        {
+            reason = EscapeReason(path, allowDotDot: true);
+            if (reason is not null) return null;
+            var segments = new List<string>();
+            foreach (var segment in path.Split('/'))
+            {
+                if (segment.Length == 0 || segment == ".") continue;
+                if (segment == "..")
+                {
+                    if (segments.Count == 0) { reason = "its '..' segments climb above the bag's folder"; return null; }
+                    segments.RemoveAt(segments.Count - 1);
+                    continue;
+                }
+                segments.Add(segment);
+            }
+            if (segments.Count == 0) { reason = "it names the bag's folder itself"; return null; }
+            return string.Join('/', segments);
+        }
+
+        /// <summary>
+        /// Whether a path names something other than a regular file, folder or link: a device, pipe or socket,
+        /// which would block or never end when read (read with lstat; false where the platform's layout is unknown).
+        /// </summary>
+        public static bool IsSpecialFile(string path)
+        {
+            int? mode = UnixMode(path);
+            if (mode is not int m) return false;
+            int type = m & 0xF000;
+            return type != 0x8000 && type != 0x4000 && type != 0xA000;
+        }
+
+        private static int? UnixMode(string path)
+        {
+            if (OperatingSystem.IsWindows()) return null;
+            int offset, width;
+            if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64) { offset = 24; width = 4; }
+            else if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64) { offset = 16; width = 4; }
+            else if (OperatingSystem.IsMacOS()) { offset = 4; width = 2; }
+            else return null;
+            var buffer = new byte[512];
+            try
+            {
+                if (NativeStat.lstat(path, buffer) != 0) return null;
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return null;
+            }
+            return width == 4 ? BitConverter.ToInt32(buffer, offset) : BitConverter.ToUInt16(buffer, offset);
+        }
+
+        private static class NativeStat
+        {
+            [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "lstat", SetLastError = true)]
+#pragma warning disable CA2101, SYSLIB1054 // a plain UTF-8 path; LibraryImport would need the generator
+            public static extern int lstat([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, byte[] buffer);
+#pragma warning restore CA2101, SYSLIB1054
+        }
+
+        /// <summary>
         /// Why a path (from a manifest or a zip entry) would escape the bag, or null when it stays inside:
         /// empty, absolute (/x), a drive (C:), a backslash, or a '..' segment.
         /// </summary>
-        public static string? EscapeReason(string path)
+        public static string? EscapeReason(string path) => EscapeReason(path, allowDotDot: false);
+
+        private static string? EscapeReason(string path, bool allowDotDot)
         {
             if (string.IsNullOrEmpty(path)) return "the path is empty";
             if (path.IndexOf('\\') >= 0) return "it contains a backslash";
             if (path[0] == '/') return "it is absolute";
             if (path.Length >= 2 && path[1] == ':' && char.IsAsciiLetter(path[0])) return "it starts with a drive letter";
             if (path.IndexOf(':') >= 0) return "it contains a colon (a drive or stream name)";
-            foreach (var segment in path.Split('/'))
+            if (!allowDotDot)
             {
-                if (segment == "..") return "it contains a '..' segment";
+                foreach (var segment in path.Split('/'))
+                {
+                    if (segment == "..") return "it contains a '..' segment";
+                }
             }
             if (path.IndexOf('\0') >= 0) return "it contains a NUL character";
             return null;

@@ -338,7 +338,18 @@ namespace CrmMigration.Engine.Import
             if (track)
             {
                 hashes = new long[batch.Count];
-                for (int i = 0; i < batch.Count; i++) hashes[i] = ContentHash.Of(batch[i]);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    hashes[i] = ContentHash.Of(batch[i]);
+                    // A record without a key is known by its content: the n-th copy of a content in this entity is
+                    // one identity, so importing the same keyless table again finds every row already written
+                    // (skipped as unchanged) instead of doubling the table, and two identical rows stay two.
+                    if (targetKeys[i] is null && preset[i] is null)
+                    {
+                        targetKeys[i] = ContentKey(state, hashes[i]);
+                        if (batch[i].Origin?.SourceKey is null) sourceKeys[i] = targetKeys[i]!;
+                    }
+                }
             }
 
             // 3. A resumed run passes over what it already accounted for: landed with this very content, or rejected.
@@ -422,6 +433,15 @@ namespace CrmMigration.Engine.Import
             batch.Clear();
             preset.Clear();
             Requeue(released);
+        }
+
+        /// <summary>The ledger identity of a record without a key: its content hash and which copy of that content it is.</summary>
+        private static string ContentKey(EntityState state, long hash)
+        {
+            state.Copies ??= new Dictionary<long, int>();
+            ref int n = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(state.Copies, hash, out _);
+            n++;
+            return "\u2205row:" + hash.ToString("x16", CultureInfo.InvariantCulture) + "#" + n.ToString(CultureInfo.InvariantCulture);
         }
 
         private static string PositionOf(CrmRecord r, EntityState state, int index)
@@ -532,6 +552,8 @@ namespace CrmMigration.Engine.Import
             public long Received { get; set; }
             public long AlreadyRecorded { get; set; }
             public Dictionary<long, long>? ContentIndex { get; set; }
+            /// <summary>Records without a key: how many copies of each content this run has seen (their ledger identity).</summary>
+            public Dictionary<long, int>? Copies { get; set; }
             public (Dictionary<long, long> Landed, HashSet<long> Rejected)? RunIndex { get; set; }
             public Stopwatch Clock { get; } = Stopwatch.StartNew();
         }

@@ -508,6 +508,38 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             return result;
         }
 
+        /// <summary>
+        /// The keys (source and target keys alike) whose latest outcome for <paramref name="entity"/> of <paramref name="target"/>
+        /// left nothing in the target: rejected, filtered or merged, with the reason and, for a merge, the key it went into.
+        /// A key that landed in a later run is not listed. Memory grows with those keys only, not with the records that landed.
+        /// </summary>
+        public Dictionary<string, (CrmOutcome Outcome, string? ReasonCode, string? IntoKey)> NotLanded(string target, string entity)
+        {
+            var result = new Dictionary<string, (CrmOutcome, string?, string?)>(StringComparer.Ordinal);
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = $t AND b.entity = $e COLLATE NOCASE ORDER BY b.seq";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                foreach (var e in BatchCodec.Decode((byte[])reader.GetValue(0)))
+                {
+                    bool landed = e.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
+                    if (landed)
+                    {
+                        result.Remove(e.SourceKey);
+                        if (e.TargetKey is not null) result.Remove(e.TargetKey);
+                        continue;
+                    }
+                    var entry = (e.Outcome, e.ReasonCode, e.Outcome == CrmOutcome.Merged ? e.TargetKey : null);
+                    result[e.SourceKey] = entry;
+                    if (e.TargetKey is not null && e.Outcome != CrmOutcome.Merged) result[e.TargetKey] = entry;
+                }
+            }
+            return result;
+        }
+
         /// <summary>Record outcomes matching the filters (each null filter matches everything), oldest first.</summary>
         public IEnumerable<CrmMigrationRecord> Records(string? runId, string? entity, string? sourceKey, CrmOutcome? outcome, string? reasonCode)
         {

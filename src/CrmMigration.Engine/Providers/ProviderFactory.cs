@@ -81,6 +81,28 @@ namespace CrmMigration.Engine.Providers
             _ => throw new CrmException("ProviderNotServer", CrmErrorKind.InvalidArgument, $"The provider '{kind}' is file-based; use -Path."),
         };
 
+        /// <summary>
+        /// Opens a system to read from. A CSV or Excel source that does not exist is SourceNotFound here, before
+        /// anything runs: reading nothing from a path that is not there is not an empty migration. A missing
+        /// SQLite file stops here too, with the id its first read would give (SqliteDatabaseNotFound).
+        /// </summary>
+        public static ICrmProvider OpenSource(CrmConnection connection, System.Threading.CancellationToken cancellation = default)
+        {
+            if (connection is null) throw new ArgumentNullException(nameof(connection));
+            if (connection.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel
+                && !System.IO.File.Exists(connection.Location) && !System.IO.Directory.Exists(connection.Location))
+            {
+                throw new CrmException(new CrmDataError("SourceNotFound", CrmErrorKind.NotFound,
+                    $"The source '{connection.Location}' does not exist: there is nothing to read. Check the path.") { File = connection.Location });
+            }
+            if (connection.Provider == CrmProviderKind.Sqlite && !System.IO.File.Exists(connection.Location))
+            {
+                throw new CrmException(new CrmDataError("SqliteDatabaseNotFound", CrmErrorKind.NotFound,
+                    $"The SQLite database '{connection.Location}' does not exist: there is nothing to read. Check the path.") { File = connection.Location });
+            }
+            return Open(connection, cancellation);
+        }
+
         /// <summary>Opens the provider for a connection.</summary>
         public static ICrmProvider Open(CrmConnection connection, System.Threading.CancellationToken cancellation = default)
         {

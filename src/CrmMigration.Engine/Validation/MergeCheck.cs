@@ -17,7 +17,6 @@ namespace CrmMigration.Engine.Validation
         private readonly Dictionary<string, string> _groupOf = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string[]> _values = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<string>> _members = new(StringComparer.Ordinal);
-        private IReadOnlyList<string>? _fields;
 
         private MergeCheck(Dictionary<string, string> mergedInto)
         {
@@ -48,33 +47,31 @@ namespace CrmMigration.Engine.Validation
         /// <summary>True when the key is a survivor.</summary>
         public bool IsSurvivor(string key) => _members.ContainsKey(key);
 
-        /// <summary>Remembers a mapped source record's values when it belongs to a merge group.</summary>
-        public void Observe(string key, CrmRecord record, IReadOnlyList<string> fields)
+        /// <summary>Remembers a mapped source record's compared values (the comparer just loaded it) when it belongs to a merge group.</summary>
+        internal void Observe(string key, FieldComparer loaded)
         {
             if (!_groupOf.ContainsKey(key)) return;
-            _fields ??= fields;
-            var v = new string[fields.Count];
-            for (int i = 0; i < v.Length; i++) v[i] = ValueFingerprint.Canonical(record[fields[i]]);
-            _values[key] = v;
+            _values[key] = (string[])loaded.Canonicals.Clone();
         }
 
         /// <summary>
-        /// True when every field of a survivor's target record holds its own source value, a group member's value
-        /// of the same field, or a '; '-list of group values.
+        /// True when every compared field of a survivor's target record holds its own source value, a group member's
+        /// value of the same field, or a value or '; '-list of values of the group's records (KeepLosingIn).
         /// </summary>
-        public bool Explains(string key, CrmRecord target)
+        internal bool Explains(string key, CrmRecord target, FieldComparer comparer)
         {
-            if (_fields is null || !_members.TryGetValue(key, out var members) || !_values.TryGetValue(key, out var own)) return false;
-            for (int f = 0; f < _fields.Count; f++)
+            if (!_members.TryGetValue(key, out var members) || !_values.TryGetValue(key, out var own)) return false;
+            comparer.Load(target);
+            var actual = comparer.Canonicals;
+            for (int f = 0; f < actual.Length; f++)
             {
-                string actual = ValueFingerprint.Canonical(target[_fields[f]]);
-                if (string.Equals(actual, own[f], StringComparison.Ordinal)) continue;
+                if (string.Equals(actual[f], own[f], StringComparison.Ordinal)) continue;
                 bool found = false;
                 foreach (var m in members)
                 {
-                    if (_values.TryGetValue(m, out var mv) && string.Equals(actual, mv[f], StringComparison.Ordinal)) { found = true; break; }
+                    if (_values.TryGetValue(m, out var mv) && string.Equals(actual[f], mv[f], StringComparison.Ordinal)) { found = true; break; }
                 }
-                if (!found && !IsListOfGroupValues(Util.CrmValues.ToText(target[_fields[f]]), members)) return false;
+                if (!found && !IsListOfGroupValues(Util.CrmValues.ToText(target[comparer.Fields[f]]), members)) return false;
             }
             return true;
         }
@@ -86,7 +83,7 @@ namespace CrmMigration.Engine.Validation
             {
                 string part = raw.Trim();
                 if (part.Length == 0) continue;
-                string canonical = ValueFingerprint.Canonical(part);
+                string canonical = "s" + part;
                 bool found = false;
                 foreach (var m in members)
                 {

@@ -125,9 +125,13 @@ namespace CrmMigration.Engine.Providers.Csv
             var schema = new CrmEntitySchema(name, fields) { System = Connection.DisplayName, Key = key };
             if (includeRowCount)
             {
-                long count = 0;
-                foreach (var _ in reader.Read(new RecordFilter(Array.Empty<CrmFieldFilter>()), Cancellation)) count++;
+                // Rows the reader cannot read are not records, but they are in the file: count them apart, so a
+                // file of 14 rows with 8 unreadable says so instead of quietly holding 6.
+                long count = 0, unreadable = 0;
+                var counting = OpenReader(path, entity, e => { if (e.RecordNumber > 0) unreadable++; });
+                foreach (var _ in counting.Read(new RecordFilter(Array.Empty<CrmFieldFilter>()), Cancellation)) count++;
                 schema.RowCount = count;
+                schema.UnreadableRows = unreadable;
             }
             return schema;
         }

@@ -98,6 +98,9 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 if (i > 0) sql.Append(", ");
                 sql.AppendQuoted(columns[i].Name);
             }
+            // A table without a primary key is read in rowid order (stable from one read to the next), but its
+            // records have no key: a rowid is where a row happens to sit, not what identifies it, and another
+            // copy of the table numbers its rows differently.
             string? rowidName = null;
             if (pk.Length == 0 && !table.IsView)
             {
@@ -105,7 +108,6 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 {
                     if (table.IndexOf(candidate) < 0) { rowidName = candidate; break; }
                 }
-                if (rowidName is not null) sql.Append(n > 0 ? ", " : "").Append(rowidName);
             }
             sql.Append(" FROM ").AppendQuoted(table.Name);
 
@@ -156,10 +158,6 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 {
                     for (int k = 0; k < pk.Length; k++) keyParts[k] = CrmValues.ToText(values[pk[k]]) ?? "";
                     key = new CrmKey(keyParts) { FieldNames = keyNames };
-                }
-                else if (rowidName is not null)
-                {
-                    key = new CrmKey(reader.GetInt64(n).ToString(CultureInfo.InvariantCulture));
                 }
                 record.Key = key;
                 record.Origin = new CrmOrigin(system, table.Name, key?.ToString(), null, ordinal);
