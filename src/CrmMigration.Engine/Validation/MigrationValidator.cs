@@ -184,6 +184,7 @@ namespace CrmMigration.Engine.Validation
             private MergeCheck? _merges;
             private readonly HashSet<string> _survivorsDiffering = new(StringComparer.Ordinal);
             private long _mergeExplained;
+            private readonly Dictionary<string, CrmRecord> _mergedSurvivors = new(StringComparer.Ordinal);
             private readonly SortedDictionary<string, long> _explainedReasons = new(StringComparer.Ordinal);
             private readonly List<string> _explainedSamples = new();
             private readonly List<string> _missingSamples = new(), _extraSamples = new(), _differSamples = new(), _targetDupSamples = new(), _sourceDupSamples = new();
@@ -234,7 +235,7 @@ namespace CrmMigration.Engine.Validation
                     if (_survivorsDiffering.Count > 0) CheckSurvivors();
                 }
                 var differences = ExplainSamples();
-                if (_explained > 0 && _o.Runs(CrmValidationCheck.Aggregates)) RecomputeSourceStats();
+                if ((_explained > 0 || _mergedSurvivors.Count > 0) && _o.Runs(CrmValidationCheck.Aggregates)) RecomputeSourceStats();
                 Report(results, differences);
             }
 
@@ -583,6 +584,7 @@ namespace CrmMigration.Engine.Validation
                     if (record.Key?.ToString() is not string key || !_survivorsDiffering.Remove(key)) continue;
                     if (!_merges!.Explains(key, record, _comparer!)) continue;
                     _mergeExplained++;
+                    _mergedSurvivors[key] = record;
                     _differing--;
                     _differSamples.Remove(key);
                     if (_survivorsDiffering.Count == 0) break;
@@ -706,8 +708,10 @@ namespace CrmMigration.Engine.Validation
                 var stats = NewStats(c.Fields.Count);
                 foreach (var r in SourceRecords(_ => { }, count: false))
                 {
-                    if (r.Key?.ToString() is string k && _explainedKeyHashes!.Contains(KeyHash(k))) continue;
-                    c.Load(r);
+                    string? k = r.Key?.ToString();
+                    if (k is not null && _explainedKeyHashes is not null && _explainedKeyHashes.Contains(KeyHash(k))) continue;
+                    // A survivor whose merged values were checked against its group counts with those values.
+                    c.Load(k is not null && _mergedSurvivors.TryGetValue(k, out var merged) ? merged : r);
                     AddStats(stats, c);
                 }
                 _sourceStats = stats;
