@@ -15,6 +15,10 @@ namespace CrmMigration.Commands
 
         public static ICrmProvider Open(CrmConnection connection, System.Threading.CancellationToken cancellation = default) => ProviderFactory.Open(connection, cancellation);
 
+        public static void CheckEncoding(string? name) => ProviderFactory.CheckEncoding(name);
+
+        public static System.Collections.Generic.IReadOnlyList<string> EncodingNames => ProviderFactory.EncodingNames;
+
         /// <summary>Opens a system to read from; a file source that does not exist is SourceNotFound.</summary>
         public static ICrmProvider OpenSource(CrmConnection connection, System.Threading.CancellationToken cancellation = default) => ProviderFactory.OpenSource(connection, cancellation);
     }

@@ -32,6 +32,17 @@ namespace CrmMigration.Commands
             WriteError(ToErrorRecord(error, null, target));
         }
 
+        /// <summary>What a reader reports beside its records: an error (non-terminating), a warning, or a verbose note, by its severity.</summary>
+        protected void WriteReaderProblem(CrmDataError error)
+        {
+            switch (error.Severity)
+            {
+                case CrmErrorSeverity.Warning: WriteWarning(error.FullMessage); break;
+                case CrmErrorSeverity.Information: WriteVerbose(error.FullMessage); break;
+                default: WriteCrmError(error); break;
+            }
+        }
+
         /// <summary>Stops the command with a CrmException's error.</summary>
         protected void ThrowCrm(CrmException ex, object? target = null)
         {

@@ -47,9 +47,22 @@ namespace CrmMigration.Commands
         [ValidatePattern("^[A-Za-z0-9._:-]{1,100}$")]
         public string? RunId { get; set; }
 
-        /// <summary>A folder for rejected records: one &lt;entity&gt;.csv each, with the original fields plus RejectReason and RejectMessage.</summary>
+        /// <summary>A folder for rejected records: each run writes into its own folder under it (&lt;RejectPath&gt;/&lt;run id&gt;), one &lt;entity&gt;.csv each, with the original fields plus RejectReason and RejectMessage.</summary>
         [Parameter]
         public string? RejectPath { get; set; }
+
+        /// <summary>CSV targets: Spreadsheet escapes text that starts like a formula (= + - @) for people who open the file in Excel (the default); None writes text as it is, for a system that imports the file.</summary>
+        [Parameter]
+        public CrmFormulaEscape? FormulaEscape { get; set; }
+
+        /// <summary>The target with -FormulaEscape applied (a copy: the user's connection is not changed).</summary>
+        protected CrmConnection WithWriteOptions(CrmConnection target)
+        {
+            if (FormulaEscape is not CrmFormulaEscape escape) return target;
+            var copy = target.Clone();
+            copy.FormulaEscape = escape;
+            return copy;
+        }
 
         /// <summary>The ledger of a run that writes (null with -NoLedger or under -WhatIf, which creates nothing).</summary>
         protected MigrationLedger? OpenLedger(CrmConnection target, bool whatIf)
@@ -59,7 +72,7 @@ namespace CrmMigration.Commands
             return new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(target)));
         }
 
-        /// <summary>The reject folder (null without -RejectPath or under -WhatIf).</summary>
+        /// <summary>The reject folder (null without -RejectPath or under -WhatIf); name its run folder after the ledger run with RejectFileWriter.Run.</summary>
         protected RejectFileWriter? OpenRejects(bool whatIf)
         {
             return RejectPath is null || whatIf ? null : new RejectFileWriter(ResolvePath(RejectPath));

@@ -13,11 +13,23 @@ namespace CrmMigration.Commands
 
         public SchemaReader(CrmConnection connection, CancellationToken cancel = default) { _provider = ConnectionFactory.Open(connection, cancel); }
 
+        /// <summary>True once describing found that the system itself does not exist yet (a database file not created).</summary>
+        public bool Missing { get; private set; }
+
         public CrmEntitySchema? Describe(string entity)
         {
             if (!_cache.TryGetValue(entity, out var schema))
             {
-                schema = _provider.DescribeEntity(entity, includeRowCount: false);
+                try
+                {
+                    schema = _provider.DescribeEntity(entity, includeRowCount: false);
+                }
+                catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound && ex.Error.Code.EndsWith("DatabaseNotFound", StringComparison.Ordinal))
+                {
+                    // A target that does not exist yet has no entity yet: -Create would make each one.
+                    Missing = true;
+                    schema = null;
+                }
                 _cache[entity] = schema;
             }
             return schema;

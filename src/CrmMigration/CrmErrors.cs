@@ -21,6 +21,17 @@ namespace CrmMigration
         InvalidArgument,
     }
 
+    /// <summary>How much a reported problem matters.</summary>
+    public enum CrmErrorSeverity
+    {
+        /// <summary>Something was refused or lost: a row, a record, a file (a non-terminating error).</summary>
+        Error,
+        /// <summary>Everything was read, but not as the file says on its face (renamed columns, filled short rows, a guessed encoding): a warning.</summary>
+        Warning,
+        /// <summary>A note on how the input was read (the encoding chosen and why): verbose output.</summary>
+        Information,
+    }
+
     /// <summary>
     /// One problem with one record, file position or field. <see cref="Code"/> is stable and becomes
     /// the error's FullyQualifiedErrorId, so scripts and tests can rely on it.
@@ -57,6 +68,8 @@ namespace CrmMigration
         public CrmRecord? Record { get; set; }
         /// <summary>The raw input (a CSV line, truncated), when useful.</summary>
         public string? Raw { get; set; }
+        /// <summary>Error (the default), or a warning or note a reader reports alongside its records.</summary>
+        public CrmErrorSeverity Severity { get; set; }
 
         /// <summary>The full message with file, line, record and field.</summary>
         public string FullMessage

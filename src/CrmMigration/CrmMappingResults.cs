@@ -48,7 +48,7 @@ namespace CrmMigration
 
         /// <summary>The source entity.</summary>
         public string Entity { get; }
-        /// <summary>The target entity, or null when the mapping does not name the source entity.</summary>
+        /// <summary>The target entity (a source that feeds several has one summary per target), or null when the mapping does not name the source entity.</summary>
         public string? Target { get; }
         /// <summary>Records received.</summary>
         public long Read { get; set; }
@@ -58,6 +58,8 @@ namespace CrmMigration
         public long Rejected { get; set; }
         /// <summary>Records left out by the entity's Where conditions.</summary>
         public long Filtered { get; set; }
+        /// <summary>Rows merged into an earlier row with the same target key (the entity mapping's OnRepeat = 'Merge').</summary>
+        public long Merged { get; set; }
         /// <summary>Records of an entity the mapping does not name, passed on unchanged.</summary>
         public long PassedThrough { get; set; }
         /// <summary>Warnings about values (suspected e-mail typos, truncations).</summary>
@@ -66,8 +68,8 @@ namespace CrmMigration
         public TimeSpan Elapsed { get; set; }
         /// <summary>Records per second.</summary>
         public double RecordsPerSecond => Elapsed.TotalSeconds > 0 ? Math.Round(Read / Elapsed.TotalSeconds, 1) : Read;
-        /// <summary>Whether read = converted + rejected + filtered + passed through.</summary>
-        public bool Balanced => Read == Converted + Rejected + Filtered + PassedThrough;
+        /// <summary>Whether read = converted + merged + rejected + filtered + passed through.</summary>
+        public bool Balanced => Read == Converted + Merged + Rejected + Filtered + PassedThrough;
         /// <summary>Rejections per reason code.</summary>
         public IDictionary<string, long> RejectReasons { get; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
         /// <summary>Filtered records per reason code.</summary>

@@ -109,7 +109,7 @@ namespace CrmMigration.Engine.Tests
             };
             MiniExcel.SaveAs(_dir.File("book.xlsx"), rows, printHeader: false, sheetName: "Data");
             var (read, errors) = ReadAll(Book, "Data");
-            Assert.Equal(new[] { "ExcelHeaderEmpty", "ExcelHeaderDuplicate" }, errors.Select(e => e.Code));
+            Assert.Equal(new[] { "ExcelHeaderRenamed" }, errors.Select(e => e.Code));
             Assert.Equal(new[] { "Id", "Column2", "Id_2", "When" }, read[0].FieldNames);
             Assert.Equal(2, read.Count);
             Assert.Equal(new long[] { 2, 4 }, read.Select(r => r.Origin!.Line));

@@ -282,8 +282,9 @@ namespace CrmMigration.Engine.Tests
         {
             using var dir = new TempDir();
             var m = Compile(T(("Id", "id"), ("Email", T(("Source", "email"), ("Transform", "Email")))));
-            using (var writer = new RejectFileWriter(dir.File("rejects")))
+            using (var writer = new RejectFileWriter(dir.File("rejects"), "run1"))
             {
+                Assert.False(Directory.Exists(dir.File("rejects"))); // nothing made before a record is rejected
                 foreach (var (id, email) in new[] { ("1", "bad"), ("2", "=HYPERLINK(\"x\")"), ("3", "ok@example.com") })
                 {
                     var input = Rec(("id", id), ("email", email));
@@ -293,7 +294,7 @@ namespace CrmMigration.Engine.Tests
                 writer.Complete();
                 Assert.Equal(2, writer.Counts["contacts"]);
             }
-            string file = dir.File("rejects/contacts.csv");
+            string file = dir.File("rejects/run1/contacts.csv");
             byte[] bytes = File.ReadAllBytes(file);
             Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes.Take(3).ToArray());
             string[] lines = File.ReadAllLines(file);

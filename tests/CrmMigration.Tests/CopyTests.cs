@@ -35,6 +35,10 @@ namespace CrmMigration.Tests
             foreach (var r in results) Assert.True(r.Get("Status")!.ToString() == "Pass" || r.Get("Status")!.ToString() == "Warning" && (r.Get("Details")!.ToString()!.Contains("the import did not land", StringComparison.Ordinal) || r.Get("Details")!.ToString()!.Contains("ledger records", StringComparison.Ordinal)), $"{r.Get("Check")} {r.Get("Entity")}: {r.Get("Status")} {r.Get("Details")}");
         }
 
+        /// <summary>A reject file in whichever run folder under <paramref name="folder"/> holds it.</summary>
+        private static string RejectFile(PsSession ps, string folder, string name) =>
+            Directory.GetFiles(ps.PathOf(folder), name, SearchOption.AllDirectories).Single();
+
         [Fact]
         public void CopyGivesExactlyTheTargetAndRejectFilesOfThePipeline()
         {
@@ -56,9 +60,10 @@ namespace CrmMigration.Tests
                 Assert.NotEmpty(expected);
                 Assert.Equal(expected, Rows(ps, "./copy.db", entity));
             }
-            Assert.Equal(File.ReadAllText(ps.PathOf("rejects-pipe/contacts.csv")), File.ReadAllText(ps.PathOf("rejects-copy/contacts.csv")));
-            Assert.Equal(File.ReadAllText(ps.PathOf("rejects-pipe/Contact.csv")).Replace("pipe.db", "target.db", StringComparison.Ordinal),
-                File.ReadAllText(ps.PathOf("rejects-copy/Contact.csv")).Replace("copy.db", "target.db", StringComparison.Ordinal)); // MissingParent, from the import
+            // Each run writes into its own folder under -RejectPath (the pipeline's two commands into one each).
+            Assert.Equal(File.ReadAllText(RejectFile(ps, "rejects-pipe", "contacts.csv")), File.ReadAllText(RejectFile(ps, "rejects-copy", "contacts.csv")));
+            Assert.Equal(File.ReadAllText(RejectFile(ps, "rejects-pipe", "Contact.csv")).Replace("pipe.db", "target.db", StringComparison.Ordinal),
+                File.ReadAllText(RejectFile(ps, "rejects-copy", "Contact.csv")).Replace("copy.db", "target.db", StringComparison.Ordinal)); // MissingParent, from the import
 
             // the summaries: the pipeline's Import never saw the mapping's rejects, the copy counts them
             var piped = pipe.OfType("CrmMigration.CrmImportSummary").ToDictionary(s => s.Get("Entity")!.ToString()!);
@@ -87,7 +92,7 @@ namespace CrmMigration.Tests
                 $ev.Count
                 (Get-CrmMigrationRecord ./new.db -Outcome Filtered | Where-Object ReasonCode -eq 'HundredsBlock').Count
                 (Get-CrmMigrationRecord ./new.db -ReasonCode RecordRequiredFieldMissing).Count
-                @(Export-CrmData ./rejects/contacts.csv).Count
+                @(Export-CrmData ([System.IO.Directory]::GetDirectories($PWD.Path + '/rejects')[0] + '/contacts.csv')).Count
                 (Get-CrmMigrationRun ./new.db).Balanced
                 (Get-CrmSchema ./new.db -Entity Person).RowCount
                 $total = @(Export-CrmData ./legacy.db -Entity contacts).Count; $total
@@ -219,7 +224,7 @@ namespace CrmMigration.Tests
                 Copy-CrmData ./src ./new.db -Create -RejectPath ./rejects -ErrorVariable ev
                 $ev | ForEach-Object { $_.FullyQualifiedErrorId.Split(',')[0] + ' ' + $_.Exception.Message }
                 (Export-CrmData ./new.db -Entity contacts | ForEach-Object { $_.name }) -join ','
-                Export-CrmData ./rejects/contacts-malformed.csv | ForEach-Object { [string]$_.Line + ' ' + $_.RejectReason + ' ' + $_.Raw }
+                Export-CrmData ([System.IO.Directory]::GetDirectories($PWD.Path + '/rejects')[0] + '/contacts-malformed.csv') | ForEach-Object { [string]$_.Line + ' ' + $_.RejectReason + ' ' + $_.Raw }
                 (Get-CrmMigrationRecord ./new.db -ReasonCode CsvRaggedRow).Count
             ");
             Assert.Null(r.Terminating);

@@ -143,11 +143,11 @@ namespace CrmMigration.Tests
                 Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create | Out-Null
                 Export-CrmData ./legacy.db -Entity contacts | ForEach-Object { if ([string]$_.Key -in 'P0000001','P0000002') { $_['notes'] = '=1+1 changed' }; $_ } |
                     Import-CrmData ./new.db -RejectPath ./rejects -ErrorAction SilentlyContinue
-                Export-CrmData ./rejects/contacts.csv | ForEach-Object { $_.contact_id + ' ' + $_.RejectReason + ' ' + $_.notes }
+                Export-CrmData ([System.IO.Directory]::GetDirectories($PWD.Path + '/rejects')[0] + '/contacts.csv') | ForEach-Object { $_.contact_id + ' ' + $_.RejectReason + ' ' + $_.notes }
             ").AssertClean();
             var lines = r.Output.Select(o => o.ToString()).Where(s => s!.StartsWith("P", StringComparison.Ordinal)).ToList();
             Assert.Equal(new[] { "P0000001 DuplicateKey =1+1 changed", "P0000002 DuplicateKey =1+1 changed" }, lines);
-            string raw = File.ReadAllText(ps.PathOf("rejects/contacts.csv"));
+            string raw = File.ReadAllText(Path.Combine(Directory.GetDirectories(ps.PathOf("rejects")).Single(), "contacts.csv")); // the run's own folder
             Assert.Contains("'=1+1 changed", raw); // safe to open in a spreadsheet
             var byReason = ps.Run("(Get-CrmMigrationRecord ./new.db -ReasonCode DuplicateKey).Count").AssertClean();
             Assert.Equal(2, (int)byReason.Output.Single().BaseObject);

@@ -16,6 +16,120 @@ Describe 'Copy-CrmData with a source that is not there' {
     }
 }
 
+Describe 'Copy-CrmData: a denormalised export into Account and Contact in one run' {
+    BeforeAll {
+        # A "contacts with their account" report as a legacy CRM exports it, in Windows-1252: the account's
+        # columns repeat on every contact row; one contact has no last name.
+        $script:Csv = New-CrmTestCsv -Path (Join-Path $TestDrive 'export/contacts_with_accounts.csv') -Encoding windows-1252 -Line @(
+            'Contact ID,First Name,Last Name,Phone,Account ID,Account Name,Account City'
+            'C001,Renée,Müller,+8613800138000,A01,Société Générale,Paris'
+            'C002,José,Núñez,+34 600 000 001,A02,Café Olé,Málaga'
+            'C003,Søren,Ødegård,,A01,Société Générale,Paris'
+            'C004,Zoë,,+33 1 23 45 67 89,A03,Brûlerie,Lyon'
+            'C005,Anaïs,Lefèvre,,A02,Café Olé,Málaga'
+            'C006,Bjørn,Ærø,+45 12 34 56 78,A01,Société Générale,Paris'
+        )
+        $script:Map = Join-Path $TestDrive 'denormalised.psd1'
+        Set-Content -LiteralPath $script:Map -Encoding utf8 -Value @'
+@{
+    Entities = @{
+        Contact = @{
+            Source = 'contacts_with_accounts'; Key = 'ContactId'
+            Fields = @{
+                ContactId = 'Contact ID'; FirstName = 'First Name'; Phone = 'Phone'
+                LastName  = @{ Source = 'Last Name'; Required = $true }
+                AccountId = @{ Source = 'Account ID'; Reference = 'Account' }
+            }
+        }
+        Account = @{
+            Source = 'contacts_with_accounts'; Key = 'AccountId'; OnRepeat = 'Merge'
+            Fields = @{ AccountId = 'Account ID'; Name = 'Account Name'; City = 'Account City' }
+        }
+    }
+}
+'@
+        $script:Source = New-CrmConnection Csv $script:Csv.FullName -Encoding windows-1252
+        $script:Db = Join-Path $TestDrive 'new.db'
+        $script:Summaries = @(Copy-CrmData -Source $script:Source -Target $script:Db -Mapping $script:Map -Create -RejectPath (Join-Path $TestDrive 'rejects') -ErrorVariable copyErrors -ErrorAction SilentlyContinue)
+        $script:CopyErrors = @($copyErrors)
+    }
+
+    It 'writes each account once and every contact, with balanced books against the one source' {
+        $account = $script:Summaries | Where-Object Entity -eq 'Account'
+        $contact = $script:Summaries | Where-Object Entity -eq 'Contact'
+        ($account.Read, $account.Inserted, $account.Merged, $account.Rejected) | Should -Be @(6, 3, 3, 0)
+        ($contact.Read, $contact.Inserted, $contact.Rejected) | Should -Be @(6, 5, 1)
+        $account.Balanced | Should -BeTrue
+        $contact.Balanced | Should -BeTrue
+        @($script:CopyErrors | Get-CrmTestErrorId) | Should -Be @('RecordRequiredFieldMissing')
+    }
+
+    It 'leaves the target as sqlite3 sees it: three accounts, contacts pointing at them, the accents intact' {
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql 'SELECT AccountId, Name, City FROM Account ORDER BY AccountId' |
+            Should -Be @("A01`tSociété Générale`tParis", "A02`tCafé Olé`tMálaga", "A03`tBrûlerie`tLyon")
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql 'SELECT ContactId, LastName, AccountId FROM Contact ORDER BY ContactId' |
+            Should -Be @("C001`tMüller`tA01", "C002`tNúñez`tA02", "C003`tØdegård`tA01", "C005`tLefèvre`tA02", "C006`tÆrø`tA01")
+    }
+
+    It 'passes Test-CrmMigration, which checks both targets of the one source' {
+        $results = @(Test-CrmMigration -Source $script:Source -Target $script:Db -Mapping $script:Map)
+        @($results | Where-Object Status -eq 'Fail') | Should -HaveCount 0
+        @($results | Where-Object Check -eq 'Count' | ForEach-Object Entity) | Should -Be @('contacts_with_accounts -> Account', 'contacts_with_accounts -> Contact')
+        ($results | Where-Object { $_.Check -eq 'Count' -and $_.Entity -like '*Account' }).Details | Should -BeLike '*3 source row(s) repeat a key*'
+        Test-CrmMigration -Source $script:Source -Target $script:Db -Mapping $script:Map -Quiet | Should -BeTrue
+    }
+
+    It 'records how it read the source in the ledger''s run parameters' {
+        $run = Get-CrmMigrationRun $script:Db | Select-Object -Last 1
+        $run.Parameters | Should -BeLike '*Encoding`[contacts_with_accounts.csv`]=windows-1252 (given)*'
+    }
+
+    It 'writes the run''s rejects into a folder named by its run id' {
+        $runId = $script:Summaries[0].RunId
+        $runId | Should -Not -BeNullOrEmpty
+        @(Get-ChildItem (Join-Path $TestDrive 'rejects') -Directory | ForEach-Object Name) | Should -Be @($runId)
+        $rejected = @(Export-CrmData -Path (Join-Path $TestDrive "rejects/$runId/contacts_with_accounts.csv"))
+        $rejected.Count | Should -Be 1
+        $rejected[0].'Contact ID' | Should -Be 'C004'
+        $rejected[0].RejectReason | Should -Be 'RecordRequiredFieldMissing'
+    }
+
+    It 'gives a later run its own reject folder, and a run without rejects none' {
+        $again = @(Copy-CrmData -Source $script:Source -Target $script:Db -Mapping $script:Map -Mode Upsert -RejectPath (Join-Path $TestDrive 'rejects') -ErrorAction SilentlyContinue)
+        $clean = @(Copy-CrmData -Source $script:Source -Target $script:Db -Mapping $script:Map -Mode Upsert -Filter @{ 'Contact ID' = 'C001' } -RejectPath (Join-Path $TestDrive 'rejects'))
+        ($again | Where-Object Entity -eq 'Contact').Skipped | Should -Be 5
+        @(Get-ChildItem (Join-Path $TestDrive 'rejects') -Directory | ForEach-Object Name | Sort-Object) | Should -Be @(@($script:Summaries[0].RunId, $again[0].RunId) | Sort-Object)
+        $clean[0].RunId | Should -Not -BeIn @(Get-ChildItem (Join-Path $TestDrive 'rejects') -Directory | ForEach-Object Name)
+    }
+
+    It 'stops before reading when -Filter names a field the source lacks' {
+        { Copy-CrmData -Source $script:Source -Target (Join-Path $TestDrive 'f.db') -Mapping $script:Map -Create -Filter @{ 'Contry' = 'FR' } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'FilterFieldNotFound*'
+    }
+}
+
+Describe 'Copy-CrmData -FormulaEscape: files for people and files for machines' {
+    BeforeAll {
+        $script:Phones = New-CrmTestCsv -Path (Join-Path $TestDrive 'phones/contacts.csv') -Line @('Id,Phone,Note', '1,+8613800138000,=1+1', "2,-5,'quoted", '3,@home,plain')
+    }
+
+    It 'escapes text that starts like a formula by default, and writes it as it is with None; both read back as they were' {
+        $forPeople = Join-Path $TestDrive 'people'
+        $forMachines = Join-Path $TestDrive 'machines'
+        Copy-CrmData $script:Phones.FullName $forPeople -NoLedger | Out-Null
+        Copy-CrmData $script:Phones.FullName $forMachines -NoLedger -FormulaEscape None | Out-Null
+        $people = [IO.File]::ReadAllText((Join-Path $forPeople 'contacts.csv'))
+        $machines = [IO.File]::ReadAllText((Join-Path $forMachines 'contacts.csv'))
+        $people | Should -BeLike "*'+8613800138000*"
+        $machines | Should -BeLike "*`r`n1,+8613800138000,=1+1`r`n2,-5,'quoted`r`n3,@home,plain`r`n"
+        (Get-Content -Raw (Join-Path $forMachines 'contacts.csv-metadata.json') | ConvertFrom-Json).'crm:formulaEscape' | Should -Be 'none'
+        (Get-Content -Raw (Join-Path $forPeople 'contacts.csv-metadata.json') | ConvertFrom-Json).'crm:formulaEscape' | Should -Be "'"
+        foreach ($folder in $forPeople, $forMachines) {
+            $back = @(Export-CrmData -Path (Join-Path $folder 'contacts.csv'))
+            @($back | ForEach-Object Phone) | Should -Be @('+8613800138000', '-5', '@home')
+            @($back | ForEach-Object Note) | Should -Be @('=1+1', "'quoted", 'plain')
+        }
+
 Describe 'Copy-CrmData -Dedupe' {
     BeforeAll {
         $script:Root = Get-CrmTestRepoRoot

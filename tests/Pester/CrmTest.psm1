@@ -174,7 +174,7 @@ function New-CrmTestCsv {
     #>
     param(
         [Parameter(Mandatory)] [string] $Path,
-        [Parameter(Mandatory)] [string[]] $Line,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string[]] $Line,
         [string] $NewLine = "`r`n",
         [string] $Encoding = 'utf-8',
         [switch] $Bom,

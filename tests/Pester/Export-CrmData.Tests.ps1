@@ -6,3 +6,236 @@ Describe 'Export-CrmData with a source that is not there' {
         { Export-CrmData (Join-Path $TestDrive 'nope-folder') -ErrorAction Stop } | Should -Throw -ErrorId 'SourceNotFound,CrmMigration.Commands.ExportCrmDataCommand'
     }
 }
+
+Describe 'Export-CrmData reads CSV files as other tools write them' {
+    BeforeAll {
+        function Invoke-Export {
+            # Runs Export-CrmData and returns records, errors, warnings and verbose lines apart.
+            param([scriptblock] $Command)
+            $all = @(& { $VerbosePreference = 'Continue'; $WarningPreference = 'Continue'; $ErrorActionPreference = 'Continue'; & $Command } *>&1)
+            [pscustomobject]@{
+                Records  = @($all | Where-Object { $_ -is [CrmMigration.CrmRecord] })
+                Verbose  = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+                Errors   = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+                Warnings = @($all | Where-Object { $_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object Message)
+            }
+        }
+    }
+
+    Context 'a Salesforce report export: label headers, dropped trailing fields, a footer' {
+        BeforeAll {
+            # As Salesforce's "Export Details" CSV writes it: every field quoted, label headers, rows whose trailing
+            # empty fields are missing (8 of 14), and the footer lines after a blank line.
+            $rows = @(
+                '"Account ID","Account Name","Billing City","Billing Country","Phone","Website","Industry"'
+                '"0015g00000AbC001","Acme","Paris","France","+33 1 23 45 67 89","acme.example","Manufacturing"'
+                '"0015g00000AbC002","Globex","Berlin","Germany"'
+                '"0015g00000AbC003","Initech","Austin","USA","+1 512 555 0100"'
+                '"0015g00000AbC004","Umbrella","London"'
+                '"0015g00000AbC005","Stark","New York","USA","+1 212 555 0199","stark.example","Energy"'
+                '"0015g00000AbC006","Wayne","Gotham"'
+                '"0015g00000AbC007","Hooli","Palo Alto","USA","","hooli.example","Tech"'
+                '"0015g00000AbC008","Vandelay","New York"'
+                '"0015g00000AbC009","Soylent","Paris","France","+33 1 98 76 54 32","soylent.example","Food"'
+                '"0015g00000AbC010","Tyrell","Los Angeles","USA"'
+                '"0015g00000AbC011","Cyberdyne","Sunnyvale"'
+                '"0015g00000AbC012","Oscorp","New York","USA","+1 212 555 0123","oscorp.example","Biotech"'
+                '"0015g00000AbC013","Wonka","Zürich","Switzerland","+41 44 555 01 01","wonka.example","Food"'
+                '"0015g00000AbC014","Gringotts","London","UK"'
+                ''
+                '"Grand Totals (14 records)"'
+                ''
+                '"Confidential Information - Do Not Distribute"'
+                '"Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved."'
+            )
+            $script:Sf = New-CrmTestCsv -Path (Join-Path $TestDrive 'sf/report1700000000000.csv') -Line $rows -Bom
+        }
+
+        It 'reads all 14 accounts, the missing trailing fields as empty, with one warning for the file' {
+            $r = Invoke-Export { Export-CrmData -Path $script:Sf.FullName }
+            $r.Records.Count | Should -Be 14
+            $r.Records[1].'Account Name' | Should -Be 'Globex'
+            $r.Records[1].Phone | Should -Be ''
+            $r.Records[3].'Billing Country' | Should -Be ''
+            $r.Records[12].'Billing City' | Should -Be 'Zürich'
+            @($r.Warnings | Where-Object { $_ -like '*8 row(s) have fewer fields than the header*' }).Count | Should -Be 1
+        }
+
+        It 'refuses the footer lines, each an error with its line, instead of loading them as accounts' {
+            $r = Invoke-Export { Export-CrmData -Path $script:Sf.FullName }
+            @($r.Errors | Get-CrmTestErrorId) | Should -Be @('CsvSingleFieldRow', 'CsvSingleFieldRow', 'CsvSingleFieldRow')
+            @($r.Errors | ForEach-Object { $_.TargetObject.Line }) | Should -Be @(17, 19, 20)
+            @($r.Records | Where-Object { $_.'Account ID' -like '*Grand Totals*' }).Count | Should -Be 0
+        }
+
+        It 'rejects the short rows as CsvRaggedRow with -RejectShortRows' {
+            $c = New-CrmConnection Csv $script:Sf.FullName -RejectShortRows
+            $r = Invoke-Export { Export-CrmData -Connection $c }
+            $r.Records.Count | Should -Be 6
+            @($r.Errors | Get-CrmTestErrorId | Where-Object { $_ -eq 'CsvRaggedRow' }).Count | Should -Be 8
+        }
+    }
+
+    Context 'encodings' {
+        It 'reads a Windows-1252 file with the euro sign and accents, says it guessed, and is quiet when told' {
+            $f = New-CrmTestCsv -Path (Join-Path $TestDrive 'enc/legacy.csv') -Encoding windows-1252 -Line @(
+                'Id,Name,City,Note', '1,Renée Müller,Köln,Prix 12 €', '2,François Gaëtan,Besançon,', '3,José Núñez,Málaga,señal', '4,Søren Ødegård,Århus,crème brûlée')
+            $r = Invoke-Export { Export-CrmData -Path $f.FullName }
+            @($r.Records | ForEach-Object Name) | Should -Be @('Renée Müller', 'François Gaëtan', 'José Núñez', 'Søren Ødegård')
+            $r.Records[0].Note | Should -Be 'Prix 12 €'
+            $r.Errors.Count | Should -Be 0
+            @($r.Warnings | Where-Object { $_ -like '*Read as windows-1252 (guessed)*' }).Count | Should -Be 1
+
+            $told = Invoke-Export { Export-CrmData -Path $f.FullName -Encoding windows-1252 }
+            $told.Records[3].Note | Should -Be 'crème brûlée'
+            $told.Warnings.Count | Should -Be 0
+            @($told.Verbose | Where-Object { $_ -like '*Read as windows-1252 (given)*' }).Count | Should -Be 1
+        }
+
+        It 'reads a UTF-16 file without a byte order mark (as Excel "Unicode Text" saves it, less the BOM)' {
+            $f = New-CrmTestCsv -Path (Join-Path $TestDrive 'enc/u16.csv') -Encoding utf-16 -Line @('Id,Name', '1,Ärger 中文', '2,Bob')
+            $r = Invoke-Export { Export-CrmData -Path $f.FullName }
+            @($r.Records | ForEach-Object Name) | Should -Be @('Ärger 中文', 'Bob')
+            $r.Errors.Count | Should -Be 0
+            @($r.Verbose | Where-Object { $_ -like '*Read as utf-16 (detected)*' }).Count | Should -Be 1
+        }
+
+        It 'loads 59,999 rows of a 60,000-row UTF-8 file whose last row has one bad byte, and names line and byte offset' {
+            $path = Join-Path $TestDrive 'enc/big.csv'
+            $sb = [Text.StringBuilder]::new("Id,Name`r`n")
+            for ($i = 1; $i -lt 60000; $i++) { [void]$sb.Append("$i,café $i`r`n") }
+            $bytes = [Collections.Generic.List[byte]]::new([Text.Encoding]::UTF8.GetBytes($sb.ToString()))
+            $bytes.AddRange([Text.Encoding]::ASCII.GetBytes('60000,caf'))
+            $offset = $bytes.Count
+            $bytes.Add(0xE9)  # a Latin-1 é in a UTF-8 file
+            $bytes.AddRange([Text.Encoding]::ASCII.GetBytes(" 60000`r`n"))
+            [IO.File]::WriteAllBytes($path, $bytes.ToArray())
+
+            $r = Invoke-Export { Export-CrmData -Path $path }
+            $r.Records.Count | Should -Be 59999
+            $r.Records[59998].Name | Should -Be 'café 59999'
+            @($r.Records | Where-Object { $_.Name -notlike 'café *' }).Count | Should -Be 0
+            $r.Errors | Should -HaveCount 1
+            $e = $r.Errors[0]
+            $e | Get-CrmTestErrorId | Should -Be 'CsvInvalidByteSequence'
+            $e.TargetObject.Line | Should -Be 60001
+            $e.TargetObject.File | Should -Be $path
+            $e.Exception.Message | Should -BeLike ('*offset ' + $offset.ToString('N0', [cultureinfo]::InvariantCulture) + ' (0xE9)*')
+            @($r.Verbose | Where-Object { $_ -like '*Read as utf-8 (detected)*' }).Count | Should -Be 1
+        }
+
+        It 'refuses that file before any record with -StrictEncoding' {
+            $path = Join-Path $TestDrive 'enc/big.csv'
+            $c = New-CrmConnection Csv $path -StrictEncoding
+            # A record before the refusal would throw 'a record came' instead.
+            { Export-CrmData -Connection $c -ErrorAction Stop | ForEach-Object { throw 'a record came' } } | Should -Throw -ErrorId 'CsvEncodingInvalid*'
+        }
+
+        It 'stops on an encoding name .NET does not know' {
+            { Export-CrmData -Path (Join-Path $TestDrive 'enc/u16.csv') -Encoding 'klingon-1' } | Should -Throw -ErrorId 'EncodingUnknown*'
+        }
+    }
+
+    Context 'headers and filters' {
+        It 'never gives a repeated or empty header a real column''s name, and says so once' {
+            $f = New-CrmTestCsv -Path (Join-Path $TestDrive 'h/h.csv') -Line @('id,name,name,name_2,,Column5', '1,a,b,c,d,e')
+            $r = Invoke-Export { Export-CrmData -Path $f.FullName }
+            $r.Records | Should -HaveCount 1
+            $rec = $r.Records[0]
+            @($rec.PSObject.Properties | ForEach-Object Name) | Should -Be @('id', 'name', 'name_3', 'name_2', 'Column5_2', 'Column5')
+            $rec.name_2 | Should -Be 'c'
+            $rec.Column5 | Should -Be 'e'
+            $r.Errors.Count | Should -Be 0
+            $r.Warnings | Should -HaveCount 1
+            $r.Warnings[0] | Should -BeLike "*column 3 'name' (repeated) → 'name_3'*column 5 (empty) → 'Column5_2'*"
+        }
+
+        It 'stops before reading when -Filter names a field the entity lacks' {
+            $f = New-CrmTestCsv -Path (Join-Path $TestDrive 'h/f.csv') -Line @('id,country', '1,CN')
+            $err = { Export-CrmData -Path $f.FullName -Filter @{ contry = 'CN' } -ErrorAction Stop } | Should -Throw -ErrorId 'FilterFieldNotFound*' -PassThru
+            $err.Exception.Message | Should -BeLike "*'contry'*country*"
+            @(Export-CrmData -Path $f.FullName -Filter @{ country = 'CN' }).Count | Should -Be 1
+        }
+    }
+}
+
+Describe 'Export-CrmData reads workbooks as people make them' {
+    BeforeAll {
+        Add-Type -AssemblyName System.IO.Compression
+        function New-HandMadeWorkbook {
+            # The OpenXML parts written by hand, as another producer would: shared and inline strings, a date
+            # style, a boolean, formulas with and without cached values, a merged range.
+            param([string] $Path)
+            $ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+            $parts = [ordered]@{
+                '[Content_Types].xml'        = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+                '_rels/.rels'                = '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+                'xl/workbook.xml'            = "<?xml version=`"1.0`"?><workbook xmlns=`"$ns`" xmlns:r=`"http://schemas.openxmlformats.org/officeDocument/2006/relationships`"><sheets><sheet name=`"Accounts`" sheetId=`"1`" r:id=`"rId1`"/></sheets></workbook>"
+                'xl/_rels/workbook.xml.rels' = '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>'
+                'xl/sharedStrings.xml'       = "<?xml version=`"1.0`"?><sst xmlns=`"$ns`"><si><t>Id</t></si><si><t>Name</t></si><si><t>Since</t></si><si><t>Total</t></si><si><t>Active</t></si><si><t>Region</t></si><si><t>North</t></si></sst>"
+                'xl/styles.xml'              = "<?xml version=`"1.0`"?><styleSheet xmlns=`"$ns`"><cellXfs count=`"2`"><xf numFmtId=`"0`"/><xf numFmtId=`"14`"/></cellXfs></styleSheet>"
+                'xl/worksheets/sheet1.xml'   = "<?xml version=`"1.0`"?><worksheet xmlns=`"$ns`"><sheetData>" +
+                '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c><c r="F1" t="s"><v>5</v></c></row>' +
+                '<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="inlineStr"><is><t>Acme</t></is></c><c r="C2" s="1"><v>43831</v></c><c r="D2"><f>A2*100</f><v>100</v></c><c r="E2" t="b"><v>1</v></c><c r="F2" t="s"><v>6</v></c></row>' +
+                '<row r="3"><c r="A3"><v>2</v></c><c r="B3" t="inlineStr"><is><t xml:space="preserve">	</t></is></c><c r="C3" s="1"><v>43832</v></c><c r="D3"><f>A3*100</f></c><c r="E3" t="b"><v>0</v></c></row>' +
+                '<row r="4"><c r="A4"><v>3</v></c><c r="B4" t="inlineStr"><is><t>Initech</t></is></c><c r="D4"><f>A4*100</f></c></row>' +
+                '</sheetData><mergeCells count="1"><mergeCell ref="F2:F4"/></mergeCells></worksheet>'
+            }
+            $zip = [IO.Compression.ZipFile]::Open($Path, 'Create')
+            try {
+                foreach ($k in $parts.Keys) {
+                    $w = [IO.StreamWriter]::new($zip.CreateEntry($k).Open(), [Text.UTF8Encoding]::new($false))
+                    try { $w.Write($parts[$k]) } finally { $w.Dispose() }
+                }
+            }
+            finally { $zip.Dispose() }
+            Get-Item $Path
+        }
+        $script:Book = New-HandMadeWorkbook (Join-Path $TestDrive 'hand.xlsx')
+    }
+
+    It 'reads typed cells, and warns with their cells about formulas without a calculated value and merged ranges' {
+        $warns = $null
+        $recs = @(Export-CrmData -Path $script:Book.FullName -WarningVariable warns -WarningAction SilentlyContinue)
+        $recs.Count | Should -Be 3
+        $recs[0].Since | Should -Be ([datetime]'2020-01-01')
+        $recs[0].Total | Should -Be 100
+        $recs[0].Active | Should -BeTrue
+        $recs[1].Active | Should -BeFalse
+        $recs[1].Name | Should -Be "`t"
+        $recs[1].Total | Should -BeNullOrEmpty
+        @($recs | ForEach-Object Region) | Should -Be @('North', $null, $null)
+        @($warns | Where-Object { "$_" -like '*2 formula cell(s) have no calculated value*D3 (=A3*100), D4 (=A4*100)*' }).Count | Should -Be 1
+        @($warns | Where-Object { "$_" -like '*1 merged range(s): F2:F4*-FillMergedCells*' }).Count | Should -Be 1
+    }
+
+    It 'fills merged cells from the top-left one with -FillMergedCells' {
+        $c = New-CrmConnection Excel $script:Book.FullName -FillMergedCells
+        @(Export-CrmData -Connection $c -WarningAction SilentlyContinue | ForEach-Object Region) | Should -Be @('North', 'North', 'North')
+    }
+
+    It 'says which file is not a workbook, with a stable id' {
+        $junk = Join-Path $TestDrive 'junk.xlsx'
+        Set-Content -LiteralPath $junk -Value "Id,Name`n1,a"
+        $err = { Export-CrmData -Path $junk -ErrorAction Stop } | Should -Throw -ErrorId 'ExcelFileNotWorkbook*' -PassThru
+        $err.Exception.Message | Should -BeLike "*$junk*"
+        $zipOfJunk = Join-Path $TestDrive 'zipjunk.xlsx'
+        $z = [IO.Compression.ZipFile]::Open($zipOfJunk, 'Create'); $z.CreateEntry('a.txt') | Out-Null; $z.Dispose()
+        { Export-CrmData -Path $zipOfJunk -ErrorAction Stop } | Should -Throw -ErrorId 'ExcelWorkbookInvalid*'
+    }
+
+    It 'gives back CR, tabs, whitespace-only text and empty strings as they were written' {
+        $path = Join-Path $TestDrive 'round.xlsx'
+        $r = [CrmMigration.CrmRecord]::new('Data')
+        $r['Id'] = 1L; $r['Formula'] = "`r=1+1"; $r['Tab'] = "`t"; $r['Spaces'] = '   '; $r['Empty'] = ''; $r['Null'] = $null; $r['Lines'] = "a`r`nb"
+        $r | Import-CrmData -Path $path -NoLedger | Out-Null
+        $back = Export-CrmData -Path $path
+        $back.Formula | Should -BeExactly "`r=1+1"
+        $back.Tab | Should -BeExactly "`t"
+        $back.Spaces | Should -BeExactly '   '
+        $back.Empty | Should -BeExactly ''
+        $back.Null | Should -BeNullOrEmpty
+        $null -eq $back.Null | Should -BeTrue
+        $back.Lines | Should -BeExactly "a`r`nb"
+    }
+}

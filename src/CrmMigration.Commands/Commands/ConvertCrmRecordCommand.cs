@@ -16,6 +16,7 @@ namespace CrmMigration.Commands
         private CompiledMapping? _mapping;
         private RejectFileWriter? _rejects;
         private readonly MapScratch _scratch = new();
+        private readonly RepeatMerger _repeats = new();
         private readonly HashSet<string> _warnedEntities = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, CrmConvertSummary> _summaries = new(StringComparer.OrdinalIgnoreCase);
         private readonly Stopwatch _clock = new();
@@ -57,7 +58,7 @@ namespace CrmMigration.Commands
                 if (RejectPath is not null)
                 {
                     _rejects = new RejectFileWriter(ResolvePath(RejectPath));
-                    WriteVerbose($"Rejected records go to {_rejects.Folder}.");
+                    WriteVerbose($"Rejected records go to {_rejects.Folder} (made with the first one).");
                 }
             }
             catch (CrmException ex)
@@ -71,54 +72,72 @@ namespace CrmMigration.Commands
         {
             var input = InputObject!;
             if (!_clock.IsRunning) _clock.Start();
-            var summary = SummaryOf(input.Entity);
-            summary.Read++;
-            _scratch.Clear();
-            var status = _mapping!.Map(input, Explain.IsPresent, out var output, _scratch);
-            if (_scratch.Warnings.Count > 0) Warn(summary, input);
-            switch (status)
+            int targets = Math.Max(1, _mapping!.TargetCount(input.Entity));
+            var definitions = _mapping.TargetsOf(input.Entity);
+            // A source entity that feeds several targets (a denormalised file) gives one output per target.
+            for (int t = 0; t < targets; t++)
             {
-                case MapStatus.Mapped:
-                    summary.Converted++;
-                    output!.MappingHash = _mapping.Definition.Hash;
-                    WriteObject(output);
-                    break;
-                case MapStatus.Rejected:
-                    summary.Rejected++;
-                    string code = _scratch.Errors[0].Code;
-                    summary.RejectReasons[code] = summary.RejectReasons.TryGetValue(code, out long n) ? n + 1 : 1;
-                    if (_rejects is not null && !_rejects.Write(input, _scratch.Errors))
+                var summary = SummaryOf(input.Entity, definitions.Count > 0 ? definitions[t].Target : null);
+                summary.Read++;
+                _scratch.Clear();
+                var status = _mapping.Map(input, t, Explain.IsPresent, out var output, _scratch);
+                if (_scratch.Warnings.Count > 0) Warn(summary, input);
+                if (status == MapStatus.Mapped && _repeats.Check(definitions[t], output!, out string? conflict) is { } repeat)
+                {
+                    // OnRepeat = 'Merge': a later row with the same key is merged into the first (or rejected on conflict).
+                    if (conflict is not null) WriteWarning(input.Origin is null ? repeat.Message : $"{input.Origin}: {repeat.Message}");
+                    if (repeat.Outcome == CrmOutcome.Merged)
                     {
-                        WriteWarning($"A rejected {input.Entity} record ({input.Key}) has fields the reject file's columns lack; it is reported as an error only.");
+                        summary.Merged++;
+                        if (IncludeRejected.IsPresent) PassDecided(input, definitions[t].Target, CrmOutcome.Merged, repeat.ReasonCode!, repeat.Message);
+                        continue;
                     }
-                    foreach (var e in _scratch.Errors) WriteCrmError(e, input);
-                    if (IncludeRejected.IsPresent) PassDecided(input, CrmOutcome.Rejected, code, RejectMessage(_scratch.Errors));
-                    break;
-                case MapStatus.Filtered:
-                    summary.Filtered++;
-                    string reason = _scratch.FilterReason!;
-                    summary.FilterReasons[reason] = summary.FilterReasons.TryGetValue(reason, out long f) ? f + 1 : 1;
-                    WriteVerbose(_scratch.FilterMessage!);
-                    if (IncludeRejected.IsPresent) PassDecided(input, CrmOutcome.Filtered, reason, _scratch.FilterMessage);
-                    break;
-                default:
-                    summary.PassedThrough++;
-                    if (_warnedEntities.Add(input.Entity))
-                    {
-                        WriteWarning($"The mapping does not name the entity '{input.Entity}'; its records pass through unchanged.");
-                    }
-                    WriteObject(input);
-                    break;
+                    status = MapStatus.Rejected;
+                    _scratch.Errors.Add(new CrmDataError(repeat.ReasonCode!, CrmErrorKind.InvalidValue, repeat.Message!) { Entity = input.Entity, Key = input.Key?.ToString(), File = input.Origin?.File, Line = input.Origin?.Line ?? 0, Record = input });
+                }
+                switch (status)
+                {
+                    case MapStatus.Mapped:
+                        summary.Converted++;
+                        output!.MappingHash = _mapping.Definition.Hash;
+                        WriteObject(output);
+                        break;
+                    case MapStatus.Rejected:
+                        summary.Rejected++;
+                        string code = _scratch.Errors[0].Code;
+                        summary.RejectReasons[code] = summary.RejectReasons.TryGetValue(code, out long n) ? n + 1 : 1;
+                        if (_rejects is not null && !_rejects.Write(input, _scratch.Errors))
+                        {
+                            WriteWarning($"A rejected {input.Entity} record ({input.Key}) has fields the reject file's columns lack; it is reported as an error only.");
+                        }
+                        foreach (var e in _scratch.Errors) WriteCrmError(e, input);
+                        if (IncludeRejected.IsPresent) PassDecided(input, definitions[t].Target, CrmOutcome.Rejected, code, RejectMessage(_scratch.Errors));
+                        break;
+                    case MapStatus.Filtered:
+                        summary.Filtered++;
+                        string reason = _scratch.FilterReason!;
+                        summary.FilterReasons[reason] = summary.FilterReasons.TryGetValue(reason, out long f) ? f + 1 : 1;
+                        WriteVerbose(_scratch.FilterMessage!);
+                        if (IncludeRejected.IsPresent) PassDecided(input, definitions[t].Target, CrmOutcome.Filtered, reason, _scratch.FilterMessage);
+                        break;
+                    default:
+                        summary.PassedThrough++;
+                        if (_warnedEntities.Add(input.Entity))
+                        {
+                            WriteWarning($"The mapping does not name the entity '{input.Entity}'; its records pass through unchanged.");
+                        }
+                        WriteObject(input);
+                        break;
+                }
             }
         }
 
         /// <summary>Sends a source record the mapping did not convert, marked with its outcome in the target entity.</summary>
-        private void PassDecided(CrmRecord input, CrmOutcome outcome, string reason, string? message)
+        private void PassDecided(CrmRecord input, string entity, CrmOutcome outcome, string reason, string? message)
         {
             var marked = input.Clone();
-            string entity = _mapping!.TargetOf(input.Entity) ?? input.Entity;
             marked.Decided = new CrmRecordOutcome(entity, input.Key?.ToString(), outcome) { ReasonCode = reason, Message = message, Origin = input.Origin };
-            marked.MappingHash = _mapping.Definition.Hash;
+            marked.MappingHash = _mapping!.Definition.Hash;
             WriteObject(marked);
         }
 
@@ -130,13 +149,14 @@ namespace CrmMigration.Commands
             return string.Join(" ", parts);
         }
 
-        private CrmConvertSummary SummaryOf(string entity)
+        private CrmConvertSummary SummaryOf(string entity, string? target)
         {
-            if (_last is not null && string.Equals(_last.Entity, entity, StringComparison.OrdinalIgnoreCase)) return _last;
-            if (!_summaries.TryGetValue(entity, out var s))
+            if (_last is not null && string.Equals(_last.Entity, entity, StringComparison.OrdinalIgnoreCase) && string.Equals(_last.Target, target, StringComparison.OrdinalIgnoreCase)) return _last;
+            string id = entity + "\u0001" + target;
+            if (!_summaries.TryGetValue(id, out var s))
             {
-                s = new CrmConvertSummary(entity, _mapping!.TargetOf(entity));
-                _summaries[entity] = s;
+                s = new CrmConvertSummary(entity, target);
+                _summaries[id] = s;
             }
             _last = s;
             return s;
@@ -164,11 +184,12 @@ namespace CrmMigration.Commands
             {
                 ThrowCrm(ex, RejectPath);
             }
+            if (_rejects is not null && _rejects.Total > 0) WriteVerbose($"{_rejects.Total} rejected record(s) written to {_rejects.Folder}.");
             var list = new List<CrmConvertSummary>(_summaries.Values);
             foreach (var s in list)
             {
                 s.Elapsed = _clock.Elapsed;
-                WriteVerbose($"{s.Entity}: read {s.Read}, converted {s.Converted}, rejected {s.Rejected}, filtered {s.Filtered}, passed through {s.PassedThrough}, warnings {s.Warnings}{Reasons(s)}.");
+                WriteVerbose($"{s.Entity}{(s.Target is null ? "" : " -> " + s.Target)}: read {s.Read}, converted {s.Converted}, merged {s.Merged}, rejected {s.Rejected}, filtered {s.Filtered}, passed through {s.PassedThrough}, warnings {s.Warnings}{Reasons(s)}.");
             }
             if (SummaryVariable is not null) SessionState.PSVariable.Set(SummaryVariable, list.ToArray());
         }

@@ -74,7 +74,7 @@ namespace CrmMigration.Commands
         {
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             var source = Source!;
-            var target = Target!;
+            var target = WithWriteOptions(Target!);
             // One question for the whole copy decides -WhatIf (typed, by preference or inherited) before anything is
             // created; -Confirm then asks once more per target entity.
             var answer = Ask(target.DisplayName, $"Copy records from {source.DisplayName} ({Mode})");
@@ -115,6 +115,7 @@ namespace CrmMigration.Commands
                     Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters() + (dedupe is { } rules ? "; DedupeRulesHash=" + rules.Rules.Hash : "")),
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
+                if (_rejects is not null && _copier.RunId is not null) _rejects.Run = _copier.RunId;
                 summaries = _copier.Run();
                 Warnings();
                 if (_copier.FirstNewRecordAfter is TimeSpan first)
@@ -194,7 +195,10 @@ namespace CrmMigration.Commands
 
         private void Warnings()
         {
-            var list = _copier!.Warnings;
+            var notes = _copier!.Notes;
+            foreach (var n in notes) WriteVerbose(n);
+            notes.Clear();
+            var list = _copier.Warnings;
             if (list.Count == 0) return;
             foreach (var w in list) WriteWarning(w);
             list.Clear();

@@ -37,15 +37,37 @@ namespace CrmMigration.Commands
         [Parameter]
         public Hashtable? Filter { get; set; }
 
+        /// <summary>The text encoding of CSV files (overrides the connection's and detection).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(EncodingCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? Encoding { get; set; }
+
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
             var connection = ResolveConnection(Connection, Path, LiteralPath);
+            if (Encoding is not null)
+            {
+                try { ConnectionFactory.CheckEncoding(Encoding); }
+                catch (CrmException ex) { ThrowCrm(ex, Encoding); }
+                connection = connection.Clone();
+                connection.Encoding = Encoding;
+            }
             var options = new CrmReadOptions { Filters = FieldFilters(Filter) };
             try
             {
                 using var provider = OpenSourceProvider(connection);
-                foreach (string entity in Order(provider))
+                var entities = new List<string>(Order(provider));
+                if (options.Filters.Count > 0)
+                {
+                    // Every entity is checked before any is read: a filter field an entity lacks is a mistake, not an empty result.
+                    foreach (string entity in entities)
+                    {
+                        if (provider.DescribeEntity(entity, includeRowCount: false) is CrmEntitySchema schema) RecordFilter.RequireFields(options.Filters, schema);
+                    }
+                }
+                foreach (string entity in entities)
                 {
                     ExportEntity(provider, entity, options);
                 }
@@ -76,7 +98,7 @@ namespace CrmMigration.Commands
             string activity = "Export-CrmData " + entity;
             var clock = Stopwatch.StartNew();
             long count = 0;
-            foreach (var record in provider.Read(entity, options, e => WriteCrmError(e), CancellationToken))
+            foreach (var record in provider.Read(entity, options, WriteReaderProblem, CancellationToken))
             {
                 WriteObject(record);
                 count++;

@@ -58,7 +58,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void BeginProcessing()
         {
-            _connection = ResolveConnection(Connection, Path, LiteralPath);
+            _connection = WithWriteOptions(ResolveConnection(Connection, Path, LiteralPath));
             _binder = new RecordBinder(Entity, Key);
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             try
@@ -179,6 +179,7 @@ namespace CrmMigration.Commands
                 options.Entity = Entity;
                 _session = new ImportSession(_provider!, options);
                 if (_session.RunId is not null) WriteVerbose((_session.Resumed ? "Resuming" : "Starting") + $" run {_session.RunId}; ledger {_ledger!.Path}.");
+                if (_rejects is not null && _session.RunId is not null) _rejects.Run = _session.RunId;
             }
             catch (CrmException ex)
             {

@@ -67,11 +67,32 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? Name { get; set; }
 
-        /// <summary>Text encoding of CSV files: utf-8, utf-16 or gb18030; detected when omitted.</summary>
+        /// <summary>Text encoding of CSV files (utf-8, utf-16, windows-1252, gb18030, ...); detected when omitted.</summary>
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = LiteralPathSet)]
-        [ValidateSet("utf-8", "utf-8-bom", "utf-16", "utf-16be", "gb18030")]
+        [ArgumentCompleter(typeof(EncodingCompleter))]
+        [ValidateNotNullOrEmpty]
         public string? Encoding { get; set; }
+
+        /// <summary>Refuse a CSV file with any byte sequence invalid in its encoding before reading a record.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
+        public SwitchParameter StrictEncoding { get; set; }
+
+        /// <summary>Reject CSV rows with fewer fields than the header instead of reading the missing fields as empty.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
+        public SwitchParameter RejectShortRows { get; set; }
+
+        /// <summary>Excel: fill the cells of a merged range with the value of its top-left cell.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
+        public SwitchParameter FillMergedCells { get; set; }
+
+        /// <summary>CSV targets: Spreadsheet (escape text that starts like a formula, the default) or None (write text as it is).</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
+        public CrmFormulaEscape FormulaEscape { get; set; }
 
         /// <summary>CSV field delimiter (default comma).</summary>
         [Parameter(ParameterSetName = PathSet)]
@@ -118,7 +139,24 @@ namespace CrmMigration.Commands
             {
                 WriteWarning($"'{full}' is neither an existing folder nor a .csv file; it will be treated as a folder and created when written to.");
             }
-            WriteObject(new CrmConnection(Provider, full) { Name = Name, Encoding = Encoding, Delimiter = Delimiter });
+            try
+            {
+                ConnectionFactory.CheckEncoding(Encoding);
+            }
+            catch (CrmException ex)
+            {
+                ThrowCrm(ex, Encoding);
+            }
+            WriteObject(new CrmConnection(Provider, full)
+            {
+                Name = Name,
+                Encoding = Encoding,
+                Delimiter = Delimiter,
+                StrictEncoding = StrictEncoding.IsPresent,
+                RejectShortRows = RejectShortRows.IsPresent,
+                FillMergedCells = FillMergedCells.IsPresent,
+                FormulaEscape = FormulaEscape,
+            });
         }
 
         private static bool IsBuiltInProfile(string name) =>

@@ -42,6 +42,7 @@ namespace CrmMigration.Commands
                         if (finding.Severity == CrmFindingSeverity.Error) ok = false;
                         if (!Quiet.IsPresent) WriteObject(finding);
                     }
+                    if (target.Missing) WriteVerbose($"The target {Target!.DisplayName} does not exist yet: the mapping was checked as -Create would make it (each target entity created from the mapping's fields).");
                 }
                 finally
                 {

@@ -676,7 +676,7 @@ namespace CrmMigration.Engine.Archive
         {
             var hash = new ContentHash();
             long errors = 0;
-            foreach (var rec in provider.Read(entity, new CrmReadOptions(), _ => errors++, ct)) hash.Add(rec);
+            foreach (var rec in provider.Read(entity, new CrmReadOptions(), e => { if (e.Severity == CrmErrorSeverity.Error) errors++; }, ct)) hash.Add(rec);
             return (hash.Count, hash.Value, errors);
         }
 

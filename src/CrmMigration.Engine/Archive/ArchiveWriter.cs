@@ -134,7 +134,7 @@ namespace CrmMigration.Engine.Archive
                     string file = stems[entity] + ".csv";
                     var entry = new CrmArchiveEntity(entity, "data/" + file);
                     long errorsHere = 0;
-                    long errors = WriteEntity(provider.Read(entity, new CrmReadOptions(), e => { errorsHere++; options.OnError?.Invoke(e); }, cancellationToken), entity, schema, Path.Combine(data, file), entry, payload, options);
+                    long errors = WriteEntity(provider.Read(entity, new CrmReadOptions(), e => { if (e.Severity != CrmErrorSeverity.Error) return; errorsHere++; options.OnError?.Invoke(e); }, cancellationToken), entity, schema, Path.Combine(data, file), entry, payload, options);
                     errors += errorsHere;
                     string sidecar = Path.Combine(data, file + "-metadata.json");
                     if (File.Exists(sidecar))

@@ -126,12 +126,15 @@ namespace CrmMigration.Engine.Import
                 _described = true;
                 _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
             }
+            bool first = !_entities.TryGetValue(record.Entity, out var known) || !known.WriterOpened;
             var state = GetState(record.Entity, record.Key?.FieldNames);
             if (!ReferenceEquals(state, _current))
             {
-                // The stream moved on to another entity (Export-CrmData sends parents before children):
-                // write what the others hold first, so a child never reaches the target before its parent.
-                foreach (var other in _entities.Values) if (!ReferenceEquals(other, state)) FlushEntity(other, results);
+                // The stream moved on to a new entity (Export-CrmData sends parents before children): write what
+                // the others hold first, so a child rarely has to wait for its parent. A stream that alternates
+                // between entities it has seen (one denormalised source feeding Account and Contact) keeps its
+                // batches: a child whose parent is still in a pending batch waits for it (see ResolveReferences).
+                if (first) foreach (var other in _entities.Values) if (!ReferenceEquals(other, state)) FlushEntity(other, results);
                 _current = state;
             }
             state.Received++;
@@ -158,6 +161,12 @@ namespace CrmMigration.Engine.Import
             state.Preset.Add(outcome);
             _decided.Add(outcome);
             if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
+        }
+
+        /// <summary>Makes sure the entity has a summary at the end, even when no record comes for it (an empty source, a filter that matched nothing).</summary>
+        public void Expect(string entity)
+        {
+            GetState(_options.Entity ?? entity, null, openWriter: false);
         }
 
         /// <summary>Writes every pending batch.</summary>
@@ -209,6 +218,13 @@ namespace CrmMigration.Engine.Import
             }
             _ledger.FinishRun(_runId!, success: true);
             var summaries = _ledger.Counters(_runId!, _target);
+            foreach (var state in _entities.Values)
+            {
+                // An entity nothing came for has no counters in the ledger: it still gets its (empty) summary.
+                bool listed = false;
+                foreach (var s in summaries) listed |= string.Equals(s.Entity, state.Summary.Entity, StringComparison.OrdinalIgnoreCase);
+                if (!listed) summaries.Add(state.Summary);
+            }
             foreach (var s in summaries)
             {
                 s.RunId = _runId;
@@ -219,6 +235,12 @@ namespace CrmMigration.Engine.Import
                 }
             }
             return summaries;
+        }
+
+        /// <summary>Records how the run read a source (e.g. "contacts.csv encoding=windows-1252 (guessed)") with the run's parameters in the ledger.</summary>
+        public void NoteRunParameter(string text)
+        {
+            if (_ledger is not null && _runId is not null) _ledger.AppendRunParameters(_runId, text);
         }
 
         /// <summary>Marks the ledger run failed (the command stopped with an error).</summary>

@@ -80,6 +80,8 @@ namespace CrmMigration.Engine.Import
         private readonly Dictionary<string, bool> _confirmed = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, long> _malformed = new(StringComparer.OrdinalIgnoreCase);
         private readonly Stopwatch _clock = new();
+        private readonly RepeatMerger _repeats = new();
+        private long _repeatConflicts;
         private long _total;
         private long _valueWarnings;
         private IReadOnlyList<(string Source, string Target)>? _plan;
@@ -110,6 +112,9 @@ namespace CrmMigration.Engine.Import
 
         /// <summary>Things the user should know that do not stop the copy. The caller may empty the list as it goes.</summary>
         public List<string> Warnings { get; } = new();
+
+        /// <summary>Notes on how the sources were read (each file's encoding and why), for verbose output. The caller may empty the list as it goes.</summary>
+        public List<string> Notes { get; } = new();
 
         /// <summary>Malformed source rows per source entity (each is also a rejected record in the books).</summary>
         public IReadOnlyDictionary<string, long> MalformedRows => _malformed;
@@ -145,7 +150,7 @@ namespace CrmMigration.Engine.Import
                 {
                     string? found = Find(available, m.Source);
                     if (found is null) Warnings.Add($"The mapping reads the source entity '{m.Source}' (for {m.Target}), which the source does not hold; nothing is copied for it.");
-                    else names.Add(found);
+                    else if (Find(names, found) is null) names.Add(found); // a source that feeds several targets is read once
                 }
             }
             else
@@ -162,11 +167,33 @@ namespace CrmMigration.Engine.Import
                     Warnings.Add($"The source entity '{n}' cannot be described; it is not copied.");
                     continue;
                 }
+                RequireFields(s);
                 schemas.Add(WithMappedParents(s));
             }
             var plan = new List<(string, string)>(schemas.Count);
-            foreach (var s in EntityOrder.ParentsFirst(schemas)) plan.Add((s.Name, _mapping?.TargetOf(s.Name) ?? s.Name));
+            foreach (var s in EntityOrder.ParentsFirst(schemas))
+            {
+                if (_mapping is null || _mapping.TargetCount(s.Name) == 0) plan.Add((s.Name, _mapping?.TargetOf(s.Name) ?? s.Name));
+                else foreach (var t in _mapping.TargetsOf(s.Name)) plan.Add((s.Name, t.Target));
+            }
             return plan;
+        }
+
+        /// <summary>Before anything is read: -Filter fields and the mapping's Where fields must be fields of the source entity.</summary>
+        private void RequireFields(CrmEntitySchema schema)
+        {
+            RecordFilter.RequireFields(_options.Filters, schema);
+            if (_mapping is null) return;
+            foreach (var mapped in _mapping.TargetsOf(schema.Name))
+            {
+                foreach (var w in mapped.Where)
+                {
+                    if (schema.GetField(w.Field) is not null) continue;
+                    throw new CrmException(new CrmDataError("MappingWhereFieldNotFound", CrmErrorKind.InvalidArgument,
+                        $"A Where condition of {mapped.Target} tests '{w.Field}', which the source entity '{schema.Name}' does not have, so every record would be rejected. Fix the mapping (Test-CrmMapping lists such problems).")
+                    { Entity = schema.Name, Field = w.Field, File = _mapping.Definition.SourcePath });
+                }
+            }
         }
 
         private static string? Find(IReadOnlyList<string> available, string name)
@@ -178,19 +205,21 @@ namespace CrmMigration.Engine.Import
         /// <summary>The source entity's relations plus those the mapping declares (a Reference to a target entity is a reference to its source entity).</summary>
         private CrmEntitySchema WithMappedParents(CrmEntitySchema schema)
         {
-            var mapped = _mapping?.ForSource(schema.Name);
-            if (mapped is null || mapped.References.Count == 0) return schema;
-            var relations = new List<CrmRelation>(schema.Relations);
-            foreach (var kv in mapped.References)
+            if (_mapping is null) return schema;
+            List<CrmRelation>? relations = null;
+            foreach (var mapped in _mapping.TargetsOf(schema.Name))
             {
-                foreach (var other in _mapping!.Definition.Entities)
+                foreach (var kv in mapped.References)
                 {
-                    if (string.Equals(other.Target, kv.Value, StringComparison.OrdinalIgnoreCase))
+                    foreach (var other in _mapping.Definition.Entities)
                     {
-                        relations.Add(new CrmRelation(schema.Name, new[] { kv.Key }, other.Source, Array.Empty<string>()));
+                        // A reference between two targets of this same source (a denormalised file) orders nothing here.
+                        if (!string.Equals(other.Target, kv.Value, StringComparison.OrdinalIgnoreCase) || string.Equals(other.Source, schema.Name, StringComparison.OrdinalIgnoreCase)) continue;
+                        (relations ??= new List<CrmRelation>(schema.Relations)).Add(new CrmRelation(schema.Name, new[] { kv.Key }, other.Source, Array.Empty<string>()));
                     }
                 }
             }
+            if (relations is null) return schema;
             return new CrmEntitySchema(schema.Name, schema.Fields) { System = schema.System, Key = schema.Key, Relations = relations, RowCount = schema.RowCount };
         }
 
@@ -203,15 +232,25 @@ namespace CrmMigration.Engine.Import
             _clock.Start();
             var ct = _options.Import.CancellationToken;
             var readOptions = new CrmReadOptions { Filters = _options.Filters };
-            foreach (var (source, target) in Plan())
+            var plan = Plan();
+            var done = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (source, _) in plan)
             {
+                if (!done.Add(source)) continue;
                 ct.ThrowIfCancellationRequested();
-                if (!Confirmed(target))
+                // A source is read once, for every target it feeds that the user confirmed.
+                var targets = new List<(int Index, string Target)>();
+                int index = 0;
+                foreach (var (s, target) in plan)
                 {
-                    Decline(source, target, readOptions);
-                    continue;
+                    if (!string.Equals(s, source, StringComparison.OrdinalIgnoreCase)) continue;
+                    if (Confirmed(target)) targets.Add((index, target));
+                    else Decline(source, target, readOptions);
+                    index++;
                 }
-                CopyEntity(source, target, readOptions);
+                if (targets.Count == 0) continue;
+                foreach (var (_, target) in targets) _session.Expect(target);
+                CopyEntity(source, targets, readOptions);
             }
             var summaries = new List<CrmImportSummary>(_session.Complete(_results));
             Drain();
@@ -229,67 +268,105 @@ namespace CrmMigration.Engine.Import
             return yes;
         }
 
-        private void CopyEntity(string source, string target, CrmReadOptions readOptions)
+        private void CopyEntity(string source, List<(int Index, string Target)> targets, CrmReadOptions readOptions)
         {
             var ct = _options.Import.CancellationToken;
             long count = 0;
-            // With -Dedupe, the entity's mapped records are held by the dedupe until the entity is read, then merged and landed.
-            _dedupe = _options.Dedupe is { } runner && runner.Handles(target) ? runner.Start(target, record => Emerged(target, record)) : null;
+            // With -Dedupe, the mapped records of each target it has rules for are held by the dedupe until the source entity is read, then merged and landed.
+            _dedupers.Clear();
+            if (_options.Dedupe is { } runner)
+            {
+                foreach (var (_, t) in targets)
+                {
+                    string target = t;
+                    if (runner.Handles(target) && !_dedupers.ContainsKey(target)) _dedupers[target] = runner.Start(target, record => Emerged(target, record));
+                }
+            }
             int every = Math.Max(1, _options.ProgressInterval);
-            foreach (var record in _source.Read(source, readOptions, e => Malformed(source, target, e), ct))
+            var mapped = _mapping?.TargetsOf(source);
+            foreach (var record in _source.Read(source, readOptions, e => Malformed(source, targets, e), ct))
             {
                 count++;
                 _total++;
-                if (_mapping is null)
+                if (_mapping is null || mapped!.Count == 0)
                 {
-                    Land(target, record);
+                    Land(targets[0].Target, record);
                 }
                 else
                 {
-                    _scratch.Clear();
-                    var status = _mapping.Map(record, false, out var output, _scratch);
-                    if (_scratch.Warnings.Count > 0) ValueWarnings(record);
-                    switch (status)
-                    {
-                        case MapStatus.Mapped:
-                            output!.MappingHash = _mapping.Definition.Hash;
-                            Land(target, output);
-                            break;
-                        case MapStatus.Rejected:
-                            MappingRejected(target, record);
-                            break;
-                        case MapStatus.Filtered:
-                            Decide(target, record, new CrmRecordOutcome(target, record.Key?.ToString(), CrmOutcome.Filtered)
-                            {
-                                ReasonCode = _scratch.FilterReason,
-                                Message = _scratch.FilterMessage,
-                                Origin = record.Origin,
-                            });
-                            break;
-                        default:
-                            Land(target, record);
-                            break;
-                    }
+                    foreach (var (index, target) in targets) MapInto(record, index, mapped[index], target);
                 }
-                if (_results.Count > 0) Drain();
+                if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
                 if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
             }
-            if (_dedupe is not null)
+            if (_dedupers.Count > 0)
             {
-                _dedupe = null;
-                _options.Dedupe!.Complete(target);
-                Warnings.AddRange(_options.Dedupe.Warnings);
+                var open = new List<string>(_dedupers.Keys);
+                _dedupers.Clear();
+                foreach (var target in open) _options.Dedupe!.Complete(target);
+                Warnings.AddRange(_options.Dedupe!.Warnings);
                 _options.Dedupe.Warnings.Clear();
             }
             Drain();
+            if (count == 0 && _options.Filters.Count > 0) Warnings.Add($"{source}: -Filter matched no record, so nothing was copied into {string.Join(", ", targets.ConvertAll(t => t.Target))}.");
             _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
         }
 
-        private EntityDeduper? _dedupe;
+        private readonly Dictionary<string, EntityDeduper> _dedupers = new(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>Maps a source record into one of the targets it feeds and hands the result to the session.</summary>
+        private void MapInto(CrmRecord record, int index, EntityMapping definition, string target)
+        {
+            _scratch.Clear();
+            var status = _mapping!.Map(record, index, false, out var output, _scratch);
+            if (_scratch.Warnings.Count > 0) ValueWarnings(record);
+            switch (status)
+            {
+                case MapStatus.Mapped:
+                    output!.MappingHash = _mapping.Definition.Hash;
+                    if (_repeats.Check(definition, output, out string? conflict) is { } repeat)
+                    {
+                        if (conflict is not null) RepeatWarning(repeat);
+                        if (repeat.Outcome == CrmOutcome.Rejected)
+                        {
+                            _scratch.Errors.Add(new CrmDataError(repeat.ReasonCode!, CrmErrorKind.InvalidValue, repeat.Message!)
+                            {
+                                Entity = record.Entity, Key = record.Key?.ToString(), File = record.Origin?.File, Line = record.Origin?.Line ?? 0, Record = record,
+                            });
+                            MappingRejected(target, record);
+                        }
+                        else Decide(target, output, repeat);
+                        break;
+                    }
+                    Land(target, output);
+                    break;
+                case MapStatus.Rejected:
+                    MappingRejected(target, record);
+                    break;
+                case MapStatus.Filtered:
+                    Decide(target, record, new CrmRecordOutcome(target, record.Key?.ToString(), CrmOutcome.Filtered)
+                    {
+                        ReasonCode = _scratch.FilterReason,
+                        Message = _scratch.FilterMessage,
+                        Origin = record.Origin,
+                    });
+                    break;
+                default:
+                    Land(target, record);
+                    break;
+            }
+        }
+
+        private void RepeatWarning(CrmRecordOutcome repeat)
+        {
+            _repeatConflicts++;
+            if (_repeatConflicts <= _options.MaxValueWarnings) Warnings.Add(repeat.Origin is null ? repeat.Message! : $"{repeat.Origin}: {repeat.Message}");
+            else if (_repeatConflicts == _options.MaxValueWarnings + 1) Warnings.Add($"More than {_options.MaxValueWarnings} repeated rows differ from their first row; the rest are not listed (Get-CrmMigrationRecord -Outcome Merged lists every merged row).");
+        }
 
         private void Land(string target, CrmRecord record)
         {
-            if (_dedupe is not null) _dedupe.Add(record);
+            if (_dedupers.Count > 0 && _dedupers.TryGetValue(target, out var deduper)) deduper.Add(record);
             else _session.Add(record, _results);
         }
 
@@ -324,9 +401,21 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>A row the source reader could not turn into a record: reported, and rejected in the books with the reader's code.</summary>
-        private void Malformed(string source, string target, CrmDataError error)
+        private void Malformed(string source, List<(int Index, string Target)> targets, CrmDataError error)
         {
             error.Entity ??= source;
+            if (error.Severity == CrmErrorSeverity.Information)
+            {
+                Notes.Add(error.FullMessage);
+                if (error.Code == "CsvEncoding" || error.Code == "CsvEncodingGuessed") EncodingNote(error);
+                return;
+            }
+            if (error.Severity == CrmErrorSeverity.Warning)
+            {
+                Warnings.Add(error.FullMessage);
+                if (error.Code == "CsvEncodingGuessed") EncodingNote(error);
+                return;
+            }
             if (!DropsRow(error))
             {
                 // A note about the header, or a value passed on unconverted: the record itself still comes.
@@ -347,12 +436,27 @@ namespace CrmMigration.Engine.Import
             {
                 Warnings.Add($"The malformed {source} row at {error.File}:{error.Line} could not be added to the reject files; it is reported as an error only.");
             }
-            Decide(target, row, new CrmRecordOutcome(target, null, CrmOutcome.Rejected)
+            // The row is lost to every target the source feeds: each one's books count it.
+            foreach (var (_, target) in targets)
             {
-                ReasonCode = error.Code,
-                Message = error.FullMessage,
-                Origin = row.Origin,
-            });
+                Decide(target, row, new CrmRecordOutcome(target, null, CrmOutcome.Rejected)
+                {
+                    ReasonCode = error.Code,
+                    Message = error.FullMessage,
+                    Origin = row.Origin,
+                });
+            }
+        }
+
+        /// <summary>The encoding a file was read with goes into the ledger's run parameters, so the run says how it read its sources.</summary>
+        private void EncodingNote(CrmDataError error)
+        {
+            string message = error.Message;
+            int start = message.IndexOf("Read as ", StringComparison.Ordinal);
+            int end = message.IndexOf(':', start < 0 ? 0 : start);
+            if (start < 0 || end < 0) return;
+            string name = System.IO.Path.GetFileName(error.File ?? error.Entity ?? "");
+            _session.NoteRunParameter("Encoding[" + name + "]=" + message.Substring(start + 8, end - start - 8));
         }
 
         /// <summary>Reader problems after which the record still comes (the others cost the row).</summary>
@@ -363,7 +467,7 @@ namespace CrmMigration.Engine.Import
         /// passed on unconverted or a cell without a header leave the record in the stream. Problems without one
         /// are about the file or its header.
         /// </summary>
-        public static bool DropsRow(CrmDataError error) => error.RecordNumber > 0 && !RowKept.Contains(error.Code);
+        public static bool DropsRow(CrmDataError error) => error.Severity == CrmErrorSeverity.Error && error.RecordNumber > 0 && !RowKept.Contains(error.Code);
 
         /// <summary>Hands a decided record (rejected or filtered by the mapping) to the session's books and ledger.</summary>
         private void Decide(string target, CrmRecord record, CrmRecordOutcome outcome)

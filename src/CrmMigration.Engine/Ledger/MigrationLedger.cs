@@ -185,6 +185,16 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
             return null;
         }
 
+        /// <summary>Adds "; <paramref name="text"/>" to the run's recorded parameters (how the run read its sources: the encoding of each file), once.</summary>
+        public void AppendRunParameters(string runId, string text)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "UPDATE runs SET parameters = CASE WHEN COALESCE(parameters, '') = '' THEN $p WHEN instr(parameters, $p) > 0 THEN parameters ELSE parameters || '; ' || $p END WHERE run_id = $r";
+            cmd.Parameters.AddWithValue("$p", text);
+            cmd.Parameters.AddWithValue("$r", runId);
+            cmd.ExecuteNonQuery();
+        }
+
         /// <summary>Sets the source and mapping hash once the first record shows them.</summary>
         public void DescribeRun(string runId, string? source, string? mappingHash)
         {
@@ -639,7 +649,8 @@ WHERE merge_decisions.same <> excluded.same OR COALESCE(merge_decisions.note, ''
             {
                 foreach (var e in BatchCodec.Decode((byte[])reader.GetValue(0)))
                 {
-                    if (e.Outcome == CrmOutcome.Merged && e.TargetKey is not null) result[e.SourceKey] = e.TargetKey;
+                    // (A repeated row merged into the first row of its own key, OnRepeat = 'Merge', moves no key.)
+                    if (e.Outcome == CrmOutcome.Merged && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal)) result[e.SourceKey] = e.TargetKey;
                     else if (e.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) result.Remove(e.SourceKey);
                 }
             }

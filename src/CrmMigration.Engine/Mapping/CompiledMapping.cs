@@ -44,34 +44,76 @@ namespace CrmMigration.Engine.Mapping
         }
     }
 
-    /// <summary>A mapping compiled once: per entity, field readers, transforms and rules resolved ahead of the records.</summary>
+    /// <summary>
+    /// A mapping compiled once: per entity, field readers, transforms and rules resolved ahead of the records. A
+    /// source entity may feed several target entities (a denormalised export: account columns on every contact
+    /// row); its targets are mapped in an order where a referenced target comes before the targets that refer to it.
+    /// </summary>
     public sealed class CompiledMapping
     {
-        private readonly Dictionary<string, CompiledEntity> _bySource = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, CompiledEntity[]> _bySource = new(StringComparer.OrdinalIgnoreCase);
 
         public CompiledMapping(MappingDefinition definition)
         {
             Definition = definition;
             bool anyReferences = false;
             foreach (var e in definition.Entities) foreach (var f in e.Fields) anyReferences |= f.Reference is not null;
+            var lists = new Dictionary<string, List<CompiledEntity>>(StringComparer.OrdinalIgnoreCase);
+            var targets = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var e in definition.Entities)
             {
-                if (_bySource.ContainsKey(e.Source))
+                if (!lists.TryGetValue(e.Source, out var list)) lists[e.Source] = list = new List<CompiledEntity>();
+                foreach (var other in list)
                 {
-                    throw new CrmException(new CrmDataError("MappingDuplicateSource", CrmErrorKind.InvalidArgument,
-                        $"Two target entities read the source entity '{e.Source}'; one source entity maps to one target entity in this version.") { File = definition.SourcePath });
+                    if (string.Equals(other.Definition.Target, e.Target, StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw new CrmException(new CrmDataError("MappingDuplicateSource", CrmErrorKind.InvalidArgument,
+                            $"The source entity '{e.Source}' is mapped to the target entity '{e.Target}' twice; merge the two entity mappings into one.") { File = definition.SourcePath });
+                    }
                 }
-                _bySource[e.Source] = new CompiledEntity(e, anyReferences);
+                list.Add(new CompiledEntity(e, anyReferences));
             }
+            foreach (var kv in lists) _bySource[kv.Key] = ParentsFirst(kv.Value);
+        }
+
+        /// <summary>The targets of one source, each after the targets it references (stable otherwise).</summary>
+        private static CompiledEntity[] ParentsFirst(List<CompiledEntity> list)
+        {
+            if (list.Count == 1) return list.ToArray();
+            var result = new List<CompiledEntity>(list.Count);
+            var placed = new HashSet<CompiledEntity>();
+            void Place(CompiledEntity e, int depth)
+            {
+                if (placed.Contains(e) || depth > list.Count) return;
+                foreach (var parent in e.Definition.References.Values)
+                {
+                    foreach (var p in list) if (!ReferenceEquals(p, e) && string.Equals(p.Definition.Target, parent, StringComparison.OrdinalIgnoreCase)) Place(p, depth + 1);
+                }
+                if (placed.Add(e)) result.Add(e);
+            }
+            foreach (var e in list) Place(e, 0);
+            return result.ToArray();
         }
 
         public MappingDefinition Definition { get; }
 
-        /// <summary>The target entity name for a source entity, or null.</summary>
-        public string? TargetOf(string sourceEntity) => _bySource.TryGetValue(sourceEntity, out var c) ? c.Definition.Target : null;
+        /// <summary>The (first) target entity name for a source entity, or null.</summary>
+        public string? TargetOf(string sourceEntity) => _bySource.TryGetValue(sourceEntity, out var c) ? c[0].Definition.Target : null;
 
-        /// <summary>The entity mapping reading a source entity, or null.</summary>
-        public EntityMapping? ForSource(string sourceEntity) => _bySource.TryGetValue(sourceEntity, out var c) ? c.Definition : null;
+        /// <summary>The (first) entity mapping reading a source entity, or null.</summary>
+        public EntityMapping? ForSource(string sourceEntity) => _bySource.TryGetValue(sourceEntity, out var c) ? c[0].Definition : null;
+
+        /// <summary>Every entity mapping reading a source entity, referenced targets first; empty when the mapping does not name it.</summary>
+        public IReadOnlyList<EntityMapping> TargetsOf(string sourceEntity)
+        {
+            if (!_bySource.TryGetValue(sourceEntity, out var c)) return Array.Empty<EntityMapping>();
+            var list = new EntityMapping[c.Length];
+            for (int i = 0; i < c.Length; i++) list[i] = c[i].Definition;
+            return list;
+        }
+
+        /// <summary>How many target entities a source entity feeds (0 when the mapping does not name it).</summary>
+        public int TargetCount(string sourceEntity) => _bySource.TryGetValue(sourceEntity, out var c) ? c.Length : 0;
 
         /// <summary>The fields of a target entity that reference other target entities (field → entity), for key translation on import.</summary>
         public IReadOnlyDictionary<string, string> ReferencesOf(string targetEntity)
@@ -80,24 +122,28 @@ namespace CrmMigration.Engine.Mapping
             return new Dictionary<string, string>();
         }
 
-        /// <summary>Maps one record; problems go to <paramref name="errors"/> (one per failing field). Filtered records report as Filtered.</summary>
+        /// <summary>Maps one record into its source's first target; problems go to <paramref name="errors"/> (one per failing field). Filtered records report as Filtered.</summary>
         public MapStatus Map(CrmRecord input, bool explain, out CrmRecord? output, List<CrmDataError> errors)
         {
-            return Map(input, explain, out output, new MapScratch(errors));
+            return Map(input, 0, explain, out output, new MapScratch(errors));
         }
 
+        /// <summary>Maps one record into its source's first target (see the overload with a target index).</summary>
+        public MapStatus Map(CrmRecord input, bool explain, out CrmRecord? output, MapScratch scratch) => Map(input, 0, explain, out output, scratch);
+
         /// <summary>
-        /// Maps one record. On success <paramref name="output"/> is the new record; on rejection the
+        /// Maps one record into the <paramref name="target"/>-th target entity its source feeds (0 ≤ target &lt;
+        /// <see cref="TargetCount"/>). On success <paramref name="output"/> is the new record; on rejection the
         /// problems are in the scratch's errors; when filtered, its filter reason says why.
         /// </summary>
-        public MapStatus Map(CrmRecord input, bool explain, out CrmRecord? output, MapScratch scratch)
+        public MapStatus Map(CrmRecord input, int target, bool explain, out CrmRecord? output, MapScratch scratch)
         {
-            if (!_bySource.TryGetValue(input.Entity, out var entity))
+            if (!_bySource.TryGetValue(input.Entity, out var entities) || target >= entities.Length)
             {
                 output = null;
                 return MapStatus.NotMapped;
             }
-            return entity.Map(input, explain, out output, scratch);
+            return entities[target].Map(input, explain, out output, scratch);
         }
 
         private sealed class CompiledEntity
@@ -198,6 +244,12 @@ namespace CrmMigration.Engine.Mapping
                         }
                     }
                     record.Key = new CrmKey(parts) { FieldNames = Definition.Key };
+                    if (Definition.OnRepeat == RepeatAction.Merge && input.Origin is { } o)
+                    {
+                        // Rows merged by this key are one record: its source identity is the key, not the row's
+                        // (so the ledger's crosswalk never mistakes a row's key for this record's).
+                        record.Origin = new CrmOrigin(o.System, o.Entity, record.Key.ToString(), o.File, o.Line);
+                    }
                 }
                 if (errors.Count > before) return MapStatus.Rejected;
                 output = record;
@@ -382,15 +434,17 @@ namespace CrmMigration.Engine.Mapping
                     }
                 }
 
-                if (d.ValueMap is not null && value is not null)
+                if (d.ValueMap is not null && value is not null && !(value is string blank0 && blank0.Length == 0))
                 {
+                    // Empty values are not looked up (as the mapping language says): an empty picklist stays empty.
                     string key = CrmValues.ToText(value) ?? "";
                     object? before = value;
                     if (d.ValueMap.TryGetValue(key, out object? mapped)) value = mapped;
                     else if (d.ValueMap.TryGetValue("*", out object? fallback)) value = fallback;
+                    else if (d.OnUnlisted == UnlistedAction.Keep) { /* an unlisted value passes as it is */ }
                     else
                     {
-                        errors.Add(Problem(input, "RecordValueNotInMap", d.Target, $"The value '{CrmValues.Truncate(key, 60)}' of {d.Target} is not in its ValueMap; add it, or a '*' entry for everything else."));
+                        errors.Add(Problem(input, "RecordValueNotInMap", d.Target, $"The value '{CrmValues.Truncate(key, 60)}' of {d.Target} is not in its ValueMap; add it, a '*' entry for everything else, or OnUnlisted = 'Keep' to pass unlisted values as they are."));
                         return null;
                     }
                     if (changes is not null && !CrmValues.AreEqual(before, value)) changes.Add(new CrmChange(d.Target, before, value, "ValueMap"));

@@ -41,6 +41,8 @@ namespace CrmMigration.Engine.Mapping
         public bool Required { get; set; }
         /// <summary>Picklist translation, compared ignoring case.</summary>
         public IReadOnlyDictionary<string, object?>? ValueMap { get; set; }
+        /// <summary>What a value the ValueMap does not list does (when it has no '*' entry): Reject (RecordValueNotInMap) or Keep as it is.</summary>
+        public UnlistedAction OnUnlisted { get; set; }
         /// <summary>Transforms applied in order, by name (see <see cref="Mapping.Transforms"/>).</summary>
         public IReadOnlyList<string> Transforms { get; set; } = Array.Empty<string>();
         /// <summary>Code transforms given directly in a hashtable, by their position in <see cref="Transforms"/> (null entries are named transforms).</summary>
@@ -75,6 +77,15 @@ namespace CrmMigration.Engine.Mapping
         public int? TwoDigitYearMax { get; set; }
         /// <summary>Correct well-known e-mail domain typos (gmial.com) instead of only reporting them.</summary>
         public bool FixTypos { get; set; }
+    }
+
+    /// <summary>What a value a ValueMap does not list does.</summary>
+    public enum UnlistedAction
+    {
+        /// <summary>The record is rejected with RecordValueNotInMap (the default).</summary>
+        Reject,
+        /// <summary>The value passes as it is.</summary>
+        Keep,
     }
 
     /// <summary>What a text longer than MaxLength does.</summary>
@@ -162,7 +173,25 @@ namespace CrmMigration.Engine.Mapping
         public string Describe() => Values.Count == 0 ? Field + " " + Operator : Field + " " + Operator + " (" + string.Join(", ", Values) + ")";
     }
 
-    /// <summary>How one source entity becomes one target entity.</summary>
+    /// <summary>What an entity mapping does with source rows that give a target key it already produced.</summary>
+    public enum RepeatAction
+    {
+        /// <summary>Every row is written; a repeated key is the target's business (DuplicateKey on insert). The default.</summary>
+        Write,
+        /// <summary>Rows with the same target key are one record: the first row's is written, the others are Merged into it (a denormalised file's parent columns).</summary>
+        Merge,
+    }
+
+    /// <summary>What a merged repeat whose values differ from the first row's does.</summary>
+    public enum RepeatConflictAction
+    {
+        /// <summary>The first row's values are kept; the differing values are reported as warnings. The default.</summary>
+        First,
+        /// <summary>The repeat is rejected (RecordRepeatConflict) so the difference can be fixed at the source.</summary>
+        Reject,
+    }
+
+    /// <summary>How one source entity becomes one target entity (a source entity may feed several).</summary>
     public sealed class EntityMapping
     {
         public EntityMapping(string target, string source)
@@ -183,6 +212,10 @@ namespace CrmMigration.Engine.Mapping
         public UnmappedFields Unmapped { get; set; }
         /// <summary>Conditions every converted record meets; the others are filtered with the failing condition's reason.</summary>
         public IReadOnlyList<WhereCondition> Where { get; set; } = Array.Empty<WhereCondition>();
+        /// <summary>Rows that repeat a target key: written each (default) or merged into the first.</summary>
+        public RepeatAction OnRepeat { get; set; }
+        /// <summary>With OnRepeat = Merge: what a repeat with different values does.</summary>
+        public RepeatConflictAction OnConflict { get; set; }
 
         /// <summary>Target fields that reference another target entity: field name → entity.</summary>
         public IReadOnlyDictionary<string, string> References

@@ -18,11 +18,11 @@ namespace CrmMigration.Engine.Mapping
     public static class MappingParser
     {
         private static readonly string[] TopKeys = { "Entities", "Version", "Description" };
-        private static readonly string[] EntityKeys = { "Source", "Key", "Fields", "Unmapped", "Where", "Name", "Target", "Description" };
+        private static readonly string[] EntityKeys = { "Source", "Key", "Fields", "Unmapped", "Where", "OnRepeat", "OnConflict", "Name", "Target", "Description" };
         private static readonly string[] FieldKeys =
         {
             "Source", "Separator", "Type", "Format", "Culture", "Value", "Default", "Required", "ValueMap", "Transform", "Name", "Target", "Description",
-            "Split", "Part", "SplitLimit", "Reference", "OnMissingParent", "MaxLength", "OnTooLong", "Pattern", "Min", "Max", "OnInvalid", "DefaultRegion", "TimeZone", "TwoDigitYearMax", "FixTypos",
+            "Split", "Part", "SplitLimit", "OnUnlisted", "Reference", "OnMissingParent", "MaxLength", "OnTooLong", "Pattern", "Min", "Max", "OnInvalid", "DefaultRegion", "TimeZone", "TwoDigitYearMax", "FixTypos",
         };
         private static readonly string[] WhereKeys = { "Field", "Equals", "NotEquals", "In", "NotIn", "Like", "NotLike", "IsEmpty", "NotEmpty", "Reason", "Description" };
 
@@ -69,7 +69,17 @@ namespace CrmMigration.Engine.Mapping
             {
                 Key = TextList(Get(map, "Key")),
                 Unmapped = ParseEnum<UnmappedFields>(Get(map, "Unmapped"), path + ".Unmapped", file) ?? UnmappedFields.Drop,
+                OnRepeat = ParseEnum<RepeatAction>(Get(map, "OnRepeat"), path + ".OnRepeat", file) ?? RepeatAction.Write,
+                OnConflict = ParseEnum<RepeatConflictAction>(Get(map, "OnConflict"), path + ".OnConflict", file) ?? RepeatConflictAction.First,
             };
+            if (Has(map, "OnConflict") && entity.OnRepeat != RepeatAction.Merge)
+            {
+                throw Error("MappingOnConflictWithoutMerge", $"'{path}.OnConflict' says what a merged repeat with different values does; it needs OnRepeat = 'Merge'.", file);
+            }
+            if (entity.OnRepeat == RepeatAction.Merge && entity.Key.Count == 0)
+            {
+                throw Error("MappingMergeWithoutKey", $"'{path}.OnRepeat' = 'Merge' merges rows by the target key; give the entity a Key.", file);
+            }
             var fields = new List<FieldMapping>();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             object? fieldsNode = Get(map, "Fields");
@@ -155,6 +165,15 @@ namespace CrmMigration.Engine.Mapping
                     dict[k] = v;
                 }
                 field.ValueMap = dict;
+            }
+            if (Has(map, "OnUnlisted"))
+            {
+                field.OnUnlisted = ParseEnum<UnlistedAction>(Get(map, "OnUnlisted"), path + ".OnUnlisted", file) ?? UnlistedAction.Reject;
+                if (field.ValueMap is null) throw Error("MappingOnUnlistedWithoutValueMap", $"'{path}.OnUnlisted' says what a value the ValueMap does not list does, but the field has no ValueMap.", file);
+                if (field.OnUnlisted == UnlistedAction.Keep && field.ValueMap.ContainsKey("*"))
+                {
+                    throw Error("MappingValueMapConflict", $"'{path}' has both a '*' ValueMap entry (every unlisted value becomes that value) and OnUnlisted = 'Keep' (unlisted values stay as they are); keep one.", file);
+                }
             }
             if (field.Culture is not null)
             {
@@ -411,6 +430,7 @@ namespace CrmMigration.Engine.Mapping
                     w.WriteString("target", en.Target);
                     w.WriteString("source", en.Source);
                     w.WriteString("unmapped", en.Unmapped.ToString());
+                    if (en.OnRepeat != RepeatAction.Write) { w.WriteString("onRepeat", en.OnRepeat.ToString()); w.WriteString("onConflict", en.OnConflict.ToString()); }
                     WriteList(w, "key", en.Key);
                     if (en.Where.Count > 0)
                     {
@@ -459,6 +479,7 @@ namespace CrmMigration.Engine.Mapping
                         if (f.TimeZone is not null) w.WriteString("timeZone", f.TimeZone);
                         if (f.TwoDigitYearMax is int tdy) w.WriteNumber("twoDigitYearMax", tdy);
                         if (f.FixTypos) w.WriteBoolean("fixTypos", true);
+                        if (f.OnUnlisted != UnlistedAction.Reject) w.WriteString("onUnlisted", f.OnUnlisted.ToString());
                         if (f.ValueMap is not null)
                         {
                             var keys = new List<string>(f.ValueMap.Keys);

@@ -45,6 +45,8 @@ namespace CrmMigration.Engine.Providers
         public IReadOnlyList<string>? KeyFields { get; set; }
         /// <summary>Text encoding for file targets (utf-8 with BOM by default).</summary>
         public string? Encoding { get; set; }
+        /// <summary>CSV targets: escape text that starts like a formula (Spreadsheet) or write it as it is (None); null takes the connection's choice. A file format for machines sets None.</summary>
+        public CrmFormulaEscape? FormulaEscape { get; set; }
     }
 
     /// <summary>

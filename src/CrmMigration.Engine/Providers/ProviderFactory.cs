@@ -81,6 +81,12 @@ namespace CrmMigration.Engine.Providers
             _ => throw new CrmException("ProviderNotServer", CrmErrorKind.InvalidArgument, $"The provider '{kind}' is file-based; use -Path."),
         };
 
+        /// <summary>The encoding names help and tab completion offer (any name or code page .NET knows is accepted too).</summary>
+        public static IReadOnlyList<string> EncodingNames => Csv.TextEncodings.KnownNames;
+
+        /// <summary>Checks an encoding name now (EncodingUnknown when .NET does not know it), so a bad name stops a command before anything is read.</summary>
+        public static void CheckEncoding(string? name) => Csv.TextEncodings.FromName(name);
+
         /// <summary>
         /// Opens a system to read from. A CSV or Excel source that does not exist is SourceNotFound here, before
         /// anything runs: reading nothing from a path that is not there is not an empty migration. A missing

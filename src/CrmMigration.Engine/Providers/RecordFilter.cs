@@ -24,6 +24,23 @@ namespace CrmMigration.Engine.Providers
             }
         }
 
+        /// <summary>
+        /// Throws FilterFieldNotFound when a condition names a field the entity does not have: a filter on a missing
+        /// field would match no record, and a misspelt filter would empty the entity without a word.
+        /// </summary>
+        public static void RequireFields(IReadOnlyList<CrmFieldFilter> filters, CrmEntitySchema schema)
+        {
+            foreach (var f in filters)
+            {
+                if (schema.GetField(f.Field) is not null) continue;
+                var names = new List<string>(schema.Fields.Count);
+                foreach (var field in schema.Fields) names.Add(field.Name);
+                throw new CrmException(new CrmDataError("FilterFieldNotFound", CrmErrorKind.InvalidArgument,
+                    $"-Filter names the field '{f.Field}', which the entity '{schema.Name}' does not have, so it would match no record. Its fields: {CrmValues.Truncate(string.Join(", ", names), 300)}.")
+                { Entity = schema.Name, Field = f.Field });
+            }
+        }
+
         /// <summary>True when there is nothing to filter.</summary>
         public bool IsEmpty => _conditions.Length == 0;
 

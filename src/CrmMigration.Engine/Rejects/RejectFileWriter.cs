@@ -8,34 +8,67 @@ using CrmMigration.Engine.Providers.Csv;
 namespace CrmMigration.Engine.Rejects
 {
     /// <summary>
-    /// Writes rejected records to a folder, one CSV per source entity (&lt;entity&gt;.csv), with the record's
-    /// original fields followed by RejectReason (the first error id) and RejectMessage (every problem).
-    /// It writes through the CSV provider, so the files are UTF-8 with a BOM, formula-escaped, come with the
-    /// provider's type sidecar, and can be read back with Export-CrmData, fixed and converted again.
+    /// Writes rejected records, one CSV per source entity (&lt;entity&gt;.csv), with the record's original fields
+    /// followed by RejectReason (the first error id) and RejectMessage (every problem). Each run owns its folder,
+    /// &lt;root&gt;/&lt;run&gt; (the ledger's run id, or a new time-stamped name), so the files of an earlier run never
+    /// mix with this one's; the folder is made with the first rejected record, so a run without rejects leaves
+    /// no empty folder. A resumed run that finds its folder from an earlier attempt writes to &lt;run&gt;-2, -3, ...
+    /// It writes through the CSV provider, so the files are UTF-8 with a BOM, formula-escaped (files for people),
+    /// come with the provider's type sidecar, and can be read back with Export-CrmData, fixed and converted again.
     /// </summary>
     public sealed class RejectFileWriter : IDisposable
     {
-        private readonly CsvProvider _provider;
+        private CsvProvider? _provider;
+        private string _run;
         private readonly Dictionary<string, ICrmEntityWriter> _writers = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, long> _counts = new(StringComparer.OrdinalIgnoreCase);
         private readonly CrmRecord[] _one = new CrmRecord[1];
         private readonly List<CrmRecordOutcome> _outcomes = new(1);
         private bool _completed;
 
-        /// <summary>Opens (and creates) the reject folder.</summary>
-        public RejectFileWriter(string folder)
+        /// <summary>Prepares the reject files of one run under <paramref name="root"/> (nothing is created until a record is rejected).</summary>
+        public RejectFileWriter(string root, string? run = null)
         {
-            Folder = Path.GetFullPath(folder);
-            if (File.Exists(Folder))
+            Root = Path.GetFullPath(root);
+            if (File.Exists(Root))
             {
-                throw new CrmException(new CrmDataError("RejectPathNotFolder", CrmErrorKind.InvalidArgument, $"-RejectPath '{Folder}' is a file; give a folder (it is created when missing).") { File = Folder });
+                throw new CrmException(new CrmDataError("RejectPathNotFolder", CrmErrorKind.InvalidArgument, $"-RejectPath '{Root}' is a file; give a folder (it is created when a record is rejected).") { File = Root });
             }
-            Directory.CreateDirectory(Folder);
-            _provider = new CsvProvider(new CrmConnection(CrmProviderKind.Csv, Folder));
+            _run = run ?? NewRunName();
         }
 
-        /// <summary>The folder written to.</summary>
-        public string Folder { get; }
+        /// <summary>A run folder name for a command without a ledger run: the UTC time and a random suffix, as ledger run ids are made.</summary>
+        public static string NewRunName() =>
+            DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+
+        /// <summary>The folder -RejectPath named, holding one folder per run.</summary>
+        public string Root { get; }
+
+        /// <summary>The run's folder name; may be set (to the ledger's run id) until the first record is written.</summary>
+        public string Run
+        {
+            get => _run;
+            set
+            {
+                if (_provider is not null) throw new InvalidOperationException("The reject folder is already in use.");
+                _run = value;
+            }
+        }
+
+        /// <summary>The run's folder (made with the first rejected record).</summary>
+        public string Folder => _folder ?? Path.Combine(Root, _run);
+
+        private string? _folder;
+
+        private CsvProvider Provider()
+        {
+            if (_provider is not null) return _provider;
+            string folder = Path.Combine(Root, _run);
+            for (int n = 2; Directory.Exists(folder); n++) folder = Path.Combine(Root, _run + "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(folder);
+            _folder = folder;
+            return _provider = new CsvProvider(new CrmConnection(CrmProviderKind.Csv, folder));
+        }
 
         /// <summary>Rejected records written, per entity.</summary>
         public IReadOnlyDictionary<string, long> Counts => _counts;
@@ -53,7 +86,7 @@ namespace CrmMigration.Engine.Rejects
             string entity = input.Entity;
             if (!_writers.TryGetValue(entity, out var writer))
             {
-                writer = _provider.OpenWriter(entity, new CrmWriteOptions { Mode = CrmWriteMode.Insert, CreateIfMissing = true });
+                writer = Provider().OpenWriter(entity, new CrmWriteOptions { Mode = CrmWriteMode.Insert, CreateIfMissing = true, FormulaEscape = CrmFormulaEscape.Spreadsheet });
                 _writers[entity] = writer;
                 _counts[entity] = 0;
             }
@@ -88,7 +121,7 @@ namespace CrmMigration.Engine.Rejects
         {
             foreach (var w in _writers.Values) w.Dispose();
             _writers.Clear();
-            _provider.Dispose();
+            _provider?.Dispose();
         }
     }
 }

@@ -57,7 +57,11 @@ namespace CrmMigration.Engine.Validation
             if (_mapping is not null)
             {
                 var list = new List<string>();
-                foreach (var e in _mapping.Definition.Entities) list.Add(e.Source);
+                foreach (var e in _mapping.Definition.Entities)
+                {
+                    // A source feeding several targets (a denormalised export) is checked once, against each of them.
+                    if (!list.Exists(x => string.Equals(x, e.Source, StringComparison.OrdinalIgnoreCase))) list.Add(e.Source);
+                }
                 return list;
             }
             return _source.ListEntities();
@@ -101,10 +105,28 @@ namespace CrmMigration.Engine.Validation
             }
         }
 
-        /// <summary>Runs the checks for one source entity.</summary>
+        /// <summary>Runs the checks for one source entity, against each target entity it feeds.</summary>
         public IReadOnlyList<CrmValidationResult> Check(string sourceEntity, Action<string, long>? progress, CancellationToken ct)
         {
-            string targetEntity = _mapping?.TargetOf(sourceEntity) ?? sourceEntity;
+            int targets = _mapping?.TargetCount(sourceEntity) ?? 0;
+            if (targets <= 1) return Check(sourceEntity, 0, progress, ct);
+            var all = new List<CrmValidationResult>();
+            for (int t = 0; t < targets; t++) all.AddRange(Check(sourceEntity, t, progress, ct));
+            return all;
+        }
+
+        /// <summary>The index of a target among the targets of its source (for CompiledMapping.Map), 0 when not found.</summary>
+        private int IndexOf(string sourceEntity, string targetEntity)
+        {
+            var list = _mapping!.TargetsOf(sourceEntity);
+            for (int i = 0; i < list.Count; i++) if (string.Equals(list[i].Target, targetEntity, StringComparison.OrdinalIgnoreCase)) return i;
+            return 0;
+        }
+
+        private IReadOnlyList<CrmValidationResult> Check(string sourceEntity, int index, Action<string, long>? progress, CancellationToken ct)
+        {
+            var definition = _mapping is null || _mapping.TargetCount(sourceEntity) == 0 ? null : _mapping.TargetsOf(sourceEntity)[index];
+            string targetEntity = definition?.Target ?? sourceEntity;
             string label = string.Equals(sourceEntity, targetEntity, StringComparison.OrdinalIgnoreCase) ? targetEntity : sourceEntity + " -> " + targetEntity;
             var results = new List<CrmValidationResult>();
 
@@ -133,7 +155,7 @@ namespace CrmMigration.Engine.Validation
             }
 
             string folder = Path.Combine(_options.SpillDirectory ?? Path.GetTempPath(), "crm-validate-" + Guid.NewGuid().ToString("N"));
-            var run = new EntityRun(this, sourceEntity, targetEntity, label, sourceSchema, targetSchema, folder, progress, ct);
+            var run = new EntityRun(this, sourceEntity, index, definition, label, sourceSchema, targetSchema, folder, progress, ct);
             try
             {
                 run.Execute(results);
@@ -158,6 +180,9 @@ namespace CrmMigration.Engine.Validation
         {
             private readonly MigrationValidator _v;
             private readonly string _sourceEntity, _targetEntity, _label;
+            private readonly int _index;
+            private readonly bool _merges;
+            private long _merged;
             private readonly CrmEntitySchema _sourceSchema, _targetSchema;
             private readonly Action<string, long>? _progress;
             private readonly CancellationToken _ct;
@@ -181,7 +206,7 @@ namespace CrmMigration.Engine.Validation
             private long _missing, _extra, _targetDupKeys, _targetDupDiffer, _sourceDupKeys, _sourceDupCopies, _sourceDupDiffer, _differing;
             private long _explained;
             // Dedupe: the merges the ledger recorded; survivors that differ from their own source record are checked against their group.
-            private MergeCheck? _merges;
+            private MergeCheck? _dedupeMerges;
             private readonly HashSet<string> _survivorsDiffering = new(StringComparer.Ordinal);
             private long _mergeExplained;
             private readonly Dictionary<string, CrmRecord> _mergedSurvivors = new(StringComparer.Ordinal);
@@ -193,13 +218,15 @@ namespace CrmMigration.Engine.Validation
             private readonly List<(UInt128 Row, long Source, long Target)> _rowSamplesMissing = new(), _rowSamplesExtra = new();
             private long _duplicatedRows;
 
-            public EntityRun(MigrationValidator v, string sourceEntity, string targetEntity, string label, CrmEntitySchema sourceSchema, CrmEntitySchema targetSchema,
+            public EntityRun(MigrationValidator v, string sourceEntity, int index, EntityMapping? definition, string label, CrmEntitySchema sourceSchema, CrmEntitySchema targetSchema,
                 string folder, Action<string, long>? progress, CancellationToken ct)
             {
                 _v = v;
                 _o = v._options;
                 _sourceEntity = sourceEntity;
-                _targetEntity = targetEntity;
+                _targetEntity = definition?.Target ?? sourceEntity;
+                _index = index;
+                _merges = definition?.OnRepeat == RepeatAction.Merge;
                 _label = label;
                 _sourceSchema = sourceSchema;
                 _targetSchema = targetSchema;
@@ -217,7 +244,7 @@ namespace CrmMigration.Engine.Validation
             public void Execute(List<CrmValidationResult> results)
             {
                 if (_v._ledger is not null) _notLanded = _v._ledger.NotLanded(_v._target.Connection.DisplayName, _targetEntity);
-                _merges = MergeCheck.Load(_v._ledger, _v._target.Connection.DisplayName, _targetEntity);
+                _dedupeMerges = MergeCheck.Load(_v._ledger, _v._target.Connection.DisplayName, _targetEntity);
                 _references = _v.ReferencesOf(_targetEntity, _ct);
                 _changes = _v._mapping is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -244,14 +271,16 @@ namespace CrmMigration.Engine.Validation
             /// <summary>The source records as the mapping turns them (references translated as the import writes them).</summary>
             private IEnumerable<CrmRecord> SourceRecords(Action<CrmDataError> onError, bool count)
             {
-                var errors = new List<CrmDataError>();
+                var scratch = new MapScratch();
+                // OnRepeat = 'Merge': the import wrote the first row of each key and merged the others into it.
+                var seen = _merges ? new HashSet<string>(StringComparer.Ordinal) : null;
                 foreach (var record in _v._source.Read(_sourceEntity, new CrmReadOptions(), onError, _ct))
                 {
                     CrmRecord effective = record;
                     if (_v._mapping is not null)
                     {
-                        errors.Clear();
-                        var status = _v._mapping.Map(record, false, out var mapped, errors);
+                        scratch.Clear();
+                        var status = _v._mapping.Map(record, _index, false, out var mapped, scratch);
                         if (status == MapStatus.Rejected || status == MapStatus.Filtered)
                         {
                             if (count) _mappingRejected++;
@@ -259,8 +288,13 @@ namespace CrmMigration.Engine.Validation
                         }
                         if (status == MapStatus.Mapped)
                         {
+                            if (seen is not null && mapped!.Key?.ToString() is string repeated && !seen.Add(repeated))
+                            {
+                                if (count) _merged++;
+                                continue;
+                            }
                             effective = Translate(mapped!, _references);
-                            if (count && _changes is not null && record.Key?.ToString() is string was && effective.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) _changes[was] = now;
+                            if (count && _changes is not null && (mapped!.Origin?.SourceKey ?? record.Key?.ToString()) is string was && effective.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) _changes[was] = now;
                         }
                     }
                     yield return effective;
@@ -325,7 +359,7 @@ namespace CrmMigration.Engine.Validation
                         else if (record.Key?.ToString() is string key)
                         {
                             WriteKeyEntry(_sourceSpill, key, c, entry);
-                            _merges?.Observe(key, c);
+                            _dedupeMerges?.Observe(key, c);
                         }
                         else
                         {
@@ -489,7 +523,7 @@ namespace CrmMigration.Engine.Validation
                         else if (!(st.SourceCount > 1 && st.SourceCopiesDiffer) && !SameValues(src, st.SourceAt, tgt, st.TargetAt))
                         {
                             string key = KeyText(src, st.SourceAt);
-                            if (_merges is not null && _merges.IsSurvivor(key)) _survivorsDiffering.Add(key);
+                            if (_dedupeMerges is not null && _dedupeMerges.IsSurvivor(key)) _survivorsDiffering.Add(key);
                             _differing++;
                             if (_differSamples.Count < _max) _differSamples.Add(key);
                         }
@@ -582,7 +616,7 @@ namespace CrmMigration.Engine.Validation
                 foreach (var record in TargetRecords(_ => { }))
                 {
                     if (record.Key?.ToString() is not string key || !_survivorsDiffering.Remove(key)) continue;
-                    if (!_merges!.Explains(key, record, _comparer!)) continue;
+                    if (!_dedupeMerges!.Explains(key, record, _comparer!)) continue;
                     _mergeExplained++;
                     _mergedSurvivors[key] = record;
                     _differing--;
@@ -737,6 +771,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     string notes = "";
                     if (_mappingRejected > 0) notes += $" {N(_mappingRejected)} source record(s) are rejected or filtered by the mapping and not expected in the target.";
+                    if (_merged > 0) notes += $" {N(_merged)} source row(s) repeat a key and are merged into the first (OnRepeat = 'Merge').";
                     if (_sourceErrors.Dropped > 0) notes += $" {N(_sourceErrors.Dropped)} source row(s) could not be read (see SourceRead).";
                     long expected = _sourceRows - _explained - (_keyless ? 0 : _sourceDupCopies);
                     CrmCheckStatus status = _sourceRows == _targetRows ? CrmCheckStatus.Pass
@@ -1031,6 +1066,7 @@ namespace CrmMigration.Engine.Validation
 
                 public void Add(CrmDataError e, EntityRun run, bool source)
                 {
+                    if (e.Severity == CrmErrorSeverity.Information) return; // how the file was read (its encoding), not a problem
                     bool drops = MigrationCopier.DropsRow(e);
                     if (!drops)
                     {
@@ -1091,7 +1127,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     string? parentSource = null;
                     foreach (var e in _mapping.Definition.Entities) if (string.Equals(e.Target, parent, StringComparison.OrdinalIgnoreCase)) parentSource = e.Source;
-                    changes = parentSource is null ? new Dictionary<string, string>(StringComparer.Ordinal) : KeyChangesOf(parentSource, ct);
+                    changes = parentSource is null ? new Dictionary<string, string>(StringComparer.Ordinal) : KeyChangesOf(parentSource, IndexOf(parentSource, parent), ct);
                     // A self-reference: the entity's own changes are collected again while it is checked.
                     if (!string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase)) _keyChanges[parent] = changes;
                 }
@@ -1107,15 +1143,15 @@ namespace CrmMigration.Engine.Validation
         }
 
         /// <summary>The keys the mapping changes in a source entity (source key → target key).</summary>
-        private Dictionary<string, string> KeyChangesOf(string sourceEntity, CancellationToken ct)
+        private Dictionary<string, string> KeyChangesOf(string sourceEntity, int index, CancellationToken ct)
         {
             var changes = new Dictionary<string, string>(StringComparer.Ordinal);
             var errors = new List<CrmDataError>();
             foreach (var record in _source.Read(sourceEntity, new CrmReadOptions(), _ => { }, ct))
             {
                 errors.Clear();
-                if (_mapping!.Map(record, false, out var mapped, errors) != MapStatus.Mapped) continue;
-                if (record.Key?.ToString() is string was && mapped!.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
+                if (_mapping!.Map(record, index, false, out var mapped, new MapScratch(errors)) != MapStatus.Mapped) continue;
+                if ((mapped!.Origin?.SourceKey ?? record.Key?.ToString()) is string was && mapped.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) changes[was] = now;
             }
             return changes;
         }

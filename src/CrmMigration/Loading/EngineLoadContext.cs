@@ -7,7 +7,7 @@ using System.Runtime.Loader;
 namespace CrmMigration.Loading
 {
     /// <summary>
-    /// The private load context of the engine and its third-party packages (CsvHelper, MiniExcel,
+    /// The private load context of the engine and its third-party packages (CsvHelper, UTF.Unknown,
     /// Microsoft.Data.Sqlite and SQLite's native library), loaded from the module's Dependencies folder.
     /// Other modules in the same session may load other versions of the same packages; neither sees
     /// the other's. Public types (this assembly) stay in the default context and are shared.

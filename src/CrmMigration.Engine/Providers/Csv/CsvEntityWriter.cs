@@ -14,11 +14,13 @@ namespace CrmMigration.Engine.Providers.Csv
     /// </summary>
     /// <remarks>
     /// Columns are fixed by options.Schema when given, else by the first record written; a later record
-    /// with a field outside them is Rejected (UnknownField). Text is formula-escaped by CsvHelper
-    /// (Injection=Escape: a leading apostrophe before = + - @ tab CR); numbers are written as numbers and
-    /// never escaped. Text that itself starts with an apostrophe gets one more, so the reader, told by
-    /// the sidecar, strips exactly one apostrophe and the round trip is lossless. An empty string is
-    /// written quoted ("") and null as an empty field.
+    /// with a field outside them is Rejected (UnknownField). With <see cref="CrmFormulaEscape.Spreadsheet"/>
+    /// (the default: files for people) text is formula-escaped by CsvHelper (Injection=Escape: a leading
+    /// apostrophe before = + - @ tab CR) and text that itself starts with an apostrophe gets one more, so the
+    /// reader, told by the sidecar (crm:formulaEscape "'"), strips exactly one apostrophe and the round trip is
+    /// lossless. With <see cref="CrmFormulaEscape.None"/> (files for machines, the SaaS formats) text is written
+    /// as it is and the sidecar says "none". Numbers are never escaped. An empty string is written quoted ("")
+    /// and null as an empty field.
     /// </remarks>
     internal sealed class CsvEntityWriter : ICrmEntityWriter
     {
@@ -35,11 +37,14 @@ namespace CrmMigration.Engine.Providers.Csv
         private bool _completed;
         private bool _disposed;
         private readonly Func<Stream, Stream>? _wrapStream;
+        private readonly bool _escape;
 
         // wrapStream (optional) wraps the file stream: the archive hashes the bytes as they are written.
-        public CsvEntityWriter(string path, string entity, CrmWriteOptions options, char separator, Func<Stream, Stream>? wrapStream = null)
+        // escape: the formula escaping (default: options.FormulaEscape, else Spreadsheet).
+        public CsvEntityWriter(string path, string entity, CrmWriteOptions options, char separator, Func<Stream, Stream>? wrapStream = null, CrmFormulaEscape? escape = null)
         {
             _wrapStream = wrapStream;
+            _escape = (escape ?? options.FormulaEscape ?? CrmFormulaEscape.Spreadsheet) == CrmFormulaEscape.Spreadsheet;
             _path = path;
             _entity = entity;
             _options = options;
@@ -70,7 +75,7 @@ namespace CrmMigration.Engine.Providers.Csv
             var csvOptions = new CsvWriterOptions
             {
                 Separator = _separator,
-                Injection = CsvInjection.Escape,
+                Injection = _escape ? CsvInjection.Escape : CsvInjection.None,
                 NewLine = "\r\n",
                 ValidateFieldCount = true,
                 WriteByteOrderMark = encoding is null || (TextEncodings.IsUtf8(encoding) && encoding.GetPreamble().Length > 0),
@@ -158,19 +163,19 @@ namespace CrmMigration.Engine.Providers.Csv
                     var seen = _observed![i];
                     _observed[i] = seen is null ? t : CrmValues.Widen(seen.Value, t);
                 }
-                WriteValue(w, v);
+                WriteValue(w, v, _escape);
             }
             w.EndRecord();
         }
 
-        private static void WriteValue(CsvWriter w, object? v)
+        private static void WriteValue(CsvWriter w, object? v, bool escape)
         {
             switch (v)
             {
                 case null: w.WriteField((string?)null); break;
                 case string s:
                     if (s.Length == 0) w.WriteField(s, CsvQuoting.Always);
-                    else if (s[0] == '\'') w.WriteField("'" + s);
+                    else if (escape && s[0] == '\'') w.WriteField("'" + s);
                     else w.WriteField(s);
                     break;
                 case long l: w.WriteField(l); break;
@@ -183,7 +188,7 @@ namespace CrmMigration.Engine.Providers.Csv
                 default:
                     string text = CrmValues.ToText(v) ?? "";
                     if (text.Length == 0) { w.WriteField(text, CsvQuoting.Always); break; } // an empty byte[]: "" is not null
-                    if (text[0] == '\'') text = "'" + text;
+                    if (escape && text[0] == '\'') text = "'" + text;
                     w.WriteField(text);
                     break;
             }
@@ -220,7 +225,7 @@ namespace CrmMigration.Engine.Providers.Csv
             if (_columns is not null && _writer.RecordCount == 0) _writer.WriteHeader(_columns);
             _writer.Dispose();
             _writer = null;
-            var meta = new FileTableMetadata(Path.GetFileName(_path)) { FormulaEscape = true, EmptyStringQuoted = true };
+            var meta = new FileTableMetadata(Path.GetFileName(_path)) { FormulaEscape = _escape ? CrmFormulaEscape.Spreadsheet : CrmFormulaEscape.None, EmptyStringQuoted = true, Encoding = TextEncodings.NameOf(TextEncodings.FromName(_options.Encoding) ?? new UTF8Encoding(true)) };
             if (_columns is not null)
             {
                 for (int i = 0; i < _columns.Length; i++) meta.Columns.Add(new CrmFieldSchema(_columns[i], _observed![i] ?? CrmFieldType.String));

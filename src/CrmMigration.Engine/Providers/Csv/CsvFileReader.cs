@@ -23,6 +23,15 @@ namespace CrmMigration.Engine.Providers.Csv
     /// reader turns AllowLineBreaksInQuotes off so that pathological input cannot cost more than one
     /// line-by-line pass. Limit: a skipped region is held in memory as text (at most MaxRecordSize, 256 MiB).
     /// </remarks>
+    /// <summary>How strictly a CSV file is read (from the connection).</summary>
+    internal sealed class CsvReadSettings
+    {
+        /// <summary>Refuse the file at its first invalid byte sequence, before any record.</summary>
+        public bool StrictEncoding { get; init; }
+        /// <summary>Reject rows with fewer fields than the header instead of reading the missing ones as empty.</summary>
+        public bool RejectShortRows { get; init; }
+    }
+
     internal sealed class CsvFileReader
     {
         private const int MaxRecoveryDepth = 8;
@@ -33,12 +42,16 @@ namespace CrmMigration.Engine.Providers.Csv
         private readonly string _entity;
         private readonly string _system;
         private readonly char _separator;
-        private readonly Encoding _encoding;
+        private readonly EncodingChoice _encoding;
         private readonly FileTableMetadata? _metadata;
         private readonly Action<CrmDataError> _onError;
+        private readonly CsvReadSettings _settings;
         private long _recordNumber;
+        private Queue<InvalidSequence>? _invalid;
+        private long _shortRows;
+        private long _firstShortLine;
 
-        public CsvFileReader(string path, string entity, string system, char separator, Encoding encoding, FileTableMetadata? metadata, Action<CrmDataError> onError)
+        public CsvFileReader(string path, string entity, string system, char separator, EncodingChoice encoding, FileTableMetadata? metadata, Action<CrmDataError> onError, CsvReadSettings? settings = null)
         {
             _path = path;
             _entity = entity;
@@ -47,7 +60,11 @@ namespace CrmMigration.Engine.Providers.Csv
             _encoding = encoding;
             _metadata = metadata;
             _onError = onError;
+            _settings = settings ?? new CsvReadSettings();
         }
+
+        /// <summary>The encoding the file is read with, and why.</summary>
+        public EncodingChoice EncodingChoice => _encoding;
 
         /// <summary>The header after fix-ups, once read.</summary>
         public string[]? Header { get; private set; }
@@ -74,7 +91,7 @@ namespace CrmMigration.Engine.Providers.Csv
             OnMalformedRecord = sink.Enqueue,
             MaxRecordSize = MaxRecordBytes,
             DetectSeparatorHint = false,
-            Encoding = TextEncodings.IsUtf8(_encoding) ? null : _encoding,
+            Encoding = null, // the input is always UTF-8: Utf8DecodingStream decodes the file's encoding
         };
 
         /// <summary>Reads the header only (for DescribeEntity); null when the file is empty.</summary>
@@ -85,8 +102,20 @@ namespace CrmMigration.Engine.Providers.Csv
             return FixHeader(reader.Headers, report: false);
         }
 
-        private Stream OpenStream() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        private Utf8DecodingStream OpenStream() => new Utf8DecodingStream(
+            new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), _encoding.Encoding, _encoding.PreambleLength);
 
+        /// <summary>-StrictEncoding: the whole file is decoded before a record is read, and refused at its first invalid byte sequence.</summary>
+        private void RequireValidEncoding()
+        {
+            using var check = OpenStream();
+            check.Drain();
+            if (check.InvalidCount == 0) return;
+            var first = check.Invalid.Peek();
+            throw new CrmException(new CrmDataError("CsvEncodingInvalid", CrmErrorKind.InvalidData, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The file has {check.InvalidCount:N0} byte sequence(s) that are not valid {_encoding.Describe()}, the first at byte offset {first.Offset:N0} ({first.Bytes}); -StrictEncoding refuses it before any record is read. Give the file's real encoding with -Encoding, or drop -StrictEncoding to reject only the rows that hold them."))
+            { File = _path, Entity = _entity, Line = first.Line });
+        }
         /// <summary>Streams the records, applying the filter.</summary>
         public IEnumerable<CrmRecord> Read(RecordFilter filter, CancellationToken cancellationToken)
         {
@@ -94,12 +123,16 @@ namespace CrmMigration.Engine.Providers.Csv
             CsvReader reader;
             try
             {
-                reader = CsvReader.Create(OpenStream(), Options(true, true, pending));
+                if (_settings.StrictEncoding) RequireValidEncoding();
+                var stream = OpenStream();
+                _invalid = stream.Invalid;
+                reader = CsvReader.Create(stream, Options(true, true, pending));
             }
             catch (IOException e)
             {
                 throw new CrmException(new CrmDataError("CsvFileUnreadable", CrmErrorKind.NotFound, e.Message) { File = _path, Entity = _entity }, e);
             }
+            ReportEncoding();
             using (reader)
             {
                 IReadOnlyList<string> rawHeader;
@@ -118,6 +151,7 @@ namespace CrmMigration.Engine.Providers.Csv
                 }
                 var header = FixHeader(rawHeader, report: true)!;
                 Header = header;
+                HeaderBytes();
                 var shape = new CrmFieldShape(header);
                 var types = new CrmFieldType[header.Length];
                 var keyIndexes = ResolveKey(header, types);
@@ -127,7 +161,7 @@ namespace CrmMigration.Engine.Providers.Csv
                     keyNames = new string[keyIndexes.Length];
                     for (int k = 0; k < keyIndexes.Length; k++) keyNames[k] = header[keyIndexes[k]];
                 }
-                bool unescape = _metadata?.FormulaEscape == true;
+                bool unescape = _metadata?.FormulaEscape == CrmFormulaEscape.Spreadsheet;
                 bool emptyQuoted = _metadata?.EmptyStringQuoted == true;
                 int n = header.Length;
 
@@ -136,8 +170,15 @@ namespace CrmMigration.Engine.Providers.Csv
                     if ((_recordNumber & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
                     var values = new object?[n];
                     bool ok = true;
+                    int present = row.FieldCount;
                     for (int i = 0; i < n; i++)
                     {
+                        if (i >= present)
+                        {
+                            // A short row's missing trailing field reads as an empty, unquoted field would.
+                            values[i] = types[i] == CrmFieldType.String && !emptyQuoted ? "" : null;
+                            continue;
+                        }
                         string s = row.GetString(i);
                         if (unescape && s.Length > 0 && s[0] == '\'') s = s.Substring(1);
                         if (types[i] == CrmFieldType.String)
@@ -171,8 +212,38 @@ namespace CrmMigration.Engine.Providers.Csv
                     if (!filter.IsEmpty && !filter.Matches(record)) continue;
                     yield return record;
                 }
+                if (_shortRows > 0)
+                {
+                    _onError(new CrmDataError("CsvShortRows", CrmErrorKind.InvalidData, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{_shortRows:N0} row(s) have fewer fields than the header's {n} (the first at line {_firstShortLine:N0}); their missing trailing fields were read as empty, as Import-Csv reads them. Use -RejectShortRows to reject such rows instead."))
+                    { File = _path, Entity = _entity, Line = _firstShortLine, Severity = CrmErrorSeverity.Warning });
+                }
             }
         }
+
+        private void ReportEncoding()
+        {
+            bool guessed = _encoding.Source == EncodingSource.Guessed;
+            _onError(new CrmDataError(guessed ? "CsvEncodingGuessed" : "CsvEncoding", CrmErrorKind.InvalidData,
+                $"Read as {_encoding.Describe()}: {_encoding.Reason}." + (guessed ? " If the text looks wrong, give the file's encoding with -Encoding (New-CrmConnection -Encoding or Export-CrmData -Encoding)." : ""))
+            { File = _path, Entity = _entity, Severity = guessed ? CrmErrorSeverity.Warning : CrmErrorSeverity.Information });
+        }
+
+        /// <summary>Invalid byte sequences in the header: reported (the names hold U+FFFD), no row is lost.</summary>
+        private void HeaderBytes()
+        {
+            if (_invalid is null) return;
+            while (_invalid.Count > 0 && _invalid.Peek().Line <= 1)
+            {
+                var bad = _invalid.Dequeue();
+                Report("CsvInvalidByteSequence", InvalidMessage(bad, "the header"), bad.Line, null, null);
+            }
+        }
+
+        private string InvalidMessage(InvalidSequence bad, string what) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Byte offset {bad.Offset:N0} ({bad.Bytes}) in {what} is not valid {_encoding.Name}; ") + (what == "the header"
+            ? "the column name holds U+FFFD (\uFFFD) there."
+            : "the row is skipped and the rest of the file is read. If many rows report this, the file is in another encoding: give it with -Encoding.");
 
         private static CrmKey? MakeKey(object?[] values, int[] keyIndexes, string[] keyNames)
         {
@@ -213,30 +284,44 @@ namespace CrmMigration.Engine.Providers.Csv
             return idx;
         }
 
-        /// <summary>Gives each empty header a name ColumnN and each repeated one Name_N, reporting both.</summary>
+        /// <summary>Names every column (see <see cref="HeaderNames"/>); one warning lists the columns renamed.</summary>
         private string[]? FixHeader(IReadOnlyList<string> raw, bool report)
         {
             if (raw.Count == 0) return null;
-            var names = new string[raw.Count];
-            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            for (int i = 0; i < raw.Count; i++)
+            var renames = new List<HeaderNames.Rename>();
+            var names = HeaderNames.Fix(raw, renames);
+            if (report && renames.Count > 0)
             {
-                string name = raw[i].Trim();
-                if (name.Length == 0)
-                {
-                    name = "Column" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (report) Report("CsvHeaderEmpty", $"Header column {i + 1} has no name; it is read as '{name}'.", 1, name, null);
-                }
-                if (!seen.Add(name))
-                {
-                    string baseName = name;
-                    int suffix = 2;
-                    do { name = baseName + "_" + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture); suffix++; } while (!seen.Add(name));
-                    if (report) Report("CsvHeaderDuplicate", $"Header column {i + 1} repeats the name '{baseName}'; it is read as '{name}'.", 1, name, null);
-                }
-                names[i] = name;
+                _onError(new CrmDataError("CsvHeaderRenamed", CrmErrorKind.InvalidData,
+                    HeaderNames.Describe(renames, i => "column " + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                { File = _path, Entity = _entity, Line = 1, Severity = CrmErrorSeverity.Warning });
             }
             return names;
+        }
+
+        /// <summary>The first invalid byte sequence in a row's lines, if any; sequences of earlier lines (rows already reported) are dropped.</summary>
+        private InvalidSequence? InvalidIn(long line, ReadOnlySpan<byte> raw)
+        {
+            var q = _invalid!;
+            while (q.Count > 0 && q.Peek().Line < line) q.Dequeue();
+            if (q.Count == 0) return null;
+            long last = line + LineBreaks(raw);
+            if (q.Peek().Line > last) return null;
+            var first = q.Dequeue();
+            while (q.Count > 0 && q.Peek().Line <= last) q.Dequeue();
+            return first;
+        }
+
+        private static int LineBreaks(ReadOnlySpan<byte> raw)
+        {
+            if (raw.IndexOfAny((byte)'\r', (byte)'\n') < 0) return 0;
+            int n = 0;
+            for (int i = 0; i < raw.Length; i++)
+            {
+                if (raw[i] == (byte)'\n') n++;
+                else if (raw[i] == (byte)'\r' && (i + 1 >= raw.Length || raw[i + 1] != (byte)'\n')) n++;
+            }
+            return n;
         }
 
         /// <summary>
@@ -257,18 +342,39 @@ namespace CrmMigration.Engine.Providers.Csv
                 if (!more) yield break;
                 long line = lineOffset + reader.LineNumber;
                 var raw = reader.RawRecord;
-                if (reader.FieldCount != expected)
+                if (_invalid is not null && _invalid.Count > 0 && InvalidIn(line, raw) is InvalidSequence bad)
                 {
-                    string rawText = Encoding.UTF8.GetString(raw);
-                    string msg = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                        $"The row has {reader.FieldCount} fields but the header has {expected}; the row is skipped.");
-                    foreach (var r in Recover(rawText, line, "CsvRaggedRow", msg, expected, depth)) yield return r;
+                    _recordNumber++;
+                    Report("CsvInvalidByteSequence", InvalidMessage(bad, "this row"), line, null, Encoding.UTF8.GetString(raw));
                     continue;
                 }
                 if (raw.IndexOf((byte)0) >= 0)
                 {
                     _recordNumber++;
                     Report("CsvInvalidCharacter", "The row contains a NUL character (binary data in a text file); the row is skipped.", line, null, Encoding.UTF8.GetString(raw).Replace('\0', '\uFFFD'));
+                    continue;
+                }
+                if (reader.FieldCount == 1 && expected > 1)
+                {
+                    _recordNumber++;
+                    Report("CsvSingleFieldRow", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"The row has a single field but the header has {expected}: it is not read as a record with empty fields, because such a line is usually a title, a note or a report's footer (\"Grand Totals\", \"Confidential Information\"); the row is skipped."),
+                        line, null, Encoding.UTF8.GetString(raw));
+                    continue;
+                }
+                if (reader.FieldCount < expected && reader.FieldCount > 1 && !_settings.RejectShortRows)
+                {
+                    if (_shortRows++ == 0) _firstShortLine = line;
+                    _recordNumber++;
+                    yield return (reader, line);
+                    continue;
+                }
+                if (reader.FieldCount != expected)
+                {
+                    string rawText = Encoding.UTF8.GetString(raw);
+                    string msg = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"The row has {reader.FieldCount} fields but the header has {expected}; the row is skipped.");
+                    foreach (var r in Recover(rawText, line, "CsvRaggedRow", msg, expected, depth)) yield return r;
                     continue;
                 }
                 _recordNumber++;

@@ -89,11 +89,24 @@ namespace CrmMigration.Engine.Providers.Csv
             return Path.GetExtension(path).Equals(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
         }
 
+        private readonly Dictionary<string, (long Length, DateTime Written, EncodingChoice Choice)> _encodings = new(StringComparer.Ordinal);
+
+        /// <summary>The encoding a file is read with: given, or detected once per file version (detection reads the whole file).</summary>
+        private EncodingChoice EncodingOf(string path, FileTableMetadata? meta)
+        {
+            var info = new FileInfo(path);
+            if (_encodings.TryGetValue(path, out var known) && known.Length == info.Length && known.Written == info.LastWriteTimeUtc) return known.Choice;
+            var choice = TextEncodings.Choose(path, Connection.Encoding, meta?.Encoding);
+            _encodings[path] = (info.Length, info.LastWriteTimeUtc, choice);
+            return choice;
+        }
+
         private CsvFileReader OpenReader(string path, string entity, Action<CrmDataError> onError)
         {
-            Encoding encoding = TextEncodings.FromName(Connection.Encoding) ?? TextEncodings.Detect(path);
             var meta = FileTableMetadata.LoadTable(path + "-metadata.json");
-            return new CsvFileReader(path, Path.GetFileNameWithoutExtension(path), Connection.DisplayName, Separator(path), encoding, meta, onError);
+            var encoding = EncodingOf(path, meta);
+            var settings = new CsvReadSettings { StrictEncoding = Connection.StrictEncoding, RejectShortRows = Connection.RejectShortRows };
+            return new CsvFileReader(path, Path.GetFileNameWithoutExtension(path), Connection.DisplayName, Separator(path), encoding, meta, onError, settings);
         }
 
         /// <inheritdoc/>
@@ -156,7 +169,7 @@ namespace CrmMigration.Engine.Providers.Csv
                     "A CSV file cannot be upserted into: it is rewritten as a whole. Use -Mode Insert to write a new file, or import into SQLite to merge.") { Entity = entity });
             }
             string path = TargetFile(entity);
-            return new CsvEntityWriter(path, entity, options, Separator(path));
+            return new CsvEntityWriter(path, entity, options, Separator(path), escape: options.FormulaEscape ?? Connection.FormulaEscape);
         }
 
         /// <inheritdoc/>

@@ -10,11 +10,12 @@ namespace CrmMigration.Engine.Providers.Csv
     /// The type sidecar written next to a CSV file ("contacts.csv-metadata.json") or an Excel workbook
     /// ("book.xlsx-metadata.json"), in the spirit of W3C CSVW table metadata:
     /// <c>{"url": "contacts.csv", "tableSchema": {"columns": [{"name": "Id", "datatype": "Integer"}], "primaryKey": ["Id"]}}</c>.
-    /// Datatypes are <see cref="CrmFieldType"/> names. Two CrmMigration annotations (CSVW allows prefixed
+    /// Datatypes are <see cref="CrmFieldType"/> names. CrmMigration annotations (CSVW allows prefixed
     /// non-core properties) tell the reader how the writer encoded text so the round trip is lossless:
-    /// <c>crm:formulaEscape</c> (a leading apostrophe was added to every text field that started with
-    /// = + - @ tab CR or an apostrophe) and <c>crm:emptyStringQuoted</c> (an empty string is written as "" and
-    /// an unquoted empty field is null).
+    /// <c>crm:formulaEscape</c> ("'": a leading apostrophe was added to every text field that started with
+    /// = + - @ tab CR or an apostrophe; "none": text was written as it is), <c>crm:emptyStringQuoted</c> (an
+    /// empty string is written as "" and an unquoted empty field is null) and, for workbooks,
+    /// <c>crm:emptyStringCells</c> (a cell holding an empty string is "", a cell that is not there is null).
     /// </summary>
     internal sealed class FileTableMetadata
     {
@@ -24,8 +25,12 @@ namespace CrmMigration.Engine.Providers.Csv
         public string Url { get; }
         public List<CrmFieldSchema> Columns { get; } = new List<CrmFieldSchema>();
         public List<string> PrimaryKey { get; } = new List<string>();
-        public bool FormulaEscape { get; set; }
+        /// <summary>How the writer escaped formulas; null when the sidecar does not say (a file we did not write).</summary>
+        public CrmFormulaEscape? FormulaEscape { get; set; }
         public bool EmptyStringQuoted { get; set; }
+        public bool EmptyStringCells { get; set; }
+        /// <summary>The text encoding the file was written in (CSVW dialect.encoding); null when not said.</summary>
+        public string? Encoding { get; set; }
 
         public CrmFieldSchema? GetColumn(string name)
         {
@@ -48,8 +53,10 @@ namespace CrmMigration.Engine.Providers.Csv
                 ["url"] = Url,
                 ["tableSchema"] = new JsonObject { ["columns"] = columns, ["primaryKey"] = key },
             };
-            if (FormulaEscape) o["crm:formulaEscape"] = "'";
+            if (Encoding is not null) o["dialect"] = new JsonObject { ["encoding"] = Encoding };
+            if (FormulaEscape is CrmFormulaEscape escape) o["crm:formulaEscape"] = escape == CrmFormulaEscape.Spreadsheet ? "'" : "none";
             if (EmptyStringQuoted) o["crm:emptyStringQuoted"] = true;
+            if (EmptyStringCells) o["crm:emptyStringCells"] = true;
             return o;
         }
 
@@ -85,8 +92,15 @@ namespace CrmMigration.Engine.Providers.Csv
                         m.PrimaryKey.Add(single.GetValue<string>());
                     }
                 }
-                m.FormulaEscape = o["crm:formulaEscape"] is not null;
+                m.FormulaEscape = o["crm:formulaEscape"] switch
+                {
+                    null => null,
+                    JsonValue e when e.TryGetValue(out string? text) && string.Equals(text, "none", StringComparison.OrdinalIgnoreCase) => CrmFormulaEscape.None,
+                    _ => CrmFormulaEscape.Spreadsheet,
+                };
                 m.EmptyStringQuoted = o["crm:emptyStringQuoted"] is JsonValue v && v.GetValue<bool>();
+                m.Encoding = o["dialect"]?["encoding"]?.GetValue<string>();
+                m.EmptyStringCells = o["crm:emptyStringCells"] is JsonValue cells && cells.GetValue<bool>();
                 foreach (var c in m.Columns)
                 {
                     foreach (var k in m.PrimaryKey) if (string.Equals(c.Name, k, StringComparison.OrdinalIgnoreCase)) c.IsKey = true;

@@ -3,17 +3,17 @@ using System.Collections.Generic;
 using System.IO;
 using CrmMigration.Engine.Providers.Csv;
 using CrmMigration.Engine.Util;
-using MiniExcelLibs;
-using MiniExcelLibs.OpenXml;
 
 namespace CrmMigration.Engine.Providers.Excel
 {
     /// <summary>
-    /// Writes one entity as one sheet of a workbook. MiniExcel writes a whole workbook in one SaveAs call
-    /// that pulls rows from IEnumerables, so batches are spooled to a temp file (<see cref="RecordSpool"/>)
-    /// and on <see cref="Complete"/> a temp workbook is written: the workbook's other sheets are copied
-    /// across row by row (streamed with Query), this entity's sheet replaces the old one in place (or is
-    /// added last), and the temp workbook is renamed over the original. Memory stays flat with row count.
+    /// Writes one entity as one sheet of a workbook. A workbook is written whole, so batches are spooled to a
+    /// temp file (<see cref="RecordSpool"/>) and on <see cref="Complete"/> a temp workbook is written with
+    /// <see cref="XlsxWriter"/>: the workbook's other sheets are copied across row by row (streamed with
+    /// <see cref="XlsxSheetStream"/>), this entity's sheet replaces the old one in place (or is added last), and
+    /// the temp workbook is renamed over the original. Memory stays flat with row count. Text keeps CR, tabs and
+    /// whitespace-only values; an empty string is a cell with empty text and null no cell, which the sidecar's
+    /// crm:emptyStringCells tells the reader.
     /// </summary>
     /// <remarks>
     /// Limits: copied sheets keep their values but not cell styles, formulas (their cached values are copied),
@@ -41,6 +41,11 @@ namespace CrmMigration.Engine.Providers.Excel
             _provider = provider;
             _sheet = sheet;
             _options = options;
+            if (XlsxWriter.SheetNameProblem(sheet) is string problem)
+            {
+                throw new CrmException(new CrmDataError("ExcelSheetNameInvalid", CrmErrorKind.InvalidArgument,
+                    $"'{sheet}' cannot be a sheet name: {problem}. Import into another entity name (Import-CrmData -Entity, or the mapping's target name).") { Entity = sheet, File = provider.Connection.Location });
+            }
             string path = Path.GetFullPath(provider.Connection.Location);
             string dir = Path.GetDirectoryName(path) ?? ".";
             if (!File.Exists(path) && !options.CreateIfMissing)
@@ -168,23 +173,34 @@ namespace CrmMigration.Engine.Providers.Excel
                 System.Globalization.CultureInfo.InvariantCulture, out decimal back) && back == m;
         }
 
-        private IEnumerable<IDictionary<string, object?>> EntityRows()
+        private IEnumerable<object?[]> EntityRows()
         {
             if (_columns is null) yield break;
-            var header = new Dictionary<string, object?>(_columns.Length, StringComparer.Ordinal);
-            foreach (var c in _columns) header[c] = c;
+            var header = new object?[_columns.Length];
+            for (int i = 0; i < header.Length; i++) header[i] = _columns[i];
             yield return header;
             foreach (var values in _spool.ReadBack())
             {
-                var row = new Dictionary<string, object?>(_columns.Length, StringComparer.Ordinal);
-                for (int i = 0; i < _columns.Length; i++) row[_columns[i]] = Cell(values[i]);
+                var row = new object?[_columns.Length];
+                for (int i = 0; i < _columns.Length; i++) row[i] = Cell(values[i]);
                 yield return row;
             }
         }
 
-        private static IEnumerable<IDictionary<string, object?>> CopiedRows(string path, string sheet)
+        /// <summary>Another sheet of the workbook, its values as they read (blank rows kept as blank rows).</summary>
+        private static IEnumerable<object?[]> CopiedRows(XlsxPackage package, string sheet)
         {
-            foreach (var row in MiniExcel.Query(path, useHeaderRow: false, sheetName: sheet)) yield return (IDictionary<string, object?>)row;
+            long expected = 1;
+            foreach (var (row, cells) in new XlsxSheetStream(package, sheet).Rows())
+            {
+                for (; expected < row; expected++) yield return Array.Empty<object?>();
+                int width = 0;
+                foreach (var c in cells) width = Math.Max(width, c.Column + 1);
+                var values = new object?[width];
+                foreach (var c in cells) values[c.Column] = c.Value;
+                expected = row + 1;
+                yield return values;
+            }
         }
 
         /// <inheritdoc/>
@@ -194,28 +210,29 @@ namespace CrmMigration.Engine.Providers.Excel
             string path = Path.GetFullPath(_provider.Connection.Location);
             string dir = Path.GetDirectoryName(path) ?? ".";
             string temp = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-            // Dictionary keeps insertion order when nothing is removed: sheets keep their order.
-            var sheets = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
-            bool placed = false;
-            if (File.Exists(path))
-            {
-                foreach (var name in MiniExcel.GetSheetNames(path))
-                {
-                    if (string.Equals(name, _sheet, StringComparison.OrdinalIgnoreCase)) { sheets[_sheet] = EntityRows(); placed = true; }
-                    else sheets[name] = CopiedRows(path, name);
-                }
-            }
-            if (!placed) sheets[_sheet] = EntityRows();
             try
             {
+                using (var old = File.Exists(path) ? XlsxPackage.Open(path) : null)
                 using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
                 {
-                    MiniExcel.SaveAs(fs, sheets, printHeader: false, excelType: ExcelType.XLSX,
-                        configuration: new OpenXmlConfiguration { AutoFilter = false });
+                    using (var writer = new XlsxWriter(fs))
+                    {
+                        bool placed = false;
+                        if (old is not null)
+                        {
+                            foreach (var name in old.SheetNames)
+                            {
+                                if (string.Equals(name, _sheet, StringComparison.OrdinalIgnoreCase)) { writer.WriteSheet(_sheet, EntityRows()); placed = true; }
+                                else writer.WriteSheet(name, CopiedRows(old, name));
+                            }
+                        }
+                        if (!placed) writer.WriteSheet(_sheet, EntityRows());
+                        writer.Finish();
+                    }
                 }
                 var tables = FileTableMetadata.LoadTables(_provider.SidecarPath);
                 tables.RemoveAll(t => string.Equals(t.Url, _sheet, StringComparison.OrdinalIgnoreCase));
-                var meta = new FileTableMetadata(_sheet);
+                var meta = new FileTableMetadata(_sheet) { EmptyStringCells = true };
                 if (_columns is not null)
                 {
                     for (int i = 0; i < _columns.Length; i++) meta.Columns.Add(new CrmFieldSchema(_columns[i], _observed![i] ?? CrmFieldType.String));

@@ -5,20 +5,20 @@ using System.IO;
 using System.Threading;
 using CrmMigration.Engine.Providers.Csv;
 using CrmMigration.Engine.Util;
-using MiniExcelLibs;
 
 namespace CrmMigration.Engine.Providers.Excel
 {
     /// <summary>
-    /// Excel provider over MiniExcel (streaming). <see cref="CrmConnection.Location"/> is an .xlsx workbook;
+    /// Excel provider over our own streaming SpreadsheetML reader and writer (<see cref="XlsxPackage"/>, <see cref="XlsxWriter"/>). <see cref="CrmConnection.Location"/> is an .xlsx workbook;
     /// each sheet is an entity and its first row is the header. Records' Origin.Line is the Excel row number.
     /// Types and keys survive a round trip through "&lt;workbook&gt;.xlsx-metadata.json" ({"tables": [...]}, one
     /// CSVW-style table per sheet, as the CSV sidecar); without it, types are inferred from the first 100 rows.
     /// </summary>
     /// <remarks>
     /// Limits: rows whose cells are all empty are skipped (Excel blank rows), so a record of only nulls does
-    /// not survive; Excel does not tell an empty string from an empty cell, so "" reads back as null; cell
-    /// styles of copied sheets are not kept (see <see cref="ExcelEntityWriter"/>).
+    /// not survive; in a workbook we did not write, a cell holding empty text reads as null, as a person sees it
+    /// (our writer's sidecar, crm:emptyStringCells, keeps "" apart from null); cell styles of copied sheets are
+    /// not kept (see <see cref="ExcelEntityWriter"/>).
     /// </remarks>
     public sealed class ExcelProvider : ICrmProvider
     {
@@ -44,7 +44,8 @@ namespace CrmMigration.Engine.Providers.Excel
         public IReadOnlyList<string> ListEntities()
         {
             if (!File.Exists(Workbook)) return Array.Empty<string>();
-            return MiniExcel.GetSheetNames(Workbook);
+            using var package = XlsxPackage.Open(Workbook);
+            return new List<string>(package.SheetNames);
         }
 
         private string? FindSheet(string entity)
@@ -65,7 +66,7 @@ namespace CrmMigration.Engine.Providers.Excel
             string? sheet = FindSheet(entity);
             if (sheet is null) return null;
             var meta = Metadata(sheet);
-            var reader = new ExcelSheetReader(Workbook, sheet, Connection.DisplayName, meta, _ => { });
+            var reader = new ExcelSheetReader(Workbook, sheet, Connection.DisplayName, meta, _ => { }, Connection.FillMergedCells);
             var (header, inferred, rows) = reader.Inspect(meta is null ? InferRows : 0, includeRowCount);
             var fields = new List<CrmFieldSchema>(header.Length);
             for (int i = 0; i < header.Length; i++)
@@ -90,7 +91,7 @@ namespace CrmMigration.Engine.Providers.Excel
             if (onError is null) throw new ArgumentNullException(nameof(onError));
             string sheet = FindSheet(entity) ?? throw new CrmException(new CrmDataError("EntityNotFound", CrmErrorKind.NotFound,
                 $"The workbook '{Workbook}' has no sheet '{entity}'.") { Entity = entity, File = Workbook });
-            var reader = new ExcelSheetReader(Workbook, sheet, Connection.DisplayName, Metadata(sheet), onError);
+            var reader = new ExcelSheetReader(Workbook, sheet, Connection.DisplayName, Metadata(sheet), onError, Connection.FillMergedCells);
             return reader.Read(new RecordFilter(options?.Filters ?? Array.Empty<CrmFieldFilter>()), cancellationToken);
         }
 

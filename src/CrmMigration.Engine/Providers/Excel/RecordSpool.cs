@@ -5,8 +5,8 @@ using System.IO;
 namespace CrmMigration.Engine.Providers.Excel
 {
     /// <summary>
-    /// A temp file of typed values, one row after another. The Excel writer receives batches (push) but
-    /// MiniExcel pulls rows from an IEnumerable while it writes the workbook, so rows are spooled here and
+    /// A temp file of typed values, one row after another. The Excel writer receives batches (push) but a
+    /// workbook is written whole at Complete, pulling rows from an IEnumerable, so rows are spooled here and
     /// read back lazily on Complete: memory stays flat whatever the row count.
     /// </summary>
     internal sealed class RecordSpool : IDisposable
