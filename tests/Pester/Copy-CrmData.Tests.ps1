@@ -129,6 +129,8 @@ Describe 'Copy-CrmData -FormulaEscape: files for people and files for machines' 
             @($back | ForEach-Object Phone) | Should -Be @('+8613800138000', '-5', '@home')
             @($back | ForEach-Object Note) | Should -Be @('=1+1', "'quoted", 'plain')
         }
+    }
+}
 
 Describe 'Copy-CrmData -Dedupe' {
     BeforeAll {
