@@ -31,6 +31,7 @@
         'New-CrmSampleData'
         'Test-CrmArchive'
         'Test-CrmAuditLog'
+        'Test-CrmFile'
         'Test-CrmMapping'
         'Test-CrmMigration'
     )

@@ -13,6 +13,9 @@ namespace CrmMigration.Commands
         public static CrmConnection FromConnectionString(CrmProviderKind kind, string connectionString, System.Net.NetworkCredential? credential, string? profile) =>
             ProviderFactory.FromConnectionString(kind, connectionString, credential, profile);
 
+        /// <summary>Sets the format profile of a Salesforce, Dynamics or HubSpot connection (checked now); other file providers refuse one.</summary>
+        public static void SetFormatProfile(CrmConnection connection, string profile) => ProviderFactory.SetFormatProfile(connection, profile);
+
         public static ICrmProvider Open(CrmConnection connection, System.Threading.CancellationToken cancellation = default) => ProviderFactory.Open(connection, cancellation);
 
         public static void CheckEncoding(string? name) => ProviderFactory.CheckEncoding(name);

@@ -17,6 +17,12 @@ namespace CrmMigration
         PostgreSql,
         /// <summary>A MySQL or MariaDB database (server, port, database; credential kept apart).</summary>
         MySql,
+        /// <summary>Salesforce files: a folder of Bulk API 2.0 / Data Loader / Data Export CSV files (one per object), or an `sf data tree` plan (.json).</summary>
+        Salesforce,
+        /// <summary>A Dynamics 365 / Dataverse Configuration Migration data file (.zip, or a folder with data_schema.xml and data.xml).</summary>
+        Dynamics,
+        /// <summary>HubSpot import files: a folder with companies.csv, contacts.csv, deals.csv and tickets.csv.</summary>
+        HubSpot,
     }
 
     /// <summary>How a CSV writer treats text that a spreadsheet would run as a formula (= + - @, tab, CR first).</summary>

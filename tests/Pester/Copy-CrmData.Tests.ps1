@@ -203,3 +203,125 @@ Describe 'Copy-CrmData -Dedupe' {
         Invoke-CrmTestSql -Kind Sqlite -Database $script:Copy -Sql 'SELECT COUNT(*) FROM Contact' | Should -Be $before
     }
 }
+
+Describe 'Copy-CrmData into SaaS load files and back' {
+    BeforeAll {
+        $script:root = Join-Path $TestDrive 'saas'
+        New-Item -ItemType Directory -Path $root | Out-Null
+        New-CrmSampleData -Path (Join-Path $root 'legacy.db') -Seed 11 -Scale 300 | Out-Null
+        $script:canonical = Join-Path $root 'canonical.db'
+        Copy-CrmData (Join-Path $root 'legacy.db') $canonical -Mapping (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-saas.psd1') -Create -NoLedger -WarningAction SilentlyContinue | Out-Null
+
+        # Every canonical record read back identical: same keys, same fields with the same values and CLR types, nulls as nulls.
+        function script:Assert-SameRecords([string] $Entity, $Target, [string[]] $Ignore = @()) {
+            $expected = @{}
+            foreach ($r in Export-CrmData $canonical -Entity $Entity) { $expected[$r.GetKey().ToString()] = $r }
+            $actual = @(Export-CrmData $Target -Entity $Entity)
+            $actual.Count | Should -Be $expected.Count -Because "$Entity keeps every record"
+            foreach ($a in $actual) {
+                $key = $a.GetKey().ToString()
+                $e = $expected[$key]
+                $e | Should -Not -BeNullOrEmpty -Because "$Entity key $key came from the source"
+                foreach ($p in $e.PSObject.Properties) {
+                    if ($Ignore -contains $p.Name) { continue }
+                    $got = $a.PSObject.Properties[$p.Name]
+                    if ($null -eq $p.Value -or ($p.Value -is [string] -and $p.Value.Length -eq 0)) {  # empty text: these products store null
+                        if ($got) { $got.Value | Should -BeNullOrEmpty -Because "$Entity $key $($p.Name) is null" }
+                        continue
+                    }
+                    $got | Should -Not -BeNullOrEmpty -Because "$Entity $key has $($p.Name)"
+                    $got.Value | Should -Be $p.Value -Because "$Entity $key $($p.Name)"
+                    $got.Value.GetType() | Should -Be $p.Value.GetType() -Because "$Entity $key $($p.Name) keeps its type"
+                }
+            }
+        }
+    }
+
+    It 'writes Salesforce Bulk API CSV byte-exact and reads every entity back identical' {
+        $sf = New-CrmConnection Salesforce (Join-Path $root 'sf')
+        $summaries = Copy-CrmData $canonical $sf -NoLedger -WarningVariable warnings
+        ($summaries | Measure-Object Rejected -Sum).Sum | Should -Be 0
+        $warnings | Where-Object { "$_" -like 'Test-CrmFile: Error*' } | Should -BeNullOrEmpty
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $root 'sf/Contact.csv'))
+        $bytes[0] | Should -Not -Be 0xEF -Because 'no byte order mark'
+        $text = [Text.Encoding]::UTF8.GetString($bytes)
+        $text.Contains("`r") | Should -BeFalse -Because 'LF line endings throughout'
+        $text.Split("`n")[0] | Should -BeLike 'Legacy_Id__c,Account.Legacy_Id__c,FirstName,LastName,*'
+        $text | Should -Not -Match ",'[=+@-]" -Because 'no formula escaping in a machine file'
+        (Get-Content (Join-Path $root 'sf/Opportunity.csv') -TotalCount 2)[1] | Should -Match '^O\d+,A\d+,[^,]*,(Prospecting|Qualification|Proposal/Price Quote|Negotiation/Review|Closed Won|Closed Lost),\d+(\.\d+)?,\d{4}-\d{2}-\d{2},'
+        foreach ($entity in 'Account', 'Contact', 'Opportunity', 'Case', 'Activity') { Assert-SameRecords $entity $sf }
+        # Salesforce stores no empty text (an empty value is null), so the check is asked to treat them as equal.
+        (Test-CrmMigration -Source $canonical -Target $sf -NullEqualsEmpty | Where-Object Status -ne 'Pass') | Should -BeNullOrEmpty
+    }
+
+    It 'splits a Salesforce file before its size limit and reads the parts as one object' {
+        $sf = New-CrmConnection Salesforce (Join-Path $root 'sf-split')
+        $sf.Options['MaxFileBytes'] = '4000'
+        Copy-CrmData $canonical $sf -Entity Contact -NoLedger -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        $parts = @(Get-ChildItem (Join-Path $root 'sf-split') -Filter 'Contact*.csv')
+        $parts.Count | Should -BeGreaterThan 3
+        foreach ($p in $parts) { $p.Length | Should -BeLessOrEqual 4000 }
+        @(Export-CrmData $sf -Entity Contact).Count | Should -Be @(Export-CrmData $canonical -Entity Contact).Count
+    }
+
+    It 'writes an sf data tree plan (200 records per file, parents first) and reads it back identical' {
+        $plan = New-CrmConnection Salesforce (Join-Path $root 'tree/data-plan.json')
+        Copy-CrmData $canonical $plan -Entity Account, Contact -NoLedger -WarningVariable warnings | Out-Null
+        $warnings | Where-Object { "$_" -like 'Test-CrmFile: Error*' } | Should -BeNullOrEmpty
+        $entries = Get-Content (Join-Path $root 'tree/data-plan.json') -Raw | ConvertFrom-Json
+        $entries.sobject | Should -Be @('Account', 'Contact')
+        $entries[1].files | Should -Be @('Contact.json', 'Contact-2.json')
+        $entries[1].resolveRefs | Should -BeTrue
+        $file = Get-Content (Join-Path $root 'tree/Contact.json') -Raw | ConvertFrom-Json
+        $file.records.Count | Should -Be 200
+        $file.records[0].attributes.type | Should -Be 'Contact'
+        $file.records[0].AccountId | Should -BeLike '@AccountRef_*'
+        foreach ($entity in 'Account', 'Contact') { Assert-SameRecords $entity $plan }
+    }
+
+    It 'writes a Dynamics 365 Configuration Migration zip with stable GUIDs and reads it back identical' {
+        $zip = Join-Path $root 'd365.zip'
+        Copy-CrmData $canonical (New-CrmConnection Dynamics $zip) -NoLedger -WarningVariable warnings | Out-Null
+        $warnings | Where-Object { "$_" -like 'Test-CrmFile: Error*' } | Should -BeNullOrEmpty
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $archive = [IO.Compression.ZipFile]::OpenRead($zip)
+        try {
+            ($archive.Entries.FullName | Sort-Object) | Should -Be (@('[Content_Types].xml', 'data.xml', 'data_schema.xml') | Sort-Object)
+            $reader = [IO.StreamReader]::new($archive.GetEntry('data.xml').Open()); [xml] $data = $reader.ReadToEnd(); $reader.Dispose()
+            $reader = [IO.StreamReader]::new($archive.GetEntry('data_schema.xml').Open()); [xml] $schema = $reader.ReadToEnd(); $reader.Dispose()
+        }
+        finally { $archive.Dispose() }
+        $account = $schema.entities.entity | Where-Object name -eq 'account'
+        $account.primaryidfield | Should -Be 'accountid'
+        ($account.fields.field | Where-Object name -eq 'new_legacyid').updateCompare | Should -Be 'true'
+        $contact = ($data.entities.entity | Where-Object name -eq 'contact').records.record | Select-Object -First 1
+        $lookup = $contact.field | Where-Object name -eq 'parentcustomerid'
+        $lookup.lookupentity | Should -Be 'account'
+        $lookup.lookupentityname | Should -Not -BeNullOrEmpty
+        $task = ($data.entities.entity | Where-Object name -eq 'task').records.record | Select-Object -First 1
+        ($task.field | Where-Object name -eq 'scheduledend').value | Should -Match '^\d{4}-\d{2}-\d{2}T00:00:00\.0000000Z$'
+        # The same source key gives the same id on every export (version 5 UUID).
+        $first = ($data.entities.entity | Where-Object name -eq 'account').records.record[0].id
+        Copy-CrmData $canonical (New-CrmConnection Dynamics (Join-Path $root 'again.zip')) -Entity Account -NoLedger -WarningAction SilentlyContinue | Out-Null
+        (Get-CrmSchema (Join-Path $root 'again.zip')).Name | Should -Be @('Account')
+        $firstKey = (Export-CrmData $zip -Entity Account | Select-Object -First 1).Id
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $a2 = [IO.Compression.ZipFile]::OpenRead((Join-Path $root 'again.zip'))
+        try { $r2 = [IO.StreamReader]::new($a2.GetEntry('data.xml').Open()); [xml] $data2 = $r2.ReadToEnd(); $r2.Dispose() } finally { $a2.Dispose() }
+        (($data2.entities.entity | Where-Object name -eq 'account').records.record | Where-Object { ($_.field | Where-Object name -eq 'new_legacyid').value -eq $firstKey }).id | Should -Be $first
+        $first | Should -Match '^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+        foreach ($entity in 'Account', 'Contact', 'Opportunity', 'Case', 'Activity') { Assert-SameRecords $entity $zip }
+    }
+
+    It 'writes HubSpot import files with associations by a common column and reads them back identical' {
+        $hs = New-CrmConnection HubSpot (Join-Path $root 'hs')
+        Copy-CrmData $canonical $hs -Entity Account, Contact, Opportunity, Case -NoLedger -WarningVariable warnings -WarningAction SilentlyContinue | Out-Null
+        # The sample CRM has contacts sharing an e-mail address: HubSpot would merge them, so the check says so.
+        $warnings | Where-Object { "$_" -like 'Test-CrmFile: Error HubSpotDuplicateEmail*' } | Should -Not -BeNullOrEmpty
+        (Get-Content (Join-Path $root 'hs/contacts.csv') -TotalCount 1) | Should -BeLike 'legacy_contact_id,legacy_company_id,firstname,lastname,email,*'
+        (Get-Content (Join-Path $root 'hs/companies.csv') -TotalCount 1) | Should -BeLike 'legacy_company_id,name,*'
+        (Get-Content (Join-Path $root 'hs/deals.csv') -TotalCount 2)[1] | Should -Match '^O\d+,default,A\d+,.*,(appointmentscheduled|qualifiedtobuy|presentationscheduled|contractsent|closedwon|closedlost),'
+        [IO.File]::ReadAllText((Join-Path $root 'hs/deals.csv')) | Should -Match "`r`n"
+        foreach ($entity in 'Account', 'Contact', 'Opportunity', 'Case') { Assert-SameRecords $entity $hs }
+    }
+}

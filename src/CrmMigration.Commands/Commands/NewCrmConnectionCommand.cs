@@ -58,9 +58,11 @@ namespace CrmMigration.Commands
         [ValidateNotNullOrEmpty]
         public string ConnectionString { get; set; } = "";
 
-        /// <summary>The CRM layout: Generic (a table per entity, default), SuiteCRM, Odoo, or the path of a profile file.</summary>
-        [Parameter(ParameterSetName = ServerSet)]
-        [Parameter(ParameterSetName = ConnectionStringSet)]
+        /// <summary>
+        /// The CRM layout: for a database Generic (a table per entity, default), SuiteCRM, Odoo, or the path of a profile file;
+        /// for Salesforce, Dynamics or HubSpot files the path of an edited copy of the built-in format profile.
+        /// </summary>
+        [Parameter]
         public string? Profile { get; set; }
 
         /// <summary>A name for reports.</summary>
@@ -134,6 +136,18 @@ namespace CrmMigration.Commands
                 return;
             }
             string full = ResolveUserPath(LiteralPath ?? Path, LiteralPath is not null, mustExist: false);
+            var fileConnection = new CrmConnection(Provider, full) { Name = Name, Encoding = Encoding, Delimiter = Delimiter };
+            if (Profile is not null)
+            {
+                try
+                {
+                    ConnectionFactory.SetFormatProfile(fileConnection, Provider.ToString().Equals(Profile, System.StringComparison.OrdinalIgnoreCase) ? Profile : ResolvePath(Profile));
+                }
+                catch (CrmException ex)
+                {
+                    ThrowCrm(ex, Profile);
+                }
+            }
             if (Provider == CrmProviderKind.Csv && !Directory.Exists(full) && !string.Equals(System.IO.Path.GetExtension(full), ".csv", System.StringComparison.OrdinalIgnoreCase)
                 && !string.Equals(System.IO.Path.GetExtension(full), ".tsv", System.StringComparison.OrdinalIgnoreCase))
             {
@@ -147,16 +161,11 @@ namespace CrmMigration.Commands
             {
                 ThrowCrm(ex, Encoding);
             }
-            WriteObject(new CrmConnection(Provider, full)
-            {
-                Name = Name,
-                Encoding = Encoding,
-                Delimiter = Delimiter,
-                StrictEncoding = StrictEncoding.IsPresent,
-                RejectShortRows = RejectShortRows.IsPresent,
-                FillMergedCells = FillMergedCells.IsPresent,
-                FormulaEscape = FormulaEscape,
-            });
+            fileConnection.StrictEncoding = StrictEncoding.IsPresent;
+            fileConnection.RejectShortRows = RejectShortRows.IsPresent;
+            fileConnection.FillMergedCells = FillMergedCells.IsPresent;
+            fileConnection.FormulaEscape = FormulaEscape;
+            WriteObject(fileConnection);
         }
 
         private static bool IsBuiltInProfile(string name) =>

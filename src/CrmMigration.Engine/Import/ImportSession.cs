@@ -203,6 +203,11 @@ namespace CrmMigration.Engine.Import
                         $"{s.Entity}: {state.Received} records received but {accounted} accounted for (difference {state.Received - accounted}).");
                 }
             }
+            if (!_options.WhatIf && _entities.Count > 0 && _provider is ICrmFileSet fileSet)
+            {
+                // A SaaS load file set is checked against its format's rules as soon as it is written (Test-CrmFile does the same).
+                foreach (var finding in fileSet.CheckFiles()) Warnings.Add("Test-CrmFile: " + finding);
+            }
             if (_ledger is null)
             {
                 var plain = new List<CrmImportSummary>();

@@ -125,3 +125,13 @@ namespace CrmMigration.Engine.Providers
         int SetFields(string entity, IReadOnlyList<string>? keyFields, IReadOnlyList<string> fields, IReadOnlyList<(string Key, object?[] Values)> rows);
     }
 }
+
+namespace CrmMigration.Engine.Providers
+{
+    /// <summary>A provider whose target is a set of load files with rules of their own (the SaaS formats): it can check them.</summary>
+    public interface ICrmFileSet
+    {
+        /// <summary>Checks the file set against the format's rules; an empty list when it is fine.</summary>
+        System.Collections.Generic.IReadOnlyList<CrmFileFinding> CheckFiles();
+    }
+}

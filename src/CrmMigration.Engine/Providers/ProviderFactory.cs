@@ -7,7 +7,11 @@ namespace CrmMigration.Engine.Providers
     /// <summary>Opens the provider for a connection, or infers a connection from a path.</summary>
     public static class ProviderFactory
     {
-        /// <summary>Infers the provider from a path: .db/.sqlite/.sqlite3 → Sqlite, .xlsx → Excel, .csv/.tsv/.txt or a folder → Csv.</summary>
+        /// <summary>
+        /// Infers the provider from a path: .db/.sqlite/.sqlite3 → Sqlite, .xlsx → Excel, .csv/.tsv/.txt → Csv; a .json
+        /// `sf data tree` plan → Salesforce; a .zip holding data_schema.xml, or a folder holding data_schema.xml → Dynamics;
+        /// a folder with crm-metadata.json written for Salesforce or HubSpot → that format; any other folder → Csv.
+        /// </summary>
         public static CrmConnection FromPath(string path)
         {
             if (string.IsNullOrWhiteSpace(path)) throw new CrmException("PathEmpty", CrmErrorKind.InvalidArgument, "The path is empty.");
@@ -18,9 +22,12 @@ namespace CrmMigration.Engine.Providers
                 ".db" or ".sqlite" or ".sqlite3" => CrmProviderKind.Sqlite,
                 ".xlsx" => CrmProviderKind.Excel,
                 ".csv" or ".tsv" or ".txt" => CrmProviderKind.Csv,
+                ".json" when Formats.FormatDetection.IsTreePlan(full) => CrmProviderKind.Salesforce,
+                ".zip" when Formats.FormatDetection.IsCmtZip(full) => CrmProviderKind.Dynamics,
+                _ when Directory.Exists(full) => Formats.FormatDetection.FolderKind(full),
                 "" => CrmProviderKind.Csv,
-                _ => Directory.Exists(full) ? CrmProviderKind.Csv : throw new CrmException("PathProviderUnknown", CrmErrorKind.InvalidArgument,
-                    $"Cannot tell the provider of '{full}' from its extension. Use .db/.sqlite (SQLite), .csv or a folder (CSV), .xlsx (Excel), or New-CrmConnection -Provider."),
+                _ => throw new CrmException("PathProviderUnknown", CrmErrorKind.InvalidArgument,
+                    $"Cannot tell the provider of '{full}' from its extension or contents. Use .db/.sqlite (SQLite), .csv or a folder (CSV), .xlsx (Excel), an sf data tree plan (.json), a Configuration Migration .zip, or New-CrmConnection -Provider."),
             };
             return new CrmConnection(kind, full);
         }
@@ -66,6 +73,23 @@ namespace CrmMigration.Engine.Providers
             return connection;
         }
 
+        /// <summary>
+        /// Sets the format profile of a Salesforce, Dynamics or HubSpot connection: the format's name (the built-in profile) or
+        /// the path of an edited copy, loaded now so a bad file fails here. Other file providers have no profile.
+        /// </summary>
+        public static void SetFormatProfile(CrmConnection connection, string profile)
+        {
+            if (connection is null) throw new ArgumentNullException(nameof(connection));
+            if (connection.Provider is not (CrmProviderKind.Salesforce or CrmProviderKind.Dynamics or CrmProviderKind.HubSpot))
+            {
+                throw new CrmException("ProfileNotSupported", CrmErrorKind.InvalidArgument,
+                    $"The {connection.Provider} provider takes no -Profile: profiles describe a CRM database (PostgreSql, MySql) or SaaS files (Salesforce, Dynamics, HubSpot).");
+            }
+            string format = connection.Provider.ToString();
+            Formats.FormatProfile.Load(profile, format);
+            connection.Options["Profile"] = string.Equals(profile, format, StringComparison.OrdinalIgnoreCase) ? format : Path.GetFullPath(profile);
+        }
+
         private static void SetProfile(CrmConnection connection, string? profile)
         {
             if (string.IsNullOrWhiteSpace(profile)) return;
@@ -95,7 +119,7 @@ namespace CrmMigration.Engine.Providers
         public static ICrmProvider OpenSource(CrmConnection connection, System.Threading.CancellationToken cancellation = default)
         {
             if (connection is null) throw new ArgumentNullException(nameof(connection));
-            if (connection.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel
+            if (connection.Provider is CrmProviderKind.Csv or CrmProviderKind.Excel or CrmProviderKind.Salesforce or CrmProviderKind.Dynamics or CrmProviderKind.HubSpot
                 && !System.IO.File.Exists(connection.Location) && !System.IO.Directory.Exists(connection.Location))
             {
                 throw new CrmException(new CrmDataError("SourceNotFound", CrmErrorKind.NotFound,
@@ -127,6 +151,10 @@ namespace CrmMigration.Engine.Providers
                 CrmProviderKind.Sqlite => new Sqlite.SqliteProvider(connection),
                 CrmProviderKind.PostgreSql => Db.DbProvider.PostgreSql(connection),
                 CrmProviderKind.MySql => Db.DbProvider.MySql(connection),
+                CrmProviderKind.Salesforce => connection.Location.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                    ? new Formats.SalesforceTreeProvider(connection) : new Formats.SalesforceCsvProvider(connection),
+                CrmProviderKind.Dynamics => new Formats.DynamicsCmtProvider(connection),
+                CrmProviderKind.HubSpot => new Formats.HubSpotProvider(connection),
                 _ => throw new CrmException("ProviderNotSupported", CrmErrorKind.InvalidArgument, $"The provider '{connection.Provider}' is not supported."),
             };
         }
