@@ -135,7 +135,7 @@ function Invoke-PesterTests {
     $xml = Join-Path $results 'pester.xml'
     New-Item -ItemType Directory -Force $results | Out-Null
     Remove-Item $xml -ErrorAction Ignore
-    $paths = if ($TestPath) { @($TestPath | ForEach-Object { (Resolve-Path $_).Path }) } else { @(Join-Path $PSScriptRoot 'tests/Pester') }
+    $paths = if ($TestPath) { @($TestPath | ForEach-Object { $_ -split "," } | ForEach-Object { (Resolve-Path $_.Trim()).Path }) } else { @(Join-Path $PSScriptRoot 'tests/Pester') }
     $pathList = ($paths | ForEach-Object { "'" + ($_ -replace "'", "''") + "'" }) -join ','
     $tagList = if ($Tag) { ($Tag | ForEach-Object { "'$_'" }) -join ',' } else { '' }
     $env:CRM_MODULE_MANIFEST = $manifest
@@ -155,9 +155,14 @@ $(if ($tagList) { "`$c.Filter.Tag = @($tagList)" })
 exit ([int](`$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount -gt 0))
 "@
     $exit = Invoke-Pwsh $command
-    $passed = 0; $failed = 0; $skipped = 0
+    $passed = 0; $failed = 0; $skipped = 0; $r = $null
     if (Test-Path $xml) {
-        $r = ([xml](Get-Content -Raw $xml)).'test-results'
+        # Pester stops writing the file at a failure message with a character XML 1.0 forbids (a colour code):
+        # then the counts are unreadable, and the run counts as failed (the console shows what failed).
+        try { $r = ([xml](Get-Content -Raw $xml)).'test-results' }
+        catch { Write-Warning "Pester's result file $xml is unreadable: $($_.Exception.Message)"; $r = $null; $failed = 1 }
+    }
+    if ($r) {
         $failed = [int]$r.failures + [int]$r.errors + [int]$r.invalid
         $skipped = [int]$r.skipped + [int]$r.ignored + [int]$r.inconclusive + [int]$r.'not-run'
         $passed = [int]$r.total - $failed - [int]$r.skipped - [int]$r.ignored - [int]$r.inconclusive - [int]$r.'not-run' - [int]$r.invalid

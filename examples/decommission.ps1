@@ -9,7 +9,7 @@
     non-zero exit code. Every stage is in the hash-chained audit log; the script keeps the log's head
     hash in a second file so truncation at the end is detected on the next run.
 .EXAMPLE
-    dotnet src/CrmMigration.Host/bin/Debug/net10.0/crmhost.dll -Command "& ./examples/decommission.ps1 -Source /srv/crm/legacy.db -Work /srv/decom -RetainUntil 2027-06-30"
+    pwsh -NoProfile -Command "Import-Module ./out/CrmMigration/0.1.0/CrmMigration.psd1; & ./examples/decommission.ps1 -Source /srv/crm/legacy.db -Work /srv/decom -RetainUntil 2027-06-30"
 .EXAMPLE
     # crontab: every night at 02:30
     30 2 * * * pwsh -NoProfile -File /opt/crm/decommission.ps1 -Source /srv/crm/legacy.db -Work /srv/decom -RetainUntil 2027-06-30 >> /var/log/crm-decom.log 2>&1

@@ -3,7 +3,7 @@
     The quick start: generate a messy legacy CRM, migrate it into a new SQLite CRM through a mapping,
     merging duplicate contacts and accounts on the way, check the migration, and print the summary.
 .EXAMPLE
-    dotnet run --project src/CrmMigration.Host -- -File examples/quickstart.ps1
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Demo     # from a clone: builds, then runs this in a fresh pwsh
 .EXAMPLE
     ./examples/quickstart.ps1 -Path ./demo -Scale 20000     # in pwsh, with the module imported
 #>

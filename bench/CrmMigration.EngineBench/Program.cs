@@ -46,7 +46,7 @@ namespace CrmMigration.EngineBench
 
         private static readonly string[] Names = { "Id", "FirstName", "LastName", "Email", "Phone", "City", "Country", "Status", "CreatedAt", "Score" };
 
-        /// <summary>The CSV's contacts renamed as bench/run-db.sh's mapping does (Convert-CrmRecord), key Id.</summary>
+        /// <summary>The CSV's contacts renamed as bench/run-db.ps1's mapping does (Convert-CrmRecord), key Id.</summary>
         private static IEnumerable<CrmRecord> Contacts(string csv, Stopwatch parse)
         {
             using var provider = ProviderFactory.Open(ProviderFactory.FromPath(csv));

@@ -7,6 +7,75 @@ Describe 'Export-CrmData with a source that is not there' {
     }
 }
 
+Describe 'Export-CrmData' {
+    BeforeEach { Push-Location (New-CrmTestFolder) }
+    AfterEach { Pop-Location }
+
+    It 'reads a short row leniently (one warning) as Import-Csv does; with -RejectShortRows reports each ragged row as an error naming file and line' {
+        New-CrmTestCsv ./contacts.csv -NewLine "`n" -Line @(
+            'id,name,email'
+            '1,Ann,ann@x.com'
+            '2,Bob'
+            '3,"Cy, ""Jr""",cy@x.com'
+            '4,Dee,dee@x.com,extra'
+            '5,Eve,eve@x.com') | Out-Null
+        # the short row (2,Bob) reads its missing email as empty, with one warning; the long one is an error
+        $lenient = Export-CrmData -Path ./contacts.csv -WarningVariable w -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | ForEach-Object { $_.id }
+        $lenient | Should -Be @('1', '2', '3', '5')
+        @($w).Count | Should -Be 1
+        $ids = Export-CrmData -Connection (New-CrmConnection Csv ./contacts.csv -RejectShortRows) -ErrorVariable bad -ErrorAction SilentlyContinue | ForEach-Object { $_.id }
+        $ids | Should -Be @('1', '3', '5')
+        @($bad | Get-CrmTestErrorId) | Should -Be @('CsvRaggedRow', 'CsvRaggedRow')
+        $bad[0].Exception.Message | Should -Match 'contacts\.csv:3'
+        $bad[1].Exception.Message | Should -Match 'contacts\.csv:5'
+        $bad[0].InvocationInfo.MyCommand.Name | Should -Be 'Export-CrmData'
+    }
+
+    It 'reads GB 18030 (detected or named) and UTF-16 files as the same text' {
+        New-CrmTestCsv ./gb.csv -Encoding gb18030 -NewLine "`n" -Line 'id,name', '1,张伟', '2,王芳' | Out-Null
+        New-CrmTestCsv ./u16.csv -Encoding utf-16 -Bom -NewLine "`n" -Line 'id,name', '1,张伟', '2,王芳' | Out-Null
+        (Export-CrmData -Path ./gb.csv | ForEach-Object name) -join ',' | Should -Be '张伟,王芳'
+        (Export-CrmData (New-CrmConnection Csv ./gb.csv -Encoding gb18030) | ForEach-Object name) -join ',' | Should -Be '张伟,王芳'
+        (Export-CrmData -Path ./u16.csv | ForEach-Object name) -join ',' | Should -Be '张伟,王芳'
+    }
+
+    It 'writes progress and always completes it' {
+        $rows = foreach ($i in 1..3000) { $x = [CrmMigration.CrmRecord]::new('t'); $x['id'] = [long]$i; $x.Key = [CrmMigration.CrmKey]::new([string]$i); $x }
+        $rows | Import-CrmData -Path ./p.db -Create | Out-Null
+        # The progress stream cannot be redirected in a script: read it from a PowerShell instance of its own.
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-CrmTestManifest)'; Set-Location -LiteralPath '$((Get-Location).ProviderPath)'; @(Export-CrmData ./p.db -Entity t | Where-Object { `$true }).Count")
+            $count = $ps.Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $count | Should -Be 3000
+            $done = @($ps.Streams.Progress | Where-Object { $_.Activity -like '*Export-CrmData*' -and $_.RecordType -eq 'Completed' })
+            $done.Count | Should -BeGreaterThan 0
+        }
+        finally { $ps.Dispose() }
+    }
+
+    It 'completes entity names with Tab' {
+        New-CrmSampleData ./legacy.db -Scale 50 | Out-Null
+        $s = 'Export-CrmData ./legacy.db -Entity con'
+        (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches.CompletionText | Should -Be @('contacts')
+    }
+
+    It 'streams typed records of the entities selected by wildcard, filtered by field values (ignoring case, with wildcards); a missing entity is an error' {
+        New-CrmSampleData ./legacy.db -Seed 42 -Scale 200 | Out-Null
+        $records = @(Export-CrmData ./legacy.db -Entity 'opp*')
+        $records.Count | Should -Be ([int](Invoke-CrmTestSql -Kind Sqlite -Database ./legacy.db -Sql 'SELECT count(*) FROM opportunities'))
+        $records | ForEach-Object { $_ | Should -BeOfType CrmMigration.CrmRecord }
+        $records[0].Entity | Should -Be 'opportunities'
+        $records[0].amount | Should -BeOfType [decimal]
+        $german = @(Export-CrmData ./legacy.db contacts -Filter @{ country = 'Germany'; last_name = 'M*' })
+        $german.Count | Should -Be ([int](Invoke-CrmTestSql -Kind Sqlite -Database ./legacy.db -Sql "SELECT count(*) FROM contacts WHERE lower(country) = 'germany' AND last_name LIKE 'M%'"))
+        $german.Count | Should -BeGreaterThan 0
+        @(Export-CrmData ./legacy.db -Entity leads, nothing -ErrorVariable bad -ErrorAction SilentlyContinue).Count | Should -Be 100
+        @($bad | Get-CrmTestErrorId) | Should -Be @('EntityNotFound')
+    }
+}
+
 Describe 'Export-CrmData reads CSV files as other tools write them' {
     BeforeAll {
         function Invoke-Export {
@@ -24,31 +93,7 @@ Describe 'Export-CrmData reads CSV files as other tools write them' {
 
     Context 'a Salesforce report export: label headers, dropped trailing fields, a footer' {
         BeforeAll {
-            # As Salesforce's "Export Details" CSV writes it: every field quoted, label headers, rows whose trailing
-            # empty fields are missing (8 of 14), and the footer lines after a blank line.
-            $rows = @(
-                '"Account ID","Account Name","Billing City","Billing Country","Phone","Website","Industry"'
-                '"0015g00000AbC001","Acme","Paris","France","+33 1 23 45 67 89","acme.example","Manufacturing"'
-                '"0015g00000AbC002","Globex","Berlin","Germany"'
-                '"0015g00000AbC003","Initech","Austin","USA","+1 512 555 0100"'
-                '"0015g00000AbC004","Umbrella","London"'
-                '"0015g00000AbC005","Stark","New York","USA","+1 212 555 0199","stark.example","Energy"'
-                '"0015g00000AbC006","Wayne","Gotham"'
-                '"0015g00000AbC007","Hooli","Palo Alto","USA","","hooli.example","Tech"'
-                '"0015g00000AbC008","Vandelay","New York"'
-                '"0015g00000AbC009","Soylent","Paris","France","+33 1 98 76 54 32","soylent.example","Food"'
-                '"0015g00000AbC010","Tyrell","Los Angeles","USA"'
-                '"0015g00000AbC011","Cyberdyne","Sunnyvale"'
-                '"0015g00000AbC012","Oscorp","New York","USA","+1 212 555 0123","oscorp.example","Biotech"'
-                '"0015g00000AbC013","Wonka","Zürich","Switzerland","+41 44 555 01 01","wonka.example","Food"'
-                '"0015g00000AbC014","Gringotts","London","UK"'
-                ''
-                '"Grand Totals (14 records)"'
-                ''
-                '"Confidential Information - Do Not Distribute"'
-                '"Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved."'
-            )
-            $script:Sf = New-CrmTestCsv -Path (Join-Path $TestDrive 'sf/report1700000000000.csv') -Line $rows -Bom
+            $script:Sf = New-CrmTestSalesforceReport (Join-Path $TestDrive 'sf/report1700000000000.csv')
         }
 
         It 'reads all 14 accounts, the missing trailing fields as empty, with one warning for the file' {
@@ -161,37 +206,7 @@ Describe 'Export-CrmData reads CSV files as other tools write them' {
 
 Describe 'Export-CrmData reads workbooks as people make them' {
     BeforeAll {
-        Add-Type -AssemblyName System.IO.Compression
-        function New-HandMadeWorkbook {
-            # The OpenXML parts written by hand, as another producer would: shared and inline strings, a date
-            # style, a boolean, formulas with and without cached values, a merged range.
-            param([string] $Path)
-            $ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
-            $parts = [ordered]@{
-                '[Content_Types].xml'        = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
-                '_rels/.rels'                = '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-                'xl/workbook.xml'            = "<?xml version=`"1.0`"?><workbook xmlns=`"$ns`" xmlns:r=`"http://schemas.openxmlformats.org/officeDocument/2006/relationships`"><sheets><sheet name=`"Accounts`" sheetId=`"1`" r:id=`"rId1`"/></sheets></workbook>"
-                'xl/_rels/workbook.xml.rels' = '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>'
-                'xl/sharedStrings.xml'       = "<?xml version=`"1.0`"?><sst xmlns=`"$ns`"><si><t>Id</t></si><si><t>Name</t></si><si><t>Since</t></si><si><t>Total</t></si><si><t>Active</t></si><si><t>Region</t></si><si><t>North</t></si></sst>"
-                'xl/styles.xml'              = "<?xml version=`"1.0`"?><styleSheet xmlns=`"$ns`"><cellXfs count=`"2`"><xf numFmtId=`"0`"/><xf numFmtId=`"14`"/></cellXfs></styleSheet>"
-                'xl/worksheets/sheet1.xml'   = "<?xml version=`"1.0`"?><worksheet xmlns=`"$ns`"><sheetData>" +
-                '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c><c r="F1" t="s"><v>5</v></c></row>' +
-                '<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="inlineStr"><is><t>Acme</t></is></c><c r="C2" s="1"><v>43831</v></c><c r="D2"><f>A2*100</f><v>100</v></c><c r="E2" t="b"><v>1</v></c><c r="F2" t="s"><v>6</v></c></row>' +
-                '<row r="3"><c r="A3"><v>2</v></c><c r="B3" t="inlineStr"><is><t xml:space="preserve">	</t></is></c><c r="C3" s="1"><v>43832</v></c><c r="D3"><f>A3*100</f></c><c r="E3" t="b"><v>0</v></c></row>' +
-                '<row r="4"><c r="A4"><v>3</v></c><c r="B4" t="inlineStr"><is><t>Initech</t></is></c><c r="D4"><f>A4*100</f></c></row>' +
-                '</sheetData><mergeCells count="1"><mergeCell ref="F2:F4"/></mergeCells></worksheet>'
-            }
-            $zip = [IO.Compression.ZipFile]::Open($Path, 'Create')
-            try {
-                foreach ($k in $parts.Keys) {
-                    $w = [IO.StreamWriter]::new($zip.CreateEntry($k).Open(), [Text.UTF8Encoding]::new($false))
-                    try { $w.Write($parts[$k]) } finally { $w.Dispose() }
-                }
-            }
-            finally { $zip.Dispose() }
-            Get-Item $Path
-        }
-        $script:Book = New-HandMadeWorkbook (Join-Path $TestDrive 'hand.xlsx')
+        $script:Book = New-CrmTestWorkbook (Join-Path $TestDrive 'hand.xlsx')
     }
 
     It 'reads typed cells, and warns with their cells about formulas without a calculated value and merged ranges' {

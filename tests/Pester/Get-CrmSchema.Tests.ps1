@@ -11,3 +11,47 @@ Describe 'Get-CrmSchema row counts' {
         $w2 | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Get-CrmSchema' {
+    BeforeAll {
+        Push-Location (New-CrmTestFolder)
+        New-CrmSampleData ./legacy.db -Scale 50 | Out-Null
+    }
+    AfterAll { Pop-Location }
+
+    It 'completes entity names with Tab: every entity of the system' {
+        $s = 'Get-CrmSchema -Path ./legacy.db -Entity '
+        $matches = (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches.CompletionText
+        $matches | Should -Be @('accounts', 'activities', 'cases', 'contacts', 'leads', 'opportunities')
+    }
+
+    It 'describes entities: fields with types, keys, relations, and row counts sqlite3 agrees with' {
+        $schema = @(Get-CrmSchema ./legacy.db)
+        $schema | ForEach-Object { $_ | Should -BeOfType CrmMigration.CrmEntitySchema }
+        @($schema | ForEach-Object Name) | Should -Be @('accounts', 'activities', 'cases', 'contacts', 'leads', 'opportunities')
+        $contacts = $schema | Where-Object Name -eq 'contacts'
+        @($contacts.Key) | Should -Be @('contact_id')
+        $contacts.Fields[0].Name | Should -Be 'contact_id'
+        [string]($contacts.Fields | Where-Object Name -eq 'contact_id').Type | Should -Be 'String'
+        [string]((Get-CrmSchema ./legacy.db -Entity opportunities).Fields | Where-Object Name -eq 'amount').Type | Should -Be 'Decimal'
+        "$($contacts.Relations)" | Should -Match 'account_id -> accounts\(account_id\)'
+        foreach ($e in $schema) { $e.RowCount | Should -Be ([long](Invoke-CrmTestSql -Kind Sqlite -Database ./legacy.db -Sql "SELECT count(*) FROM `"$($e.Name)`"")) }
+    }
+
+    It 'selects entities by wildcard, skips counting with -NoRowCount, and reports a missing entity without stopping' {
+        @(Get-CrmSchema ./legacy.db -Entity 'c*' | ForEach-Object Name) | Should -Be @('cases', 'contacts')
+        (Get-CrmSchema ./legacy.db -Entity contacts -NoRowCount).RowCount | Should -BeNullOrEmpty
+        $found = @(Get-CrmSchema ./legacy.db -Entity leads, nothing -ErrorVariable bad -ErrorAction SilentlyContinue)
+        @($found | ForEach-Object Name) | Should -Be @('leads')
+        @($bad | Get-CrmTestErrorId) | Should -Be @('EntityNotFound')
+    }
+
+    It 'describes several systems piped in, as paths or connections' {
+        Copy-CrmData ./legacy.db ./csv -Entity contacts -NoLedger | Out-Null
+        $both = @('./legacy.db', (New-CrmConnection Csv ./csv) | Get-CrmSchema -Entity contacts)
+        $both.Count | Should -Be 2
+        $both[0].System | Should -Match 'Sqlite:'
+        $both[1].System | Should -Match 'Csv:'
+        $both[1].RowCount | Should -Be $both[0].RowCount
+    }
+}

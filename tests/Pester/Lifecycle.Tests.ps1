@@ -60,14 +60,17 @@ Describe 'Ctrl+C during a long import' {
 
     It 'stops Get-CrmSchema while it counts the rows of a large CSV file' {
         $csv = Join-Path $TestDrive 'big.csv'
-        # Two million rows: counting them takes seconds, so a Stop() that waited for the count would show.
-        $block = (1..1000 | ForEach-Object { "$_,Name $_,City $($_ % 97)" }) -join "`n"
-        [IO.File]::WriteAllText($csv, "id,name,city`n" + (($block + "`n") * 2000))
+        # Eight million rows: counting them takes seconds even on a quiet machine, so a Stop() that waited for
+        # the count would show.
+        $block = ((1..1000 | ForEach-Object { "$_,Name $_,City $($_ % 97)" }) -join "`n") + "`n"
+        $writer = [IO.StreamWriter]::new($csv)
+        try { $writer.Write("id,name,city`n"); foreach ($i in 1..8000) { $writer.Write($block) } }
+        finally { $writer.Dispose() }
         $ps = [powershell]::Create()
         $null = $ps.AddScript({ param($Manifest, $Csv) Import-Module $Manifest; Get-CrmSchema $Csv }).AddArgument((Get-CrmTestManifest)).AddArgument($csv)
         $async = $ps.BeginInvoke()
-        Start-Sleep -Milliseconds 500
-        $async.IsCompleted | Should -BeFalse
+        Start-Sleep -Milliseconds 300
+        $async.IsCompleted | Should -BeFalse -Because 'the count must still be running when it is stopped'
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $ps.Stop()
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 1.5

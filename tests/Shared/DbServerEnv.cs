@@ -6,8 +6,8 @@ using System.IO;
 namespace CrmMigration.TestSupport
 {
     /// <summary>
-    /// The settings of the loopback PostgreSQL and MariaDB servers of scripts/dbservers.sh, shared by both
-    /// test projects. Reads CRM_PG_* and CRM_MY_*; when they are missing, runs the script (start, then env)
+    /// The settings of the loopback PostgreSQL and MariaDB servers of scripts/dbservers.sh, for the engine
+    /// tests (the Pester tests read the same variables in tests/Pester/CrmTest.psm1). Reads CRM_PG_* and CRM_MY_*; when they are missing, runs the script (start, then env)
     /// itself. Never skips: a test that cannot reach a server fails.
     /// </summary>
     public static class DbServerEnv

@@ -40,6 +40,16 @@ namespace CrmMigration.Engine.Dedupe
             if (!excel) Directory.CreateDirectory(full);
             using var provider = ProviderFactory.Open(new CrmConnection(excel ? CrmProviderKind.Excel : CrmProviderKind.Csv, full));
             int written = 0;
+            if (order.Count == 0 && excel)
+            {
+                // Nothing to review: the workbook is still written (a sheet with the columns only), so it can be given back.
+                var columns = new List<CrmFieldSchema>();
+                foreach (var n in new[] { "Decision", "Note", "Entity", "Score", "KeyA", "KeyB" }) columns.Add(new CrmFieldSchema(n, n == "Score" ? CrmFieldType.Double : CrmFieldType.String));
+                using var empty = provider.OpenWriter("Review", new CrmWriteOptions { Mode = CrmWriteMode.Insert, CreateIfMissing = true, Schema = new CrmEntitySchema("Review", columns) });
+                empty.WriteBatch(Array.Empty<CrmRecord>(), new List<CrmRecordOutcome>());
+                empty.Complete();
+                return 0;
+            }
             foreach (var entity in order)
             {
                 var list = byEntity[entity];
