@@ -15,6 +15,8 @@ using CrmMigration.Engine.Providers;
 //   mode: parse | parse-batched | null | pg | pg-ledger | pg-upsert | my | my-ledger | my-upsert | sqlite | sqlite-ledger | pg-export
 //   report <ledger> [repeats]: records a 1M-record run with 50k rejects in a fresh ledger (the importer's own
 //   RecordBatch, 1000 records a batch) once, then times building the report and writing it as HTML, XLSX and JSON.
+
+//   dedupe-sample <legacy.db> <rules.json> [entity] | dedupe-febrl <dataset.csv> <rules.json>  (see DedupeBench)
 //   (-upsert: Import in upsert mode into a new table, which exercises the INSERT statement path)
 // Server settings come from CRM_PG_* / CRM_MY_* (eval "$(bash scripts/dbservers.sh env)").
 // Prints one line per repeat: total, parse (reading + renaming), writer (inside WriteBatch, split into
@@ -27,12 +29,14 @@ namespace CrmMigration.EngineBench
         {
             string mode = args[0];
             string csv = Path.GetFullPath(args[1]);
-            int repeats = args.Length > 2 ? int.Parse(args[2]) : 1;
+            int repeats = args.Length > 2 && !mode.StartsWith("dedupe", StringComparison.Ordinal) ? int.Parse(args[2]) : 1;
             for (int r = 0; r < repeats; r++)
             {
                 GC.Collect();
                 string line = mode switch
                 {
+                    "dedupe-sample" => DedupeBench.Sample(csv, Path.GetFullPath(args[2]), args.Length > 3 ? args[3] : "contacts"),
+                    "dedupe-febrl" => DedupeBench.Febrl(csv, Path.GetFullPath(args[2])),
                     "parse" => Parse(csv),
                     "parse-batched" => Parse(csv, 10000),
                     "pg-export" => Export(csv),
@@ -263,8 +267,8 @@ namespace CrmMigration.EngineBench
     internal sealed class NullProvider : ICrmProvider
     {
         public NullProvider(CrmConnection c) { Connection = c; }
-        public CancellationToken Cancellation { get; set; }
         public CrmConnection Connection { get; }
+        public CancellationToken Cancellation { get; set; }
         public IReadOnlyList<string> ListEntities() => Array.Empty<string>();
         public CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount) => null;
         public IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken) => Array.Empty<CrmRecord>();

@@ -51,6 +51,8 @@ namespace CrmMigration
         public int Batch { get; set; }
         /// <summary>The record's origin.</summary>
         public CrmOrigin? Origin { get; set; }
+        /// <summary>For a Merged record: the key of the survivor it was merged into (the ledger's crosswalk maps the record's key to it).</summary>
+        public string? MergedInto { get; set; }
     }
 
     /// <summary>Per-entity accounting of an import (Import-CrmData default output).</summary>
@@ -230,6 +232,13 @@ namespace CrmMigration
         public long Total { get { long t = 0; foreach (var v in Counts.Values) t += v; return t; } }
         /// <summary>Time taken.</summary>
         public System.TimeSpan Elapsed { get; set; }
+        /// <summary>
+        /// The truth table of the planted duplicates (CSV: Entity, Key, DuplicateOf, Variation): which records repeat
+        /// which, so a dedupe can be scored. Written next to the data as &lt;path&gt;.duplicates.csv.
+        /// </summary>
+        public string? TruthPath { get; set; }
+        /// <summary>Planted duplicate records per entity (rows of the truth table).</summary>
+        public System.Collections.Generic.IDictionary<string, long> Duplicates { get; } = new System.Collections.Generic.SortedDictionary<string, long>(System.StringComparer.Ordinal);
     }
 }
 

@@ -8,7 +8,7 @@ BeforeDiscovery {
     # Database, Copy-CrmData and Disable-CrmSystem tests cover the same commands against the test servers.
     $script:ServerExamples = @('Copy-CrmData: A CSV export into PostgreSQL, resumed after a failure', 'Disable-CrmSystem: Decommission a PostgreSQL CRM whose application connects as crm_app', 'New-CrmConnection: A SuiteCRM database on MariaDB, unattended', 'New-CrmConnection: A PostgreSQL target from a connection string',
         'Disable-CrmSystem: A SuiteCRM decommission with an announcement, the uploads and one exclusion', 'Disable-CrmSystem: Give access back before a purge',
-        'Test-CrmMigration: A table without a key')
+        'Test-CrmMigration: A table without a key', 'Merge-CrmRecord: Merge a second CRM into one that is already live', 'New-CrmMergeRule: Look at a draft for a SuiteCRM database')
     $script:Cases = @(Get-CrmTestDocExample | Where-Object Key -notin $script:ServerExamples | ForEach-Object { @{ Example = $_ } })
 }
 
@@ -37,6 +37,7 @@ BeforeAll {
     New-Item -ItemType Directory ./examples, ./log | Out-Null
     Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1') ./examples/
     Copy-Item ./examples/legacy-to-new.psd1 ./map.psd1
+    Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-dedupe.psd1') ./examples/
     Pop-Location
 
     # The new CRM's own schema, made by its vendor rather than by us: a NOT NULL Segment no mapping fills.
@@ -103,6 +104,8 @@ Set-Content ./map.psd1 $map; Set-Content ./denormalised.psd1 $map
         'New-CrmMapping: Draft a mapping between two databases and check it'         = $NewCrm + "`nRemove-Item ./map.psd1" 
         'New-CrmMapping: Look at the draft first, then write it as JSON'         = $NewCrm
         'New-CrmSampleData: Create a practice database and look at it'      = 'Remove-Item ./legacy.db'
+        'Merge-CrmRecord: Let a person decide the grey zone, then apply and remember the decisions' = 'Copy-Item ./examples/legacy-dedupe.psd1 ./dedupe.psd1'
+        'New-CrmMergeRule: Draft rules from the new CRM''s schema' = $Migrate
         'Test-CrmArchive: Check an archive and show only problems'        = 'Export-CrmArchive ./legacy.db -Destination ./archive/legacy-2026-11 | Out-Null; Add-Content ./archive/legacy-2026-11/data/contacts.csv "tampered"'
         'Test-CrmArchive: Gate a script on a zip, with a restore'        = 'Export-CrmArchive ./legacy.db -Destination ./legacy-2026-11 -Zip | Out-Null'
         'Test-CrmAuditLog: Check the log of a decommission'       = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null'
@@ -214,6 +217,7 @@ Describe 'The README' {
         $dir = New-CrmTestFolder
         New-Item -ItemType Directory (Join-Path $dir 'examples') | Out-Null
         Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1') (Join-Path $dir 'examples')
+        Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-dedupe.psd1') (Join-Path $dir 'examples')
         Push-Location $dir
         try {
             # the exports the tour reads as other tools wrote them

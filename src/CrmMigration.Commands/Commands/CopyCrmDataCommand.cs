@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
+using CrmMigration.Engine.Dedupe;
 using CrmMigration.Engine.Import;
 using CrmMigration.Engine.Ledger;
 using CrmMigration.Engine.Mapping;
@@ -23,6 +24,7 @@ namespace CrmMigration.Commands
         private MigrationLedger? _ledger;
         private RejectFileWriter? _rejects;
         private MigrationCopier? _copier;
+        private DedupeRunner? _dedupe;
         private bool _whatIf;
         private string _entity = "";
 
@@ -55,6 +57,22 @@ namespace CrmMigration.Commands
         [Parameter]
         public string[]? ReportPath { get; set; }
 
+        /// <summary>Dedupe rules (.psd1, .json or a hashtable): the mapped records of each entity they name are merged before import, as Merge-CrmRecord does.</summary>
+        [Parameter]
+        public object? Dedupe { get; set; }
+
+        /// <summary>With -Dedupe: also match against the records already in the target; a match updates the existing record (needs -Mode Upsert).</summary>
+        [Parameter]
+        public SwitchParameter MatchTarget { get; set; }
+
+        /// <summary>With -Dedupe: where the grey-zone pairs go for people to decide (a folder, one CSV per entity, or an .xlsx workbook).</summary>
+        [Parameter]
+        public string? ReviewPath { get; set; }
+
+        /// <summary>With -Dedupe: a filled-in review file whose Match / NoMatch decisions apply and are remembered in the ledger.</summary>
+        [Parameter]
+        public string? Decisions { get; set; }
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
@@ -76,6 +94,8 @@ namespace CrmMigration.Commands
                     mapping = MappingLoader.Load(Mapping, ResolvePath);
                     WriteVerbose($"Mapping {mapping.Definition.SourcePath ?? "(table)"} hash {mapping.Definition.Hash}.");
                 }
+                // Dedupe rules and decisions are checked before anything is opened or read.
+                var dedupe = PrepareDedupe();
                 _source = OpenSourceProvider(source);
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
@@ -85,6 +105,7 @@ namespace CrmMigration.Commands
                 _target = OpenProvider(target);
                 _ledger = OpenLedger(target, _whatIf);
                 _rejects = OpenRejects(_whatIf);
+                _dedupe = OpenDedupe(dedupe);
                 _copier = new MigrationCopier(_source, _target, new CopyOptions
                 {
                     Mapping = mapping,
@@ -95,7 +116,8 @@ namespace CrmMigration.Commands
                     OnError = e => WriteCrmError(e, e.Record),
                     OnOutcome = PassThru.IsPresent ? o => WriteObject(o) : null,
                     OnProgress = Progress,
-                    Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters()),
+                    Dedupe = _dedupe,
+                    Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters() + (dedupe is { } rules ? "; DedupeRulesHash=" + rules.Rules.Hash : "")),
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
                 if (_rejects is not null && _copier.RunId is not null) _rejects.Run = _copier.RunId;
@@ -106,6 +128,11 @@ namespace CrmMigration.Commands
                     WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_copier.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
                 }
                 foreach (var kv in _copier.MalformedRows) WriteVerbose($"{kv.Key}: {kv.Value} malformed source row(s), counted as rejected.");
+                if (_dedupe is not null)
+                {
+                    foreach (var d in _dedupe.Summaries) WriteVerbose("Dedupe " + d);
+                    if (ReviewPath is not null && !_whatIf) WriteVerbose($"{_dedupe.WriteReview()} pair(s) written to the review file {ResolvePath(ReviewPath)}.");
+                }
                 if (_rejects is not null && _rejects.Total > 0) WriteVerbose($"{_rejects.Total} rejected record(s) written to {_rejects.Folder}.");
             }
             catch (CrmException ex)
@@ -143,6 +170,44 @@ namespace CrmMigration.Commands
             Target = Target!.DisplayName,
         };
 
+        /// <summary>The rules and decisions of -Dedupe, checked before anything is opened; null without -Dedupe.</summary>
+        private (DedupeRuleSet Rules, List<MergeDecision> Decisions, string? From)? PrepareDedupe()
+        {
+            if (Dedupe is null)
+            {
+                if (MatchTarget.IsPresent || ReviewPath is not null || Decisions is not null)
+                {
+                    throw new CrmException("DedupeRulesMissing", CrmErrorKind.InvalidArgument, "-MatchTarget, -ReviewPath and -Decisions work with -Dedupe: give the dedupe rules.");
+                }
+                return null;
+            }
+            if (MatchTarget.IsPresent && Mode != CrmImportMode.Upsert)
+            {
+                throw new CrmException("DedupeTargetNeedsUpsert", CrmErrorKind.InvalidArgument, "-MatchTarget updates records already in the target: use -Mode Upsert.");
+            }
+            var rules = DedupeRulesLoader.Load(Dedupe, ResolvePath);
+            WriteVerbose($"Dedupe rules {rules.SourcePath ?? "(table)"} hash {rules.Hash}.");
+            string? from = Decisions is null ? null : ResolvePath(Decisions);
+            var decisions = from is null ? new List<MergeDecision>() : MergeDecisions.ReadFile(from, out _);
+            return (rules, decisions, from);
+        }
+
+        /// <summary>The dedupe of -Dedupe over the opened target and ledger, or null.</summary>
+        private DedupeRunner? OpenDedupe((DedupeRuleSet Rules, List<MergeDecision> Decisions, string? From)? prepared)
+        {
+            if (prepared is not { } p) return null;
+            return new DedupeRunner(p.Rules, new DedupeRunOptions
+            {
+                Decisions = p.Decisions,
+                DecisionsSource = p.From,
+                Ledger = _ledger,
+                RememberDecisions = !_whatIf,
+                ReviewPath = ReviewPath is null ? null : ResolvePath(ReviewPath),
+                Target = MatchTarget.IsPresent ? _target : null,
+                CancellationToken = CancellationToken,
+            });
+        }
+
         private bool Confirm(string entity)
         {
             _entity = entity;
@@ -178,6 +243,7 @@ namespace CrmMigration.Commands
         protected override void Dispose(bool disposing)
         {
             _copier?.Dispose();
+            _dedupe?.Dispose();
             if (_rejects is not null)
             {
                 CompleteRejects();

@@ -280,7 +280,9 @@ namespace CrmMigration.Engine.Import
             bool remember = _options.WhatIf || !_durableTarget && (_landedHere.ContainsKey(state.Summary.Entity) || batch.Count > 0 && batch[0].Shape.References is not null);
             _waiting.TryGetValue(state.Summary.Entity, out var waiting);
             bool crosswalk = _ledger is null && batch.Count > 0 && batch[0].Shape.References is not null;
-            if (!remember && !crosswalk && (waiting is null || waiting.Count == 0)) return null;
+            bool merges = false;
+            for (int i = 0; i < outcomes.Length && !merges; i++) merges = outcomes[i] is { Outcome: CrmOutcome.Merged };
+            if (!remember && !crosswalk && !merges && (waiting is null || waiting.Count == 0)) return null;
             Dictionary<string, string>? memory = null;
             if (crosswalk && !_memoryCrosswalk.TryGetValue(state.Summary.Entity, out memory)) _memoryCrosswalk[state.Summary.Entity] = memory = new Dictionary<string, string>(StringComparer.Ordinal);
             HashSet<long>? here = null;
@@ -288,6 +290,29 @@ namespace CrmMigration.Engine.Import
             List<WaitingRecord>? released = null;
             for (int i = 0; i < batch.Count; i++)
             {
+                if (outcomes[i] is { Outcome: CrmOutcome.Merged, MergedInto: string survivor })
+                {
+                    // Children of a merged record are re-pointed to its survivor: without a ledger, through the in-memory crosswalk;
+                    // those already waiting for it go round again and find the survivor.
+                    string merged = batch[i].Origin?.SourceKey ?? batch[i].Key?.ToString() ?? "";
+                    if (_ledger is null)
+                    {
+                        if (!_memoryCrosswalk.TryGetValue(state.Summary.Entity, out var mine)) _memoryCrosswalk[state.Summary.Entity] = mine = new Dictionary<string, string>(StringComparer.Ordinal);
+                        mine[merged] = survivor;
+                        if (batch[i].Key?.ToString() is string own) mine[own] = survivor;
+                    }
+                    if (waiting is not null && waiting.Count > 0)
+                    {
+                        foreach (var k in new[] { merged, batch[i].Key?.ToString() })
+                        {
+                            if (k is null || !waiting.Remove(k, out var list)) continue;
+                            (released ??= new List<WaitingRecord>()).AddRange(list);
+                            _waitingNow -= list.Count;
+                            _released += list.Count;
+                        }
+                    }
+                    continue;
+                }
                 if (outcomes[i] is not { } o || o.Outcome is not (CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) || targetKeys[i] is not string target) continue;
                 here?.Add(Ledger.ContentHash.OfKey(target));
                 string source = batch[i].Origin?.SourceKey ?? target;
