@@ -13,6 +13,10 @@ using CrmMigration.Engine.Providers;
 // Engine-level timings, no PowerShell:
 //   dotnet run -c Release --project bench/CrmMigration.EngineBench -- <mode> <csv> [repeats]
 //   mode: parse | parse-batched | null | pg | pg-ledger | pg-upsert | my | my-ledger | my-upsert | sqlite | sqlite-ledger | pg-export
+//   report <ledger> [repeats]: records a 1M-record run with 50k rejects in a fresh ledger (the importer's own
+//   RecordBatch, 1000 records a batch) once, then times building the report and writing it as HTML, XLSX and JSON.
+
+//   dedupe-sample <legacy.db> <rules.json> [entity] | dedupe-febrl <dataset.csv> <rules.json>  (see DedupeBench)
 //   (-upsert: Import in upsert mode into a new table, which exercises the INSERT statement path)
 // Server settings come from CRM_PG_* / CRM_MY_* (eval "$(bash scripts/dbservers.sh env)").
 // Prints one line per repeat: total, parse (reading + renaming), writer (inside WriteBatch, split into
@@ -25,20 +29,88 @@ namespace CrmMigration.EngineBench
         {
             string mode = args[0];
             string csv = Path.GetFullPath(args[1]);
-            int repeats = args.Length > 2 ? int.Parse(args[2]) : 1;
+            int repeats = args.Length > 2 && !mode.StartsWith("dedupe", StringComparison.Ordinal) ? int.Parse(args[2]) : 1;
             for (int r = 0; r < repeats; r++)
             {
                 GC.Collect();
                 string line = mode switch
                 {
+                    "dedupe-sample" => DedupeBench.Sample(csv, Path.GetFullPath(args[2]), args.Length > 3 ? args[3] : "contacts"),
+                    "dedupe-febrl" => DedupeBench.Febrl(csv, Path.GetFullPath(args[2])),
                     "parse" => Parse(csv),
                     "parse-batched" => Parse(csv, 10000),
                     "pg-export" => Export(csv),
+                    "report" => Report(csv, r == 0),
                     _ => Import(mode, csv),
                 };
                 Console.WriteLine(mode + " " + line);
             }
             return 0;
+        }
+
+        /// <summary>
+        /// A run of 1,000,000 records over three entities (Contact 700k, Account 200k, Opportunity 100k) with 50,000
+        /// rejects under five reason codes and 10,000 filtered, recorded as the importer records them; then the report.
+        /// </summary>
+        private static string Report(string ledgerPath, bool first)
+        {
+            string runId;
+            if (first)
+            {
+                foreach (var f in new[] { ledgerPath, ledgerPath + "-wal", ledgerPath + "-shm" }) if (File.Exists(f)) File.Delete(f);
+                var build = Stopwatch.StartNew();
+                using var ledger = new MigrationLedger(ledgerPath);
+                runId = ledger.StartOrResume(new LedgerRunInfo { Source = "Csv:/data/legacy", Target = "Sqlite:/data/new.db", ModuleVersion = "bench", Parameters = "Mapping=/data/map.psd1; RejectPath=/data/rejects" }, null, false).RunId;
+                string[] reasons = { "RecordInvalidEmail", "RecordRequiredFieldMissing", "MissingParent", "RecordTooLong", "DuplicateKey" };
+                string[] fields = { "Email", "LastName", "AccountId", "Name", "Id" };
+                var entities = new (string Target, string Source, int Count)[] { ("Account", "accounts", 200_000), ("Contact", "contacts", 700_000), ("Opportunity", "opportunities", 100_000) };
+                long n = 0;
+                var entries = new List<LedgerEntry>(1000);
+                foreach (var (target, source, count) in entities)
+                {
+                    int batch = 0;
+                    for (int i = 0; i < count; i++)
+                    {
+                        n++;
+                        string key = source[0].ToString().ToUpperInvariant() + i.ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
+                        CrmRecordOutcome o;
+                        if (n % 20 == 0)
+                        {
+                            int k = (int)(n / 20 % reasons.Length);
+                            o = new CrmRecordOutcome(target, key, CrmOutcome.Rejected) { ReasonCode = reasons[k], Field = fields[k], Value = "bad value " + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                                Message = $"{reasons[k]}: {source}.csv:{i + 2} {source} key '{key}' field '{fields[k]}': the value does not meet the rule." };
+                        }
+                        else if (n % 100 == 7)
+                        {
+                            o = new CrmRecordOutcome(target, key, CrmOutcome.Filtered) { ReasonCode = "Inactive", Field = "status", Value = "inactive", Message = "filtered (Inactive)" };
+                        }
+                        else o = new CrmRecordOutcome(target, key, CrmOutcome.Inserted);
+                        entries.Add(new LedgerEntry(source, key, key, o, o.Outcome == CrmOutcome.Inserted ? n * 7919 : null));
+                        if (entries.Count == 1000) { ledger.RecordBatch(runId, target, ++batch, entries); entries.Clear(); }
+                    }
+                    if (entries.Count > 0) { ledger.RecordBatch(runId, target, ++batch, entries); entries.Clear(); }
+                }
+                ledger.FinishRun(runId, true);
+                Console.WriteLine($"report: recorded {n} outcomes in {build.Elapsed.TotalSeconds:F2} s; ledger {new FileInfo(ledgerPath).Length / 1048576.0:F1} MB");
+            }
+            using (var ledger = new MigrationLedger(ledgerPath)) runId = ledger.LatestRunId(null)!;
+            var clock = Stopwatch.StartNew();
+            CrmMigration.Engine.Reports.MigrationReport report;
+            using (var ledger = new MigrationLedger(ledgerPath))
+            {
+                report = CrmMigration.Engine.Reports.ReportBuilder.Build(new CrmMigration.Engine.Reports.ReportRequest { Ledger = ledger, RunId = runId, ModuleVersion = "bench", Culture = System.Globalization.CultureInfo.InvariantCulture });
+            }
+            double built = clock.Elapsed.TotalSeconds;
+            string dir = Path.GetDirectoryName(Path.GetFullPath(ledgerPath))!;
+            var parts = new List<string> { $"build {built:F2} s (rejected {report.Entities.Sum(e => e.Rejected)}, read {report.TotalRead}, verdict {report.Verdict})" };
+            foreach (var ext in new[] { ".html", ".xlsx", ".json" })
+            {
+                var w = Stopwatch.StartNew();
+                var file = CrmMigration.Engine.Reports.ReportWriter.Write(report, new[] { Path.Combine(dir, "bench-report" + ext) })[0];
+                parts.Add($"{ext} {w.Elapsed.TotalSeconds:F2} s {file.Length / 1024.0:F1} KB");
+            }
+            parts.Add($"total {clock.Elapsed.TotalSeconds:F2} s");
+            return string.Join("; ", parts);
         }
 
         private static readonly string[] Names = { "Id", "FirstName", "LastName", "Email", "Phone", "City", "Country", "Status", "CreatedAt", "Score" };
@@ -196,6 +268,7 @@ namespace CrmMigration.EngineBench
     {
         public NullProvider(CrmConnection c) { Connection = c; }
         public CrmConnection Connection { get; }
+        public CancellationToken Cancellation { get; set; }
         public IReadOnlyList<string> ListEntities() => Array.Empty<string>();
         public CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount) => null;
         public IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken) => Array.Empty<CrmRecord>();
@@ -225,6 +298,7 @@ namespace CrmMigration.EngineBench
         public Stopwatch CompleteWall { get; } = new Stopwatch();
         public TimeSpan Cpu { get; set; }
         public CrmConnection Connection => _inner.Connection;
+        public CancellationToken Cancellation { get => _inner.Cancellation; set => _inner.Cancellation = value; }
         public IReadOnlyList<string> ListEntities() => _inner.ListEntities();
         public CrmEntitySchema? DescribeEntity(string entity, bool includeRowCount) => _inner.DescribeEntity(entity, includeRowCount);
         public IEnumerable<CrmRecord> Read(string entity, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken) => _inner.Read(entity, options, onError, cancellationToken);

@@ -36,7 +36,8 @@ namespace CrmMigration.Commands
 
         /// <summary>
         /// The parameters as the user gave them, for the ledger: connections by their display name (never a
-        /// secret), a mapping table by its kind, arrays joined; <paramref name="skip"/> names parameters left out.
+        /// secret), paths resolved to full paths, a mapping table by its kind, arrays joined; <paramref name="skip"/>
+        /// names parameters left out.
         /// </summary>
         protected string LedgerParameters(params string[] skip)
         {
@@ -47,6 +48,8 @@ namespace CrmMigration.Commands
                 object? v = kv.Value is PSObject p ? p.BaseObject : kv.Value;
                 string? text = v switch
                 {
+                    // Paths as full paths, so a report made later from elsewhere still finds the reject folder.
+                    string path when kv.Key.EndsWith("Path", StringComparison.Ordinal) => ResolvePath(path),
                     CrmConnection c => c.DisplayName,
                     IDictionary => "(table)",
                     string[] a => string.Join(",", a),

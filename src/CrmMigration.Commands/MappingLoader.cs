@@ -26,7 +26,7 @@ namespace CrmMigration.Commands
                 if (!File.Exists(full)) throw new CrmException(new CrmDataError("MappingFileNotFound", CrmErrorKind.NotFound, $"The mapping file '{full}' does not exist.") { File = full });
                 string ext = Path.GetExtension(full).ToLowerInvariant();
                 if (ext == ".json") definition = MappingParser.ParseJson(File.ReadAllText(full), full);
-                else if (ext == ".psd1") definition = MappingParser.Parse(ReadDataFile(full), full);
+                else if (ext == ".psd1") definition = MappingParser.Parse(DataFileReader.Read(full, "Mapping"), full);
                 else throw new CrmException(new CrmDataError("MappingFileType", CrmErrorKind.InvalidArgument, "A mapping file must be .psd1 or .json.") { File = full });
             }
             else if (value is IDictionary)
@@ -65,70 +65,5 @@ namespace CrmMigration.Commands
 
         private static object? UnwrapResult(object? result) => result is PSObject p ? p.BaseObject : result;
 
-        private static object? ReadDataFile(string file)
-        {
-            var ast = Parser.ParseFile(file, out _, out ParseError[] errors);
-            if (errors.Length > 0)
-            {
-                var e = errors[0];
-                throw new CrmException(new CrmDataError("MappingParseError", CrmErrorKind.InvalidArgument, e.Message) { File = file, Line = e.Extent.StartLineNumber });
-            }
-            var statements = ast.EndBlock?.Statements;
-            if (statements is null || statements.Count != 1)
-            {
-                throw new CrmException(new CrmDataError("MappingParseError", CrmErrorKind.InvalidArgument, "A .psd1 mapping holds exactly one hashtable @{ ... }.") { File = file });
-            }
-            return FromStatement(statements[0], file);
-        }
-
-        private static object? FromStatement(StatementAst statement, string file)
-        {
-            if (statement is PipelineAst p && p.PipelineElements.Count == 1 && p.PipelineElements[0] is CommandExpressionAst ce) return FromExpression(ce.Expression, file);
-            throw NotData(statement, file);
-        }
-
-        private static object? FromExpression(ExpressionAst e, string file)
-        {
-            switch (e)
-            {
-                case StringConstantExpressionAst s: return s.Value;
-                case ConstantExpressionAst c: return c.Value;
-                case HashtableAst h:
-                    var map = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
-                    foreach (var kv in h.KeyValuePairs)
-                    {
-                        object? key = FromExpression(kv.Item1, file);
-                        map[key?.ToString() ?? ""] = FromStatement(kv.Item2, file);
-                    }
-                    return map;
-                case ArrayLiteralAst a:
-                    var items = new List<object?>();
-                    foreach (var el in a.Elements) items.Add(FromExpression(el, file));
-                    return items;
-                case ArrayExpressionAst ae:
-                    var list = new List<object?>();
-                    foreach (var st in ae.SubExpression.Statements)
-                    {
-                        object? v = FromStatement(st, file);
-                        if (v is List<object?> inner) list.AddRange(inner); else list.Add(v);
-                    }
-                    return list;
-                case ParenExpressionAst pe: return FromStatement(pe.Pipeline, file);
-                case ConvertExpressionAst cv when cv.Type.TypeName.Name.Equals("ordered", StringComparison.OrdinalIgnoreCase):
-                    return FromExpression(cv.Child, file);
-                case VariableExpressionAst v when v.VariablePath.UserPath.Equals("true", StringComparison.OrdinalIgnoreCase): return true;
-                case VariableExpressionAst v when v.VariablePath.UserPath.Equals("false", StringComparison.OrdinalIgnoreCase): return false;
-                case VariableExpressionAst v when v.VariablePath.UserPath.Equals("null", StringComparison.OrdinalIgnoreCase): return null;
-                case UnaryExpressionAst u when u.TokenKind == TokenKind.Minus && u.Child is ConstantExpressionAst n && n.Value is int i: return -i;
-                default: throw NotData(e, file);
-            }
-        }
-
-        private static CrmException NotData(Ast ast, string file)
-        {
-            return new CrmException(new CrmDataError("MappingNotData", CrmErrorKind.InvalidArgument,
-                $"'{ast.Extent.Text}' is not data: a .psd1 mapping may hold only text, numbers, $true/$false/$null, arrays and tables. Nothing in it runs.")
-            { File = file, Line = ast.Extent.StartLineNumber });
-        }
     }
 }

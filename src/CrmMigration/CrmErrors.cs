@@ -64,6 +64,8 @@ namespace CrmMigration
         public long RecordNumber { get; set; }
         /// <summary>The field concerned.</summary>
         public string? Field { get; set; }
+        /// <summary>The offending value of <see cref="Field"/>, when known.</summary>
+        public object? Value { get; set; }
         /// <summary>The key of the record concerned.</summary>
         public string? Key { get; set; }
         /// <summary>The record concerned, when there is one.</summary>

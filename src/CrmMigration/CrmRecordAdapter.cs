@@ -8,12 +8,12 @@ namespace CrmMigration
     /// Makes a record's fields read as properties in PowerShell ($r.Email, Where-Object Email -like ...)
     /// without copying records into PSObjects. Only the fields are listed (Export-Csv, ConvertTo-Json,
     /// Select-Object * see the data and nothing else); the record's own members (Entity, Key, Origin, Preview,
-    /// FieldNames, FieldCount, Changes) are read by name unless a field has the same name: the field wins
+    /// FieldNames, FieldCount, Changes, Decided: the outcome of a record rejected, filtered or merged before the target) are read by name unless a field has the same name: the field wins
     /// (so exports keep it), and the member is read with GetEntity(), GetKey() or GetOrigin().
     /// </summary>
     public sealed class CrmRecordAdapter : PSPropertyAdapter
     {
-        private static readonly string[] Intrinsic = { "Entity", "Key", "Origin", "Preview", "FieldNames", "FieldCount", "Changes" };
+        private static readonly string[] Intrinsic = { "Entity", "Key", "Origin", "Preview", "FieldNames", "FieldCount", "Changes", "Decided" };
 
         /// <inheritdoc/>
         public override Collection<string> GetTypeNameHierarchy(object baseObject)
@@ -66,6 +66,7 @@ namespace CrmMigration
                 "FieldNames" => record.FieldNames,
                 "FieldCount" => record.FieldCount,
                 "Changes" => record.Changes,
+                "Decided" => record.Decided,
                 _ => null,
             };
         }

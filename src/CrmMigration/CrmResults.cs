@@ -41,12 +41,18 @@ namespace CrmMigration
         public string? ReasonCode { get; set; }
         /// <summary>Human-readable detail.</summary>
         public string? Message { get; set; }
+        /// <summary>The field a rejection is about, when one field is to blame.</summary>
+        public string? Field { get; set; }
+        /// <summary>That field's value as it arrived, when known.</summary>
+        public object? Value { get; set; }
         /// <summary>True when -WhatIf: the outcome is what would happen.</summary>
         public bool WhatIf { get; set; }
         /// <summary>The batch the record was written in (1-based).</summary>
         public int Batch { get; set; }
         /// <summary>The record's origin.</summary>
         public CrmOrigin? Origin { get; set; }
+        /// <summary>For a Merged record: the key of the survivor it was merged into (the ledger's crosswalk maps the record's key to it).</summary>
+        public string? MergedInto { get; set; }
     }
 
     /// <summary>Per-entity accounting of an import (Import-CrmData default output).</summary>
@@ -226,6 +232,13 @@ namespace CrmMigration
         public long Total { get { long t = 0; foreach (var v in Counts.Values) t += v; return t; } }
         /// <summary>Time taken.</summary>
         public System.TimeSpan Elapsed { get; set; }
+        /// <summary>
+        /// The truth table of the planted duplicates (CSV: Entity, Key, DuplicateOf, Variation): which records repeat
+        /// which, so a dedupe can be scored. Written next to the data as &lt;path&gt;.duplicates.csv.
+        /// </summary>
+        public string? TruthPath { get; set; }
+        /// <summary>Planted duplicate records per entity (rows of the truth table).</summary>
+        public System.Collections.Generic.IDictionary<string, long> Duplicates { get; } = new System.Collections.Generic.SortedDictionary<string, long>(System.StringComparer.Ordinal);
     }
 }
 
@@ -299,6 +312,10 @@ namespace CrmMigration
         public string? ReasonCode { get; set; }
         /// <summary>Detail.</summary>
         public string? Message { get; set; }
+        /// <summary>The field a rejection is about, when one field was to blame.</summary>
+        public string? Field { get; set; }
+        /// <summary>That field's value as text (at most 200 characters; never kept for a field named like a secret).</summary>
+        public string? Value { get; set; }
         /// <summary>The batch (1-based) within the run.</summary>
         public int Batch { get; set; }
         /// <summary>When the outcome was recorded (UTC).</summary>

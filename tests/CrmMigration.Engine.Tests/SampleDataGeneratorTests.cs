@@ -109,9 +109,22 @@ namespace CrmMigration.Engine.Tests
             Same("status_nonstandard", "SELECT COUNT(*) FROM contacts WHERE status NOT IN ('Active', 'Inactive')");
             Same("phone_garbage", "SELECT COUNT(*) FROM contacts WHERE phone IN ('n/a','-','123','tbd','???','0','none','x')");
             Same("probability_out_of_range", "SELECT COUNT(*) FROM opportunities WHERE probability < 0 OR probability > 100");
-            Same("duplicate_contacts", "SELECT COUNT(*) FROM contacts c WHERE length(c.phone) >= 10 AND EXISTS (SELECT 1 FROM contacts o WHERE o.phone = c.phone AND o.contact_id < c.contact_id)");
-            // Duplicates are spelled differently from the person they repeat.
-            Assert.Equal(0L, Count(db, "SELECT COUNT(*) FROM contacts c JOIN contacts o ON o.phone = c.phone AND o.contact_id < c.contact_id WHERE length(c.phone) >= 10 AND c.full_name = o.full_name"));
+            // The truth table names every planted duplicate and the earlier record it repeats; few are exact copies.
+            Assert.Equal(r.MessCount("duplicate_contacts"), r.Duplicates.FindAll(d => d.Entity == "contacts").Count);
+            Assert.Equal(r.MessCount("duplicate_accounts"), r.Duplicates.FindAll(d => d.Entity == "accounts").Count);
+            Assert.True(r.MessCount("duplicate_contacts") > 50 && r.MessCount("duplicate_accounts") > 3);
+            long copies = 0;
+            foreach (var d in r.Duplicates)
+            {
+                Assert.True(string.CompareOrdinal(d.DuplicateOf, d.Key) < 0, $"{d.Key} repeats a later record {d.DuplicateOf}");
+                string table = d.Entity, key = d.Entity == "contacts" ? "contact_id" : "account_id";
+                string same = d.Entity == "contacts"
+                    ? "a.full_name = b.full_name AND a.phone = b.phone AND a.email = b.email"
+                    : "a.name = b.name AND a.phone = b.phone AND a.website = b.website";
+                Assert.Equal(1L, Count(db, $"SELECT COUNT(*) FROM {table} WHERE {key} = '{d.DuplicateOf}'"));
+                copies += Count(db, $"SELECT COUNT(*) FROM {table} a JOIN {table} b ON b.{key} = '{d.DuplicateOf}' WHERE a.{key} = '{d.Key}' AND {same}");
+            }
+            Assert.True(copies * 10 < r.Duplicates.Count, $"{copies} of {r.Duplicates.Count} duplicates are exact copies");
 
             // Character classes and date formats, checked in memory.
             using var p = Provider(db);

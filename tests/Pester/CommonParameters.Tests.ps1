@@ -59,7 +59,8 @@ Describe 'Copy-CrmData under WhatIf (<_>)' -ForEach 'Typed', 'Preference', 'Inhe
         $out = Invoke-WhatIfRoute $script:Route {
             param($Legacy, $Target, $Mapping, $Dir, [switch] $WhatIf)
             $extra = if ($WhatIf) { @{ WhatIf = $true } } else { @{} }
-            Copy-CrmData $Legacy $Target -Entity accounts, contacts -Mapping $Mapping -Create -RejectPath (Join-Path $Dir 'rejects') @extra
+            # The sample's mess makes the mapping reject some contacts (reported as errors): the plan goes on.
+            Copy-CrmData $Legacy $Target -Entity accounts, contacts -Mapping $Mapping -Create -RejectPath (Join-Path $Dir 'rejects') -ErrorAction SilentlyContinue @extra
         } @{ Legacy = $script:Legacy; Target = $target; Mapping = $script:Mapping; Dir = $dir }
         $summaries = @($out | Where-Object { $_ -is [CrmMigration.CrmImportSummary] })
         $summaries.Count | Should -Be 2

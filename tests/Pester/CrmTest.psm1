@@ -306,6 +306,62 @@ function New-CrmTestCsv {
     Get-Item -LiteralPath $Path
 }
 
+function Invoke-CrmTestBrowser {
+    <#
+    Opens an HTML file in headless Chromium (Debian's package; scripts/browser.sh installs it and a CJK font when
+    missing), with a fresh profile and no background traffic. Returns Dom (the document after load, serialized),
+    Text (the page's visible text, tags removed and entities decoded, whitespace collapsed) and Screenshot (the
+    PNG written, when -Screenshot is given).
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [string] $Screenshot,
+        [int] $Width = 1280,
+        [int] $Height = 1600
+    )
+    & bash (Join-Path $script:RepoRoot 'scripts/browser.sh') install
+    if ($LASTEXITCODE -ne 0) { throw "scripts/browser.sh install failed ($LASTEXITCODE)." }
+    $url = [Uri]::new((Resolve-Path -LiteralPath $Path).ProviderPath).AbsoluteUri
+    $run = {
+        param([string[]] $Extra)
+        $profileDir = Join-Path ([IO.Path]::GetTempPath()) ('crmtest-chromium-' + [Guid]::NewGuid().ToString('N'))
+        try {
+            $arguments = @('120', 'chromium', '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+                '--disable-component-update', '--disable-sync', '--no-first-run', "--user-data-dir=$profileDir",
+                "--window-size=$Width,$Height", '--hide-scrollbars') + $Extra + @($url)
+            $out = & timeout @arguments 2>$null
+            if ($LASTEXITCODE -ne 0) { throw "chromium failed ($LASTEXITCODE) on $url." }
+            $out
+        }
+        finally { Remove-Item -LiteralPath $profileDir -Recurse -Force -ErrorAction Ignore }
+    }
+    if ($Screenshot) {
+        & $run @("--screenshot=$Screenshot") | Out-Null
+        if (-not (Test-Path -LiteralPath $Screenshot)) { throw "chromium wrote no screenshot to $Screenshot." }
+    }
+    $dom = (& $run @('--dump-dom')) -join "`n"
+    $body = $dom -replace '(?s)<head>.*?</head>', '' -replace '(?s)<style[^>]*>.*?</style>', '' -replace '<[^>]+>', ' '
+    [pscustomobject]@{
+        Dom        = $dom
+        Text       = ([Net.WebUtility]::HtmlDecode($body) -replace '\s+', ' ').Trim()
+        Screenshot = $Screenshot
+    }
+}
+
+function Get-CrmTestExcelRows {
+    <#
+    Reads a worksheet back with MiniExcel (a different library from the ClosedXML that writes reports), restored
+    from NuGet by build/tools.proj. Returns one array of cell values per row, header row included.
+    #>
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $Sheet)
+    if (-not ('MiniExcelLibs.MiniExcel' -as [type])) {
+        Add-Type -Path (Join-Path (Get-CrmTestNuGetPackage -Id MiniExcel -Version 1.46.0) 'lib/net8.0/MiniExcel.dll')
+    }
+    foreach ($row in [MiniExcelLibs.MiniExcel]::Query($Path, $false, $Sheet)) {
+        , @($row.Values)
+    }
+}
+
 function New-CrmTestMappingSchema {
     <#
     Two CSV systems in the current folder for the mapping cmdlets: ./src (contacts.csv with snake_case columns,

@@ -59,6 +59,45 @@ Describe 'Disable-CrmSystem' {
         }
     }
 
+    Context '-ReportPath: the decommission report at the end of the run (SQLite)' {
+        BeforeAll {
+            $script:rdir = Join-Path $TestDrive 'report'
+            New-Item -ItemType Directory $rdir | Out-Null
+            $script:rdb = Join-Path $rdir 'legacy.db'
+            Invoke-CrmTestSql -Kind Sqlite -Database $rdb -Sql "CREATE TABLE contacts (id integer PRIMARY KEY, name text); INSERT INTO contacts VALUES (1, 'Ada'), (2, '客户'); CREATE TABLE sessions (id integer PRIMARY KEY, token text);" | Out-Null
+            $script:rcommon = @{ Path = $rdb; ArchivePath = (Join-Path $rdir 'archive'); StatePath = (Join-Path $rdir 'decom.json'); RetainUntil = '2033-12-31' }
+            $script:reports = (Join-Path $rdir 'decom.html'), (Join-Path $rdir 'decom.xlsx'), (Join-Path $rdir 'decom.json.report.json')
+        }
+
+        It 'writes nothing under -WhatIf' {
+            Disable-CrmSystem @rcommon -ReportPath $reports -WhatIf | Out-Null
+            $reports | ForEach-Object { Test-Path $_ } | Should -Be @($false, $false, $false)
+        }
+
+        It 'shows every stage, the inventory with the excluded table, the archive and the audit head' {
+            Disable-CrmSystem @rcommon -Exclude sessions -ExcludeReason 'transient logins' -Confirm:$false -Force -ReportPath $reports | Out-Null
+            $head = (Test-CrmAuditLog (Join-Path $rdir 'decom.audit.jsonl')).HeadHash
+            $j = Get-Content -Raw $reports[2] | ConvertFrom-Json
+            $j.kind | Should -Be 'Decommission'
+            $j.verdict | Should -Be 'Passed'
+            $j.auditLog.headHash | Should -Be $head
+            $j.auditLog.valid | Should -BeTrue
+            ($j.decommission.stages | Where-Object stage -eq 'Archive').status | Should -Be 'Done'
+            ($j.decommission.stages | Where-Object stage -eq 'Purge').status | Should -Be 'NotRun'
+            ($j.decommission.inventory | Where-Object name -eq 'contacts').status | Should -Be 'Archived'
+            ($j.decommission.inventory | Where-Object name -eq 'contacts').records | Should -Be 2
+            ($j.decommission.inventory | Where-Object name -eq 'sessions').status | Should -Be 'Excluded'
+            $j.decommission.tagManifestSha512 | Should -Match '^[0-9a-f]{128}$'
+            $page = Invoke-CrmTestBrowser -Path $reports[0] -Screenshot (Join-Path $TestDrive 'decom.png')
+            $page.Text | Should -Match 'Decommission report'
+            $page.Text | Should -Match $head
+            $page.Text | Should -Match 'sessions Excluded'
+            $inventory = @(Get-CrmTestExcelRows -Path $reports[1] -Sheet 'Inventory')
+            $inventory[0] | Should -Be @('Kind', 'Name', 'Status', 'Records', 'Content hash', 'Details')
+            ($inventory | Where-Object { $_[1] -eq 'contacts' })[3] | Should -Be 2.0
+        }
+    }
+
     Context 'SuiteCRM on MariaDB: the whole schema, revoke and undo, purge only what the archive holds' {
         BeforeAll {
             $script:db = New-CrmTestDatabase -Kind MySql -Profile SuiteCRM

@@ -8,7 +8,8 @@ BeforeDiscovery {
     # Database, Copy-CrmData and Disable-CrmSystem tests cover the same commands against the test servers.
     $script:ServerExamples = @('Copy-CrmData: A CSV export into PostgreSQL, resumed after a failure', 'Disable-CrmSystem: Decommission a PostgreSQL CRM whose application connects as crm_app', 'New-CrmConnection: A SuiteCRM database on MariaDB, unattended', 'New-CrmConnection: A PostgreSQL target from a connection string',
         'Disable-CrmSystem: A SuiteCRM decommission with an announcement, the uploads and one exclusion', 'Disable-CrmSystem: Give access back before a purge',
-        'Test-CrmMigration: A table without a key', 'Copy-CrmData: A whole database onto another engine, schema and all')
+        'Test-CrmMigration: A table without a key', 'Merge-CrmRecord: Merge a second CRM into one that is already live', 'New-CrmMergeRule: Look at a draft for a SuiteCRM database',
+        'Copy-CrmData: A whole database onto another engine, schema and all')
     $script:Cases = @(Get-CrmTestDocExample | Where-Object Key -notin $script:ServerExamples | ForEach-Object { @{ Example = $_ } })
 }
 
@@ -37,6 +38,7 @@ BeforeAll {
     New-Item -ItemType Directory ./examples, ./log | Out-Null
     Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1') ./examples/
     Copy-Item ./examples/legacy-to-new.psd1 ./map.psd1
+    Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-dedupe.psd1') ./examples/
     Pop-Location
 
     # The new CRM's own schema, made by its vendor rather than by us: a NOT NULL Segment no mapping fills.
@@ -105,6 +107,8 @@ Set-Content ./map.psd1 $map; Set-Content ./denormalised.psd1 $map
         'New-CrmMapping: Draft a mapping between two databases and check it'         = $NewCrm + "`nRemove-Item ./map.psd1" 
         'New-CrmMapping: Look at the draft first, then write it as JSON'         = $NewCrm
         'New-CrmSampleData: Create a practice database and look at it'      = 'Remove-Item ./legacy.db'
+        'Merge-CrmRecord: Let a person decide the grey zone, then apply and remember the decisions' = 'Copy-Item ./examples/legacy-dedupe.psd1 ./dedupe.psd1'
+        'New-CrmMergeRule: Draft rules from the new CRM''s schema' = $Migrate
         'Test-CrmArchive: Check an archive and show only problems'        = 'Export-CrmArchive ./legacy.db -Destination ./archive/legacy-2026-11 | Out-Null; Add-Content ./archive/legacy-2026-11/data/contacts.csv "tampered"'
         'Test-CrmArchive: Gate a script on a zip, with a restore'        = 'Export-CrmArchive ./legacy.db -Destination ./legacy-2026-11 -Zip | Out-Null'
         'Test-CrmAuditLog: Check the log of a decommission'       = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null'
@@ -114,6 +118,11 @@ Set-Content ./map.psd1 $map; Set-Content ./denormalised.psd1 $map
         'Test-CrmMigration: Check a migration at the prompt'      = $Migrate
         'Test-CrmMigration: Gate a scheduled migration on the checks'      = $Migrate
         'Test-CrmMigration: Check two entities with no mapping'      = 'Copy-CrmData ./export ./new.db -Entity accounts, contacts -Create | Out-Null'
+        'Test-CrmMigration: Check and write the sign-off report'      = $Migrate
+        'Export-CrmReport: Report on the newest run of a target, in HTML and Excel' = $Migrate
+        'Export-CrmReport: A run and its validation in one report' = $Migrate
+        'Export-CrmReport: Keep the JSON and check it in a script' = $Migrate
+        'Export-CrmReport: A decommission report in Chinese, and its JSON for the archive' = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null'
     }
     # Errors an example may write besides the records the messy practice data makes the mapping and the
     # target reject (Record*, MissingParent): what the example's own text says will happen.
@@ -211,6 +220,7 @@ Describe 'The README' {
         $dir = New-CrmTestFolder
         New-Item -ItemType Directory (Join-Path $dir 'examples') | Out-Null
         Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1') (Join-Path $dir 'examples')
+        Copy-Item (Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-dedupe.psd1') (Join-Path $dir 'examples')
         Push-Location $dir
         try {
             # the exports the tour reads as other tools wrote them

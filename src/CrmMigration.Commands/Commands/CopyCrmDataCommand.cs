@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
+using CrmMigration.Engine.Dedupe;
 using CrmMigration.Engine.Import;
 using CrmMigration.Engine.Ledger;
 using CrmMigration.Engine.Mapping;
@@ -23,6 +24,7 @@ namespace CrmMigration.Commands
         private MigrationLedger? _ledger;
         private RejectFileWriter? _rejects;
         private MigrationCopier? _copier;
+        private DedupeRunner? _dedupe;
         private bool _whatIf;
         private string _entity = "";
 
@@ -54,10 +56,31 @@ namespace CrmMigration.Commands
         [Parameter]
         public Hashtable? Filter { get; set; }
 
+        /// <summary>Also write a report of the run at its end: .html, .xlsx or .json (several at once); not under -WhatIf.</summary>
+        [Parameter]
+        public string[]? ReportPath { get; set; }
+
+        /// <summary>Dedupe rules (.psd1, .json or a hashtable): the mapped records of each entity they name are merged before import, as Merge-CrmRecord does.</summary>
+        [Parameter]
+        public object? Dedupe { get; set; }
+
+        /// <summary>With -Dedupe: also match against the records already in the target; a match updates the existing record (needs -Mode Upsert).</summary>
+        [Parameter]
+        public SwitchParameter MatchTarget { get; set; }
+
+        /// <summary>With -Dedupe: where the grey-zone pairs go for people to decide (a folder, one CSV per entity, or an .xlsx workbook).</summary>
+        [Parameter]
+        public string? ReviewPath { get; set; }
+
+        /// <summary>With -Dedupe: a filled-in review file whose Match / NoMatch decisions apply and are remembered in the ledger.</summary>
+        [Parameter]
+        public string? Decisions { get; set; }
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
+            var reportPaths = ResolveReportPaths(ReportPath);
             var source = Source!;
             var target = WithWriteOptions(Target!);
             // One question for the whole copy decides -WhatIf (typed, by preference or inherited) before anything is
@@ -66,14 +89,16 @@ namespace CrmMigration.Commands
             if (answer == Consent.No) return;
             _whatIf = answer == Consent.WhatIf;
             IReadOnlyList<CrmImportSummary> summaries;
+            CompiledMapping? mapping = null;
             try
             {
-                CompiledMapping? mapping = null;
                 if (Mapping is not null)
                 {
                     mapping = MappingLoader.Load(Mapping, ResolvePath);
                     WriteVerbose($"Mapping {mapping.Definition.SourcePath ?? "(table)"} hash {mapping.Definition.Hash}.");
                 }
+                // Dedupe rules and decisions are checked before anything is opened or read.
+                var dedupe = PrepareDedupe();
                 _source = OpenSourceProvider(source);
                 List<string>? entities = null;
                 if (Entity is not null && Entity.Length > 0)
@@ -83,6 +108,7 @@ namespace CrmMigration.Commands
                 _target = OpenProvider(target);
                 _ledger = OpenLedger(target, _whatIf);
                 _rejects = OpenRejects(_whatIf);
+                _dedupe = OpenDedupe(dedupe);
                 _copier = new MigrationCopier(_source, _target, new CopyOptions
                 {
                     Mapping = mapping,
@@ -93,7 +119,8 @@ namespace CrmMigration.Commands
                     OnError = WriteRefusal,
                     OnOutcome = PassThru.IsPresent ? o => WriteObject(o) : null,
                     OnProgress = Progress,
-                    Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters()),
+                    Dedupe = _dedupe,
+                    Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters() + (dedupe is { } rules ? "; DedupeRulesHash=" + rules.Rules.Hash : "")),
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
                 if (_rejects is not null && _copier.RunId is not null) _rejects.Run = _copier.RunId;
@@ -106,19 +133,85 @@ namespace CrmMigration.Commands
                     WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_copier.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
                 }
                 foreach (var kv in _copier.MalformedRows) WriteVerbose($"{kv.Key}: {kv.Value} malformed source row(s), counted as rejected.");
+                if (_dedupe is not null)
+                {
+                    foreach (var d in _dedupe.Summaries) WriteVerbose("Dedupe " + d);
+                    if (ReviewPath is not null && !_whatIf) WriteVerbose($"{_dedupe.WriteReview()} pair(s) written to the review file {ResolvePath(ReviewPath)}.");
+                }
                 if (_rejects is not null && _rejects.Total > 0) WriteVerbose($"{_rejects.Total} rejected record(s) written to {_rejects.Folder}.");
             }
             catch (CrmException ex)
             {
                 if (_copier is not null) Warnings();
                 if (_target is not null) WriteDuplicateKeys(_target.Connection.DisplayName);
+                // The report of a run that stopped says so (the ledger marked it Failed).
+                if (!_whatIf && _ledger is not null && _copier?.RunId is not null && reportPaths is not null)
+                {
+                    CompleteRejects();
+                    WriteRunReport(reportPaths, () => RunReport(null, mapping));
+                }
                 ThrowCrm(ex, _entity.Length > 0 ? _entity : target);
                 return;
             }
             CompleteProgress(3, "Copy-CrmData");
+            if (!_whatIf && reportPaths is not null)
+            {
+                CompleteRejects();
+                WriteRunReport(reportPaths, () => RunReport(summaries, mapping));
+            }
             RequireBalanced(summaries);
             if (PassThru.IsPresent) return;
             foreach (var s in summaries) WriteObject(s);
+        }
+
+        private Engine.Reports.ReportRequest RunReport(IReadOnlyList<CrmImportSummary>? summaries, CompiledMapping? mapping) => new()
+        {
+            Ledger = _ledger,
+            RunId = _copier?.RunId,
+            RequireRun = _ledger is not null,
+            Summaries = _ledger is null ? summaries : null,
+            Mapping = mapping?.Definition,
+            RejectFolder = _rejects?.Folder,
+            Source = Source!.DisplayName,
+            Target = Target!.DisplayName,
+        };
+
+        /// <summary>The rules and decisions of -Dedupe, checked before anything is opened; null without -Dedupe.</summary>
+        private (DedupeRuleSet Rules, List<MergeDecision> Decisions, string? From)? PrepareDedupe()
+        {
+            if (Dedupe is null)
+            {
+                if (MatchTarget.IsPresent || ReviewPath is not null || Decisions is not null)
+                {
+                    throw new CrmException("DedupeRulesMissing", CrmErrorKind.InvalidArgument, "-MatchTarget, -ReviewPath and -Decisions work with -Dedupe: give the dedupe rules.");
+                }
+                return null;
+            }
+            if (MatchTarget.IsPresent && Mode != CrmImportMode.Upsert)
+            {
+                throw new CrmException("DedupeTargetNeedsUpsert", CrmErrorKind.InvalidArgument, "-MatchTarget updates records already in the target: use -Mode Upsert.");
+            }
+            var rules = DedupeRulesLoader.Load(Dedupe, ResolvePath);
+            WriteVerbose($"Dedupe rules {rules.SourcePath ?? "(table)"} hash {rules.Hash}.");
+            string? from = Decisions is null ? null : ResolvePath(Decisions);
+            var decisions = from is null ? new List<MergeDecision>() : MergeDecisions.ReadFile(from, out _);
+            return (rules, decisions, from);
+        }
+
+        /// <summary>The dedupe of -Dedupe over the opened target and ledger, or null.</summary>
+        private DedupeRunner? OpenDedupe((DedupeRuleSet Rules, List<MergeDecision> Decisions, string? From)? prepared)
+        {
+            if (prepared is not { } p) return null;
+            return new DedupeRunner(p.Rules, new DedupeRunOptions
+            {
+                Decisions = p.Decisions,
+                DecisionsSource = p.From,
+                Ledger = _ledger,
+                RememberDecisions = !_whatIf,
+                ReviewPath = ReviewPath is null ? null : ResolvePath(ReviewPath),
+                Target = MatchTarget.IsPresent ? _target : null,
+                CancellationToken = CancellationToken,
+            });
         }
 
         private bool Confirm(string entity)
@@ -145,14 +238,21 @@ namespace CrmMigration.Commands
             list.Clear();
         }
 
+        /// <summary>Moves the reject files into place (the report names them); a stopped copy keeps the rejects written so far.</summary>
+        private void CompleteRejects()
+        {
+            if (_rejects is null) return;
+            try { _rejects.Complete(); } catch (CrmException) { } catch (System.IO.IOException) { }
+        }
+
         /// <inheritdoc/>
         protected override void Dispose(bool disposing)
         {
             _copier?.Dispose();
+            _dedupe?.Dispose();
             if (_rejects is not null)
             {
-                // A stopped copy keeps the rejects written so far.
-                try { _rejects.Complete(); } catch (CrmException) { } catch (System.IO.IOException) { }
+                CompleteRejects();
                 _rejects.Dispose();
             }
             _ledger?.Dispose();

@@ -132,16 +132,22 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? TemplatePath { get; set; }
 
+        /// <summary>Also write a decommission report (stages, inventory, audit head) at the end of the run: .html, .xlsx or .json; not under -WhatIf.</summary>
+        [Parameter]
+        public string[]? ReportPath { get; set; }
+
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
             CrmConnection connection;
             DecommissionRunner runner;
+            DecommissionOptions options;
+            var reportPaths = ResolveReportPaths(ReportPath);
             try
             {
                 connection = ResolveConnection(Connection, Path, LiteralPath);
                 string state = ResolvePath(StatePath!);
-                var options = new DecommissionOptions
+                options = new DecommissionOptions
                 {
                     ArchivePath = ResolvePath(ArchivePath!),
                     StatePath = state,
@@ -201,6 +207,7 @@ namespace CrmMigration.Commands
             }
 
             var host = new RunnerHost(this);
+            CrmException? failed = null;
             try
             {
                 if (Undo.IsPresent) runner.DriveUndo(host);
@@ -208,8 +215,14 @@ namespace CrmMigration.Commands
             }
             catch (CrmException ex)
             {
-                ThrowCrm(ex, connection);
+                failed = ex;
             }
+            // The report of the state as it now stands (an interrupted stage shows as such); -WhatIf writes nothing.
+            if (!host.WhatIf && System.IO.File.Exists(options.StatePath))
+            {
+                WriteRunReport(reportPaths, () => new Engine.Reports.ReportRequest { DecommissionStatePath = options.StatePath, AuditLogPath = options.AuditLogPath });
+            }
+            if (failed is not null) ThrowCrm(failed, connection);
         }
 
         /// <summary>The cmdlet's side of the runner: ShouldProcess decides, output and progress go to PowerShell.</summary>
@@ -220,9 +233,13 @@ namespace CrmMigration.Commands
 
             public RunnerHost(DisableCrmSystemCommand cmd) { _cmd = cmd; }
 
+            /// <summary>True once any stage was only described (-WhatIf).</summary>
+            public bool WhatIf { get; private set; }
+
             public StageConsent Consent(CrmDecommissionStage stage, string target, string action, bool destructive, string warning)
             {
                 var answer = _cmd.Ask(target, action);
+                if (answer == CrmCmdlet.Consent.WhatIf) WhatIf = true;
                 if (answer != CrmCmdlet.Consent.Yes) return answer == CrmCmdlet.Consent.WhatIf ? StageConsent.WhatIf : StageConsent.No;
                 if (destructive && !_cmd.Force.IsPresent && !_cmd.ShouldContinue(warning, stage.ToString())) return StageConsent.No;
                 return StageConsent.Yes;

@@ -99,8 +99,14 @@ namespace CrmMigration.Commands
             {
                 if (record.Decided is { } decided)
                 {
-                    // Rejected or filtered by Convert-CrmRecord -IncludeRejected: into the books and the ledger, not the target.
-                    var outcome = new CrmRecordOutcome(Entity ?? decided.Entity, decided.Key, decided.Outcome) { ReasonCode = decided.ReasonCode, Message = decided.Message, Origin = decided.Origin ?? record.Origin };
+                    // Rejected or filtered by Convert-CrmRecord -IncludeRejected, or merged by Merge-CrmRecord: into the books and the ledger, not the target.
+                    var outcome = new CrmRecordOutcome(Entity ?? decided.Entity, decided.Key, decided.Outcome)
+                    {
+                        ReasonCode = decided.ReasonCode,
+                        Message = decided.Message,
+                        Origin = decided.Origin ?? record.Origin,
+                        MergedInto = decided.MergedInto,
+                    };
                     _session!.AddDecided(decided.Entity, record, outcome, _results);
                 }
                 else

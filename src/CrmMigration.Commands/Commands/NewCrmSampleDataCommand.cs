@@ -53,6 +53,7 @@ namespace CrmMigration.Commands
                     $"'{full}' already holds data. Use -Force to replace it, or choose another path.") { File = full }), full);
             }
             if (!ShouldProcess(full, $"Write a sample legacy CRM ({kind}, seed {Seed}, {Scale} contacts)")) return;
+            string truth = SampleTruth.PathFor(full);
             try
             {
                 if (exists)
@@ -60,19 +61,23 @@ namespace CrmMigration.Commands
                     if (kind == CrmProviderKind.Sqlite)
                     {
                         foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" }) if (File.Exists(full + suffix)) File.Delete(full + suffix);
+                        if (File.Exists(truth)) File.Delete(truth);
                     }
                     else
                     {
                         foreach (var f in Directory.GetFiles(full, "*.csv*")) File.Delete(f);
+                        if (File.Exists(truth)) File.Delete(truth);
                     }
                 }
                 if (kind == CrmProviderKind.Csv) Directory.CreateDirectory(full);
                 var connection = new CrmConnection(kind, full);
                 using var provider = OpenProvider(connection);
                 var result = SampleDataGenerator.Generate(provider, Seed, Scale, cancellationToken: CancellationToken);
-                var info = new CrmSampleDataInfo(full, kind, Seed, Scale) { Elapsed = result.Elapsed };
+                var info = new CrmSampleDataInfo(full, kind, Seed, Scale) { Elapsed = result.Elapsed, TruthPath = truth };
                 foreach (var kv in result.Counts) info.Counts[kv.Key] = kv.Value;
                 foreach (var kv in result.Mess) info.Mess[kv.Key] = kv.Value;
+                foreach (var d in result.Duplicates) info.Duplicates[d.Entity] = (info.Duplicates.TryGetValue(d.Entity, out long n) ? n : 0) + 1;
+                SampleTruth.Write(truth, result.Duplicates);
                 WriteObject(info);
             }
             catch (CrmException ex)

@@ -50,10 +50,16 @@ namespace CrmMigration.Commands
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
+        /// <summary>Also write a report of the checks (and of the target's newest ledger run): .html, .xlsx or .json, several at once.</summary>
+        [Parameter]
+        public string[]? ReportPath { get; set; }
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
             bool allPass = true;
+            var reportPaths = ResolveReportPaths(ReportPath);
+            var results = new List<CrmValidationResult>();
             try
             {
                 CompiledMapping? mapping = Mapping is null ? null : MappingLoader.Load(Mapping, ResolvePath);
@@ -72,10 +78,20 @@ namespace CrmMigration.Commands
                 foreach (var result in validator.CheckAll(Entity, (what, n) => WriteThrottledProgress(3, "Test-CrmMigration", "Reading " + what, n, 0), CancellationToken))
                 {
                     if (result.Status is CrmCheckStatus.Fail or CrmCheckStatus.NotChecked) allPass = false;
+                    if (reportPaths is not null) results.Add(result);
                     if (Quiet.IsPresent) { if (result.Status != CrmCheckStatus.Pass) WriteVerbose($"{result.Entity} {result.Check} {result.Status}: {result.Details}"); }
                     else WriteObject(result);
                 }
                 CompleteProgress(3, "Test-CrmMigration");
+                WriteRunReport(reportPaths, () => new Engine.Reports.ReportRequest
+                {
+                    Ledger = ledger,
+                    RunTarget = Target!.DisplayName,
+                    Checks = results,
+                    Mapping = mapping?.Definition,
+                    Source = Source!.DisplayName,
+                    Target = Target!.DisplayName,
+                });
             }
             catch (CrmException ex)
             {

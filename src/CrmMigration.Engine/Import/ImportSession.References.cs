@@ -280,7 +280,9 @@ namespace CrmMigration.Engine.Import
             bool remember = _options.WhatIf || !_durableTarget && (_landedHere.ContainsKey(state.Summary.Entity) || batch.Count > 0 && batch[0].Shape.References is not null);
             _waiting.TryGetValue(state.Summary.Entity, out var waiting);
             bool crosswalk = _ledger is null && batch.Count > 0 && batch[0].Shape.References is not null;
-            if (!remember && !crosswalk && (waiting is null || waiting.Count == 0)) return null;
+            bool merges = false;
+            for (int i = 0; i < outcomes.Length && !merges; i++) merges = outcomes[i] is { Outcome: CrmOutcome.Merged };
+            if (!remember && !crosswalk && !merges && (waiting is null || waiting.Count == 0)) return null;
             Dictionary<string, string>? memory = null;
             if (crosswalk && !_memoryCrosswalk.TryGetValue(state.Summary.Entity, out memory)) _memoryCrosswalk[state.Summary.Entity] = memory = new Dictionary<string, string>(StringComparer.Ordinal);
             HashSet<long>? here = null;
@@ -288,6 +290,29 @@ namespace CrmMigration.Engine.Import
             List<WaitingRecord>? released = null;
             for (int i = 0; i < batch.Count; i++)
             {
+                if (outcomes[i] is { Outcome: CrmOutcome.Merged, MergedInto: string survivor })
+                {
+                    // Children of a merged record are re-pointed to its survivor: without a ledger, through the in-memory crosswalk;
+                    // those already waiting for it go round again and find the survivor.
+                    string merged = batch[i].Origin?.SourceKey ?? batch[i].Key?.ToString() ?? "";
+                    if (_ledger is null)
+                    {
+                        if (!_memoryCrosswalk.TryGetValue(state.Summary.Entity, out var mine)) _memoryCrosswalk[state.Summary.Entity] = mine = new Dictionary<string, string>(StringComparer.Ordinal);
+                        mine[merged] = survivor;
+                        if (batch[i].Key?.ToString() is string own) mine[own] = survivor;
+                    }
+                    if (waiting is not null && waiting.Count > 0)
+                    {
+                        foreach (var k in new[] { merged, batch[i].Key?.ToString() })
+                        {
+                            if (k is null || !waiting.Remove(k, out var list)) continue;
+                            (released ??= new List<WaitingRecord>()).AddRange(list);
+                            _waitingNow -= list.Count;
+                            _released += list.Count;
+                        }
+                    }
+                    continue;
+                }
                 if (outcomes[i] is not { } o || o.Outcome is not (CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) || targetKeys[i] is not string target) continue;
                 here?.Add(Ledger.ContentHash.OfKey(target));
                 string source = batch[i].Origin?.SourceKey ?? target;
@@ -361,6 +386,7 @@ namespace CrmMigration.Engine.Import
 
             // 3. Doomed: a reference that must not dangle points at nothing, or at a doomed record. Repeat to a fixed point.
             var doomed = new Dictionary<WaitingRecord, string>(ReferenceEqualityComparer.Instance);
+            var blame = new Dictionary<WaitingRecord, (string Field, string Key)>(ReferenceEqualityComparer.Instance);
             for (bool changed = true; changed;)
             {
                 changed = false;
@@ -376,6 +402,7 @@ namespace CrmMigration.Engine.Import
                         doomed[w] = p is null
                             ? $"{w.State.Summary.Entity} {w.Record.Key?.ToString() ?? "(no key)"}: {string.Join(", ", b.Reference.Fields)} references {parent} '{key}', which is neither in this import nor in {_target}."
                             : $"{w.State.Summary.Entity} {w.Record.Key?.ToString() ?? "(no key)"}: {string.Join(", ", b.Reference.Fields)} references {parent} '{key}', which is rejected (it references a missing parent itself).";
+                        blame[w] = (string.Join(", ", b.Reference.Fields), key);
                         changed = true;
                         break;
                     }
@@ -389,7 +416,7 @@ namespace CrmMigration.Engine.Import
                 if (doomed.TryGetValue(w, out string? why))
                 {
                     w.State.Batch.Add(w.Record);
-                    w.State.Preset.Add(new CrmRecordOutcome(w.State.Summary.Entity, w.Record.Key?.ToString(), CrmOutcome.Rejected) { ReasonCode = "MissingParent", Message = why });
+                    w.State.Preset.Add(new CrmRecordOutcome(w.State.Summary.Entity, w.Record.Key?.ToString(), CrmOutcome.Rejected) { ReasonCode = "MissingParent", Message = why, Field = blame[w].Field, Value = blame[w].Key });
                     continue;
                 }
                 var record = w.Record;

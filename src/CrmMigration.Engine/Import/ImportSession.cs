@@ -417,6 +417,8 @@ namespace CrmMigration.Engine.Import
                 var r = batch[i];
                 targetKeys[i] = r.Key?.ToString();
                 sourceKeys[i] = r.Origin?.SourceKey ?? targetKeys[i] ?? PositionOf(r, state, i);
+                // A merged record lives on in its survivor: the ledger's crosswalk maps it there.
+                if (preset[i] is { Outcome: CrmOutcome.Merged, MergedInto: string survivor }) targetKeys[i] = survivor;
             }
 
             // 2. Fingerprints (database targets with the ledger): they tell unchanged records from changed ones.

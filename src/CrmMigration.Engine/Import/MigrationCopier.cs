@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using System.Threading;
+using CrmMigration.Engine.Dedupe;
 using CrmMigration.Engine.Mapping;
 using CrmMigration.Engine.Providers;
 using CrmMigration.Engine.Rejects;
@@ -56,6 +57,8 @@ namespace CrmMigration.Engine.Import
         public int ProgressInterval { get; set; } = 4096;
         /// <summary>Value warnings of the mapping (typos, truncations) reported one by one before only counting them.</summary>
         public int MaxValueWarnings { get; set; } = 100;
+        /// <summary>The dedupe (-Dedupe): the mapped records of each entity it has rules for are merged before they are imported.</summary>
+        public DedupeRunner? Dedupe { get; set; }
     }
 
     /// <summary>
@@ -318,6 +321,16 @@ namespace CrmMigration.Engine.Import
         {
             var ct = _options.Import.CancellationToken;
             long count = 0;
+            // With -Dedupe, the mapped records of each target it has rules for are held by the dedupe until the source entity is read, then merged and landed.
+            _dedupers.Clear();
+            if (_options.Dedupe is { } runner)
+            {
+                foreach (var (_, t) in targets)
+                {
+                    string target = t;
+                    if (runner.Handles(target) && !_dedupers.ContainsKey(target)) _dedupers[target] = runner.Start(target, record => Emerged(target, record));
+                }
+            }
             int every = Math.Max(1, _options.ProgressInterval);
             var mapped = _mapping?.TargetsOf(source);
             foreach (var record in _source.Read(source, readOptions, e => Malformed(source, targets, e), ct))
@@ -335,10 +348,20 @@ namespace CrmMigration.Engine.Import
                 if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
                 if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
             }
+            if (_dedupers.Count > 0)
+            {
+                var open = new List<string>(_dedupers.Keys);
+                _dedupers.Clear();
+                foreach (var target in open) _options.Dedupe!.Complete(target);
+                Warnings.AddRange(_options.Dedupe!.Warnings);
+                _options.Dedupe.Warnings.Clear();
+            }
             Drain();
             if (count == 0 && _options.Filters.Count > 0) Warnings.Add($"{source}: -Filter matched no record, so nothing was copied into {string.Join(", ", targets.ConvertAll(t => t.Target))}.");
             _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
         }
+
+        private readonly Dictionary<string, EntityDeduper> _dedupers = new(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>Maps a source record into one of the targets it feeds and hands the result to the session.</summary>
         private void MapInto(CrmRecord record, int index, EntityMapping definition, string target)
@@ -374,6 +397,8 @@ namespace CrmMigration.Engine.Import
                     {
                         ReasonCode = _scratch.FilterReason,
                         Message = _scratch.FilterMessage,
+                        Field = _scratch.FilterField,
+                        Value = _scratch.FilterValue,
                         Origin = record.Origin,
                     });
                     break;
@@ -392,7 +417,16 @@ namespace CrmMigration.Engine.Import
 
         private void Land(string target, CrmRecord record)
         {
-            _session.Add(record, _results);
+            if (_dedupers.Count > 0 && _dedupers.TryGetValue(target, out var deduper)) deduper.Add(record);
+            else _session.Add(record, _results);
+        }
+
+        /// <summary>A record the dedupe sends on: survivors and records without duplicates land; merged ones are decided.</summary>
+        private void Emerged(string target, CrmRecord record)
+        {
+            if (record.Decided is { } decided) Decide(target, record, decided);
+            else _session.Add(record, _results);
+            if (_results.Count > 0) Drain();
         }
 
         private void MappingRejected(string target, CrmRecord record)
@@ -413,6 +447,8 @@ namespace CrmMigration.Engine.Import
             {
                 ReasonCode = errors[0].Code,
                 Message = message.ToString(),
+                Field = errors[0].Field,
+                Value = errors[0].Value,
                 Origin = record.Origin,
             });
         }
@@ -460,6 +496,8 @@ namespace CrmMigration.Engine.Import
                 {
                     ReasonCode = error.Code,
                     Message = error.FullMessage,
+                    Field = error.Line > 0 ? "Line" : null,
+                    Value = error.Line > 0 ? (object?)error.Raw : null,
                     Origin = row.Origin,
                 });
             }

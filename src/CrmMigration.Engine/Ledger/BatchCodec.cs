@@ -8,8 +8,11 @@ namespace CrmMigration.Engine.Ledger
     /// <summary>One decoded per-record entry of a ledger batch.</summary>
     public readonly struct DecodedEntry
     {
-        public DecodedEntry(string sourceEntity, string sourceKey, string? targetKey, CrmOutcome outcome, string? reasonCode, string? message, long? contentHash)
+        public DecodedEntry(string sourceEntity, string sourceKey, string? targetKey, CrmOutcome outcome, string? reasonCode, string? message, long? contentHash,
+            string? field = null, string? value = null)
         {
+            Field = field;
+            Value = value;
             ContentHash = contentHash;
             SourceEntity = sourceEntity;
             SourceKey = sourceKey;
@@ -26,6 +29,10 @@ namespace CrmMigration.Engine.Ledger
         public string? ReasonCode { get; }
         public string? Message { get; }
         public long? ContentHash { get; }
+        /// <summary>The field a reject is about, when known.</summary>
+        public string? Field { get; }
+        /// <summary>Its value as text (capped, secrets redacted), when known.</summary>
+        public string? Value { get; }
     }
 
     /// <summary>
@@ -35,10 +42,16 @@ namespace CrmMigration.Engine.Ledger
     /// has message, bit 3 source entity differs from the previous record's, bit 4 has a content
     /// fingerprint), outcome byte, then the length-prefixed UTF-8 strings that the flags announce, in the
     /// order source entity, source key, target key, reason, message, and last the 64-bit fingerprint.
+    /// Version 2 adds bit 5 (has field) and bit 6 (has value): the field a reject is about and its value as
+    /// text (at most <see cref="MaxValueLength"/> characters; a field whose name says it holds a secret keeps
+    /// no value), written after the message and before the fingerprint. Version 1 blobs still decode.
     /// </summary>
     public static class BatchCodec
     {
-        private const byte Version = 1;
+        private const byte Version = 2;
+
+        /// <summary>The longest value text kept for a reject (longer ones are cut with an ellipsis).</summary>
+        public const int MaxValueLength = 200;
 
         public static byte[] Encode(IReadOnlyList<LedgerEntry> entries)
         {
@@ -53,7 +66,9 @@ namespace CrmMigration.Engine.Ledger
                     var o = e.Outcome;
                     bool keyDiffers = !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal);
                     bool newEntity = !string.Equals(e.SourceEntity, previousEntity, StringComparison.Ordinal);
-                    int flags = (keyDiffers ? 1 : 0) | (o.ReasonCode is not null ? 2 : 0) | (o.Message is not null ? 4 : 0) | (newEntity ? 8 : 0) | (e.ContentHash is not null ? 16 : 0);
+                    string? value = o.Field is not null && o.Value is not null ? ValueText(o.Field, o.Value) : null;
+                    int flags = (keyDiffers ? 1 : 0) | (o.ReasonCode is not null ? 2 : 0) | (o.Message is not null ? 4 : 0) | (newEntity ? 8 : 0) | (e.ContentHash is not null ? 16 : 0)
+                        | (o.Field is not null ? 32 : 0) | (value is not null ? 64 : 0);
                     w.Write((byte)flags);
                     w.Write((byte)o.Outcome);
                     if (newEntity) w.Write(e.SourceEntity);
@@ -65,6 +80,8 @@ namespace CrmMigration.Engine.Ledger
                     }
                     if (o.ReasonCode is not null) w.Write(o.ReasonCode);
                     if (o.Message is not null) w.Write(o.Message);
+                    if (o.Field is not null) w.Write(o.Field);
+                    if (value is not null) w.Write(value);
                     if (e.ContentHash is long h) w.Write(h);
                     previousEntity = e.SourceEntity;
                 }
@@ -72,12 +89,28 @@ namespace CrmMigration.Engine.Ledger
             return ms.ToArray();
         }
 
+        /// <summary>
+        /// A reject's value as the ledger keeps it: invariant text, at most <see cref="MaxValueLength"/> characters,
+        /// and nothing at all for a field whose name says it holds a secret (password, token, API key...).
+        /// </summary>
+        public static string? ValueText(string field, object value)
+        {
+            if (CrmMigration.Engine.Util.SecretNames.LooksSecret(field)) return null;
+            string? text = value switch
+            {
+                byte[] bytes => "(" + bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bytes)",
+                _ => CrmMigration.Engine.Util.CrmValues.ToText(value),
+            };
+            if (text is null) return null;
+            return text.Length <= MaxValueLength ? text : text.Substring(0, char.IsHighSurrogate(text[MaxValueLength - 1]) ? MaxValueLength - 1 : MaxValueLength) + "…";
+        }
+
         public static IEnumerable<DecodedEntry> Decode(byte[] blob)
         {
             using var ms = new MemoryStream(blob, writable: false);
             using var r = new BinaryReader(ms, Encoding.UTF8);
             byte version = r.ReadByte();
-            if (version != Version) throw new InvalidDataException($"Unknown ledger batch format {version}.");
+            if (version is not (1 or Version)) throw new InvalidDataException($"Unknown ledger batch format {version}.");
             int count = r.Read7BitEncodedInt();
             string entity = "";
             for (int i = 0; i < count; i++)
@@ -90,8 +123,10 @@ namespace CrmMigration.Engine.Ledger
                 if ((flags & 1) != 0) targetKey = r.ReadBoolean() ? r.ReadString() : null;
                 string? reason = (flags & 2) != 0 ? r.ReadString() : null;
                 string? message = (flags & 4) != 0 ? r.ReadString() : null;
+                string? field = (flags & 32) != 0 ? r.ReadString() : null;
+                string? value = (flags & 64) != 0 ? r.ReadString() : null;
                 long? hash = (flags & 16) != 0 ? r.ReadInt64() : null;
-                yield return new DecodedEntry(entity, sourceKey, targetKey, outcome, reason, message, hash);
+                yield return new DecodedEntry(entity, sourceKey, targetKey, outcome, reason, message, hash, field, value);
             }
         }
     }

@@ -157,7 +157,9 @@ CREATE TABLE IF NOT EXISTS counters(run_no INTEGER NOT NULL, entity TEXT NOT NUL
   filtered INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_no, entity));
 CREATE TABLE IF NOT EXISTS checkpoints(run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL, records INTEGER NOT NULL, last_source_key TEXT, at TEXT,
   PRIMARY KEY(run_no, entity));
-CREATE TABLE IF NOT EXISTS schema_pending(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, what TEXT NOT NULL, sql TEXT NOT NULL);");
+CREATE TABLE IF NOT EXISTS schema_pending(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, what TEXT NOT NULL, sql TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS merge_decisions(entity TEXT NOT NULL COLLATE NOCASE, key_a TEXT NOT NULL, key_b TEXT NOT NULL, same INTEGER NOT NULL, note TEXT,
+  source TEXT, user_name TEXT, recorded_at TEXT NOT NULL, PRIMARY KEY(entity, key_a, key_b)) WITHOUT ROWID;");
             CreateLeaseSchema();
             using var cmd = _db.CreateCommand();
             cmd.CommandText = "INSERT OR IGNORE INTO ledger_info(key, value) VALUES ('schema_version', $v)";
@@ -393,7 +395,8 @@ ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq";
                         case CrmOutcome.Filtered: filtered++; break;
                         default: rejected++; break;
                     }
-                    bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
+                    // Landed records whose key changed, and merged records (→ their survivor): children are re-pointed through it.
+                    bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped or CrmOutcome.Merged;
                     if (landed && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal))
                     {
                         var x = _putCrosswalk!;
@@ -547,8 +550,8 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             if (counter != recorded) problems.Add($"{entity}: {what} counter {counter} but {recorded} records recorded as {what} (difference {counter - recorded}).");
         }
 
-        /// <summary>Runs, newest first.</summary>
-        public List<CrmMigrationRun> Runs(string? runId)
+        /// <summary>Runs, newest first; <paramref name="verify"/> false leaves Balanced false for a caller that checks the books itself.</summary>
+        public List<CrmMigrationRun> Runs(string? runId, bool verify = true)
         {
             var list = new List<CrmMigrationRun>();
             using (var cmd = _db.CreateCommand())
@@ -578,9 +581,28 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             foreach (var run in list)
             {
                 run.Entities = Counters(run.RunId, run.Target);
-                run.Balanced = Verify(run.RunId).Count == 0;
+                if (verify) run.Balanced = Verify(run.RunId).Count == 0;
             }
             return list;
+        }
+
+        /// <summary>The newest run, of <paramref name="target"/> when given (its display name as the run recorded it); null when there is none.</summary>
+        public string? LatestRunId(string? target)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT run_id FROM runs" + (target is null ? "" : " WHERE target = $t") + " ORDER BY run_no DESC LIMIT 1";
+            if (target is not null) cmd.Parameters.AddWithValue("$t", target);
+            return cmd.ExecuteScalar() as string;
+        }
+
+        /// <summary>Every outcome a run recorded, oldest first, with its (target) entity: what a report counts and samples.</summary>
+        public IEnumerable<(string Entity, DecodedEntry Entry)> RunEntries(string runId)
+        {
+            RunNumber(runId);
+            foreach (var (entity, _, _, entries) in Batches(runId, null))
+            {
+                foreach (var e in entries) yield return (entity, e);
+            }
         }
 
         /// <summary>The recorded batches of a run (or of every run), oldest first, decoded.</summary>
@@ -617,7 +639,8 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             {
                 foreach (var e in BatchCodec.Decode((byte[])reader.GetValue(0)))
                 {
-                    string? key = e.TargetKey is not null && keys.Contains(e.TargetKey) ? e.TargetKey : keys.Contains(e.SourceKey) ? e.SourceKey : null;
+                    // A merged record's target key is its survivor's: it is found by its own key only.
+                    string? key = e.Outcome != CrmOutcome.Merged && e.TargetKey is not null && keys.Contains(e.TargetKey) ? e.TargetKey : keys.Contains(e.SourceKey) ? e.SourceKey : null;
                     if (key is not null) result[key] = (e.Outcome, e.ReasonCode);
                 }
             }
@@ -681,11 +704,88 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
                         TargetKey = e.TargetKey,
                         ReasonCode = e.ReasonCode,
                         Message = e.Message,
+                        Field = e.Field,
+                        Value = e.Value,
                         Batch = batch,
                         RecordedAt = at,
                     };
                 }
             }
+        }
+
+        /// <summary>
+        /// Remembers people's decisions on pairs of records (Merge-CrmRecord -Decisions): a later run applies them
+        /// without being given the file again. A newer decision on the same pair replaces the older one.
+        /// </summary>
+        public int RecordDecisions(IEnumerable<Dedupe.MergeDecision> decisions, string? source)
+        {
+            int n = 0;
+            using var tx = _db.BeginTransaction();
+            using var cmd = _db.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = @"INSERT INTO merge_decisions(entity, key_a, key_b, same, note, source, user_name, recorded_at) VALUES ($e, $a, $b, $s, $n, $f, $u, $at)
+ON CONFLICT(entity, key_a, key_b) DO UPDATE SET same = excluded.same, note = excluded.note, source = excluded.source, user_name = excluded.user_name, recorded_at = excluded.recorded_at
+WHERE merge_decisions.same <> excluded.same OR COALESCE(merge_decisions.note, '') <> COALESCE(excluded.note, '')";
+            var pe = cmd.Parameters.Add("$e", SqliteType.Text);
+            var pa = cmd.Parameters.Add("$a", SqliteType.Text);
+            var pb = cmd.Parameters.Add("$b", SqliteType.Text);
+            var ps = cmd.Parameters.Add("$s", SqliteType.Integer);
+            var pn = cmd.Parameters.Add("$n", SqliteType.Text);
+            cmd.Parameters.AddWithValue("$f", (object?)source ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$u", Environment.UserName);
+            cmd.Parameters.AddWithValue("$at", Now());
+            foreach (var d in decisions)
+            {
+                bool ordered = string.CompareOrdinal(d.KeyA, d.KeyB) <= 0;
+                pe.Value = d.Entity;
+                pa.Value = ordered ? d.KeyA : d.KeyB;
+                pb.Value = ordered ? d.KeyB : d.KeyA;
+                ps.Value = d.Same ? 1 : 0;
+                pn.Value = (object?)d.Note ?? DBNull.Value;
+                n += cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return n;
+        }
+
+        /// <summary>Every decision the ledger remembers (of an entity, or all).</summary>
+        public List<Dedupe.MergeDecision> Decisions(string? entity = null)
+        {
+            var list = new List<Dedupe.MergeDecision>();
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT entity, key_a, key_b, same, note FROM merge_decisions" + (entity is null ? "" : " WHERE entity = $e") + " ORDER BY entity, key_a, key_b";
+            if (entity is not null) cmd.Parameters.AddWithValue("$e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                list.Add(new Dedupe.MergeDecision(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3) != 0, reader.IsDBNull(4) ? null : reader.GetString(4)));
+            }
+            return list;
+        }
+
+        /// <summary>
+        /// The merges the ledger recorded for an entity of a target, across runs (latest wins): merged source key →
+        /// the survivor's key in the target. What a validator needs to explain keys the target lacks because they
+        /// were merged, and references that were re-pointed to survivors.
+        /// </summary>
+        public Dictionary<string, string> MergedKeys(string target, string entity)
+        {
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = $t AND b.entity = $e COLLATE NOCASE ORDER BY b.seq";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                foreach (var e in BatchCodec.Decode((byte[])reader.GetValue(0)))
+                {
+                    // (A repeated row merged into the first row of its own key, OnRepeat = 'Merge', moves no key.)
+                    if (e.Outcome == CrmOutcome.Merged && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal)) result[e.SourceKey] = e.TargetKey;
+                    else if (e.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) result.Remove(e.SourceKey);
+                }
+            }
+            return result;
         }
 
         private static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

@@ -33,6 +33,10 @@ namespace CrmMigration.Engine.Mapping
         public string? FilterReason { get; set; }
         /// <summary>The condition, in words.</summary>
         public string? FilterMessage { get; set; }
+        /// <summary>The field the filtering condition looked at.</summary>
+        public string? FilterField { get; set; }
+        /// <summary>Its value in the filtered record.</summary>
+        public object? FilterValue { get; set; }
 
         /// <summary>Empties the scratch space for the next record.</summary>
         public void Clear()
@@ -41,6 +45,8 @@ namespace CrmMigration.Engine.Mapping
             Warnings.Clear();
             FilterReason = null;
             FilterMessage = null;
+            FilterField = null;
+            FilterValue = null;
         }
     }
 
@@ -206,6 +212,8 @@ namespace CrmMigration.Engine.Mapping
                     if (!_where[w].Holds(input.GetValue(at)))
                     {
                         scratch.FilterReason = _where[w].Definition.Reason;
+                        scratch.FilterField = _where[w].Definition.Field;
+                        scratch.FilterValue = input.GetValue(at);
                         scratch.FilterMessage = $"{Definition.Source} record {input.Key?.ToString() ?? input.Origin?.ToString() ?? "?"} filtered ({_where[w].Definition.Reason}): it does not meet {_where[w].Definition.Describe()}; its value is '{CrmValues.Truncate(CrmValues.ToText(input.GetValue(at)) ?? "", 60)}'.";
                         return MapStatus.Filtered;
                     }
@@ -436,7 +444,7 @@ namespace CrmMigration.Engine.Mapping
                             Warn(scratch, changes, new CrmChange(d.Target, before, null, step.Name, "dropped: " + note));
                             break;
                         default:
-                            errors.Add(Problem(input, step.InvalidCode, d.Target, $"{d.Target}: {note}"));
+                            errors.Add(Problem(input, step.InvalidCode, d.Target, $"{d.Target}: {note}", before));
                             return null;
                     }
                 }
@@ -451,7 +459,7 @@ namespace CrmMigration.Engine.Mapping
                     else if (d.OnUnlisted == UnlistedAction.Keep) { /* an unlisted value passes as it is */ }
                     else
                     {
-                        errors.Add(Problem(input, "RecordValueNotInMap", d.Target, $"The value '{CrmValues.Truncate(key, 60)}' of {d.Target} is not in its ValueMap; add it, a '*' entry for everything else, or OnUnlisted = 'Keep' to pass unlisted values as they are."));
+                        errors.Add(Problem(input, "RecordValueNotInMap", d.Target, $"The value '{CrmValues.Truncate(key, 60)}' of {d.Target} is not in its ValueMap; add it, a '*' entry for everything else, or OnUnlisted = 'Keep' to pass unlisted values as they are.", key));
                         return null;
                     }
                     if (changes is not null && !CrmValues.AreEqual(before, value)) changes.Add(new CrmChange(d.Target, before, value, "ValueMap"));
@@ -473,7 +481,7 @@ namespace CrmMigration.Engine.Mapping
                     catch (Exception ex) when (ex is FormatException or OverflowException or InvalidCastException)
                     {
                         errors.Add(Problem(input, "RecordTypeConversion", d.Target,
-                            $"Cannot convert {Describe(d)} to {type}: {ex.Message}"));
+                            $"Cannot convert {Describe(d)} to {type}: {ex.Message}", before));
                         return null;
                     }
                     if (changes is not null && !CrmValues.AreEqual(before, value)) changes.Add(new CrmChange(d.Target, before, value, "Type"));
@@ -491,7 +499,7 @@ namespace CrmMigration.Engine.Mapping
                     else
                     {
                         errors.Add(Problem(input, "RecordTooLong", d.Target,
-                            string.Create(CultureInfo.InvariantCulture, $"{d.Target} has {text.Length} characters; at most {max} are allowed. Shorten it at the source, or set OnTooLong = 'Truncate'.")));
+                            string.Create(CultureInfo.InvariantCulture, $"{d.Target} has {text.Length} characters; at most {max} are allowed. Shorten it at the source, or set OnTooLong = 'Truncate'."), text));
                         return null;
                     }
                 }
@@ -501,7 +509,7 @@ namespace CrmMigration.Engine.Mapping
                     string t = CrmValues.ToText(value) ?? "";
                     if (t.Length > 0 && !_pattern.IsMatch(t))
                     {
-                        errors.Add(Problem(input, "RecordPatternMismatch", d.Target, $"{d.Target} '{CrmValues.Truncate(t, 60)}' does not match the pattern {d.Pattern}."));
+                        errors.Add(Problem(input, "RecordPatternMismatch", d.Target, $"{d.Target} '{CrmValues.Truncate(t, 60)}' does not match the pattern {d.Pattern}.", t));
                         return null;
                     }
                 }
@@ -511,7 +519,7 @@ namespace CrmMigration.Engine.Mapping
                     string? problem = CheckRange(value);
                     if (problem is not null)
                     {
-                        errors.Add(Problem(input, "RecordOutOfRange", d.Target, $"{d.Target} {problem}"));
+                        errors.Add(Problem(input, "RecordOutOfRange", d.Target, $"{d.Target} {problem}", value));
                         return null;
                     }
                 }
@@ -603,13 +611,14 @@ namespace CrmMigration.Engine.Mapping
             private static string Describe(FieldMapping d) => d.HasConstant ? "the constant" : "source '" + string.Join("+", d.Source) + "'";
         }
 
-        private static CrmDataError Problem(CrmRecord input, string code, string field, string message)
+        private static CrmDataError Problem(CrmRecord input, string code, string field, string message, object? value = null)
         {
             return new CrmDataError(code, CrmErrorKind.InvalidValue, message)
             {
                 Entity = input.Entity,
                 Key = input.Key?.ToString(),
                 Field = field,
+                Value = value,
                 File = input.Origin?.File,
                 Line = input.Origin?.Line ?? 0,
                 Record = input,

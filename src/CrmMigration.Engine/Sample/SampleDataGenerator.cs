@@ -264,28 +264,78 @@ namespace CrmMigration.Engine.Sample
             return new string(buf);
         }
 
-        /// <summary>A phone number in one of many real-world formats.</summary>
-        private string Phone()
+        /// <summary>A phone number: its region (0 CN mobile, 1 US, 2 DE Berlin) and national digits; written in one of many formats.</summary>
+        private struct PhoneNumber
         {
-            switch (_rng.Next(10))
+            public int Region;
+            public string National;
+        }
+
+        private PhoneNumber NewPhone()
+        {
+            int r = _rng.Next(10);
+            if (r < 4) return new PhoneNumber { Region = 0, National = "1" + (char)('3' + _rng.Next(7)) + Digits(9) };
+            if (r < 8) return new PhoneNumber { Region = 1, National = Digits(10) };
+            return new PhoneNumber { Region = 2, National = "30" + Digits(7) };
+        }
+
+        /// <summary>A phone number in one of many real-world formats.</summary>
+        private string Phone() => Render(NewPhone(), -1);
+
+        /// <summary>The number written in format <paramref name="format"/> of its region (-1: any), as people type it.</summary>
+        private string Render(PhoneNumber p, int format)
+        {
+            string n = p.National;
+            switch (p.Region)
             {
-                case 0: { string p = "13" + Digits(1); string a = Digits(4), b = Digits(4); return p + " " + a + " " + b; }
-                case 1: { string p = "13" + Digits(1); string a = Digits(4), b = Digits(4); return "+86 " + p + "-" + a + "-" + b; }
-                case 2: return "0086 1" + (char)('3' + _rng.Next(7)) + Digits(9);
-                case 3: return "1" + (char)('3' + _rng.Next(7)) + Digits(9);
-                case 4: { string a = Digits(3), b = Digits(3), c = Digits(4); return "(" + a + ") " + b + "-" + c; }
-                case 5: { string a = Digits(3), b = Digits(3), c = Digits(4); return a + "." + b + "." + c + " x" + _rng.Next(1, 100).ToString(CultureInfo.InvariantCulture); }
-                case 6: { string a = Digits(3), b = Digits(3), c = Digits(4); return "+1 " + a + " " + b + " " + c; }
-                case 7: return "+49 30 " + Digits(7);
-                case 8: return "030/" + Digits(7);
-                default: { string a = Digits(3), b = Digits(3), c = Digits(4); return a + "-" + b + "-" + c; }
+                case 0:
+                    switch (format < 0 ? _rng.Next(4) : format % 4)
+                    {
+                        case 0: return n.Substring(0, 3) + " " + n.Substring(3, 4) + " " + n.Substring(7);
+                        case 1: return "+86 " + n.Substring(0, 3) + "-" + n.Substring(3, 4) + "-" + n.Substring(7);
+                        case 2: return "0086 " + n;
+                        default: return n;
+                    }
+                case 1:
+                    switch (format < 0 ? _rng.Next(4) : format % 4)
+                    {
+                        case 0: return "(" + n.Substring(0, 3) + ") " + n.Substring(3, 3) + "-" + n.Substring(6);
+                        case 1: return n.Substring(0, 3) + "." + n.Substring(3, 3) + "." + n.Substring(6) + " x" + _rng.Next(1, 100).ToString(CultureInfo.InvariantCulture);
+                        case 2: return "+1 " + n.Substring(0, 3) + " " + n.Substring(3, 3) + " " + n.Substring(6);
+                        default: return n.Substring(0, 3) + "-" + n.Substring(3, 3) + "-" + n.Substring(6);
+                    }
+                default:
+                    return (format < 0 ? _rng.Next(2) : format % 2) == 0 ? "+49 30 " + n.Substring(2) : "030/" + n.Substring(2);
             }
+        }
+
+        /// <summary>The same number in another of its region's formats.</summary>
+        private string Reformat(PhoneNumber p, string written)
+        {
+            for (int attempt = 0; attempt < 8; attempt++)
+            {
+                string other = Render(p, _rng.Next(4));
+                if (!string.Equals(other, written, StringComparison.Ordinal)) return other;
+            }
+            return written;
         }
 
         private struct Person
         {
             public string First, Last, Full, EmailLocal;
             public bool Han;
+            /// <summary>The accented name part without accents (José → jose), for a duplicate typed on a keyboard without them.</summary>
+            public string? Ascii;
+            public bool AccentedFirst;
+        }
+
+        /// <summary>The part of a person's e-mail address before '@': first.last, often with a number, or initial and last name.</summary>
+        private string EmailLocal(string first, string last)
+        {
+            int r = _rng.Next(20);
+            if (r < 12) return first + "." + last + _rng.Next(1, 10000).ToString(CultureInfo.InvariantCulture);
+            if (r < 18) return first.Substring(0, 1) + last + _rng.Next(10, 1000).ToString(CultureInfo.InvariantCulture);
+            return first + "." + last;
         }
 
         private Person NewPerson()
@@ -294,13 +344,13 @@ namespace CrmMigration.Engine.Sample
             if (r < 12)
             {
                 int g = _rng.Next(HanGiven.Length), f = _rng.Next(HanFamily.Length);
-                return new Person { First = HanGiven[g], Last = HanFamily[f], Full = HanFamily[f] + HanGiven[g], EmailLocal = PinyinFamily[f].ToLowerInvariant() + "." + PinyinGiven[g].ToLowerInvariant(), Han = true };
+                return new Person { First = HanGiven[g], Last = HanFamily[f], Full = HanFamily[f] + HanGiven[g], EmailLocal = EmailLocal(PinyinFamily[f].ToLowerInvariant(), PinyinGiven[g].ToLowerInvariant()), Han = true };
             }
             if (r < 20)
             {
                 int g = _rng.Next(PinyinGiven.Length), f = _rng.Next(PinyinFamily.Length);
                 // Pinyin written family name first, as many Chinese systems store it.
-                return new Person { First = PinyinGiven[g], Last = PinyinFamily[f], Full = PinyinFamily[f] + " " + PinyinGiven[g], EmailLocal = PinyinGiven[g].ToLowerInvariant() + "." + PinyinFamily[f].ToLowerInvariant() };
+                return new Person { First = PinyinGiven[g], Last = PinyinFamily[f], Full = PinyinFamily[f] + " " + PinyinGiven[g], EmailLocal = EmailLocal(PinyinGiven[g].ToLowerInvariant(), PinyinFamily[f].ToLowerInvariant()) };
             }
             if (r < 30)
             {
@@ -308,40 +358,110 @@ namespace CrmMigration.Engine.Sample
                 int a = _rng.Next(AccentedFirst.Length), w = _rng.Next(WesternLast.Length);
                 string first = accentedFirst ? AccentedFirst[a] : WesternFirst[_rng.Next(WesternFirst.Length)];
                 string last = accentedFirst ? WesternLast[w] : AccentedLast[a];
-                string local = (accentedFirst ? AccentedFirstAscii[a] : first.ToLowerInvariant()) + "." + (accentedFirst ? last.ToLowerInvariant() : AccentedLastAscii[a]);
-                return new Person { First = first, Last = last, Full = first + " " + last, EmailLocal = local };
+                string local = EmailLocal(accentedFirst ? AccentedFirstAscii[a] : first.ToLowerInvariant(), accentedFirst ? last.ToLowerInvariant() : AccentedLastAscii[a]);
+                return new Person { First = first, Last = last, Full = first + " " + last, EmailLocal = local, Ascii = accentedFirst ? AccentedFirstAscii[a] : AccentedLastAscii[a], AccentedFirst = accentedFirst };
             }
             {
                 string first = Pick(WesternFirst), last = Pick(WesternLast);
-                return new Person { First = first, Last = last, Full = first + " " + last, EmailLocal = first.ToLowerInvariant() + "." + last.ToLowerInvariant() };
+                return new Person { First = first, Last = last, Full = first + " " + last, EmailLocal = EmailLocal(first.ToLowerInvariant(), last.ToLowerInvariant()) };
             }
         }
 
-        /// <summary>The same person typed again: other case, extra spaces, or the parts swapped.</summary>
-        private Person Respell(Person p)
+        private static readonly Dictionary<string, string> Nicknames = new(StringComparer.Ordinal)
+        {
+            ["William"] = "Bill", ["Robert"] = "Bob", ["Michael"] = "Mike", ["James"] = "Jim", ["Elizabeth"] = "Liz", ["Jennifer"] = "Jen",
+            ["Thomas"] = "Tom", ["Daniel"] = "Dan", ["Peter"] = "Pete", ["Patricia"] = "Pat", ["Susan"] = "Sue", ["David"] = "Dave",
+        };
+
+        /// <summary>
+        /// The same person typed again by someone else: other case, extra spaces, family name first, a typo, a
+        /// nickname, full-width letters or the accents left out. <paramref name="how"/> names what changed.
+        /// </summary>
+        private Person Respell(Person p, List<string> how)
         {
             var q = p;
-            switch (_rng.Next(4))
+            int kind = _rng.Next(8);
+            if (p.Han && kind >= 4) kind = _rng.Next(4);
+            switch (kind)
             {
                 case 0:
                     q.Last = p.Last.ToUpperInvariant();
                     q.Full = p.Han ? p.Full + " " : q.Last + "  " + p.First;
+                    how.Add("name_case");
                     break;
                 case 1:
                     q.First = p.First.ToLowerInvariant();
                     q.Last = p.Last.ToLowerInvariant();
                     q.Full = p.Full.ToLowerInvariant() + (p.Han ? "  " : "");
+                    how.Add("name_case");
                     break;
                 case 2:
                     q.Full = " " + p.Full.Replace(" ", "   ", StringComparison.Ordinal) + " ";
+                    how.Add("name_spacing");
                     break;
-                default:
+                case 3:
                     q.First = p.Last;
                     q.Last = p.First;
                     q.Full = p.Han ? p.Last + " " + p.First : p.Last + ", " + p.First;
+                    how.Add("name_swapped");
+                    break;
+                case 4:
+                    if (_rng.Next(2) == 0 && p.Last.Length > 3) q.Last = Typo(p.Last); else q.First = Typo(p.First);
+                    q.Full = q.First + " " + q.Last;
+                    how.Add("name_typo");
+                    break;
+                case 5:
+                    if (Nicknames.TryGetValue(p.First, out var nick))
+                    {
+                        q.First = nick;
+                        q.Full = nick + " " + p.Last;
+                        how.Add("nickname");
+                    }
+                    else
+                    {
+                        q.Full = p.First + " " + p.Last;
+                        how.Add("name_retyped");
+                    }
+                    break;
+                case 6:
+                    q.First = FullWidth(p.First);
+                    q.Last = FullWidth(p.Last);
+                    q.Full = FullWidth(p.Full);
+                    how.Add("name_fullwidth");
+                    break;
+                default:
+                    if (p.Ascii is string ascii)
+                    {
+                        string plain = char.ToUpperInvariant(ascii[0]) + ascii.Substring(1);
+                        if (p.AccentedFirst) q.First = plain; else q.Last = plain;
+                        q.Full = q.First + " " + q.Last;
+                        how.Add("name_no_accents");
+                    }
+                    else
+                    {
+                        q.Full = p.First + " " + p.Last;
+                        how.Add("name_retyped");
+                    }
                     break;
             }
             return q;
+        }
+
+        /// <summary>One typing error: a letter swapped with its neighbour, doubled, dropped or replaced.</summary>
+        private string Typo(string word)
+        {
+            if (word.Length < 3) return word + word[word.Length - 1];
+            int i = 1 + _rng.Next(word.Length - 2);
+            var chars = new List<char>(word);
+            switch (_rng.Next(4))
+            {
+                case 0: (chars[i], chars[i + 1]) = (chars[i + 1], chars[i]); break;
+                case 1: chars.Insert(i, chars[i]); break;
+                case 2: chars.RemoveAt(i); break;
+                default: chars[i] = (char)('a' + _rng.Next(26)); break;
+            }
+            string result = new string(chars.ToArray());
+            return string.Equals(result, word, StringComparison.Ordinal) ? word + "e" : result;
         }
 
         private static bool HasHan(string s)
@@ -364,105 +484,255 @@ namespace CrmMigration.Engine.Sample
 
         // ------------------------------------------------------------------ tables
 
+        /// <summary>An account as first written, kept so a duplicate can repeat it.</summary>
+        private sealed class AccountIdentity
+        {
+            public string Key = "", Name = "", Stem = "", Industry = "", Website = "";
+            public int City, Country;
+            public PhoneNumber Phone;
+            public string PhoneText = "";
+        }
+
         private void WriteAccounts(ICrmProvider target, CrmEntitySchema schema, int count, CancellationToken ct)
         {
             using var sink = new Sink(target, schema, _batchSize, _result, ct);
+            var pool = new List<AccountIdentity>();
             for (int i = 1; i <= count; i++)
             {
-                string name;
+                string key = Id('A', i, 6);
+                if (pool.Count > 3 && Chance(0.05))
+                {
+                    // The same company entered again (another branch office, another sales rep).
+                    var o = pool[_rng.Next(pool.Count)];
+                    var how = new List<string>();
+                    string name = DuplicateCompanyName(o.Name, how);
+                    string website = o.Website.Length > 0 && Chance(0.8) ? Website(o.Stem, how) : "";
+                    if (website.Length == 0 && o.Website.Length > 0) how.Add("website_missing");
+                    string phone = Chance(0.7) ? Reformat(o.Phone, o.PhoneText) : "";
+                    how.Add(phone.Length == 0 ? "phone_missing" : "phone_format");
+                    if (website.Length == 0 && phone.Length == 0) { phone = o.PhoneText; how.Remove("phone_missing"); how.Add("phone_same"); }
+                    _result.AddDuplicate("accounts", key, o.Key, how);
+                    _result.AddMess("duplicate_accounts");
+                    if (HasFullWidth(name)) _result.AddMess("fullwidth_account_name");
+                    var (city2, country2) = Chance(0.9) ? (Cities[o.City].City, o.Country) : Pick(Cities);
+                    sink.Add(new object?[]
+                    {
+                        key, name, Chance(0.8) ? o.Industry : Pick(Industries), city2, Mostly(CountryVariants[country2], 0.3), phone, website, LegacyDate(PastMoment(), out _),
+                    });
+                    continue;
+                }
+                var a = new AccountIdentity { Key = key };
                 if (Chance(0.01))
                 {
-                    name = FullWidth("ABC" + _rng.Next(100, 1000).ToString(CultureInfo.InvariantCulture) + " Trading");
+                    a.Name = FullWidth("ABC" + _rng.Next(100, 1000).ToString(CultureInfo.InvariantCulture) + " Trading");
                 }
                 else
                 {
                     string suffix = Pick(CompanySuffixes);
-                    name = Pick(CompanyStems) + (suffix.Length > 0 ? " " + suffix : "") + (Chance(0.5) ? " " + i.ToString(CultureInfo.InvariantCulture) : "");
-                    if (Chance(0.03)) name = "  " + name.ToUpperInvariant();
+                    a.Name = Pick(CompanyStems) + (suffix.Length > 0 ? " " + suffix : "") + (Chance(0.5) ? " " + i.ToString(CultureInfo.InvariantCulture) : "");
+                    if (Chance(0.03)) a.Name = "  " + a.Name.ToUpperInvariant();
                 }
-                if (HasFullWidth(name)) _result.AddMess("fullwidth_account_name");
-                var (city, country) = Pick(Cities);
-                string stem = "company" + i.ToString(CultureInfo.InvariantCulture);
-                string website = _rng.Next(5) switch
-                {
-                    0 => "www." + stem + ".com",
-                    1 => "http://" + stem + ".com/",
-                    2 => "https://www." + stem + ".com",
-                    3 => stem + ".com",
-                    _ => "",
-                };
+                if (HasFullWidth(a.Name)) _result.AddMess("fullwidth_account_name");
+                int cityIndex = _rng.Next(Cities.Length);
+                a.City = cityIndex;
+                a.Country = Cities[cityIndex].Country;
+                a.Stem = "company" + i.ToString(CultureInfo.InvariantCulture);
+                a.Website = _rng.Next(5) == 4 ? "" : Website(a.Stem, null);
+                a.Industry = Pick(Industries);
+                a.Phone = NewPhone();
+                a.PhoneText = Render(a.Phone, -1);
+                pool.Add(a);
                 sink.Add(new object?[]
                 {
-                    Id('A', i, 6), name, Pick(Industries), city, Mostly(CountryVariants[country], 0.3), Phone(), website, LegacyDate(PastMoment(), out _),
+                    key, a.Name, a.Industry, Cities[cityIndex].City, Mostly(CountryVariants[a.Country], 0.3), a.PhoneText, a.Website, LegacyDate(PastMoment(), out _),
                 });
             }
             sink.Complete();
         }
 
+        private string Website(string stem, List<string>? how)
+        {
+            how?.Add("website_format");
+            return _rng.Next(4) switch
+            {
+                0 => "www." + stem + ".com",
+                1 => "http://" + stem + ".com/",
+                2 => "https://www." + stem + ".com",
+                _ => stem + ".com",
+            };
+        }
+
+        /// <summary>A company's name typed again: another legal-form spelling, upper case, full-width, extra spaces.</summary>
+        private string DuplicateCompanyName(string name, List<string> how)
+        {
+            string trimmed = name.Trim();
+            switch (_rng.Next(5))
+            {
+                case 0:
+                    how.Add("name_case");
+                    return trimmed.ToUpperInvariant();
+                case 1:
+                    foreach (var (from, to) in new[] { ("GmbH", "GMBH"), ("Ltd.", "Limited"), ("Inc.", "Inc"), ("Co.", "Company"), ("LLC", "L.L.C."), ("有限公司", "公司"), ("AG", "A.G."), ("S.A.", "SA") })
+                    {
+                        if (trimmed.Contains(from, StringComparison.Ordinal))
+                        {
+                            how.Add("name_legal_form");
+                            return trimmed.Replace(from, to, StringComparison.Ordinal);
+                        }
+                    }
+                    how.Add("name_spacing");
+                    return " " + trimmed.Replace(" ", "  ", StringComparison.Ordinal);
+                case 2:
+                    how.Add("name_fullwidth");
+                    return FullWidth(trimmed);
+                case 3:
+                    how.Add("name_spacing");
+                    return trimmed.Replace(" ", "  ", StringComparison.Ordinal) + " ";
+                default:
+                    how.Add("name_same");
+                    return trimmed;
+            }
+        }
+
+        /// <summary>A contact as first written, kept so a duplicate can repeat it.</summary>
+        private sealed class ContactIdentity
+        {
+            public string Key = "", Domain = "", Email = "";
+            public Person Person;
+            public PhoneNumber Phone;
+            public string PhoneText = "";
+            public string? AccountId;
+            public int City, Country;
+            public string? Birthday;
+        }
+
         private void WriteContacts(ICrmProvider target, CrmEntitySchema schema, int count, int accounts, CancellationToken ct)
         {
             using var sink = new Sink(target, schema, _batchSize, _result, ct);
-            var recent = new (Person Person, string Phone)[64];
-            int recentCount = 0;
+            var pool = new List<ContactIdentity>();
+            var usedEmails = new HashSet<long>();
+            const int PoolSize = 4096;
             for (int i = 1; i <= count; i++)
             {
+                string key = Id('P', i, 7);
                 Person person;
                 string phone;
-                bool duplicate = recentCount > 0 && Chance(0.03);
-                if (duplicate)
+                string email;
+                string? accountId;
+                int city, country;
+                string? birthday;
+                ContactIdentity? original = pool.Count > 0 && Chance(0.04) ? pool[_rng.Next(pool.Count)] : null;
+                if (original is not null)
                 {
-                    var (original, originalPhone) = recent[_rng.Next(Math.Min(recentCount, recent.Length))];
-                    person = Respell(original);
-                    phone = originalPhone;
+                    // The same person entered again: spelled differently, the phone typed in another format or left
+                    // out, the e-mail at another domain, in other case or left out; mostly the same city and account.
+                    var how = new List<string>();
+                    person = Respell(original.Person, how);
+                    int p = _rng.Next(100);
+                    if (p < 60) { phone = Reformat(original.Phone, original.PhoneText); how.Add("phone_format"); }
+                    else if (p < 82) { phone = original.PhoneText; how.Add("phone_same"); }
+                    else { phone = ""; how.Add("phone_missing"); }
+                    int e = _rng.Next(100);
+                    if (e < 45 && original.Email.Length > 0) { email = original.Email; how.Add("email_same"); }
+                    else if (e < 70 && original.Email.Length > 0 && OtherDomain(original.Domain) is var other && !usedEmails.Contains(EmailHash(person.EmailLocal, other)))
+                    {
+                        email = person.EmailLocal + "@" + other;
+                        how.Add("email_domain_changed");
+                    }
+                    else if (e < 82 && original.Email.Length > 0) { email = original.Email.ToUpperInvariant(); how.Add("email_case"); }
+                    else if (e < 87 && original.Email.Length > 0) { email = person.EmailLocal + "@" + Pick(TypoDomains); how.Add("email_typo_domain"); }
+                    else { email = ""; how.Add("email_missing"); }
+                    accountId = Chance(0.8) ? original.AccountId : (Chance(0.5) ? null : Id('A', 1 + _rng.Next(accounts), 6));
+                    if (accountId is not null && string.CompareOrdinal(accountId, Id('A', accounts, 6)) > 0) _result.AddMess("orphan_contact_account");
+                    city = Chance(0.85) ? original.City : _rng.Next(Cities.Length);
+                    country = Cities[city].Country;
+                    birthday = Chance(0.5) ? original.Birthday : null;
+                    _result.AddDuplicate("contacts", key, original.Key, how);
                     _result.AddMess("duplicate_contacts");
+                    CountEmail(email);
                 }
                 else
                 {
                     person = NewPerson();
+                    var number = NewPhone();
                     if (Chance(0.01)) { phone = Pick(GarbagePhones); _result.AddMess("phone_garbage"); }
-                    else phone = Phone();
-                    if (phone.Length >= 10) recent[recentCount++ % recent.Length] = (person, phone);
+                    else phone = Render(number, -1);
+                    string domain = Pick(Domains);
+                    // One mailbox, one person: a new person whose address is taken gets a digit more, as a mail provider would insist.
+                    while (!usedEmails.Add(EmailHash(person.EmailLocal, domain))) person.EmailLocal += (char)('0' + _rng.Next(10));
+                    int e = _rng.Next(100);
+                    if (e < 3) { email = ""; _result.AddMess("email_blank"); }
+                    else if (e < 5) { email = person.EmailLocal + "." + domain; _result.AddMess("email_missing_at"); }
+                    else if (e < 7) { email = person.EmailLocal + "@" + Pick(TypoDomains); _result.AddMess("email_typo_domain"); }
+                    else if (e < 12)
+                    {
+                        var ti = CultureInfo.InvariantCulture.TextInfo;
+                        email = ti.ToTitleCase(person.EmailLocal) + "@" + domain.ToUpperInvariant();
+                        _result.AddMess("email_mixed_case");
+                    }
+                    else email = person.EmailLocal + "@" + domain;
+
+                    if (Chance(0.02)) { accountId = Id('A', accounts + 1 + _rng.Next(1000), 6); _result.AddMess("orphan_contact_account"); }
+                    else if (Chance(0.03)) accountId = null;
+                    else accountId = Id('A', 1 + _rng.Next(accounts), 6);
+                    city = _rng.Next(Cities.Length);
+                    country = Cities[city].Country;
+                    birthday = Chance(0.4) ? null : LegacyDate(BaseDate.AddDays(-_rng.Next(18 * 365, 80 * 365)), out _);
+                    var identity = new ContactIdentity
+                    {
+                        Key = key, Person = person, Phone = number, PhoneText = phone, Email = email.Contains('@', StringComparison.Ordinal) ? email : "",
+                        Domain = domain, AccountId = accountId, City = city, Country = country, Birthday = birthday,
+                    };
+                    if (phone.Length >= 10 || identity.Email.Length > 0)
+                    {
+                        if (pool.Count < PoolSize) pool.Add(identity);
+                        else pool[_rng.Next(PoolSize)] = identity;
+                    }
                 }
                 if (Chance(0.02)) { person.Last = ""; _result.AddMess("blank_last_name"); }
                 if (HasHan(person.First) || HasHan(person.Last)) _result.AddMess("chinese_names");
                 if (HasAccent(person.First) || HasAccent(person.Last)) _result.AddMess("accented_names");
-
-                string email;
-                int e = _rng.Next(100);
-                if (e < 3) { email = ""; _result.AddMess("email_blank"); }
-                else if (e < 5) { email = person.EmailLocal + "." + Pick(Domains); _result.AddMess("email_missing_at"); }
-                else if (e < 7) { email = person.EmailLocal + "@" + Pick(TypoDomains); _result.AddMess("email_typo_domain"); }
-                else if (e < 12)
-                {
-                    var ti = CultureInfo.InvariantCulture.TextInfo;
-                    email = ti.ToTitleCase(person.EmailLocal) + "@" + Pick(Domains).ToUpperInvariant();
-                    _result.AddMess("email_mixed_case");
-                }
-                else email = person.EmailLocal + "@" + Pick(Domains);
-
-                string? accountId;
-                if (Chance(0.02)) { accountId = Id('A', accounts + 1 + _rng.Next(1000), 6); _result.AddMess("orphan_contact_account"); }
-                else if (Chance(0.03)) accountId = null;
-                else accountId = Id('A', 1 + _rng.Next(accounts), 6);
 
                 string status = StatusValues[_rng.Next(100) < 70 ? _rng.Next(2) : _rng.Next(StatusValues.Length)];
                 if (!string.Equals(status, "Active", StringComparison.Ordinal) && !string.Equals(status, "Inactive", StringComparison.Ordinal)) _result.AddMess("status_nonstandard");
 
                 string createdAt = LegacyDate(PastMoment(), out string format);
                 _result.AddMess("created_at_" + format);
-                string? birthday = Chance(0.4) ? null : LegacyDate(BaseDate.AddDays(-_rng.Next(18 * 365, 80 * 365)), out _);
                 string notes = Pick(Notes);
                 if (Chance(0.01)) notes = FullWidth("ABC" + _rng.Next(100, 1000).ToString(CultureInfo.InvariantCulture));
                 if (HasFullWidth(notes)) _result.AddMess("fullwidth_contact_notes");
-                var (city, country) = Pick(Cities);
 
                 sink.Add(new object?[]
                 {
-                    Id('P', i, 7), accountId, person.First, person.Last, person.Full, email, phone, Chance(0.5) ? Phone() : "",
-                    city, Mostly(CountryVariants[country], 0.3), status, createdAt, birthday, notes,
+                    key, accountId, person.First, person.Last, person.Full, email, phone, Chance(0.5) ? Phone() : "",
+                    Cities[city].City, Mostly(CountryVariants[country], 0.3), status, createdAt, birthday, notes,
                 });
             }
             sink.Complete();
+        }
+
+        private static long EmailHash(string local, string domain) =>
+            (long)System.IO.Hashing.XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(local.ToLowerInvariant() + "@" + domain));
+
+        private string OtherDomain(string domain)
+        {
+            for (int attempt = 0; attempt < 8; attempt++)
+            {
+                string d = Pick(Domains);
+                if (!string.Equals(d, domain, StringComparison.Ordinal)) return d;
+            }
+            return "example.org";
+        }
+
+        /// <summary>The e-mail mess of a duplicate's address, counted as for any contact.</summary>
+        private void CountEmail(string email)
+        {
+            if (email.Length == 0) { _result.AddMess("email_blank"); return; }
+            int at = email.IndexOf('@', StringComparison.Ordinal);
+            if (at < 0) { _result.AddMess("email_missing_at"); return; }
+            string domain = email.Substring(at + 1);
+            foreach (var t in TypoDomains) if (string.Equals(t, domain, StringComparison.OrdinalIgnoreCase)) _result.AddMess("email_typo_domain");
+            if (!string.Equals(email, email.ToLowerInvariant(), StringComparison.Ordinal)) _result.AddMess("email_mixed_case");
         }
 
         private void WriteLeads(ICrmProvider target, CrmEntitySchema schema, int count, CancellationToken ct)

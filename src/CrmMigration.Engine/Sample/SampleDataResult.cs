@@ -5,6 +5,9 @@ using System.Text;
 
 namespace CrmMigration.Engine.Sample
 {
+    /// <summary>One planted duplicate: the record, the record it repeats, and how it was changed.</summary>
+    public sealed record SampleDuplicate(string Entity, string Key, string DuplicateOf, string Variation);
+
     /// <summary>What <see cref="SampleDataGenerator"/> wrote: rows per entity and how much of each kind of mess.</summary>
     public sealed class SampleDataResult
     {
@@ -30,6 +33,16 @@ namespace CrmMigration.Engine.Sample
         public Dictionary<string, long> Mess { get; } = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
         /// <summary>Time taken.</summary>
         public TimeSpan Elapsed { get; set; }
+
+        /// <summary>
+        /// The truth table of the planted duplicates: each duplicate record (entity, key) and the key of the record
+        /// it repeats, with what was changed (name_typo, phone_format, email_domain_changed...). Records that repeat
+        /// the same original are duplicates of one another too.
+        /// </summary>
+        public List<SampleDuplicate> Duplicates { get; } = new List<SampleDuplicate>();
+
+        internal void AddDuplicate(string entity, string key, string duplicateOf, List<string> how) =>
+            Duplicates.Add(new SampleDuplicate(entity, key, duplicateOf, string.Join(" ", how)));
 
         /// <summary>A mess count, 0 when none.</summary>
         public long MessCount(string kind) => Mess.TryGetValue(kind, out long n) ? n : 0;

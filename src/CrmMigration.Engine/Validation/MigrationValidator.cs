@@ -205,6 +205,11 @@ namespace CrmMigration.Engine.Validation
             private readonly List<string> _sourceNullKeySamples = new();
             private long _missing, _extra, _targetDupKeys, _targetDupDiffer, _sourceDupKeys, _sourceDupCopies, _sourceDupDiffer, _differing;
             private long _explained;
+            // Dedupe: the merges the ledger recorded; survivors that differ from their own source record are checked against their group.
+            private MergeCheck? _dedupeMerges;
+            private readonly HashSet<string> _survivorsDiffering = new(StringComparer.Ordinal);
+            private long _mergeExplained;
+            private readonly Dictionary<string, CrmRecord> _mergedSurvivors = new(StringComparer.Ordinal);
             private readonly SortedDictionary<string, long> _explainedReasons = new(StringComparer.Ordinal);
             private readonly List<string> _explainedSamples = new();
             private readonly List<string> _missingSamples = new(), _extraSamples = new(), _differSamples = new(), _targetDupSamples = new(), _sourceDupSamples = new();
@@ -239,6 +244,7 @@ namespace CrmMigration.Engine.Validation
             public void Execute(List<CrmValidationResult> results)
             {
                 if (_v._ledger is not null) _notLanded = _v._ledger.NotLanded(_v._target.Connection.DisplayName, _targetEntity);
+                _dedupeMerges = MergeCheck.Load(_v._ledger, _v._target.Connection.DisplayName, _targetEntity);
                 _references = _v.ReferencesOf(_targetEntity, _ct);
                 _changes = _v._mapping is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -253,9 +259,10 @@ namespace CrmMigration.Engine.Validation
                 {
                     if (_keyless) JoinRows();
                     else JoinKeys();
+                    if (_survivorsDiffering.Count > 0) CheckSurvivors();
                 }
                 var differences = ExplainSamples();
-                if (_explained > 0 && _o.Runs(CrmValidationCheck.Aggregates)) RecomputeSourceStats();
+                if ((_explained > 0 || _mergedSurvivors.Count > 0) && _o.Runs(CrmValidationCheck.Aggregates)) RecomputeSourceStats();
                 Report(results, differences);
             }
 
@@ -352,6 +359,7 @@ namespace CrmMigration.Engine.Validation
                         else if (record.Key?.ToString() is string key)
                         {
                             WriteKeyEntry(_sourceSpill, key, c, entry);
+                            _dedupeMerges?.Observe(key, c);
                         }
                         else
                         {
@@ -514,8 +522,10 @@ namespace CrmMigration.Engine.Validation
                         }
                         else if (!(st.SourceCount > 1 && st.SourceCopiesDiffer) && !SameValues(src, st.SourceAt, tgt, st.TargetAt))
                         {
+                            string key = KeyText(src, st.SourceAt);
+                            if (_dedupeMerges is not null && _dedupeMerges.IsSurvivor(key)) _survivorsDiffering.Add(key);
                             _differing++;
-                            if (_differSamples.Count < _max) _differSamples.Add(KeyText(src, st.SourceAt));
+                            if (_differSamples.Count < _max) _differSamples.Add(key);
                         }
                     }
                 }
@@ -597,6 +607,24 @@ namespace CrmMigration.Engine.Validation
             }
 
             /// <summary>Reads both sides once more, only when there are samples to show, and keeps the sampled records.</summary>
+            /// <summary>
+            /// Survivors of merges whose values differ from their own source record: one more pass over the target for them;
+            /// a survivor whose every differing value is one of its group's source values is explained, not a difference.
+            /// </summary>
+            private void CheckSurvivors()
+            {
+                foreach (var record in TargetRecords(_ => { }))
+                {
+                    if (record.Key?.ToString() is not string key || !_survivorsDiffering.Remove(key)) continue;
+                    if (!_dedupeMerges!.Explains(key, record, _comparer!)) continue;
+                    _mergeExplained++;
+                    _mergedSurvivors[key] = record;
+                    _differing--;
+                    _differSamples.Remove(key);
+                    if (_survivorsDiffering.Count == 0) break;
+                }
+            }
+
             private Differences ExplainSamples()
             {
                 var d = new Differences();
@@ -714,8 +742,10 @@ namespace CrmMigration.Engine.Validation
                 var stats = NewStats(c.Fields.Count);
                 foreach (var r in SourceRecords(_ => { }, count: false))
                 {
-                    if (r.Key?.ToString() is string k && _explainedKeyHashes!.Contains(KeyHash(k))) continue;
-                    c.Load(r);
+                    string? k = r.Key?.ToString();
+                    if (k is not null && _explainedKeyHashes is not null && _explainedKeyHashes.Contains(KeyHash(k))) continue;
+                    // A survivor whose merged values were checked against its group counts with those values.
+                    c.Load(k is not null && _mergedSurvivors.TryGetValue(k, out var merged) ? merged : r);
                     AddStats(stats, c);
                 }
                 _sourceStats = stats;
@@ -850,7 +880,8 @@ namespace CrmMigration.Engine.Validation
                             + $" in {c.Fields.Count} field(s): {string.Join(", ", c.Fields)}. {how}"
                             + (_sourceDupDiffer > 0 ? $" Not compared here: {N(_sourceDupDiffer)} key(s) the source holds more than once with differing values (see SourceDuplicateKeys)." : "")
                             + (_targetDupKeys > 0 ? $" A key the target holds more than once is compared by its first copy (see DuplicateKeys)." : "")
-                            + (_differing > 0 && d.Values.Count > 0 ? " For example: " + Summarize(d.Values, 5) + "." : ""));
+                            + (_differing > 0 && d.Values.Count > 0 ? " For example: " + Summarize(d.Values, 5) + "." : "")
+                            + (_mergeExplained > 0 ? $" {N(_mergeExplained)} survivor(s) of merges hold values taken from the records merged into them (each such value checked against the group's source records)." : ""));
                         values.Samples = _differSamples;
                         values.Differences = d.Values;
                     }
@@ -1099,6 +1130,12 @@ namespace CrmMigration.Engine.Validation
                     changes = parentSource is null ? new Dictionary<string, string>(StringComparer.Ordinal) : KeyChangesOf(parentSource, IndexOf(parentSource, parent), ct);
                     // A self-reference: the entity's own changes are collected again while it is checked.
                     if (!string.Equals(parent, targetEntity, StringComparison.OrdinalIgnoreCase)) _keyChanges[parent] = changes;
+                }
+                if (MergeCheck.Load(_ledger, _target.Connection.DisplayName, parent) is { } parentMerges)
+                {
+                    // Children of merged parents were re-pointed to the survivors on import.
+                    changes = new Dictionary<string, string>(changes, StringComparer.Ordinal);
+                    foreach (var (merged, survivor) in parentMerges.MergedInto) changes[merged] = survivor;
                 }
                 if (changes.Count > 0) (list ??= new()).Add((field, changes));
             }
