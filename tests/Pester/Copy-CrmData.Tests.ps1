@@ -211,6 +211,26 @@ Describe 'Copy-CrmData: orphans the source holds' {
     }
 }
 
+Describe 'Copy-CrmData: a PostgreSQL enum column' {
+    It 'takes its labels through the bulk path and refuses only the record whose label the type lacks' {
+        $src = Join-Path $TestDrive 'statuses.db'
+        $rows = (1..2500 | ForEach-Object { "($_, '$(if ($_ -eq 1700) { 'Lost' } elseif ($_ % 2) { 'Active' } else { 'Inactive' })')" }) -join ', '
+        Invoke-CrmTestSql -Kind Sqlite -Database $src -Sql "CREATE TABLE contacts (id INTEGER PRIMARY KEY, status TEXT NOT NULL); INSERT INTO contacts VALUES $rows;" | Out-Null
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "CREATE TYPE contact_status AS ENUM ('Active', 'Inactive'); CREATE TABLE contacts (id integer PRIMARY KEY, status contact_status NOT NULL);" | Out-Null
+            $summary = Copy-CrmData $src $pg.Connection -NoLedger -BatchSize 1000 -ErrorVariable ev -ErrorAction SilentlyContinue
+            $summary.Inserted | Should -Be 2499
+            $summary.Rejected | Should -Be 1
+            @($ev).Count | Should -Be 1
+            $ev[0] | Get-CrmTestErrorId | Should -Be 'ValueConversion'
+            "$($ev[0])" | Should -Match "key '1700'.*enum contact_status: .Lost."
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql 'SELECT status, count(*) FROM contacts GROUP BY 1 ORDER BY 1' | Should -Be @("Active`t1250", "Inactive`t1249")
+        }
+        finally { $pg | Remove-CrmTestDatabase }
+    }
+}
+
 Describe 'Copy-CrmData: nothing changes unasked' {
     It 'stops before writing anything when an existing table lacks fields, and adds them only with -AddColumns' {
         $src = Join-Path $TestDrive 'wide.db'

@@ -33,6 +33,8 @@ namespace CrmMigration.Engine.Providers.Db
         public int? MaxLength { get; }
         /// <summary>PostgreSQL: a string-typed column that needs an explicit cast on write (json, jsonb, enums).</summary>
         public bool NeedsCast { get; init; }
+        /// <summary>PostgreSQL: an enum type, whose binary form is its label's text (so binary COPY takes it as text).</summary>
+        public bool IsEnum { get; init; }
         /// <summary>PostgreSQL: read as text (types with no portable form: arrays, intervals, json).</summary>
         public bool ReadAsText { get; init; }
         /// <summary>MySQL: a DateTimeOffset kept in a datetime column, as UTC.</summary>

@@ -99,7 +99,7 @@ namespace CrmMigration.Engine.Providers.Db
                     field.Comment = r.IsDBNull(7) ? null : r.GetString(7);
                     comment ??= r.IsDBNull(9) ? null : r.GetString(9);
                     var (type, readAsText, cast) = Map(typtype == 'e' ? "USER-DEFINED" : udt.StartsWith('_') ? "ARRAY" : "", udt);
-                    columns.Add(new DbColumn(field, udt) { ReadAsText = readAsText, NeedsCast = cast });
+                    columns.Add(new DbColumn(field, udt) { ReadAsText = readAsText, NeedsCast = cast, IsEnum = typtype == 'e' });
                 }
             }
             if (columns.Count == 0 && comment is null)
