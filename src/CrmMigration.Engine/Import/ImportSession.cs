@@ -213,7 +213,7 @@ namespace CrmMigration.Engine.Import
                 state.Clock.Stop();
                 state.Summary.Elapsed = state.Clock.Elapsed;
                 var s = state.Summary;
-                long accounted = s.Inserted + s.Updated + s.Skipped + s.Rejected + s.Merged + s.Filtered + state.AlreadyRecorded;
+                long accounted = s.Inserted + s.Updated + s.Skipped + s.Rejected + s.Merged + s.Filtered + s.Deleted + state.AlreadyRecorded;
                 if (accounted != state.Received)
                 {
                     throw new CrmException("ImportAccountingMismatch", CrmErrorKind.WriteError,
@@ -610,6 +610,7 @@ namespace CrmMigration.Engine.Import
                 case CrmOutcome.Skipped: s.Skipped++; break;
                 case CrmOutcome.Merged: s.Merged++; break;
                 case CrmOutcome.Filtered: s.Filtered++; break;
+                case CrmOutcome.Deleted: s.Deleted++; break;
                 default:
                     s.Rejected++;
                     string reason = outcome.ReasonCode ?? "Unknown";

@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using CrmMigration.Engine.Ledger;
+using Npgsql;
+
+namespace CrmMigration.Engine.Tests
+{
+    /// <summary>
+    /// One ledger, two stores: the same logic against an SQLite file and a PostgreSQL schema (the real server): runs, batches,
+    /// the crosswalk, counters and their verification, the fingerprint index, leases, merge decisions; and an SQLite ledger of
+    /// the previous schema version opens and keeps what it holds.
+    /// </summary>
+    public class LedgerStoreTests
+    {
+        /// <summary>A ledger in a store of the given kind, with what it needs cleaned up afterwards.</summary>
+        private sealed class Fixture : IDisposable
+        {
+            private readonly TempDir _dir = new();
+            private readonly TestDatabase? _db;
+
+            public Fixture(string kind)
+            {
+                if (kind == "sqlite")
+                {
+                    Location = LedgerLocation.File(_dir.File("ledger.sqlite"));
+                }
+                else
+                {
+                    _db = new TestDatabase(CrmProviderKind.PostgreSql);
+                    Location = LedgerLocation.FromConnection(_db.Connection());
+                }
+            }
+
+            public LedgerLocation Location { get; }
+
+            public MigrationLedger Open() => MigrationLedger.Open(Location);
+
+            public object? Scalar(string sql)
+            {
+                if (_db is null) return SqliteTestUtil.Scalar(Location.FilePath!, sql);
+                using var c = new NpgsqlConnection(DbServers.PgAdmin(_db.Name) + ";Search Path=crm_ledger");
+                c.Open();
+                using var cmd = new NpgsqlCommand(sql, c);
+                return cmd.ExecuteScalar();
+            }
+
+            public void Dispose()
+            {
+                _db?.Dispose();
+                _dir.Dispose();
+            }
+        }
+
+        private static LedgerRunInfo Info(string target) => new() { Target = target, ModuleVersion = "test", Parameters = "Mode=Insert" };
+
+        private static LedgerEntry Landed(string key, string? target, long hash, CrmOutcome outcome = CrmOutcome.Inserted) =>
+            new("accounts", key, target ?? key, new CrmRecordOutcome("Account", target ?? key, outcome), hash);
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
+        public void TheSameBooksCrosswalkAndFingerprintsInEitherStore(string kind)
+        {
+            using var f = new Fixture(kind);
+            string run;
+            using (var ledger = f.Open())
+            {
+                (run, bool resumed) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+                Assert.False(resumed);
+                ledger.DescribeRun(run, "legacy.db", "abc");
+                ledger.AppendRunParameters(run, "Encoding[a.csv]=utf-8");
+                ledger.AppendRunParameters(run, "Encoding[a.csv]=utf-8");
+                ledger.RecordBatch(run, "Account", 1, new[]
+                {
+                    Landed("1", "A-1", 11), Landed("2", "A-2", 12), Landed("2", "A-2b", 13), Landed("3", null, 14),
+                    new LedgerEntry("accounts", "4", "4", new CrmRecordOutcome("Account", "4", CrmOutcome.Rejected) { ReasonCode = "RecordInvalidEmail", Field = "email", Value = "x@" }, null),
+                });
+                ledger.RecordBatch(run, "Account", 2, new[] { Landed("3", null, 15, CrmOutcome.Updated), new LedgerEntry("accounts", "1", "A-1", new CrmRecordOutcome("Account", "A-1", CrmOutcome.Deleted), null) }, part: 2);
+                Assert.Empty(ledger.Verify(run));
+                ledger.FinishRun(run, success: true);
+            }
+            using (var ledger = f.Open())
+            {
+                var r = ledger.Runs(run).Single();
+                Assert.Equal(("Completed", "legacy.db", "abc", "Mode=Insert; Encoding[a.csv]=utf-8", true), (r.Status, r.Source, r.MappingHash, r.Parameters, r.Balanced));
+                Assert.Equal("Import", r.Kind);
+                var books = Assert.Single(r.Entities);
+                Assert.Equal((7L, 4L, 1L, 1L, 1L), (books.Read, books.Inserted, books.Updated, books.Rejected, books.Deleted));
+                Assert.True(books.Balanced);
+                // The crosswalk keeps the last key of a repeated source key; a key that did not change is not in it.
+                var translated = ledger.TranslateKeys("Account", new[] { "1", "2", "3" });
+                Assert.Equal(new Dictionary<string, string> { ["1"] = "A-1", ["2"] = "A-2b" }, translated);
+                // Later batches win; a deletion takes the key out of what the target holds.
+                var index = ledger.ContentIndex("Sqlite:/t.db", "Account");
+                Assert.Equal(3, index.Count);
+                Assert.Equal(15L, index[ContentHash.OfKey("3")]);
+                Assert.False(index.ContainsKey(ContentHash.OfKey("A-1")));
+                Assert.Equal(new[] { "A-2", "A-2b", "3" }, ledger.ContentKeys("Sqlite:/t.db", "Account"));
+                var rejected = ledger.Records(run, "account", null, CrmOutcome.Rejected, null).Single();
+                Assert.Equal(("4", "email", "x@", 1), (rejected.SourceKey, rejected.Field, rejected.Value, rejected.Batch));
+                Assert.Equal(CrmOutcome.Deleted, ledger.NotLanded("Sqlite:/t.db", "account")["A-1"].Outcome);
+                // Counters that disagree with the outcomes are found.
+            }
+            Assert.Equal(2L, Convert.ToInt64(f.Scalar("SELECT COUNT(*) FROM batches"), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(2L, Convert.ToInt64(f.Scalar("SELECT part FROM batches WHERE batch = 2"), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
+        public void LeasesAndDecisionsBehaveAlikeInEitherStore(string kind)
+        {
+            using var f = new Fixture(kind);
+            using var first = f.Open();
+            var (run, _) = first.StartOrResume(Info("T"), null, false);
+            using var second = f.Open();
+            Assert.Equal("RunLeaseHeld", Assert.Throws<CrmException>(() => second.StartOrResume(Info("T"), null, true)).Error.Code);
+            first.FinishRun(run, success: false);
+            var (again, resumed) = second.StartOrResume(Info("T"), null, true);
+            Assert.Equal((run, true), (again, resumed));
+            Assert.Equal(2, second.Runs(run).Single().Attempts);
+
+            Assert.Equal(2, second.RecordDecisions(new[] { new Dedupe.MergeDecision("Contact", "b", "a", true, "same person"), new Dedupe.MergeDecision("Contact", "c", "d", false, null) }, "review.csv"));
+            // The same pair under another spelling of the entity replaces the decision; an unchanged one is not rewritten.
+            Assert.Equal(1, second.RecordDecisions(new[] { new Dedupe.MergeDecision("CONTACT", "a", "b", false, "not the same"), new Dedupe.MergeDecision("contact", "c", "d", false, null) }, "review2.csv"));
+            var decisions = second.Decisions("contact");
+            Assert.Equal(2, decisions.Count);
+            Assert.Equal(("a", "b", false, "not the same"), (decisions[0].KeyA, decisions[0].KeyB, decisions[0].Same, decisions[0].Note));
+        }
+
+        [Fact]
+        public void ALedgerOfTheEarlierSchemaOpensAndKeepsWhatItHolds()
+        {
+            using var dir = new TempDir();
+            string path = dir.File("v4.sqlite");
+            // Schema 4 as CrmMigration 0.1 wrote it (no kind, deleted or part columns; no images).
+            SqliteTestUtil.Exec(path, @"
+CREATE TABLE ledger_info(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE runs(run_no INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+  user_name TEXT, host TEXT, source TEXT, target TEXT, mapping_hash TEXT, module_version TEXT, parameters TEXT, attempts INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE batches(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL, records INTEGER NOT NULL, recorded_at TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE counters(run_no INTEGER NOT NULL, entity TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0,
+  skipped INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, merged INTEGER NOT NULL DEFAULT 0, filtered INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_no, entity));
+INSERT INTO ledger_info VALUES ('schema_version', '4');
+INSERT INTO runs(run_id, status, started_at, target) VALUES ('old', 'Completed', '2025-01-02T03:04:05.0000000Z', 'T');
+INSERT INTO counters(run_no, entity, read, inserted) VALUES (1, 'Account', 1, 1);");
+            var blob = BatchCodec.Encode(new[] { Landed("1", null, 7) });
+            using (var c = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + path + ";Pooling=False"))
+            {
+                c.Open();
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = "INSERT INTO batches(run_no, entity, batch, records, recorded_at, data) VALUES (1, 'Account', 1, 1, '2025-01-02T03:04:05.0000000Z', $d)";
+                cmd.Parameters.AddWithValue("$d", blob);
+                cmd.ExecuteNonQuery();
+            }
+            using (var ledger = new MigrationLedger(path))
+            {
+                var run = ledger.Runs("old").Single();
+                Assert.True(run.Balanced);
+                Assert.Equal(("Import", 0L), (run.Kind, run.Entities.Single().Deleted));
+                Assert.Equal(7L, ledger.ContentIndex("T", "Account")[ContentHash.OfKey("1")]);
+            }
+            Assert.Equal("5", SqliteTestUtil.Scalar(path, "SELECT value FROM ledger_info WHERE key = 'schema_version'"));
+        }
+
+        [Fact]
+        public void APostgreSqlLedgerIsNamedWithoutItsPassword()
+        {
+            var parsed = LedgerLocation.Parse("postgresql://crm:s3cret@db.example:6543/ops?schema=ledgers", p => p);
+            Assert.Equal("postgresql://db.example:6543/ops?schema=ledgers", parsed.Display);
+            Assert.False(parsed.IsFile);
+            var cs = LedgerLocation.Parse("Host=db.example;Database=ops;Username=crm;Password=s3cret", p => p);
+            Assert.Equal("postgresql://db.example:5432/ops?schema=crm_ledger", cs.Display);
+            var file = LedgerLocation.Parse("ledger.sqlite", p => "/x/" + p);
+            Assert.Equal(("/x/ledger.sqlite", true), (file.Display, file.IsFile));
+        }
+    }
+}
