@@ -69,8 +69,11 @@ function Cn(`$provider, `$prefix, `$database) {
 `$my = Cn MySql CRM_MY_ '$myDb'
 "@
     function Measure-Crm([string] $Script, [hashtable] $Environment = @{}) {
-        # a fresh ledger per run: the ledger of a database target is kept in the working directory
-        Remove-Item (Join-Path $work 'crm-ledger-*') -ErrorAction Ignore
+        # a fresh ledger per run: a database target's ledger is kept in the state folder (the work folder's own here)
+        $state = Join-Path $work 'state'
+        Remove-Item $state -Recurse -Force -ErrorAction Ignore
+        $Environment = $Environment.Clone()
+        $Environment['CRMMIGRATION_STATE_HOME'] = $state
         Measure-BenchPwsh -Script "$connect`n`$sw.Restart()`n$Script" -Import $paths.Manifest -WorkingDirectory $work -Environment $Environment
     }
     function Measure-Engine([string] $Mode, [string] $Csv) {
@@ -182,5 +185,7 @@ at the end: $($end.Load) — on a shared machine compare rows of one run, not ru
 |---:|---|---:|---:|---:|
 $($rows -join "`n")
 "@
+# bench/pgloader.ps1 owns a section of the file: carried over.
+if ((Test-Path -LiteralPath $Output) -and ((Get-Content -LiteralPath $Output -Raw) -match '(?s)<!-- pgloader:start -->.*?<!-- pgloader:end -->')) { $text += "`n`n" + $Matches[0] }
 Set-Content -LiteralPath $Output -Value $text -Encoding utf8
 Get-Content -LiteralPath $Output

@@ -61,6 +61,64 @@ namespace CrmMigration.Commands
             return string.Join("; ", parts);
         }
 
+        /// <summary>The ledger file of a target: -StatePath, else the default (a server's in the user's state folder); notes a ledger found where earlier versions kept it.</summary>
+        protected string LedgerPath(string? statePath, CrmConnection target)
+        {
+            string path = CrmMigration.Engine.Ledger.MigrationLedger.Locate(target, statePath, ResolvePath, out string? note);
+            if (note is not null) WriteWarning(note);
+            return path;
+        }
+
+        /// <summary>
+        /// The DuplicateKey digest (one error per entity with a count and examples), or null when the user asks for every
+        /// record: -PassThru, or an error action of Stop or Inquire (-ErrorAction or $ErrorActionPreference).
+        /// </summary>
+        protected CrmMigration.Engine.Import.DuplicateKeyDigest? NewDuplicateKeyDigest(bool passThru)
+        {
+            if (passThru) return null;
+            object? action = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out object? given) ? given : GetVariableValue("ErrorActionPreference");
+            if (action is PSObject pso) action = pso.BaseObject;
+            string text = action?.ToString() ?? "";
+            if (string.Equals(text, "Stop", StringComparison.OrdinalIgnoreCase) || string.Equals(text, "Inquire", StringComparison.OrdinalIgnoreCase)) return null;
+            return new CrmMigration.Engine.Import.DuplicateKeyDigest();
+        }
+
+        /// <summary>Writes the digest's one error per entity.</summary>
+        protected void WriteDuplicateKeyDigest(CrmMigration.Engine.Import.DuplicateKeyDigest? digest, string target)
+        {
+            if (digest is null) return;
+            foreach (var e in digest.Summaries(target)) WriteCrmError(e, e.Record);
+        }
+
+        /// <summary>File targets (CSV, Excel, CRM import files) are written whole, so they are always created; databases only with -Create.</summary>
+        protected static bool IsFileTarget(CrmConnection target) => target.Provider is not (CrmProviderKind.Sqlite or CrmProviderKind.PostgreSql or CrmProviderKind.MySql);
+
+        /// <summary>
+        /// A schema statement the import runs or, under -WhatIf, would run: -WhatIf prints it as a "What if" line, a real
+        /// run writes it to the verbose stream.
+        /// </summary>
+        protected void ReportSchema(CrmMigration.Engine.Schema.SchemaStatement statement)
+        {
+            if (IsWhatIf) ShouldProcess(statement.Entity, statement.Sql);
+            else WriteVerbose(statement.Sql);
+        }
+
+        /// <summary>Whether this command only plans (-WhatIf or $WhatIfPreference).</summary>
+        protected virtual bool IsWhatIf => false;
+
+        /// <summary>
+        /// Schema steps after the data that failed (a constraint the database would not create): one non-terminating error
+        /// each; a foreign key kept although the data breaks it (SQLite) is a warning.
+        /// </summary>
+        protected void WriteSchemaErrors(IEnumerable<CrmDataError> errors)
+        {
+            foreach (var e in errors)
+            {
+                if (e.Severity == CrmErrorSeverity.Warning) WriteWarning($"{e.Entity}: {e.Message}");
+                else WriteCrmError(e, e.Entity);
+            }
+        }
+
         /// <summary>Stops with ImportAccountingMismatch when a summary's books do not balance.</summary>
         protected void RequireBalanced(IEnumerable<CrmImportSummary> summaries)
         {

@@ -59,6 +59,7 @@ namespace CrmMigration.Commands
                 CrmErrorKind.NotFound => ErrorCategory.ObjectNotFound,
                 CrmErrorKind.WriteError => ErrorCategory.WriteError,
                 CrmErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+                CrmErrorKind.Busy => ErrorCategory.ResourceBusy,
                 _ => ErrorCategory.InvalidArgument,
             };
             var record = new ErrorRecord(ex ?? new CrmException(error), error.Code, category, target ?? (object?)error.Record ?? error);

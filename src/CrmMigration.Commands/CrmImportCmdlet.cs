@@ -26,11 +26,15 @@ namespace CrmMigration.Commands
         [Parameter]
         public SwitchParameter Create { get; set; }
 
+        /// <summary>Adds columns to existing target tables for fields they lack (otherwise such fields stop the import before anything is written).</summary>
+        [Parameter]
+        public SwitchParameter AddColumns { get; set; }
+
         /// <summary>Emit one outcome per record instead of the per-entity summaries.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        /// <summary>The migration ledger file. Default: next to the target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite in a folder target).</summary>
+        /// <summary>The migration ledger file. Default: next to a file target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite in a folder target); a server's in the user's state folder.</summary>
         [Parameter]
         public string? StatePath { get; set; }
 
@@ -69,7 +73,7 @@ namespace CrmMigration.Commands
         {
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             if (NoLedger.IsPresent || whatIf) return null;
-            return new MigrationLedger(ResolvePath(StatePath ?? MigrationLedger.DefaultPath(target)));
+            return new MigrationLedger(LedgerPath(StatePath, target));
         }
 
         /// <summary>The reject folder (null without -RejectPath or under -WhatIf); name its run folder after the ledger run with RejectFileWriter.Run.</summary>
@@ -81,8 +85,28 @@ namespace CrmMigration.Commands
         /// <summary>Errors to the error stream (the record as target object); outcomes to the output with -PassThru.</summary>
         protected OutcomeReporter NewReporter(RejectFileWriter? rejects)
         {
-            return new OutcomeReporter(rejects, e => WriteCrmError(e, e.Record), PassThru.IsPresent ? o => WriteObject(o) : null);
+            return new OutcomeReporter(rejects, WriteRefusal, PassThru.IsPresent ? o => WriteObject(o) : null);
         }
+
+        private DuplicateKeyDigest? _duplicates;
+        private bool _duplicatesDecided;
+
+        /// <summary>
+        /// One refused record's error: DuplicateKey ones are counted into one error per entity (written by
+        /// <see cref="WriteDuplicateKeys"/>) unless -PassThru or -ErrorAction Stop asks for each.
+        /// </summary>
+        protected void WriteRefusal(CrmDataError error)
+        {
+            if (!_duplicatesDecided)
+            {
+                _duplicates = NewDuplicateKeyDigest(PassThru.IsPresent);
+                _duplicatesDecided = true;
+            }
+            if (_duplicates is null || !_duplicates.Absorb(error)) WriteCrmError(error, error.Record);
+        }
+
+        /// <summary>Writes the DuplicateKey errors counted so far, one per entity.</summary>
+        protected void WriteDuplicateKeys(string target) => WriteDuplicateKeyDigest(_duplicates, target);
 
         /// <summary>The import side's options from the shared parameters.</summary>
         protected ImportOptions NewImportOptions(CrmConnection target, bool whatIf, MigrationLedger? ledger, string parameters)
@@ -91,7 +115,9 @@ namespace CrmMigration.Commands
             {
                 Mode = Mode == CrmImportMode.Upsert ? CrmWriteMode.Upsert : CrmWriteMode.Insert,
                 BatchSize = BatchSize,
-                CreateIfMissing = Create.IsPresent || target.Provider != CrmProviderKind.Sqlite,
+                CreateIfMissing = Create.IsPresent || IsFileTarget(target),
+                AddColumns = AddColumns.IsPresent,
+                OnSchema = ReportSchema,
                 WhatIf = whatIf,
                 Encoding = target.Encoding,
                 Ledger = ledger,

@@ -12,7 +12,7 @@ namespace CrmMigration.Commands
             {
                 throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.InvalidArgument, "Give -StatePath (the ledger file) or -Target (the import target the ledger sits next to)."));
             }
-            string path = resolvePath(statePath ?? MigrationLedger.DefaultPath(target!));
+            string path = MigrationLedger.Locate(target!, statePath, resolvePath, out _);
             if (!File.Exists(path))
             {
                 throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.NotFound,

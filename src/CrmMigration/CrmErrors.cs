@@ -19,6 +19,8 @@ namespace CrmMigration
         ConnectionError,
         /// <summary>A mapping or parameter is wrong.</summary>
         InvalidArgument,
+        /// <summary>Someone else holds what is needed (another process works on the same run or target).</summary>
+        Busy,
     }
 
     /// <summary>How much a reported problem matters.</summary>

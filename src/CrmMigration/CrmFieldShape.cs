@@ -43,7 +43,17 @@ namespace CrmMigration
         public IReadOnlyList<CrmReference>? References { get; init; }
 
         /// <summary>The same names with these references.</summary>
-        public CrmFieldShape WithReferences(IReadOnlyList<CrmReference>? references) => new CrmFieldShape(_names) { References = references };
+        public CrmFieldShape WithReferences(IReadOnlyList<CrmReference>? references) => new CrmFieldShape(_names) { References = references, Schema = Schema };
+
+        /// <summary>
+        /// The schema of the entity the records come from, when the source knows it (types, lengths, precision,
+        /// nullability, keys, comments), kept with the shape so a target created from the records gets it; null
+        /// when unknown. Fields the shape has and the schema lacks are described by their values.
+        /// </summary>
+        public CrmEntitySchema? Schema { get; init; }
+
+        /// <summary>The same names and references with this schema.</summary>
+        public CrmFieldShape WithSchema(CrmEntitySchema? schema) => new CrmFieldShape(_names) { References = References, Schema = schema };
 
         /// <summary>Number of fields.</summary>
         public int Count => _names.Length;
@@ -68,7 +78,7 @@ namespace CrmMigration
             var names = new string[_names.Length + 1];
             Array.Copy(_names, names, _names.Length);
             names[_names.Length] = name;
-            var next = new CrmFieldShape(names) { References = References };
+            var next = new CrmFieldShape(names) { References = References, Schema = Schema };
             if (successors is null)
             {
                 // Ordinal: a record adding "id" must not get the cached successor another record made for "Id".

@@ -48,8 +48,86 @@ namespace CrmMigration
         public bool Nullable { get; set; } = true;
         /// <summary>Whether the field is part of the key.</summary>
         public bool IsKey { get; set; }
-        /// <summary>Maximum length for text, when declared.</summary>
+        /// <summary>Maximum length for text (characters) or binary (bytes), when declared.</summary>
         public int? MaxLength { get; set; }
+        /// <summary>Text or binary padded to <see cref="MaxLength"/> (char(n), binary(n)).</summary>
+        public bool FixedLength { get; set; }
+        /// <summary>Storage size in bytes: of an integer (1 tinyint, 2 smallint, 3 mediumint, 4 integer, 8 bigint) or of a floating-point number (4 real/float4, 8 double precision).</summary>
+        public int? Size { get; set; }
+        /// <summary>An unsigned integer (MySQL/MariaDB).</summary>
+        public bool Unsigned { get; set; }
+        /// <summary>Total digits of a decimal (numeric(p,s)), or the digits of fractional seconds of a date-time or time (timestamp(p)).</summary>
+        public int? Precision { get; set; }
+        /// <summary>Digits after the decimal point of a decimal (numeric(p,s)).</summary>
+        public int? Scale { get; set; }
+        /// <summary>
+        /// What a String or Binary field holds when that is more than text or bytes: json, jsonb, xml, time, interval,
+        /// enum or set (see about_CrmMigration_Schema). Null for plain text.
+        /// </summary>
+        public string? Format { get; set; }
+        /// <summary>The values an enum or set field may hold, in their declared order.</summary>
+        public IReadOnlyList<string>? AllowedValues { get; set; }
+        /// <summary>The database numbers new records itself (identity, serial, AUTO_INCREMENT, SQLite's rowid alias).</summary>
+        public bool AutoIncrement { get; set; }
+        /// <summary>The comment (description) the source gives the field.</summary>
+        public string? Comment { get; set; }
+        /// <summary>
+        /// Not data: a note CrmMigration added (the RejectReason and RejectMessage columns of a reject file). Never
+        /// written to a target, never created as a column.
+        /// </summary>
+        public bool IsAnnotation { get; set; }
+
+        /// <summary>A copy of this description under another name.</summary>
+        public CrmFieldSchema CopyAs(string name) => new CrmFieldSchema(name, Type)
+        {
+            SourceType = SourceType,
+            Nullable = Nullable,
+            IsKey = IsKey,
+            MaxLength = MaxLength,
+            FixedLength = FixedLength,
+            Size = Size,
+            Unsigned = Unsigned,
+            Precision = Precision,
+            Scale = Scale,
+            Format = Format,
+            AllowedValues = AllowedValues,
+            AutoIncrement = AutoIncrement,
+            Comment = Comment,
+            IsAnnotation = IsAnnotation,
+        };
+
+        /// <summary>The type with its details, e.g. String(80), Decimal(12,2), Integer(2 bytes), Double(4 bytes), DateTime(3), String json.</summary>
+        public string TypeText
+        {
+            get
+            {
+                var sb = new System.Text.StringBuilder(Type.ToString());
+                var inv = System.Globalization.CultureInfo.InvariantCulture;
+                switch (Type)
+                {
+                    case CrmFieldType.String:
+                    case CrmFieldType.Binary:
+                        if (MaxLength is int n) sb.Append('(').Append(n.ToString(inv)).Append(')');
+                        if (FixedLength) sb.Append(" fixed");
+                        break;
+                    case CrmFieldType.Decimal:
+                        if (Precision is int p) sb.Append('(').Append(p.ToString(inv)).Append(Scale is int sc ? "," + sc.ToString(inv) : "").Append(')');
+                        break;
+                    case CrmFieldType.Integer:
+                    case CrmFieldType.Double:
+                        if (Size is int size) sb.Append('(').Append(size.ToString(inv)).Append(" bytes)");
+                        if (Unsigned) sb.Append(" unsigned");
+                        break;
+                    case CrmFieldType.DateTime:
+                    case CrmFieldType.DateTimeOffset:
+                        if (Precision is int fp) sb.Append('(').Append(fp.ToString(inv)).Append(')');
+                        break;
+                }
+                if (Format is not null) sb.Append(' ').Append(Format);
+                if (AllowedValues is { Count: > 0 }) sb.Append(" (").Append(string.Join(", ", AllowedValues)).Append(')');
+                return sb.ToString();
+            }
+        }
 
         /// <inheritdoc/>
         public override string ToString() => Name + ":" + Type;
@@ -75,6 +153,10 @@ namespace CrmMigration
         public string ReferencedEntity { get; }
         /// <summary>The referenced fields.</summary>
         public IReadOnlyList<string> ReferencedFields { get; }
+        /// <summary>What deleting the referenced record does, when the source says (CASCADE, SET NULL, SET DEFAULT, RESTRICT); null is NO ACTION.</summary>
+        public string? OnDelete { get; init; }
+        /// <summary>What changing the referenced key does, when the source says; null is NO ACTION.</summary>
+        public string? OnUpdate { get; init; }
 
         /// <inheritdoc/>
         public override string ToString() => $"{string.Join(",", Fields)} -> {ReferencedEntity}({string.Join(",", ReferencedFields)})";
@@ -100,10 +182,16 @@ namespace CrmMigration
         public IReadOnlyList<CrmFieldSchema> Fields { get; }
         /// <summary>Key fields in order; empty when the entity has no key.</summary>
         public IReadOnlyList<string> Key { get; set; } = Array.Empty<string>();
+        /// <summary>Other sets of fields whose values are unique (unique constraints), each in order.</summary>
+        public IReadOnlyList<IReadOnlyList<string>> UniqueKeys { get; set; } = Array.Empty<IReadOnlyList<string>>();
         /// <summary>References to other entities.</summary>
         public IReadOnlyList<CrmRelation> Relations { get; set; } = Array.Empty<CrmRelation>();
         /// <summary>Number of records, when known.</summary>
         public long? RowCount { get; set; }
+        /// <summary>The comment (description) the source gives the entity.</summary>
+        public string? Comment { get; set; }
+        /// <summary>The kind of system the description comes from (its types are that engine's), when known.</summary>
+        public CrmProviderKind? Provider { get; set; }
         /// <summary>Rows the reader found while counting but could not read (not in <see cref="RowCount"/>), when counted.</summary>
         public long? UnreadableRows { get; set; }
 

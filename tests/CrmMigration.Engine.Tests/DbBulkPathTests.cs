@@ -145,7 +145,7 @@ namespace CrmMigration.Engine.Tests
 
         [Theory]
         [MemberData(nameof(Kinds))]
-        public void ANewFieldInALaterBatchOfTheSameWriterAddsAColumn(CrmProviderKind kind)
+        public void ANewFieldInALaterBatchAddsAColumnOnlyWhenAsked(CrmProviderKind kind)
         {
             using var db = new TestDatabase(kind);
             using var p = db.Provider();
@@ -159,10 +159,18 @@ namespace CrmMigration.Engine.Tests
                 return new CrmRecord("grow", shape, values) { Key = new CrmKey(id.ToString(CultureInfo.InvariantCulture)) { FieldNames = new[] { "id" } } };
             }
             var outcomes = new List<CrmRecordOutcome>();
-            using (var w = p.OpenWriter("grow", new CrmWriteOptions()))
+            using (var w = p.OpenWriter("grow", new CrmWriteOptions { CreateIfMissing = true }))
             {
                 w.WriteBatch(new[] { R(a, 1, "one"), R(a, 2, "two") }, outcomes);
                 w.WriteBatch(new[] { R(a, 3, "three"), R(a, 4, "four") }, outcomes);
+                // Nothing changes unasked: the new field stops the batch before anything of it is written.
+                var refused = Assert.Throws<CrmException>(() => w.WriteBatch(new[] { R(a, 5, "five"), R(b, 6, "six", 66L), R(b, 7, "seven", 77L) }, outcomes));
+                Assert.Equal("TargetFieldsMissing", refused.Error.Code);
+                Assert.Contains("'extra'", refused.Error.Message);
+            }
+            Assert.Equal(4L, Convert.ToInt64(db.Scalar("SELECT COUNT(*) FROM grow"), CultureInfo.InvariantCulture));
+            using (var w = p.OpenWriter("grow", new CrmWriteOptions { AddColumns = true }))
+            {
                 w.WriteBatch(new[] { R(a, 5, "five"), R(b, 6, "six", 66L), R(b, 7, "seven", 77L) }, outcomes);
                 w.Complete();
             }

@@ -180,7 +180,9 @@ namespace CrmMigration.Engine.Tests
             var upsert = Write(p, entity, new CrmWriteOptions { Mode = CrmWriteMode.Upsert }, changed, r2);
             Assert.Equal(new[] { CrmOutcome.Updated, CrmOutcome.Skipped }, upsert.Select(o => o.Outcome));
             var extra = new CrmRecord(entity, new CrmFieldShape(new[] { "id", "new \"col\"; `x`" }), new object?[] { 3L, 7L });
-            Assert.Equal(CrmOutcome.Inserted, Assert.Single(Write(p, entity, new CrmWriteOptions(), extra)).Outcome);
+            // A field the table lacks is an error unless AddColumns asks; the ALTER it then runs quotes the name too.
+            Assert.Equal("TargetFieldsMissing", Assert.Throws<CrmException>(() => Write(p, entity, new CrmWriteOptions(), extra)).Error.Code);
+            Assert.Equal(CrmOutcome.Inserted, Assert.Single(Write(p, entity, new CrmWriteOptions { AddColumns = true }, extra)).Outcome);
             Assert.Equal(7L, ReadAll(p, entity).Single(r => (long)r["id"]! == 3)["new \"col\"; `x`"]);
         }
 

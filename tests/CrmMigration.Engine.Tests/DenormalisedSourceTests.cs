@@ -82,10 +82,11 @@ namespace CrmMigration.Engine.Tests
 
             using var check = Open(_dir.File("new.db"));
             var accounts = check.Read("Account", new CrmReadOptions(), _ => { }, CancellationToken.None).ToList();
-            Assert.Equal(new object?[] { "1", "2", "3" }, accounts.Select(r => r["AccountId"]).OrderBy(x => x));
-            var contacts = check.Read("Contact", new CrmReadOptions(), _ => { }, CancellationToken.None).ToDictionary(r => (string)r["ContactId"]!);
-            Assert.Equal("2", contacts["1"]["AccountId"]);
-            Assert.Equal("1", contacts["3"]["AccountId"]);
+            // The plain CSV's numeric ids were typed from the whole file: the tables hold integers.
+            Assert.Equal(new object?[] { 1L, 2L, 3L }, accounts.Select(r => r["AccountId"]).OrderBy(x => x));
+            var contacts = check.Read("Contact", new CrmReadOptions(), _ => { }, CancellationToken.None).ToDictionary(r => r["ContactId"]!.ToString()!);
+            Assert.Equal(2L, contacts["1"]["AccountId"]);
+            Assert.Equal(1L, contacts["3"]["AccountId"]);
 
             var validator = new MigrationValidator(source, check, mapping, ledger);
             var results = validator.ResolveEntities(null).SelectMany(e => validator.Check(e, null, CancellationToken.None)).ToList();
@@ -128,7 +129,7 @@ namespace CrmMigration.Engine.Tests
                 Assert.Equal(1L, account.RejectReasons["RecordRepeatConflict"]);
             }
             using var check = Open(_dir.File("c.db"));
-            Assert.Equal("Acme", check.Read("Account", new CrmReadOptions(), _ => { }, CancellationToken.None).Single(r => (string)r["AccountId"]! == "2")["Name"]);
+            Assert.Equal("Acme", check.Read("Account", new CrmReadOptions(), _ => { }, CancellationToken.None).Single(r => r["AccountId"]!.ToString() == "2")["Name"]);
         }
 
         [Fact]

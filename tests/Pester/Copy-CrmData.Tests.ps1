@@ -1,5 +1,413 @@
 # Copy-CrmData: the three-cmdlet migration in one command, checked against the pipeline, the ledger and real servers.
-BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule }
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule
+    # Ledgers of server targets go to the user's state folder: the tests' own, not the machine user's.
+    $env:CRMMIGRATION_STATE_HOME = Join-Path $TestDrive 'state'
+
+    # A source schema as a DBA writes it, in PostgreSQL (psql, not our writer): lengths, precision, small integers,
+    # float4, NOT NULL, a unique key, a self-reference, a composite key and a composite foreign key, an empty table,
+    # comments on tables and columns (one in Chinese), a timestamp precision, an enum, a json document.
+    $script:SourceDdl = @'
+CREATE TYPE stage AS ENUM ('lead', 'won', 'lost');
+CREATE TABLE account (
+  id integer PRIMARY KEY,
+  name varchar(80) NOT NULL UNIQUE,
+  credit numeric(12,2),
+  employees smallint,
+  rating real NOT NULL,
+  parent_id integer REFERENCES account (id),
+  created timestamp(3) NOT NULL,
+  stage stage,
+  doc json
+);
+COMMENT ON TABLE account IS 'Customer companies 客户';
+COMMENT ON COLUMN account.name IS 'Legal name';
+CREATE TABLE contact (
+  account_id integer NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+  seq smallint NOT NULL,
+  email varchar(120),
+  PRIMARY KEY (account_id, seq)
+);
+COMMENT ON COLUMN contact.email IS 'Work e-mail';
+CREATE TABLE contact_note (
+  id bigint PRIMARY KEY,
+  account_id integer NOT NULL,
+  seq smallint NOT NULL,
+  body text NOT NULL,
+  FOREIGN KEY (account_id, seq) REFERENCES contact (account_id, seq)
+);
+CREATE TABLE archived_thing (id integer PRIMARY KEY, label varchar(10));
+INSERT INTO account VALUES (1, 'Acme', 30288.00, 12, 9.8, NULL, '2024-01-02 03:04:05.123', 'won', '{"a": 1}'),
+  (2, 'Beta', 999.50, 3, 1.1, 1, '2024-02-02 00:00:00', 'lead', NULL), (3, 'Gamma', -0.01, NULL, 0.5, 2, '2023-12-31 23:59:59.999', NULL, '[1, 2]');
+INSERT INTO contact VALUES (1, 1, 'a@acme.example'), (1, 2, 'b@acme.example'), (2, 1, NULL);
+INSERT INTO contact_note VALUES (10, 1, 1, 'first'), (11, 1, 2, 'second');
+'@
+
+    function Get-PgColumns($db) {
+        # name|type|nullable|comment per column, from PostgreSQL's own catalog, with psql.
+        Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql @"
+SELECT c.relname || '.' || a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, COALESCE(col_description(c.oid, a.attnum), '')
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1
+"@
+    }
+    function Get-PgConstraints($db) {
+        Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql "SELECT conrelid::regclass::text, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('p','u','f') ORDER BY 1, 2, 3"
+    }
+}
+
+Describe 'Copy-CrmData: the source schema travels' {
+    BeforeAll {
+        $script:Src = New-CrmTestDatabase -Kind PostgreSql
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Src -Sql $script:SourceDdl | Out-Null
+        $script:My = New-CrmTestDatabase -Kind MySql
+        $script:Back = New-CrmTestDatabase -Kind PostgreSql
+        $script:Lite = Join-Path $TestDrive 'hop.db'
+    }
+    AfterAll {
+        $script:Src, $script:My, $script:Back | Remove-CrmTestDatabase
+    }
+
+    It 'copies PostgreSQL into SQLite with every property, the empty table included, and the file whole' {
+        $summaries = Copy-CrmData $script:Src.Connection $script:Lite -Create
+        ($summaries | Measure-Object Read -Sum).Sum | Should -Be 8
+        $ddl = (Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'table' ORDER BY name") -join "`n"
+        $ddl | Should -Match 'archived_thing'
+        $cols = Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql "SELECT m.name || '.' || p.name, p.type, p.""notnull"", p.pk FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY 1"
+        $cols | Should -Contain "account.name`tVARCHAR(80)`t1`t0"
+        $cols | Should -Contain "account.credit`tDECIMAL(12,2)`t0`t0"
+        $cols | Should -Contain "account.employees`tSMALLINT`t0`t0"
+        $cols | Should -Contain "account.rating`tFLOAT4`t1`t0"
+        $cols | Should -Contain "account.created`tDATETIME(3)`t1`t0"
+        $cols | Should -Contain "contact.seq`tSMALLINT`t1`t2"
+        # Comments live in the table's SQL text; checks keep json and the enum's values.
+        $ddl | Should -Match ([regex]::Escape('/* Customer companies 客户 */'))
+        $ddl | Should -Match ([regex]::Escape('"name" VARCHAR(80) NOT NULL, /* Legal name */'))
+        $ddl | Should -Match ([regex]::Escape('CHECK ("stage" IN (''lead'', ''won'', ''lost''))'))
+        $ddl | Should -Match ([regex]::Escape('CHECK (json_valid("doc"))'))
+        $fks = Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql "SELECT m.name, f.""table"", f.""from"", f.""to"", f.on_delete FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY 1, 3"
+        $fks | Should -Contain "account`taccount`tparent_id`tid`tNO ACTION"
+        $fks | Should -Contain "contact`taccount`taccount_id`tid`tCASCADE"
+        $fks | Should -Contain "contact_note`tcontact`taccount_id`taccount_id`tNO ACTION"
+        $fks | Should -Contain "contact_note`tcontact`tseq`tseq`tNO ACTION"
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%' ORDER BY 1" |
+            Should -Be @('ix_account_parent_id', 'ix_contact_note_account_id_seq')
+        # Decimals are numbers to SQL; float4 is 9.8, not 9.800000190734863; the file alone holds the data.
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Lite -Sql 'SELECT MAX(credit), SUM(credit), MAX(rating) FROM account' | Should -Be "30288`t31287.49`t9.8"
+        Test-Path "$($script:Lite)-wal" | Should -BeFalse
+        Test-Path "$($script:Lite)-shm" | Should -BeFalse
+        Test-CrmMigration -Source $script:Src.Connection -Target $script:Lite -Quiet | Should -BeTrue
+    }
+
+    It 'copies that SQLite file into MariaDB with every property' {
+        Copy-CrmData $script:Lite $script:My.Connection -Create | Out-Null
+        $cols = Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql "SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME), COLUMN_TYPE, IS_NULLABLE, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1"
+        $cols | Should -Contain "account.name`tvarchar(80)`tNO`tLegal name"
+        $cols | Should -Contain "account.credit`tdecimal(12,2)`tYES`t"
+        $cols | Should -Contain "account.employees`tsmallint(6)`tYES`t"
+        $cols | Should -Contain "account.rating`tfloat`tNO`t"
+        $cols | Should -Contain "account.created`tdatetime(3)`tNO`t"
+        $cols | Should -Contain "account.stage`tenum('lead','won','lost')`tYES`t"
+        $cols | Should -Contain "contact.email`tvarchar(120)`tYES`tWork e-mail"
+        $cols | Should -Contain "archived_thing.label`tvarchar(10)`tYES`t"
+        Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'account'" | Should -Be 'Customer companies 客户'
+        $fks = Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql "SELECT k.TABLE_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME WHERE k.TABLE_SCHEMA = DATABASE() ORDER BY 1, 2"
+        $fks | Should -Contain "account`tparent_id`taccount`tid`tRESTRICT"
+        $fks | Should -Contain "contact`taccount_id`taccount`tid`tCASCADE"
+        $fks | Should -Contain "contact_note`tseq`tcontact`tseq`tRESTRICT"
+        Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql "SELECT CONCAT(TABLE_NAME, ':', GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX)) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'PRIMARY' GROUP BY TABLE_NAME ORDER BY 1" |
+            Should -Be @('account:id', 'archived_thing:id', 'contact:account_id,seq', 'contact_note:id')
+        Invoke-CrmTestSql -Kind MySql -Database $script:My -Sql 'SELECT MAX(rating) FROM account' | Should -Be '9.8'
+        Test-CrmMigration -Source $script:Src.Connection -Target $script:My.Connection -Quiet | Should -BeTrue
+    }
+
+    It 'copies MariaDB back into PostgreSQL with the source''s columns, keys, foreign keys and comments' {
+        Copy-CrmData $script:My.Connection $script:Back.Connection -Create | Out-Null
+        $source = Get-PgColumns $script:Src
+        $back = Get-PgColumns $script:Back
+        # Every column comes back as the source declared it, but the enum, whose type is named after its column on the way.
+        $back | Where-Object { $_ -notlike 'account.stage*' } | Should -Be @($source | Where-Object { $_ -notlike 'account.stage*' })
+        $back | Should -Contain "account.stage`taccount_stage`tt`t"
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Back -Sql "SELECT enum_range(NULL::account_stage)::text" | Should -Be '{lead,won,lost}'
+        Get-PgConstraints $script:Back | Should -Be @(Get-PgConstraints $script:Src)
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Back -Sql "SELECT obj_description('account'::regclass)" | Should -Be 'Customer companies 客户'
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Back -Sql 'SELECT rating FROM account ORDER BY id' | Should -Be @('9.8', '1.1', '0.5')
+        Test-CrmMigration -Source $script:Src.Connection -Target $script:Back.Connection -Quiet | Should -BeTrue
+    }
+
+    It '-WhatIf prints the DDL it would run and creates nothing' {
+        $empty = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            $manifest = (Get-CrmTestManifest) -replace "'", "''"
+            $child = Invoke-CrmTestChild -WorkingDirectory $TestDrive -Environment @{ CRMMIGRATION_STATE_HOME = (Join-Path $TestDrive 'state') } -Script @"
+`$cred = [pscredential]::new('$($script:Src.Credential.UserName)', (ConvertTo-SecureString '$(Get-Item env:CRM_PG_PASSWORD | ForEach-Object Value)' -AsPlainText -Force))
+`$src = New-CrmConnection PostgreSql -Server '$($script:Src.Server)' -Port $($script:Src.Port) -Database '$($script:Src.Name)' -Credential `$cred
+`$dst = New-CrmConnection PostgreSql -Server '$($empty.Server)' -Port $($empty.Port) -Database '$($empty.Name)' -Credential `$cred
+Copy-CrmData `$src `$dst -Create -WhatIf | Out-Null
+"@
+            $child.ExitCode | Should -Be 0 -Because $child.Error
+            $text = $child.Output -join "`n"
+            $text | Should -Match ([regex]::Escape('CREATE TABLE "public"."account" ("id" integer NOT NULL, "name" character varying(80) NOT NULL'))
+            $text | Should -Match ([regex]::Escape('COMMENT ON COLUMN "public"."account"."name" IS ''Legal name'''))
+            $text | Should -Match 'ADD CONSTRAINT "fk_contact_note_account_id_seq" FOREIGN KEY \("account_id", "seq"\) REFERENCES "public"."contact"'
+            $text | Should -Match 'CREATE TABLE "public"."archived_thing"'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $empty -Sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'" | Should -Be '0'
+        }
+        finally { $empty | Remove-CrmTestDatabase }
+    }
+}
+
+Describe 'Copy-CrmData: names the target cannot hold' {
+    It 'stops before anything is created, naming the name, the limit and how to rename' {
+        $db = Join-Path $TestDrive 'long.db'
+        $long = 'customer_relationship_management_account_hierarchy_memberships_history'
+        $long.Length | Should -Be 70
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE $long (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id)); INSERT INTO accounts VALUES (1, 'a');" | Out-Null
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        $my = New-CrmTestDatabase -Kind MySql
+        try {
+            foreach ($target in $pg, $my) {
+                { Copy-CrmData $db $target.Connection -Create -NoLedger -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNameTooLong,CrmMigration.Commands.CopyCrmDataCommand'
+                $err = $Error[0]
+                $err.Exception.Message | Should -Match $long
+                $err.Exception.Message | Should -Match $(if ($target.Kind -eq 'PostgreSql') { '63 bytes' } else { '64 characters' })
+                $err.Exception.Message | Should -Match 'mapping'
+            }
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'" | Should -Be '0'
+            Invoke-CrmTestSql -Kind MySql -Database $my -Sql 'SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()' | Should -Be '0'
+            # Into SQLite, which holds any name, the whole database copies as it is.
+            Copy-CrmData $db (Join-Path $TestDrive 'long-copy.db') -Create -NoLedger | Out-Null
+            Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $TestDrive 'long-copy.db') -Sql "SELECT count(*) FROM sqlite_master WHERE name = '$long'" | Should -Be '1'
+        }
+        finally { $pg, $my | Remove-CrmTestDatabase }
+    }
+}
+
+Describe 'Copy-CrmData: orphans the source holds' {
+    It 'copies them as they are: SQLite keeps the foreign key with a warning, PostgreSQL does not create it, with an error' {
+        $src = Join-Path $TestDrive 'orphans.db'
+        # SQLite enforces no foreign key unless asked: an orphan the application left behind
+        Invoke-CrmTestSql -Kind Sqlite -Database $src -Sql "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE contacts (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id)); INSERT INTO accounts VALUES (1, 'a'); INSERT INTO contacts VALUES (1, 1), (2, 99);" | Out-Null
+        $lite = Join-Path $TestDrive 'orphans-copy.db'
+        $summaries = Copy-CrmData $src $lite -Create -NoLedger -WarningVariable w -ErrorVariable ev
+        ($summaries | Measure-Object Inserted -Sum).Sum | Should -Be 3
+        $ev | Should -BeNullOrEmpty
+        @($w | Where-Object { "$_" -match "contacts: 1 row\(s\) of 'contacts' reference 'accounts' records that do not exist \(rowid 2\)" }).Count | Should -Be 1
+        Invoke-CrmTestSql -Kind Sqlite -Database $lite -Sql "SELECT ""table"" || '.' || ""to"" FROM pragma_foreign_key_list('contacts')" | Should -Be 'accounts.id'
+        Invoke-CrmTestSql -Kind Sqlite -Database $lite -Sql 'SELECT account_id FROM contacts ORDER BY id' | Should -Be @('1', '99')
+
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            $summaries = Copy-CrmData $src $pg.Connection -Create -NoLedger -ErrorVariable ev -ErrorAction SilentlyContinue
+            ($summaries | Measure-Object Inserted -Sum).Sum | Should -Be 3
+            @($ev).Count | Should -Be 1
+            $ev[0] | Get-CrmTestErrorId | Should -Be 'ForeignKeyNotCreated'
+            "$($ev[0])" | Should -Match 'ALTER TABLE "public"."contacts" ADD CONSTRAINT'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace" | Should -Be '0'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT indexname FROM pg_indexes WHERE tablename = 'contacts' AND indexname LIKE 'ix_%'" | Should -Be 'ix_contacts_account_id'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql 'SELECT account_id FROM contacts ORDER BY id' | Should -Be @('1', '99')
+        }
+        finally { $pg | Remove-CrmTestDatabase }
+    }
+}
+
+Describe 'Copy-CrmData: a PostgreSQL enum column' {
+    It 'takes its labels through the bulk path and refuses only the record whose label the type lacks' {
+        $src = Join-Path $TestDrive 'statuses.db'
+        $rows = (1..2500 | ForEach-Object { "($_, '$(if ($_ -eq 1700) { 'Lost' } elseif ($_ % 2) { 'Active' } else { 'Inactive' })')" }) -join ', '
+        Invoke-CrmTestSql -Kind Sqlite -Database $src -Sql "CREATE TABLE contacts (id INTEGER PRIMARY KEY, status TEXT NOT NULL); INSERT INTO contacts VALUES $rows;" | Out-Null
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "CREATE TYPE contact_status AS ENUM ('Active', 'Inactive'); CREATE TABLE contacts (id integer PRIMARY KEY, status contact_status NOT NULL);" | Out-Null
+            $summary = Copy-CrmData $src $pg.Connection -NoLedger -BatchSize 1000 -ErrorVariable ev -ErrorAction SilentlyContinue
+            $summary.Inserted | Should -Be 2499
+            $summary.Rejected | Should -Be 1
+            @($ev).Count | Should -Be 1
+            $ev[0] | Get-CrmTestErrorId | Should -Be 'ValueConversion'
+            "$($ev[0])" | Should -Match "key '1700'.*enum contact_status: .Lost."
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql 'SELECT status, count(*) FROM contacts GROUP BY 1 ORDER BY 1' | Should -Be @("Active`t1250", "Inactive`t1249")
+        }
+        finally { $pg | Remove-CrmTestDatabase }
+    }
+}
+
+Describe 'Copy-CrmData: nothing changes unasked' {
+    It 'stops before writing anything when an existing table lacks fields, and adds them only with -AddColumns' {
+        $src = Join-Path $TestDrive 'wide.db'
+        $dst = Join-Path $TestDrive 'narrow.db'
+        Invoke-CrmTestSql -Kind Sqlite -Database $src -Sql "CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT, twitter TEXT, nickname TEXT); INSERT INTO contacts VALUES (1, 'a', '@a', 'A'), (2, 'b', NULL, 'B');" | Out-Null
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql 'CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT);' | Out-Null
+        { Copy-CrmData $src $dst -NoLedger -ErrorAction Stop } | Should -Throw -ErrorId 'TargetFieldsMissing,CrmMigration.Commands.CopyCrmDataCommand'
+        $Error[0].Exception.Message | Should -Match "'twitter', 'nickname'"
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql 'SELECT count(*) FROM contacts' | Should -Be '0'
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql "SELECT group_concat(name) FROM pragma_table_info('contacts')" | Should -Be 'id,name'
+        Copy-CrmData $src $dst -NoLedger -AddColumns | Out-Null
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql "SELECT group_concat(name) FROM pragma_table_info('contacts')" | Should -Be 'id,name,twitter,nickname'
+        Invoke-CrmTestSql -Kind Sqlite -Database $dst -Sql 'SELECT twitter FROM contacts WHERE id = 1' | Should -Be '@a'
+    }
+
+    It 'does not create a missing server table without -Create' {
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            $src = Join-Path $TestDrive 'one.db'
+            Invoke-CrmTestSql -Kind Sqlite -Database $src -Sql "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);" | Out-Null
+            { Copy-CrmData $src $pg.Connection -NoLedger -ErrorAction Stop } | Should -Throw -ErrorId 'TargetEntityNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+            $Error[0].Exception.Message | Should -Match '-Create'
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'" | Should -Be '0'
+        }
+        finally { $pg | Remove-CrmTestDatabase }
+    }
+}
+
+Describe 'Copy-CrmData: a plain CSV file' {
+    It 'types every column from the whole file and never makes a later value text' {
+        $folder = Join-Path $TestDrive 'plain'
+        $lines = @('Id,Zip,Amount,Since,Active,Note')
+        1..1500 | ForEach-Object { $lines += "$_,0$($_ % 9)123,$_.25,2024-01-$('{0:00}' -f (1 + $_ % 28)),true," }
+        $lines += '1501,99999,1e3,2024-02-01,false,finally a note'  # a value in the last row only; 1e3 is not a plain decimal
+        New-CrmTestCsv -Path (Join-Path $folder 'deals.csv') -Line $lines | Out-Null
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            Copy-CrmData $folder $pg.Connection -Create -NoLedger | ForEach-Object { $_.Inserted } | Should -Be 1501
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql "SELECT column_name || ' ' || data_type FROM information_schema.columns WHERE table_name = 'deals' ORDER BY ordinal_position" |
+                Should -Be @('Id bigint', 'Zip text', 'Amount text', 'Since date', 'Active boolean', 'Note text')
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql 'SELECT "Zip", "Note" FROM deals WHERE "Id" IN (1, 1501) ORDER BY 1' | Should -Be @("01123`t", "99999`tfinally a note")
+        }
+        finally { $pg | Remove-CrmTestDatabase }
+    }
+}
+
+Describe 'Copy-CrmData: one run, one worker' {
+    BeforeAll {
+        $script:Work = Join-Path $TestDrive 'lease'
+        New-Item -ItemType Directory $script:Work | Out-Null
+        New-CrmSampleData -Path (Join-Path $script:Work 'legacy.db') -Seed 3 -Scale 2000 | Out-Null
+        $script:SourceRows = @{}
+        foreach ($s in Get-CrmSchema (Join-Path $script:Work 'legacy.db')) { $script:SourceRows[$s.Name] = $s.RowCount }
+
+        function Start-CrmChild([string] $Script, [hashtable] $Environment = @{}) {
+            # A fresh pwsh with the module, not waited for: output and errors go to files next to the work.
+            $pwsh = @(Get-CrmTestPwsh)
+            $file = Join-Path $script:Work ("child-" + [Guid]::NewGuid().ToString('N') + '.ps1')
+            Set-Content -LiteralPath $file -Value ("`$ErrorActionPreference = 'Stop'`nImport-Module '$((Get-CrmTestManifest) -replace "'", "''")'`n" + $Script) -Encoding utf8
+            $psi = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+            foreach ($a in ($pwsh | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
+            foreach ($a in '-NoProfile', '-NonInteractive', '-File', $file) { $psi.ArgumentList.Add($a) }
+            $psi.WorkingDirectory = $script:Work
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
+            $p = [Diagnostics.Process]::Start($psi)
+            [pscustomobject]@{ Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
+        }
+
+        function Assert-BooksExact([string] $Target) {
+            foreach ($name in $script:SourceRows.Keys) {
+                Invoke-CrmTestSql -Kind Sqlite -Database $Target -Sql "SELECT count(*) FROM $name" | Should -Be ([string]$script:SourceRows[$name]) -Because "$name in $Target"
+            }
+            $runs = @(Get-CrmMigrationRun -Target $Target)
+            $runs | ForEach-Object { $_.Balanced | Should -BeTrue -Because "run $($_.RunId) must balance" }
+            $runs
+        }
+    }
+
+    It 'stops a second process and a -Resume on the same target while the first works, and the first ends exact' {
+        $target = Join-Path $script:Work 'new.db'
+        # The first copy pauses 8 s after recording its second batch, holding the run (its heartbeat keeps going).
+        # (The sample CRM has orphaned contacts, copied as they are: the broken foreign key is an error of its own, not a stop.)
+        $first = Start-CrmChild 'Copy-CrmData ./legacy.db ./new.db -Create -BatchSize 200 -ErrorAction Continue | Out-Null' @{ CRMMIGRATION_PAUSE = 'after-ledger:2:8000' }
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        do {
+            Start-Sleep -Milliseconds 300
+            $held = if (Test-Path "$target.crm-ledger.sqlite") { Invoke-CrmTestSql -Kind Sqlite -Database "$target.crm-ledger.sqlite" -Sql 'SELECT count(*) FROM batches' } else { '0' }
+        } until ([int]$held -ge 2 -or $first.Process.HasExited -or [DateTime]::UtcNow -gt $deadline)
+        $first.Process.HasExited | Should -BeFalse
+        $second = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script 'Copy-CrmData ./legacy.db ./new.db -Create | Out-Null'
+        $second.ExitCode | Should -Not -Be 0
+        $second.Error | Should -Match 'RunLeaseHeld|being worked on by process'
+        $resume = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script 'Copy-CrmData ./legacy.db ./new.db -Create -Resume | Out-Null'
+        $resume.ExitCode | Should -Not -Be 0
+        $resume.Error | Should -Match 'being worked on by process'
+        $first.Process.WaitForExit(120000) | Should -BeTrue
+        $first.Process.ExitCode | Should -Be 0 -Because $first.Err.Result
+        $runs = @(Assert-BooksExact $target)
+        $runs.Count | Should -Be 1
+        $runs[0].Status | Should -Be 'Completed'
+        $runs[0].Attempts | Should -Be 1
+        ($runs[0].Entities | Measure-Object Inserted -Sum).Sum | Should -Be (($script:SourceRows.Values | Measure-Object -Sum).Sum)
+    }
+
+    It 'takes over the run of a process that died, at once, and the books stay exact' {
+        $target = Join-Path $script:Work 'crash.db'
+        $killed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:3' } -Script 'Copy-CrmData ./legacy.db ./crash.db -Create -BatchSize 200 -ErrorAction Continue | Out-Null'
+        $killed.ExitCode | Should -Not -Be 0
+        Invoke-CrmTestSql -Kind Sqlite -Database "$target.crm-ledger.sqlite" -Sql 'SELECT count(*) FROM leases' | Should -Be '1'
+        $resumed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script 'Copy-CrmData ./legacy.db ./crash.db -Create -BatchSize 200 -Resume -ErrorAction Continue 3>&1 | ForEach-Object { "$_" }'
+        $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+        ($resumed.Output -join "`n") | Should -Match 'no longer runs; this process took the run over'
+        $runs = @(Assert-BooksExact $target)
+        $runs.Count | Should -Be 1
+        $runs[0].Attempts | Should -Be 2
+        Invoke-CrmTestSql -Kind Sqlite -Database "$target.crm-ledger.sqlite" -Sql 'SELECT count(*) FROM leases' | Should -Be '0'
+    }
+}
+
+Describe 'Copy-CrmData: the ledger of a server target' {
+    BeforeAll {
+        $script:Pg = New-CrmTestDatabase -Kind PostgreSql
+        $script:State = Join-Path $TestDrive 'job-state'
+        $script:Legacy = Join-Path $TestDrive 'server-legacy.db'
+        New-CrmSampleData -Path $script:Legacy -Seed 5 -Scale 400 | Out-Null
+        $script:Contacts = [int](Invoke-CrmTestSql -Kind Sqlite -Database $script:Legacy -Sql 'SELECT count(*) FROM contacts')
+        $script:Job = @"
+`$cred = [pscredential]::new('$($script:Pg.Credential.UserName)', (ConvertTo-SecureString `$env:CRM_PG_PASSWORD -AsPlainText -Force))
+`$pg = New-CrmConnection PostgreSql -Server '$($script:Pg.Server)' -Port $($script:Pg.Port) -Database '$($script:Pg.Name)' -Credential `$cred
+"@
+        function Invoke-Job([string] $Directory, [string] $Command) {
+            New-Item -ItemType Directory -Force $Directory | Out-Null
+            Invoke-CrmTestChild -WorkingDirectory $Directory -Environment @{ CRMMIGRATION_STATE_HOME = $script:State } -Script ($script:Job + "`n" + $Command)
+        }
+    }
+    AfterAll { $script:Pg | Remove-CrmTestDatabase }
+
+    It 'is found by a scheduled job started from any directory' {
+        $first = Invoke-Job (Join-Path $TestDrive 'cron-a') "Copy-CrmData '$($script:Legacy)' `$pg -Entity accounts, contacts -Create -ErrorAction Continue | Out-Null"
+        $first.ExitCode | Should -Be 0 -Because $first.Error
+        # The sample's orphaned contacts are copied as they are; the foreign key they break is one error, not created.
+        $first.Error | Should -Match "The foreign key of 'contacts' was not created"
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Pg -Sql 'SELECT count(*) FROM contacts' | Should -Be ([string]$script:Contacts)
+        @(Get-ChildItem (Join-Path $script:State 'ledgers') -Filter 'crm-ledger-postgresql-*.sqlite').Count | Should -Be 1
+        @(Get-ChildItem (Join-Path $TestDrive 'cron-a') -Filter 'crm-ledger-*').Count | Should -Be 0
+        # The same job from elsewhere: the ledger knows every record, so Insert skips them all without a DuplicateKey.
+        $again = Invoke-Job (Join-Path $TestDrive 'cron-b') "Copy-CrmData '$($script:Legacy)' `$pg -Entity accounts, contacts -Create -ErrorAction Continue | ForEach-Object { '{0}:{1}:{2}' -f `$_.Entity, `$_.Skipped, `$_.Rejected }"
+        $again.ExitCode | Should -Be 0 -Because $again.Error
+        $again.Output | Should -Contain "contacts:$($script:Contacts):0"
+        $again.Error | Should -Not -Match 'DuplicateKey'
+    }
+
+    It 'writes back exactly the rows deleted out of band, with one line saying so' {
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Pg -Sql 'DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM contacts ORDER BY contact_id LIMIT 2)' | Out-Null
+        $repair = Invoke-Job (Join-Path $TestDrive 'cron-c') "Copy-CrmData '$($script:Legacy)' `$pg -Entity accounts, contacts -Create -ErrorAction Continue 3>&1 | ForEach-Object { if (`$_ -is [System.Management.Automation.WarningRecord]) { 'WARNING ' + `$_.Message } elseif (`$_.Entity -eq 'contacts') { '{0}:{1}:{2}' -f `$_.Inserted, `$_.Skipped, `$_.Rejected } }"
+        $repair.ExitCode | Should -Be 0 -Because $repair.Error
+        $repair.Output | Should -Contain "2:$($script:Contacts - 2):0"
+        @($repair.Output | Where-Object { $_ -like 'WARNING *' }).Count | Should -Be 1
+        ($repair.Output -join "`n") | Should -Match "lacks 2 of the $($script:Contacts)"
+        Invoke-CrmTestSql -Kind PostgreSql -Database $script:Pg -Sql 'SELECT count(*) FROM contacts' | Should -Be ([string]$script:Contacts)
+    }
+
+    It 'reports records an Insert finds in the target as one error per entity, or each one when asked' {
+        $errors = @()
+        $summaries = Copy-CrmData $script:Legacy $script:Pg.Connection -Entity contacts -NoLedger -ErrorVariable errors -ErrorAction SilentlyContinue
+        $summaries.Rejected | Should -Be $script:Contacts
+        $errors.Count | Should -Be 1
+        $errors[0] | Get-CrmTestErrorId | Should -Be 'DuplicateKey'
+        $errors[0].Exception.Message | Should -Match ("{0:N0} record\(s\) already exist" -f $script:Contacts)
+        $each = @()
+        Copy-CrmData $script:Legacy $script:Pg.Connection -Entity contacts -NoLedger -PassThru -ErrorVariable each -ErrorAction SilentlyContinue | Out-Null
+        $each.Count | Should -Be $script:Contacts
+        { Copy-CrmData $script:Legacy $script:Pg.Connection -Entity contacts -NoLedger -ErrorAction Stop } | Should -Throw -ErrorId 'DuplicateKey,CrmMigration.Commands.CopyCrmDataCommand'
+    }
+}
 
 Describe 'Copy-CrmData with a source that is not there' {
     It 'stops with SourceNotFound and records no run' {
@@ -118,7 +526,9 @@ SELECT (SELECT count(*) FROM (SELECT * FROM p.$entity EXCEPT SELECT * FROM main.
             $summaries[0].Entity | Should -Be 'Account'
             $summaries | ForEach-Object { $_.Balanced | Should -BeTrue }
             $summaries[1].Inserted | Should -BeGreaterThan 400
-            $ev | ForEach-Object { $_ | Get-CrmTestErrorId | Should -BeLike 'Record*' }
+            # the sample plants orphans, which break the foreign keys the source declares: the records are copied as they
+            # are, and the constraint the data breaks is not created (one error each)
+            $ev | ForEach-Object { $_ | Get-CrmTestErrorId | Should -Match '^(Record.*|ForeignKeyNotCreated)$' }
             Test-CrmMigration -Source ./csv -Target $conn -Mapping $map -Quiet | Should -BeTrue
             @(Get-CrmMigrationRun -Target $conn)[-1].Status | Should -Be 'Completed'
             $table = if ($Kind -eq 'PostgreSql') { '"Contact"' } else { 'Contact' }

@@ -23,6 +23,8 @@ function Get-CrmTestManifest {
 
 function Import-CrmTestModule {
     # Imports the built module into the caller's session (global scope, as a user's Import-Module does).
+    # Ledgers of server targets go to the user's state folder: the test run's own, never the machine user's.
+    if (-not $env:CRMMIGRATION_STATE_HOME) { $env:CRMMIGRATION_STATE_HOME = Join-Path ([IO.Path]::GetTempPath()) ('crm-state-' + [Guid]::NewGuid().ToString('N')) }
     Import-Module (Get-CrmTestManifest) -Global -ErrorAction Stop
 }
 

@@ -20,10 +20,10 @@ INSERT INTO heads VALUES ('eu',1,'Anna'),('eu',2,'Bert'),('us',1,'Carl'),('us|x'
 
             (& $migrate).Inserted | Should -Be 4
             Test-CrmMigration ./legacy.db $db.Connection -Mapping $map -Quiet | Should -BeTrue
-            # the ledger of a database target sits in the working folder
-            $ledger = @(Get-ChildItem -Filter 'crm-ledger-*.sqlite')
-            $ledger.Count | Should -Be 1
-            $walk = @(Get-CrmMigrationRecord -StatePath $ledger[0].FullName -Entity Heads | ForEach-Object { $_.SourceKey + '>' + $_.TargetKey }) -join ';'
+            # the ledger of a database target sits in the user's state folder (the test run's own), not the working folder: -Target finds it
+            @(Get-ChildItem -Filter 'crm-ledger-*.sqlite').Count | Should -Be 0
+            Test-Path (Join-Path $env:CRMMIGRATION_STATE_HOME 'ledgers') | Should -BeTrue
+            $walk = @(Get-CrmMigrationRecord -Target $db.Connection -Entity Heads | ForEach-Object { $_.SourceKey + '>' + $_.TargetKey }) -join ';'
             $walk | Should -Match ([regex]::Escape('eu|1>EU|1'))
             $walk | Should -Match ([regex]::Escape('us\|x|1>US\|X|1'))    # a '|' inside a key part is escaped, not a separator
             $table = if ($Kind -eq 'PostgreSql') { '"Heads"' } else { 'Heads' }

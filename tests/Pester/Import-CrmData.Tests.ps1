@@ -1,4 +1,77 @@
-BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule }
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'CrmTest.psm1') -Force; Import-CrmTestModule
+    $env:CRMMIGRATION_STATE_HOME = Join-Path $TestDrive 'state'
+}
+
+Describe 'Import-CrmData: nothing changes unasked' {
+    BeforeEach {
+        $script:Db = Join-Path $TestDrive ("live-" + [Guid]::NewGuid().ToString('N') + '.db')
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql "CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT NOT NULL); INSERT INTO contacts VALUES (1, 'a@x.example');" | Out-Null
+    }
+
+    It 'stops before writing when a record brings a field the table lacks, and adds it only with -AddColumns' {
+        $folder = Join-Path $TestDrive 'extra'
+        New-CrmTestCsv -Path (Join-Path $folder 'contacts.csv') -Line 'id,email,twitter', '2,b@x.example,@b', '3,c@x.example,' | Out-Null
+        { Export-CrmData $folder -Entity contacts | Import-CrmData $script:Db -NoLedger -ErrorAction Stop } | Should -Throw -ErrorId 'TargetFieldsMissing,CrmMigration.Commands.ImportCrmDataCommand'
+        $Error[0].Exception.Message | Should -Match "'twitter'"
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql "SELECT count(*), (SELECT group_concat(name) FROM pragma_table_info('contacts')) FROM contacts" | Should -Be "1`tid,email"
+        Export-CrmData $folder -Entity contacts | Import-CrmData $script:Db -NoLedger -AddColumns | Out-Null
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql "SELECT group_concat(name) FROM pragma_table_info('contacts')" | Should -Be 'id,email,twitter'
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql 'SELECT twitter FROM contacts WHERE id = 2' | Should -Be '@b'
+    }
+
+    It 'never makes a reject file''s RejectReason and RejectMessage target columns (help example 6)' {
+        $rejects = Join-Path $TestDrive ("rejects-" + [Guid]::NewGuid().ToString('N'))
+        $source = Join-Path $TestDrive 'incoming'
+        New-CrmTestCsv -Path (Join-Path $source 'contacts.csv') -Line 'id,email', '1,b@x.example', '3,c@x.example' | Out-Null
+        $summary = Export-CrmData $source -Entity contacts | Import-CrmData $script:Db -NoLedger -RejectPath $rejects -ErrorAction SilentlyContinue
+        $summary.Rejected | Should -Be 1
+        $file = Get-ChildItem $rejects -Recurse -Filter 'contacts.csv' | Select-Object -First 1 -ExpandProperty FullName
+        (Get-Content $file -Raw) | Should -Match 'RejectReason'
+        # Fix the rejected row as a person would (it took a key already in use), in the file, and import it again.
+        $fixed = (Get-Content $file) -replace '^(\uFEFF?)1,b@x', '${1}2,b@x'
+        Set-Content $file $fixed -Encoding utf8BOM
+        Export-CrmData $file | Import-CrmData $script:Db -Entity contacts -Mode Upsert -NoLedger | ForEach-Object Inserted | Should -Be 1
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql "SELECT group_concat(name) FROM pragma_table_info('contacts')" | Should -Be 'id,email'
+        Invoke-CrmTestSql -Kind Sqlite -Database $script:Db -Sql 'SELECT email FROM contacts WHERE id = 2' | Should -Be 'b@x.example'
+    }
+}
+
+Describe 'Import-CrmData: finished files and the source schema' {
+    It 'creates the table from the schema the records bring, and leaves the SQLite file whole' {
+        $pg = New-CrmTestDatabase -Kind PostgreSql
+        try {
+            Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql @'
+CREATE TABLE deal (id integer PRIMARY KEY, title varchar(60) NOT NULL, amount numeric(10,2), probability real, owner_id smallint);
+COMMENT ON COLUMN deal.title IS 'What we sell';
+INSERT INTO deal VALUES (1, 'small', 999.00, 0.1, 1), (2, 'large', 30288.50, 0.9, 2), (3, 'none', NULL, 9.8, NULL);
+'@ | Out-Null
+            $target = Join-Path $TestDrive 'deals.db'
+            # The pipeline: a column that is NULL in the first record still gets its type from the source, not text.
+            Export-CrmData $pg.Connection -Entity deal | Import-CrmData $target -Create -BatchSize 1 | Out-Null
+            Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql "SELECT name || ' ' || type || ' ' || ""notnull"" FROM pragma_table_info('deal')" |
+                Should -Be @('id INT 1', 'title VARCHAR(60) 1', 'amount DECIMAL(10,2) 0', 'probability FLOAT4 0', 'owner_id SMALLINT 0')
+            (Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql "SELECT sql FROM sqlite_master WHERE name = 'deal'") -join "`n" | Should -Match ([regex]::Escape('/* What we sell */'))
+            Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'SELECT MAX(amount), group_concat(id) FROM (SELECT * FROM deal ORDER BY amount DESC)' | Should -Be "30288.5`t2,1,3"
+            Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'SELECT probability FROM deal WHERE id = 3' | Should -Be '9.8'
+            foreach ($f in "$target-wal", "$target-shm", "$target.crm-ledger.sqlite-wal", "$target.crm-ledger.sqlite-shm") { Test-Path $f | Should -BeFalse -Because $f }
+            Copy-Item $target (Join-Path $TestDrive 'copied.db')
+            Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $TestDrive 'copied.db') -Sql 'SELECT count(*) FROM deal' | Should -Be '3'
+            Export-CrmData $target -Entity deal | ForEach-Object { $_.amount } | Should -Be @(999.00, 30288.50, $null)
+        }
+        finally { $pg | Remove-CrmTestDatabase }
+    }
+
+    It '-WhatIf prints the CREATE TABLE it would run and writes nothing' {
+        $target = Join-Path $TestDrive 'planned.db'
+        $source = Join-Path $TestDrive 'plan-src.db'
+        Invoke-CrmTestSql -Kind Sqlite -Database $source -Sql "CREATE TABLE t (id INTEGER PRIMARY KEY, code CHAR(2) NOT NULL); INSERT INTO t VALUES (1, 'ab');" | Out-Null
+        $child = Invoke-CrmTestChild -WorkingDirectory $TestDrive -Script "Export-CrmData '$source' -Entity t | Import-CrmData '$target' -Create -WhatIf | Out-Null"
+        $child.ExitCode | Should -Be 0 -Because $child.Error
+        ($child.Output -join "`n") | Should -Match ([regex]::Escape('"code" CHAR(2) NOT NULL'))
+        Test-Path $target | Should -BeFalse
+    }
+}
 
 Describe 'Import-CrmData: reject folders per run, formula escaping of CSV targets' {
     BeforeAll {
@@ -40,7 +113,9 @@ Describe 'Import-CrmData' {
         foreach ($s in $first, $again, $up) { $s | Should -BeOfType CrmMigration.CrmImportSummary; $s.Balanced | Should -BeTrue }
         $first.Inserted | Should -Be 3
         $again.Rejected | Should -Be 3           # Insert mode: the keys exist
-        @($dup | Get-CrmTestErrorId) | Should -Be @('DuplicateKey', 'DuplicateKey', 'DuplicateKey')
+        # the three existing keys are one error for the entity, with the count (each is in the books and the ledger)
+        @($dup | Get-CrmTestErrorId) | Should -Be @('DuplicateKey')
+        $dup[0].Exception.Message | Should -Match '3 record\(s\) already exist'
         $dup | ForEach-Object { $_.TargetObject | Should -BeOfType CrmMigration.CrmRecord }
         $up.Updated | Should -Be 1
         $up.Skipped | Should -Be 2

@@ -139,6 +139,8 @@ Describe 'The migration ledger' {
     It 'retries a batch that finds the target locked, and lands it' {
         New-CrmSampleData ./legacy.db -Seed 5 -Scale 500 | Out-Null
         Invoke-Expression "$Import -NoLedger" | Out-Null
+        # the application that owns the target keeps it in WAL mode (the import left it checkpointed, in rollback-journal mode)
+        Invoke-CrmTestSql -Kind Sqlite -Database ./new.db -Sql 'PRAGMA journal_mode=WAL;' | Out-Null
         # another program holds an exclusive lock on the target for 3 s (longer than the writer's 2 s busy timeout)
         $psi = [Diagnostics.ProcessStartInfo]::new('sqlite3')
         $psi.ArgumentList.Add((Join-Path (Get-Location).ProviderPath 'new.db'))

@@ -204,7 +204,7 @@ UPDATE audit_log SET what = 'deleted' WHERE who = 'cy';                         
     It 'reports <Name> with both values' -ForEach @(
         @{ Name = 'the accent change'; Key = '3'; Field = 'name'; Source = "'Zoë'"; Target = "'Zoe'" }
         @{ Name = 'the date moved a day'; Key = '4'; Field = 'born'; Source = '1980-03-04'; Target = '1980-03-05' }
-        @{ Name = 'the price raised by 0.01'; Key = '6'; Field = 'price'; Source = '12.5'; Target = '12.51' }
+        @{ Name = 'the price raised by 0.01'; Key = '6'; Field = 'price'; Source = '12.50'; Target = '12.51' }  # a DECIMAL(10,2) reads with its 2 decimals
         @{ Name = 'the value set to NULL'; Key = '9'; Field = 'email'; Source = "'ida@x.org'"; Target = 'NULL' }
         @{ Name = 'the first swapped value'; Key = '7'; Field = 'email'; Source = "'gus@x.org'"; Target = "'hal@x.org'" }
         @{ Name = 'the second swapped value'; Key = '8'; Field = 'email'; Source = "'hal@x.org'"; Target = "'gus@x.org'" }

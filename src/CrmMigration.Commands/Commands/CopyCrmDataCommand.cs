@@ -28,6 +28,9 @@ namespace CrmMigration.Commands
         private bool _whatIf;
         private string _entity = "";
 
+        /// <inheritdoc/>
+        protected override bool IsWhatIf => _whatIf;
+
         /// <summary>The system to read (a connection or a path).</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [CrmConnectionTransformation]
@@ -113,7 +116,7 @@ namespace CrmMigration.Commands
                     Filters = FieldFilters(Filter),
                     Rejects = _rejects,
                     Confirm = Confirm,
-                    OnError = e => WriteCrmError(e, e.Record),
+                    OnError = WriteRefusal,
                     OnOutcome = PassThru.IsPresent ? o => WriteObject(o) : null,
                     OnProgress = Progress,
                     Dedupe = _dedupe,
@@ -123,6 +126,8 @@ namespace CrmMigration.Commands
                 if (_rejects is not null && _copier.RunId is not null) _rejects.Run = _copier.RunId;
                 summaries = _copier.Run();
                 Warnings();
+                WriteDuplicateKeys(_target.Connection.DisplayName);
+                WriteSchemaErrors(_copier.SchemaErrors);
                 if (_copier.FirstNewRecordAfter is TimeSpan first)
                 {
                     WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_copier.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
@@ -138,6 +143,7 @@ namespace CrmMigration.Commands
             catch (CrmException ex)
             {
                 if (_copier is not null) Warnings();
+                if (_target is not null) WriteDuplicateKeys(_target.Connection.DisplayName);
                 // The report of a run that stopped says so (the ledger marked it Failed).
                 if (!_whatIf && _ledger is not null && _copier?.RunId is not null && reportPaths is not null)
                 {

@@ -23,6 +23,9 @@ namespace CrmMigration.Commands
         private RecordBinder? _binder;
         private bool _completed;
         private bool _whatIf;
+
+        /// <inheritdoc/>
+        protected override bool IsWhatIf => _whatIf;
         private readonly List<ImportResult> _results = new();
         private readonly Dictionary<string, bool> _consent = new(StringComparer.OrdinalIgnoreCase);
         private readonly Stopwatch _clock = new();
@@ -129,11 +132,13 @@ namespace CrmMigration.Commands
                 {
                     summaries.AddRange(_session.Complete(_results));
                     _completed = true;
+                    WriteSchemaErrors(_session.SchemaErrors);
                     if (_session.FirstNewRecordAfter is TimeSpan first)
                     {
                         WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_session.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
                     }
                     Drain();
+                    WriteDuplicateKeys(_provider!.Connection.DisplayName);
                     if (_rejects is not null)
                     {
                         _rejects.Complete();

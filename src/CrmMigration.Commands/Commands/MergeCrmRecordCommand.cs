@@ -79,7 +79,9 @@ namespace CrmMigration.Commands
                     WriteVerbose($"{decisions.Count} decision(s) read from {decisionsPath}; {undecided} pair(s) not decided yet.");
                 }
                 if (Target is not null) _target = ConnectionFactory.Open(Target);
-                string? ledgerPath = StatePath is not null ? ResolvePath(StatePath) : Target is not null ? ResolvePath(MigrationLedger.DefaultPath(Target)) : null;
+                string? ledgerNote = null;
+                string? ledgerPath = StatePath is not null ? ResolvePath(StatePath) : Target is not null ? MigrationLedger.Locate(Target, null, ResolvePath, out ledgerNote) : null;
+                if (ledgerNote is not null) WriteWarning(ledgerNote);
                 // The ledger is read for the decisions it remembers, and written only to remember new ones.
                 bool remember = ledgerPath is not null && decisions.Count > 0 && ShouldProcess(ledgerPath, $"Remember {decisions.Count} merge decision(s)");
                 if (ledgerPath is not null && (remember || System.IO.File.Exists(ledgerPath))) _ledger = new MigrationLedger(ledgerPath);

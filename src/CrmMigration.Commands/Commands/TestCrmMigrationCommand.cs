@@ -65,7 +65,7 @@ namespace CrmMigration.Commands
                 CompiledMapping? mapping = Mapping is null ? null : MappingLoader.Load(Mapping, ResolvePath);
                 using var source = OpenProvider(Source!);
                 using var target = OpenProvider(Target!);
-                string ledgerPath = ResolvePath(StatePath ?? Engine.Ledger.MigrationLedger.DefaultPath(Target!));
+                string ledgerPath = Engine.Ledger.MigrationLedger.Locate(Target!, StatePath, ResolvePath, out _);
                 if (StatePath is not null && !System.IO.File.Exists(ledgerPath))
                 {
                     throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.NotFound, $"There is no migration ledger at '{ledgerPath}'.") { File = ledgerPath });

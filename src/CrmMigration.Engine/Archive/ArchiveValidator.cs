@@ -629,6 +629,9 @@ namespace CrmMigration.Engine.Archive
                     {
                         var source = new CsvProvider(new CrmConnection(CrmProviderKind.Csv, csv));
                         var schema = source.DescribeEntity(stem, includeRowCount: false)!;
+                        // The restore compares the archive's text: decimals keep their exact text (trailing zeros included),
+                        // which SQLite keeps only as text, not in the numbers a migration target stores.
+                        foreach (var f in schema.Fields) if (f.Type == CrmFieldType.Decimal) f.Format = "text";
                         using var writer = target.OpenWriter(stem, new CrmWriteOptions { Mode = CrmWriteMode.Insert, CreateIfMissing = true, Schema = schema });
                         var batch = new List<CrmRecord>(2000);
                         var outcomes = new List<CrmRecordOutcome>(2000);

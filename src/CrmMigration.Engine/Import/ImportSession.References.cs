@@ -56,7 +56,7 @@ namespace CrmMigration.Engine.Import
         /// <summary>The target's foreign keys of an entity, when the target enforces them.</summary>
         private List<CrmReference>? TargetReferencesOf(string entity)
         {
-            if (Lookup is not { ForeignKeysEnforced: true }) return null;
+            if (Lookup is not { ForeignKeysEnforced: true } || CreatedHere(entity)) return null;
             CrmEntitySchema? schema;
             try
             {

@@ -45,6 +45,10 @@ namespace CrmMigration.Engine.Import
         /// <summary>The parameters as the user gave them (never credentials), for the ledger.</summary>
         public string Parameters { get; set; } = "";
         public string ModuleVersion { get; set; } = "";
+        /// <summary>Add columns for fields an existing table lacks (otherwise TargetFieldsMissing before anything is written).</summary>
+        public bool AddColumns { get; set; }
+        /// <summary>Each schema statement run (or, with WhatIf, that would run): CREATE TABLE, comments, indexes, foreign keys.</summary>
+        public Action<Schema.SchemaStatement>? OnSchema { get; set; }
         /// <summary>Attempts for a batch that fails with a transient error (lock, busy, dropped connection).</summary>
         public int MaxAttempts { get; set; } = 5;
         public CancellationToken CancellationToken { get; set; }
@@ -80,6 +84,7 @@ namespace CrmMigration.Engine.Import
         {
             _provider = provider;
             _options = options;
+            _schemaTarget = provider as ICrmSchemaTarget;
             if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
             _target = provider.Connection.DisplayName;
             // Files are written whole when the import completes; databases keep each committed batch.
@@ -98,6 +103,14 @@ namespace CrmMigration.Engine.Import
                     ModuleVersion = options.ModuleVersion,
                     Parameters = options.Parameters,
                 }, options.RunId, options.Resume);
+                if (_ledger.LeaseTakenOver is string takeover) Warnings.Add(takeover);
+                if (_resumed && _schemaTarget is not null)
+                {
+                    // What the interrupted run created and had still to finish: its foreign keys come after the data.
+                    var pending = _ledger.PendingSchema(_runId);
+                    _schemaTarget.QueueAfterData(pending);
+                    foreach (var s in pending) if (s.What is "foreign key" or Schema.SchemaScripter.ForeignKeyCheck) _created.Add(s.Entity);
+                }
             }
         }
 
@@ -127,7 +140,7 @@ namespace CrmMigration.Engine.Import
                 _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
             }
             bool first = !_entities.TryGetValue(record.Entity, out var known) || !known.WriterOpened;
-            var state = GetState(record.Entity, record.Key?.FieldNames);
+            var state = GetState(record.Entity, record.Key?.FieldNames, record: record);
             if (!ReferenceEquals(state, _current))
             {
                 // The stream moved on to a new entity (Export-CrmData sends parents before children): write what
@@ -193,6 +206,10 @@ namespace CrmMigration.Engine.Import
             foreach (var state in _entities.Values)
             {
                 if (!_options.WhatIf) state.Writer?.Complete();
+            }
+            CompleteSchema();
+            foreach (var state in _entities.Values)
+            {
                 state.Clock.Stop();
                 state.Summary.Elapsed = state.Clock.Elapsed;
                 var s = state.Summary;
@@ -254,25 +271,38 @@ namespace CrmMigration.Engine.Import
             if (_ledger is not null && _runId is not null) _ledger.FinishRun(_runId, success: false);
         }
 
-        private EntityState GetState(string entity, IReadOnlyList<string>? keyFields, bool openWriter = true)
+        private EntityState GetState(string entity, IReadOnlyList<string>? keyFields, bool openWriter = true, CrmRecord? record = null)
         {
             if (_entities.TryGetValue(entity, out var state))
             {
-                if (openWriter && !state.WriterOpened) OpenWriter(state, keyFields);
+                if (openWriter && !state.WriterOpened)
+                {
+                    EnsureEntity(entity, keyFields, record);
+                    OpenWriter(state, keyFields);
+                    state.TargetReferences = TargetReferencesOf(entity);
+                }
                 return state;
             }
             state = new EntityState(new CrmImportSummary(entity, _target) { WhatIf = _options.WhatIf, RunId = _runId });
             _entities.Add(entity, state);
-            // Records decided before the target (AddDecided) do not open the writer: the first record to write
-            // does, with its key fields, so a CSV target's sidecar still names the key.
-            if (openWriter) OpenWriter(state, keyFields);
             try
             {
+                // Records decided before the target (AddDecided) do not open the writer: the first record to write
+                // does, with its key fields, so a CSV target's sidecar still names the key.
+                if (openWriter)
+                {
+                    EnsureEntity(entity, keyFields, record);
+                    OpenWriter(state, keyFields);
+                }
                 state.TargetReferences = TargetReferencesOf(entity);
                 if (_ledger is not null && _durableTarget)
                 {
-                    state.ContentIndex = LoadContentIndex(entity);
-                    if (_resumed) state.RunIndex = _ledger.RunIndex(_runId!, entity);
+                    state.ContentIndex = LoadContentIndex(entity, keyFields, state);
+                    if (_resumed)
+                    {
+                        state.RunIndex = _ledger.RunIndex(_runId!, entity);
+                        foreach (long repaired in state.Repaired) state.RunIndex.Value.Landed.Remove(repaired);
+                    }
                 }
             }
             catch
@@ -280,6 +310,7 @@ namespace CrmMigration.Engine.Import
                 _entities.Remove(entity);
                 throw;
             }
+            SavePendingSchema();
             return state;
         }
 
@@ -296,6 +327,10 @@ namespace CrmMigration.Engine.Import
                     CreateIfMissing = _options.CreateIfMissing,
                     KeyFields = keyFields,
                     Encoding = _options.Encoding,
+                    Schema = _designs.TryGetValue(state.Summary.Entity, out var design) ? design : null,
+                    AddColumns = _options.AddColumns,
+                    OnSchema = _options.OnSchema,
+                    EnforceForeignKeys = CreatedHere(state.Summary.Entity) ? false : null,
                 });
             }
             catch (CrmException ex) when (ex.Error.Kind != CrmErrorKind.ConnectionError)
@@ -305,13 +340,14 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>
-        /// The ledger skips records it fingerprinted as written. If the target now holds fewer records than
-        /// the ledger fingerprinted (it was recreated, restored from an old backup, or rows were deleted),
-        /// those fingerprints are stale: forget them, so every record is written again. A resumed run
-        /// cannot continue over such a target: what it recorded as written is gone.
+        /// The ledger skips records it fingerprinted as written. If the target now holds fewer records than the ledger
+        /// fingerprinted (rows deleted out of band, a table restored from an old backup), the run finds which keys the
+        /// target lacks and forgets only those fingerprints: exactly the missing records are written again, the rest are
+        /// still skipped as unchanged, and one warning says how many were repaired. A target that cannot be asked for keys
+        /// loses all the entity's fingerprints instead (every record is written again).
         /// </summary>
         /// <returns>The fingerprint index to skip unchanged records by, or null when there is nothing to skip.</returns>
-        private Dictionary<long, long>? LoadContentIndex(string entity)
+        private Dictionary<long, long>? LoadContentIndex(string entity, IReadOnlyList<string>? keyFields, EntityState state)
         {
             var index = _ledger!.ContentIndex(_target, entity);
             long believed = index.Count;
@@ -326,14 +362,40 @@ namespace CrmMigration.Engine.Import
                 actual = 0; // the database itself is gone
             }
             if (actual >= believed) return index;
-            if (_resumed)
+            HashSet<string>? present = null;
+            List<string>? known = null;
+            if (Lookup is { } lookup && actual > 0)
             {
-                throw new CrmException("ResumeTargetChanged", CrmErrorKind.InvalidArgument,
-                    $"{_target} holds {actual} {entity} records but the ledger recorded {believed} written: the target changed since the run stopped. Start a new run (without -Resume).");
+                known = _ledger.ContentKeys(_target, entity);
+                present = lookup.ExistingKeys(entity, keyFields, known);
             }
-            _ledger.ForgetContent(_target, entity);
-            Warnings.Add($"{_target} holds {actual} {entity} records but the ledger recorded {believed} as written; the ledger's fingerprints for {entity} are discarded and every record is written again.");
-            return null;
+            if (present is null || known is null)
+            {
+                if (_resumed)
+                {
+                    throw new CrmException("ResumeTargetChanged", CrmErrorKind.InvalidArgument,
+                        $"{_target} holds {actual} {entity} records but the ledger recorded {believed} written: the target changed since the run stopped. Start a new run (without -Resume).");
+                }
+                _ledger.ForgetContent(_target, entity);
+                Warnings.Add($"{_target} holds {actual} {entity} records but the ledger recorded {believed} as written; the ledger's fingerprints for {entity} are discarded and every record is written again.");
+                return null;
+            }
+            var missing = new List<string>();
+            foreach (var key in known)
+            {
+                if (present.Contains(key)) continue;
+                missing.Add(key);
+                long hash = ContentHash.OfKey(key);
+                index.Remove(hash);
+                state.Repaired.Add(hash);
+            }
+            if (missing.Count > 0)
+            {
+                string examples = string.Join(", ", missing.GetRange(0, Math.Min(5, missing.Count)));
+                Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{entity}: {_target} lacks {missing.Count:N0} of the {believed:N0} records the ledger recorded as written (e.g. {examples}); exactly those are written again, the others are skipped as unchanged."));
+            }
+            return index;
         }
 
         private void FlushEntity(EntityState state, List<ImportResult> results)
@@ -455,6 +517,7 @@ namespace CrmMigration.Engine.Import
                 entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes is null ? null : hashes[i]));
             }
             if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries);
+            SavePendingSchema();
             FaultPoints.Hit("after-ledger", number);
             var released = Landed(state, batch, outcomes, sourceKeys, targetKeys);
             batch.Clear();
@@ -500,7 +563,7 @@ namespace CrmMigration.Engine.Import
                     // Ctrl+C ends the wait at once.
                     if (_options.CancellationToken.WaitHandle.WaitOne(pause)) _options.CancellationToken.ThrowIfCancellationRequested();
                 }
-                catch (CrmException ex) when (!IsTransient(ex) && records.Count > 1 && ex.Error.Kind != CrmErrorKind.InvalidArgument)
+                catch (CrmException ex) when (!IsTransient(ex) && records.Count > 1 && ex.Error.Kind is not (CrmErrorKind.InvalidArgument or CrmErrorKind.NotFound or CrmErrorKind.Busy))
                 {
                     // The batch failed as a whole: write record by record so only the bad ones are rejected.
                     var one = new List<CrmRecord>(1);
@@ -579,6 +642,8 @@ namespace CrmMigration.Engine.Import
             public long Received { get; set; }
             public long AlreadyRecorded { get; set; }
             public Dictionary<long, long>? ContentIndex { get; set; }
+            /// <summary>Target key hashes the ledger recorded as written that the target no longer holds: written again.</summary>
+            public HashSet<long> Repaired { get; } = new();
             /// <summary>Records without a key: how many copies of each content this run has seen (their ledger identity).</summary>
             public Dictionary<long, int>? Copies { get; set; }
             public (Dictionary<long, long> Landed, HashSet<long> Rejected)? RunIndex { get; set; }

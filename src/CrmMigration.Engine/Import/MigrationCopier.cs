@@ -85,6 +85,7 @@ namespace CrmMigration.Engine.Import
         private long _total;
         private long _valueWarnings;
         private IReadOnlyList<(string Source, string Target)>? _plan;
+        private readonly Dictionary<string, CrmEntitySchema> _sourceSchemas = new(StringComparer.OrdinalIgnoreCase);
         private bool _completed;
 
         /// <summary>Starts the import session on <paramref name="target"/> (and with it the ledger run).</summary>
@@ -115,6 +116,9 @@ namespace CrmMigration.Engine.Import
 
         /// <summary>Notes on how the sources were read (each file's encoding and why), for verbose output. The caller may empty the list as it goes.</summary>
         public List<string> Notes { get; } = new();
+
+        /// <summary>Schema steps after the data that failed (a foreign key the data breaks): the records are written, the constraint is not.</summary>
+        public IReadOnlyList<CrmDataError> SchemaErrors => _session.SchemaErrors;
 
         /// <summary>Malformed source rows per source entity (each is also a rejected record in the books).</summary>
         public IReadOnlyDictionary<string, long> MalformedRows => _malformed;
@@ -167,6 +171,7 @@ namespace CrmMigration.Engine.Import
                     Warnings.Add($"The source entity '{n}' cannot be described; it is not copied.");
                     continue;
                 }
+                _sourceSchemas[s.Name] = s;
                 RequireFields(s);
                 schemas.Add(WithMappedParents(s));
             }
@@ -233,6 +238,8 @@ namespace CrmMigration.Engine.Import
             var ct = _options.Import.CancellationToken;
             var readOptions = new CrmReadOptions { Filters = _options.Filters };
             var plan = Plan();
+            // Asked for every entity first: the target's schema is made for the confirmed ones before any record moves.
+            PrepareTarget(plan);
             var done = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var (source, _) in plan)
             {
@@ -258,6 +265,48 @@ namespace CrmMigration.Engine.Import
             _options.Rejects?.Complete();
             summaries.AddRange(_reporter.Declined);
             return summaries;
+        }
+
+        /// <summary>
+        /// The target schemas of the confirmed entities, designed from the source schemas and the mapping: existing tables
+        /// are checked for every field (TargetFieldsMissing before anything is written), missing ones are created (or,
+        /// with -WhatIf, their DDL reported), empty entities included.
+        /// </summary>
+        private void PrepareTarget(IReadOnlyList<(string Source, string Target)> plan)
+        {
+            var sources = new List<(CrmEntitySchema, string)>();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < plan.Count; i++)
+            {
+                var (source, target) = plan[i];
+                if (!Confirmed(target) || !_sourceSchemas.TryGetValue(source, out var schema) || !seen.Add(target)) continue;
+                if (Untyped(schema) && _options.Import.CreateIfMissing && !_session.EntityExists(target)) schema = Infer(schema);
+                sources.Add((schema, target));
+            }
+            if (sources.Count == 0) return;
+            var designs = Schema.TargetDesigner.Design(sources, _mapping);
+            _session.CheckColumns(designs);
+            _session.CreateEntities(designs);
+        }
+
+        /// <summary>A CSV file without a metadata sidecar: every field is text of unknown type.</summary>
+        private bool Untyped(CrmEntitySchema schema)
+        {
+            if (_source.Connection.Provider != CrmProviderKind.Csv || schema.Fields.Count == 0) return false;
+            foreach (var f in schema.Fields) if (f.Type != CrmFieldType.String || !string.Equals(f.SourceType, "text", StringComparison.Ordinal)) return false;
+            return true;
+        }
+
+        /// <summary>Types for a schema-less source from every value of the whole entity (one extra read; see <see cref="Schema.TypeInference"/>).</summary>
+        private CrmEntitySchema Infer(CrmEntitySchema schema)
+        {
+            var inference = new Schema.TypeInference();
+            var readOptions = new CrmReadOptions { Filters = _options.Filters };
+            foreach (var record in _source.Read(schema.Name, readOptions, _ => { }, _options.Import.CancellationToken)) inference.Add(record);
+            var typed = inference.Apply(schema);
+            Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{schema.Name} has no metadata sidecar: its types were inferred from all {inference.Records:N0} rows: {inference.Describe(typed)}."));
+            return typed;
         }
 
         private bool Confirmed(string target)

@@ -44,7 +44,7 @@ namespace CrmMigration.Engine.Ledger
     /// (and finds unchanged), so nothing is lost or doubled. The per-record statements run on the
     /// native handle with positional binding: the ledger is on every import's hot path.
     /// </summary>
-    public sealed class MigrationLedger : IDisposable
+    public sealed partial class MigrationLedger : IDisposable
     {
         private const int SchemaVersion = 4;
         private readonly SqliteConnection _db;
@@ -76,24 +76,67 @@ namespace CrmMigration.Engine.Ledger
         public string Path => _path;
 
         /// <summary>
-        /// The default ledger: next to a file target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite inside a
-        /// folder target); for a database server, crm-ledger-&lt;provider&gt;-&lt;server&gt;-&lt;port&gt;-&lt;database&gt;.sqlite,
-        /// a relative name the caller resolves against the working directory.
+        /// The default ledger: next to a file target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite inside a folder
+        /// target); for a database server, crm-ledger-&lt;provider&gt;-&lt;server&gt;-&lt;port&gt;-&lt;database&gt;.sqlite in the user's
+        /// state folder (<see cref="StateHome"/>), so a job started from any working directory finds it.
         /// </summary>
         public static string DefaultPath(CrmConnection target)
         {
             string location = target.Location;
             if (target.Provider is not (CrmProviderKind.Sqlite or CrmProviderKind.Csv or CrmProviderKind.Excel))
             {
-                var safe = new System.Text.StringBuilder("crm-ledger-").Append(target.Provider.ToString().ToLowerInvariant()).Append('-');
-                foreach (char c in location) safe.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '-');
-                return safe.Append(".sqlite").ToString();
+                return System.IO.Path.Combine(StateHome, "ledgers", LegacyDefaultPath(target));
             }
             if (Directory.Exists(location) || target.Provider == CrmProviderKind.Csv && System.IO.Path.GetExtension(location).Length == 0)
             {
                 return System.IO.Path.Combine(location, ".crm-ledger.sqlite");
             }
             return location + ".crm-ledger.sqlite";
+        }
+
+        /// <summary>Where versions before 0.2 kept a database server's ledger: this relative name, in the working directory.</summary>
+        public static string LegacyDefaultPath(CrmConnection target)
+        {
+            var safe = new System.Text.StringBuilder("crm-ledger-").Append(target.Provider.ToString().ToLowerInvariant()).Append('-');
+            foreach (char c in target.Location) safe.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '-');
+            return safe.Append(".sqlite").ToString();
+        }
+
+        /// <summary>
+        /// The user's state folder for CrmMigration: $CRMMIGRATION_STATE_HOME when set; on Windows %LOCALAPPDATA%\CrmMigration;
+        /// elsewhere $XDG_STATE_HOME/CrmMigration, or ~/.local/state/CrmMigration.
+        /// </summary>
+        public static string StateHome
+        {
+            get
+            {
+                string? own = Environment.GetEnvironmentVariable("CRMMIGRATION_STATE_HOME");
+                if (!string.IsNullOrEmpty(own)) return System.IO.Path.GetFullPath(own);
+                if (OperatingSystem.IsWindows()) return System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "CrmMigration");
+                string? xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+                if (!string.IsNullOrEmpty(xdg) && System.IO.Path.IsPathRooted(xdg)) return System.IO.Path.Combine(xdg, "CrmMigration");
+                return System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "CrmMigration");
+            }
+        }
+
+        /// <summary>
+        /// The ledger a command uses: <paramref name="statePath"/> when given (resolved), else the default; for a database
+        /// server whose default does not exist yet while a ledger of the earlier default exists in the working directory,
+        /// that one, with a <paramref name="note"/> saying where to move it.
+        /// </summary>
+        public static string Locate(CrmConnection target, string? statePath, Func<string, string> resolve, out string? note)
+        {
+            note = null;
+            if (statePath is not null) return resolve(statePath);
+            string path = DefaultPath(target);
+            if (target.Provider is CrmProviderKind.Sqlite or CrmProviderKind.Csv or CrmProviderKind.Excel) return resolve(path);
+            string legacy = resolve(LegacyDefaultPath(target));
+            if (!File.Exists(path) && File.Exists(legacy))
+            {
+                note = $"Using the ledger '{legacy}' in the working directory (where earlier versions kept it). The default is now '{path}', found from any directory: move the file there, or keep giving -StatePath.";
+                return legacy;
+            }
+            return path;
         }
 
         private void CreateSchema()
@@ -114,8 +157,10 @@ CREATE TABLE IF NOT EXISTS counters(run_no INTEGER NOT NULL, entity TEXT NOT NUL
   filtered INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_no, entity));
 CREATE TABLE IF NOT EXISTS checkpoints(run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL, records INTEGER NOT NULL, last_source_key TEXT, at TEXT,
   PRIMARY KEY(run_no, entity));
+CREATE TABLE IF NOT EXISTS schema_pending(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, what TEXT NOT NULL, sql TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS merge_decisions(entity TEXT NOT NULL COLLATE NOCASE, key_a TEXT NOT NULL, key_b TEXT NOT NULL, same INTEGER NOT NULL, note TEXT,
   source TEXT, user_name TEXT, recorded_at TEXT NOT NULL, PRIMARY KEY(entity, key_a, key_b)) WITHOUT ROWID;");
+            CreateLeaseSchema();
             using var cmd = _db.CreateCommand();
             cmd.CommandText = "INSERT OR IGNORE INTO ledger_info(key, value) VALUES ('schema_version', $v)";
             cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(CultureInfo.InvariantCulture));
@@ -145,6 +190,7 @@ CREATE TABLE IF NOT EXISTS merge_decisions(entity TEXT NOT NULL COLLATE NOCASE, 
             }
             if (runId is not null && RunNumber(runId, required: false) is long)
             {
+                AcquireLease(info.Target, runId);
                 using var upd = _db.CreateCommand();
                 upd.CommandText = "UPDATE runs SET status = 'Running', attempts = attempts + 1, finished_at = NULL WHERE run_id = $r";
                 upd.Parameters.AddWithValue("$r", runId);
@@ -152,6 +198,7 @@ CREATE TABLE IF NOT EXISTS merge_decisions(entity TEXT NOT NULL COLLATE NOCASE, 
                 return (runId, true);
             }
             runId ??= DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            AcquireLease(info.Target, runId);
             using (var ins = _db.CreateCommand())
             {
                 ins.CommandText = @"INSERT INTO runs(run_id, status, started_at, user_name, host, source, target, mapping_hash, module_version, parameters, attempts)
@@ -231,6 +278,27 @@ WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FRO
                 }
             }
             return index;
+        }
+
+        /// <summary>The target keys of the records the ledger recorded as landed in a target entity (after the last reset), each once.</summary>
+        public List<string> ContentKeys(string target, string entity)
+        {
+            var keys = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = @"SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no
+WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FROM content_reset WHERE target = $t AND entity = $e), 0) ORDER BY b.seq";
+            cmd.Parameters.AddWithValue("$t", target);
+            cmd.Parameters.AddWithValue("$e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                foreach (var d in BatchCodec.Decode((byte[])reader.GetValue(0)))
+                {
+                    if (d.ContentHash is not null && d.TargetKey is not null && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped && seen.Add(d.TargetKey)) keys.Add(d.TargetKey);
+                }
+            }
+            return keys;
         }
 
         /// <summary>
@@ -344,6 +412,7 @@ ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq";
                 object?[] point = { run, entity, (long)batch, (long)entries.Count, entries[entries.Count - 1].SourceKey, at };
                 for (int i = 0; i < point.Length; i++) cp.Bind(i + 1, point[i]);
                 cp.Run();
+                RenewLease(null);
                 _commit!.Run();
             }
             catch
@@ -369,6 +438,46 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             _rollback = new SqliteRawStatement(db, "ROLLBACK");
         }
 
+        /// <summary>Keeps after-data schema statements (foreign keys, indexes) of a run, so a resumed run still makes them.</summary>
+        public void SavePendingSchema(string runId, IEnumerable<Schema.SchemaStatement> statements)
+        {
+            long run = RunNumber(runId)!.Value;
+            using var tx = _db.BeginTransaction();
+            foreach (var st in statements)
+            {
+                using var cmd = _db.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT INTO schema_pending(run_no, entity, what, sql) SELECT $r, $e, $w, $s WHERE NOT EXISTS (SELECT 1 FROM schema_pending WHERE run_no = $r AND sql = $s)";
+                cmd.Parameters.AddWithValue("$r", run);
+                cmd.Parameters.AddWithValue("$e", st.Entity);
+                cmd.Parameters.AddWithValue("$w", st.What);
+                cmd.Parameters.AddWithValue("$s", st.Sql);
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+
+        /// <summary>The after-data schema statements a run kept and has not run yet.</summary>
+        public List<Schema.SchemaStatement> PendingSchema(string runId)
+        {
+            var list = new List<Schema.SchemaStatement>();
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT entity, what, sql FROM schema_pending WHERE run_no = $r ORDER BY seq";
+            cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) list.Add(new Schema.SchemaStatement(reader.GetString(0), Schema.SchemaStep.AfterData, reader.GetString(1), reader.GetString(2)));
+            return list;
+        }
+
+        /// <summary>Forgets a run's after-data schema statements (they ran).</summary>
+        public void ClearPendingSchema(string runId)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "DELETE FROM schema_pending WHERE run_no = $r";
+            cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
+            cmd.ExecuteNonQuery();
+        }
+
         /// <summary>Marks a run Completed or Failed.</summary>
         public void FinishRun(string runId, bool success)
         {
@@ -378,6 +487,7 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             cmd.Parameters.AddWithValue("$at", Now());
             cmd.Parameters.AddWithValue("$r", runId);
             cmd.ExecuteNonQuery();
+            ReleaseLease();
         }
 
         /// <summary>The run's per-entity counters as summaries.</summary>
@@ -682,7 +792,10 @@ WHERE merge_decisions.same <> excluded.same OR COALESCE(merge_decisions.note, ''
 
         public void Dispose()
         {
+            ReleaseLease();
             foreach (var c in new[] { _putBatch, _putCrosswalk, _addCounters, _putCheckpoint, _begin, _commit, _rollback }) c?.Dispose();
+            // Leave the ledger whole in its own file: no -wal or -shm behind.
+            SqliteSql.LeaveWhole(_db);
             _db.Dispose();
         }
     }

@@ -77,7 +77,7 @@ namespace CrmMigration.Engine.Mapping
                             $"The source entity '{e.Source}' is mapped to the target entity '{e.Target}' twice; merge the two entity mappings into one.") { File = definition.SourcePath });
                     }
                 }
-                list.Add(new CompiledEntity(e, anyReferences));
+                list.Add(new CompiledEntity(e, anyReferences, ForSource));
             }
             foreach (var kv in lists) _bySource[kv.Key] = ParentsFirst(kv.Value);
         }
@@ -157,15 +157,18 @@ namespace CrmMigration.Engine.Mapping
             private readonly CompiledField[] _fields;
             private readonly CompiledCondition[] _where;
             private readonly CrmFieldShape _shape;
+            private CrmFieldShape _outShape;
+            private readonly Func<string, EntityMapping?> _mappingOf;
             private readonly int[] _keyIndexes;
             private readonly HashSet<string> _namedSources = new(StringComparer.OrdinalIgnoreCase);
             private CrmFieldShape? _lastShape;
             private int[][] _lastIndexes = Array.Empty<int[]>();
             private int[] _lastWhere = Array.Empty<int>();
 
-            public CompiledEntity(EntityMapping definition, bool anyReferences)
+            public CompiledEntity(EntityMapping definition, bool anyReferences, Func<string, EntityMapping?> mappingOf)
             {
                 Definition = definition;
+                _mappingOf = mappingOf;
                 _fields = new CompiledField[definition.Fields.Count];
                 var names = new string[_fields.Length];
                 for (int i = 0; i < _fields.Length; i++)
@@ -184,6 +187,7 @@ namespace CrmMigration.Engine.Mapping
                     if (f.Reference is not null) references!.Add(new CrmReference(new[] { f.Target }, f.Reference, f.OnMissingParent));
                 }
                 _shape = new CrmFieldShape(names) { References = references };
+                _outShape = _shape;
                 _keyIndexes = new int[definition.Key.Count];
                 for (int k = 0; k < _keyIndexes.Length; k++) _keyIndexes[k] = _shape.IndexOf(definition.Key[k]);
             }
@@ -221,7 +225,7 @@ namespace CrmMigration.Engine.Mapping
                 {
                     values[i] = _fields[i].Evaluate(input, indexes[i], scratch, changes);
                 }
-                var record = new CrmRecord(Definition.Target, _shape, values) { Origin = input.Origin, Changes = changes };
+                var record = new CrmRecord(Definition.Target, _outShape, values) { Origin = input.Origin, Changes = changes };
                 if (Definition.Unmapped == UnmappedFields.Keep)
                 {
                     var names = input.FieldNames;
@@ -280,6 +284,9 @@ namespace CrmMigration.Engine.Mapping
                 _lastIndexes = result;
                 _lastWhere = where;
                 _lastShape = shape;
+                // The source's schema travels on: the output shape carries the target schema the mapping makes of it.
+                _outShape = shape.Schema is null ? _shape
+                    : _shape.WithSchema(Schema.TargetDesigner.Design(new[] { (shape.Schema, Definition.Target) }, (_, _) => Definition, _mappingOf)[0]);
             }
         }
 

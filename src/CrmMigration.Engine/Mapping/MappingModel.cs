@@ -25,6 +25,10 @@ namespace CrmMigration.Engine.Mapping
         public string Separator { get; set; } = " ";
         /// <summary>Target type; null keeps the source value's type.</summary>
         public CrmFieldType? Type { get; set; }
+        /// <summary>The column type -Create gives the target field (varchar(120), numeric(14,2), ...), read through the type table; null takes it from the source.</summary>
+        public string? ColumnType { get; set; }
+        /// <summary><see cref="ColumnType"/> as a portable description.</summary>
+        public CrmFieldSchema? ColumnSchema { get; set; }
         /// <summary>Input formats for text → date/number conversion (.NET format strings).</summary>
         public IReadOnlyList<string> Formats { get; set; } = Array.Empty<string>();
         /// <summary>Culture of the input text (default invariant).</summary>

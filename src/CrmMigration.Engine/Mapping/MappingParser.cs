@@ -23,6 +23,7 @@ namespace CrmMigration.Engine.Mapping
         {
             "Source", "Separator", "Type", "Format", "Culture", "Value", "Default", "Required", "ValueMap", "Transform", "Name", "Target", "Description",
             "Split", "Part", "SplitLimit", "OnUnlisted", "Reference", "OnMissingParent", "MaxLength", "OnTooLong", "Pattern", "Min", "Max", "OnInvalid", "DefaultRegion", "TimeZone", "TwoDigitYearMax", "FixTypos",
+            "ColumnType",
         };
         private static readonly string[] WhereKeys = { "Field", "Equals", "NotEquals", "In", "NotIn", "Like", "NotLike", "IsEmpty", "NotEmpty", "Reason", "Description" };
 
@@ -142,6 +143,12 @@ namespace CrmMigration.Engine.Mapping
                 FixTypos = ParseBool(Get(map, "FixTypos"), path + ".FixTypos", file),
             };
             ParseTransforms(field, Get(map, "Transform"), path, file);
+            field.ColumnType = Text(Get(map, "ColumnType"));
+            if (field.ColumnType is not null)
+            {
+                field.ColumnSchema = Schema.TargetDesigner.ParseColumnType(field.ColumnType)
+                    ?? throw Error("MappingUnknownColumnType", $"'{path}.ColumnType' is '{field.ColumnType}', which the type table does not know. Use one of: varchar(n), char(n), text, smallint, integer, bigint, numeric(p,s), real, double precision, boolean, date, timestamp(p), timestamptz, time, uuid, json, jsonb, bytea, varbinary(n).", file);
+            }
             if (Has(map, "Value"))
             {
                 field.HasConstant = true;
@@ -479,6 +486,7 @@ namespace CrmMigration.Engine.Mapping
                         if (f.TimeZone is not null) w.WriteString("timeZone", f.TimeZone);
                         if (f.TwoDigitYearMax is int tdy) w.WriteNumber("twoDigitYearMax", tdy);
                         if (f.FixTypos) w.WriteBoolean("fixTypos", true);
+                        if (f.ColumnType is not null) w.WriteString("columnType", f.ColumnType);
                         if (f.OnUnlisted != UnlistedAction.Reject) w.WriteString("onUnlisted", f.OnUnlisted.ToString());
                         if (f.ValueMap is not null)
                         {

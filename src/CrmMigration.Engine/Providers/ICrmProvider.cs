@@ -41,8 +41,19 @@ namespace CrmMigration.Engine.Providers
         public bool CreateIfMissing { get; set; } = true;
         /// <summary>The schema to create with, when known (types and key). Otherwise inferred from the first batch.</summary>
         public CrmEntitySchema? Schema { get; set; }
+        /// <summary>
+        /// False: the target does not enforce foreign keys while this writer loads (SQLite; the import created the table
+        /// from a source whose data may not meet them, and checks them after the data). Null: the target's own setting.
+        /// </summary>
+        public bool? EnforceForeignKeys { get; set; }
+        /// <summary>Add a column for a field the existing table lacks (ALTER TABLE ADD COLUMN). Off: such a field is TargetFieldsMissing before anything is written.</summary>
+        public bool AddColumns { get; set; }
+        /// <summary>Each schema statement the writer runs, or would run when planning (-WhatIf).</summary>
+        public Action<Schema.SchemaStatement>? OnSchema { get; set; }
         /// <summary>Key fields to upsert by; defaults to the target's primary key, then the records' key.</summary>
         public IReadOnlyList<string>? KeyFields { get; set; }
+        /// <summary>Fields that are notes CrmMigration adds (a reject file's RejectReason and RejectMessage): file targets mark them so they are never written to a target when read back.</summary>
+        public IReadOnlyList<string>? AnnotationFields { get; set; }
         /// <summary>Text encoding for file targets (utf-8 with BOM by default).</summary>
         public string? Encoding { get; set; }
         /// <summary>CSV targets: escape text that starts like a formula (Spreadsheet) or write it as it is (None); null takes the connection's choice. A file format for machines sets None.</summary>
@@ -128,6 +139,33 @@ namespace CrmMigration.Engine.Providers
 
 namespace CrmMigration.Engine.Providers
 {
+    /// <summary>
+    /// A target that creates entities from portable schemas (the relational databases): DDL through the type table,
+    /// foreign keys and their indexes after the data, limits checked before anything is created.
+    /// </summary>
+    public interface ICrmSchemaTarget
+    {
+        /// <summary>
+        /// Creates those of <paramref name="entities"/> the target lacks: reports each statement to <paramref name="onStatement"/>,
+        /// runs the before-data ones (unless <paramref name="whatIf"/>) and keeps the after-data ones for <see cref="CompleteSchema"/>.
+        /// Throws TargetNameTooLong (nothing created) when a name does not fit. Returns the statements (none when every entity
+        /// exists). With <paramref name="whatIf"/> the entities count as planned: later calls treat them as existing.
+        /// </summary>
+        IReadOnlyList<Schema.SchemaStatement> CreateEntities(IReadOnlyList<CrmEntitySchema> entities, bool whatIf, Action<Schema.SchemaStatement>? onStatement);
+
+        /// <summary>The schema an entity was planned with by <see cref="CreateEntities"/> under -WhatIf, or null.</summary>
+        CrmEntitySchema? PlannedEntity(string entity);
+
+        /// <summary>The after-data statements kept so far (a ledger keeps them, so a resumed run still makes them).</summary>
+        IReadOnlyList<Schema.SchemaStatement> PendingAfterData { get; }
+
+        /// <summary>Keeps after-data statements an interrupted run left (each once).</summary>
+        void QueueAfterData(IEnumerable<Schema.SchemaStatement> statements);
+
+        /// <summary>Runs the after-data statements kept so far (indexes, foreign keys, sequences); one error per statement that failed (the data stays).</summary>
+        IReadOnlyList<CrmDataError> CompleteSchema(Action<Schema.SchemaStatement>? onStatement);
+    }
+
     /// <summary>A provider whose target is a set of load files with rules of their own (the SaaS formats): it can check them.</summary>
     public interface ICrmFileSet
     {

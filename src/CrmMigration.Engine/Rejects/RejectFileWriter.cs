@@ -26,6 +26,9 @@ namespace CrmMigration.Engine.Rejects
         private readonly List<CrmRecordOutcome> _outcomes = new(1);
         private bool _completed;
 
+        /// <summary>The columns the reject files add to each record: notes, never target columns (marked so in the sidecar).</summary>
+        public static readonly IReadOnlyList<string> Annotations = new[] { "RejectReason", "RejectMessage" };
+
         /// <summary>Prepares the reject files of one run under <paramref name="root"/> (nothing is created until a record is rejected).</summary>
         public RejectFileWriter(string root, string? run = null)
         {
@@ -86,7 +89,7 @@ namespace CrmMigration.Engine.Rejects
             string entity = input.Entity;
             if (!_writers.TryGetValue(entity, out var writer))
             {
-                writer = Provider().OpenWriter(entity, new CrmWriteOptions { Mode = CrmWriteMode.Insert, CreateIfMissing = true, FormulaEscape = CrmFormulaEscape.Spreadsheet });
+                writer = Provider().OpenWriter(entity, new CrmWriteOptions { Mode = CrmWriteMode.Insert, CreateIfMissing = true, FormulaEscape = CrmFormulaEscape.Spreadsheet, AnnotationFields = Annotations });
                 _writers[entity] = writer;
                 _counts[entity] = 0;
             }

@@ -163,6 +163,21 @@ namespace CrmMigration.Engine.Util
 
         private static bool IsNumber(object v) => v is long or int or short or byte or decimal or double or float or uint or ulong or ushort or sbyte;
 
+        /// <summary>
+        /// A 4-byte float as the double of its shortest round-trip decimal text: 9.8f gives 9.8, not the
+        /// 9.800000190734863 a plain widening gives, and writing the double back into a float gives 9.8f again.
+        /// </summary>
+        public static double SingleToDouble(float value)
+        {
+            if (float.IsNaN(value) || float.IsInfinity(value)) return value;
+            Span<char> text = stackalloc char[32];
+            if (value.TryFormat(text, out int written, default, CultureInfo.InvariantCulture))
+            {
+                return double.Parse(text.Slice(0, written), NumberStyles.Float, CultureInfo.InvariantCulture);
+            }
+            return value;
+        }
+
         /// <summary>Shortens text for messages.</summary>
         public static string Truncate(string text, int max) => text.Length <= max ? text : text.Substring(0, max) + "…";
     }

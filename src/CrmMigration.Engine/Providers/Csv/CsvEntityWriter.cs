@@ -87,6 +87,9 @@ namespace CrmMigration.Engine.Providers.Csv
             return CsvWriter.Create(new StreamWriter(stream, encoding, 1 << 16), csvOptions with { WriteByteOrderMark = false });
         }
 
+        /// <summary>The schema the first record's shape carried (its source's), for the sidecar.</summary>
+        private CrmEntitySchema? _firstSchema;
+
         private void SetColumns(string[] names)
         {
             _columns = names;
@@ -110,6 +113,7 @@ namespace CrmMigration.Engine.Providers.Csv
                 {
                     var names = new string[record.FieldCount];
                     for (int i = 0; i < names.Length; i++) names[i] = record.FieldNames[i];
+                    _firstSchema = record.Shape.Schema;
                     SetColumns(names);
                 }
                 if (_writer.RecordCount == 0) _writer.WriteHeader(_columns!);
@@ -228,12 +232,10 @@ namespace CrmMigration.Engine.Providers.Csv
             var meta = new FileTableMetadata(Path.GetFileName(_path)) { FormulaEscape = _escape ? CrmFormulaEscape.Spreadsheet : CrmFormulaEscape.None, EmptyStringQuoted = true, Encoding = TextEncodings.NameOf(TextEncodings.FromName(_options.Encoding) ?? new UTF8Encoding(true)) };
             if (_columns is not null)
             {
-                for (int i = 0; i < _columns.Length; i++) meta.Columns.Add(new CrmFieldSchema(_columns[i], _observed![i] ?? CrmFieldType.String));
-                IReadOnlyList<string>? key = _options.Schema?.Key is { Count: > 0 } k ? k : _options.KeyFields;
-                if (key is not null)
-                {
-                    foreach (var name in key) if (_columnShape!.IndexOf(name) >= 0) meta.PrimaryKey.Add(_columns[_columnShape.IndexOf(name)]);
-                }
+                // The schema the records came with (lengths, precision, nullability, comments, keys, references) goes into the sidecar.
+                var schema = _options.Schema ?? _firstSchema;
+                IReadOnlyList<string>? key = schema?.Key is { Count: > 0 } k ? k : _options.KeyFields;
+                meta.Describe(schema, _columns, _observed!, key, _options.AnnotationFields);
             }
             // Sidecar first to a temp file, then both renamed: the window with a new file and an old sidecar is two renames.
             string sidecar = _path + "-metadata.json";

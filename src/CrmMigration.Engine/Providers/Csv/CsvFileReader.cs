@@ -152,7 +152,8 @@ namespace CrmMigration.Engine.Providers.Csv
                 var header = FixHeader(rawHeader, report: true)!;
                 Header = header;
                 HeaderBytes();
-                var shape = new CrmFieldShape(header);
+                // The sidecar's schema (types, lengths, keys, comments, annotations) travels with the records.
+                var shape = new CrmFieldShape(header) { Schema = _metadata?.Describe(_entity, header, _system, CrmProviderKind.Csv) };
                 var types = new CrmFieldType[header.Length];
                 var keyIndexes = ResolveKey(header, types);
                 string[]? keyNames = null;

@@ -118,24 +118,22 @@ namespace CrmMigration.Engine.Providers.Csv
             var meta = FileTableMetadata.LoadTable(path + "-metadata.json");
             string name = Path.GetFileNameWithoutExtension(path);
             string[] header = reader.ReadHeaderOnly() ?? Array.Empty<string>();
-            var fields = new List<CrmFieldSchema>(header.Length);
-            var key = new List<string>();
-            foreach (var h in header)
-            {
-                var col = meta?.GetColumn(h);
-                fields.Add(new CrmFieldSchema(h, col?.Type ?? CrmFieldType.String) { SourceType = col is null ? "text" : col.Type.ToString() });
-            }
+            CrmEntitySchema schema;
             if (meta is not null)
             {
-                foreach (var k in meta.PrimaryKey) key.Add(k);
+                // The sidecar's full description: lengths, precision, nullability, comments, keys and references.
+                schema = meta.Describe(name, header, Connection.DisplayName, CrmProviderKind.Csv);
             }
             else
             {
+                var fields = new List<CrmFieldSchema>(header.Length);
+                foreach (var h in header) fields.Add(new CrmFieldSchema(h, CrmFieldType.String) { SourceType = "text" });
+                var key = new List<string>();
                 int k = CsvFileReader.DefaultKeyIndex(header, name);
                 if (k >= 0) key.Add(header[k]);
+                foreach (var f in fields) foreach (var kn in key) if (string.Equals(f.Name, kn, StringComparison.OrdinalIgnoreCase)) { f.IsKey = true; f.Nullable = false; }
+                schema = new CrmEntitySchema(name, fields) { System = Connection.DisplayName, Key = key };
             }
-            foreach (var f in fields) foreach (var k in key) if (string.Equals(f.Name, k, StringComparison.OrdinalIgnoreCase)) { f.IsKey = true; f.Nullable = false; }
-            var schema = new CrmEntitySchema(name, fields) { System = Connection.DisplayName, Key = key };
             if (includeRowCount)
             {
                 // Rows the reader cannot read are not records, but they are in the file: count them apart, so a

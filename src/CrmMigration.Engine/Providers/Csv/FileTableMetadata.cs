@@ -31,6 +31,67 @@ namespace CrmMigration.Engine.Providers.Csv
         public bool EmptyStringCells { get; set; }
         /// <summary>The text encoding the file was written in (CSVW dialect.encoding); null when not said.</summary>
         public string? Encoding { get; set; }
+        /// <summary>The table's comment (dc:description).</summary>
+        public string? Comment { get; set; }
+        public List<IReadOnlyList<string>> UniqueKeys { get; } = new List<IReadOnlyList<string>>();
+        /// <summary>Foreign keys (CSVW tableSchema.foreignKeys; the reference's resource is the parent entity's file or sheet).</summary>
+        public List<CrmRelation> ForeignKeys { get; } = new List<CrmRelation>();
+
+        /// <summary>
+        /// The table as an entity schema: the header's columns in order, each described by the sidecar (or text when it
+        /// does not name it), with the key, unique keys, foreign keys and comment.
+        /// </summary>
+        public CrmEntitySchema Describe(string entity, IReadOnlyList<string> header, string system, CrmProviderKind provider)
+        {
+            var fields = new List<CrmFieldSchema>(header.Count);
+            foreach (var h in header)
+            {
+                var col = GetColumn(h);
+                var f = col is null ? new CrmFieldSchema(h, CrmFieldType.String) : col.CopyAs(h);
+                foreach (var k in PrimaryKey) if (string.Equals(h, k, StringComparison.OrdinalIgnoreCase)) { f.IsKey = true; f.Nullable = false; }
+                fields.Add(f);
+            }
+            var relations = new List<CrmRelation>();
+            foreach (var r in ForeignKeys) relations.Add(new CrmRelation(entity, r.Fields, r.ReferencedEntity, r.ReferencedFields) { OnDelete = r.OnDelete, OnUpdate = r.OnUpdate });
+            return new CrmEntitySchema(entity, fields)
+            {
+                System = system,
+                Key = new List<string>(PrimaryKey),
+                UniqueKeys = UniqueKeys.ToArray(),
+                Relations = relations,
+                Comment = Comment,
+                Provider = provider,
+            };
+        }
+
+        /// <summary>Takes the description of a schema (when known) for the columns, key, unique keys, foreign keys and comment.</summary>
+        public void Describe(CrmEntitySchema? schema, IReadOnlyList<string> columns, IReadOnlyList<CrmFieldType?> observed, IReadOnlyList<string>? key, IReadOnlyList<string>? annotations)
+        {
+            for (int i = 0; i < columns.Count; i++)
+            {
+                var described = schema?.GetField(columns[i]);
+                var f = described is not null ? described.CopyAs(columns[i]) : new CrmFieldSchema(columns[i], observed[i] ?? CrmFieldType.String);
+                f.IsKey = false;
+                if (annotations is not null) foreach (var a in annotations) if (string.Equals(a, columns[i], StringComparison.OrdinalIgnoreCase)) f.IsAnnotation = true;
+                Columns.Add(f);
+            }
+            bool Has(string name) => Columns.Exists(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (key is not null) foreach (var name in key) if (Has(name)) PrimaryKey.Add(GetColumn(name)!.Name);
+            if (schema is null) return;
+            Comment = schema.Comment;
+            foreach (var u in schema.UniqueKeys)
+            {
+                bool all = true;
+                foreach (var n in u) all &= Has(n);
+                if (all) UniqueKeys.Add(u);
+            }
+            foreach (var r in schema.Relations)
+            {
+                bool all = r.ReferencedFields.Count == r.Fields.Count;
+                foreach (var n in r.Fields) all &= Has(n);
+                if (all) ForeignKeys.Add(r);
+            }
+        }
 
         public CrmFieldSchema? GetColumn(string name)
         {
@@ -43,16 +104,54 @@ namespace CrmMigration.Engine.Providers.Csv
             var columns = new JsonArray();
             foreach (var c in Columns)
             {
-                columns.Add(new JsonObject { ["name"] = c.Name, ["datatype"] = c.Type.ToString() });
+                var col = new JsonObject { ["name"] = c.Name, ["datatype"] = c.Type.ToString() };
+                // CSVW's own properties where it has them (required, dc:description), prefixed CrmMigration ones for the rest.
+                if (!c.Nullable) col["required"] = true;
+                if (c.MaxLength is int ml) col["crm:maxLength"] = ml;
+                if (c.FixedLength) col["crm:fixedLength"] = true;
+                if (c.Size is int size) col["crm:size"] = size;
+                if (c.Unsigned) col["crm:unsigned"] = true;
+                if (c.Precision is int p) col["crm:precision"] = p;
+                if (c.Scale is int sc) col["crm:scale"] = sc;
+                if (c.Format is not null) col["crm:format"] = c.Format;
+                if (c.AllowedValues is { } values) col["crm:values"] = Strings(values);
+                if (c.AutoIncrement) col["crm:autoIncrement"] = true;
+                if (c.Comment is not null) col["dc:description"] = c.Comment;
+                if (c.IsAnnotation) col["crm:annotation"] = true;
+                columns.Add(col);
             }
             var key = new JsonArray();
             foreach (var k in PrimaryKey) key.Add(k);
+            var tableSchema = new JsonObject { ["columns"] = columns, ["primaryKey"] = key };
+            if (ForeignKeys.Count > 0)
+            {
+                var fks = new JsonArray();
+                foreach (var r in ForeignKeys)
+                {
+                    var fk = new JsonObject
+                    {
+                        ["columnReference"] = Strings(r.Fields),
+                        ["reference"] = new JsonObject { ["resource"] = r.ReferencedEntity, ["columnReference"] = Strings(r.ReferencedFields) },
+                    };
+                    if (r.OnDelete is not null) fk["crm:onDelete"] = r.OnDelete;
+                    if (r.OnUpdate is not null) fk["crm:onUpdate"] = r.OnUpdate;
+                    fks.Add(fk);
+                }
+                tableSchema["foreignKeys"] = fks;
+            }
+            if (UniqueKeys.Count > 0)
+            {
+                var uks = new JsonArray();
+                foreach (var u in UniqueKeys) uks.Add(Strings(u));
+                tableSchema["crm:uniqueKeys"] = uks;
+            }
             var o = new JsonObject
             {
                 ["@context"] = "http://www.w3.org/ns/csvw",
                 ["url"] = Url,
-                ["tableSchema"] = new JsonObject { ["columns"] = columns, ["primaryKey"] = key },
+                ["tableSchema"] = tableSchema,
             };
+            if (Comment is not null) o["dc:description"] = Comment;
             if (Encoding is not null) o["dialect"] = new JsonObject { ["encoding"] = Encoding };
             if (FormulaEscape is CrmFormulaEscape escape) o["crm:formulaEscape"] = escape == CrmFormulaEscape.Spreadsheet ? "'" : "none";
             if (EmptyStringQuoted) o["crm:emptyStringQuoted"] = true;
@@ -80,8 +179,39 @@ namespace CrmMigration.Engine.Providers.Csv
                             {
                                 throw new FormatException($"The datatype '{typeName}' of column '{name}' is not a CrmFieldType name.");
                             }
-                            m.Columns.Add(new CrmFieldSchema(name, type) { SourceType = typeName });
+                            m.Columns.Add(new CrmFieldSchema(name, type)
+                            {
+                                SourceType = typeName,
+                                Nullable = !(col["required"] is JsonValue req && req.GetValue<bool>()),
+                                MaxLength = Int(col["crm:maxLength"]),
+                                FixedLength = Bool(col["crm:fixedLength"]),
+                                Size = Int(col["crm:size"]),
+                                Unsigned = Bool(col["crm:unsigned"]),
+                                Precision = Int(col["crm:precision"]),
+                                Scale = Int(col["crm:scale"]),
+                                Format = col["crm:format"]?.GetValue<string>(),
+                                AllowedValues = col["crm:values"] is JsonArray vals ? StringList(vals) : null,
+                                AutoIncrement = Bool(col["crm:autoIncrement"]),
+                                Comment = col["dc:description"]?.GetValue<string>(),
+                                IsAnnotation = Bool(col["crm:annotation"]),
+                            });
                         }
+                    }
+                    if (schema["foreignKeys"] is JsonArray fks)
+                    {
+                        foreach (var node in fks)
+                        {
+                            if (node is not JsonObject fk || fk["reference"] is not JsonObject reference) continue;
+                            var from = fk["columnReference"] is JsonArray fa ? StringList(fa) : fk["columnReference"] is JsonValue fv ? new List<string> { fv.GetValue<string>() } : new List<string>();
+                            var to = reference["columnReference"] is JsonArray ta ? StringList(ta) : reference["columnReference"] is JsonValue tv ? new List<string> { tv.GetValue<string>() } : new List<string>();
+                            string resource = reference["resource"]?.GetValue<string>() ?? "";
+                            string parent = Path.GetFileNameWithoutExtension(resource.Length > 0 ? resource : "?");
+                            m.ForeignKeys.Add(new CrmRelation(url, from, parent, to) { OnDelete = fk["crm:onDelete"]?.GetValue<string>(), OnUpdate = fk["crm:onUpdate"]?.GetValue<string>() });
+                        }
+                    }
+                    if (schema["crm:uniqueKeys"] is JsonArray uks)
+                    {
+                        foreach (var node in uks) if (node is JsonArray u) m.UniqueKeys.Add(StringList(u));
                     }
                     if (schema["primaryKey"] is JsonArray pk)
                     {
@@ -98,6 +228,7 @@ namespace CrmMigration.Engine.Providers.Csv
                     JsonValue e when e.TryGetValue(out string? text) && string.Equals(text, "none", StringComparison.OrdinalIgnoreCase) => CrmFormulaEscape.None,
                     _ => CrmFormulaEscape.Spreadsheet,
                 };
+                m.Comment = o["dc:description"]?.GetValue<string>();
                 m.EmptyStringQuoted = o["crm:emptyStringQuoted"] is JsonValue v && v.GetValue<bool>();
                 m.Encoding = o["dialect"]?["encoding"]?.GetValue<string>();
                 m.EmptyStringCells = o["crm:emptyStringCells"] is JsonValue cells && cells.GetValue<bool>();
@@ -113,6 +244,24 @@ namespace CrmMigration.Engine.Providers.Csv
                     "The metadata sidecar is not valid: " + e.Message + " Fix or delete the file.") { File = file }, e);
             }
         }
+
+        private static JsonArray Strings(IEnumerable<string> values)
+        {
+            var a = new JsonArray();
+            foreach (var v in values) a.Add(v);
+            return a;
+        }
+
+        private static List<string> StringList(JsonArray a)
+        {
+            var list = new List<string>(a.Count);
+            foreach (var n in a) if (n is not null) list.Add(n.GetValue<string>());
+            return list;
+        }
+
+        private static int? Int(JsonNode? n) => n is JsonValue v ? v.GetValue<int>() : null;
+
+        private static bool Bool(JsonNode? n) => n is JsonValue v && v.GetValue<bool>();
 
         /// <summary>Loads a single-table sidecar (CSV); null when the file does not exist.</summary>
         public static FileTableMetadata? LoadTable(string sidecarPath)

@@ -52,15 +52,6 @@ namespace CrmMigration.Engine.Providers.Db
             return (found, isView);
         }
 
-        /// <summary>The column type to create for a portable type.</summary>
-        public abstract string ColumnType(CrmFieldType type, int? maxLength, bool key);
-
-        /// <summary>Extra column text on create (MySQL keeps portable types with no native form in a comment).</summary>
-        public virtual string ColumnSuffix(CrmFieldType type) => "";
-
-        /// <summary>Text after CREATE TABLE's column list (MySQL: engine and character set).</summary>
-        public virtual string CreateTableSuffix => "";
-
         /// <summary>The text for one language of a translated JSON value ({"en_US": "New"}); the language is a bound parameter.</summary>
         public abstract string TranslatedText(string expression, string languageParameter);
 

@@ -110,23 +110,49 @@ namespace CrmMigration.Engine.Providers.Db
                 if (!_options.CreateIfMissing)
                 {
                     throw new CrmException("DbEntityNotFound", CrmErrorKind.NotFound,
-                        $"The table '{_entity}' does not exist in {_provider.Connection.DisplayName} and creating it is not allowed.") { Error = { Entity = _entity } };
+                        $"The table '{_entity}' does not exist in {_provider.Connection.DisplayName} and creating it is not allowed (give -Create).") { Error = { Entity = _entity } };
                 }
-                var (designed, key) = DesignTable(batch);
+                var design = _provider.PlannedEntity(_entity) ?? Schema.SchemaDesign.FromRecords(_entity, batch, _options.Schema, _options.KeyFields);
+                if (_options.Mode == CrmWriteMode.Upsert && design.Key.Count == 0 && _options.KeyFields is not { Count: > 0 })
+                {
+                    // Checked before the table is made: a failed write leaves nothing behind.
+                    throw new CrmException("DbUpsertNeedsKey", CrmErrorKind.InvalidArgument,
+                        $"Upsert into '{_entity}' needs key fields: the records name none and no KeyFields were given.") { Error = { Entity = _entity } };
+                }
+                _provider.CreateEntities(new[] { design }, whatIf: !write, _options.OnSchema);
                 if (write)
                 {
-                    CreateTable(designed, key);
                     table = _dialect.LoadTable(Conn(), _provider.Schema, _entity)
                         ?? throw new CrmException("DbCreateFailed", CrmErrorKind.WriteError, $"The table '{_entity}' could not be created.");
                 }
                 else
                 {
-                    table = designed;
-                    designedKey = key;
+                    table = StandIn(design);
+                    designedKey = new List<string>(design.Key);
                 }
             }
             _tableExists = write || designedKey is null;
             SetTable(table, designedKey);
+        }
+
+        /// <summary>The table a design would make, for planning (-WhatIf).</summary>
+        private DbTableInfo StandIn(CrmEntitySchema design)
+        {
+            var columns = new List<DbColumn>();
+            foreach (var f in design.Fields)
+            {
+                if (f.IsAnnotation) continue;
+                bool isKey = false;
+                foreach (var k in design.Key) isKey |= string.Equals(k, f.Name, StringComparison.OrdinalIgnoreCase);
+                var field = f.CopyAs(f.Name);
+                if (isKey) field.Nullable = false;
+                columns.Add(new DbColumn(field, field.Type.ToString()));
+            }
+            var table = new DbTableInfo(_provider.Schema, _entity, false, columns);
+            var pk = new List<int>();
+            foreach (var k in design.Key) pk.Add(table.IndexOf(k));
+            table.PrimaryKey = pk.ToArray();
+            return table;
         }
 
         private void SetTable(DbTableInfo table, List<string>? designedKey)
@@ -156,152 +182,41 @@ namespace CrmMigration.Engine.Providers.Db
             _keyEnforced = designedKey is not null ? _key.Length > 0 : table.IsEnforcedKey(_key);
         }
 
-        private (DbTableInfo Table, List<string> Key) DesignTable(IReadOnlyList<CrmRecord> batch)
-        {
-            var schema = _options.Schema;
-            var columns = new List<DbColumn>();
-            var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            var key = new List<string>();
-            if (schema is not null)
-            {
-                if (schema.Key.Count > 0) key.AddRange(schema.Key);
-                else foreach (var f in schema.Fields) if (f.IsKey) key.Add(f.Name);
-            }
-            if (key.Count == 0 && _options.KeyFields is { Count: > 0 }) key.AddRange(_options.KeyFields);
-            if (key.Count == 0) key.AddRange(InferKeyFields(batch));
-            bool IsKey(string name) => key.Exists(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
-            if (schema is not null)
-            {
-                foreach (var f in schema.Fields)
-                {
-                    if (!index.TryAdd(f.Name, columns.Count)) continue;
-                    columns.Add(new DbColumn(f.Name, f.Type, _dialect.ColumnType(f.Type, f.MaxLength, IsKey(f.Name)), f.Nullable && !IsKey(f.Name), f.MaxLength));
-                }
-            }
-            var observed = new Dictionary<string, CrmFieldType?>(StringComparer.OrdinalIgnoreCase);
-            var order = new List<string>();
-            foreach (var record in batch)
-            {
-                for (int f = 0; f < record.FieldCount; f++)
-                {
-                    string name = record.FieldNames[f];
-                    if (index.ContainsKey(name)) continue;
-                    if (!observed.TryGetValue(name, out var t)) { order.Add(name); t = null; }
-                    object? v = record.GetValue(f);
-                    if (v is not null)
-                    {
-                        var vt = CrmValues.TypeOf(v);
-                        t = t is null ? vt : CrmValues.Widen(t.Value, vt);
-                    }
-                    observed[name] = t;
-                }
-            }
-            foreach (var name in order)
-            {
-                var type = observed[name] ?? CrmFieldType.String;
-                index.Add(name, columns.Count);
-                columns.Add(new DbColumn(name, type, _dialect.ColumnType(type, null, IsKey(name)), !IsKey(name), null));
-            }
-            foreach (var k in key)
-            {
-                if (!index.ContainsKey(k))
-                {
-                    throw new CrmException("DbKeyFieldNotFound", CrmErrorKind.InvalidArgument, $"The key field '{k}' is not a field of the records or the schema of '{_entity}'.") { Error = { Entity = _entity, Field = k } };
-                }
-            }
-            var table = new DbTableInfo(_provider.Schema, _entity, false, columns);
-            var pk = new List<int>();
-            foreach (var k in key) pk.Add(table.IndexOf(k));
-            table.PrimaryKey = pk.ToArray();
-            return (table, key);
-        }
-
-        private static List<string> InferKeyFields(IReadOnlyList<CrmRecord> batch)
-        {
-            var result = new List<string>();
-            foreach (var record in batch)
-            {
-                if (record.Key is null) continue;
-                if (record.Key.FieldNames is { Count: > 0 } named)
-                {
-                    bool all = true;
-                    foreach (var n in named) all &= record.HasField(n);
-                    if (all) { result.AddRange(named); return result; }
-                }
-                foreach (var part in record.Key.Parts)
-                {
-                    string? found = null;
-                    for (int f = 0; f < record.FieldCount && found is null; f++)
-                    {
-                        if (string.Equals(CrmValues.ToText(record.GetValue(f)), part, StringComparison.Ordinal) && !result.Contains(record.FieldNames[f])) found = record.FieldNames[f];
-                    }
-                    if (found is null) { result.Clear(); return result; }
-                    result.Add(found);
-                }
-                return result;
-            }
-            return result;
-        }
-
-        private void CreateTable(DbTableInfo table, List<string> key)
-        {
-            var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(_provider.QualifiedName(table)).Append(" (");
-            for (int i = 0; i < table.Columns.Count; i++)
-            {
-                var c = table.Columns[i];
-                if (i > 0) sql.Append(", ");
-                sql.Append(_dialect.Quote(c.Name)).Append(' ').Append(c.DeclaredType);
-                if (!c.Nullable) sql.Append(" NOT NULL");
-                sql.Append(_dialect.ColumnSuffix(c.Type));
-            }
-            if (key.Count > 0)
-            {
-                sql.Append(", PRIMARY KEY (");
-                for (int k = 0; k < key.Count; k++) { if (k > 0) sql.Append(", "); sql.Append(_dialect.Quote(table.Columns[table.IndexOf(key[k])].Name)); }
-                sql.Append(')');
-            }
-            sql.Append(')').Append(_dialect.CreateTableSuffix);
-            Execute(sql.ToString(), null);
-        }
-
         /// <summary>Field shapes whose every field is a column of the current table (records share shapes, so this is checked once per shape, not per record).</summary>
         private readonly HashSet<CrmFieldShape> _coveredShapes = new HashSet<CrmFieldShape>(ReferenceEqualityComparer.Instance);
 
-        private void AddMissingColumns(IReadOnlyList<CrmRecord> batch)
+        /// <summary>
+        /// Fields the table lacks: TargetFieldsMissing before anything of the batch is written, unless AddColumns asks for
+        /// them (ALTER TABLE ADD COLUMN, typed from the batch's values; planning never alters).
+        /// </summary>
+        private void CheckColumns(IReadOnlyList<CrmRecord> batch, bool write)
         {
             var table = _table!;
-            HashSet<CrmFieldShape>? uncovered = null;
+            List<CrmRecord>? uncovered = null;
             CrmFieldShape? last = null;
             foreach (var record in batch)
             {
                 var shape = record.Shape;
                 if (ReferenceEquals(shape, last) || _coveredShapes.Contains(shape)) { last = shape; continue; }
                 bool all = true;
-                for (int f = 0; f < shape.Count && all; f++) all = table.IndexOf(shape.Names[f]) >= 0;
+                for (int f = 0; f < shape.Count && all; f++) all = table.IndexOf(shape.Names[f]) >= 0 || Schema.SchemaDesign.IsAnnotation(shape, shape.Names[f]);
                 if (all) { _coveredShapes.Add(shape); last = shape; }
-                else (uncovered ??= new HashSet<CrmFieldShape>(ReferenceEqualityComparer.Instance)).Add(shape);
+                else (uncovered ??= new List<CrmRecord>()).Add(record);
             }
             if (uncovered is null) return;
-            var missing = new List<(string Name, CrmFieldType? Type)>();
-            foreach (var record in batch)
-            {
-                if (!uncovered.Contains(record.Shape)) continue;
-                for (int f = 0; f < record.FieldCount; f++)
-                {
-                    string name = record.FieldNames[f];
-                    if (table.IndexOf(name) >= 0) continue;
-                    int at = missing.FindIndex(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
-                    object? v = record.GetValue(f);
-                    CrmFieldType? t = v is null ? null : CrmValues.TypeOf(v);
-                    if (at < 0) missing.Add((name, t));
-                    else if (t is not null) missing[at] = (name, missing[at].Type is { } o ? CrmValues.Widen(o, t.Value) : t);
-                }
-            }
+            var missing = Schema.SchemaDesign.MissingFields(uncovered, n => table.IndexOf(n) >= 0);
             if (missing.Count == 0) return;
-            foreach (var (name, t) in missing)
+            if (!_options.AddColumns) throw Schema.SchemaDesign.MissingColumns(table.Name, _provider.Connection.DisplayName, missing);
+            if (!write) return;
+            var design = Schema.SchemaDesign.FromRecords(table.Name, uncovered, null, Array.Empty<string>());
+            foreach (var name in missing)
             {
-                var type = t ?? CrmFieldType.String;
-                Execute("ALTER TABLE " + _provider.QualifiedName(table) + " ADD COLUMN " + _dialect.Quote(name) + " " + _dialect.ColumnType(type, null, false) + _dialect.ColumnSuffix(type), null);
+                var field = design.GetField(name) ?? new CrmFieldSchema(name, CrmFieldType.String);
+                field.Nullable = true;
+                field.IsKey = false;
+                string sql = _provider.Scripter.AddColumn(table.Name, field);
+                _options.OnSchema?.Invoke(new Schema.SchemaStatement(table.Name, Schema.SchemaStep.BeforeData, "column", sql));
+                Execute(sql, null);
             }
             var reloaded = _dialect.LoadTable(Conn(), _provider.Schema, table.Name) ?? table;
             SetTable(reloaded, null);
@@ -323,7 +238,7 @@ namespace CrmMigration.Engine.Providers.Db
             for (int f = 0; f < shape.Count; f++)
             {
                 int c = _table!.IndexOf(shape.Names[f]);
-                if (c < 0 || cols.Contains(c)) continue;
+                if (c < 0 || cols.Contains(c) || Schema.SchemaDesign.IsAnnotation(shape, shape.Names[f])) continue;
                 fields.Add(f);
                 cols.Add(c);
             }
@@ -516,7 +431,7 @@ namespace CrmMigration.Engine.Providers.Db
                 try
                 {
                     LoadTable(batch, write: true);
-                    AddMissingColumns(batch);
+                    CheckColumns(batch, write: true);
                     if (upsert && _key.Length == 0)
                     {
                         throw new CrmException("DbUpsertNeedsKey", CrmErrorKind.InvalidArgument,
@@ -797,6 +712,7 @@ namespace CrmMigration.Engine.Providers.Db
             _batch++;
             if (batch.Count == 0) return;
             LoadTable(batch, write: false);
+            CheckColumns(batch, write: false);
             bool upsert = _options.Mode == CrmWriteMode.Upsert;
             if (upsert && _key.Length == 0)
             {

@@ -152,7 +152,7 @@ namespace CrmMigration.Engine.Providers.Db
                     return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
                 });
             }
-            return DbCatalog.Describe(table, Connection.DisplayName, count);
+            return DbCatalog.Describe(table, Connection.DisplayName, count, Connection.Provider);
         }
 
         internal string QualifiedName(DbTableInfo table) => _dialect.Quote(table.Schema) + "." + _dialect.Quote(table.Name);
@@ -177,7 +177,8 @@ namespace CrmMigration.Engine.Providers.Db
             int n = columns.Count;
             var names = new string[n];
             for (int i = 0; i < n; i++) names[i] = columns[i].Name;
-            var shape = new CrmFieldShape(names);
+            // The table's schema travels with the records, so a target created from them gets its types, keys and comments.
+            var shape = new CrmFieldShape(names) { Schema = DbCatalog.Describe(table, Connection.DisplayName, null, Connection.Provider) };
             int[] pk = table.PrimaryKey;
             var keyNames = new string[pk.Length];
             for (int k = 0; k < pk.Length; k++) keyNames[k] = names[pk[k]];

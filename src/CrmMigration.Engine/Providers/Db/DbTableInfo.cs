@@ -7,13 +7,23 @@ namespace CrmMigration.Engine.Providers.Db
     internal sealed class DbColumn
     {
         public DbColumn(string name, CrmFieldType type, string declaredType, bool nullable, int? maxLength)
+            : this(new CrmFieldSchema(name, type) { Nullable = nullable, MaxLength = maxLength, SourceType = declaredType }, declaredType)
         {
-            Name = name;
-            Type = type;
-            DeclaredType = declaredType;
-            Nullable = nullable;
-            MaxLength = maxLength;
         }
+
+        /// <summary>A column described portably (<paramref name="field"/>), with the server's type name.</summary>
+        public DbColumn(CrmFieldSchema field, string declaredType)
+        {
+            Field = field;
+            Name = field.Name;
+            Type = field.Type;
+            DeclaredType = declaredType;
+            Nullable = field.Nullable;
+            MaxLength = field.MaxLength;
+        }
+
+        /// <summary>The portable description (type, length, precision, comment...) the catalog gives.</summary>
+        public CrmFieldSchema Field { get; }
 
         public string Name { get; }
         public CrmFieldType Type { get; }
@@ -23,8 +33,14 @@ namespace CrmMigration.Engine.Providers.Db
         public int? MaxLength { get; }
         /// <summary>PostgreSQL: a string-typed column that needs an explicit cast on write (json, jsonb, enums).</summary>
         public bool NeedsCast { get; init; }
+        /// <summary>PostgreSQL: an enum type, whose binary form is its label's text (so binary COPY takes it as text).</summary>
+        public bool IsEnum { get; init; }
         /// <summary>PostgreSQL: read as text (types with no portable form: arrays, intervals, json).</summary>
         public bool ReadAsText { get; init; }
+        /// <summary>MySQL: a DateTimeOffset kept in a datetime column, as UTC.</summary>
+        public bool OffsetAsUtc { get; init; }
+        /// <summary>A 4-byte float: values are read as the shortest decimal that round-trips the float (9.8, not 9.800000190734863).</summary>
+        public bool Single => Field.Type == CrmFieldType.Double && Field.Size == 4;
     }
 
     /// <summary>A table or view of a PostgreSQL or MySQL database.</summary>
@@ -48,6 +64,8 @@ namespace CrmMigration.Engine.Providers.Db
         public int[] PrimaryKey { get; set; } = Array.Empty<int>();
         public List<int[]> UniqueKeys { get; } = new List<int[]>();
         public List<CrmRelation> Relations { get; } = new List<CrmRelation>();
+        /// <summary>The table's comment, when it has one.</summary>
+        public string? Comment { get; set; }
 
         public int IndexOf(string name) => _index.TryGetValue(name, out int i) ? i : -1;
 

@@ -62,7 +62,8 @@ namespace CrmMigration.Engine.Providers.Db
                         case Guid g: buffer.Ascii(g.ToString("D")); break;
                         case DateTime dt: buffer.Ascii(DateText(dt)); break;
                         case DateTimeOffset o:
-                            buffer.Escaped(columns[c].Type == CrmFieldType.DateTimeOffset ? o.ToString(OffsetFormat, CultureInfo.InvariantCulture) : DateText(o.DateTime));
+                            buffer.Escaped(columns[c].OffsetAsUtc ? DateText(o.UtcDateTime)
+                                : columns[c].Type == CrmFieldType.DateTimeOffset ? o.ToString(OffsetFormat, CultureInfo.InvariantCulture) : DateText(o.DateTime));
                             break;
                         default: throw new FormatException("No LOAD DATA text for a value of type " + v.GetType().Name + ".");
                     }

@@ -95,76 +95,87 @@ namespace CrmMigration.Engine.Providers.Db
             var conn = (MySqlConnection)connection;
             var (exact, isView) = FindTable(conn, schema, name);
             if (exact is null) return null;
+            var jsonColumns = JsonCheckedColumns(conn, schema, exact);
             var columns = new List<DbColumn>();
             using (var cmd = new MySqlCommand(
-                "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, COLUMN_COMMENT FROM information_schema.COLUMNS " +
-                "WHERE TABLE_SCHEMA = @s AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION", conn))
+                "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, COLUMN_COMMENT, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, EXTRA " +
+                "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @s AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION", conn))
             {
                 cmd.Parameters.AddWithValue("@s", schema);
                 cmd.Parameters.AddWithValue("@t", exact);
                 using var r = cmd.ExecuteReader();
                 while (r.Read())
                 {
+                    string column = r.GetString(0);
                     string dataType = r.GetString(1).ToLowerInvariant();
                     string columnType = r.GetString(2);
                     string comment = r.IsDBNull(5) ? "" : r.GetString(5);
                     long? max = r.IsDBNull(4) ? null : Convert.ToInt64(r.GetValue(4), CultureInfo.InvariantCulture);
-                    columns.Add(new DbColumn(r.GetString(0), Map(dataType, columnType, comment), columnType, string.Equals(r.GetString(3), "YES", StringComparison.Ordinal),
-                        max is > 0 and <= int.MaxValue ? (int)max.Value : null));
+                    int? precision = r.IsDBNull(6) ? null : Convert.ToInt32(r.GetValue(6), CultureInfo.InvariantCulture);
+                    int? scale = r.IsDBNull(7) ? null : Convert.ToInt32(r.GetValue(7), CultureInfo.InvariantCulture);
+                    int? datetimePrecision = r.IsDBNull(8) ? null : Convert.ToInt32(r.GetValue(8), CultureInfo.InvariantCulture);
+                    string extra = r.IsDBNull(9) ? "" : r.GetString(9);
+                    var field = Schema.SqlTypes.FromMySql(column, dataType, columnType, max, precision, scale, datetimePrecision, extra, comment, jsonColumns.Contains(column));
+                    field.Nullable = string.Equals(r.GetString(3), "YES", StringComparison.Ordinal);
+                    bool offsetInDate = field.Type == CrmFieldType.DateTimeOffset && (dataType is "datetime" or "timestamp");
+                    columns.Add(new DbColumn(field, columnType) { OffsetAsUtc = offsetInDate });
                 }
             }
-            var table = new DbTableInfo(schema, exact, isView, columns);
+            string? tableComment;
+            using (var cmd = new MySqlCommand("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = @s AND TABLE_NAME = @t", conn))
+            {
+                cmd.Parameters.AddWithValue("@s", schema);
+                cmd.Parameters.AddWithValue("@t", exact);
+                tableComment = cmd.ExecuteScalar() as string;
+            }
+            var table = new DbTableInfo(schema, exact, isView, columns) { Comment = string.IsNullOrEmpty(tableComment) || isView && tableComment == "VIEW" ? null : tableComment };
             using (var cmd = new MySqlCommand(
-                "SELECT tc.CONSTRAINT_TYPE, tc.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME " +
+                "SELECT tc.CONSTRAINT_TYPE, tc.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, rc.DELETE_RULE, rc.UPDATE_RULE " +
                 "FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.KEY_COLUMN_USAGE k " +
                 "ON k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND k.TABLE_NAME = tc.TABLE_NAME AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME " +
+                "LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS rc ON rc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND rc.TABLE_NAME = tc.TABLE_NAME AND rc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME " +
                 "WHERE tc.TABLE_SCHEMA = @s AND tc.TABLE_NAME = @t AND tc.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY') " +
                 "ORDER BY tc.CONSTRAINT_TYPE, tc.CONSTRAINT_NAME, k.ORDINAL_POSITION", conn))
             {
                 cmd.Parameters.AddWithValue("@s", schema);
                 cmd.Parameters.AddWithValue("@t", exact);
                 using var r = cmd.ExecuteReader();
-                var rows = new List<(string Type, string Name, string Column, string? RefTable, string? RefColumn)>();
-                while (r.Read()) rows.Add((r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)));
+                var rows = new List<ConstraintRow>();
+                while (r.Read())
+                {
+                    rows.Add(new ConstraintRow(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                        r.IsDBNull(5) ? null : DbCatalog.Action(r.GetString(5)), r.IsDBNull(6) ? null : DbCatalog.Action(r.GetString(6))));
+                }
                 DbCatalog.ApplyConstraints(table, rows);
             }
             return table;
         }
 
-        private static CrmFieldType Map(string dataType, string columnType, string comment)
+        /// <summary>MariaDB's JSON is longtext with CHECK (json_valid(column)): the columns that have one.</summary>
+        private static HashSet<string> JsonCheckedColumns(MySqlConnection conn, string schema, string table)
         {
-            if (comment.StartsWith("crm:", StringComparison.Ordinal) && Enum.TryParse(comment.AsSpan(4), out CrmFieldType declared)) return declared;
-            switch (dataType)
+            var result = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            try
             {
-                case "tinyint":
-                    return columnType.StartsWith("tinyint(1)", StringComparison.OrdinalIgnoreCase) ? CrmFieldType.Boolean : CrmFieldType.Integer;
-                case "smallint": case "mediumint": case "int": case "integer": case "bigint": case "year":
-                    return columnType.Contains("unsigned", StringComparison.OrdinalIgnoreCase) && dataType == "bigint" ? CrmFieldType.Decimal : CrmFieldType.Integer;
-                case "bit": return columnType.Equals("bit(1)", StringComparison.OrdinalIgnoreCase) ? CrmFieldType.Boolean : CrmFieldType.Integer;
-                case "decimal": case "numeric": return CrmFieldType.Decimal;
-                case "float": case "double": case "real": return CrmFieldType.Double;
-                case "date": return CrmFieldType.Date;
-                case "datetime": case "timestamp": return CrmFieldType.DateTime;
-                case "uuid": return CrmFieldType.Guid;
-                case "binary": case "varbinary": case "blob": case "tinyblob": case "mediumblob": case "longblob": return CrmFieldType.Binary;
-                default: return CrmFieldType.String;
+                using var cmd = new MySqlCommand("SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = @s AND TABLE_NAME = @t", conn);
+                cmd.Parameters.AddWithValue("@s", schema);
+                cmd.Parameters.AddWithValue("@t", table);
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    string clause = r.GetString(0).Trim();
+                    if (clause.StartsWith("json_valid(`", StringComparison.OrdinalIgnoreCase) && clause.EndsWith("`)", StringComparison.Ordinal))
+                    {
+                        result.Add(clause.Substring(12, clause.Length - 14).Replace("``", "`", StringComparison.Ordinal));
+                    }
+                }
             }
+            catch (MySqlException)
+            {
+                // MySQL has no TABLE_NAME there, and a native JSON type that needs no check.
+            }
+            return result;
         }
-
-        public override string ColumnType(CrmFieldType type, int? maxLength, bool key) => type switch
-        {
-            CrmFieldType.String => maxLength is > 0 and <= 16000 ? "varchar(" + Invariant(maxLength.Value) + ")" : key ? "varchar(255)" : "longtext",
-            CrmFieldType.Integer => "bigint",
-            CrmFieldType.Decimal => "decimal(38,10)",
-            CrmFieldType.Double => "double",
-            CrmFieldType.Boolean => "tinyint(1)",
-            CrmFieldType.Date => "date",
-            CrmFieldType.DateTime => "datetime(6)",
-            CrmFieldType.DateTimeOffset => "varchar(40)",
-            CrmFieldType.Guid => "char(36)",
-            CrmFieldType.Binary => key ? "varbinary(255)" : "longblob",
-            _ => "longtext",
-        };
 
         public override string Placeholder(int index) => "?";
 
@@ -173,9 +184,6 @@ namespace CrmMigration.Engine.Providers.Db
 
         public override string JoinedText(string expression, string orderBy) => "GROUP_CONCAT(" + expression + " ORDER BY " + orderBy + " SEPARATOR '; ')";
 
-        public override string CreateTableSuffix => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
-
-        public override string ColumnSuffix(CrmFieldType type) => type is CrmFieldType.Guid or CrmFieldType.DateTimeOffset ? " COMMENT 'crm:" + type + "'" : "";
 
         public override object ToDb(object? portable, DbColumn column)
         {
@@ -184,9 +192,11 @@ namespace CrmMigration.Engine.Providers.Db
                 case null: return DBNull.Value;
                 case Guid g: return g.ToString("D");
                 case DateTimeOffset o:
+                    if (column.OffsetAsUtc) return DateTime.SpecifyKind(o.UtcDateTime, DateTimeKind.Unspecified);
                     if (column.Type == CrmFieldType.DateTimeOffset) return o.ToString(OffsetFormat, CultureInfo.InvariantCulture);
                     return o.DateTime;
                 case DateTime d: return d;
+                case float f: return Util.CrmValues.SingleToDouble(f);
                 default: return portable;
             }
         }
@@ -200,11 +210,13 @@ namespace CrmMigration.Engine.Providers.Db
                 case CrmFieldType.String: return raw is string s ? s : raw is byte[] b ? Encoding.UTF8.GetString(b) : Util.CrmValues.ToText(Normalize(raw));
                 case CrmFieldType.Integer: return Convert.ToInt64(raw, CultureInfo.InvariantCulture);
                 case CrmFieldType.Decimal: return Convert.ToDecimal(raw, CultureInfo.InvariantCulture);
-                case CrmFieldType.Double: return Convert.ToDouble(raw, CultureInfo.InvariantCulture);
+                case CrmFieldType.Double: return raw is float single ? Util.CrmValues.SingleToDouble(single) : Convert.ToDouble(raw, CultureInfo.InvariantCulture);
                 case CrmFieldType.Boolean: return raw is bool bo ? bo : Convert.ToInt64(raw, CultureInfo.InvariantCulture) != 0;
                 case CrmFieldType.Date: return ((DateTime)raw).Date;
                 case CrmFieldType.DateTime: return raw is DateTime dt ? dt : Util.CrmValues.Parse(Convert.ToString(raw, CultureInfo.InvariantCulture), CrmFieldType.DateTime);
-                case CrmFieldType.DateTimeOffset: return Util.CrmValues.Parse(Convert.ToString(raw, CultureInfo.InvariantCulture), CrmFieldType.DateTimeOffset);
+                case CrmFieldType.DateTimeOffset:
+                    if (raw is DateTime utc) return new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Unspecified), TimeSpan.Zero);
+                    return Util.CrmValues.Parse(Convert.ToString(raw, CultureInfo.InvariantCulture), CrmFieldType.DateTimeOffset);
                 case CrmFieldType.Guid: return raw is Guid g ? g : Guid.Parse(Convert.ToString(raw, CultureInfo.InvariantCulture)!);
                 case CrmFieldType.Binary: return raw is byte[] ? raw : Encoding.UTF8.GetBytes(Convert.ToString(raw, CultureInfo.InvariantCulture)!);
                 default: return Normalize(raw);

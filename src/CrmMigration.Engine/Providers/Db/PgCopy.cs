@@ -14,8 +14,11 @@ namespace CrmMigration.Engine.Providers.Db
     /// </summary>
     internal static class PgCopy
     {
-        /// <summary>The COPY type of a column, or null when the column needs the INSERT path (enums, arrays...).</summary>
-        public static NpgsqlDbType? CopyType(DbColumn column) => column.DeclaredType switch
+        /// <summary>
+        /// The COPY type of a column, or null when the column needs the INSERT path (arrays, ranges...). An enum is sent as
+        /// text: its binary form is the label's bytes, and the server's enum_recv refuses a label that is not one of the type's.
+        /// </summary>
+        public static NpgsqlDbType? CopyType(DbColumn column) => column.IsEnum ? NpgsqlDbType.Text : column.DeclaredType switch
         {
             "int2" => NpgsqlDbType.Smallint,
             "int4" => NpgsqlDbType.Integer,

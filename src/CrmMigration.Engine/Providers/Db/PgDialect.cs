@@ -71,28 +71,47 @@ namespace CrmMigration.Engine.Providers.Db
             var (exact, isView) = FindTable(conn, schema, name);
             if (exact is null) return null;
             var columns = new List<DbColumn>();
+            string? comment = null;
             using (var cmd = new NpgsqlCommand(
-                "SELECT column_name, data_type, udt_name, is_nullable, character_maximum_length FROM information_schema.columns " +
-                "WHERE table_schema = @s AND table_name = @t ORDER BY ordinal_position", conn))
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod), COALESCE(bt.typname, t.typname), COALESCE(bt.typtype, t.typtype)::text, NOT a.attnotnull, " +
+                "a.attidentity::text, pg_get_expr(d.adbin, d.adrelid), col_description(a.attrelid, a.attnum), " +
+                "(SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = COALESCE(bt.oid, t.oid)), " +
+                "obj_description(c.oid, 'pg_class'), CASE WHEN bt.oid IS NULL THEN NULL ELSE format_type(t.typbasetype, t.typtypmod) END " +
+                "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace " +
+                "JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype " +
+                "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum " +
+                "WHERE n.nspname = @s AND c.relname = @t AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum", conn))
             {
                 cmd.Parameters.AddWithValue("s", schema);
                 cmd.Parameters.AddWithValue("t", exact);
                 using var r = cmd.ExecuteReader();
                 while (r.Read())
                 {
-                    string dataType = r.GetString(1);
                     string udt = r.GetString(2);
-                    var (type, readAsText, cast) = Map(dataType, udt);
-                    columns.Add(new DbColumn(r.GetString(0), type, udt, string.Equals(r.GetString(3), "YES", StringComparison.Ordinal), r.IsDBNull(4) ? null : r.GetInt32(4))
-                    {
-                        ReadAsText = readAsText,
-                        NeedsCast = cast,
-                    });
+                    string formatted = r.IsDBNull(10) ? r.GetString(1) : r.GetString(10);
+                    char typtype = r.GetString(3)[0];
+                    var labels = r.IsDBNull(8) ? null : (string[])r.GetValue(8);
+                    var field = Schema.SqlTypes.FromPostgres(r.GetString(0), udt, formatted, typtype, labels);
+                    field.Nullable = r.GetBoolean(4);
+                    string identity = r.IsDBNull(5) ? "" : r.GetString(5);
+                    string? dflt = r.IsDBNull(6) ? null : r.GetString(6);
+                    field.AutoIncrement = identity.Length > 0 && identity[0] != (char)0 || dflt is not null && dflt.StartsWith("nextval(", StringComparison.Ordinal);
+                    field.Comment = r.IsDBNull(7) ? null : r.GetString(7);
+                    comment ??= r.IsDBNull(9) ? null : r.GetString(9);
+                    var (type, readAsText, cast) = Map(typtype == 'e' ? "USER-DEFINED" : udt.StartsWith('_') ? "ARRAY" : "", udt);
+                    columns.Add(new DbColumn(field, udt) { ReadAsText = readAsText, NeedsCast = cast, IsEnum = typtype == 'e' });
                 }
             }
-            var table = new DbTableInfo(schema, exact, isView, columns);
+            if (columns.Count == 0 && comment is null)
+            {
+                using var cmd = new NpgsqlCommand("SELECT obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @s AND c.relname = @t", conn);
+                cmd.Parameters.AddWithValue("s", schema);
+                cmd.Parameters.AddWithValue("t", exact);
+                comment = cmd.ExecuteScalar() as string;
+            }
+            var table = new DbTableInfo(schema, exact, isView, columns) { Comment = comment };
             using (var cmd = new NpgsqlCommand(
-                "SELECT con.contype::text, con.conname, a.attname, rc.relname, ra.attname " +
+                "SELECT con.contype::text, con.conname, a.attname, rc.relname, ra.attname, con.confdeltype::text, con.confupdtype::text " +
                 "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace " +
                 "CROSS JOIN LATERAL unnest(con.conkey, COALESCE(con.confkey, con.conkey)) WITH ORDINALITY AS k(attnum, refnum, ord) " +
                 "JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum " +
@@ -103,8 +122,12 @@ namespace CrmMigration.Engine.Providers.Db
                 cmd.Parameters.AddWithValue("s", schema);
                 cmd.Parameters.AddWithValue("t", exact);
                 using var r = cmd.ExecuteReader();
-                var rows = new List<(string Type, string Name, string Column, string? RefTable, string? RefColumn)>();
-                while (r.Read()) rows.Add((r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)));
+                var rows = new List<ConstraintRow>();
+                while (r.Read())
+                {
+                    rows.Add(new ConstraintRow(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                        r.IsDBNull(5) ? null : DbCatalog.Action(r.GetString(5)), r.IsDBNull(6) ? null : DbCatalog.Action(r.GetString(6))));
+                }
                 DbCatalog.ApplyConstraints(table, rows);
             }
             return table;
@@ -130,21 +153,6 @@ namespace CrmMigration.Engine.Providers.Db
                     return (CrmFieldType.String, true, cast);
             }
         }
-
-        public override string ColumnType(CrmFieldType type, int? maxLength, bool key) => type switch
-        {
-            CrmFieldType.String => maxLength is > 0 and <= 10485760 ? "varchar(" + DbDialect.Invariant(maxLength.Value) + ")" : "text",
-            CrmFieldType.Integer => "bigint",
-            CrmFieldType.Decimal => "numeric",
-            CrmFieldType.Double => "double precision",
-            CrmFieldType.Boolean => "boolean",
-            CrmFieldType.Date => "date",
-            CrmFieldType.DateTime => "timestamp",
-            CrmFieldType.DateTimeOffset => "timestamptz",
-            CrmFieldType.Guid => "uuid",
-            CrmFieldType.Binary => "bytea",
-            _ => "text",
-        };
 
         public override string TranslatedText(string expression, string languageParameter) =>
             "COALESCE((" + expression + ")::jsonb ->> " + languageParameter + ", (SELECT j.value FROM jsonb_each_text((" + expression + ")::jsonb) j ORDER BY j.key LIMIT 1))";
@@ -195,7 +203,7 @@ namespace CrmMigration.Engine.Providers.Db
                 case CrmFieldType.Decimal: return reader.GetDecimal(ordinal);
                 case CrmFieldType.Double:
                     return column.DeclaredType == "float8" ? reader.GetDouble(ordinal)
-                        : column.DeclaredType == "float4" ? (double)reader.GetFloat(ordinal)
+                        : column.DeclaredType == "float4" ? Util.CrmValues.SingleToDouble(reader.GetFloat(ordinal))
                         : Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
                 case CrmFieldType.Boolean: return reader.GetBoolean(ordinal);
                 case CrmFieldType.Date: return reader.GetFieldValue<DateTime>(ordinal);

@@ -62,6 +62,9 @@ namespace CrmMigration.Engine.Providers.Excel
             }
         }
 
+        /// <summary>The schema the first record's shape carried (its source's), for the sidecar.</summary>
+        private CrmEntitySchema? _firstSchema;
+
         private void SetColumns(string[] names)
         {
             _columns = names;
@@ -91,6 +94,7 @@ namespace CrmMigration.Engine.Providers.Excel
                 {
                     var names = new string[record.FieldCount];
                     for (int i = 0; i < names.Length; i++) names[i] = record.FieldNames[i];
+                    _firstSchema = record.Shape.Schema;
                     SetColumns(names);
                 }
                 string? unknown = Unknown(record, _shape!);
@@ -235,9 +239,9 @@ namespace CrmMigration.Engine.Providers.Excel
                 var meta = new FileTableMetadata(_sheet) { EmptyStringCells = true };
                 if (_columns is not null)
                 {
-                    for (int i = 0; i < _columns.Length; i++) meta.Columns.Add(new CrmFieldSchema(_columns[i], _observed![i] ?? CrmFieldType.String));
-                    IReadOnlyList<string>? key = _options.Schema?.Key is { Count: > 0 } k ? k : _options.KeyFields;
-                    if (key is not null) foreach (var name in key) if (_shape!.IndexOf(name) >= 0) meta.PrimaryKey.Add(_columns[_shape.IndexOf(name)]);
+                    var schema = _options.Schema ?? _firstSchema;
+                    IReadOnlyList<string>? key = schema?.Key is { Count: > 0 } k ? k : _options.KeyFields;
+                    meta.Describe(schema, _columns, _observed!, key, _options.AnnotationFields);
                 }
                 tables.Add(meta);
                 var array = new System.Text.Json.Nodes.JsonArray();

@@ -68,6 +68,12 @@ namespace CrmMigration.Engine.Providers.Excel
             var meta = Metadata(sheet);
             var reader = new ExcelSheetReader(Workbook, sheet, Connection.DisplayName, meta, _ => { }, Connection.FillMergedCells);
             var (header, inferred, rows) = reader.Inspect(meta is null ? InferRows : 0, includeRowCount);
+            if (meta is not null)
+            {
+                var described = meta.Describe(sheet, header, Connection.DisplayName, CrmProviderKind.Excel);
+                described.RowCount = includeRowCount ? rows : null;
+                return described;
+            }
             var fields = new List<CrmFieldSchema>(header.Length);
             for (int i = 0; i < header.Length; i++)
             {

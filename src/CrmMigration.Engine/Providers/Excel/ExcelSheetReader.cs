@@ -167,7 +167,7 @@ namespace CrmMigration.Engine.Providers.Excel
                 {
                     if (IsBlank(row, width)) continue;
                     header = HeaderOf(row, width, line, report: true);
-                    shape = new CrmFieldShape(header);
+                    shape = new CrmFieldShape(header) { Schema = _metadata?.Describe(_sheet, header, _system, CrmProviderKind.Excel) };
                     types = new CrmFieldType?[header.Length];
                     keyIndexes = Keys(header, shape, types);
                     continue;

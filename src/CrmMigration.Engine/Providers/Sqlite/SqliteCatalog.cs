@@ -88,19 +88,34 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return new SqliteTableInfo(name, isView, columns);
         }
 
+        /// <summary>The CREATE statement SQLite keeps for a table (comments included), or null.</summary>
+        internal static string? CreateSql(SqliteConnection connection, string table)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT sql FROM sqlite_master WHERE type IN ('table', 'view') AND name = $t";
+            cmd.Parameters.AddWithValue("$t", table);
+            return cmd.ExecuteScalar() as string;
+        }
+
         /// <summary>Describes an entity in portable terms.</summary>
         internal static CrmEntitySchema Describe(SqliteConnection connection, SqliteTableInfo table, string system, bool includeRowCount)
         {
+            var text = Schema.SqliteTableText.Parse(CreateSql(connection, table.Name));
             var fields = new List<CrmFieldSchema>(table.Columns.Count);
             foreach (var c in table.Columns)
             {
-                fields.Add(new CrmFieldSchema(c.Name, c.Type)
+                var f = Schema.SqlTypes.FromSqlite(c.Name, c.DeclaredType);
+                f.Nullable = !c.NotNull && c.PkOrder == 0;
+                f.IsKey = c.PkOrder > 0;
+                if (c.Untyped) f.SourceType = null;
+                if (text.Get(c.Name) is { } extra)
                 {
-                    SourceType = c.DeclaredType,
-                    Nullable = !c.NotNull,
-                    IsKey = c.PkOrder > 0,
-                    MaxLength = c.Type == CrmFieldType.String ? SqliteSql.MaxLengthOf(c.DeclaredType) : null,
-                });
+                    f.Comment = extra.Comment;
+                    if (extra.Json && f.Type == CrmFieldType.String) f.Format = "json";
+                    if (extra.AllowedValues is { } values && f.Type == CrmFieldType.String) { f.Format = "enum"; f.AllowedValues = values; }
+                    f.AutoIncrement = extra.AutoIncrement;
+                }
+                fields.Add(f);
             }
             var key = new List<string>(table.PrimaryKey.Length);
             foreach (int i in table.PrimaryKey) key.Add(table.Columns[i].Name);
@@ -108,7 +123,10 @@ namespace CrmMigration.Engine.Providers.Sqlite
             {
                 System = system,
                 Key = key,
+                UniqueKeys = table.IsView ? Array.Empty<IReadOnlyList<string>>() : UniqueKeys(connection, table.Name),
                 Relations = table.IsView ? Array.Empty<CrmRelation>() : ForeignKeys(connection, table.Name),
+                Comment = text.TableComment,
+                Provider = CrmProviderKind.Sqlite,
             };
             if (includeRowCount)
             {
@@ -119,12 +137,37 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return schema;
         }
 
-        private static List<CrmRelation> ForeignKeys(SqliteConnection connection, string table)
+        /// <summary>UNIQUE constraints (indexes of origin 'u'), each in column order.</summary>
+        private static List<IReadOnlyList<string>> UniqueKeys(SqliteConnection connection, string table)
         {
-            var groups = new SortedDictionary<long, (string Target, List<string> From, List<string?> To)>();
+            var names = new List<string>();
             using (var cmd = connection.CreateCommand())
             {
-                cmd.CommandText = "SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list($t) ORDER BY id, seq";
+                cmd.CommandText = "SELECT name FROM pragma_index_list($t) WHERE origin = 'u' ORDER BY seq DESC";
+                cmd.Parameters.AddWithValue("$t", table);
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read()) names.Add(reader.GetString(0));
+            }
+            var result = new List<IReadOnlyList<string>>(names.Count);
+            foreach (var index in names)
+            {
+                var cols = new List<string>();
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = "SELECT name FROM pragma_index_info($i) ORDER BY seqno";
+                cmd.Parameters.AddWithValue("$i", index);
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read()) if (!reader.IsDBNull(0)) cols.Add(reader.GetString(0));
+                if (cols.Count > 0) result.Add(cols);
+            }
+            return result;
+        }
+
+        private static List<CrmRelation> ForeignKeys(SqliteConnection connection, string table)
+        {
+            var groups = new SortedDictionary<long, (string Target, List<string> From, List<string?> To, string? OnDelete, string? OnUpdate)>();
+            using (var cmd = connection.CreateCommand())
+            {
+                cmd.CommandText = "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list($t) ORDER BY id, seq";
                 cmd.Parameters.AddWithValue("$t", table);
                 using var reader = cmd.ExecuteReader();
                 while (reader.Read())
@@ -132,7 +175,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     long id = reader.GetInt64(0);
                     if (!groups.TryGetValue(id, out var g))
                     {
-                        g = (reader.GetString(2), new List<string>(), new List<string?>());
+                        g = (reader.GetString(2), new List<string>(), new List<string?>(), Db.DbCatalog.Action(reader.GetString(6)), Db.DbCatalog.Action(reader.GetString(5)));
                         groups.Add(id, g);
                     }
                     g.From.Add(reader.GetString(3));
@@ -155,7 +198,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     foreach (var t in g.To) referenced.Add(t!);
                 }
                 var target = Resolve(connection, g.Target);
-                relations.Add(new CrmRelation(table, g.From, target?.Name ?? g.Target, referenced));
+                relations.Add(new CrmRelation(table, g.From, target?.Name ?? g.Target, referenced) { OnDelete = g.OnDelete, OnUpdate = g.OnUpdate });
             }
             return relations;
         }

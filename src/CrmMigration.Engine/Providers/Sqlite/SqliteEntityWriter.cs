@@ -11,10 +11,11 @@ namespace CrmMigration.Engine.Providers.Sqlite
     /// <summary>
     /// Writes one SQLite table in batches, one transaction per <see cref="WriteBatch"/>.
     /// <list type="bullet">
-    /// <item>A missing table is created (when <see cref="CrmWriteOptions.CreateIfMissing"/>) from
-    /// <see cref="CrmWriteOptions.Schema"/>, or with column types inferred from the first batch.</item>
-    /// <item>A record bringing a field the table lacks adds the column (ALTER TABLE ADD COLUMN, typed
-    /// from the batch's values) inside the batch's transaction; <see cref="PlanBatch"/> never alters.</item>
+    /// <item>A missing table is created (when <see cref="CrmWriteOptions.CreateIfMissing"/>) through the provider's
+    /// schema scripter from <see cref="CrmWriteOptions.Schema"/>, or with column types inferred from the first batch.</item>
+    /// <item>A record bringing a field the table lacks stops the batch (TargetFieldsMissing) unless
+    /// <see cref="CrmWriteOptions.AddColumns"/> asks for the column (ALTER TABLE ADD COLUMN, typed from the batch's
+    /// values, inside the batch's transaction); <see cref="PlanBatch"/> never alters.</item>
     /// <item>Rejected reason codes: DuplicateKey, ConstraintViolation (NOT NULL, CHECK, UNIQUE,
     /// FOREIGN KEY; message from SQLite), ValueConversion (a value not convertible to the column's
     /// type), MissingKey (upsert without a key value).</item>
@@ -62,6 +63,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 if (!write && !File.Exists(_provider.FullPath)) return null;
                 _conn = SqliteSql.Open(_provider.FullPath, write: true);
             }
+            if (write) _provider.Wrote = true;
             if (write && !_writeReady)
             {
                 using (var cmd = _conn.CreateCommand())
@@ -73,7 +75,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 SqliteSql.Execute(_conn, "PRAGMA busy_timeout=2000"); // wait a little for another writer; then the import retries the batch
                 SqliteSql.Execute(_conn, "PRAGMA temp_store=MEMORY");
                 SqliteSql.Execute(_conn, "PRAGMA cache_size=-65536");
-                SqliteSql.Execute(_conn, _provider.ForeignKeysEnforced ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
+                SqliteSql.Execute(_conn, _provider.ForeignKeysEnforced && _options.EnforceForeignKeys != false ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
                 var db = _conn.Handle!;
                 _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
                 _commit = new SqliteRawStatement(db, "COMMIT");
@@ -83,7 +85,11 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return _conn;
         }
 
-        /// <summary>Loads the table (once, and again after DDL); sets the key columns.</summary>
+        /// <summary>
+        /// Loads the table (once, and again after DDL); sets the key columns. A missing table is created (when allowed)
+        /// through the provider from the schema the import knows, else from the batch; planning (-WhatIf) only
+        /// describes what would be created and stands the designed table in for it.
+        /// </summary>
         private void LoadTable(IReadOnlyList<CrmRecord> batch, bool write)
         {
             if (_tableLoaded) return;
@@ -99,26 +105,48 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 if (!_options.CreateIfMissing)
                 {
                     throw new CrmException("SqliteEntityNotFound", CrmErrorKind.NotFound,
-                        $"The table '{_entity}' does not exist in '{_provider.Connection.DisplayName}' and creating it is not allowed.") { Error = { Entity = _entity } };
+                        $"The table '{_entity}' does not exist in '{_provider.Connection.DisplayName}' and creating it is not allowed (give -Create).") { Error = { Entity = _entity } };
                 }
-                var (columns, keyNames) = DesignTable(batch);
-                table = new SqliteTableInfo(_entity, false, columns);
+                var design = _provider.PlannedEntity(_entity) ?? Schema.SchemaDesign.FromRecords(_entity, batch, _options.Schema, _options.KeyFields);
+                if (_options.Mode == CrmWriteMode.Upsert && design.Key.Count == 0 && _options.KeyFields is not { Count: > 0 })
+                {
+                    // Checked before the table is made: a failed write leaves nothing behind.
+                    throw new CrmException("SqliteUpsertNeedsKey", CrmErrorKind.InvalidArgument,
+                        $"Upsert into '{_entity}' needs key fields: the records name none and no KeyFields were given.") { Error = { Entity = _entity } };
+                }
+                _provider.CreateEntities(new[] { design }, whatIf: !write, _options.OnSchema);
                 if (write)
                 {
-                    CreateTable(table, keyNames);
                     table = SqliteCatalog.Load(_conn!, _entity) ?? throw new CrmException("SqliteCreateFailed", CrmErrorKind.WriteError, $"The table '{_entity}' could not be created.");
                     _tableExists = true;
+                    // Foreign keys declared from the source's schema: its records load as they are (checked after the data).
+                    if (design.Relations.Count > 0 && !_inTransaction) SqliteSql.Execute(_conn!, "PRAGMA foreign_keys=OFF");
                 }
                 else
                 {
                     // Planning only: the designed table stands in for the one a write would create.
-                    SetTable(table, keyNames);
+                    SetTable(StandIn(design), new List<string>(design.Key));
                     _tableLoaded = true;
                     return;
                 }
             }
             SetTable(table, null);
             _tableLoaded = true;
+        }
+
+        /// <summary>The table a design would make, for planning.</summary>
+        private static SqliteTableInfo StandIn(CrmEntitySchema design)
+        {
+            var columns = new List<SqliteColumn>(design.Fields.Count);
+            foreach (var f in design.Fields)
+            {
+                if (f.IsAnnotation) continue;
+                int pk = -1;
+                for (int k = 0; k < design.Key.Count; k++) if (string.Equals(design.Key[k], f.Name, StringComparison.OrdinalIgnoreCase)) pk = k;
+                var (type, _) = Schema.SqlTypes.ToSqlite(f, design.Provider == CrmProviderKind.Sqlite, SqliteSql.Quote, t => t);
+                columns.Add(new SqliteColumn(f.Name, type, !f.Nullable || pk >= 0, false, pk + 1, false));
+            }
+            return new SqliteTableInfo(design.Name, false, columns);
         }
 
         private void SetTable(SqliteTableInfo table, List<string>? designedKey)
@@ -154,192 +182,49 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return true;
         }
 
-        /// <summary>Columns and key for a new table: from the schema, else inferred from the batch.</summary>
-        private (List<SqliteColumn> Columns, List<string> Key) DesignTable(IReadOnlyList<CrmRecord> batch)
+        /// <summary>Shapes whose every field (annotations aside) is a column of the current table: checked once per shape.</summary>
+        private readonly HashSet<CrmFieldShape> _coveredShapes = new HashSet<CrmFieldShape>(ReferenceEqualityComparer.Instance);
+
+        /// <summary>
+        /// Fields the table lacks: TargetFieldsMissing before anything of the batch is written, unless AddColumns asks for
+        /// them (ALTER TABLE ADD COLUMN, typed from the batch's values; planning never alters).
+        /// </summary>
+        private void CheckColumns(IReadOnlyList<CrmRecord> batch, bool write)
         {
-            var schema = _options.Schema;
-            var names = new List<string>();
-            var types = new List<CrmFieldType>();
-            var maxLengths = new List<int?>();
-            var notNull = new List<bool>();
-            var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            if (schema is not null)
-            {
-                foreach (var f in schema.Fields)
-                {
-                    if (!index.TryAdd(f.Name, names.Count)) continue;
-                    names.Add(f.Name);
-                    types.Add(f.Type);
-                    maxLengths.Add(f.MaxLength);
-                    notNull.Add(!f.Nullable);
-                }
-            }
-            int fixedCount = names.Count;
-            var observed = new List<CrmFieldType?>();
-            for (int i = 0; i < names.Count; i++) observed.Add(null);
-            InferTypes(batch, index, names, observed, addMissing: true);
-            for (int i = fixedCount; i < names.Count; i++)
-            {
-                types.Add(observed[i] ?? CrmFieldType.String);
-                maxLengths.Add(null);
-                notNull.Add(false);
-            }
-
-            var key = new List<string>();
-            if (schema is not null && schema.Key.Count > 0) key.AddRange(schema.Key);
-            else if (schema is not null) foreach (var f in schema.Fields) if (f.IsKey) key.Add(f.Name);
-            if (key.Count == 0 && _options.KeyFields is { Count: > 0 }) key.AddRange(_options.KeyFields);
-            if (key.Count == 0) key.AddRange(InferKeyFields(batch));
-
-            var columns = new List<SqliteColumn>(names.Count);
-            for (int i = 0; i < names.Count; i++)
-            {
-                int pk = key.FindIndex(k => string.Equals(k, names[i], StringComparison.OrdinalIgnoreCase)) + 1;
-                columns.Add(new SqliteColumn(names[i], SqliteSql.DeclaredTypeFor(types[i], maxLengths[i]), notNull[i] || pk > 0, false, pk, false));
-            }
-            foreach (var k in key)
-            {
-                if (!index.ContainsKey(k))
-                {
-                    throw new CrmException("SqliteKeyFieldNotFound", CrmErrorKind.InvalidArgument, $"The key field '{k}' is not a field of the records or the schema of '{_entity}'.") { Error = { Entity = _entity, Field = k } };
-                }
-            }
-            return (columns, key);
-        }
-
-        /// <summary>Widens the observed type of each field over the batch's non-null values.</summary>
-        private static void InferTypes(IReadOnlyList<CrmRecord> batch, Dictionary<string, int> index, List<string> names, List<CrmFieldType?> observed, bool addMissing)
-        {
-            CrmFieldShape? lastShape = null;
-            int[] map = Array.Empty<int>();
+            var table = _table!;
+            List<CrmRecord>? uncovered = null;
+            CrmFieldShape? last = null;
             foreach (var record in batch)
             {
-                if (!ReferenceEquals(record.Shape, lastShape))
-                {
-                    lastShape = record.Shape;
-                    map = new int[lastShape.Count];
-                    for (int f = 0; f < map.Length; f++)
-                    {
-                        string name = lastShape.Names[f];
-                        if (!index.TryGetValue(name, out int at))
-                        {
-                            if (!addMissing) { map[f] = -1; continue; }
-                            at = names.Count;
-                            index.Add(name, at);
-                            names.Add(name);
-                            observed.Add(null);
-                        }
-                        map[f] = at;
-                    }
-                }
-                for (int f = 0; f < map.Length; f++)
-                {
-                    int at = map[f];
-                    if (at < 0) continue;
-                    object? v = record.GetValue(f);
-                    if (v is null) continue;
-                    var t = CrmValues.TypeOf(v);
-                    var o = observed[at];
-                    observed[at] = o is null ? t : CrmValues.Widen(o.Value, t);
-                }
+                var shape = record.Shape;
+                if (ReferenceEquals(shape, last) || _coveredShapes.Contains(shape)) { last = shape; continue; }
+                bool all = true;
+                for (int f = 0; f < shape.Count && all; f++) all = table.IndexOf(shape.Names[f]) >= 0 || Schema.SchemaDesign.IsAnnotation(shape, shape.Names[f]);
+                if (all) { _coveredShapes.Add(shape); last = shape; }
+                else (uncovered ??= new List<CrmRecord>()).Add(record);
             }
-        }
-
-        /// <summary>The fields whose values equal the parts of the first keyed record's key.</summary>
-        private static List<string> InferKeyFields(IReadOnlyList<CrmRecord> batch)
-        {
-            var result = new List<string>();
-            foreach (var record in batch)
+            if (uncovered is null) return;
+            var missing = Schema.SchemaDesign.MissingFields(uncovered, n => table.IndexOf(n) >= 0);
+            if (missing.Count == 0) return;
+            if (!_options.AddColumns) throw Schema.SchemaDesign.MissingColumns(table.Name, _provider.Connection.DisplayName, missing);
+            if (!write) return;
+            var design = Schema.SchemaDesign.FromRecords(table.Name, uncovered, null, Array.Empty<string>());
+            foreach (var name in missing)
             {
-                if (record.Key is null) continue;
-                foreach (var part in record.Key.Parts)
-                {
-                    string? found = null;
-                    for (int f = 0; f < record.FieldCount && found is null; f++)
-                    {
-                        if (string.Equals(CrmValues.ToText(record.GetValue(f)), part, StringComparison.Ordinal) && !result.Contains(record.FieldNames[f])) found = record.FieldNames[f];
-                    }
-                    if (found is null) { result.Clear(); return result; }
-                    result.Add(found);
-                }
-                return result;
+                var field = design.GetField(name) ?? new CrmFieldSchema(name, CrmFieldType.String);
+                field.Nullable = true;
+                var (type, _) = Schema.SqlTypes.ToSqlite(field, false, SqliteSql.Quote, t => t);
+                string sql = "ALTER TABLE " + SqliteSql.Quote(table.Name) + " ADD COLUMN " + SqliteSql.Quote(name) + " " + type;
+                _options.OnSchema?.Invoke(new Schema.SchemaStatement(table.Name, Schema.SchemaStep.BeforeData, "column", sql));
+                RunDdl(sql);
             }
-            return result;
-        }
-
-        private void CreateTable(SqliteTableInfo table, List<string> key)
-        {
-            var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").AppendQuoted(table.Name).Append(" (");
-            for (int i = 0; i < table.Columns.Count; i++)
-            {
-                var c = table.Columns[i];
-                if (i > 0) sql.Append(", ");
-                sql.AppendQuoted(c.Name).Append(' ').Append(c.DeclaredType);
-                if (c.NotNull) sql.Append(" NOT NULL");
-            }
-            if (key.Count > 0)
-            {
-                sql.Append(", PRIMARY KEY (");
-                for (int k = 0; k < key.Count; k++)
-                {
-                    if (k > 0) sql.Append(", ");
-                    sql.AppendQuoted(table.Columns[table.IndexOf(key[k])].Name);
-                }
-                sql.Append(')');
-            }
-            if (_options.Schema is not null)
-            {
-                foreach (var rel in _options.Schema.Relations)
-                {
-                    if (rel.Fields.Count == 0 || rel.Fields.Count != rel.ReferencedFields.Count) continue;
-                    bool all = true;
-                    foreach (var f in rel.Fields) all &= table.IndexOf(f) >= 0;
-                    if (!all) continue;
-                    sql.Append(", FOREIGN KEY (");
-                    for (int k = 0; k < rel.Fields.Count; k++) { if (k > 0) sql.Append(", "); sql.AppendQuoted(table.Columns[table.IndexOf(rel.Fields[k])].Name); }
-                    sql.Append(") REFERENCES ").AppendQuoted(rel.ReferencedEntity).Append(" (");
-                    for (int k = 0; k < rel.ReferencedFields.Count; k++) { if (k > 0) sql.Append(", "); sql.AppendQuoted(rel.ReferencedFields[k]); }
-                    sql.Append(')');
-                }
-            }
-            sql.Append(')');
-            RunDdl(sql.ToString());
+            SetTable(SqliteCatalog.Load(_conn!, table.Name)!, null);
         }
 
         private void RunDdl(string sql)
         {
             using var stmt = new SqliteRawStatement(_conn!.Handle!, sql);
             stmt.Run();
-        }
-
-        /// <summary>Adds columns for fields the batch brings and the table lacks (ALTER TABLE ADD COLUMN).</summary>
-        private void AddMissingColumns(IReadOnlyList<CrmRecord> batch)
-        {
-            var table = _table!;
-            List<string>? missing = null;
-            CrmFieldShape? lastShape = null;
-            foreach (var record in batch)
-            {
-                if (ReferenceEquals(record.Shape, lastShape)) continue;
-                lastShape = record.Shape;
-                foreach (var name in lastShape.Names)
-                {
-                    if (table.IndexOf(name) < 0 && (missing is null || !missing.Exists(m => string.Equals(m, name, StringComparison.OrdinalIgnoreCase))))
-                    {
-                        (missing ??= new List<string>()).Add(name);
-                    }
-                }
-            }
-            if (missing is null) return;
-            var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            var observed = new List<CrmFieldType?>();
-            for (int i = 0; i < missing.Count; i++) { index.Add(missing[i], i); observed.Add(null); }
-            InferTypes(batch, index, missing, observed, addMissing: false);
-            for (int i = 0; i < missing.Count; i++)
-            {
-                RunDdl("ALTER TABLE " + SqliteSql.Quote(table.Name) + " ADD COLUMN " + SqliteSql.Quote(missing[i]) + " " + SqliteSql.DeclaredTypeFor(observed[i] ?? CrmFieldType.String, null));
-            }
-            SetTable(SqliteCatalog.Load(_conn!, table.Name)!, null);
         }
 
         // ---------------------------------------------------------------- per-shape plans
@@ -369,6 +254,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         {
             foreach (var p in _plans.Values) p.Dispose();
             _plans.Clear();
+            _coveredShapes.Clear();
             _last = null;
         }
 
@@ -383,7 +269,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 for (int f = 0; f < shape.Count; f++)
                 {
                     int c = table.IndexOf(shape.Names[f]);
-                    if (c < 0 || table.Columns[c].Generated || cols.Contains(c)) continue;
+                    if (c < 0 || table.Columns[c].Generated || cols.Contains(c) || Schema.SchemaDesign.IsAnnotation(shape, shape.Names[f])) continue;
                     fields.Add(f);
                     cols.Add(c);
                 }
@@ -477,11 +363,11 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (batch.Count == 0) return;
             Connection(write: true);
             if (!_tableExists) _tableLoaded = false; // a table designed by PlanBatch is created now
+            LoadTable(batch, write: true);
             Begin();
             try
             {
-                LoadTable(batch, write: true);
-                AddMissingColumns(batch);
+                CheckColumns(batch, write: true);
                 if (_options.Mode == CrmWriteMode.Upsert && _key.Length == 0)
                 {
                     throw new CrmException("SqliteUpsertNeedsKey", CrmErrorKind.InvalidArgument,
@@ -669,6 +555,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             _batch++;
             if (batch.Count == 0) return;
             LoadTable(batch, write: false);
+            CheckColumns(batch, write: false);
             bool upsert = _options.Mode == CrmWriteMode.Upsert;
             if (upsert && _key.Length == 0)
             {

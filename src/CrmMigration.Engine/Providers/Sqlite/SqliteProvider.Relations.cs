@@ -110,6 +110,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private static object KeyValue(string text, SqliteColumn column)
         {
             if (column.Type is CrmFieldType.Integer && long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long l)) return l;
+            if (column.Type is CrmFieldType.Decimal && column.Affinity != 'T' && decimal.TryParse(text, System.Globalization.NumberStyles.Number | System.Globalization.NumberStyles.AllowExponent, System.Globalization.CultureInfo.InvariantCulture, out decimal m)) return SqliteSql.DecimalStorage(m);
             if (column.Type is CrmFieldType.Double && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double d)) return d;
             return text;
         }

@@ -87,7 +87,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             int n = columns.Count;
             var names = new string[n];
             for (int i = 0; i < n; i++) names[i] = columns[i].Name;
-            var shape = new CrmFieldShape(names);
+            // The table's schema travels with the records, so a target created from them gets its types, keys and comments.
+            var shape = new CrmFieldShape(names) { Schema = SqliteCatalog.Describe(Meta(), table, Connection.DisplayName, includeRowCount: false) };
             int[] pk = table.PrimaryKey;
             var keyNames = new string[pk.Length];
             for (int k = 0; k < pk.Length; k++) keyNames[k] = shape.Names[pk[k]];
@@ -246,9 +247,11 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// <inheritdoc/>
         public void Dispose()
         {
+            if (_disposed) return;
             _disposed = true;
             _meta?.Dispose();
             _meta = null;
+            Checkpoint();
         }
     }
 }

@@ -20,7 +20,33 @@ namespace CrmMigration.Engine.Providers.Sqlite
             HasDefault = hasDefault;
             PkOrder = pkOrder;
             Generated = generated;
+            Affinity = AffinityOf(declaredType);
+            if (Type == CrmFieldType.Decimal || Type == CrmFieldType.Double)
+            {
+                var f = Schema.SqlTypes.FromSqlite(name, declaredType);
+                Scale = f.Scale is int s and <= 28 ? s : null;
+                Single = f.Size == 4;
+            }
         }
+
+        /// <summary>SQLite's column affinity for a declared type (section 3.1 of its datatype page): INTEGER, TEXT, BLOB, REAL or NUMERIC.</summary>
+        internal static char AffinityOf(string? declared)
+        {
+            if (string.IsNullOrWhiteSpace(declared)) return 'B';
+            string d = declared.ToUpperInvariant();
+            if (d.Contains("INT", StringComparison.Ordinal)) return 'I';
+            if (d.Contains("CHAR", StringComparison.Ordinal) || d.Contains("CLOB", StringComparison.Ordinal) || d.Contains("TEXT", StringComparison.Ordinal)) return 'T';
+            if (d.Contains("BLOB", StringComparison.Ordinal)) return 'B';
+            if (d.Contains("REAL", StringComparison.Ordinal) || d.Contains("FLOA", StringComparison.Ordinal) || d.Contains("DOUB", StringComparison.Ordinal)) return 'R';
+            return 'N';
+        }
+
+        /// <summary>The column's affinity: I (integer), T (text), B (blob, none), R (real) or N (numeric).</summary>
+        public char Affinity { get; }
+        /// <summary>Declared scale of a DECIMAL(p,s) column: values read back with at least this many decimals (12.5 reads 12.50).</summary>
+        public int? Scale { get; }
+        /// <summary>A FLOAT4 column: values read as the shortest decimal of the 4-byte float.</summary>
+        public bool Single { get; }
 
         public string Name { get; }
         public string DeclaredType { get; }
@@ -118,6 +144,20 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return connection;
         }
 
+        /// <summary>
+        /// Leaves a database whole in its own file: the write-ahead log copied in and switched off, so no -wal or -shm file
+        /// stays. Does not wait (native calls, no retry): when another connection has the file open, the file stays in WAL
+        /// mode and that connection leaves it. Returns whether the file is now in rollback-journal mode.
+        /// </summary>
+        internal static bool LeaveWhole(SqliteConnection connection)
+        {
+            var db = connection.Handle;
+            if (db is null) return false;
+            SQLitePCL.raw.sqlite3_busy_timeout(db, 0);
+            SQLitePCL.raw.sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+            return SQLitePCL.raw.sqlite3_exec(db, "PRAGMA journal_mode=DELETE") == SqliteOk;
+        }
+
         /// <summary>Runs a statement without results.</summary>
         internal static void Execute(SqliteConnection connection, string sql)
         {
@@ -126,60 +166,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             cmd.ExecuteNonQuery();
         }
 
-        /// <summary>
-        /// Maps a declared column type to a portable type. Order matters: DATETIMEOFFSET before
-        /// DATETIME before DATE, DECIMAL before TEXT (so DECIMAL_TEXT, the exact decimal type this
-        /// provider creates, reads as Decimal).
-        /// </summary>
-        internal static CrmFieldType MapDeclaredType(string? declared, out bool untyped)
-        {
-            untyped = false;
-            if (string.IsNullOrWhiteSpace(declared)) { untyped = true; return CrmFieldType.String; }
-            string d = declared.ToUpperInvariant();
-            if (Has(d, "DATETIMEOFFSET") || Has(d, "TIMESTAMPTZ") || Has(d, "WITH TIME ZONE")) return CrmFieldType.DateTimeOffset;
-            if (Has(d, "DATETIME") || Has(d, "TIMESTAMP")) return CrmFieldType.DateTime;
-            if (Has(d, "DATE")) return CrmFieldType.Date;
-            if (Has(d, "BOOL")) return CrmFieldType.Boolean;
-            if (Has(d, "UUID") || Has(d, "GUID") || Has(d, "UNIQUEIDENTIFIER")) return CrmFieldType.Guid;
-            if (Has(d, "DECIMAL") || Has(d, "NUMERIC") || Has(d, "MONEY")) return CrmFieldType.Decimal;
-            if (Has(d, "CHAR") || Has(d, "TEXT") || Has(d, "CLOB")) return CrmFieldType.String;
-            if (Has(d, "REAL") || Has(d, "FLOA") || Has(d, "DOUB")) return CrmFieldType.Double;
-            if (Has(d, "INT")) return CrmFieldType.Integer;
-            if (Has(d, "BLOB") || Has(d, "BINARY")) return CrmFieldType.Binary;
-            return CrmFieldType.String;
-        }
-
-        private static bool Has(string text, string part) => text.Contains(part, StringComparison.Ordinal);
-
-        /// <summary>
-        /// The declared type this provider creates for a portable type. Decimals use DECIMAL_TEXT:
-        /// TEXT affinity, so SQLite keeps the exact digits instead of converting to REAL.
-        /// </summary>
-        internal static string DeclaredTypeFor(CrmFieldType type, int? maxLength) => type switch
-        {
-            CrmFieldType.String => maxLength is int n && n > 0 ? "VARCHAR(" + n.ToString(CultureInfo.InvariantCulture) + ")" : "TEXT",
-            CrmFieldType.Integer => "INTEGER",
-            CrmFieldType.Decimal => "DECIMAL_TEXT",
-            CrmFieldType.Double => "REAL",
-            CrmFieldType.Boolean => "BOOLEAN",
-            CrmFieldType.Date => "DATE",
-            CrmFieldType.DateTime => "DATETIME",
-            CrmFieldType.DateTimeOffset => "DATETIMEOFFSET",
-            CrmFieldType.Guid => "UUID",
-            CrmFieldType.Binary => "BLOB",
-            _ => "TEXT",
-        };
-
-        /// <summary>Parses the length of VARCHAR(80) and the like.</summary>
-        internal static int? MaxLengthOf(string declared)
-        {
-            int open = declared.IndexOf('(', StringComparison.Ordinal);
-            int close = declared.IndexOf(')', StringComparison.Ordinal);
-            if (open < 0 || close <= open) return null;
-            string inner = declared.Substring(open + 1, close - open - 1);
-            if (inner.IndexOf(',', StringComparison.Ordinal) >= 0) return null;
-            return int.TryParse(inner.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null;
-        }
+        /// <summary>Maps a declared column type to a portable type (the type table, <see cref="Schema.SqlTypes"/>).</summary>
+        internal static CrmFieldType MapDeclaredType(string? declared, out bool untyped) => Schema.SqlTypes.MapSqliteDeclared(declared, out untyped);
 
         /// <summary>
         /// Converts a record value to the column's portable type (throws FormatException,
@@ -251,6 +239,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         internal static object? ToStorage(object? value, SqliteColumn column)
         {
             object? portable = ToPortable(value, column);
+            if (portable is decimal m && column.Affinity != 'T') return DecimalStorage(m);
             if (portable is DateTime dt && !column.Untyped)
             {
                 // A DATETIME column keeps its time part even at midnight, so text sorts and compares alike.
@@ -258,6 +247,41 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 if (column.Type == CrmFieldType.Date) return dt.ToString(DateFormat, CultureInfo.InvariantCulture);
             }
             return ToStorage(portable);
+        }
+
+        /// <summary>
+        /// How a decimal is stored in a column without text affinity, so SQL sorts, compares and sums it as a number
+        /// while the exact value still comes back: a whole number that fits 64 bits as INTEGER; a value of at most 15
+        /// significant digits as REAL (a double holds 15 digits exactly, and reading back rounds to 15); anything
+        /// longer (16 to 28 significant digits with a fraction, or beyond 64 bits) as a BLOB holding its exact text.
+        /// SQLite would round such a value if it were given as text (NUMERIC affinity keeps 15 digits), so the BLOB
+        /// keeps it whole; the limit is that SQL sorts those rare values after all numbers (SUM still reads them as numbers).
+        /// </summary>
+        internal static object DecimalStorage(decimal m)
+        {
+            if (m == decimal.Truncate(m) && m >= long.MinValue && m <= long.MaxValue) return (long)m;
+            if (SignificantDigits(m) <= 15) return (double)m;
+            return Encoding.UTF8.GetBytes(m.ToString(CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>Significant digits of a decimal, trailing zeros not counted (12.50 has 3).</summary>
+        internal static int SignificantDigits(decimal m)
+        {
+            Span<int> bits = stackalloc int[4];
+            decimal.GetBits(m, bits);
+            UInt128 mantissa = new UInt128((ulong)(uint)bits[2], ((ulong)(uint)bits[1] << 32) | (uint)bits[0]);
+            if (mantissa == 0) return 1;
+            while (mantissa % 10 == 0) mantissa /= 10;
+            int digits = 0;
+            while (mantissa > 0) { mantissa /= 10; digits++; }
+            return digits;
+        }
+
+        /// <summary>A decimal with at least <paramref name="scale"/> decimals (12.5 with scale 2 is 12.50); the value is unchanged.</summary>
+        internal static decimal WithScale(decimal m, int? scale)
+        {
+            if (scale is not int s || s <= 0 || m.Scale >= s) return m;
+            return m + new decimal(0, 0, 0, false, (byte)s);
         }
 
         /// <summary>
@@ -282,14 +306,16 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     if (raw is string s1 && long.TryParse(s1, NumberStyles.Integer, CultureInfo.InvariantCulture, out long p1)) return p1;
                     break;
                 case CrmFieldType.Decimal:
-                    if (raw is string s2 && decimal.TryParse(s2, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out decimal p2)) return p2;
-                    if (raw is long l2) return (decimal)l2;
+                    if (raw is string s2 && decimal.TryParse(s2, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out decimal p2)) return WithScale(p2, column.Scale);
+                    if (raw is long l2) return WithScale(l2, column.Scale);
                     if (raw is double d2)
                     {
-                        try { return Convert.ToDecimal(d2, CultureInfo.InvariantCulture); } catch (OverflowException) { }
+                        try { return WithScale(Convert.ToDecimal(d2, CultureInfo.InvariantCulture), column.Scale); } catch (OverflowException) { }
                     }
+                    if (raw is byte[] b2 && decimal.TryParse(Encoding.UTF8.GetString(b2), NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out decimal p2b)) return WithScale(p2b, column.Scale);
                     break;
                 case CrmFieldType.Double:
+                    if (raw is double single && column.Single) return CrmValues.SingleToDouble((float)single);
                     if (raw is double) return raw;
                     if (raw is long l3) return (double)l3;
                     if (raw is string s3 && double.TryParse(s3, NumberStyles.Float, CultureInfo.InvariantCulture, out double p3)) return p3;

@@ -1,0 +1,177 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+using CrmMigration.Engine.Providers.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace CrmMigration.Engine.Ledger
+{
+    /// <summary>
+    /// One run, one worker: a run holds a lease on its target in the ledger (holder, host, process, heartbeat). A second
+    /// process on the same target stops with RunLeaseHeld; a lease whose holder died is taken over: at once when the
+    /// holder was a process of this machine that no longer runs, else when its heartbeat is older than the timeout.
+    /// The holder's heartbeat is renewed with every recorded batch and by a timer, so a long step (a foreign key on a
+    /// large table) keeps it; a holder that finds its lease taken over stops (RunLeaseLost) before recording anything
+    /// more, so the books of the run stay exact.
+    /// </summary>
+    public sealed partial class MigrationLedger
+    {
+        /// <summary>How long a lease lives without a heartbeat before another process may take it over.</summary>
+        public static TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>How often the holder renews its heartbeat.</summary>
+        public static TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+        private readonly string _holder = Environment.MachineName + ":" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ":" + Guid.NewGuid().ToString("N").Substring(0, 8);
+        private string? _leaseTarget;
+        private Timer? _heartbeat;
+        private SqliteConnection? _heartbeatDb;
+        private readonly object _heartbeatLock = new();
+        private volatile bool _leaseLost;
+
+        /// <summary>What happened to an earlier holder's lease when this process took it over (null when there was none to take).</summary>
+        public string? LeaseTakenOver { get; private set; }
+
+        private void CreateLeaseSchema()
+        {
+            SqliteSql.Execute(_db, @"CREATE TABLE IF NOT EXISTS leases(target TEXT PRIMARY KEY, run_id TEXT NOT NULL, holder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+  acquired_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL)");
+        }
+
+        /// <summary>Takes the lease on <paramref name="target"/> for a run, or throws RunLeaseHeld naming the holder.</summary>
+        private void AcquireLease(string target, string runId)
+        {
+            using (var tx = _db.BeginTransaction(deferred: false))
+            {
+                string? holder = null, host = null, heldRun = null, beat = null;
+                long pid = 0;
+                using (var cmd = _db.CreateCommand())
+                {
+                    cmd.Transaction = tx;
+                    cmd.CommandText = "SELECT holder, host, pid, run_id, heartbeat_at FROM leases WHERE target = $t";
+                    cmd.Parameters.AddWithValue("$t", target);
+                    using var r = cmd.ExecuteReader();
+                    if (r.Read()) { holder = r.GetString(0); host = r.GetString(1); pid = r.GetInt64(2); heldRun = r.GetString(3); beat = r.GetString(4); }
+                }
+                if (holder is not null && !string.Equals(holder, _holder, StringComparison.Ordinal))
+                {
+                    var last = DateTimeOffset.Parse(beat!, CultureInfo.InvariantCulture);
+                    var silent = DateTimeOffset.UtcNow - last;
+                    bool dead = string.Equals(host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && !ProcessRuns(pid);
+                    if (!dead && silent < LeaseTimeout)
+                    {
+                        tx.Rollback();
+                        throw new CrmException(new CrmDataError("RunLeaseHeld", CrmErrorKind.Busy,
+                            $"Run {heldRun} on {target} is being worked on by process {pid} on {host} (its last heartbeat was {silent.TotalSeconds:F0} s ago). " +
+                            $"Wait for it to finish, or stop it; a run whose process died is taken over at once on the same machine, or after {LeaseTimeout.TotalSeconds:F0} s without a heartbeat. The ledger is {_path}.")
+                        { File = _path });
+                    }
+                    LeaseTakenOver = dead
+                        ? $"Run {heldRun} on {target} was held by process {pid} on {host}, which no longer runs; this process took the run over."
+                        : $"Run {heldRun} on {target} was held by process {pid} on {host}, silent for {silent.TotalSeconds:F0} s (more than {LeaseTimeout.TotalSeconds:F0} s); this process took the run over.";
+                }
+                using (var put = _db.CreateCommand())
+                {
+                    put.Transaction = tx;
+                    put.CommandText = @"INSERT INTO leases(target, run_id, holder, host, pid, acquired_at, heartbeat_at) VALUES ($t, $r, $h, $m, $p, $now, $now)
+ON CONFLICT(target) DO UPDATE SET run_id = excluded.run_id, holder = excluded.holder, host = excluded.host, pid = excluded.pid, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at";
+                    put.Parameters.AddWithValue("$t", target);
+                    put.Parameters.AddWithValue("$r", runId);
+                    put.Parameters.AddWithValue("$h", _holder);
+                    put.Parameters.AddWithValue("$m", Environment.MachineName);
+                    put.Parameters.AddWithValue("$p", (long)Environment.ProcessId);
+                    put.Parameters.AddWithValue("$now", Now());
+                    put.ExecuteNonQuery();
+                }
+                tx.Commit();
+            }
+            _leaseTarget = target;
+            _leaseLost = false;
+            _heartbeat = new Timer(_ => Beat(), null, HeartbeatInterval, HeartbeatInterval);
+        }
+
+        private static bool ProcessRuns(long pid)
+        {
+            try
+            {
+                using var p = Process.GetProcessById((int)pid);
+                return !p.HasExited;
+            }
+            catch (ArgumentException) { return false; }
+            catch (InvalidOperationException) { return false; }
+        }
+
+        /// <summary>The timer's heartbeat, on its own connection (the ledger's connection belongs to the import's thread).</summary>
+        private void Beat()
+        {
+            lock (_heartbeatLock)
+            {
+                if (_leaseTarget is null) return;
+                try
+                {
+                    if (_heartbeatDb is null)
+                    {
+                        _heartbeatDb = SqliteSql.Open(_path, write: true);
+                        SqliteSql.Execute(_heartbeatDb, "PRAGMA busy_timeout=10000");
+                    }
+                    using var cmd = _heartbeatDb.CreateCommand();
+                    cmd.CommandText = "UPDATE leases SET heartbeat_at = $now WHERE target = $t AND holder = $h";
+                    cmd.Parameters.AddWithValue("$now", Now());
+                    cmd.Parameters.AddWithValue("$t", _leaseTarget);
+                    cmd.Parameters.AddWithValue("$h", _holder);
+                    if (cmd.ExecuteNonQuery() == 0) _leaseLost = true;
+                }
+                catch (SqliteException) { /* the next beat or batch tries again */ }
+                catch (CrmException) { }
+            }
+        }
+
+        /// <summary>Inside a batch's transaction: renews the heartbeat, or throws RunLeaseLost when another process took the run over.</summary>
+        private void RenewLease(SqliteTransaction? tx)
+        {
+            if (_leaseTarget is null) return;
+            int changed = 0;
+            if (!_leaseLost)
+            {
+                using var cmd = _db.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "UPDATE leases SET heartbeat_at = $now WHERE target = $t AND holder = $h";
+                cmd.Parameters.AddWithValue("$now", Now());
+                cmd.Parameters.AddWithValue("$t", _leaseTarget);
+                cmd.Parameters.AddWithValue("$h", _holder);
+                changed = cmd.ExecuteNonQuery();
+            }
+            if (changed == 0)
+            {
+                _leaseLost = true;
+                throw new CrmException(new CrmDataError("RunLeaseLost", CrmErrorKind.Busy,
+                    $"Another process took over the run on {_leaseTarget} (this one was silent for longer than {LeaseTimeout.TotalSeconds:F0} s); this process stops without recording more. The ledger is {_path}.")
+                { File = _path });
+            }
+        }
+
+        /// <summary>Gives the lease back (the run finished, failed or was stopped).</summary>
+        private void ReleaseLease()
+        {
+            lock (_heartbeatLock)
+            {
+                _heartbeat?.Dispose();
+                _heartbeat = null;
+                _heartbeatDb?.Dispose();
+                _heartbeatDb = null;
+                if (_leaseTarget is null) return;
+                try
+                {
+                    using var cmd = _db.CreateCommand();
+                    cmd.CommandText = "DELETE FROM leases WHERE target = $t AND holder = $h";
+                    cmd.Parameters.AddWithValue("$t", _leaseTarget);
+                    cmd.Parameters.AddWithValue("$h", _holder);
+                    cmd.ExecuteNonQuery();
+                }
+                catch (SqliteException) { }
+                _leaseTarget = null;
+            }
+        }
+    }
+}
