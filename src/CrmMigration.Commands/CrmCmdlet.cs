@@ -169,6 +169,36 @@ namespace CrmMigration.Commands
             return yes ? Consent.Yes : Consent.No;
         }
 
+        /// <summary>
+        /// Writes a drafted data file (a mapping, dedupe rules): to -Path / -LiteralPath, in the format its extension
+        /// names (<paramref name="textFor"/> gives the text for an extension, or null when the extension is not one
+        /// it writes: &lt;prefix&gt;FileType), refusing to overwrite without -Force (&lt;prefix&gt;FileExists), after
+        /// ShouldProcess; without a path, the .psd1 text goes to the output.
+        /// </summary>
+        protected void WriteDraft(string? path, string? literalPath, bool force, string prefix, string typeMessage, string action, Func<string, string?> textFor)
+        {
+            string? given = literalPath ?? path;
+            if (given is null)
+            {
+                WriteObject(textFor(".psd1"));
+                return;
+            }
+            string full = ResolveUserPath(given, literalPath is not null, mustExist: false);
+            string? text = textFor(System.IO.Path.GetExtension(full).ToLowerInvariant());
+            if (text is null)
+            {
+                ThrowCrm(new CrmException(new CrmDataError(prefix + "FileType", CrmErrorKind.InvalidArgument, typeMessage) { File = full }), given);
+                return;
+            }
+            if (File.Exists(full) && !force)
+            {
+                ThrowCrm(new CrmException(new CrmDataError(prefix + "FileExists", CrmErrorKind.InvalidArgument, $"'{full}' exists; use -Force to overwrite it.") { File = full }), given);
+            }
+            if (!ShouldProcess(full, action)) return;
+            File.WriteAllText(full, text, new System.Text.UTF8Encoding(true));
+            WriteObject(new FileInfo(full));
+        }
+
         /// <summary>Opens a provider whose catalog queries, counts, retries and writers stop with this command (Ctrl+C).</summary>
         protected ICrmProvider OpenProvider(CrmConnection connection) => ConnectionFactory.Open(connection, CancellationToken);
 

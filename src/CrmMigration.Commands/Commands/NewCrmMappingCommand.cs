@@ -49,25 +49,8 @@ namespace CrmMigration.Commands
             scaffold.SourceName = Source!.DisplayName;
             scaffold.TargetName = Target!.DisplayName;
             WriteVerbose($"{scaffold.Entities.Count} target entities, {scaffold.TodoCount} TODOs, unmatched source entities: {string.Join(", ", scaffold.UnusedSourceEntities)}.");
-            string? given = LiteralPath ?? Path;
-            if (given is null)
-            {
-                WriteObject(scaffold.ToPsd1());
-                return;
-            }
-            string full = ResolveUserPath(given, LiteralPath is not null, mustExist: false);
-            bool json = full.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase);
-            if (!json && !full.EndsWith(".psd1", System.StringComparison.OrdinalIgnoreCase))
-            {
-                ThrowCrm(new CrmException(new CrmDataError("MappingFileType", CrmErrorKind.InvalidArgument, "A mapping file must be .psd1 or .json.") { File = full }), given);
-            }
-            if (File.Exists(full) && !Force.IsPresent)
-            {
-                ThrowCrm(new CrmException(new CrmDataError("MappingFileExists", CrmErrorKind.InvalidArgument, $"'{full}' exists; use -Force to overwrite it.") { File = full }), given);
-            }
-            if (!ShouldProcess(full, "Write a drafted mapping")) return;
-            File.WriteAllText(full, json ? scaffold.ToJson() : scaffold.ToPsd1(), new UTF8Encoding(true));
-            WriteObject(new FileInfo(full));
+            WriteDraft(Path, LiteralPath, Force.IsPresent, "Mapping", "A mapping file must be .psd1 or .json.", "Write a drafted mapping",
+                ext => ext == ".json" ? scaffold.ToJson() : ext == ".psd1" ? scaffold.ToPsd1() : null);
         }
     }
 }

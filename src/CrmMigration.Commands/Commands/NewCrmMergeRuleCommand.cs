@@ -58,24 +58,8 @@ namespace CrmMigration.Commands
                 ThrowCrm(ex);
                 return;
             }
-            string? given = LiteralPath ?? Path;
-            if (given is null)
-            {
-                WriteObject(text);
-                return;
-            }
-            string full = ResolveUserPath(given, LiteralPath is not null, mustExist: false);
-            if (!full.EndsWith(".psd1", System.StringComparison.OrdinalIgnoreCase))
-            {
-                ThrowCrm(new CrmException(new CrmDataError("DedupeRulesFileType", CrmErrorKind.InvalidArgument, "New-CrmMergeRule writes a .psd1 rules file.") { File = full }), given);
-            }
-            if (File.Exists(full) && !Force.IsPresent)
-            {
-                ThrowCrm(new CrmException(new CrmDataError("DedupeRulesFileExists", CrmErrorKind.InvalidArgument, $"'{full}' exists; use -Force to overwrite it.") { File = full }), given);
-            }
-            if (!ShouldProcess(full, "Write drafted dedupe rules")) return;
-            File.WriteAllText(full, text, new UTF8Encoding(true));
-            WriteObject(new FileInfo(full));
+            WriteDraft(Path, LiteralPath, Force.IsPresent, "DedupeRules", "New-CrmMergeRule writes a .psd1 rules file.", "Write drafted dedupe rules",
+                ext => ext == ".psd1" ? text : null);
         }
     }
 }

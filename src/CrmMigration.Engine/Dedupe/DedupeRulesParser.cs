@@ -7,6 +7,8 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text.Json;
 
+using CrmMigration.Engine.Util;
+
 namespace CrmMigration.Engine.Dedupe
 {
     /// <summary>
@@ -35,18 +37,7 @@ namespace CrmMigration.Engine.Dedupe
         /// <summary>Parses a JSON rules file's text.</summary>
         public static DedupeRuleSet ParseJson(string json, string? sourcePath)
         {
-            object? tree;
-            try
-            {
-                using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-                tree = FromJson(doc.RootElement);
-            }
-            catch (JsonException ex)
-            {
-                throw new CrmException(new CrmDataError("DedupeRulesInvalidJson", CrmErrorKind.InvalidArgument,
-                    $"The dedupe rules are not valid JSON: {ex.Message}") { File = sourcePath, Line = (ex.LineNumber ?? -1) + 1 }, ex);
-            }
-            return Parse(tree, sourcePath);
+            return Parse(DataTree.ParseJson(json, Prefix, "dedupe rules file", sourcePath, decimals: false), sourcePath);
         }
 
         /// <summary>Parses a rules tree (IDictionary / IList / scalars).</summary>
@@ -342,99 +333,20 @@ namespace CrmMigration.Engine.Dedupe
             return result;
         }
 
-        // ---- tree helpers (the shapes MappingParser reads too) ------------------------------
+        // ---- tree helpers: the shapes every data file shares (Util.DataTree), with the rules' error ids --------------
 
-        private static IDictionary AsMap(object? node, string path, string? file) =>
-            node as IDictionary ?? throw Error("DedupeRulesInvalidShape", $"'{path}' must be a table (hashtable or JSON object), not {Describe(node)}.", file);
-
-        private static IEnumerable<(string? Name, object? Node)> Items(object? node, string path, string? file)
-        {
-            if (node is IDictionary dict)
-            {
-                foreach (DictionaryEntry e in dict) yield return (Text(e.Key), e.Value);
-            }
-            else if (node is IList list && node is not string)
-            {
-                foreach (object? item in list) yield return (null, item);
-            }
-            else
-            {
-                throw Error("DedupeRulesInvalidShape", $"'{path}' must be a table or a list, not {Describe(node)}.", file);
-            }
-        }
-
-        private static void CheckKeys(IDictionary map, string[] allowed, string path, string? file)
-        {
-            foreach (DictionaryEntry e in map)
-            {
-                string key = Text(e.Key) ?? "";
-                bool ok = false;
-                foreach (string a in allowed) if (string.Equals(a, key, StringComparison.OrdinalIgnoreCase)) { ok = true; break; }
-                if (!ok) throw Error("DedupeRulesUnknownKey", $"'{path}' has an unknown key '{key}'. Allowed: {string.Join(", ", allowed)}.", file);
-            }
-        }
-
-        private static object? Get(IDictionary map, string key)
-        {
-            foreach (DictionaryEntry e in map) if (string.Equals(Text(e.Key), key, StringComparison.OrdinalIgnoreCase)) return e.Value;
-            return null;
-        }
-
-        private static string? Text(object? v) => v switch
-        {
-            null => null,
-            string s => s,
-            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            IDictionary or IList => throw Error("DedupeRulesInvalidShape", $"Expected a value, found {Describe(v)}.", null),
-            _ => v.ToString(),
-        };
-
-        private static IReadOnlyList<string> TextList(object? v)
-        {
-            if (v is null) return Array.Empty<string>();
-            if (v is string s) return new[] { s };
-            if (v is IEnumerable e)
-            {
-                var list = new List<string>();
-                foreach (object? o in e) if (o is not null) list.Add(Text(o)!);
-                return list;
-            }
-            return new[] { Text(v)! };
-        }
-
-        private static T? ParseEnum<T>(object? v, string path, string? file) where T : struct, Enum
-        {
-            if (v is null) return null;
-            if (Enum.TryParse(Text(v), ignoreCase: true, out T value) && !int.TryParse(Text(v), out _)) return value;
-            throw Error("DedupeRulesInvalidValue", $"'{path}' is '{Text(v)}'; expected one of {string.Join(", ", Enum.GetNames(typeof(T)))}.", file);
-        }
-
-        private static string Describe(object? node) => node is null ? "nothing" : node is string s ? $"the text '{s}'" : "a " + node.GetType().Name;
-
+        private const string Prefix = "DedupeRules";
+        private static IDictionary AsMap(object? node, string path, string? file) => DataTree.AsMap(node, path, Prefix, file);
+        private static IEnumerable<(string? Name, object? Node)> Items(object? node, string path, string? file) => DataTree.Items(node, path, Prefix, file);
+        private static void CheckKeys(IDictionary map, string[] allowed, string path, string? file) => DataTree.CheckKeys(map, allowed, path, Prefix, file);
+        private static object? Get(IDictionary map, string key) => DataTree.Get(map, key);
+        private static string? Text(object? v) => DataTree.Text(v, Prefix);
+        private static IReadOnlyList<string> TextList(object? v) => DataTree.TextList(v, Prefix);
+        private static T? ParseEnum<T>(object? v, string path, string? file) where T : struct, Enum => DataTree.ParseEnum<T>(v, path, Prefix, file);
+        private static string Describe(object? node) => DataTree.Describe(node);
+        private static CrmException Error(string code, string message, string? file) => DataTree.Error(code, message, file);
+        private static void WriteList(Utf8JsonWriter w, string name, IReadOnlyList<string> items) => DataTree.WriteList(w, name, items);
         private static string Show(double d) => d.ToString("0.###", CultureInfo.InvariantCulture);
-
-        private static CrmException Error(string code, string message, string? file) =>
-            new CrmException(new CrmDataError(code, CrmErrorKind.InvalidArgument, message) { File = file });
-
-        private static object? FromJson(JsonElement e)
-        {
-            switch (e.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    var d = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
-                    foreach (var p in e.EnumerateObject()) d[p.Name] = FromJson(p.Value);
-                    return d;
-                case JsonValueKind.Array:
-                    var l = new List<object?>();
-                    foreach (var item in e.EnumerateArray()) l.Add(FromJson(item));
-                    return l;
-                case JsonValueKind.String: return e.GetString();
-                case JsonValueKind.Number: return e.TryGetInt64(out long n) ? n : e.GetDouble();
-                case JsonValueKind.True: return true;
-                case JsonValueKind.False: return false;
-                default: return null;
-            }
-        }
 
         /// <summary>SHA-256 over a canonical JSON rendering of the parsed rules.</summary>
         private static string ComputeHash(IReadOnlyList<EntityDedupeRules> entities)
@@ -495,11 +407,5 @@ namespace CrmMigration.Engine.Dedupe
             return Convert.ToHexString(SHA256.HashData(ms.ToArray())).ToLowerInvariant();
         }
 
-        private static void WriteList(Utf8JsonWriter w, string name, IReadOnlyList<string> items)
-        {
-            w.WriteStartArray(name);
-            foreach (var i in items) w.WriteStringValue(i);
-            w.WriteEndArray();
-        }
     }
 }

@@ -54,23 +54,10 @@ namespace CrmMigration.Engine.Formats
     {
         public static readonly DynamicsCodec Instance = new();
 
-        public override string? Format(object? value, CrmFieldType type)
-        {
-            value = Coerce(value, type);
-            switch (value)
-            {
-                case null: return null;
-                case string s: return s.Length == 0 ? null : s;
-                case bool b: return b ? "True" : "False";
-                case DateTime d when type == CrmFieldType.Date || (type == CrmFieldType.String && d.TimeOfDay == TimeSpan.Zero && d.Kind != DateTimeKind.Utc):
-                    return d.ToString("yyyy-MM-dd'T'00:00:00.0000000'Z'", CultureInfo.InvariantCulture);
-                case DateTime or DateTimeOffset:
-                    return Utc(value).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-                case Guid g: return g.ToString("D");
-                case byte[] bytes: return Convert.ToBase64String(bytes);
-                default: return Number(value);
-            }
-        }
+        protected override string TrueText => "True";
+        protected override string FalseText => "False";
+        protected override string DateFormat => "yyyy-MM-dd'T'00:00:00.0000000'Z'";
+        protected override string DateTimeFormat => "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
     }
 
     /// <summary>One entity of data_schema.xml.</summary>

@@ -8,8 +8,35 @@ namespace CrmMigration.Engine.Formats
     /// <summary>How one format writes and reads typed values as text (dates, booleans, numbers).</summary>
     internal abstract class ValueCodec
     {
+        /// <summary>How the format writes true and false.</summary>
+        protected abstract string TrueText { get; }
+        /// <inheritdoc cref="TrueText"/>
+        protected abstract string FalseText { get; }
+        /// <summary>The format of a date-only value (a .NET custom format).</summary>
+        protected abstract string DateFormat { get; }
+        /// <summary>The format of a date and time, written in UTC.</summary>
+        protected abstract string DateTimeFormat { get; }
+
         /// <summary>The vendor text of a canonical value; null for null (and for empty text, which these products store as null).</summary>
-        public abstract string? Format(object? value, CrmFieldType type);
+        public string? Format(object? value, CrmFieldType type)
+        {
+            value = Coerce(value, type);
+            switch (value)
+            {
+                case null: return null;
+                case string s: return s.Length == 0 ? null : s;
+                case bool b: return b ? TrueText : FalseText;
+                case DateTime d when type == CrmFieldType.Date || (type != CrmFieldType.DateTime && type != CrmFieldType.DateTimeOffset && d.TimeOfDay == TimeSpan.Zero && d.Kind != DateTimeKind.Utc):
+                    return d.ToString(DateFormat, CultureInfo.InvariantCulture);
+                case DateTimeOffset o when type == CrmFieldType.Date:
+                    return o.ToString(DateFormat, CultureInfo.InvariantCulture);
+                case DateTime or DateTimeOffset:
+                    return Utc(value).ToString(DateTimeFormat, CultureInfo.InvariantCulture);
+                case byte[] bytes: return Convert.ToBase64String(bytes);
+                case Guid g: return g.ToString("D");
+                default: return Number(value);
+            }
+        }
 
         /// <summary>The canonical value of vendor text (never empty).</summary>
         public virtual object? Parse(string text, CrmFieldType type)

@@ -45,24 +45,9 @@ namespace CrmMigration.Engine.Formats
     {
         public static readonly SalesforceCodec Instance = new();
 
-        public override string? Format(object? value, CrmFieldType type)
-        {
-            value = Coerce(value, type);
-            switch (value)
-            {
-                case null: return null;
-                case string s: return s.Length == 0 ? null : s;
-                case bool b: return b ? "true" : "false";
-                case DateTime d when type == CrmFieldType.Date || (type != CrmFieldType.DateTime && type != CrmFieldType.DateTimeOffset && d.TimeOfDay == TimeSpan.Zero && d.Kind != DateTimeKind.Utc):
-                    return d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-                case DateTimeOffset o when type == CrmFieldType.Date:
-                    return o.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-                case DateTime or DateTimeOffset:
-                    return Utc(value).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-                case byte[] bytes: return Convert.ToBase64String(bytes);
-                case Guid g: return g.ToString("D");
-                default: return Number(value);
-            }
-        }
+        protected override string TrueText => "true";
+        protected override string FalseText => "false";
+        protected override string DateFormat => "yyyy-MM-dd";
+        protected override string DateTimeFormat => "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
     }
 }

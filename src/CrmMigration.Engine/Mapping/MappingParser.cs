@@ -9,6 +9,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
+using CrmMigration.Engine.Util;
+
 namespace CrmMigration.Engine.Mapping
 {
     /// <summary>
@@ -30,18 +32,7 @@ namespace CrmMigration.Engine.Mapping
         /// <summary>Parses a JSON mapping file's text.</summary>
         public static MappingDefinition ParseJson(string json, string? sourcePath)
         {
-            object? tree;
-            try
-            {
-                using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-                tree = FromJson(doc.RootElement);
-            }
-            catch (JsonException ex)
-            {
-                throw new CrmException(new CrmDataError("MappingInvalidJson", CrmErrorKind.InvalidArgument,
-                    $"The mapping is not valid JSON: {ex.Message}") { File = sourcePath, Line = (ex.LineNumber ?? -1) + 1 }, ex);
-            }
-            return Parse(tree, sourcePath);
+            return Parse(DataTree.ParseJson(json, Prefix, "mapping", sourcePath, decimals: true), sourcePath);
         }
 
         /// <summary>Parses a mapping tree (IDictionary / IList / scalars).</summary>
@@ -314,115 +305,24 @@ namespace CrmMigration.Engine.Mapping
             throw Error("MappingInvalidValue", $"'{path}' is '{Text(v)}'; expected a whole number.", file);
         }
 
-        // ---- tree helpers -------------------------------------------------------------
+        // ---- tree helpers: the shapes every data file shares (Util.DataTree), with the mapping's error ids ----------
 
-        private static IDictionary AsMap(object? node, string path, string? file)
-        {
-            return node as IDictionary ?? throw Error("MappingInvalidShape", $"'{path}' must be a table (hashtable or JSON object), not {Describe(node)}.", file);
-        }
+        private const string Prefix = "Mapping";
+        private static IDictionary AsMap(object? node, string path, string? file) => DataTree.AsMap(node, path, Prefix, file);
+        private static IEnumerable<(string? Name, object? Node)> Items(object? node, string path, string? file) => DataTree.Items(node, path, Prefix, file);
+        private static void CheckKeys(IDictionary map, string[] allowed, string path, string? file) => DataTree.CheckKeys(map, allowed, path, Prefix, file);
+        private static bool Has(IDictionary map, string key) => DataTree.Has(map, key);
+        private static object? Get(IDictionary map, string key) => DataTree.Get(map, key);
+        private static IReadOnlyList<string> TextList(object? v) => DataTree.TextList(v is CustomTransform ? Text(v) : v, Prefix);
+        private static T? ParseEnum<T>(object? v, string path, string? file) where T : struct, Enum => DataTree.ParseEnum<T>(v, path, Prefix, file);
+        private static bool ParseBool(object? v, string path, string? file) => DataTree.ParseBool(v, path, Prefix, file);
+        private static string Describe(object? node) => DataTree.Describe(node);
+        private static CrmException Error(string code, string message, string? file) => DataTree.Error(code, message, file);
+        private static void WriteList(Utf8JsonWriter w, string name, IReadOnlyList<string> items) => DataTree.WriteList(w, name, items);
 
-        private static IEnumerable<(string? Name, object? Node)> Items(object? node, string path, string? file)
-        {
-            if (node is IDictionary dict)
-            {
-                foreach (DictionaryEntry e in dict) yield return (Text(e.Key), e.Value);
-            }
-            else if (node is IList list && node is not string)
-            {
-                foreach (object? item in list) yield return (null, item);
-            }
-            else
-            {
-                throw Error("MappingInvalidShape", $"'{path}' must be a table or a list, not {Describe(node)}.", file);
-            }
-        }
-
-        private static void CheckKeys(IDictionary map, string[] allowed, string path, string? file)
-        {
-            foreach (DictionaryEntry e in map)
-            {
-                string key = Text(e.Key) ?? "";
-                bool ok = false;
-                foreach (string a in allowed) if (string.Equals(a, key, StringComparison.OrdinalIgnoreCase)) { ok = true; break; }
-                if (!ok) throw Error("MappingUnknownKey", $"'{path}' has an unknown key '{key}'. Allowed: {string.Join(", ", allowed)}.", file);
-            }
-        }
-
-        private static bool Has(IDictionary map, string key)
-        {
-            foreach (DictionaryEntry e in map) if (string.Equals(Text(e.Key), key, StringComparison.OrdinalIgnoreCase)) return true;
-            return false;
-        }
-
-        private static object? Get(IDictionary map, string key)
-        {
-            foreach (DictionaryEntry e in map) if (string.Equals(Text(e.Key), key, StringComparison.OrdinalIgnoreCase)) return e.Value;
-            return null;
-        }
-
-        private static string? Text(object? v) => v switch
-        {
-            null => null,
-            CustomTransform ct => throw Error("MappingScriptBlockNotSupported", $"Code ({ct}) is allowed only as a Transform of a field in a hashtable mapping.", null),
-            string s => s,
-            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => v.ToString(),
-        };
-
-        private static IReadOnlyList<string> TextList(object? v)
-        {
-            if (v is null) return Array.Empty<string>();
-            if (v is string s) return new[] { s };
-            if (v is IEnumerable e)
-            {
-                var list = new List<string>();
-                foreach (object? o in e) if (o is not null) list.Add(Text(o)!);
-                return list;
-            }
-            return new[] { Text(v)! };
-        }
-
-        private static T? ParseEnum<T>(object? v, string path, string? file) where T : struct, Enum
-        {
-            if (v is null) return null;
-            if (Enum.TryParse(Text(v), ignoreCase: true, out T value) && !int.TryParse(Text(v), out _)) return value;
-            throw Error("MappingInvalidValue", $"'{path}' is '{Text(v)}'; expected one of {string.Join(", ", Enum.GetNames(typeof(T)))}.", file);
-        }
-
-        private static bool ParseBool(object? v, string path, string? file)
-        {
-            if (v is null) return false;
-            if (v is bool b) return b;
-            if (Util.CrmValues.TryParseBool(Text(v) ?? "", out bool parsed)) return parsed;
-            throw Error("MappingInvalidValue", $"'{path}' is '{Text(v)}'; expected true or false.", file);
-        }
-
-        private static string Describe(object? node) => node is null ? "nothing" : node is string s ? $"the text '{s}'" : "a " + node.GetType().Name;
-
-        private static CrmException Error(string code, string message, string? file)
-        {
-            return new CrmException(new CrmDataError(code, CrmErrorKind.InvalidArgument, message) { File = file });
-        }
-
-        private static object? FromJson(JsonElement e)
-        {
-            switch (e.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    var d = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
-                    foreach (var p in e.EnumerateObject()) d[p.Name] = FromJson(p.Value);
-                    return d;
-                case JsonValueKind.Array:
-                    var l = new List<object?>();
-                    foreach (var item in e.EnumerateArray()) l.Add(FromJson(item));
-                    return l;
-                case JsonValueKind.String: return e.GetString();
-                case JsonValueKind.Number: return e.TryGetInt64(out long n) ? n : e.GetDecimal();
-                case JsonValueKind.True: return true;
-                case JsonValueKind.False: return false;
-                default: return null;
-            }
-        }
+        private static string? Text(object? v) => v is CustomTransform ct
+            ? throw Error("MappingScriptBlockNotSupported", $"Code ({ct}) is allowed only as a Transform of a field in a hashtable mapping.", null)
+            : DataTree.Text(v, Prefix);
 
         /// <summary>SHA-256 over a canonical JSON rendering, so .psd1, .json and hashtable forms of one mapping share a hash.</summary>
         private static string ComputeHash(IReadOnlyList<EntityMapping> entities)
@@ -506,11 +406,5 @@ namespace CrmMigration.Engine.Mapping
             return Convert.ToHexString(SHA256.HashData(ms.ToArray())).ToLowerInvariant();
         }
 
-        private static void WriteList(Utf8JsonWriter w, string name, IReadOnlyList<string> items)
-        {
-            w.WriteStartArray(name);
-            foreach (var i in items) w.WriteStringValue(i);
-            w.WriteEndArray();
-        }
     }
 }
