@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using System.Threading;
+using CrmMigration.Engine.Batches;
 using CrmMigration.Engine.Dedupe;
 using CrmMigration.Engine.Mapping;
 using CrmMigration.Engine.Providers;
@@ -68,7 +69,7 @@ namespace CrmMigration.Engine.Import
     /// filters (as decided outcomes), malformed source rows (rejected with the reader's code, file and line),
     /// and what the target does with the rest.
     /// </summary>
-    public sealed class MigrationCopier : IDisposable
+    public sealed partial class MigrationCopier : IDisposable
     {
         private readonly ICrmProvider _source;
         private readonly CopyOptions _options;
@@ -333,20 +334,27 @@ namespace CrmMigration.Engine.Import
             }
             int every = Math.Max(1, _options.ProgressInterval);
             var mapped = _mapping?.TargetsOf(source);
-            foreach (var record in _source.Read(source, readOptions, e => Malformed(source, targets, e), ct))
+            if (_mapping is not null && mapped!.Count > 0 && _source is ICrmBatchSource batchSource)
             {
-                count++;
-                _total++;
-                if (_mapping is null || mapped!.Count == 0)
+                count = CopyBatches(source, targets, mapped, readOptions, batchSource, every);
+            }
+            else
+            {
+                foreach (var record in _source.Read(source, readOptions, e => Malformed(source, targets, e), ct))
                 {
-                    Land(targets[0].Target, record);
+                    count++;
+                    _total++;
+                    if (_mapping is null || mapped!.Count == 0)
+                    {
+                        Land(targets[0].Target, record);
+                    }
+                    else
+                    {
+                        foreach (var (index, target) in targets) MapInto(record, index, mapped[index], target);
+                    }
+                    if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
+                    if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
                 }
-                else
-                {
-                    foreach (var (index, target) in targets) MapInto(record, index, mapped[index], target);
-                }
-                if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
-                if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
             }
             if (_dedupers.Count > 0)
             {
