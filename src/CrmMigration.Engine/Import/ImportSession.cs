@@ -51,6 +51,8 @@ namespace CrmMigration.Engine.Import
         public Action<Schema.SchemaStatement>? OnSchema { get; set; }
         /// <summary>Attempts for a batch that fails with a transient error (lock, busy, dropped connection).</summary>
         public int MaxAttempts { get; set; } = 5;
+        /// <summary>Records waiting for their parents held in memory at most; past it they wait in a temporary file (see <see cref="ImportSession"/>).</summary>
+        public int MaxWaitingInMemory { get; set; } = 100_000;
         public CancellationToken CancellationToken { get; set; }
     }
 
@@ -202,6 +204,7 @@ namespace CrmMigration.Engine.Import
         public IReadOnlyList<CrmImportSummary> Complete(List<ImportResult> results)
         {
             Flush(results);
+            DrainSpill(results);
             ResolveWaiting(results);
             foreach (var state in _entities.Values)
             {
@@ -622,6 +625,7 @@ namespace CrmMigration.Engine.Import
         public void Dispose()
         {
             foreach (var state in _entities.Values) state.Writer?.Dispose();
+            DisposeSpill();
         }
 
         private sealed class EntityState
