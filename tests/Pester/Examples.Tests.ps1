@@ -122,6 +122,9 @@ Set-Content ./map.psd1 $map; Set-Content ./denormalised.psd1 $map
         'Export-CrmReport: Report on the newest run of a target, in HTML and Excel' = $Migrate
         'Export-CrmReport: A run and its validation in one report' = $Migrate
         'Export-CrmReport: Keep the JSON and check it in a script' = $Migrate
+        'Undo-CrmMigration: Look first, then undo the newest run' = $Migrate
+        # two runs into one ledger, the second updating rows the first inserted (the source changed in between)
+        'Undo-CrmMigration: Undo an older run and every later run in its way, in a scheduled script' = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -StatePath ./ledger.sqlite | Out-Null; Invoke-CrmTestSql -Kind Sqlite -Database ./legacy.db -Sql "UPDATE contacts SET last_name = last_name || ''-2'' WHERE rowid % 5 = 0" | Out-Null; Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Mode Upsert -StatePath ./ledger.sqlite | Out-Null'
         'Export-CrmReport: A decommission report in Chinese, and its JSON for the archive' = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null'
     }
     # Errors an example may write besides the records the messy practice data makes the mapping and the

@@ -320,6 +320,9 @@ namespace CrmMigration.Engine.Import
         private void OpenWriter(EntityState state, IReadOnlyList<string>? keyFields)
         {
             state.WriterOpened = true;
+            // Undo-CrmMigration: a table the writer is about to create, and the before-images of every batch, go to the ledger.
+            bool keep = _ledger is not null && _durableTarget && !_options.WhatIf && _provider is ICrmRowEditor;
+            if (keep && _options.CreateIfMissing && !CreatedHere(state.Summary.Entity) && !EntityExists(state.Summary.Entity)) _ledger!.RecordCreated(_runId!, state.Summary.Entity);
             try
             {
                 state.Writer = _provider.OpenWriter(state.Summary.Entity, new CrmWriteOptions
@@ -334,6 +337,7 @@ namespace CrmMigration.Engine.Import
                     AddColumns = _options.AddColumns,
                     OnSchema = _options.OnSchema,
                     EnforceForeignKeys = CreatedHere(state.Summary.Entity) ? false : null,
+                    OnBeforeCommit = keep ? images => _ledger!.RecordImages(_runId!, images.Entity, state.BatchNumber, images) : null,
                 });
             }
             catch (CrmException ex) when (ex.Error.Kind != CrmErrorKind.ConnectionError)

@@ -370,7 +370,7 @@ VALUES (@r, 'Running', @at, @u, @h, @s, @t, @m, @v, @p, 1, @k, @prev, @undoes, @
         private DbCommand TargetBatches(string target, string entity)
         {
             var cmd = Command(@"SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no
-WHERE r.target = @t AND b.entity = @e AND r.status <> 'Undone' AND b.seq > COALESCE((SELECT after_seq FROM content_reset WHERE target = @t AND entity = @e), 0) ORDER BY b.seq");
+WHERE r.target = @t AND b.entity = @e AND r.status <> 'Undone' AND COALESCE(r.kind, 'Import') <> 'Undo' AND b.seq > COALESCE((SELECT after_seq FROM content_reset WHERE target = @t AND entity = @e), 0) ORDER BY b.seq");
             Add(cmd, "@t", target);
             Add(cmd, "@e", entity);
             return cmd;
@@ -789,7 +789,7 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = chec
         /// <summary>Batches of live runs of a target entity (entity without case), oldest first: what the validator's explanations read.</summary>
         private DbCommand LiveBatches(string target, string entity)
         {
-            var cmd = Command("SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = @t AND r.status <> 'Undone' AND " + _store.EqualsNoCase("b.entity", "@e") + " ORDER BY b.seq");
+            var cmd = Command("SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = @t AND r.status <> 'Undone' AND COALESCE(r.kind, 'Import') <> 'Undo' AND " + _store.EqualsNoCase("b.entity", "@e") + " ORDER BY b.seq");
             Add(cmd, "@t", target);
             Add(cmd, "@e", entity);
             return cmd;

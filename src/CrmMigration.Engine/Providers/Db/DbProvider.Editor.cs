@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+
+namespace CrmMigration.Engine.Providers.Db
+{
+    /// <summary>Rows put back by key from before-images (Undo-CrmMigration). Values are portable values, as the writer read and wrote them.</summary>
+    public sealed partial class DbProvider : ICrmRowEditor
+    {
+        /// <inheritdoc/>
+        public IReadOnlyList<(RowUndo Outcome, string? Message)> Restore(RowImageBatch images)
+        {
+            var result = new List<(RowUndo, string?)>(images.Rows.Count);
+            if (images.Rows.Count == 0) return result;
+            var table = LoadTable(images.Entity) ?? throw EntityNotFound(images.Entity);
+            // Image columns as the table has them now (a column dropped since is left out).
+            var map = new int[images.Columns.Count];
+            for (int i = 0; i < map.Length; i++) map[i] = table.IndexOf(images.Columns[i]);
+            var key = new List<int>(images.KeyColumns);
+            var set = new List<int>();
+            var all = new List<int>();
+            for (int i = 0; i < map.Length; i++)
+            {
+                if (map[i] < 0) continue;
+                all.Add(i);
+                if (!key.Contains(i)) set.Add(i);
+            }
+            string name = QualifiedName(table);
+            string where = Condition(table, images, map, key, "@k");
+            string delete = "DELETE FROM " + name + " WHERE " + where;
+            string update = set.Count == 0 ? "" : "UPDATE " + name + " SET " + Assignments(table, images, map, set) + " WHERE " + where;
+            string exists = "SELECT 1 FROM " + name + " WHERE " + where;
+            var insert = new StringBuilder("INSERT INTO ").Append(name).Append(" (");
+            for (int j = 0; j < all.Count; j++) { if (j > 0) insert.Append(", "); insert.Append(_dialect.Quote(images.Columns[all[j]])); }
+            insert.Append(") VALUES (");
+            for (int j = 0; j < all.Count; j++) { if (j > 0) insert.Append(", "); insert.Append(_dialect.ValueExpression("@i" + j.ToString(CultureInfo.InvariantCulture), table.Columns[map[all[j]]])); }
+            insert.Append(')');
+            try
+            {
+                using var conn = OpenConnection("TargetConnectionFailed");
+                using var tx = conn.BeginTransaction();
+                foreach (var row in images.Rows)
+                {
+                    if (!row.Existed)
+                    {
+                        int n = row.Key is not null && key.Count > 0
+                            ? Execute(conn, tx, delete, table, map, row.Values, key, null, null)
+                            : DeleteByContent(conn, tx, table, images, map, row);
+                        result.Add((n > 0 ? RowUndo.Deleted : RowUndo.AlreadyAsBefore, null));
+                    }
+                    else if (key.Count > 0 && set.Count > 0 && Execute(conn, tx, update, table, map, row.Values, key, set, null) > 0)
+                    {
+                        result.Add((RowUndo.Restored, null));
+                    }
+                    else if (key.Count > 0 && set.Count == 0 && Execute(conn, tx, exists, table, map, row.Values, key, null, null, scalar: true) > 0)
+                    {
+                        result.Add((RowUndo.Restored, null));
+                    }
+                    else
+                    {
+                        Execute(conn, tx, insert.ToString(), table, map, row.Values, null, null, all);
+                        result.Add((RowUndo.Reinserted, null));
+                    }
+                }
+                tx.Commit();
+            }
+            catch (DbException ex)
+            {
+                throw new CrmException(_dialect.IsTransient(ex) ? "TargetConnectionFailed" : "UndoWriteFailed", _dialect.IsTransient(ex) ? CrmErrorKind.ConnectionError : CrmErrorKind.WriteError,
+                    $"Putting {table.Name} rows back in {Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+            }
+            return result;
+        }
+
+        private string Condition(DbTableInfo table, RowImageBatch images, int[] map, List<int> key, string prefix)
+        {
+            var sql = new StringBuilder();
+            for (int k = 0; k < key.Count; k++)
+            {
+                if (k > 0) sql.Append(" AND ");
+                var column = table.Columns[map[key[k]]];
+                sql.Append(_dialect.Quote(column.Name)).Append(" = ").Append(_dialect.ValueExpression(prefix + k.ToString(CultureInfo.InvariantCulture), column));
+            }
+            return sql.ToString();
+        }
+
+        private string Assignments(DbTableInfo table, RowImageBatch images, int[] map, List<int> set)
+        {
+            var sql = new StringBuilder();
+            for (int j = 0; j < set.Count; j++)
+            {
+                if (j > 0) sql.Append(", ");
+                var column = table.Columns[map[set[j]]];
+                sql.Append(_dialect.Quote(column.Name)).Append(" = ").Append(_dialect.ValueExpression("@s" + j.ToString(CultureInfo.InvariantCulture), column));
+            }
+            return sql.ToString();
+        }
+
+        /// <summary>Runs one keyed statement with the image's values bound: @kN the key, @sN the assignments, @iN the insert's columns.</summary>
+        private int Execute(DbConnection conn, DbTransaction tx, string sql, DbTableInfo table, int[] map, object?[] values, List<int>? key, List<int>? set, List<int>? all, bool scalar = false)
+        {
+            using var cmd = conn.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = sql;
+            Bind(cmd, "@k", table, map, values, key);
+            Bind(cmd, "@s", table, map, values, set);
+            Bind(cmd, "@i", table, map, values, all);
+            if (scalar) return cmd.ExecuteScalar() is null ? 0 : 1;
+            return cmd.ExecuteNonQuery();
+        }
+
+        private void Bind(DbCommand cmd, string prefix, DbTableInfo table, int[] map, object?[] values, List<int>? slots)
+        {
+            if (slots is null) return;
+            for (int j = 0; j < slots.Count; j++)
+            {
+                var column = table.Columns[map[slots[j]]];
+                DbDialect.AddParameter(cmd, prefix + j.ToString(CultureInfo.InvariantCulture), _dialect.ToDb(values[slots[j]], column));
+            }
+        }
+
+        /// <summary>A row without a key is found by the values it was written with: one row of that content is deleted.</summary>
+        private int DeleteByContent(DbConnection conn, DbTransaction tx, DbTableInfo table, RowImageBatch images, int[] map, RowImage row)
+        {
+            var match = new List<int>();
+            for (int i = 0; i < map.Length; i++) if (map[i] >= 0 && row.Values[i] is not null) match.Add(i);
+            if (match.Count == 0) return 0;
+            string condition = Condition(table, images, map, match, "@k");
+            string name = QualifiedName(table);
+            string sql = _dialect is PgDialect
+                ? "DELETE FROM " + name + " WHERE ctid = (SELECT ctid FROM " + name + " WHERE " + condition + " LIMIT 1)"
+                : "DELETE FROM " + name + " WHERE " + condition + " LIMIT 1";
+            return Execute(conn, tx, sql, table, map, row.Values, match, null, null);
+        }
+
+        /// <inheritdoc/>
+        public bool DropIfEmpty(string entity)
+        {
+            var table = LoadTable(entity);
+            if (table is null || table.IsView) return false;
+            try
+            {
+                using var conn = OpenConnection("TargetConnectionFailed");
+                using (var any = conn.CreateCommand())
+                {
+                    any.CommandText = "SELECT 1 FROM " + QualifiedName(table) + " LIMIT 1";
+                    if (any.ExecuteScalar() is not null) return false;
+                }
+                using var drop = conn.CreateCommand();
+                drop.CommandText = "DROP TABLE " + QualifiedName(table);
+                drop.ExecuteNonQuery();
+            }
+            catch (DbException ex)
+            {
+                throw new CrmException(_dialect.IsTransient(ex) ? "TargetConnectionFailed" : "UndoWriteFailed", _dialect.IsTransient(ex) ? CrmErrorKind.ConnectionError : CrmErrorKind.WriteError,
+                    $"Dropping the table {table.Name} that the undone run created failed: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+            }
+            return true;
+        }
+    }
+}
