@@ -241,5 +241,122 @@ namespace CrmMigration.Engine.Tests
                 Assert.Equal(0, second.Inserted);
             }
         }
+
+        /// <summary>A CSV file of contacts as another tool writes it (CRLF, a multi-line quoted note every 7th row, non-ASCII names, every 50th address invalid).</summary>
+        private static string ManyContacts(int rows)
+        {
+            var text = new StringBuilder("contact_id,first_name,last_name,email,status,score\r\n");
+            for (int i = 1; i <= rows; i++)
+            {
+                string id = "C" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
+                string first = i % 7 == 0 ? "\"Multi\r\nline " + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\"" : "Zoë" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                string mail = i % 50 == 0 ? "not-an-address" : "p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "@example.com";
+                text.Append(id).Append(',').Append(first).Append(",García,").Append(mail).Append(",Active,").Append((i % 100).ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n");
+            }
+            return text.ToString();
+        }
+
+        [Theory]
+        [InlineData("utf-8", true)]
+        [InlineData("gb18030", false)]
+        public void AnInterruptedCopyResumesAfterTheRowsItRecorded_SeekingInAUtf8File_AndEndsExact(string encoding, bool seeks)
+        {
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string path = Path.Combine(folder, "contacts.csv");
+            Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+            File.WriteAllBytes(path, Encoding.GetEncoding(encoding).GetBytes(ManyContacts(6000)));
+            string db = dir.File("new.db");
+            var connection = ProviderFactory.FromPath(path);
+            if (encoding != "utf-8") connection = new CrmConnection(connection.Provider, connection.Location) { Encoding = encoding };
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            var mapping = new CompiledMapping(MappingParser.ParseJson(MappingJson, null));
+
+            // The first attempt stops (Ctrl+C) after about 4,000 rows.
+            using (var cts = new CancellationTokenSource())
+            {
+                using var source = ProviderFactory.Open(connection);
+                using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
+                using var copier = new MigrationCopier(source, target, new CopyOptions
+                {
+                    Mapping = mapping,
+                    ProgressInterval = 500,
+                    OnProgress = p => { if (p.Records >= 4000) cts.Cancel(); },
+                    Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, CancellationToken = cts.Token },
+                });
+                Assert.ThrowsAny<OperationCanceledException>(() => copier.Run());
+            }
+            long landedBefore = SqliteTestUtil.Count(db, "SELECT count(*) FROM \"Person\"");
+            Assert.InRange(landedBefore, 2000, 4500);
+
+            // The resumed attempt reads on from the saved position: far fewer rows than the file holds.
+            using (var source = ProviderFactory.Open(connection))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var copier = new MigrationCopier(source, target, new CopyOptions
+            {
+                Mapping = mapping,
+                Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, Resume = true },
+            }))
+            {
+                var summary = Assert.Single(copier.Run());
+                Assert.True(copier.Resumed);
+                string note = Assert.Single(copier.Notes, n => n.Contains("resumed after row", StringComparison.Ordinal));
+                Assert.Equal(seeks, note.Contains("byte", StringComparison.Ordinal));
+                Assert.InRange(copier.RecordsRead, 6000 - landedBefore - 100, 6000 - 2000);
+                // The whole run's books: every row once.
+                Assert.Equal(6000, summary.Read);
+                Assert.Equal(6000 - 120, summary.Inserted);
+                Assert.Equal(120, summary.Rejected);
+                Assert.Empty(ledger.Verify(copier.RunId!));
+            }
+            Assert.Equal(6000 - 120, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"Person\""));
+            Assert.Equal(6000 - 120, SqliteTestUtil.Count(db, "SELECT count(DISTINCT \"Id\") FROM \"Person\""));
+            Assert.Equal("Multi\r\nline 5999", SqliteTestUtil.Scalar(db, "SELECT \"First\" FROM \"Person\" WHERE \"Id\" = 'C05999'"));
+            Assert.Equal("Zoë5998", SqliteTestUtil.Scalar(db, "SELECT \"First\" FROM \"Person\" WHERE \"Id\" = 'C05998'"));
+        }
+
+        [Fact]
+        public void AResumedCopyReadsAChangedFileFromTheStart()
+        {
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string path = Path.Combine(folder, "contacts.csv");
+            File.WriteAllText(path, ManyContacts(3000));
+            string db = dir.File("new.db");
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            var mapping = new CompiledMapping(MappingParser.ParseJson(MappingJson, null));
+            using (var cts = new CancellationTokenSource())
+            {
+                using var source = ProviderFactory.Open(ProviderFactory.FromPath(path));
+                using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
+                using var copier = new MigrationCopier(source, target, new CopyOptions
+                {
+                    Mapping = mapping,
+                    ProgressInterval = 500,
+                    OnProgress = p => { if (p.Records >= 2500) cts.Cancel(); },
+                    Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, CancellationToken = cts.Token },
+                });
+                Assert.ThrowsAny<OperationCanceledException>(() => copier.Run());
+            }
+            // Someone puts a row in front of the others: the saved byte offset means nothing now.
+            File.WriteAllText(path, ManyContacts(3000).Replace("contact_id,first_name,last_name,email,status,score\r\n", "contact_id,first_name,last_name,email,status,score\r\nC00000,New,Row,new@example.com,Active,1\r\n", StringComparison.Ordinal));
+            using (var source = ProviderFactory.Open(ProviderFactory.FromPath(path)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var copier = new MigrationCopier(source, target, new CopyOptions
+            {
+                Mapping = mapping,
+                Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, Resume = true },
+            }))
+            {
+                copier.Run();
+                Assert.Contains(copier.Warnings, w => w.Contains("read again from the start", StringComparison.Ordinal));
+                Assert.DoesNotContain(copier.Notes, n => n.Contains("resumed after row", StringComparison.Ordinal));
+                Assert.Equal(3001, copier.RecordsRead);
+                Assert.Empty(ledger.Verify(copier.RunId!));
+            }
+            Assert.Equal(3001 - 60, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"Person\""));
+        }
     }
 }

@@ -60,6 +60,27 @@ namespace CrmMigration.Engine.Tests
         [Theory]
         [InlineData("sqlite")]
         [InlineData("postgresql")]
+        public void ASavedReadPositionIsTheLastOneSavedPerSourceEntity_InEitherStore(string kind)
+        {
+            using var f = new Fixture(kind);
+            using var ledger = f.Open();
+            var (run, _) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+            Assert.Null(ledger.SourcePositionOf(run, "contacts"));
+            ledger.SaveSourcePosition(run, "contacts", new Batches.SourcePosition(1024, 98_765, 1030, null, inclusive: false), new SourceFileStamp(5_000_000_000, 638_000_000_000_000_000));
+            ledger.SaveSourcePosition(run, "contacts", new Batches.SourcePosition(2048, 197_531, 2060, null, inclusive: false), new SourceFileStamp(5_000_000_000, 638_000_000_000_000_000));
+            ledger.SaveSourcePosition(run, "accounts", new Batches.SourcePosition(7, -1, 0, null, inclusive: true), new SourceFileStamp(10, 20));
+            var (p, stamp) = ledger.SourcePositionOf(run, "contacts")!.Value;
+            Assert.Equal((2048L, 197_531L, 2060L, false, 2049L), (p.Ordinal, p.Offset, p.Line, p.Inclusive, p.FirstOrdinal));
+            Assert.Equal(new SourceFileStamp(5_000_000_000, 638_000_000_000_000_000), stamp);
+            var (a, _) = ledger.SourcePositionOf(run, "accounts")!.Value;
+            Assert.Equal((7L, -1L, true, 7L), (a.Ordinal, a.Offset, a.Inclusive, a.FirstOrdinal));
+            Assert.Null(ledger.SourcePositionOf("no-such-run", "contacts"));
+            Assert.Equal(2L, Convert.ToInt64(f.Scalar("SELECT count(*) FROM source_positions"), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
         public void TheSameBooksCrosswalkAndFingerprintsInEitherStore(string kind)
         {
             using var f = new Fixture(kind);

@@ -74,5 +74,8 @@ namespace CrmMigration.Engine.Batches
         /// offset or key), so an interrupted copy can resume where it stopped.
         /// </summary>
         IEnumerable<RowBatch> ReadBatches(string entity, CrmReadOptions options, BatchReadOptions batch, Action<CrmDataError> onError, CancellationToken cancellationToken);
+
+        /// <summary>The file an entity is read from (a saved read position is only good for the same file), or null.</summary>
+        string? FileOf(string entity);
     }
 }

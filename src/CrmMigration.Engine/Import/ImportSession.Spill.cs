@@ -47,6 +47,23 @@ namespace CrmMigration.Engine.Import
                 $"{_spilled:N0} record(s) waited for their parents in a temporary file (more than {_options.MaxWaitingInMemory:N0} waited at once); they were written after the rest of the stream. Sending parents first avoids the wait."));
         }
 
+        /// <summary>
+        /// True when everything the session was given is recorded: no batch pending, no record waiting for a parent (in memory
+        /// or spooled). A reader's position saved now is never ahead of the books.
+        /// </summary>
+        internal bool Settled
+        {
+            get
+            {
+                if (_waitingNow > 0 || _spill is not null) return false;
+                foreach (var state in _entities.Values) if (state.Batch.Count > 0) return false;
+                return true;
+            }
+        }
+
+        /// <summary>The ledger the session records into, or null.</summary>
+        internal Ledger.MigrationLedger? RunLedger => _ledger;
+
         private void DisposeSpill()
         {
             _spill?.Dispose();

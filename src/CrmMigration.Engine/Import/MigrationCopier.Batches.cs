@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using CrmMigration.Engine.Batches;
+using CrmMigration.Engine.Ledger;
 using CrmMigration.Engine.Mapping;
 using CrmMigration.Engine.Providers;
 
@@ -29,6 +30,9 @@ namespace CrmMigration.Engine.Import
             string hash = _mapping!.Definition.Hash;
             long count = 0;
             var read = new BatchReadOptions { BatchSize = 1024 };
+            string? file = Seekable(source, targets, mapped, batchSource);
+            if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, file);
+            long sincePosition = 0, interval = Math.Max(1024L, 8L * _options.Import.BatchSize);
             foreach (var batch in batchSource.ReadBatches(source, readOptions, read, e => Malformed(source, targets, e), ct))
             {
                 int rows = batch.Count;
@@ -83,8 +87,58 @@ namespace CrmMigration.Engine.Import
                 _total += rows;
                 if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
                 if (count / every != before / every) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
+                if (file is not null && rows > 0 && (sincePosition += rows) >= interval)
+                {
+                    sincePosition = 0;
+                    SavePosition(source, file, batch.SourcePositionAt(rows - 1, inclusive: false));
+                }
             }
             return count;
+        }
+
+        /// <summary>
+        /// The file of a source whose read position is saved as the copy goes, so a resumed run seeks past what it recorded: a
+        /// ledger run (not -WhatIf, no dedupe holding records) whose every target keys its records by mapped fields and does not
+        /// merge repeated rows (those need the rows before the position: a keyless row's identity counts the copies of its
+        /// content, a merge compares with the first row of its key). Null when the position is not kept.
+        /// </summary>
+        private string? Seekable(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping> mapped, ICrmBatchSource batchSource)
+        {
+            if (_session.RunLedger is null || _session.RunId is null || _options.Import.WhatIf || _dedupers.Count > 0) return null;
+            foreach (var (index, _) in targets)
+            {
+                if (mapped[index].Key.Count == 0 || mapped[index].OnRepeat == RepeatAction.Merge) return null;
+            }
+            return batchSource.FileOf(source);
+        }
+
+        /// <summary>Where the resumed run's read of a source starts: the position the run saved, when the file is still the one it read.</summary>
+        private SourcePosition? SavedPosition(string source, string file)
+        {
+            if (_session.RunLedger!.SourcePositionOf(_session.RunId!, source) is not { } saved) return null;
+            if (saved.Stamp != Stamp(file))
+            {
+                Warnings.Add($"{source}: the file changed since the run was interrupted, so it is read again from the start (what the run recorded is passed over by its fingerprints).");
+                return null;
+            }
+            var p = saved.Position;
+            Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{source}: resumed after row {p.Ordinal:N0} (line {p.Line:N0}{(p.Offset >= 0 ? $", byte {p.Offset:N0}" : "")}); the rows before it were recorded by the run."));
+            return p;
+        }
+
+        /// <summary>Writes what the session holds, and when nothing is left waiting, saves the read position in the ledger (never ahead of the books).</summary>
+        private void SavePosition(string source, string file, SourcePosition position)
+        {
+            _session.Flush(_results);
+            Drain();
+            if (_session.Settled) _session.RunLedger!.SaveSourcePosition(_session.RunId!, source, position, Stamp(file));
+        }
+
+        private static SourceFileStamp Stamp(string file)
+        {
+            var info = new System.IO.FileInfo(file);
+            return new SourceFileStamp(info.Length, info.LastWriteTimeUtc.Ticks);
         }
 
         /// <summary>A row of a batch as a record, made once however many targets map it.</summary>

@@ -109,7 +109,9 @@ CREATE TABLE IF NOT EXISTS partitions(run_no bigint NOT NULL, part bigint NOT NU
   attempts bigint NOT NULL DEFAULT 0, PRIMARY KEY(run_no, part));
 CREATE TABLE IF NOT EXISTS deferred(seq bigserial PRIMARY KEY, run_no bigint NOT NULL, part bigint NOT NULL, entity text NOT NULL, records bigint NOT NULL, data bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS created(run_no bigint NOT NULL, entity text NOT NULL, PRIMARY KEY(run_no, entity));
-CREATE TABLE IF NOT EXISTS steps(run_no bigint NOT NULL, step text NOT NULL, done_at text NOT NULL, PRIMARY KEY(run_no, step));";
+CREATE TABLE IF NOT EXISTS steps(run_no bigint NOT NULL, step text NOT NULL, done_at text NOT NULL, PRIMARY KEY(run_no, step));
+CREATE TABLE IF NOT EXISTS source_positions(run_no bigint NOT NULL, source_entity text NOT NULL, ordinal bigint NOT NULL, inclusive bigint NOT NULL,
+  byte_offset bigint NOT NULL, line bigint NOT NULL, file_length bigint NOT NULL, file_ticks bigint NOT NULL, at text NOT NULL, PRIMARY KEY(run_no, source_entity));";
                 cmd.ExecuteNonQuery();
                 tx.Commit();
             }

@@ -153,7 +153,7 @@ namespace CrmMigration.Engine.Providers.Csv
             _report = options.ProblemsInBatch ? e => Current().AddProblem(e) : _onError;
             CsvReader reader;
             string[]? seekHeader = null;
-            long baseOffset = _encoding.PreambleLength, lineBase = 0;
+            long baseOffset = TextEncodings.IsUtf8(_encoding.Encoding) ? _encoding.PreambleLength : -1, lineBase = 0; // byte offsets are the file's only in UTF-8
             try
             {
                 if (_settings.StrictEncoding) RequireValidEncoding();

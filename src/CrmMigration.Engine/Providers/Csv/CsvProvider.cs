@@ -168,6 +168,9 @@ namespace CrmMigration.Engine.Providers.Csv
         }
 
         /// <inheritdoc/>
+        string? Batches.ICrmBatchSource.FileOf(string entity) => FindFile(entity);
+
+        /// <inheritdoc/>
         public ICrmEntityWriter OpenWriter(string entity, CrmWriteOptions options)
         {
             if (options is null) throw new ArgumentNullException(nameof(options));
