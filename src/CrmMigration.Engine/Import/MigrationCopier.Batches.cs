@@ -29,10 +29,12 @@ namespace CrmMigration.Engine.Import
             var output = _mappedRows ??= new RowBatch(source, CrmFieldShape.Empty, 1024);
             string hash = _mapping!.Definition.Hash;
             long count = 0;
-            var read = new BatchReadOptions { BatchSize = 1024 };
+            // Read batches as large as the session's: when every row makes one record per target, each read batch fills the
+            // session's batches exactly, so after it nothing is pending and the read position can be saved without a forced write.
+            var read = new BatchReadOptions { BatchSize = Math.Clamp(_options.Import.BatchSize, 256, 10_000) };
             string? file = Seekable(source, targets, mapped, batchSource);
             if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, file);
-            long sincePosition = 0, interval = Math.Max(1024L, 8L * _options.Import.BatchSize);
+            int sincePosition = 0;
             foreach (var batch in batchSource.ReadBatches(source, readOptions, read, e => Malformed(source, targets, e), ct))
             {
                 int rows = batch.Count;
@@ -87,10 +89,14 @@ namespace CrmMigration.Engine.Import
                 _total += rows;
                 if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
                 if (count / every != before / every) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
-                if (file is not null && rows > 0 && (sincePosition += rows) >= interval)
+                if (file is not null && rows > 0)
                 {
-                    sincePosition = 0;
-                    SavePosition(source, file, batch.SourcePositionAt(rows - 1, inclusive: false));
+                    // Saved after every read batch that leaves the session settled; at least every 8th batch, flushing what is pending.
+                    if (_session.Settled || ++sincePosition >= 8)
+                    {
+                        sincePosition = 0;
+                        SavePosition(source, file, batch.SourcePositionAt(rows - 1, inclusive: false));
+                    }
                 }
             }
             return count;
