@@ -199,6 +199,17 @@ namespace CrmMigration
 
 namespace CrmMigration
 {
+    /// <summary>What a delta run (Copy-CrmData -Incremental) does with target records whose source record was deleted.</summary>
+    public enum CrmDeletedRecordAction
+    {
+        /// <summary>Leave them in the target; each is counted (Filtered, DeletedInSource) and listed in one warning.</summary>
+        Report,
+        /// <summary>Delete them from the target (their before-images are kept, so Undo-CrmMigration can bring them back).</summary>
+        Delete,
+        /// <summary>Set the target's -SoftDeleteField to true.</summary>
+        SoftDelete,
+    }
+
     /// <summary>How Import-CrmData treats records whose key already exists in the target.</summary>
     public enum CrmImportMode
     {

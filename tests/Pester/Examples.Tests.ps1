@@ -242,6 +242,23 @@ Describe 'The README' {
 }
 
 Describe 'Example scripts' {
+    It 'examples/cutover.ps1 runs unattended: bulk, a delta, the freeze, the final delta, the checks and the report' {
+        $dir = New-CrmTestFolder
+        Push-Location $dir
+        try { New-CrmSampleData ./legacy.db -Seed 42 -Scale 200 | Out-Null } finally { Pop-Location }
+        $script = Join-Path (Get-CrmTestRepoRoot) 'examples/cutover.ps1'
+        $map = Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1'
+        $r = Invoke-CrmTestChild -WorkingDirectory $dir -Script "& '$script' -Source ./legacy.db -Target ./new.db -Mapping '$map' -Work ./cutover -Deltas 1 -IntervalSeconds 0"
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        ($r.Output -join "`n") | Should -Match 'Freeze\s+Done'
+        ($r.Output -join "`n") | Should -Match 'Final run \S+ \(Delta, after \S+\)'
+        (Join-Path $dir 'cutover/cutover.html') | Should -Exist
+        $runs = Get-CrmMigrationRun (Join-Path $dir 'new.db')
+        @($runs.Kind) | Should -Be @('Delta', 'Delta', 'Import')
+        $runs[0].PreviousRunId | Should -Be $runs[1].RunId
+        $runs | ForEach-Object { $_.Balanced | Should -BeTrue }
+    }
+
     It 'examples/decommission.ps1 runs unattended in a scheduler''s pwsh: refuses the purge during retention, purges after it' {
         $dir = New-CrmTestFolder
         New-CrmTestDecomSource -Path (Join-Path $dir 'legacy.db')

@@ -14,23 +14,8 @@ namespace CrmMigration.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Disable, "CrmSystem", DefaultParameterSetName = "Connection", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(CrmDecommissionReport))]
-    public sealed class DisableCrmSystemCommand : CrmCmdlet
+    public sealed class DisableCrmSystemCommand : CrmSystemCmdlet
     {
-        /// <summary>The system to decommission (a connection or a path).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Connection")]
-        [CrmConnectionTransformation]
-        public CrmConnection? Connection { get; set; }
-
-        /// <summary>The system as a path.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [SupportsWildcards]
-        public string? Path { get; set; }
-
-        /// <summary>A path taken exactly as written (no wildcards).</summary>
-        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
-        [Alias("PSPath", "LP")]
-        public string? LiteralPath { get; set; }
-
         /// <summary>Where the final archive (a bag folder) is written.</summary>
         [Parameter(Mandatory = true)]
         public string? ArchivePath { get; set; }
@@ -145,7 +130,7 @@ namespace CrmMigration.Commands
             var reportPaths = ResolveReportPaths(ReportPath);
             try
             {
-                connection = ResolveConnection(Connection, Path, LiteralPath);
+                connection = ResolveSystem();
                 string state = ResolvePath(StatePath!);
                 options = new DecommissionOptions
                 {

@@ -8,23 +8,8 @@ namespace CrmMigration.Commands
     /// <summary>Writes a BagIt 1.0 archive of a system: one CSV per entity, schema, SHA-512/SHA-256 manifests and crm-manifest.json.</summary>
     [Cmdlet(VerbsData.Export, "CrmArchive", DefaultParameterSetName = "Connection", SupportsShouldProcess = true)]
     [OutputType(typeof(CrmArchiveInfo))]
-    public sealed class ExportCrmArchiveCommand : CrmCmdlet
+    public sealed class ExportCrmArchiveCommand : CrmSystemCmdlet
     {
-        /// <summary>The system to archive (a connection or a path).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Connection")]
-        [CrmConnectionTransformation]
-        public CrmConnection? Connection { get; set; }
-
-        /// <summary>The system as a path: an SQLite file, a CSV folder or file, or an Excel workbook.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [SupportsWildcards]
-        public string? Path { get; set; }
-
-        /// <summary>A path taken exactly as written (no wildcards).</summary>
-        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
-        [Alias("PSPath", "LP")]
-        public string? LiteralPath { get; set; }
-
         /// <summary>The bag folder to create; it must not exist.</summary>
         [Parameter(Mandatory = true, Position = 1)]
         public string? Destination { get; set; }
@@ -53,7 +38,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            var connection = ResolveConnection(Connection, Path, LiteralPath);
+            var connection = ResolveSystem();
             string destination = ResolvePath(Destination!);
             if (!ShouldProcess(destination, $"Write a BagIt archive of {connection.DisplayName}" + (Zip.IsPresent ? " and its .zip" : ""))) return;
             var clock = Stopwatch.StartNew();

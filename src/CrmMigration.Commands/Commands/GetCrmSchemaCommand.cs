@@ -6,23 +6,8 @@ namespace CrmMigration.Commands
     /// <summary>Describes the entities of a system: fields and types, key, relations and row counts.</summary>
     [Cmdlet(VerbsCommon.Get, "CrmSchema", DefaultParameterSetName = "Connection")]
     [OutputType(typeof(CrmEntitySchema))]
-    public sealed class GetCrmSchemaCommand : CrmCmdlet
+    public sealed class GetCrmSchemaCommand : CrmSystemCmdlet
     {
-        /// <summary>The system to describe (a connection or a path).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Connection")]
-        [CrmConnectionTransformation]
-        public CrmConnection? Connection { get; set; }
-
-        /// <summary>A path to an SQLite file, CSV folder or file, or Excel workbook; wildcards must match one existing item.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [SupportsWildcards]
-        public string? Path { get; set; }
-
-        /// <summary>A path taken exactly as written (no wildcards).</summary>
-        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
-        [Alias("PSPath", "LP")]
-        public string? LiteralPath { get; set; }
-
         /// <summary>Entities to describe; wildcards allowed. All when omitted.</summary>
         [Parameter(Position = 1)]
         [SupportsWildcards]
@@ -36,7 +21,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            var connection = ResolveConnection(Connection, Path, LiteralPath);
+            var connection = ResolveSystem();
             try
             {
                 using var provider = OpenProvider(connection);

@@ -9,23 +9,8 @@ namespace CrmMigration.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "CrmFile", DefaultParameterSetName = "Connection")]
     [OutputType(typeof(CrmFileFinding), typeof(bool))]
-    public sealed class TestCrmFileCommand : CrmCmdlet
+    public sealed class TestCrmFileCommand : CrmSystemCmdlet
     {
-        /// <summary>The file set (a connection from New-CrmConnection -Provider Salesforce, Dynamics or HubSpot, or a path it is recognised by).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Connection")]
-        [CrmConnectionTransformation]
-        public CrmConnection? Connection { get; set; }
-
-        /// <summary>A path to a plan (.json), a Configuration Migration .zip or folder, or a folder written for Salesforce or HubSpot; wildcards must match one item.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [SupportsWildcards]
-        public string? Path { get; set; }
-
-        /// <summary>A path taken exactly as written (no wildcards).</summary>
-        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
-        [Alias("PSPath", "LP")]
-        public string? LiteralPath { get; set; }
-
         /// <summary>Return only $true when there is no Error finding, else $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
@@ -33,7 +18,7 @@ namespace CrmMigration.Commands
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
-            var connection = ResolveConnection(Connection, Path, LiteralPath);
+            var connection = ResolveSystem();
             bool ok = true;
             try
             {

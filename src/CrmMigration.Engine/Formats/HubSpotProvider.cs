@@ -86,46 +86,9 @@ namespace CrmMigration.Engine.Formats
         protected override IObjectSink OpenSink(FormatEntity entity, CanonicalWriter writer, CrmWriteOptions options)
         {
             Directory.CreateDirectory(Folder);
-            return new CsvFileSink(this, entity, writer);
+            return new CsvObjectSink(_ => FileOf(entity), writer, "\r\n");
         }
 
         public override IReadOnlyList<CrmFileFinding> CheckFiles() => SaasChecks.HubSpot(this);
-
-        private sealed class CsvFileSink : IObjectSink
-        {
-            private readonly string _final;
-            private readonly string _temp;
-            private readonly Rfc4180Writer _csv;
-            private bool _done;
-
-            public CsvFileSink(HubSpotProvider provider, FormatEntity entity, CanonicalWriter writer)
-            {
-                _final = provider.FileOf(entity);
-                _temp = Path.Combine(provider.Folder, "." + Path.GetFileName(_final) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-                _csv = new Rfc4180Writer(new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), "\r\n");
-                var header = new string[writer.Columns.Count];
-                for (int i = 0; i < header.Length; i++) header[i] = writer.Columns[i].Name;
-                _csv.WriteRow(header);
-            }
-
-            public void Write(CrmRecord record, string?[] values) => _csv.WriteRow(values);
-
-            public void Complete(FormatSidecar.ObjectInfo info)
-            {
-                _csv.Dispose();
-                File.Move(_temp, _final, overwrite: true);
-                info.Files.Add(Path.GetFileName(_final));
-                _done = true;
-            }
-
-            public void Dispose()
-            {
-                _csv.Dispose();
-                if (!_done)
-                {
-                    try { File.Delete(_temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                }
-            }
-        }
     }
 }

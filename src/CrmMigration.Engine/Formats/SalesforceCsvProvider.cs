@@ -137,79 +137,14 @@ namespace CrmMigration.Engine.Formats
         protected override IObjectSink OpenSink(FormatEntity entity, CanonicalWriter writer, CrmWriteOptions options)
         {
             Directory.CreateDirectory(Folder);
-            return new CsvSink(this, entity, writer);
+            string nullText = Profile.NullText;
+            // The first column (the record's key) stays empty when null; the others carry the format's null text.
+            return new CsvObjectSink(part => Path.Combine(Folder, part == 1 ? entity.Object + ".csv" : entity.Object + "-" + part.ToString(CultureInfo.InvariantCulture) + ".csv"),
+                writer, "\n", MaxFileBytes,
+                values => { for (int i = 1; i < values.Length; i++) values[i] ??= nullText; },
+                () => FilesOf(entity.Object));
         }
 
         public override IReadOnlyList<CrmFileFinding> CheckFiles() => SaasChecks.Salesforce(this);
-
-        /// <summary>Writes an object's CSV files into temporary files, split before the size limit, renamed into place on completion.</summary>
-        private sealed class CsvSink : IObjectSink
-        {
-            private readonly SalesforceCsvProvider _provider;
-            private readonly FormatEntity _entity;
-            private readonly string[] _header;
-            private readonly List<(string Temp, string Final)> _files = new();
-            private Rfc4180Writer? _csv;
-            private long _rowsInFile;
-            private bool _done;
-
-            public CsvSink(SalesforceCsvProvider provider, FormatEntity entity, CanonicalWriter writer)
-            {
-                _provider = provider;
-                _entity = entity;
-                _header = new string[writer.Columns.Count];
-                for (int i = 0; i < _header.Length; i++) _header[i] = writer.Columns[i].Name;
-                NextFile();
-            }
-
-            private void NextFile()
-            {
-                _csv?.Dispose();
-                int part = _files.Count + 1;
-                string name = part == 1 ? _entity.Object + ".csv" : _entity.Object + "-" + part.ToString(CultureInfo.InvariantCulture) + ".csv";
-                string final = Path.Combine(_provider.Folder, name);
-                string temp = Path.Combine(_provider.Folder, "." + name + "." + Guid.NewGuid().ToString("N") + ".tmp");
-                _files.Add((temp, final));
-                _csv = new Rfc4180Writer(new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), "\n");
-                _csv.WriteRow(_header);
-                _rowsInFile = 0;
-            }
-
-            public void Write(CrmRecord record, string?[] values)
-            {
-                for (int i = 0; i < values.Length; i++) if (values[i] is null && i > 0) values[i] = _provider.Profile.NullText;
-                if (_rowsInFile > 0 && _csv!.Bytes + _csv.Measure(values) > _provider.MaxFileBytes) NextFile();
-                _csv!.WriteRow(values);
-                _rowsInFile++;
-            }
-
-            public void Complete(FormatSidecar.ObjectInfo info)
-            {
-                _csv?.Dispose();
-                _csv = null;
-                foreach (var (temp, final) in _files)
-                {
-                    File.Move(temp, final, overwrite: true);
-                    info.Files.Add(Path.GetFileName(final));
-                }
-                // Parts of an earlier, longer write of this object would be read as part of it: they go.
-                foreach (var old in _provider.FilesOf(_entity.Object))
-                {
-                    if (!info.Files.Contains(Path.GetFileName(old))) File.Delete(old);
-                }
-                _done = true;
-            }
-
-            public void Dispose()
-            {
-                _csv?.Dispose();
-                _csv = null;
-                if (_done) return;
-                foreach (var (temp, _) in _files)
-                {
-                    try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                }
-            }
-        }
     }
 }

@@ -49,6 +49,10 @@ namespace CrmMigration.Engine.Import
         public bool AddColumns { get; set; }
         /// <summary>Each schema statement run (or, with WhatIf, that would run): CREATE TABLE, comments, indexes, foreign keys.</summary>
         public Action<Schema.SchemaStatement>? OnSchema { get; set; }
+        /// <summary>Import, or Delta (a run that carries what changed since <see cref="PreviousRunId"/>), for the ledger.</summary>
+        public string Kind { get; set; } = "Import";
+        /// <summary>The run a delta run continues from.</summary>
+        public string? PreviousRunId { get; set; }
         /// <summary>Attempts for a batch that fails with a transient error (lock, busy, dropped connection).</summary>
         public int MaxAttempts { get; set; } = 5;
         /// <summary>Records waiting for their parents held in memory at most; past it they wait in a temporary file (see <see cref="ImportSession"/>).</summary>
@@ -104,6 +108,8 @@ namespace CrmMigration.Engine.Import
                     Target = _target,
                     ModuleVersion = options.ModuleVersion,
                     Parameters = options.Parameters,
+                    Kind = options.Kind,
+                    PreviousRunId = options.PreviousRunId,
                 }, options.RunId, options.Resume);
                 if (_ledger.LeaseTakenOver is string takeover) Warnings.Add(takeover);
                 if (_resumed && _schemaTarget is not null)
@@ -118,6 +124,9 @@ namespace CrmMigration.Engine.Import
 
         /// <summary>The ledger run id, when the ledger is on.</summary>
         public string? RunId => _runId;
+
+        /// <summary>The key fields the records of a target entity named (null: the target's primary key).</summary>
+        public IReadOnlyList<string>? KeyFieldsOf(string entity) => _entities.TryGetValue(entity, out var state) ? state.KeyFields : null;
 
         /// <summary>True when this session continues an earlier run.</summary>
         public bool Resumed => _resumed;
@@ -322,7 +331,12 @@ namespace CrmMigration.Engine.Import
             state.WriterOpened = true;
             // Undo-CrmMigration: a table the writer is about to create, and the before-images of every batch, go to the ledger.
             bool keep = _ledger is not null && _durableTarget && !_options.WhatIf && _provider is ICrmRowEditor;
-            if (keep && _options.CreateIfMissing && !CreatedHere(state.Summary.Entity) && !EntityExists(state.Summary.Entity)) _ledger!.RecordCreated(_runId!, state.Summary.Entity);
+            if (keep && _options.CreateIfMissing && !CreatedHere(state.Summary.Entity))
+            {
+                // A target that cannot be reached says so when the writer opens (TargetConnectionFailed), not here.
+                try { if (!EntityExists(state.Summary.Entity)) _ledger!.RecordCreated(_runId!, state.Summary.Entity); }
+                catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.ConnectionError) { }
+            }
             try
             {
                 state.Writer = _provider.OpenWriter(state.Summary.Entity, new CrmWriteOptions

@@ -60,6 +60,14 @@ namespace CrmMigration.Engine.Import
         public int MaxValueWarnings { get; set; } = 100;
         /// <summary>The dedupe (-Dedupe): the mapped records of each entity it has rules for are merged before they are imported.</summary>
         public DedupeRunner? Dedupe { get; set; }
+        /// <summary>A delta run: only records changed since the last completed run are carried, and records deleted in the source are found.</summary>
+        public bool Incremental { get; set; }
+        /// <summary>A delta run: what happens to target records whose source record was deleted.</summary>
+        public CrmDeletedRecordAction DeletedRecords { get; set; } = CrmDeletedRecordAction.Report;
+        /// <summary>With <see cref="CrmDeletedRecordAction.SoftDelete"/>: the target field set to true.</summary>
+        public string? SoftDeleteField { get; set; }
+        /// <summary>A delta run re-reads records modified this long before the watermark (clocks and transactions that commit late).</summary>
+        public TimeSpan Overlap { get; set; } = TimeSpan.FromMinutes(5);
     }
 
     /// <summary>
@@ -72,6 +80,7 @@ namespace CrmMigration.Engine.Import
     public sealed partial class MigrationCopier : IDisposable
     {
         private readonly ICrmProvider _source;
+        private readonly ICrmProvider _target;
         private readonly CopyOptions _options;
         private readonly CompiledMapping? _mapping;
         private readonly ImportSession _session;
@@ -95,6 +104,8 @@ namespace CrmMigration.Engine.Import
             _source = source;
             _options = options;
             _mapping = options.Mapping;
+            _target = target;
+            if (options.Incremental) StartDelta(target, options);
             _session = new ImportSession(target, options.Import);
             _reporter = new OutcomeReporter(options.Rejects, options.OnError, options.OnOutcome);
             TargetName = target.Connection.DisplayName;
@@ -260,6 +271,7 @@ namespace CrmMigration.Engine.Import
                 foreach (var (_, target) in targets) _session.Expect(target);
                 CopyEntity(source, targets, readOptions);
             }
+            ApplyDeletions();
             var summaries = new List<CrmImportSummary>(_session.Complete(_results));
             Drain();
             _completed = true;
@@ -334,7 +346,8 @@ namespace CrmMigration.Engine.Import
             }
             int every = Math.Max(1, _options.ProgressInterval);
             var mapped = _mapping?.TargetsOf(source);
-            if (_mapping is not null && mapped!.Count > 0 && _source is ICrmBatchSource batchSource)
+            var change = StartChanges(source);
+            if (change is null && _mapping is not null && mapped!.Count > 0 && _source is ICrmBatchSource batchSource)
             {
                 count = CopyBatches(source, targets, mapped, readOptions, batchSource, every);
             }
@@ -344,6 +357,7 @@ namespace CrmMigration.Engine.Import
                 {
                     count++;
                     _total++;
+                    if (change is not null && !Changed(change, record)) continue;
                     if (_mapping is null || mapped!.Count == 0)
                     {
                         Land(targets[0].Target, record);
@@ -365,6 +379,7 @@ namespace CrmMigration.Engine.Import
                 _options.Dedupe.Warnings.Clear();
             }
             Drain();
+            if (change is not null) EndChanges(change, targets);
             if (count == 0 && _options.Filters.Count > 0) Warnings.Add($"{source}: -Filter matched no record, so nothing was copied into {string.Join(", ", targets.ConvertAll(t => t.Target))}.");
             _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
         }
@@ -425,6 +440,7 @@ namespace CrmMigration.Engine.Import
 
         private void Land(string target, CrmRecord record)
         {
+            Seen(record);
             if (_dedupers.Count > 0 && _dedupers.TryGetValue(target, out var deduper)) deduper.Add(record);
             else _session.Add(record, _results);
         }
@@ -535,6 +551,7 @@ namespace CrmMigration.Engine.Import
         /// <summary>Hands a decided record (rejected or filtered by the mapping) to the session's books and ledger.</summary>
         private void Decide(string target, CrmRecord record, CrmRecordOutcome outcome)
         {
+            Seen(record);
             _session.AddDecided(target, record, outcome, _results);
         }
 

@@ -71,8 +71,8 @@ namespace CrmMigration.Engine.Providers
     }
 
     /// <summary>
-    /// A target whose rows can be put back by key, in one transaction per call: the relational databases.
-    /// Undo-CrmMigration writes before-images back through it.
+    /// A target whose rows can be put back and deleted by key, in one transaction per call: the relational databases.
+    /// Undo-CrmMigration writes before-images back through it; a delta run deletes what the source deleted.
     /// </summary>
     public interface ICrmRowEditor
     {
@@ -82,6 +82,14 @@ namespace CrmMigration.Engine.Providers
         /// in order, with a message for failures.
         /// </summary>
         IReadOnlyList<(RowUndo Outcome, string? Message)> Restore(RowImageBatch images);
+
+        /// <summary>
+        /// Deletes the rows of <paramref name="keys"/> (target key texts of <paramref name="keyFields"/>, the primary key when null),
+        /// or, with <paramref name="softDeleteField"/>, sets that field to true, in one transaction; <paramref name="beforeCommit"/>
+        /// receives the images of the rows as they were before the transaction commits (a delta run's deletions can be undone).
+        /// Returns, per key in order, whether a row was there and changed.
+        /// </summary>
+        IReadOnlyList<bool> Delete(string entity, IReadOnlyList<string>? keyFields, IReadOnlyList<string> keys, string? softDeleteField, Action<RowImageBatch>? beforeCommit);
 
         /// <summary>Drops the table when it holds no row (an undo takes back a table its run created); false when it holds rows or is not there.</summary>
         bool DropIfEmpty(string entity);

@@ -409,7 +409,7 @@ namespace CrmMigration.Engine.Reports
             long left = 0;
             foreach (var i in state.Inventory)
             {
-                d.Inventory.Add(new ReportInventoryItem { Kind = i.Kind, Name = i.Name, Status = i.Status, Records = i.Records, ContentHash = i.ContentHash, Detail = i.Detail });
+                d.Inventory.Add(i);
                 if (string.Equals(i.Status, nameof(CrmInventoryStatus.Missing), StringComparison.OrdinalIgnoreCase)) left++;
             }
             if (left > 0) findings.Add(new ReportFinding("InventoryLeft", FindingSeverity.Fail, text.F("Find.InventoryLeft", left)));

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using CrmMigration.Engine.Decommission;
 
 namespace CrmMigration.Engine.Reports
 {
@@ -206,17 +207,6 @@ namespace CrmMigration.Engine.Reports
         public SortedDictionary<string, string> Evidence { get; } = new(StringComparer.Ordinal);
     }
 
-    /// <summary>One object of the decommissioned system: archived, excluded (with why) or destroyed.</summary>
-    public sealed class ReportInventoryItem
-    {
-        public string Kind { get; set; } = "";
-        public string Name { get; set; } = "";
-        public string Status { get; set; } = "";
-        public long? Records { get; set; }
-        public string? ContentHash { get; set; }
-        public string Detail { get; set; } = "";
-    }
-
     /// <summary>A decommission as its state file records it.</summary>
     public sealed class ReportDecommission
     {
@@ -233,7 +223,8 @@ namespace CrmMigration.Engine.Reports
         public List<string> Findings { get; } = new();
         public List<string> Exclusions { get; } = new();
         public List<ReportStage> Stages { get; } = new();
-        public List<ReportInventoryItem> Inventory { get; } = new();
+        /// <summary>Every object of the decommissioned system as the state file inventories it: archived, excluded (with why) or destroyed.</summary>
+        public List<InventoryEntry> Inventory { get; } = new();
     }
 
     /// <summary>The hash-chained audit log: its head hash is what an auditor compares.</summary>

@@ -136,6 +136,77 @@ namespace CrmMigration.Engine.Providers.Db
         }
 
         /// <inheritdoc/>
+        public IReadOnlyList<bool> Delete(string entity, IReadOnlyList<string>? keyFields, IReadOnlyList<string> keys, string? softDeleteField, Action<RowImageBatch>? beforeCommit)
+        {
+            var result = new List<bool>(keys.Count);
+            var table = LoadTable(entity) ?? throw EntityNotFound(entity);
+            var cols = KeyColumns(table, keyFields)
+                ?? throw new CrmException("DbNoKey", CrmErrorKind.InvalidArgument, $"The table '{table.Name}' has no key to find records by.") { Error = { Entity = table.Name } };
+            int soft = -1;
+            if (softDeleteField is not null)
+            {
+                soft = table.IndexOf(softDeleteField);
+                if (soft < 0) throw Sqlite.SqliteProvider.SoftDeleteFieldNotFound(table.Name, softDeleteField);
+            }
+            var names = new string[table.Columns.Count];
+            var all = new int[names.Length];
+            for (int c = 0; c < names.Length; c++) { names[c] = table.Columns[c].Name; all[c] = c; }
+            var images = new RowImageBatch(table.Name, names, cols);
+            var key = new List<int>(cols);
+            string where = Condition(table, images, all, key, "@k");
+            var select = new StringBuilder("SELECT ");
+            for (int c = 0; c < names.Length; c++) { if (c > 0) select.Append(", "); select.Append(_dialect.SelectExpression(table.Columns[c])); }
+            select.Append(" FROM ").Append(QualifiedName(table)).Append(" WHERE ").Append(where);
+            string change = soft < 0
+                ? "DELETE FROM " + QualifiedName(table) + " WHERE " + where
+                : "UPDATE " + QualifiedName(table) + " SET " + _dialect.Quote(names[soft]) + " = " + _dialect.ValueExpression("@v", table.Columns[soft]) + " WHERE " + where;
+            try
+            {
+                using var conn = OpenConnection("TargetConnectionFailed");
+                using var tx = conn.BeginTransaction();
+                foreach (var text in keys)
+                {
+                    var parts = CrmKey.Parse(text).Parts;
+                    if (parts.Count != cols.Length) { result.Add(false); continue; }
+                    var keyValues = new object?[names.Length];
+                    var portable = Portable(parts, table, cols);
+                    for (int k = 0; k < cols.Length; k++) keyValues[cols[k]] = portable[k];
+                    object?[]? values = null;
+                    using (var cmd = conn.CreateCommand())
+                    {
+                        cmd.Transaction = tx;
+                        cmd.CommandText = select.ToString();
+                        Bind(cmd, "@k", table, all, keyValues, key);
+                        using var reader = cmd.ExecuteReader();
+                        if (reader.Read())
+                        {
+                            values = new object?[names.Length];
+                            for (int c = 0; c < values.Length; c++) values[c] = _dialect.Read(reader, c, table.Columns[c]);
+                        }
+                    }
+                    if (values is null) { result.Add(false); continue; }
+                    images.Rows.Add(new RowImage(text, true, values));
+                    using (var cmd = conn.CreateCommand())
+                    {
+                        cmd.Transaction = tx;
+                        cmd.CommandText = change;
+                        Bind(cmd, "@k", table, all, keyValues, key);
+                        if (soft >= 0) DbDialect.AddParameter(cmd, "@v", _dialect.ToDb(DbDialect.ToPortable(true, table.Columns[soft]), table.Columns[soft]));
+                        result.Add(cmd.ExecuteNonQuery() > 0);
+                    }
+                }
+                if (images.Rows.Count > 0) beforeCommit?.Invoke(images);
+                tx.Commit();
+            }
+            catch (DbException ex)
+            {
+                throw new CrmException(_dialect.IsTransient(ex) ? "TargetConnectionFailed" : "TargetWriteFailed", _dialect.IsTransient(ex) ? CrmErrorKind.ConnectionError : CrmErrorKind.WriteError,
+                    $"Deleting {table.Name} records the source deleted failed in {Connection.DisplayName}: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+            }
+            return result;
+        }
+
+        /// <inheritdoc/>
         public bool DropIfEmpty(string entity)
         {
             var table = LoadTable(entity);

@@ -135,6 +135,71 @@ namespace CrmMigration.Engine.Providers.Sqlite
         }
 
         /// <inheritdoc/>
+        public IReadOnlyList<bool> Delete(string entity, IReadOnlyList<string>? keyFields, IReadOnlyList<string> keys, string? softDeleteField, Action<RowImageBatch>? beforeCommit)
+        {
+            var result = new List<bool>(keys.Count);
+            using var conn = EditConnection();
+            var table = RequireTable(conn, entity);
+            var cols = KeyColumns(table, keyFields)
+                ?? throw new CrmException("SqliteNoKey", CrmErrorKind.InvalidArgument, $"The table '{table.Name}' has no key to find records by.") { Error = { Entity = table.Name } };
+            int soft = -1;
+            if (softDeleteField is not null)
+            {
+                soft = table.IndexOf(softDeleteField);
+                if (soft < 0) throw SoftDeleteFieldNotFound(table.Name, softDeleteField);
+            }
+            var names = new string[table.Columns.Count];
+            for (int c = 0; c < names.Length; c++) names[c] = table.Columns[c].Name;
+            var images = new RowImageBatch(table.Name, names, cols);
+            using var tx = conn.BeginTransaction(deferred: false);
+            using var select = conn.CreateCommand();
+            select.Transaction = tx;
+            var sql = new StringBuilder("SELECT ");
+            for (int c = 0; c < names.Length; c++) { if (c > 0) sql.Append(", "); sql.AppendQuoted(names[c]); }
+            var where = new StringBuilder();
+            for (int k = 0; k < cols.Length; k++) { if (k > 0) where.Append(" AND "); where.AppendQuoted(names[cols[k]]).Append(" = $k").Append(k); }
+            select.CommandText = sql.Append(" FROM ").AppendQuoted(table.Name).Append(" WHERE ").Append(where).ToString();
+            using var change = conn.CreateCommand();
+            change.Transaction = tx;
+            change.CommandText = soft < 0
+                ? "DELETE FROM " + SqliteSql.Quote(table.Name) + " WHERE " + where
+                : "UPDATE " + SqliteSql.Quote(table.Name) + " SET " + SqliteSql.Quote(names[soft]) + " = $v WHERE " + where;
+            object? mark = soft < 0 ? null : SqliteSql.ToStorage(true, table.Columns[soft]);
+            foreach (var key in keys)
+            {
+                var parts = CrmKey.Parse(key).Parts;
+                if (parts.Count != cols.Length) { result.Add(false); continue; }
+                select.Parameters.Clear();
+                change.Parameters.Clear();
+                for (int k = 0; k < cols.Length; k++)
+                {
+                    object value = KeyValue(parts[k], table.Columns[cols[k]]);
+                    select.Parameters.AddWithValue("$k" + k.ToString(System.Globalization.CultureInfo.InvariantCulture), value);
+                    change.Parameters.AddWithValue("$k" + k.ToString(System.Globalization.CultureInfo.InvariantCulture), value);
+                }
+                object?[]? values = null;
+                using (var reader = select.ExecuteReader())
+                {
+                    if (reader.Read())
+                    {
+                        values = new object?[names.Length];
+                        for (int c = 0; c < values.Length; c++) values[c] = reader.IsDBNull(c) ? null : reader.GetValue(c);
+                    }
+                }
+                if (values is null) { result.Add(false); continue; }
+                images.Rows.Add(new RowImage(key, true, values));
+                if (soft >= 0) change.Parameters.AddWithValue("$v", mark ?? DBNull.Value);
+                result.Add(change.ExecuteNonQuery() > 0);
+            }
+            if (images.Rows.Count > 0) beforeCommit?.Invoke(images);
+            tx.Commit();
+            return result;
+        }
+
+        internal static CrmException SoftDeleteFieldNotFound(string table, string field) =>
+            new("SoftDeleteFieldNotFound", CrmErrorKind.InvalidArgument, $"'{field}' is not a column of '{table}', so records deleted in the source cannot be marked there. Name an existing column with -SoftDeleteField.") { Error = { Entity = table, Field = field } };
+
+        /// <inheritdoc/>
         public bool DropIfEmpty(string entity)
         {
             using var conn = EditConnection();
