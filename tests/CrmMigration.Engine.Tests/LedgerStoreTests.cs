@@ -57,6 +57,33 @@ namespace CrmMigration.Engine.Tests
         private static LedgerEntry Landed(string key, string? target, long hash, CrmOutcome outcome = CrmOutcome.Inserted) =>
             new("accounts", key, target ?? key, new CrmRecordOutcome("Account", target ?? key, outcome), hash);
 
+        [Fact]
+        public void ScanningABatchHashesTheKeysDecodingItGives_WithoutStrings()
+        {
+            string longKey = new string('键', 400); // 1,200 UTF-8 bytes
+            var entries = new[]
+            {
+                new LedgerEntry("accounts", "1", "A-1", new CrmRecordOutcome("Account", "A-1", CrmOutcome.Inserted), 11, sourceHash: 99),
+                new LedgerEntry("accounts", "Zoë|2", "Zoë|2", new CrmRecordOutcome("Account", "Zoë|2", CrmOutcome.Skipped) { ReasonCode = "Unchanged", Message = "same" }, 12),
+                new LedgerEntry("contacts", "x.csv:7", null, new CrmRecordOutcome("Contact", null, CrmOutcome.Rejected) { ReasonCode = "CsvMalformedRow", Message = "bad", Field = "Line", Value = "7,\"" }, null),
+                new LedgerEntry("contacts", longKey, longKey, new CrmRecordOutcome("Contact", longKey, CrmOutcome.Updated), -5),
+                new LedgerEntry("contacts", "m1", "survivor", new CrmRecordOutcome("Contact", "m1", CrmOutcome.Merged) { MergedInto = "survivor" }, null),
+                new LedgerEntry("contacts", "gone", "gone", new CrmRecordOutcome("Contact", "gone", CrmOutcome.Deleted), null),
+            };
+            byte[] blob = BatchCodec.Encode(entries);
+            var scanned = new List<ScannedEntry> { new(CrmOutcome.Inserted, 1, 1, 1) }; // emptied first
+            BatchCodec.Scan(blob, scanned);
+            var decoded = BatchCodec.Decode(blob).ToList();
+            Assert.Equal(decoded.Count, scanned.Count);
+            for (int i = 0; i < decoded.Count; i++)
+            {
+                var d = decoded[i];
+                Assert.Equal(new ScannedEntry(d.Outcome, ContentHash.OfKey(d.SourceKey), d.TargetKey is null ? null : ContentHash.OfKey(d.TargetKey), d.ContentHash), scanned[i]);
+            }
+            Assert.Null(scanned[2].TargetKeyHash);
+            Assert.Equal(ContentHash.OfKey(longKey), scanned[3].TargetKeyHash);
+        }
+
         [Theory]
         [InlineData("sqlite")]
         [InlineData("postgresql")]

@@ -136,5 +136,67 @@ namespace CrmMigration.Engine.Ledger
                 yield return new DecodedEntry(entity, sourceKey, targetKey, outcome, reason, message, hash, field, value, sourceHash);
             }
         }
+
+        /// <summary>
+        /// Reads a batch's entries without making a string: per entry its outcome, the 64-bit hashes of its source and target keys
+        /// (<see cref="ContentHash.OfKey"/> of the same text: the hash of the key's UTF-8 bytes, as stored) and its fingerprint.
+        /// What the ledger's in-memory indexes are built from; <paramref name="into"/> is emptied first.
+        /// </summary>
+        internal static void Scan(byte[] blob, List<ScannedEntry> into)
+        {
+            into.Clear();
+            var span = new ReadOnlySpan<byte>(blob);
+            int at = 0;
+            byte version = span[at++];
+            if (version is not (1 or 2 or Version)) throw new InvalidDataException($"Unknown ledger batch format {version}.");
+            int count = Read7Bit(span, ref at);
+            for (int i = 0; i < count; i++)
+            {
+                int flags = span[at++];
+                var outcome = (CrmOutcome)span[at++];
+                if ((flags & 8) != 0) Skip(span, ref at);
+                long source = HashString(span, ref at);
+                long? target = source;
+                if ((flags & 1) != 0) target = span[at++] != 0 ? HashString(span, ref at) : null;
+                if ((flags & 2) != 0) Skip(span, ref at);
+                if ((flags & 4) != 0) Skip(span, ref at);
+                if ((flags & 32) != 0) Skip(span, ref at);
+                if ((flags & 64) != 0) Skip(span, ref at);
+                long? hash = null;
+                if ((flags & 16) != 0) { hash = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(span.Slice(at, 8)); at += 8; }
+                if ((flags & 128) != 0) at += 8;
+                into.Add(new ScannedEntry(outcome, source, target, hash));
+            }
+        }
+
+        private static int Read7Bit(ReadOnlySpan<byte> span, ref int at)
+        {
+            int value = 0, shift = 0;
+            while (true)
+            {
+                byte b = span[at++];
+                value |= (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) return value;
+                shift += 7;
+                if (shift > 28) throw new InvalidDataException("A ledger batch is corrupt (a length runs on).");
+            }
+        }
+
+        private static void Skip(ReadOnlySpan<byte> span, ref int at)
+        {
+            int n = Read7Bit(span, ref at);
+            at += n;
+        }
+
+        private static long HashString(ReadOnlySpan<byte> span, ref int at)
+        {
+            int n = Read7Bit(span, ref at);
+            long h = (long)System.IO.Hashing.XxHash3.HashToUInt64(span.Slice(at, n));
+            at += n;
+            return h;
+        }
     }
+
+    /// <summary>One entry of a ledger batch as <see cref="BatchCodec.Scan"/> reads it: outcome, key hashes, fingerprint.</summary>
+    internal readonly record struct ScannedEntry(CrmOutcome Outcome, long SourceKeyHash, long? TargetKeyHash, long? ContentHash);
 }

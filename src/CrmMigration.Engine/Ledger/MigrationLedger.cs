@@ -384,15 +384,18 @@ WHERE r.target = @t AND b.entity = @e AND r.status <> 'Undone' AND COALESCE(r.ki
         public Dictionary<long, long> ContentIndex(string target, string entity)
         {
             var index = new Dictionary<long, long>();
+            var entries = new List<ScannedEntry>();
             using var cmd = TargetBatches(target, entity);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
-                foreach (var d in BatchCodec.Decode((byte[])reader.GetValue(0)))
+                // Keys are hashed from the blob's bytes: no string is made per record.
+                BatchCodec.Scan((byte[])reader.GetValue(0), entries);
+                foreach (var d in entries)
                 {
-                    if (d.TargetKey is null) continue;
-                    if (d.ContentHash is long h && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) index[ContentHash.OfKey(d.TargetKey)] = h;
-                    else if (d.Outcome == CrmOutcome.Deleted) index.Remove(ContentHash.OfKey(d.TargetKey));
+                    if (d.TargetKeyHash is not long key) continue;
+                    if (d.ContentHash is long h && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) index[key] = h;
+                    else if (d.Outcome == CrmOutcome.Deleted) index.Remove(key);
                 }
             }
             return index;
@@ -424,13 +427,20 @@ WHERE r.target = @t AND b.entity = @e AND r.status <> 'Undone' AND COALESCE(r.ki
         {
             var landed = new Dictionary<long, long>();
             var rejected = new HashSet<long>();
-            foreach (var (_, _, _, entries) in Batches(runId, entity))
+            var entries = new List<ScannedEntry>();
+            using var cmd = Command("SELECT b.data FROM batches b WHERE b.run_no = @r AND " + _store.EqualsNoCase("b.entity", "@e") + " ORDER BY b.seq");
+            Add(cmd, "@r", RunNumber(runId, required: false) ?? -1);
+            Add(cmd, "@e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
             {
+                // Keys are hashed from the blob's bytes: no string is made per record.
+                BatchCodec.Scan((byte[])reader.GetValue(0), entries);
                 foreach (var d in entries)
                 {
                     bool ok = d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
-                    if (ok && d.TargetKey is not null) landed[ContentHash.OfKey(d.TargetKey)] = d.ContentHash ?? 0;
-                    else if (!ok) rejected.Add(ContentHash.OfKey(d.SourceKey));
+                    if (ok && d.TargetKeyHash is long key) landed[key] = d.ContentHash ?? 0;
+                    else if (!ok) rejected.Add(d.SourceKeyHash);
                 }
             }
             return (landed, rejected);
