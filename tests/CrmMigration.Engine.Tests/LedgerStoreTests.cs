@@ -200,6 +200,39 @@ namespace CrmMigration.Engine.Tests
         [Theory]
         [InlineData("sqlite")]
         [InlineData("postgresql")]
+        public void DeltaRunsFindTheirBaseWatermarkAndTheKeysTheTargetHolds(string kind)
+        {
+            using var f = new Fixture(kind);
+            using var ledger = f.Open();
+            Assert.Null(ledger.LastCompletedRun("Sqlite:/t.db"));
+            var (bulk, _) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+            ledger.RecordBatch(bulk, "Contact", 1, new[] { Landed("1", "C-1", 1), Landed("2", "C-2", 2), Landed("3", "C-3", 3) });
+            ledger.SaveWatermark(bulk, "contacts", "updated_at", "2021-01-01T00:00:00Z");
+            ledger.SaveWatermark(bulk, "contacts", "updated_at", "2021-02-01T00:00:00Z");
+            ledger.FinishRun(bulk, success: true);
+            Assert.Equal(bulk, ledger.LastCompletedRun("Sqlite:/t.db"));
+            Assert.Equal(("updated_at", "2021-02-01T00:00:00Z"), ledger.LatestWatermark("Sqlite:/t.db", "contacts"));
+            Assert.Null(ledger.LatestWatermark("Sqlite:/other.db", "contacts"));
+            var info = Info("Sqlite:/t.db");
+            info.Kind = "Delta";
+            info.PreviousRunId = bulk;
+            var (delta, _) = ledger.StartOrResume(info, null, false);
+            ledger.RecordBatch(delta, "Contact", 1, new[] { new LedgerEntry("accounts", "2", "C-2", new CrmRecordOutcome("Contact", "C-2", CrmOutcome.Deleted), null) });
+            ledger.SaveWatermark(delta, "contacts", "updated_at", "2030-01-01T00:00:00Z");
+            // A run that has not completed neither continues a chain nor gives a watermark.
+            Assert.Equal(bulk, ledger.LastCompletedRun("Sqlite:/t.db"));
+            Assert.Equal("2021-02-01T00:00:00Z", ledger.LatestWatermark("Sqlite:/t.db", "contacts")!.Value.Value);
+            ledger.FinishRun(delta, success: true);
+            Assert.Equal("2030-01-01T00:00:00Z", ledger.LatestWatermark("Sqlite:/t.db", "contacts")!.Value.Value);
+            var run = ledger.Runs(delta).Single();
+            Assert.Equal(("Delta", bulk), (run.Kind, run.PreviousRunId));
+            // What the target holds of a source entity: deletions taken out.
+            Assert.Equal(new Dictionary<string, string> { ["1"] = "C-1", ["3"] = "C-3" }, ledger.LandedSourceKeys("Sqlite:/t.db", "Contact", "accounts"));
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
         public void LeasesAndDecisionsBehaveAlikeInEitherStore(string kind)
         {
             using var f = new Fixture(kind);

@@ -51,7 +51,7 @@ namespace CrmMigration.Engine.Import
             if (string.Equals(state.Kind, "Undo", StringComparison.Ordinal))
             {
                 throw new CrmException("UndoOfUndoRun", CrmErrorKind.InvalidArgument,
-                    $"Run {runId} is itself an undo (of {ledger.RunState(runId)?.UndoneBy ?? "an earlier run"}); to bring those records back, run the import again.");
+                    $"Run {runId} is itself an undo; to bring the records it took back, run the import again.");
             }
             if (!string.Equals(state.Target, display, StringComparison.Ordinal))
             {
@@ -181,7 +181,6 @@ namespace CrmMigration.Engine.Import
             var first = Earliest(ledger, runId);
             long rows = 0;
             int batches = 0;
-            bool failed = false;
             try
             {
                 // Newest batch first: a child inserted after its parent is deleted before it.
@@ -232,14 +231,12 @@ namespace CrmMigration.Engine.Import
                     rows += outcomes.Count;
                     options.Progress?.Invoke(runId, rows);
                 }
-                failed = failures.Count > 0;
-                if (!failed)
+                if (failures.Count == 0)
                 {
                     DropCreated(ledger, editor, runId);
                     var problems = ledger.Verify(undoRunId);
                     if (problems.Count > 0)
                     {
-                        failed = true;
                         throw new CrmException("LedgerAccountingMismatch", CrmErrorKind.WriteError,
                             $"The books of undo run {undoRunId} do not balance: {string.Join(" ", problems)} The ledger is {ledger.Path}.");
                     }
