@@ -29,12 +29,12 @@ namespace CrmMigration.Engine.Import
             var output = _mappedRows ??= new RowBatch(source, CrmFieldShape.Empty, 1024);
             string hash = _mapping!.Definition.Hash;
             long count = 0;
-            // Read batches as large as the session's: when every row makes one record per target, each read batch fills the
-            // session's batches exactly, so after it nothing is pending and the read position can be saved without a forced write.
-            var read = new BatchReadOptions { BatchSize = Math.Clamp(_options.Import.BatchSize, 256, 10_000) };
+            // Read batches that divide the session's: when every row makes one record per target, a session batch is written
+            // exactly as a read batch ends, so nothing is pending then and the read position can be saved without a forced write.
+            var read = new BatchReadOptions { BatchSize = ReadBatchSize(_options.Import.BatchSize) };
             string? file = Seekable(source, targets, mapped, batchSource);
             if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, file);
-            int sincePosition = 0;
+            int sincePosition = 0, forceEvery = Math.Max(8, 8 * _options.Import.BatchSize / read.BatchSize);
             foreach (var batch in batchSource.ReadBatches(source, readOptions, read, e => Malformed(source, targets, e), ct))
             {
                 int rows = batch.Count;
@@ -91,8 +91,8 @@ namespace CrmMigration.Engine.Import
                 if (count / every != before / every) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
                 if (file is not null && rows > 0)
                 {
-                    // Saved after every read batch that leaves the session settled; at least every 8th batch, flushing what is pending.
-                    if (_session.Settled || ++sincePosition >= 8)
+                    // Saved after every read batch that leaves the session settled; at least every 8 session batches, flushing what is pending.
+                    if (_session.Settled || ++sincePosition >= forceEvery)
                     {
                         sincePosition = 0;
                         SavePosition(source, file, batch.SourcePositionAt(rows - 1, inclusive: false));
@@ -100,6 +100,17 @@ namespace CrmMigration.Engine.Import
                 }
             }
             return count;
+        }
+
+        /// <summary>Rows per read batch: the largest divisor of the session's batch size up to 2,048 rows (1,024 when none is at least 256).</summary>
+        private static int ReadBatchSize(int sessionBatch)
+        {
+            if (sessionBatch <= 2048) return sessionBatch;
+            for (int k = (sessionBatch + 2047) / 2048; sessionBatch / k >= 256; k++)
+            {
+                if (sessionBatch % k == 0) return sessionBatch / k;
+            }
+            return 1024;
         }
 
         /// <summary>
