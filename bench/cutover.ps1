@@ -56,7 +56,7 @@ try {
 CREATE TABLE contacts (id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT, updated_at TEXT);
 CREATE TABLE leads (id INTEGER PRIMARY KEY, name TEXT, company TEXT, status TEXT);
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $n)
-INSERT INTO contacts SELECT i, 'First' || i, 'Last' || i, 'p' || i || '@example.org', '2021-01-01T00:00:00Z' FROM s;
+INSERT INTO contacts SELECT i, 'First' || i, 'Last' || i, 'p' || i || '@example.org', strftime('%Y-%m-%dT%H:%M:%SZ', '2021-01-01', '+' || i || ' seconds') FROM s;
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $n)
 INSERT INTO leads SELECT i, 'Lead ' || i, 'Company ' || (i % 997), 'new' FROM s;
 "@
