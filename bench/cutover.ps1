@@ -100,7 +100,9 @@ $cpu = (Get-Content /proc/cpuinfo -ErrorAction Ignore | Where-Object { $_ -like 
 # Cutover benchmarks
 
 Made by ``bench/cutover.ps1`` on $([Environment]::ProcessorCount) cores ($cpu), $(Get-Date -Format 'yyyy-MM-dd'). Seconds, wall clock, in one pwsh with the module; the ledger is an SQLite file.
-The delta runs change 1% of the records (and delete 0.1% of the contacts) after the full copy; "read" is what the delta's books counted.
+The delta runs change 1% of the records (and delete 0.1% of the contacts) after the full copy; "read" is what the delta's books counted
+(changed and deleted records, plus those modified within the 5-minute overlap before the watermark). The source itself is still scanned
+whole: the watermark decides which records enter the run, it is not pushed down into the source's query.
 
 | records | target | full copy | undo of the full copy | delta by watermark | full copy (leads) | delta by fingerprints |
 |---:|---|---:|---:|---:|---:|---:|
