@@ -182,6 +182,8 @@ namespace CrmMigration.Engine.Tests
             var back = ledger.Images(first, newestFirst: true).ToList();
             Assert.Equal(2, back.Count);
             Assert.True(back[0].Seq > back[1].Seq);
+            Assert.Equal(back.Select(b => b.Seq), ledger.ImageSeqsNewestFirst(first));
+            Assert.Equal(3, ledger.ImageBatch(back[1].Seq).Rows.Count);
             var got = back[1].Images;
             Assert.Equal(("Account", 5, 0), (got.Entity, got.Columns.Count, got.KeyColumns.Single()));
             Assert.Equal(images.Columns, got.Columns);

@@ -1150,6 +1150,19 @@ DELETE FROM notes WHERE id = 3;
             @(Get-CrmMigrationRun -StatePath $State).Count | Should -Be 1
         }
 
+        It 'takes the modified-at field a mapping names (Modified), and refuses one the source lacks' {
+            Invoke-CrmTestSql -Kind Sqlite -Database $Src -Sql "CREATE TABLE deals (id INTEGER PRIMARY KEY, title TEXT, changed_on TEXT); INSERT INTO deals VALUES (1, 'a', '2020-01-01T00:00:00Z'), (2, 'b', '2020-02-01T00:00:00Z'), (3, 'c', '2020-03-01T00:00:00Z');" | Out-Null
+            $map = @{ Entities = @{ Deal = @{ Source = 'deals'; Key = 'Id'; Modified = 'changed_on'; Fields = [ordered]@{ Id = 'id'; Title = 'title'; ChangedOn = 'changed_on' } } } }
+            Copy-CrmData $Src $Tgt -Mapping $map -Create -StatePath $State | Out-Null
+            Invoke-CrmTestSql -Kind Sqlite -Database $Src -Sql "UPDATE deals SET title = 'A', changed_on = '2030-01-01T00:00:00Z' WHERE id = 1;" | Out-Null
+            $d = @(Copy-CrmData $Src $Tgt -Mapping $map -Incremental -StatePath $State) | Where-Object Entity -eq 'Deal'
+            # deal 1 changed; deal 3 is the watermark itself, read again within the overlap
+            ($d.Read, $d.Updated, $d.Skipped) | Should -Be @(2, 1, 1)
+            Invoke-CrmTestSql -Kind Sqlite -Database $Tgt -Sql 'SELECT Title FROM Deal WHERE Id = 1;' | Should -Be 'A'
+            $bad = @{ Entities = @{ Deal = @{ Source = 'deals'; Key = 'Id'; Modified = 'nope'; Fields = [ordered]@{ Id = 'id'; Title = 'title' } } } }
+            { Copy-CrmData $Src $Tgt -Mapping $bad -Incremental -StatePath $State -ErrorAction Stop } | Should -Throw -ErrorId 'MappingModifiedFieldNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+        }
+
         It 'refuses what cannot work: no earlier run, a soft delete without its field, deletion options without -Incremental' {
             $fresh = Join-Path $TestDrive 'fresh.db'
             { Copy-CrmData $Src $fresh -Incremental -StatePath "$fresh.ledger" -ErrorAction Stop } | Should -Throw -ErrorId 'IncrementalWithoutBaseRun,CrmMigration.Commands.CopyCrmDataCommand'

@@ -94,7 +94,10 @@ namespace CrmMigration.Engine.Import
             if (ledger is null) return null;
             _deltaTarget ??= _target.Connection.DisplayName;
             string? field = null;
-            if (_sourceSchemas.TryGetValue(source, out var schema))
+            // The mapping names it (Modified), else the names CRM products use are looked for.
+            if (_mapping is not null) foreach (var m in _mapping.TargetsOf(source)) field ??= m.Modified;
+            if (field is not null && _sourceSchemas.TryGetValue(source, out var named) && named.GetField(field) is { } found) field = found.Name;
+            if (field is null && _sourceSchemas.TryGetValue(source, out var schema))
             {
                 foreach (var name in ModifiedFields)
                 {

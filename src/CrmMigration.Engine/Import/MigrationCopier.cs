@@ -203,6 +203,12 @@ namespace CrmMigration.Engine.Import
             if (_mapping is null) return;
             foreach (var mapped in _mapping.TargetsOf(schema.Name))
             {
+                if (mapped.Modified is string modified && schema.GetField(modified) is null)
+                {
+                    throw new CrmException(new CrmDataError("MappingModifiedFieldNotFound", CrmErrorKind.InvalidArgument,
+                        $"The mapping of {mapped.Target} names '{modified}' as the field that says when a record changed (Modified), but the source entity '{schema.Name}' has no such field. Fix the mapping.")
+                    { Entity = schema.Name, Field = modified, File = _mapping.Definition.SourcePath });
+                }
                 foreach (var w in mapped.Where)
                 {
                     if (schema.GetField(w.Field) is not null) continue;

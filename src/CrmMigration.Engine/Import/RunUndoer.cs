@@ -184,8 +184,9 @@ namespace CrmMigration.Engine.Import
             try
             {
                 // Newest batch first: a child inserted after its parent is deleted before it.
-                foreach (var (seq, batch) in ledger.Images(runId, newestFirst: true))
+                foreach (long seq in ledger.ImageSeqsNewestFirst(runId))
                 {
+                    var batch = ledger.ImageBatch(seq);
                     options.CancellationToken.ThrowIfCancellationRequested();
                     done.TryGetValue(batch.Entity, out var already);
                     var todo = new RowImageBatch(batch.Entity, batch.Columns, batch.KeyColumns);

@@ -53,6 +53,31 @@ namespace CrmMigration.Engine.Ledger
             while (reader.Read()) yield return (Long(reader, 0), RowImageCodec.Decode(reader.GetString(1), (byte[])reader.GetValue(2)));
         }
 
+        /// <summary>
+        /// The ledger sequence numbers of a run's image batches, newest first: an undo reads them one at a time by
+        /// <see cref="ImageBatch"/>, so no read stays open while it records (a heartbeat committed meanwhile would make the
+        /// ledger refuse the write of a connection still reading an older snapshot).
+        /// </summary>
+        public List<long> ImageSeqsNewestFirst(string runId)
+        {
+            var list = new List<long>();
+            using var cmd = Command("SELECT seq FROM images WHERE run_no = @r ORDER BY seq DESC");
+            Add(cmd, "@r", RunNumber(runId)!.Value);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) list.Add(Long(reader, 0));
+            return list;
+        }
+
+        /// <summary>One image batch by its sequence number.</summary>
+        public RowImageBatch ImageBatch(long seq)
+        {
+            using var cmd = Command("SELECT entity, data FROM images WHERE seq = @s");
+            Add(cmd, "@s", seq);
+            using var reader = cmd.ExecuteReader();
+            if (!reader.Read()) throw new InvalidOperationException("No image batch " + seq.ToString(CultureInfo.InvariantCulture) + ".");
+            return RowImageCodec.Decode(reader.GetString(0), (byte[])reader.GetValue(1));
+        }
+
         /// <summary>Remembers that a run created a table (an undo of the run drops it again when it is left empty).</summary>
         public void RecordCreated(string runId, string entity)
         {

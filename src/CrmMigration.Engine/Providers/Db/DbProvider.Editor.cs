@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using CrmMigration.Engine.Util;
 
 namespace CrmMigration.Engine.Providers.Db
 {
@@ -12,7 +13,7 @@ namespace CrmMigration.Engine.Providers.Db
         /// <inheritdoc/>
         public IReadOnlyList<(RowUndo Outcome, string? Message)> Restore(RowImageBatch images)
         {
-            var result = new List<(RowUndo, string?)>(images.Rows.Count);
+            var result = new (RowUndo, string?)[images.Rows.Count];
             if (images.Rows.Count == 0) return result;
             var table = LoadTable(images.Entity) ?? throw EntityNotFound(images.Entity);
             // Image columns as the table has them now (a column dropped since is left out).
@@ -41,27 +42,31 @@ namespace CrmMigration.Engine.Providers.Db
             {
                 using var conn = OpenConnection("TargetConnectionFailed");
                 using var tx = conn.BeginTransaction();
-                foreach (var row in images.Rows)
+                // Rows the run inserted go many to a statement (an undo of a bulk load is mostly these).
+                var done = key.Count > 0 ? DeleteInserted(conn, tx, table, images, map, key, result) : new bool[images.Rows.Count];
+                for (int r = 0; r < images.Rows.Count; r++)
                 {
+                    if (done[r]) continue;
+                    var row = images.Rows[r];
                     if (!row.Existed)
                     {
                         int n = row.Key is not null && key.Count > 0
                             ? Execute(conn, tx, delete, table, map, row.Values, key, null, null)
                             : DeleteByContent(conn, tx, table, images, map, row);
-                        result.Add((n > 0 ? RowUndo.Deleted : RowUndo.AlreadyAsBefore, null));
+                        result[r] = (n > 0 ? RowUndo.Deleted : RowUndo.AlreadyAsBefore, null);
                     }
                     else if (key.Count > 0 && set.Count > 0 && Execute(conn, tx, update, table, map, row.Values, key, set, null) > 0)
                     {
-                        result.Add((RowUndo.Restored, null));
+                        result[r] = (RowUndo.Restored, null);
                     }
                     else if (key.Count > 0 && set.Count == 0 && Execute(conn, tx, exists, table, map, row.Values, key, null, null, scalar: true) > 0)
                     {
-                        result.Add((RowUndo.Restored, null));
+                        result[r] = (RowUndo.Restored, null);
                     }
                     else
                     {
                         Execute(conn, tx, insert.ToString(), table, map, row.Values, null, null, all);
-                        result.Add((RowUndo.Reinserted, null));
+                        result[r] = (RowUndo.Reinserted, null);
                     }
                 }
                 tx.Commit();
@@ -72,6 +77,76 @@ namespace CrmMigration.Engine.Providers.Db
                     $"Putting {table.Name} rows back in {Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
             }
             return result;
+        }
+
+        /// <summary>
+        /// Deletes the keyed rows the images say were absent, a chunk of keys per statement, after one SELECT per chunk tells
+        /// which are still there (Deleted) from those already gone (AlreadyAsBefore). Returns which images it settled.
+        /// </summary>
+        private bool[] DeleteInserted(DbConnection conn, DbTransaction tx, DbTableInfo table, RowImageBatch images, int[] map, List<int> key, (RowUndo, string?)[] result)
+        {
+            var done = new bool[images.Rows.Count];
+            var absent = new List<int>();
+            for (int r = 0; r < images.Rows.Count; r++) if (!images.Rows[r].Existed && images.Rows[r].Key is not null) absent.Add(r);
+            int chunk = Math.Max(1, Math.Min(1000, MaxKeyParameters / key.Count));
+            string name = QualifiedName(table);
+            for (int start = 0; start < absent.Count; start += chunk)
+            {
+                int end = Math.Min(absent.Count, start + chunk);
+                using var select = conn.CreateCommand();
+                using var delete = conn.CreateCommand();
+                select.Transaction = tx;
+                delete.Transaction = tx;
+                var list = new StringBuilder();
+                if (key.Count > 1) list.Append('(');
+                for (int k = 0; k < key.Count; k++) { if (k > 0) list.Append(", "); list.Append(_dialect.Quote(table.Columns[map[key[k]]].Name)); }
+                if (key.Count > 1) list.Append(')');
+                list.Append(" IN (");
+                int p = 0;
+                for (int i = start; i < end; i++)
+                {
+                    if (i > start) list.Append(", ");
+                    if (key.Count > 1) list.Append('(');
+                    var values = images.Rows[absent[i]].Values;
+                    for (int k = 0; k < key.Count; k++)
+                    {
+                        if (k > 0) list.Append(", ");
+                        var column = table.Columns[map[key[k]]];
+                        string parameter = "@d" + (p++).ToString(CultureInfo.InvariantCulture);
+                        list.Append(_dialect.ValueExpression(parameter, column));
+                        object value = _dialect.ToDb(values[key[k]], column);
+                        DbDialect.AddParameter(select, parameter, value);
+                        DbDialect.AddParameter(delete, parameter, value);
+                    }
+                    if (key.Count > 1) list.Append(')');
+                }
+                list.Append(')');
+                var sql = new StringBuilder("SELECT ");
+                for (int k = 0; k < key.Count; k++) { if (k > 0) sql.Append(", "); sql.Append(_dialect.SelectExpression(table.Columns[map[key[k]]])); }
+                select.CommandText = sql.Append(" FROM ").Append(name).Append(" WHERE ").Append(list).ToString();
+                var present = new HashSet<string>(StringComparer.Ordinal);
+                using (var reader = select.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        var parts = new string[key.Count];
+                        for (int k = 0; k < key.Count; k++) parts[k] = CrmValues.ToText(_dialect.Read(reader, k, table.Columns[map[key[k]]])) ?? "";
+                        present.Add(new CrmKey(parts).ToString());
+                    }
+                }
+                if (present.Count > 0)
+                {
+                    delete.CommandText = "DELETE FROM " + name + " WHERE " + list;
+                    delete.ExecuteNonQuery();
+                }
+                for (int i = start; i < end; i++)
+                {
+                    int r = absent[i];
+                    result[r] = (present.Contains(images.Rows[r].Key!) ? RowUndo.Deleted : RowUndo.AlreadyAsBefore, null);
+                    done[r] = true;
+                }
+            }
+            return done;
         }
 
         private string Condition(DbTableInfo table, RowImageBatch images, int[] map, List<int> key, string prefix)
