@@ -35,6 +35,7 @@
         'Test-CrmFile'
         'Test-CrmMapping'
         'Test-CrmMigration'
+        'Undo-CrmMigration'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -13,6 +13,7 @@ using CrmMigration.Engine.Providers;
 // Engine-level timings, no PowerShell:
 //   dotnet run -c Release --project bench/CrmMigration.EngineBench -- <mode> <csv> [repeats]
 //   mode: parse | parse-batched | null | pg | pg-ledger | pg-upsert | my | my-ledger | my-upsert | sqlite | sqlite-ledger | pg-export
+//   copy-sqlite | copy-pg | copy-my | copy-csv <csv> [rename|cleanse|none] [ledger|noledger]; pg-csv: see CopyBench
 //   report <ledger> [repeats]: records a 1M-record run with 50k rejects in a fresh ledger (the importer's own
 //   RecordBatch, 1000 records a batch) once, then times building the report and writing it as HTML, XLSX and JSON.
 
@@ -29,7 +30,7 @@ namespace CrmMigration.EngineBench
         {
             string mode = args[0];
             string csv = Path.GetFullPath(args[1]);
-            int repeats = args.Length > 2 && !mode.StartsWith("dedupe", StringComparison.Ordinal) ? int.Parse(args[2]) : 1;
+            int repeats = args.Length > 2 && !mode.StartsWith("dedupe", StringComparison.Ordinal) && !mode.StartsWith("copy-", StringComparison.Ordinal) && mode != "pg-csv" ? int.Parse(args[2]) : 1;
             for (int r = 0; r < repeats; r++)
             {
                 GC.Collect();
@@ -41,6 +42,7 @@ namespace CrmMigration.EngineBench
                     "parse-batched" => Parse(csv, 10000),
                     "pg-export" => Export(csv),
                     "report" => Report(csv, r == 0),
+                    _ when mode.StartsWith("copy-", StringComparison.Ordinal) || mode == "pg-csv" => CopyBench.Run(mode, args),
                     _ => Import(mode, csv),
                 };
                 Console.WriteLine(mode + " " + line);
@@ -156,6 +158,10 @@ namespace CrmMigration.EngineBench
             }
             return $"records={n} total={total.Elapsed.TotalSeconds:F3} gc-pause={(GC.GetTotalPauseDuration() - gc0).TotalSeconds:F3}";
         }
+
+        internal static CrmConnection ServerConnection(string mode) => Server(mode);
+
+        internal static void DropContact(CrmConnection conn) => Drop(conn);
 
         private static CrmConnection Server(string mode)
         {

@@ -48,7 +48,8 @@ namespace CrmMigration.Commands
                 object? v = kv.Value is PSObject p ? p.BaseObject : kv.Value;
                 string? text = v switch
                 {
-                    // Paths as full paths, so a report made later from elsewhere still finds the reject folder.
+                    // A ledger in PostgreSQL as printed (never its password); paths as full paths, so a report made later from elsewhere still finds the reject folder.
+                    string state when kv.Key == "StatePath" && CrmMigration.Engine.Ledger.LedgerLocation.IsConnectionString(state) => CrmMigration.Engine.Ledger.LedgerLocation.Parse(state, ResolvePath).Display,
                     string path when kv.Key.EndsWith("Path", StringComparison.Ordinal) => ResolvePath(path),
                     CrmConnection c => c.DisplayName,
                     IDictionary => "(table)",
@@ -61,12 +62,12 @@ namespace CrmMigration.Commands
             return string.Join("; ", parts);
         }
 
-        /// <summary>The ledger file of a target: -StatePath, else the default (a server's in the user's state folder); notes a ledger found where earlier versions kept it.</summary>
-        protected string LedgerPath(string? statePath, CrmConnection target)
+        /// <summary>The ledger of a target: -StatePath, else the default (a server's in the user's state folder); warns of a ledger found where earlier versions kept it.</summary>
+        internal CrmMigration.Engine.Ledger.LedgerLocation LedgerLocationOf(object? statePath, CrmConnection target)
         {
-            string path = CrmMigration.Engine.Ledger.MigrationLedger.Locate(target, statePath, ResolvePath, out string? note);
+            var location = LedgerLocator.Locate(statePath, target, ResolvePath, out string? note);
             if (note is not null) WriteWarning(note);
-            return path;
+            return location;
         }
 
         /// <summary>

@@ -34,9 +34,13 @@ namespace CrmMigration.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        /// <summary>The migration ledger file. Default: next to a file target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite in a folder target); a server's in the user's state folder.</summary>
+        /// <summary>
+        /// The migration ledger: an SQLite file, or a PostgreSQL database (a connection, a connection string or a postgresql:// address)
+        /// that several workers share. Default: next to a file target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite in a folder
+        /// target); a server's in the user's state folder.
+        /// </summary>
         [Parameter]
-        public string? StatePath { get; set; }
+        public object? StatePath { get; set; }
 
         /// <summary>Run without the migration ledger: no per-record record, no resume, no skipping of unchanged records by fingerprint.</summary>
         [Parameter]
@@ -73,7 +77,7 @@ namespace CrmMigration.Commands
         {
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
             if (NoLedger.IsPresent || whatIf) return null;
-            return new MigrationLedger(LedgerPath(StatePath, target));
+            return MigrationLedger.Open(LedgerLocationOf(StatePath, target));
         }
 
         /// <summary>The reject folder (null without -RejectPath or under -WhatIf); name its run folder after the ledger run with RejectFileWriter.Run.</summary>

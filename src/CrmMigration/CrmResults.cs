@@ -18,6 +18,8 @@ namespace CrmMigration
         Merged,
         /// <summary>Left out by a filter, with a reason.</summary>
         Filtered,
+        /// <summary>Removed from the target (or marked deleted there): the source deleted it (a delta run), or an undo removed what a run had inserted.</summary>
+        Deleted,
     }
 
     /// <summary>One record's outcome (Import-CrmData -PassThru).</summary>
@@ -83,6 +85,10 @@ namespace CrmMigration
         public long Merged { get; set; }
         /// <summary>Records left out by a mapping condition.</summary>
         public long Filtered { get; set; }
+        /// <summary>Records removed from the target (or marked deleted there): deleted in the source since the last run (a delta run), or undone.</summary>
+        public long Deleted { get; set; }
+        /// <summary>The partition of a partitioned run this summary covers ("3/8"), or null.</summary>
+        public string? Partition { get; set; }
         /// <summary>The ledger run the import belongs to, when the ledger is on.</summary>
         public string? RunId { get; set; }
         /// <summary>Elapsed time.</summary>
@@ -91,14 +97,15 @@ namespace CrmMigration
         public double RecordsPerSecond => Elapsed.TotalSeconds > 0 ? Math.Round(Read / Elapsed.TotalSeconds, 1) : Read;
         /// <summary>True when -WhatIf: counts are what would happen.</summary>
         public bool WhatIf { get; set; }
-        /// <summary>Whether read = inserted + updated + skipped + rejected + merged + filtered.</summary>
-        public bool Balanced => Read == Inserted + Updated + Skipped + Rejected + Merged + Filtered;
+        /// <summary>Whether read = inserted + updated + skipped + rejected + merged + filtered + deleted.</summary>
+        public bool Balanced => Read == Inserted + Updated + Skipped + Rejected + Merged + Filtered + Deleted;
         /// <summary>Rejections per reason code.</summary>
         public IDictionary<string, long> RejectReasons { get; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
 
         /// <inheritdoc/>
         public override string ToString() =>
-            FormattableString.Invariant($"{Entity}: read {Read}, inserted {Inserted}, updated {Updated}, skipped {Skipped}, rejected {Rejected}, merged {Merged}, filtered {Filtered}");
+            FormattableString.Invariant($"{Entity}: read {Read}, inserted {Inserted}, updated {Updated}, skipped {Skipped}, rejected {Rejected}, merged {Merged}, filtered {Filtered}")
+            + (Deleted != 0 ? FormattableString.Invariant($", deleted {Deleted}") : "");
     }
 
     /// <summary>Pass or fail.</summary>
@@ -192,6 +199,17 @@ namespace CrmMigration
 
 namespace CrmMigration
 {
+    /// <summary>What a delta run (Copy-CrmData -Incremental) does with target records whose source record was deleted.</summary>
+    public enum CrmDeletedRecordAction
+    {
+        /// <summary>Leave them in the target; each is counted (Filtered, DeletedInSource) and listed in one warning.</summary>
+        Report,
+        /// <summary>Delete them from the target (their before-images are kept, so Undo-CrmMigration can bring them back).</summary>
+        Delete,
+        /// <summary>Set the target's -SoftDeleteField to true.</summary>
+        SoftDelete,
+    }
+
     /// <summary>How Import-CrmData treats records whose key already exists in the target.</summary>
     public enum CrmImportMode
     {
@@ -254,7 +272,7 @@ namespace CrmMigration
         public string RunId { get; }
         /// <summary>The ledger file the run is recorded in, so a run piped to Get-CrmMigrationRecord reads the same ledger.</summary>
         public string? StatePath { get; set; }
-        /// <summary>Running, Completed or Failed.</summary>
+        /// <summary>Running, Completed, Failed, or Undone (an undo run restored the target to before it).</summary>
         public string Status { get; set; } = "Running";
         /// <summary>When it started (UTC).</summary>
         public DateTimeOffset StartedAt { get; set; }
@@ -276,6 +294,16 @@ namespace CrmMigration
         public string Parameters { get; set; } = "";
         /// <summary>How many times the run was started (1 + resumes).</summary>
         public int Attempts { get; set; }
+        /// <summary>Import (a full run), Delta (only what changed since <see cref="PreviousRunId"/>), or Undo (it undid <see cref="Undoes"/>).</summary>
+        public string Kind { get; set; } = "Import";
+        /// <summary>For a delta run: the run it carries on from (the chain of a cutover: bulk run, deltas, final delta).</summary>
+        public string? PreviousRunId { get; set; }
+        /// <summary>For an undo run: the run it undid.</summary>
+        public string? Undoes { get; set; }
+        /// <summary>For a run that was undone (Status Undone): the undo run that did it.</summary>
+        public string? UndoneBy { get; set; }
+        /// <summary>For a partitioned run: how many partitions it has.</summary>
+        public int? Partitions { get; set; }
         /// <summary>Per-entity accounting.</summary>
         public System.Collections.Generic.IReadOnlyList<CrmImportSummary> Entities { get; set; } = Array.Empty<CrmImportSummary>();
         /// <summary>Records read in all entities.</summary>

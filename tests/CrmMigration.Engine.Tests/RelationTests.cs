@@ -66,10 +66,11 @@ namespace CrmMigration.Engine.Tests
             public CrmRecordOutcome Outcome(string key) => Results.Single(r => r.Outcome.Key == key).Outcome;
         }
 
-        private static Run Import(ICrmProvider provider, IEnumerable<CrmRecord> records, int batchSize, MigrationLedger? ledger = null, bool create = false, bool whatIf = false)
+        private static Run Import(ICrmProvider provider, IEnumerable<CrmRecord> records, int batchSize, MigrationLedger? ledger = null, bool create = false, bool whatIf = false,
+            int maxWaiting = 100_000)
         {
             var run = new Run();
-            using var session = new ImportSession(provider, new ImportOptions { BatchSize = batchSize, Ledger = ledger, CreateIfMissing = create, WhatIf = whatIf });
+            using var session = new ImportSession(provider, new ImportOptions { BatchSize = batchSize, Ledger = ledger, CreateIfMissing = create, WhatIf = whatIf, MaxWaitingInMemory = maxWaiting });
             foreach (var r in records) session.Add(r, run.Results);
             run.Summaries = session.Complete(run.Results);
             run.Warnings.AddRange(session.Warnings);
@@ -89,12 +90,17 @@ CREATE TABLE account (id varchar(20) NOT NULL PRIMARY KEY, name varchar(50), par
 CREATE TABLE contact (id varchar(20) NOT NULL PRIMARY KEY, name varchar(50), account_id varchar(20), FOREIGN KEY (account_id) REFERENCES account (id))";
 
         [Theory]
-        [InlineData("Sqlite", false)]
-        [InlineData("PostgreSql", false)]
-        [InlineData("MySql", false)]
-        [InlineData("Sqlite", true)]
-        [InlineData("PostgreSql", true)]
-        public void ChildrenWaitForParentsLaterInTheStream_AndOrphansAreRejectedWithMissingParent(string kind, bool whatIf)
+        [InlineData("Sqlite", false, false)]
+        [InlineData("PostgreSql", false, false)]
+        [InlineData("MySql", false, false)]
+        [InlineData("Sqlite", true, false)]
+        [InlineData("PostgreSql", true, false)]
+        // The same with every waiting record in the temporary file (no room in memory): the same outcomes.
+        [InlineData("Sqlite", false, true)]
+        [InlineData("PostgreSql", false, true)]
+        [InlineData("MySql", false, true)]
+        [InlineData("Sqlite", true, true)]
+        public void ChildrenWaitForParentsLaterInTheStream_AndOrphansAreRejectedWithMissingParent(string kind, bool whatIf, bool spill = false)
         {
             using var t = new Target(kind);
             t.Exec(AccountsAndContacts);
@@ -113,8 +119,9 @@ CREATE TABLE contact (id varchar(20) NOT NULL PRIMARY KEY, name varchar(50), acc
                 Rec("contact", "C5", ("name", "old account"), ("account_id", "A0")),
             };
             using var provider = t.Provider();
-            var run = Import(provider, records, batchSize: 2, whatIf: whatIf);
+            var run = Import(provider, records, batchSize: 2, whatIf: whatIf, maxWaiting: spill ? 0 : 100_000);
 
+            Assert.Equal(spill, run.Warnings.Any(w => w.Contains("temporary file", StringComparison.Ordinal)));
             Assert.Equal(5, run.Of("account").Read);
             Assert.Equal(4, run.Of("account").Inserted);
             Assert.Equal(1, run.Of("account").Rejected);
@@ -140,6 +147,33 @@ CREATE TABLE contact (id varchar(20) NOT NULL PRIMARY KEY, name varchar(50), acc
             Assert.Equal("3", t.Scalar("SELECT COUNT(*) FROM contact"));
             Assert.Null(t.Scalar("SELECT id FROM account WHERE id = 'A3'"));
             Assert.Contains(run.Warnings, w => w.Contains("waited", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void ChildrenBeforeTheirParents_WaitInATemporaryFilePastTheCap_AndAllLandPointingAtTheirParents()
+        {
+            using var t = new Target("Sqlite");
+            t.Exec(AccountsAndContacts);
+            // 3,000 contacts first (a folder read alphabetically), then their 30 accounts; at most 100 may wait in memory.
+            var records = new List<CrmRecord>();
+            for (int i = 0; i < 3000; i++) records.Add(Rec("contact", "C" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), ("name", "contact " + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + " ü"), ("account_id", "A" + (i % 30).ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            for (int a = 0; a < 30; a++) records.Add(Rec("account", "A" + a.ToString(System.Globalization.CultureInfo.InvariantCulture), ("name", "account " + a.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("parent_id", null)));
+            records.Add(Rec("contact", "C9999", ("name", "orphan"), ("account_id", "A404")));
+            using var provider = t.Provider();
+            using var ledger = new MigrationLedger(t.LedgerPath);
+            var run = Import(provider, records, batchSize: 250, ledger: ledger, maxWaiting: 100);
+
+            Assert.Equal(3000, run.Of("contact").Inserted);
+            Assert.Equal(1, run.Of("contact").Rejected);
+            Assert.Equal("MissingParent", run.Outcome("C9999").ReasonCode);
+            Assert.Equal(30, run.Of("account").Inserted);
+            // What the target holds, asked with SQL: every contact, pointing at its own account, its text intact.
+            Assert.Equal("3000", t.Scalar("SELECT COUNT(*) FROM contact"));
+            Assert.Equal("0", t.Scalar("SELECT COUNT(*) FROM contact WHERE account_id IS NULL OR account_id <> 'A' || (CAST(substr(id, 2) AS INTEGER) % 30)"));
+            Assert.Equal("contact 2999 ü", t.Scalar("SELECT name FROM contact WHERE id = 'C2999'"));
+            // At most 100 waited in memory; the rest (the orphan too: it came when 100 were waiting) waited in the file.
+            Assert.Contains(run.Warnings, w => w.Contains("2,901 record(s) waited for their parents in a temporary file", StringComparison.Ordinal));
+            Assert.Contains(run.Warnings, w => w.Contains("at most 100 record(s) waited at once", StringComparison.Ordinal));
         }
 
         [Theory]

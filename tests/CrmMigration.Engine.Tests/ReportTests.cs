@@ -155,13 +155,14 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(new[] { "Summary", "Findings", "Books per entity", "Reasons", "Examples", "Validation checks", "Merges", "Mapping", "Run details" }, sheets.ToArray());
 
             var books = Rows(path, "Books per entity");
-            Assert.Equal(new object?[] { "Entity", "Read", "Inserted", "Updated", "Skipped", "Merged", "Rejected", "Filtered", "Balanced", "Reject files" }, books[0]);
+            Assert.Equal(new object?[] { "Entity", "Read", "Inserted", "Updated", "Skipped", "Merged", "Rejected", "Filtered", "Deleted", "Balanced", "Reject files" }, books[0]);
             Assert.Equal("<script>alert(1)</script>", books[1][0]);
             Assert.Equal(1_000_000d, Convert.ToDouble(books[1][1], CultureInfo.InvariantCulture)); // a number, not text
             Assert.IsType<double>(books[1][1]);
             Assert.Equal(949_000d, books[1][2]);
             Assert.Equal(50_000d, books[1][6]);
-            Assert.Equal("yes", books[1][8]);
+            Assert.Equal(0d, books[1][8]);
+            Assert.Equal("yes", books[1][9]);
             Assert.Equal("客户", books[2][0]);
 
             var examples = Rows(path, "Examples");

@@ -319,7 +319,8 @@ Describe 'Copy-CrmData: one run, one worker' {
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
         do {
             Start-Sleep -Milliseconds 300
-            $held = if (Test-Path "$target.crm-ledger.sqlite") { Invoke-CrmTestSql -Kind Sqlite -Database "$target.crm-ledger.sqlite" -Sql 'SELECT count(*) FROM batches' } else { '0' }
+            # (The file may exist before its tables do: a read that finds no table yet counts as nothing recorded.)
+            $held = if (Test-Path "$target.crm-ledger.sqlite") { try { Invoke-CrmTestSql -Kind Sqlite -Database "$target.crm-ledger.sqlite" -Sql 'SELECT count(*) FROM batches' } catch { '0' } } else { '0' }
         } until ([int]$held -ge 2 -or $first.Process.HasExited -or [DateTime]::UtcNow -gt $deadline)
         $first.Process.HasExited | Should -BeFalse
         $second = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script 'Copy-CrmData ./legacy.db ./new.db -Create | Out-Null'
@@ -967,5 +968,207 @@ Describe 'Copy-CrmData into SaaS load files and back' {
         (Get-Content (Join-Path $root 'hs/deals.csv') -TotalCount 2)[1] | Should -Match '^O\d+,default,A\d+,.*,(appointmentscheduled|qualifiedtobuy|presentationscheduled|contractsent|closedwon|closedlost),'
         [IO.File]::ReadAllText((Join-Path $root 'hs/deals.csv')) | Should -Match "`r`n"
         foreach ($entity in 'Account', 'Contact', 'Opportunity', 'Case') { Assert-SameRecords $entity $hs }
+    }
+}
+
+Describe 'Copy-CrmData: resuming a CSV copy where it stopped' {
+    BeforeAll {
+        $script:Work = New-Item -ItemType Directory (Join-Path $TestDrive 'resume-csv')
+        # 20,000 contacts as a spreadsheet saves them: BOM, CRLF, a quoted two-line note every 9th row, Chinese names,
+        # every 40th address invalid.
+        $lines = [Collections.Generic.List[string]]::new()
+        $lines.Add('contact_id,name,email,note')
+        foreach ($i in 1..20000) {
+            $note = if ($i % 9 -eq 0) { "`"line one`r`nline two, $i`"" } else { "note $i" }
+            $mail = if ($i % 40 -eq 0) { 'not-an-address' } else { "p$i@example.com" }
+            $lines.Add(('C{0:D6},张伟{0},{1},{2}' -f $i, $mail, $note))
+        }
+        New-CrmTestCsv -Path (Join-Path $script:Work 'in/contacts.csv') -Line $lines -Bom | Out-Null
+        Set-Content -LiteralPath (Join-Path $script:Work 'map.psd1') -Encoding utf8 -Value @'
+@{ Entities = @{ Person = @{ Source = 'contacts'; Key = 'Id'; Fields = [ordered]@{
+    Id = 'contact_id'; Name = 'name'; Email = @{ Source = 'email'; Transform = 'Email' }; Note = 'note' } } } }
+'@
+    }
+
+    It 'seeks past the rows the killed run recorded, writes its first new record at once, and the books end exact' {
+        $copy = 'Copy-CrmData -Source ./in/contacts.csv -Target ./new.db -Mapping ./map.psd1 -Create -BatchSize 500'
+        # The first process dies (SIGKILL) right after the ledger recorded its 30th batch.
+        $killed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:30' } -Script "$copy -ErrorAction SilentlyContinue | Out-Null"
+        $killed.ExitCode | Should -Not -Be 0
+        $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $script:Work 'new.db') -Sql 'SELECT count(*) FROM Person')
+        $landed | Should -BeGreaterThan 10000
+
+        $resumed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script "$copy -Resume -Verbose -ErrorAction SilentlyContinue 4>&1 | ForEach-Object { `"`$_`" }"
+        $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+        $text = $resumed.Output -join "`n"
+        $text | Should -Match 'contacts: resumed after row [\d,]+ \(line [\d,]+, byte [\d,]+\)'
+        $text | Should -Match 'first new record written \d+\.\d+ s after the restart'
+        [int]($text | Select-String 'resumed after row ([\d,]+)').Matches[0].Groups[1].Value.Replace(',', '') | Should -BeGreaterThan 10000
+
+        # What the target holds, asked with sqlite3: every valid row once, the two-line notes whole.
+        $db = Join-Path $script:Work 'new.db'
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql 'SELECT count(*), count(DISTINCT Id) FROM Person' | Should -Be "19500`t19500"
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql "SELECT Note = 'line one' || char(13, 10) || 'line two, 19998' FROM Person WHERE Id = 'C019998'" | Should -Be '1'
+        $run = Get-CrmMigrationRun -Target $db
+        $run.Balanced | Should -BeTrue
+        $run.Attempts | Should -Be 2
+        $person = $run.Entities | Where-Object Entity -eq 'Person'
+        $person.Read | Should -Be 20000
+        $person.Inserted | Should -Be 19500
+        $person.Rejected | Should -Be 500
+    }
+}
+
+Describe 'Copy-CrmData -Incremental: delta runs' {
+    BeforeAll {
+        # The source as its CRM keeps it (written with sqlite3, not by us): a modified-at column on accounts and contacts,
+        # none on notes (the ledger's fingerprints find its changes).
+        function New-DeltaSource([string] $Path) {
+            $rows = foreach ($i in 1..40) { "($i, $([math]::Ceiling($i / 10)), 'p$i@example.org', 0, '2021-01-$('{0:d2}' -f (1 + $i % 28))T08:00:00Z')" }
+            Invoke-CrmTestSql -Kind Sqlite -Database $Path -Sql @"
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL, date_modified TEXT);
+CREATE TABLE contacts (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id), email TEXT, is_deleted INTEGER, updated_at TEXT);
+CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);
+INSERT INTO accounts VALUES (1, 'Acme', '2020-05-01T00:00:00Z'), (2, 'Globex', '2020-06-01T00:00:00Z'), (3, 'Initech', '2020-07-01T00:00:00Z'), (4, 'Umbrella', '2020-08-01T00:00:00Z');
+INSERT INTO contacts VALUES $($rows -join ', ');
+INSERT INTO notes VALUES (1, 'one'), (2, 'two'), (3, 'three');
+"@ | Out-Null
+        }
+        # Between the runs the CRM goes on: 2 contacts added, 3 changed, 2 deleted; a note added, one changed, one deleted.
+        function Update-DeltaSource([string] $Path) {
+            Invoke-CrmTestSql -Kind Sqlite -Database $Path -Sql @"
+INSERT INTO contacts VALUES (41, 1, 'new41@example.org', 0, '2030-01-01T00:00:00Z'), (42, 4, 'new42@example.org', 0, '2030-01-01T00:00:01Z');
+UPDATE contacts SET email = 'changed' || id || '@example.org', updated_at = '2030-01-02T00:00:00Z' WHERE id IN (3, 17, 29);
+DELETE FROM contacts WHERE id IN (8, 33);
+INSERT INTO notes VALUES (4, 'four');
+UPDATE notes SET body = 'TWO' WHERE id = 2;
+DELETE FROM notes WHERE id = 3;
+"@ | Out-Null
+        }
+        function Get-Rows($Kind, $Database, [string] $Table, [string] $Columns) {
+            $q = if ($Kind -eq 'MySql') { "``$Table``" } else { "`"$Table`"" }
+            Invoke-CrmTestSql -Kind $Kind -Database $Database -Sql "SELECT $Columns FROM $q ORDER BY id;"
+        }
+        function Get-AllRows($Kind, $Database) {
+            @{
+                accounts = Get-Rows $Kind $Database accounts 'id, name, date_modified'
+                contacts = Get-Rows $Kind $Database contacts 'id, account_id, email, is_deleted, updated_at'
+                notes    = Get-Rows $Kind $Database notes 'id, body'
+            }
+        }
+    }
+
+    Context 'into <Kind>' -ForEach @(@{ Kind = 'Sqlite' }, @{ Kind = 'PostgreSql' }, @{ Kind = 'MySql' }) {
+        BeforeAll {
+            $script:Src = Join-Path $TestDrive "delta-src-$Kind.db"
+            New-DeltaSource $Src
+            if ($Kind -eq 'Sqlite') { $script:Db = $null; $script:Name = Join-Path $TestDrive "delta-target.db"; $script:Conn = New-CrmConnection -Provider Sqlite -Path $Name }
+            else { $script:Db = New-CrmTestDatabase -Kind $Kind; $script:Name = $Db.Name; $script:Conn = $Db.Connection }
+            $script:State = Join-Path $TestDrive "delta-ledger-$Kind.sqlite"
+            $script:Bulk = @(Copy-CrmData $Src $Conn -Create -StatePath $State)
+            $script:AfterBulk = Get-AllRows $Kind $Name
+            Update-DeltaSource $Src
+            $script:Delta = @(Copy-CrmData $Src $Conn -Incremental -DeletedRecords Delete -StatePath $State -Verbose 4>&1)
+        }
+        AfterAll { if ($Db) { Remove-CrmTestDatabase $Db } }
+
+        It 'leaves the target equal to the source' {
+            $now = Get-AllRows $Kind $Name
+            $src = Get-AllRows 'Sqlite' $Src
+            foreach ($t in 'accounts', 'contacts', 'notes') { ($now[$t] -join "`n") | Should -Be ($src[$t] -join "`n") -Because $t }
+        }
+
+        It 'carries only the changed records (watermark) and finds the deletions; the books balance' {
+            $books = @{}; $Delta | Where-Object { $_ -is [CrmMigration.CrmImportSummary] } | ForEach-Object { $books[$_.Entity] = $_ }
+            # 2 new, 3 changed, 2 deleted, and 1 unchanged one modified within the overlap before the watermark (read again, skipped)
+            $c = $books['contacts']
+            ($c.Read, $c.Inserted, $c.Updated, $c.Deleted, $c.Skipped) | Should -Be @(8, 2, 3, 2, 1)
+            # no account changed: only the newest one, at the watermark, is read again (and skipped as unchanged)
+            ($books['accounts'].Read, $books['accounts'].Skipped) | Should -Be @(1, 1)
+            # notes have no modified-at column: all read, the unchanged one skipped by its fingerprint
+            $n = $books['notes']
+            ($n.Read, $n.Inserted, $n.Updated, $n.Skipped, $n.Deleted) | Should -Be @(4, 1, 1, 1, 1)
+            $Delta | ForEach-Object { if ($_ -is [CrmMigration.CrmImportSummary]) { $_.Balanced | Should -BeTrue } }
+            ($Delta | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match '^contacts: 34 record\(s\) not modified since the watermark' }) | Should -Not -BeNullOrEmpty
+        }
+
+        It 'records a Delta run chained to the bulk run' {
+            $runs = Get-CrmMigrationRun -StatePath $State
+            $runs[0].Kind | Should -Be 'Delta'
+            $runs[0].PreviousRunId | Should -Be $Bulk[0].RunId
+            $runs[0].Balanced | Should -BeTrue
+            $runs[0].Status | Should -Be 'Completed'
+        }
+
+        It 'a second delta with nothing changed writes and deletes nothing (only the overlap is read again)' {
+            $again = @(Copy-CrmData $Src $Conn -Incremental -DeletedRecords Delete -StatePath $State)
+            ($again | Measure-Object Inserted -Sum).Sum + ($again | Measure-Object Updated -Sum).Sum + ($again | Measure-Object Deleted -Sum).Sum | Should -Be 0
+            # the 3 contacts changed at the new watermark, within its overlap
+            $c = $again | Where-Object Entity -eq 'contacts'
+            ($c.Read, $c.Skipped) | Should -Be @(3, 3)
+        }
+
+        It 'Undo-CrmMigration of the delta runs brings the bulk state back, deleted rows included' {
+            $runs = Get-CrmMigrationRun -StatePath $State | Where-Object Kind -eq 'Delta'
+            Undo-CrmMigration $Conn -RunId $runs[-1].RunId -StatePath $State -Force -Confirm:$false | Out-Null
+            $now = Get-AllRows $Kind $Name
+            foreach ($t in 'accounts', 'contacts', 'notes') { ($now[$t] -join "`n") | Should -Be ($AfterBulk[$t] -join "`n") -Because $t }
+        }
+    }
+
+    Context 'what to do with deletions' {
+        BeforeEach {
+            $script:Src = Join-Path $TestDrive ("d-src-" + [Guid]::NewGuid().ToString('N').Substring(0, 6) + '.db')
+            $script:Tgt = Join-Path $TestDrive ("d-tgt-" + [Guid]::NewGuid().ToString('N').Substring(0, 6) + '.db')
+            $script:State = "$Tgt.ledger.sqlite"
+            New-DeltaSource $Src
+            Copy-CrmData $Src $Tgt -Create -StatePath $State | Out-Null
+            Update-DeltaSource $Src
+        }
+
+        It 'reports them by default: left in the target, counted as Filtered (DeletedInSource), one warning' {
+            $out = @(Copy-CrmData $Src $Tgt -Incremental -StatePath $State -WarningVariable w 3>$null)
+            Invoke-CrmTestSql -Kind Sqlite -Database $Tgt -Sql 'SELECT COUNT(*) FROM contacts WHERE id IN (8, 33);' | Should -Be '2'
+            $c = $out | Where-Object Entity -eq 'contacts'
+            ($c.Filtered, $c.Deleted, $c.Balanced) | Should -Be @(2, 0, $true)
+            ($w -join "`n") | Should -Match 'contacts: 2 record\(s\) are no longer in the source contacts \(e\.g\. 33, 8\)'
+            (Get-CrmMigrationRecord -StatePath $State -Entity contacts -ReasonCode DeletedInSource).Count | Should -Be 2
+        }
+
+        It 'marks them with -DeletedRecords SoftDelete' {
+            $out = @(Copy-CrmData $Src $Tgt -Incremental -DeletedRecords SoftDelete -SoftDeleteField is_deleted -StatePath $State)
+            Invoke-CrmTestSql -Kind Sqlite -Database $Tgt -Sql 'SELECT id FROM contacts WHERE is_deleted = 1 ORDER BY id;' | Should -Be @('8', '33')
+            ($out | Where-Object Entity -eq 'contacts').Deleted | Should -Be 2
+        }
+
+        It '-WhatIf counts and changes nothing' {
+            $before = Invoke-CrmTestSql -Kind Sqlite -Database $Tgt -Sql 'SELECT * FROM contacts ORDER BY id;'
+            $out = @(Copy-CrmData $Src $Tgt -Incremental -DeletedRecords Delete -StatePath $State -WhatIf)
+            $c = $out | Where-Object Entity -eq 'contacts'
+            ($c.Inserted, $c.Updated, $c.Deleted, $c.WhatIf) | Should -Be @(2, 3, 2, $true)
+            Invoke-CrmTestSql -Kind Sqlite -Database $Tgt -Sql 'SELECT * FROM contacts ORDER BY id;' | Should -Be $before
+            @(Get-CrmMigrationRun -StatePath $State).Count | Should -Be 1
+        }
+
+        It 'takes the modified-at field a mapping names (Modified), and refuses one the source lacks' {
+            Invoke-CrmTestSql -Kind Sqlite -Database $Src -Sql "CREATE TABLE deals (id INTEGER PRIMARY KEY, title TEXT, changed_on TEXT); INSERT INTO deals VALUES (1, 'a', '2020-01-01T00:00:00Z'), (2, 'b', '2020-02-01T00:00:00Z'), (3, 'c', '2020-03-01T00:00:00Z');" | Out-Null
+            $map = @{ Entities = @{ Deal = @{ Source = 'deals'; Key = 'Id'; Modified = 'changed_on'; Fields = [ordered]@{ Id = 'id'; Title = 'title'; ChangedOn = 'changed_on' } } } }
+            Copy-CrmData $Src $Tgt -Mapping $map -Create -StatePath $State | Out-Null
+            Invoke-CrmTestSql -Kind Sqlite -Database $Src -Sql "UPDATE deals SET title = 'A', changed_on = '2030-01-01T00:00:00Z' WHERE id = 1;" | Out-Null
+            $d = @(Copy-CrmData $Src $Tgt -Mapping $map -Incremental -StatePath $State) | Where-Object Entity -eq 'Deal'
+            # deal 1 changed; deal 3 is the watermark itself, read again within the overlap
+            ($d.Read, $d.Updated, $d.Skipped) | Should -Be @(2, 1, 1)
+            Invoke-CrmTestSql -Kind Sqlite -Database $Tgt -Sql 'SELECT Title FROM Deal WHERE Id = 1;' | Should -Be 'A'
+            $bad = @{ Entities = @{ Deal = @{ Source = 'deals'; Key = 'Id'; Modified = 'nope'; Fields = [ordered]@{ Id = 'id'; Title = 'title' } } } }
+            { Copy-CrmData $Src $Tgt -Mapping $bad -Incremental -StatePath $State -ErrorAction Stop } | Should -Throw -ErrorId 'MappingModifiedFieldNotFound,CrmMigration.Commands.CopyCrmDataCommand'
+        }
+
+        It 'refuses what cannot work: no earlier run, a soft delete without its field, deletion options without -Incremental' {
+            $fresh = Join-Path $TestDrive 'fresh.db'
+            { Copy-CrmData $Src $fresh -Incremental -StatePath "$fresh.ledger" -ErrorAction Stop } | Should -Throw -ErrorId 'IncrementalWithoutBaseRun,CrmMigration.Commands.CopyCrmDataCommand'
+            { Copy-CrmData $Src $Tgt -Incremental -DeletedRecords SoftDelete -StatePath $State -ErrorAction Stop } | Should -Throw -ErrorId 'SoftDeleteFieldMissing,CrmMigration.Commands.CopyCrmDataCommand'
+            { Copy-CrmData $Src $Tgt -DeletedRecords Delete -StatePath $State -ErrorAction Stop } | Should -Throw -ErrorId 'DeletedRecordsNeedIncremental,CrmMigration.Commands.CopyCrmDataCommand'
+            { Copy-CrmData $Src (Join-Path $TestDrive 'csvout') -Incremental -StatePath $State -ErrorAction Stop } | Should -Throw -ErrorId 'IncrementalNeedsDatabase,CrmMigration.Commands.CopyCrmDataCommand'
+        }
     }
 }

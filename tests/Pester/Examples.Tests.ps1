@@ -122,6 +122,9 @@ Set-Content ./map.psd1 $map; Set-Content ./denormalised.psd1 $map
         'Export-CrmReport: Report on the newest run of a target, in HTML and Excel' = $Migrate
         'Export-CrmReport: A run and its validation in one report' = $Migrate
         'Export-CrmReport: Keep the JSON and check it in a script' = $Migrate
+        'Undo-CrmMigration: Look first, then undo the newest run' = $Migrate
+        # two runs into one ledger, the second updating rows the first inserted (the source changed in between)
+        'Undo-CrmMigration: Undo an older run and every later run in its way, in a scheduled script' = 'Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Create -StatePath ./ledger.sqlite | Out-Null; Invoke-CrmTestSql -Kind Sqlite -Database ./legacy.db -Sql "UPDATE contacts SET last_name = last_name || ''-2'' WHERE rowid % 5 = 0" | Out-Null; Export-CrmData ./legacy.db -Entity contacts | Import-CrmData ./new.db -Mode Upsert -StatePath ./ledger.sqlite | Out-Null'
         'Export-CrmReport: A decommission report in Chinese, and its JSON for the archive' = 'Disable-CrmSystem ./legacy.db -ArchivePath ./archive -StatePath ./decom.json -RetainUntil 2099-01-01 -Confirm:$false | Out-Null'
     }
     # Errors an example may write besides the records the messy practice data makes the mapping and the
@@ -239,6 +242,23 @@ Describe 'The README' {
 }
 
 Describe 'Example scripts' {
+    It 'examples/cutover.ps1 runs unattended: bulk, a delta, the freeze, the final delta, the checks and the report' {
+        $dir = New-CrmTestFolder
+        Push-Location $dir
+        try { New-CrmSampleData ./legacy.db -Seed 42 -Scale 200 | Out-Null } finally { Pop-Location }
+        $script = Join-Path (Get-CrmTestRepoRoot) 'examples/cutover.ps1'
+        $map = Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1'
+        $r = Invoke-CrmTestChild -WorkingDirectory $dir -Script "& '$script' -Source ./legacy.db -Target ./new.db -Mapping '$map' -Work ./cutover -Deltas 1 -IntervalSeconds 0"
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        ($r.Output -join "`n") | Should -Match 'Freeze\s+Done'
+        ($r.Output -join "`n") | Should -Match 'Final run \S+ \(Delta, after \S+\)'
+        (Join-Path $dir 'cutover/cutover.html') | Should -Exist
+        $runs = Get-CrmMigrationRun (Join-Path $dir 'new.db')
+        @($runs.Kind) | Should -Be @('Delta', 'Delta', 'Import')
+        $runs[0].PreviousRunId | Should -Be $runs[1].RunId
+        $runs | ForEach-Object { $_.Balanced | Should -BeTrue }
+    }
+
     It 'examples/decommission.ps1 runs unattended in a scheduler''s pwsh: refuses the purge during retention, purges after it' {
         $dir = New-CrmTestFolder
         New-CrmTestDecomSource -Path (Join-Path $dir 'legacy.db')

@@ -69,12 +69,12 @@ Describe 'Export-CrmReport' {
 
         It 'the workbook reads back cell by cell with MiniExcel' {
             $books = @(Get-CrmTestExcelRows -Path $files[1].Path -Sheet 'Books per entity')
-            $books[0] | Should -Be @('Entity', 'Read', 'Inserted', 'Updated', 'Skipped', 'Merged', 'Rejected', 'Filtered', 'Balanced', 'Reject files')
+            $books[0] | Should -Be @('Entity', 'Read', 'Inserted', 'Updated', 'Skipped', 'Merged', 'Rejected', 'Filtered', 'Deleted', 'Balanced', 'Reject files')
             foreach ($s in $summaries) {
                 $row = $books | Where-Object { $_[0] -eq $s.Entity }
-                $row[1..7] | Should -Be @([double]$s.Read, [double]$s.Inserted, [double]$s.Updated, [double]$s.Skipped, [double]$s.Merged, [double]$s.Rejected, [double]$s.Filtered)
+                $row[1..8] | Should -Be @([double]$s.Read, [double]$s.Inserted, [double]$s.Updated, [double]$s.Skipped, [double]$s.Merged, [double]$s.Rejected, [double]$s.Filtered, [double]$s.Deleted)
                 $row[1] | Should -BeOfType [double]
-                $row[8] | Should -Be 'yes'
+                $row[9] | Should -Be 'yes'
             }
             ($books | Where-Object { $_[0] -eq 'Contact' })[2] | Should -Be ([double]$contactRows)
             $summary = @(Get-CrmTestExcelRows -Path $files[1].Path -Sheet 'Summary')

@@ -76,10 +76,26 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? Decisions { get; set; }
 
+        /// <summary>A delta run: carry only what changed since the last completed run into the target (watermark or fingerprints), and find records deleted in the source.</summary>
+        [Parameter]
+        public SwitchParameter Incremental { get; set; }
+
+        /// <summary>With -Incremental: what happens to target records whose source record was deleted (Report, Delete, SoftDelete).</summary>
+        [Parameter]
+        public CrmDeletedRecordAction DeletedRecords { get; set; } = CrmDeletedRecordAction.Report;
+
+        /// <summary>With -DeletedRecords SoftDelete: the target field set to true for records deleted in the source.</summary>
+        [Parameter]
+        public string? SoftDeleteField { get; set; }
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
+            if (!Incremental.IsPresent && (DeletedRecords != CrmDeletedRecordAction.Report || SoftDeleteField is not null))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-DeletedRecords and -SoftDeleteField say what a delta run does with records deleted in the source: add -Incremental."), "DeletedRecordsNeedIncremental", ErrorCategory.InvalidArgument, null));
+            }
             var reportPaths = ResolveReportPaths(ReportPath);
             var source = Source!;
             var target = WithWriteOptions(Target!);
@@ -106,7 +122,8 @@ namespace CrmMigration.Commands
                     entities = new List<string>(EntitySelector.Select(ListEntities(_source), Entity, this));
                 }
                 _target = OpenProvider(target);
-                _ledger = OpenLedger(target, _whatIf);
+                // A delta run under -WhatIf still reads the ledger (its watermarks and what the target holds); it writes nothing there.
+                _ledger = Incremental.IsPresent && _whatIf && !NoLedger.IsPresent ? LedgerLocator.Open(StatePath, target, ResolvePath) : OpenLedger(target, _whatIf);
                 _rejects = OpenRejects(_whatIf);
                 _dedupe = OpenDedupe(dedupe);
                 _copier = new MigrationCopier(_source, _target, new CopyOptions
@@ -120,6 +137,9 @@ namespace CrmMigration.Commands
                     OnOutcome = PassThru.IsPresent ? o => WriteObject(o) : null,
                     OnProgress = Progress,
                     Dedupe = _dedupe,
+                    Incremental = Incremental.IsPresent,
+                    DeletedRecords = DeletedRecords,
+                    SoftDeleteField = SoftDeleteField,
                     Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters() + (dedupe is { } rules ? "; DedupeRulesHash=" + rules.Rules.Hash : "")),
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
@@ -133,6 +153,7 @@ namespace CrmMigration.Commands
                     WriteVerbose(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Resumed run {_copier.RunId}: first new record written {first.TotalSeconds:F3} s after the restart."));
                 }
                 foreach (var kv in _copier.MalformedRows) WriteVerbose($"{kv.Key}: {kv.Value} malformed source row(s), counted as rejected.");
+                foreach (var kv in _copier.NotCarried) WriteVerbose($"{kv.Key}: {kv.Value} record(s) not modified since the watermark, not carried.");
                 if (_dedupe is not null)
                 {
                     foreach (var d in _dedupe.Summaries) WriteVerbose("Dedupe " + d);

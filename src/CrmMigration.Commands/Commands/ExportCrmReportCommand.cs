@@ -43,9 +43,9 @@ namespace CrmMigration.Commands
         [CrmConnectionTransformation]
         public CrmConnection? Target { get; set; }
 
-        /// <summary>A migration ledger file, or a Disable-CrmSystem state file for a decommission report.</summary>
+        /// <summary>A migration ledger (a file, or a PostgreSQL connection, connection string or postgresql:// address), or a Disable-CrmSystem state file for a decommission report.</summary>
         [Parameter]
-        public string? StatePath { get; set; }
+        public object? StatePath { get; set; }
 
         /// <summary>Test-CrmMigration results to include (also accepted from the pipeline).</summary>
         [Parameter]
@@ -156,10 +156,11 @@ namespace CrmMigration.Commands
                     Target = Target?.DisplayName,
                 };
                 if (Mapping is not null) request.Mapping = MappingLoader.Load(Mapping, ResolvePath).Definition;
-                string? state = StatePath is not null ? ResolvePath(StatePath) : _run?.StatePath;
-                if (state is not null && ReportInputs.KindOf(state) == ReportInputs.StateFileKind.Decommission)
+                object? state = StatePath ?? _run?.StatePath;
+                var location = LedgerLocator.FromStatePath(state, ResolvePath);
+                if (location is { IsFile: true, FilePath: string file } && ReportInputs.KindOf(file) == ReportInputs.StateFileKind.Decommission)
                 {
-                    request.DecommissionStatePath = state;
+                    request.DecommissionStatePath = file;
                     state = null;
                 }
                 if (state is not null || Target is not null)

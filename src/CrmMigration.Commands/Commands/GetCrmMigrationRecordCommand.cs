@@ -7,9 +7,9 @@ namespace CrmMigration.Commands
     [OutputType(typeof(CrmMigrationRecord))]
     public sealed class GetCrmMigrationRecordCommand : CrmCmdlet
     {
-        /// <summary>The ledger file.</summary>
+        /// <summary>The ledger: a file, or a PostgreSQL connection, connection string or postgresql:// address.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "StatePath")]
-        public string? StatePath { get; set; }
+        public object? StatePath { get; set; }
 
         /// <summary>A run from Get-CrmMigrationRun: its records, from the ledger it came from.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "Run")]
@@ -48,7 +48,7 @@ namespace CrmMigration.Commands
         {
             try
             {
-                using var ledger = LedgerLocator.Open(Run?.StatePath ?? StatePath, Target, ResolvePath);
+                using var ledger = LedgerLocator.Open((object?)Run?.StatePath ?? StatePath, Target, ResolvePath);
                 foreach (var r in ledger.Records(Run?.RunId ?? RunId, Entity, SourceKey, Outcome, ReasonCode))
                 {
                     CancellationToken.ThrowIfCancellationRequested();

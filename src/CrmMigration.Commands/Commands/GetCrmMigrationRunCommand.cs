@@ -7,9 +7,9 @@ namespace CrmMigration.Commands
     [OutputType(typeof(CrmMigrationRun))]
     public sealed class GetCrmMigrationRunCommand : CrmCmdlet
     {
-        /// <summary>The ledger file.</summary>
+        /// <summary>The ledger: a file, or a PostgreSQL connection, connection string or postgresql:// address.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "StatePath")]
-        public string? StatePath { get; set; }
+        public object? StatePath { get; set; }
 
         /// <summary>The import target whose default ledger to read (a connection or a path).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Target")]

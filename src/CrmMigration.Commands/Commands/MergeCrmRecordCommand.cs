@@ -46,9 +46,9 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? Decisions { get; set; }
 
-        /// <summary>The migration ledger that remembers decisions for later runs. Default: the target's ledger with -Target; otherwise none.</summary>
+        /// <summary>The migration ledger that remembers decisions for later runs (a file, or a PostgreSQL connection, connection string or postgresql:// address). Default: the target's ledger with -Target; otherwise none.</summary>
         [Parameter]
-        public string? StatePath { get; set; }
+        public object? StatePath { get; set; }
 
         /// <summary>Attach to each survivor the values the merge changed (record.Changes: the field, old and new value, the rule and the member it came from).</summary>
         [Parameter]
@@ -80,12 +80,12 @@ namespace CrmMigration.Commands
                 }
                 if (Target is not null) _target = ConnectionFactory.Open(Target);
                 string? ledgerNote = null;
-                string? ledgerPath = StatePath is not null ? ResolvePath(StatePath) : Target is not null ? MigrationLedger.Locate(Target, null, ResolvePath, out ledgerNote) : null;
+                var location = StatePath is not null || Target is not null ? LedgerLocator.Locate(StatePath, Target, ResolvePath, out ledgerNote) : null;
                 if (ledgerNote is not null) WriteWarning(ledgerNote);
                 // The ledger is read for the decisions it remembers, and written only to remember new ones.
-                bool remember = ledgerPath is not null && decisions.Count > 0 && ShouldProcess(ledgerPath, $"Remember {decisions.Count} merge decision(s)");
-                if (ledgerPath is not null && (remember || System.IO.File.Exists(ledgerPath))) _ledger = new MigrationLedger(ledgerPath);
-                if (decisions.Count > 0 && ledgerPath is null)
+                bool remember = location is not null && decisions.Count > 0 && ShouldProcess(location.Display, $"Remember {decisions.Count} merge decision(s)");
+                if (location is not null && (remember || location.Exists)) _ledger = MigrationLedger.Open(location);
+                if (decisions.Count > 0 && location is null)
                 {
                     WriteWarning("The decisions apply to this run only: give -StatePath (or -Target) to remember them in a ledger for later runs.");
                 }

@@ -29,9 +29,9 @@ namespace CrmMigration.Commands
         [Parameter]
         public object? Mapping { get; set; }
 
-        /// <summary>The import's migration ledger, to explain keys the target lacks because the import rejected them. Default: the ledger next to the target, when there is one.</summary>
+        /// <summary>The import's migration ledger (a file, or a PostgreSQL connection, connection string or postgresql:// address), to explain keys the target lacks because the import rejected them. Default: the ledger next to the target, when there is one.</summary>
         [Parameter]
-        public string? StatePath { get; set; }
+        public object? StatePath { get; set; }
 
         /// <summary>The groups of checks to run. Default: all of them.</summary>
         [Parameter]
@@ -65,13 +65,13 @@ namespace CrmMigration.Commands
                 CompiledMapping? mapping = Mapping is null ? null : MappingLoader.Load(Mapping, ResolvePath);
                 using var source = OpenProvider(Source!);
                 using var target = OpenProvider(Target!);
-                string ledgerPath = Engine.Ledger.MigrationLedger.Locate(Target!, StatePath, ResolvePath, out _);
-                if (StatePath is not null && !System.IO.File.Exists(ledgerPath))
+                var location = LedgerLocator.Locate(StatePath, Target!, ResolvePath, out _);
+                if (StatePath is not null && !location.Exists)
                 {
-                    throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.NotFound, $"There is no migration ledger at '{ledgerPath}'.") { File = ledgerPath });
+                    throw new CrmException(new CrmDataError("LedgerNotFound", CrmErrorKind.NotFound, $"There is no migration ledger at '{location.Display}'.") { File = location.Display });
                 }
-                using var ledger = System.IO.File.Exists(ledgerPath) ? new Engine.Ledger.MigrationLedger(ledgerPath) : null;
-                if (ledger is not null) WriteVerbose($"Explaining missing keys with the ledger {ledgerPath}.");
+                using var ledger = location.Exists ? Engine.Ledger.MigrationLedger.Open(location) : null;
+                if (ledger is not null) WriteVerbose($"Explaining missing keys with the ledger {ledger.Path}.");
                 var options = new ValidationOptions { NullEqualsEmpty = NullEqualsEmpty.IsPresent, Tolerance = Tolerance };
                 if (Check is { Length: > 0 }) options.Checks = new HashSet<CrmValidationCheck>(Check);
                 var validator = new MigrationValidator(source, target, mapping, ledger, options);

@@ -266,6 +266,7 @@ namespace CrmMigration.Engine.Import
 
         private void Wait(EntityState state, CrmRecord record, string parentEntity, string parentKey)
         {
+            if (Spill(state, record)) return;
             if (!_waiting.TryGetValue(parentEntity, out var byKey)) _waiting[parentEntity] = byKey = new Dictionary<string, List<WaitingRecord>>(StringComparer.Ordinal);
             if (!byKey.TryGetValue(parentKey, out var list)) byKey[parentKey] = list = new List<WaitingRecord>(1);
             list.Add(new WaitingRecord(state, record));

@@ -52,7 +52,13 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         private void Created(IReadOnlyList<SchemaStatement> statements)
         {
-            foreach (var s in statements) if (s.What == "table") _created.Add(s.Entity);
+            bool keep = _ledger is not null && _runId is not null && _durableTarget && !_options.WhatIf;
+            foreach (var s in statements)
+            {
+                if (s.What != "table") continue;
+                _created.Add(s.Entity);
+                if (keep) _ledger!.RecordCreated(_runId!, s.Entity); // an undo of the run drops it again when it is left empty
+            }
         }
 
         /// <summary>Whether this import created the entity from a source's schema.</summary>

@@ -49,8 +49,14 @@ namespace CrmMigration.Engine.Import
         public bool AddColumns { get; set; }
         /// <summary>Each schema statement run (or, with WhatIf, that would run): CREATE TABLE, comments, indexes, foreign keys.</summary>
         public Action<Schema.SchemaStatement>? OnSchema { get; set; }
+        /// <summary>Import, or Delta (a run that carries what changed since <see cref="PreviousRunId"/>), for the ledger.</summary>
+        public string Kind { get; set; } = "Import";
+        /// <summary>The run a delta run continues from.</summary>
+        public string? PreviousRunId { get; set; }
         /// <summary>Attempts for a batch that fails with a transient error (lock, busy, dropped connection).</summary>
         public int MaxAttempts { get; set; } = 5;
+        /// <summary>Records waiting for their parents held in memory at most; past it they wait in a temporary file (see <see cref="ImportSession"/>).</summary>
+        public int MaxWaitingInMemory { get; set; } = 100_000;
         public CancellationToken CancellationToken { get; set; }
     }
 
@@ -102,6 +108,8 @@ namespace CrmMigration.Engine.Import
                     Target = _target,
                     ModuleVersion = options.ModuleVersion,
                     Parameters = options.Parameters,
+                    Kind = options.Kind,
+                    PreviousRunId = options.PreviousRunId,
                 }, options.RunId, options.Resume);
                 if (_ledger.LeaseTakenOver is string takeover) Warnings.Add(takeover);
                 if (_resumed && _schemaTarget is not null)
@@ -116,6 +124,9 @@ namespace CrmMigration.Engine.Import
 
         /// <summary>The ledger run id, when the ledger is on.</summary>
         public string? RunId => _runId;
+
+        /// <summary>The key fields the records of a target entity named (null: the target's primary key).</summary>
+        public IReadOnlyList<string>? KeyFieldsOf(string entity) => _entities.TryGetValue(entity, out var state) ? state.KeyFields : null;
 
         /// <summary>True when this session continues an earlier run.</summary>
         public bool Resumed => _resumed;
@@ -202,6 +213,7 @@ namespace CrmMigration.Engine.Import
         public IReadOnlyList<CrmImportSummary> Complete(List<ImportResult> results)
         {
             Flush(results);
+            DrainSpill(results);
             ResolveWaiting(results);
             foreach (var state in _entities.Values)
             {
@@ -213,7 +225,7 @@ namespace CrmMigration.Engine.Import
                 state.Clock.Stop();
                 state.Summary.Elapsed = state.Clock.Elapsed;
                 var s = state.Summary;
-                long accounted = s.Inserted + s.Updated + s.Skipped + s.Rejected + s.Merged + s.Filtered + state.AlreadyRecorded;
+                long accounted = s.Inserted + s.Updated + s.Skipped + s.Rejected + s.Merged + s.Filtered + s.Deleted + state.AlreadyRecorded;
                 if (accounted != state.Received)
                 {
                     throw new CrmException("ImportAccountingMismatch", CrmErrorKind.WriteError,
@@ -317,6 +329,14 @@ namespace CrmMigration.Engine.Import
         private void OpenWriter(EntityState state, IReadOnlyList<string>? keyFields)
         {
             state.WriterOpened = true;
+            // Undo-CrmMigration: a table the writer is about to create, and the before-images of every batch, go to the ledger.
+            bool keep = _ledger is not null && _durableTarget && !_options.WhatIf && _provider is ICrmRowEditor;
+            if (keep && _options.CreateIfMissing && !CreatedHere(state.Summary.Entity))
+            {
+                // A target that cannot be reached says so when the writer opens (TargetConnectionFailed), not here.
+                try { if (!EntityExists(state.Summary.Entity)) _ledger!.RecordCreated(_runId!, state.Summary.Entity); }
+                catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.ConnectionError) { }
+            }
             try
             {
                 state.Writer = _provider.OpenWriter(state.Summary.Entity, new CrmWriteOptions
@@ -331,6 +351,7 @@ namespace CrmMigration.Engine.Import
                     AddColumns = _options.AddColumns,
                     OnSchema = _options.OnSchema,
                     EnforceForeignKeys = CreatedHere(state.Summary.Entity) ? false : null,
+                    OnBeforeCommit = keep ? images => _ledger!.RecordImages(_runId!, images.Entity, state.BatchNumber, images) : null,
                 });
             }
             catch (CrmException ex) when (ex.Error.Kind != CrmErrorKind.ConnectionError)
@@ -610,6 +631,7 @@ namespace CrmMigration.Engine.Import
                 case CrmOutcome.Skipped: s.Skipped++; break;
                 case CrmOutcome.Merged: s.Merged++; break;
                 case CrmOutcome.Filtered: s.Filtered++; break;
+                case CrmOutcome.Deleted: s.Deleted++; break;
                 default:
                     s.Rejected++;
                     string reason = outcome.ReasonCode ?? "Unknown";
@@ -621,6 +643,7 @@ namespace CrmMigration.Engine.Import
         public void Dispose()
         {
             foreach (var state in _entities.Values) state.Writer?.Dispose();
+            DisposeSpill();
         }
 
         private sealed class EntityState

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using System.Threading;
+using CrmMigration.Engine.Batches;
 using CrmMigration.Engine.Dedupe;
 using CrmMigration.Engine.Mapping;
 using CrmMigration.Engine.Providers;
@@ -59,6 +60,14 @@ namespace CrmMigration.Engine.Import
         public int MaxValueWarnings { get; set; } = 100;
         /// <summary>The dedupe (-Dedupe): the mapped records of each entity it has rules for are merged before they are imported.</summary>
         public DedupeRunner? Dedupe { get; set; }
+        /// <summary>A delta run: only records changed since the last completed run are carried, and records deleted in the source are found.</summary>
+        public bool Incremental { get; set; }
+        /// <summary>A delta run: what happens to target records whose source record was deleted.</summary>
+        public CrmDeletedRecordAction DeletedRecords { get; set; } = CrmDeletedRecordAction.Report;
+        /// <summary>With <see cref="CrmDeletedRecordAction.SoftDelete"/>: the target field set to true.</summary>
+        public string? SoftDeleteField { get; set; }
+        /// <summary>A delta run re-reads records modified this long before the watermark (clocks and transactions that commit late).</summary>
+        public TimeSpan Overlap { get; set; } = TimeSpan.FromMinutes(5);
     }
 
     /// <summary>
@@ -68,9 +77,10 @@ namespace CrmMigration.Engine.Import
     /// filters (as decided outcomes), malformed source rows (rejected with the reader's code, file and line),
     /// and what the target does with the rest.
     /// </summary>
-    public sealed class MigrationCopier : IDisposable
+    public sealed partial class MigrationCopier : IDisposable
     {
         private readonly ICrmProvider _source;
+        private readonly ICrmProvider _target;
         private readonly CopyOptions _options;
         private readonly CompiledMapping? _mapping;
         private readonly ImportSession _session;
@@ -94,6 +104,8 @@ namespace CrmMigration.Engine.Import
             _source = source;
             _options = options;
             _mapping = options.Mapping;
+            _target = target;
+            if (options.Incremental) StartDelta(target, options);
             _session = new ImportSession(target, options.Import);
             _reporter = new OutcomeReporter(options.Rejects, options.OnError, options.OnOutcome);
             TargetName = target.Connection.DisplayName;
@@ -191,6 +203,12 @@ namespace CrmMigration.Engine.Import
             if (_mapping is null) return;
             foreach (var mapped in _mapping.TargetsOf(schema.Name))
             {
+                if (mapped.Modified is string modified && schema.GetField(modified) is null)
+                {
+                    throw new CrmException(new CrmDataError("MappingModifiedFieldNotFound", CrmErrorKind.InvalidArgument,
+                        $"The mapping of {mapped.Target} names '{modified}' as the field that says when a record changed (Modified), but the source entity '{schema.Name}' has no such field. Fix the mapping.")
+                    { Entity = schema.Name, Field = modified, File = _mapping.Definition.SourcePath });
+                }
                 foreach (var w in mapped.Where)
                 {
                     if (schema.GetField(w.Field) is not null) continue;
@@ -259,6 +277,7 @@ namespace CrmMigration.Engine.Import
                 foreach (var (_, target) in targets) _session.Expect(target);
                 CopyEntity(source, targets, readOptions);
             }
+            ApplyDeletions();
             var summaries = new List<CrmImportSummary>(_session.Complete(_results));
             Drain();
             _completed = true;
@@ -333,20 +352,29 @@ namespace CrmMigration.Engine.Import
             }
             int every = Math.Max(1, _options.ProgressInterval);
             var mapped = _mapping?.TargetsOf(source);
-            foreach (var record in _source.Read(source, readOptions, e => Malformed(source, targets, e), ct))
+            var change = StartChanges(source);
+            if (change is null && _mapping is not null && mapped!.Count > 0 && _source is ICrmBatchSource batchSource)
             {
-                count++;
-                _total++;
-                if (_mapping is null || mapped!.Count == 0)
+                count = CopyBatches(source, targets, mapped, readOptions, batchSource, every);
+            }
+            else
+            {
+                foreach (var record in _source.Read(source, readOptions, e => Malformed(source, targets, e), ct))
                 {
-                    Land(targets[0].Target, record);
+                    count++;
+                    _total++;
+                    if (change is not null && !Changed(change, record)) continue;
+                    if (_mapping is null || mapped!.Count == 0)
+                    {
+                        Land(targets[0].Target, record);
+                    }
+                    else
+                    {
+                        foreach (var (index, target) in targets) MapInto(record, index, mapped[index], target);
+                    }
+                    if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
+                    if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
                 }
-                else
-                {
-                    foreach (var (index, target) in targets) MapInto(record, index, mapped[index], target);
-                }
-                if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
-                if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
             }
             if (_dedupers.Count > 0)
             {
@@ -357,6 +385,7 @@ namespace CrmMigration.Engine.Import
                 _options.Dedupe.Warnings.Clear();
             }
             Drain();
+            if (change is not null) EndChanges(change, targets);
             if (count == 0 && _options.Filters.Count > 0) Warnings.Add($"{source}: -Filter matched no record, so nothing was copied into {string.Join(", ", targets.ConvertAll(t => t.Target))}.");
             _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
         }
@@ -417,6 +446,7 @@ namespace CrmMigration.Engine.Import
 
         private void Land(string target, CrmRecord record)
         {
+            Seen(record);
             if (_dedupers.Count > 0 && _dedupers.TryGetValue(target, out var deduper)) deduper.Add(record);
             else _session.Add(record, _results);
         }
@@ -527,6 +557,7 @@ namespace CrmMigration.Engine.Import
         /// <summary>Hands a decided record (rejected or filtered by the mapping) to the session's books and ledger.</summary>
         private void Decide(string target, CrmRecord record, CrmRecordOutcome outcome)
         {
+            Seen(record);
             _session.AddDecided(target, record, outcome, _results);
         }
 

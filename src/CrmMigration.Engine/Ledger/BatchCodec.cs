@@ -9,8 +9,9 @@ namespace CrmMigration.Engine.Ledger
     public readonly struct DecodedEntry
     {
         public DecodedEntry(string sourceEntity, string sourceKey, string? targetKey, CrmOutcome outcome, string? reasonCode, string? message, long? contentHash,
-            string? field = null, string? value = null)
+            string? field = null, string? value = null, long? sourceHash = null)
         {
+            SourceHash = sourceHash;
             Field = field;
             Value = value;
             ContentHash = contentHash;
@@ -33,6 +34,8 @@ namespace CrmMigration.Engine.Ledger
         public string? Field { get; }
         /// <summary>Its value as text (capped, secrets redacted), when known.</summary>
         public string? Value { get; }
+        /// <summary>The fingerprint of the source record (format 3; incremental runs compare it), when recorded.</summary>
+        public long? SourceHash { get; }
     }
 
     /// <summary>
@@ -44,11 +47,13 @@ namespace CrmMigration.Engine.Ledger
     /// order source entity, source key, target key, reason, message, and last the 64-bit fingerprint.
     /// Version 2 adds bit 5 (has field) and bit 6 (has value): the field a reject is about and its value as
     /// text (at most <see cref="MaxValueLength"/> characters; a field whose name says it holds a secret keeps
-    /// no value), written after the message and before the fingerprint. Version 1 blobs still decode.
+    /// no value), written after the message and before the fingerprint. Version 3 adds bit 7 (has a source fingerprint: the
+    /// 64-bit fingerprint of the source record before the mapping, which incremental runs compare), written last. Versions 1
+    /// and 2 still decode.
     /// </summary>
     public static class BatchCodec
     {
-        private const byte Version = 2;
+        private const byte Version = 3;
 
         /// <summary>The longest value text kept for a reject (longer ones are cut with an ellipsis).</summary>
         public const int MaxValueLength = 200;
@@ -68,7 +73,7 @@ namespace CrmMigration.Engine.Ledger
                     bool newEntity = !string.Equals(e.SourceEntity, previousEntity, StringComparison.Ordinal);
                     string? value = o.Field is not null && o.Value is not null ? ValueText(o.Field, o.Value) : null;
                     int flags = (keyDiffers ? 1 : 0) | (o.ReasonCode is not null ? 2 : 0) | (o.Message is not null ? 4 : 0) | (newEntity ? 8 : 0) | (e.ContentHash is not null ? 16 : 0)
-                        | (o.Field is not null ? 32 : 0) | (value is not null ? 64 : 0);
+                        | (o.Field is not null ? 32 : 0) | (value is not null ? 64 : 0) | (e.SourceHash is not null ? 128 : 0);
                     w.Write((byte)flags);
                     w.Write((byte)o.Outcome);
                     if (newEntity) w.Write(e.SourceEntity);
@@ -83,6 +88,7 @@ namespace CrmMigration.Engine.Ledger
                     if (o.Field is not null) w.Write(o.Field);
                     if (value is not null) w.Write(value);
                     if (e.ContentHash is long h) w.Write(h);
+                    if (e.SourceHash is long sh) w.Write(sh);
                     previousEntity = e.SourceEntity;
                 }
             }
@@ -110,7 +116,7 @@ namespace CrmMigration.Engine.Ledger
             using var ms = new MemoryStream(blob, writable: false);
             using var r = new BinaryReader(ms, Encoding.UTF8);
             byte version = r.ReadByte();
-            if (version is not (1 or Version)) throw new InvalidDataException($"Unknown ledger batch format {version}.");
+            if (version is not (1 or 2 or Version)) throw new InvalidDataException($"Unknown ledger batch format {version}.");
             int count = r.Read7BitEncodedInt();
             string entity = "";
             for (int i = 0; i < count; i++)
@@ -126,8 +132,71 @@ namespace CrmMigration.Engine.Ledger
                 string? field = (flags & 32) != 0 ? r.ReadString() : null;
                 string? value = (flags & 64) != 0 ? r.ReadString() : null;
                 long? hash = (flags & 16) != 0 ? r.ReadInt64() : null;
-                yield return new DecodedEntry(entity, sourceKey, targetKey, outcome, reason, message, hash, field, value);
+                long? sourceHash = (flags & 128) != 0 ? r.ReadInt64() : null;
+                yield return new DecodedEntry(entity, sourceKey, targetKey, outcome, reason, message, hash, field, value, sourceHash);
             }
         }
+
+        /// <summary>
+        /// Reads a batch's entries without making a string: per entry its outcome, the 64-bit hashes of its source and target keys
+        /// (<see cref="ContentHash.OfKey"/> of the same text: the hash of the key's UTF-8 bytes, as stored) and its fingerprint.
+        /// What the ledger's in-memory indexes are built from; <paramref name="into"/> is emptied first.
+        /// </summary>
+        internal static void Scan(byte[] blob, List<ScannedEntry> into)
+        {
+            into.Clear();
+            var span = new ReadOnlySpan<byte>(blob);
+            int at = 0;
+            byte version = span[at++];
+            if (version is not (1 or 2 or Version)) throw new InvalidDataException($"Unknown ledger batch format {version}.");
+            int count = Read7Bit(span, ref at);
+            for (int i = 0; i < count; i++)
+            {
+                int flags = span[at++];
+                var outcome = (CrmOutcome)span[at++];
+                if ((flags & 8) != 0) Skip(span, ref at);
+                long source = HashString(span, ref at);
+                long? target = source;
+                if ((flags & 1) != 0) target = span[at++] != 0 ? HashString(span, ref at) : null;
+                if ((flags & 2) != 0) Skip(span, ref at);
+                if ((flags & 4) != 0) Skip(span, ref at);
+                if ((flags & 32) != 0) Skip(span, ref at);
+                if ((flags & 64) != 0) Skip(span, ref at);
+                long? hash = null;
+                if ((flags & 16) != 0) { hash = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(span.Slice(at, 8)); at += 8; }
+                if ((flags & 128) != 0) at += 8;
+                into.Add(new ScannedEntry(outcome, source, target, hash));
+            }
+        }
+
+        private static int Read7Bit(ReadOnlySpan<byte> span, ref int at)
+        {
+            int value = 0, shift = 0;
+            while (true)
+            {
+                byte b = span[at++];
+                value |= (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) return value;
+                shift += 7;
+                if (shift > 28) throw new InvalidDataException("A ledger batch is corrupt (a length runs on).");
+            }
+        }
+
+        private static void Skip(ReadOnlySpan<byte> span, ref int at)
+        {
+            int n = Read7Bit(span, ref at);
+            at += n;
+        }
+
+        private static long HashString(ReadOnlySpan<byte> span, ref int at)
+        {
+            int n = Read7Bit(span, ref at);
+            long h = (long)System.IO.Hashing.XxHash3.HashToUInt64(span.Slice(at, n));
+            at += n;
+            return h;
+        }
     }
+
+    /// <summary>One entry of a ledger batch as <see cref="BatchCodec.Scan"/> reads it: outcome, key hashes, fingerprint.</summary>
+    internal readonly record struct ScannedEntry(CrmOutcome Outcome, long SourceKeyHash, long? TargetKeyHash, long? ContentHash);
 }

@@ -1,9 +1,8 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
+using System.Data.Common;
 using System.Threading;
-using CrmMigration.Engine.Providers.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace CrmMigration.Engine.Ledger
 {
@@ -26,33 +25,25 @@ namespace CrmMigration.Engine.Ledger
         private readonly string _holder = Environment.MachineName + ":" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ":" + Guid.NewGuid().ToString("N").Substring(0, 8);
         private string? _leaseTarget;
         private Timer? _heartbeat;
-        private SqliteConnection? _heartbeatDb;
+        private DbConnection? _heartbeatDb;
         private readonly object _heartbeatLock = new();
         private volatile bool _leaseLost;
 
         /// <summary>What happened to an earlier holder's lease when this process took it over (null when there was none to take).</summary>
         public string? LeaseTakenOver { get; private set; }
 
-        private void CreateLeaseSchema()
-        {
-            SqliteSql.Execute(_db, @"CREATE TABLE IF NOT EXISTS leases(target TEXT PRIMARY KEY, run_id TEXT NOT NULL, holder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
-  acquired_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL)");
-        }
-
         /// <summary>Takes the lease on <paramref name="target"/> for a run, or throws RunLeaseHeld naming the holder.</summary>
         private void AcquireLease(string target, string runId)
         {
-            using (var tx = _db.BeginTransaction(deferred: false))
+            using (var tx = _store.Begin(exclusive: true))
             {
                 string? holder = null, host = null, heldRun = null, beat = null;
                 long pid = 0;
-                using (var cmd = _db.CreateCommand())
+                using (var cmd = Command("SELECT holder, host, pid, run_id, heartbeat_at FROM leases WHERE target = @t", tx))
                 {
-                    cmd.Transaction = tx;
-                    cmd.CommandText = "SELECT holder, host, pid, run_id, heartbeat_at FROM leases WHERE target = $t";
-                    cmd.Parameters.AddWithValue("$t", target);
+                    Add(cmd, "@t", target);
                     using var r = cmd.ExecuteReader();
-                    if (r.Read()) { holder = r.GetString(0); host = r.GetString(1); pid = r.GetInt64(2); heldRun = r.GetString(3); beat = r.GetString(4); }
+                    if (r.Read()) { holder = r.GetString(0); host = r.GetString(1); pid = Long(r, 2); heldRun = r.GetString(3); beat = r.GetString(4); }
                 }
                 if (holder is not null && !string.Equals(holder, _holder, StringComparison.Ordinal))
                 {
@@ -71,17 +62,15 @@ namespace CrmMigration.Engine.Ledger
                         ? $"Run {heldRun} on {target} was held by process {pid} on {host}, which no longer runs; this process took the run over."
                         : $"Run {heldRun} on {target} was held by process {pid} on {host}, silent for {silent.TotalSeconds:F0} s (more than {LeaseTimeout.TotalSeconds:F0} s); this process took the run over.";
                 }
-                using (var put = _db.CreateCommand())
+                using (var put = Command(@"INSERT INTO leases(target, run_id, holder, host, pid, acquired_at, heartbeat_at) VALUES (@t, @r, @h, @m, @p, @now, @now)
+ON CONFLICT(target) DO UPDATE SET run_id = excluded.run_id, holder = excluded.holder, host = excluded.host, pid = excluded.pid, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at", tx))
                 {
-                    put.Transaction = tx;
-                    put.CommandText = @"INSERT INTO leases(target, run_id, holder, host, pid, acquired_at, heartbeat_at) VALUES ($t, $r, $h, $m, $p, $now, $now)
-ON CONFLICT(target) DO UPDATE SET run_id = excluded.run_id, holder = excluded.holder, host = excluded.host, pid = excluded.pid, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at";
-                    put.Parameters.AddWithValue("$t", target);
-                    put.Parameters.AddWithValue("$r", runId);
-                    put.Parameters.AddWithValue("$h", _holder);
-                    put.Parameters.AddWithValue("$m", Environment.MachineName);
-                    put.Parameters.AddWithValue("$p", (long)Environment.ProcessId);
-                    put.Parameters.AddWithValue("$now", Now());
+                    Add(put, "@t", target);
+                    Add(put, "@r", runId);
+                    Add(put, "@h", _holder);
+                    Add(put, "@m", Environment.MachineName);
+                    Add(put, "@p", (long)Environment.ProcessId);
+                    Add(put, "@now", Now());
                     put.ExecuteNonQuery();
                 }
                 tx.Commit();
@@ -110,36 +99,33 @@ ON CONFLICT(target) DO UPDATE SET run_id = excluded.run_id, holder = excluded.ho
                 if (_leaseTarget is null) return;
                 try
                 {
-                    if (_heartbeatDb is null)
-                    {
-                        _heartbeatDb = SqliteSql.Open(_path, write: true);
-                        SqliteSql.Execute(_heartbeatDb, "PRAGMA busy_timeout=10000");
-                    }
-                    using var cmd = _heartbeatDb.CreateCommand();
-                    cmd.CommandText = "UPDATE leases SET heartbeat_at = $now WHERE target = $t AND holder = $h";
-                    cmd.Parameters.AddWithValue("$now", Now());
-                    cmd.Parameters.AddWithValue("$t", _leaseTarget);
-                    cmd.Parameters.AddWithValue("$h", _holder);
+                    _heartbeatDb ??= _store.OpenConnection();
+                    using var cmd = Command("UPDATE leases SET heartbeat_at = @now WHERE target = @t AND holder = @h", null, _heartbeatDb);
+                    Add(cmd, "@now", Now());
+                    Add(cmd, "@t", _leaseTarget);
+                    Add(cmd, "@h", _holder);
                     if (cmd.ExecuteNonQuery() == 0) _leaseLost = true;
                 }
-                catch (SqliteException) { /* the next beat or batch tries again */ }
-                catch (CrmException) { }
+                catch (Exception ex) when (ex is DbException or CrmException or InvalidOperationException)
+                {
+                    // The next beat or batch tries again; a connection that broke is opened afresh.
+                    try { _heartbeatDb?.Dispose(); } catch (Exception dispose) when (dispose is DbException or InvalidOperationException) { }
+                    _heartbeatDb = null;
+                }
             }
         }
 
         /// <summary>Inside a batch's transaction: renews the heartbeat, or throws RunLeaseLost when another process took the run over.</summary>
-        private void RenewLease(SqliteTransaction? tx)
+        private void RenewLease(DbTransaction? tx)
         {
             if (_leaseTarget is null) return;
             int changed = 0;
             if (!_leaseLost)
             {
-                using var cmd = _db.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText = "UPDATE leases SET heartbeat_at = $now WHERE target = $t AND holder = $h";
-                cmd.Parameters.AddWithValue("$now", Now());
-                cmd.Parameters.AddWithValue("$t", _leaseTarget);
-                cmd.Parameters.AddWithValue("$h", _holder);
+                using var cmd = Command("UPDATE leases SET heartbeat_at = @now WHERE target = @t AND holder = @h", tx);
+                Add(cmd, "@now", Now());
+                Add(cmd, "@t", _leaseTarget);
+                Add(cmd, "@h", _holder);
                 changed = cmd.ExecuteNonQuery();
             }
             if (changed == 0)
@@ -163,13 +149,12 @@ ON CONFLICT(target) DO UPDATE SET run_id = excluded.run_id, holder = excluded.ho
                 if (_leaseTarget is null) return;
                 try
                 {
-                    using var cmd = _db.CreateCommand();
-                    cmd.CommandText = "DELETE FROM leases WHERE target = $t AND holder = $h";
-                    cmd.Parameters.AddWithValue("$t", _leaseTarget);
-                    cmd.Parameters.AddWithValue("$h", _holder);
+                    using var cmd = Command("DELETE FROM leases WHERE target = @t AND holder = @h");
+                    Add(cmd, "@t", _leaseTarget);
+                    Add(cmd, "@h", _holder);
                     cmd.ExecuteNonQuery();
                 }
-                catch (SqliteException) { }
+                catch (Exception ex) when (ex is DbException or InvalidOperationException) { }
                 _leaseTarget = null;
             }
         }

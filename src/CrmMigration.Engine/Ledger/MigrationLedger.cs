@@ -1,17 +1,18 @@
 using System;
 using System.Collections.Generic;
+using System.Data;
+using System.Data.Common;
 using System.Globalization;
 using System.IO;
-using CrmMigration.Engine.Providers.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace CrmMigration.Engine.Ledger
 {
     /// <summary>One record's entry for the ledger.</summary>
     public readonly struct LedgerEntry
     {
-        public LedgerEntry(string sourceEntity, string sourceKey, string? targetKey, CrmRecordOutcome outcome, long? contentHash)
+        public LedgerEntry(string sourceEntity, string sourceKey, string? targetKey, CrmRecordOutcome outcome, long? contentHash, long? sourceHash = null)
         {
+            SourceHash = sourceHash;
             SourceEntity = sourceEntity;
             SourceKey = sourceKey;
             TargetKey = targetKey;
@@ -24,6 +25,8 @@ namespace CrmMigration.Engine.Ledger
         public string? TargetKey { get; }
         public CrmRecordOutcome Outcome { get; }
         public long? ContentHash { get; }
+        /// <summary>The fingerprint of the source record the entry came from (incremental runs compare it).</summary>
+        public long? SourceHash { get; }
     }
 
     /// <summary>What a run is about (no secrets anywhere).</summary>
@@ -34,46 +37,68 @@ namespace CrmMigration.Engine.Ledger
         public string? MappingHash { get; set; }
         public string ModuleVersion { get; set; } = "";
         public string Parameters { get; set; } = "";
+        /// <summary>Import (a full run), Delta (carries what changed since <see cref="PreviousRunId"/>) or Undo.</summary>
+        public string Kind { get; set; } = "Import";
+        /// <summary>The run a delta run continues from.</summary>
+        public string? PreviousRunId { get; set; }
+        /// <summary>The run an undo run undoes.</summary>
+        public string? Undoes { get; set; }
+        /// <summary>How many partitions a partitioned run has.</summary>
+        public int? Partitions { get; set; }
     }
 
     /// <summary>
-    /// The migration ledger: an SQLite file holding runs, the outcome of every record, the old→new key
-    /// crosswalk, content fingerprints of what each target holds, per-entity counters and checkpoints.
-    /// Each batch is recorded in one transaction after the target committed it; a crash between the
-    /// two leaves records the target has but the ledger lacks, which a resumed run re-sends as upserts
-    /// (and finds unchanged), so nothing is lost or doubled. The per-record statements run on the
-    /// native handle with positional binding: the ledger is on every import's hot path.
+    /// The migration ledger: runs, the outcome of every record, the old→new key crosswalk, content fingerprints of what each
+    /// target holds, before-images of what a run changed, per-entity counters and checkpoints. It lives in an SQLite file
+    /// (<see cref="SqliteLedgerStore"/>) or in a PostgreSQL schema shared by several workers (<see cref="PostgresLedgerStore"/>):
+    /// the logic here is written once, in SQL both run. Each batch is recorded in one transaction after the target committed it;
+    /// a crash between the two leaves records the target has but the ledger lacks, which a resumed run re-sends as upserts
+    /// (and finds unchanged), so nothing is lost or doubled.
     /// </summary>
     public sealed partial class MigrationLedger : IDisposable
     {
-        private const int SchemaVersion = 4;
-        private readonly SqliteConnection _db;
+        private const int SchemaVersion = 5;
+        private readonly ILedgerStore _store;
         private readonly string _path;
         private readonly Dictionary<string, long> _runNumbers = new(StringComparer.Ordinal);
-        private SqliteRawStatement? _putBatch, _putCrosswalk, _addCounters, _putCheckpoint, _begin, _commit, _rollback;
+        private DbCommand? _putBatch, _addCounters, _putCheckpoint;
 
-        public MigrationLedger(string path)
+        /// <summary>Opens (creating) the ledger in an SQLite file.</summary>
+        public MigrationLedger(string path) : this(new SqliteLedgerStore(path))
         {
-            _path = System.IO.Path.GetFullPath(path);
-            string? dir = System.IO.Path.GetDirectoryName(_path);
-            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        }
+
+        /// <summary>Opens (creating its tables when they are missing) the ledger in a store; the ledger owns the store.</summary>
+        public MigrationLedger(ILedgerStore store)
+        {
+            _store = store;
+            _path = store.Location;
             try
             {
-                _db = SqliteSql.Open(_path, write: true);
-                SqliteSql.Execute(_db, "PRAGMA journal_mode=WAL");
-                SqliteSql.Execute(_db, "PRAGMA synchronous=NORMAL");
-                SqliteSql.Execute(_db, "PRAGMA busy_timeout=10000");
-                SqliteSql.Execute(_db, "PRAGMA cache_size=-65536");
                 CreateSchema();
             }
-            catch (SqliteException ex)
+            catch (Exception ex) when (ex is DbException)
             {
+                store.Dispose();
                 throw new CrmException(new CrmDataError("LedgerOpenFailed", CrmErrorKind.ConnectionError, $"Cannot open the migration ledger: {ex.Message}") { File = _path }, ex);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
             }
         }
 
-        /// <summary>The ledger file.</summary>
+        /// <summary>Opens the ledger a -StatePath names: an SQLite file, or a PostgreSQL connection (object or connection string).</summary>
+        public static MigrationLedger Open(LedgerLocation location) => new MigrationLedger(location.OpenStore());
+
+        /// <summary>The ledger as printed: the file's full path, or postgresql://host:port/database?schema=... (no user, no password).</summary>
         public string Path => _path;
+
+        /// <summary>Where the ledger's tables are.</summary>
+        public ILedgerStore Store => _store;
+
+        private DbConnection Db => _store.Connection;
 
         /// <summary>
         /// The default ledger: next to a file target (&lt;file&gt;.crm-ledger.sqlite, or .crm-ledger.sqlite inside a folder
@@ -141,48 +166,98 @@ namespace CrmMigration.Engine.Ledger
 
         private void CreateSchema()
         {
-            SqliteSql.Execute(_db, @"
-CREATE TABLE IF NOT EXISTS ledger_info(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS runs(run_no INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
-  user_name TEXT, host TEXT, source TEXT, target TEXT, mapping_hash TEXT, module_version TEXT, parameters TEXT, attempts INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS batches(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL,
-  records INTEGER NOT NULL, recorded_at TEXT NOT NULL, data BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS batches_run ON batches(run_no, entity);
-CREATE TABLE IF NOT EXISTS content_reset(target TEXT NOT NULL, entity TEXT NOT NULL, after_seq INTEGER NOT NULL, PRIMARY KEY(target, entity));
-CREATE TABLE IF NOT EXISTS crosswalk(source_entity TEXT NOT NULL, source_key TEXT NOT NULL, target_entity TEXT NOT NULL, target_key TEXT NOT NULL, run_no INTEGER,
-  PRIMARY KEY(source_entity, source_key, target_entity)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS crosswalk_by_target ON crosswalk(target_entity, source_key);
-CREATE TABLE IF NOT EXISTS counters(run_no INTEGER NOT NULL, entity TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0,
-  updated INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, merged INTEGER NOT NULL DEFAULT 0,
-  filtered INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_no, entity));
-CREATE TABLE IF NOT EXISTS checkpoints(run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL, records INTEGER NOT NULL, last_source_key TEXT, at TEXT,
-  PRIMARY KEY(run_no, entity));
-CREATE TABLE IF NOT EXISTS schema_pending(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, what TEXT NOT NULL, sql TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS merge_decisions(entity TEXT NOT NULL COLLATE NOCASE, key_a TEXT NOT NULL, key_b TEXT NOT NULL, same INTEGER NOT NULL, note TEXT,
-  source TEXT, user_name TEXT, recorded_at TEXT NOT NULL, PRIMARY KEY(entity, key_a, key_b)) WITHOUT ROWID;");
-            CreateLeaseSchema();
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "INSERT OR IGNORE INTO ledger_info(key, value) VALUES ('schema_version', $v)";
-            cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(CultureInfo.InvariantCulture));
-            cmd.ExecuteNonQuery();
-            using var check = _db.CreateCommand();
-            check.CommandText = "SELECT value FROM ledger_info WHERE key = 'schema_version'";
-            if (!string.Equals(check.ExecuteScalar() as string, SchemaVersion.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+            _store.CreateTables();
+            using (var tx = _store.Begin(exclusive: true))
             {
-                throw new CrmException(new CrmDataError("LedgerSchemaUnsupported", CrmErrorKind.InvalidArgument,
-                    $"The migration ledger was written by another version of CrmMigration (schema {check.ExecuteScalar()}, this version reads {SchemaVersion}). Use another -StatePath.") { File = _path });
+                string? found;
+                using (var check = Command("SELECT value FROM ledger_info WHERE key = 'schema_version'", tx)) found = check.ExecuteScalar() as string;
+                if (found is null)
+                {
+                    using var put = Command("INSERT INTO ledger_info(key, value) VALUES ('schema_version', @v) ON CONFLICT(key) DO NOTHING", tx);
+                    Add(put, "@v", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+                    put.ExecuteNonQuery();
+                }
+                else if (int.TryParse(found, NumberStyles.None, CultureInfo.InvariantCulture, out int version) && version is >= 4 and < SchemaVersion)
+                {
+                    // An earlier ledger gains the columns of this version; everything it holds stays readable.
+                    foreach (var sql in _store.Upgrade(version))
+                    {
+                        using var up = Command(sql, tx);
+                        up.ExecuteNonQuery();
+                    }
+                    using var put = Command("UPDATE ledger_info SET value = @v WHERE key = 'schema_version'", tx);
+                    Add(put, "@v", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+                    put.ExecuteNonQuery();
+                }
+                else if (!string.Equals(found, SchemaVersion.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+                {
+                    tx.Rollback();
+                    throw new CrmException(new CrmDataError("LedgerSchemaUnsupported", CrmErrorKind.InvalidArgument,
+                        $"The migration ledger was written by another version of CrmMigration (schema {found}, this version reads {SchemaVersion}). Use another -StatePath.") { File = _path });
+                }
+                tx.Commit();
             }
         }
+
+        // ------------------------------------------------------------------ commands
+
+        private DbCommand Command(string sql, DbTransaction? tx = null, DbConnection? connection = null)
+        {
+            var cmd = (connection ?? Db).CreateCommand();
+            cmd.CommandText = sql;
+            cmd.Transaction = tx;
+            return cmd;
+        }
+
+        /// <summary>Adds a parameter typed for both engines (PostgreSQL needs the type of a null).</summary>
+        private static DbParameter Add(DbCommand cmd, string name, object? value)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = name;
+            switch (value)
+            {
+                case null: p.Value = DBNull.Value; p.DbType = DbType.String; break;
+                case string s: p.Value = s; p.DbType = DbType.String; break;
+                case long l: p.Value = l; p.DbType = DbType.Int64; break;
+                case int i: p.Value = (long)i; p.DbType = DbType.Int64; break;
+                case byte[] b: p.Value = b; p.DbType = DbType.Binary; break;
+                default: p.Value = value; break;
+            }
+            cmd.Parameters.Add(p);
+            return p;
+        }
+
+        /// <summary>Adds an integer parameter that may be null.</summary>
+        private static DbParameter AddLong(DbCommand cmd, string name, long? value)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = name;
+            p.DbType = DbType.Int64;
+            p.Value = value is long v ? v : DBNull.Value;
+            cmd.Parameters.Add(p);
+            return p;
+        }
+
+        private static long Long(DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
+
+        private static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+        private static object? Scalar(DbCommand cmd)
+        {
+            object? v = cmd.ExecuteScalar();
+            return v is DBNull ? null : v;
+        }
+
+        // ------------------------------------------------------------------ runs
 
         /// <summary>Starts a new run, or resumes one: an id that exists resumes it; <paramref name="resumeLatest"/> picks the newest unfinished run for the same target.</summary>
         public (string RunId, bool Resumed) StartOrResume(LedgerRunInfo info, string? runId, bool resumeLatest)
         {
             if (runId is null && resumeLatest)
             {
-                using var find = _db.CreateCommand();
-                find.CommandText = "SELECT run_id FROM runs WHERE target = $t AND status <> 'Completed' ORDER BY run_no DESC LIMIT 1";
-                find.Parameters.AddWithValue("$t", info.Target);
-                runId = find.ExecuteScalar() as string;
+                using var find = Command("SELECT run_id FROM runs WHERE target = @t AND status NOT IN ('Completed', 'Undone') AND COALESCE(kind, 'Import') <> 'Undo' ORDER BY run_no DESC LIMIT 1");
+                Add(find, "@t", info.Target);
+                runId = Scalar(find) as string;
                 if (runId is null)
                 {
                     throw new CrmException("LedgerNothingToResume", CrmErrorKind.NotFound, $"The ledger {_path} has no unfinished run for {info.Target} to resume.");
@@ -190,43 +265,69 @@ CREATE TABLE IF NOT EXISTS merge_decisions(entity TEXT NOT NULL COLLATE NOCASE, 
             }
             if (runId is not null && RunNumber(runId, required: false) is long)
             {
+                RequireResumable(runId);
                 AcquireLease(info.Target, runId);
-                using var upd = _db.CreateCommand();
-                upd.CommandText = "UPDATE runs SET status = 'Running', attempts = attempts + 1, finished_at = NULL WHERE run_id = $r";
-                upd.Parameters.AddWithValue("$r", runId);
+                using var upd = Command("UPDATE runs SET status = 'Running', attempts = attempts + 1, finished_at = NULL WHERE run_id = @r");
+                Add(upd, "@r", runId);
                 upd.ExecuteNonQuery();
                 return (runId, true);
             }
-            runId ??= DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            runId ??= NewRunId();
             AcquireLease(info.Target, runId);
-            using (var ins = _db.CreateCommand())
-            {
-                ins.CommandText = @"INSERT INTO runs(run_id, status, started_at, user_name, host, source, target, mapping_hash, module_version, parameters, attempts)
-VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
-                ins.Parameters.AddWithValue("$r", runId);
-                ins.Parameters.AddWithValue("$at", Now());
-                ins.Parameters.AddWithValue("$u", Environment.UserName);
-                ins.Parameters.AddWithValue("$h", Environment.MachineName);
-                ins.Parameters.AddWithValue("$s", info.Source);
-                ins.Parameters.AddWithValue("$t", info.Target);
-                ins.Parameters.AddWithValue("$m", (object?)info.MappingHash ?? DBNull.Value);
-                ins.Parameters.AddWithValue("$v", info.ModuleVersion);
-                ins.Parameters.AddWithValue("$p", info.Parameters);
-                ins.ExecuteNonQuery();
-            }
+            InsertRun(runId, info, null);
             return (runId, false);
+        }
+
+        /// <summary>A new run id: the UTC time and 8 random hex digits.</summary>
+        public static string NewRunId() => DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+
+        private void InsertRun(string runId, LedgerRunInfo info, DbTransaction? tx)
+        {
+            using var ins = Command(@"INSERT INTO runs(run_id, status, started_at, user_name, host, source, target, mapping_hash, module_version, parameters, attempts, kind, previous_run, undoes, parts)
+VALUES (@r, 'Running', @at, @u, @h, @s, @t, @m, @v, @p, 1, @k, @prev, @undoes, @parts)", tx);
+            Add(ins, "@r", runId);
+            Add(ins, "@at", Now());
+            Add(ins, "@u", Environment.UserName);
+            Add(ins, "@h", Environment.MachineName);
+            Add(ins, "@s", info.Source);
+            Add(ins, "@t", info.Target);
+            Add(ins, "@m", info.MappingHash);
+            Add(ins, "@v", info.ModuleVersion);
+            Add(ins, "@p", info.Parameters);
+            Add(ins, "@k", info.Kind);
+            Add(ins, "@prev", info.PreviousRunId);
+            Add(ins, "@undoes", info.Undoes);
+            AddLong(ins, "@parts", info.Partitions);
+            ins.ExecuteNonQuery();
+        }
+
+        /// <summary>A run that was undone, or an undo run, is not continued by an import.</summary>
+        private void RequireResumable(string runId)
+        {
+            using var cmd = Command("SELECT status, kind FROM runs WHERE run_id = @r");
+            Add(cmd, "@r", runId);
+            using var r = cmd.ExecuteReader();
+            if (!r.Read()) return;
+            if (string.Equals(r.GetString(0), "Undone", StringComparison.Ordinal))
+            {
+                throw new CrmException("RunUndone", CrmErrorKind.InvalidArgument, $"Run {runId} was undone; start a new run (another -RunId, or none).");
+            }
+            if (string.Equals(Text(r, 1), "Undo", StringComparison.Ordinal))
+            {
+                throw new CrmException("RunIsUndo", CrmErrorKind.InvalidArgument, $"Run {runId} is an undo run; continue it with Undo-CrmMigration, not an import.");
+            }
         }
 
         private long? RunNumber(string runId, bool required = true)
         {
             if (_runNumbers.TryGetValue(runId, out long n)) return n;
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT run_no FROM runs WHERE run_id = $r";
-            cmd.Parameters.AddWithValue("$r", runId);
-            if (cmd.ExecuteScalar() is long found)
+            using var cmd = Command("SELECT run_no FROM runs WHERE run_id = @r");
+            Add(cmd, "@r", runId);
+            if (Scalar(cmd) is { } found)
             {
-                _runNumbers[runId] = found;
-                return found;
+                long no = Convert.ToInt64(found, CultureInfo.InvariantCulture);
+                _runNumbers[runId] = no;
+                return no;
             }
             if (required) throw new CrmException("RunNotFound", CrmErrorKind.NotFound, $"The ledger {_path} has no run '{runId}'.");
             return null;
@@ -235,70 +336,87 @@ VALUES ($r, 'Running', $at, $u, $h, $s, $t, $m, $v, $p, 1)";
         /// <summary>Adds "; <paramref name="text"/>" to the run's recorded parameters (how the run read its sources: the encoding of each file), once.</summary>
         public void AppendRunParameters(string runId, string text)
         {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "UPDATE runs SET parameters = CASE WHEN COALESCE(parameters, '') = '' THEN $p WHEN instr(parameters, $p) > 0 THEN parameters ELSE parameters || '; ' || $p END WHERE run_id = $r";
-            cmd.Parameters.AddWithValue("$p", text);
-            cmd.Parameters.AddWithValue("$r", runId);
-            cmd.ExecuteNonQuery();
+            using var tx = _store.Begin(exclusive: false);
+            string? current;
+            using (var get = Command("SELECT parameters FROM runs WHERE run_id = @r", tx))
+            {
+                Add(get, "@r", runId);
+                current = Scalar(get) as string;
+            }
+            string updated = string.IsNullOrEmpty(current) ? text : current.Contains(text, StringComparison.Ordinal) ? current : current + "; " + text;
+            if (!string.Equals(updated, current, StringComparison.Ordinal))
+            {
+                using var put = Command("UPDATE runs SET parameters = @p WHERE run_id = @r", tx);
+                Add(put, "@p", updated);
+                Add(put, "@r", runId);
+                put.ExecuteNonQuery();
+            }
+            tx.Commit();
         }
 
         /// <summary>Sets the source and mapping hash once the first record shows them.</summary>
         public void DescribeRun(string runId, string? source, string? mappingHash)
         {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "UPDATE runs SET source = COALESCE(NULLIF(source, ''), $s), mapping_hash = COALESCE(mapping_hash, $m) WHERE run_id = $r";
-            cmd.Parameters.AddWithValue("$s", (object?)source ?? "");
-            cmd.Parameters.AddWithValue("$m", (object?)mappingHash ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$r", runId);
+            using var cmd = Command("UPDATE runs SET source = COALESCE(NULLIF(source, ''), @s), mapping_hash = COALESCE(mapping_hash, @m) WHERE run_id = @r");
+            Add(cmd, "@s", source ?? "");
+            Add(cmd, "@m", mappingHash);
+            Add(cmd, "@r", runId);
             cmd.ExecuteNonQuery();
+        }
+
+        // ------------------------------------------------------------------ what the target holds
+
+        /// <summary>Batches of live runs of a target entity after its last reset, oldest first (runs that were undone do not count).</summary>
+        private DbCommand TargetBatches(string target, string entity)
+        {
+            var cmd = Command(@"SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no
+WHERE r.target = @t AND b.entity = @e AND r.status <> 'Undone' AND COALESCE(r.kind, 'Import') <> 'Undo' AND b.seq > COALESCE((SELECT after_seq FROM content_reset WHERE target = @t AND entity = @e), 0) ORDER BY b.seq");
+            Add(cmd, "@t", target);
+            Add(cmd, "@e", entity);
+            return cmd;
         }
 
         /// <summary>
         /// The fingerprint index of a target entity: target key hash → content fingerprint of what the ledger
-        /// last recorded as landed there (later batches win), built from the recorded batches after the last
-        /// reset. Held in memory by an import that can skip unchanged records: about 40 bytes per record.
+        /// last recorded as landed there (later batches win; a deletion removes the key), built from the recorded
+        /// batches after the last reset. Held in memory by an import that can skip unchanged records: about 40 bytes per record.
         /// </summary>
         public Dictionary<long, long> ContentIndex(string target, string entity)
         {
             var index = new Dictionary<long, long>();
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = @"SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no
-WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FROM content_reset WHERE target = $t AND entity = $e), 0) ORDER BY b.seq";
-            cmd.Parameters.AddWithValue("$t", target);
-            cmd.Parameters.AddWithValue("$e", entity);
+            var entries = new List<ScannedEntry>();
+            using var cmd = TargetBatches(target, entity);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
-                foreach (var d in BatchCodec.Decode((byte[])reader.GetValue(0)))
+                // Keys are hashed from the blob's bytes: no string is made per record.
+                BatchCodec.Scan((byte[])reader.GetValue(0), entries);
+                foreach (var d in entries)
                 {
-                    if (d.ContentHash is long h && d.TargetKey is not null && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped)
-                    {
-                        index[ContentHash.OfKey(d.TargetKey)] = h;
-                    }
+                    if (d.TargetKeyHash is not long key) continue;
+                    if (d.ContentHash is long h && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) index[key] = h;
+                    else if (d.Outcome == CrmOutcome.Deleted) index.Remove(key);
                 }
             }
             return index;
         }
 
-        /// <summary>The target keys of the records the ledger recorded as landed in a target entity (after the last reset), each once.</summary>
+        /// <summary>The target keys of the records the ledger recorded as landed in a target entity (after the last reset, not deleted since), each once.</summary>
         public List<string> ContentKeys(string target, string entity)
         {
-            var keys = new List<string>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = @"SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no
-WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FROM content_reset WHERE target = $t AND entity = $e), 0) ORDER BY b.seq";
-            cmd.Parameters.AddWithValue("$t", target);
-            cmd.Parameters.AddWithValue("$e", entity);
+            var keys = new Dictionary<string, bool>(StringComparer.Ordinal);
+            using var cmd = TargetBatches(target, entity);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
                 foreach (var d in BatchCodec.Decode((byte[])reader.GetValue(0)))
                 {
-                    if (d.ContentHash is not null && d.TargetKey is not null && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped && seen.Add(d.TargetKey)) keys.Add(d.TargetKey);
+                    if (d.TargetKey is null) continue;
+                    if (d.ContentHash is not null && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) keys[d.TargetKey] = true;
+                    else if (d.Outcome == CrmOutcome.Deleted) keys.Remove(d.TargetKey);
                 }
             }
-            return keys;
+            return new List<string>(keys.Keys);
         }
 
         /// <summary>
@@ -309,13 +427,20 @@ WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FRO
         {
             var landed = new Dictionary<long, long>();
             var rejected = new HashSet<long>();
-            foreach (var (_, _, _, entries) in Batches(runId, entity))
+            var entries = new List<ScannedEntry>();
+            using var cmd = Command("SELECT b.data FROM batches b WHERE b.run_no = @r AND " + _store.EqualsNoCase("b.entity", "@e") + " ORDER BY b.seq");
+            Add(cmd, "@r", RunNumber(runId, required: false) ?? -1);
+            Add(cmd, "@e", entity);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
             {
+                // Keys are hashed from the blob's bytes: no string is made per record.
+                BatchCodec.Scan((byte[])reader.GetValue(0), entries);
                 foreach (var d in entries)
                 {
                     bool ok = d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
-                    if (ok && d.TargetKey is not null) landed[ContentHash.OfKey(d.TargetKey)] = d.ContentHash ?? 0;
-                    else if (!ok) rejected.Add(ContentHash.OfKey(d.SourceKey));
+                    if (ok && d.TargetKeyHash is long key) landed[key] = d.ContentHash ?? 0;
+                    else if (!ok) rejected.Add(d.SourceKeyHash);
                 }
             }
             return (landed, rejected);
@@ -334,18 +459,18 @@ WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FRO
             for (int start = 0; start < all.Count; start += chunk)
             {
                 int end = Math.Min(all.Count, start + chunk);
-                using var cmd = _db.CreateCommand();
-                var sql = new System.Text.StringBuilder("SELECT source_key, target_key FROM crosswalk WHERE target_entity = $e AND source_key IN (");
+                using var cmd = Command("");
+                var sql = new System.Text.StringBuilder("SELECT source_key, target_key FROM crosswalk WHERE target_entity = @e AND source_key IN (");
                 for (int i = start; i < end; i++)
                 {
-                    string name = "$k" + (i - start).ToString(CultureInfo.InvariantCulture);
+                    string name = "@k" + (i - start).ToString(CultureInfo.InvariantCulture);
                     if (i > start) sql.Append(", ");
                     sql.Append(name);
-                    cmd.Parameters.AddWithValue(name, all[i]);
+                    Add(cmd, name, all[i]);
                 }
                 sql.Append(") ORDER BY run_no");
                 cmd.CommandText = sql.ToString();
-                cmd.Parameters.AddWithValue("$e", targetEntity);
+                Add(cmd, "@e", targetEntity);
                 using var reader = cmd.ExecuteReader();
                 while (reader.Read()) result[reader.GetString(0)] = reader.GetString(1);
             }
@@ -355,13 +480,14 @@ WHERE r.target = $t AND b.entity = $e AND b.seq > COALESCE((SELECT after_seq FRO
         /// <summary>Forgets the fingerprints of a target entity (the target no longer holds what the ledger recorded).</summary>
         public void ForgetContent(string target, string entity)
         {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = @"INSERT INTO content_reset(target, entity, after_seq) VALUES ($t, $e, (SELECT COALESCE(MAX(seq), 0) FROM batches))
-ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq";
-            cmd.Parameters.AddWithValue("$t", target);
-            cmd.Parameters.AddWithValue("$e", entity);
+            using var cmd = Command(@"INSERT INTO content_reset(target, entity, after_seq) VALUES (@t, @e, (SELECT COALESCE(MAX(seq), 0) FROM batches))
+ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq");
+            Add(cmd, "@t", target);
+            Add(cmd, "@e", entity);
             cmd.ExecuteNonQuery();
         }
+
+        // ------------------------------------------------------------------ recording
 
         /// <summary>
         /// Records a batch in one transaction: its outcomes with the fingerprints of landed records (one
@@ -369,89 +495,124 @@ ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq";
         /// checkpoint. Nothing is written per record into an index: the indexes are built from the batches
         /// when a later import needs them, so recording stays cheap however large the target grows.
         /// </summary>
-        public void RecordBatch(string runId, string entity, int batch, IReadOnlyList<LedgerEntry> entries)
+        public void RecordBatch(string runId, string entity, int batch, IReadOnlyList<LedgerEntry> entries, int? part = null)
         {
             if (entries.Count == 0) return;
             Prepare();
             long run = RunNumber(runId)!.Value;
-            long inserted = 0, updated = 0, skipped = 0, rejected = 0, merged = 0, filtered = 0;
+            long inserted = 0, updated = 0, skipped = 0, rejected = 0, merged = 0, filtered = 0, deleted = 0;
             string at = Now();
             byte[] blob = BatchCodec.Encode(entries);
-            _begin!.Run();
+            List<LedgerEntry>? moved = null;
+            foreach (var e in entries)
+            {
+                var o = e.Outcome;
+                switch (o.Outcome)
+                {
+                    case CrmOutcome.Inserted: inserted++; break;
+                    case CrmOutcome.Updated: updated++; break;
+                    case CrmOutcome.Skipped: skipped++; break;
+                    case CrmOutcome.Merged: merged++; break;
+                    case CrmOutcome.Filtered: filtered++; break;
+                    case CrmOutcome.Deleted: deleted++; break;
+                    default: rejected++; break;
+                }
+                // Landed records whose key changed, and merged records (→ their survivor): children are re-pointed through it.
+                bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped or CrmOutcome.Merged;
+                if (landed && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal)) (moved ??= new List<LedgerEntry>()).Add(e);
+            }
+            using var tx = _store.Begin(exclusive: false);
             try
             {
                 var b = _putBatch!;
-                b.Bind(1, run); b.Bind(2, entity); b.Bind(3, (long)batch); b.Bind(4, (long)entries.Count); b.Bind(5, at); b.Bind(6, blob);
-                b.Run();
-                foreach (var e in entries)
-                {
-                    var o = e.Outcome;
-                    switch (o.Outcome)
-                    {
-                        case CrmOutcome.Inserted: inserted++; break;
-                        case CrmOutcome.Updated: updated++; break;
-                        case CrmOutcome.Skipped: skipped++; break;
-                        case CrmOutcome.Merged: merged++; break;
-                        case CrmOutcome.Filtered: filtered++; break;
-                        default: rejected++; break;
-                    }
-                    // Landed records whose key changed, and merged records (→ their survivor): children are re-pointed through it.
-                    bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped or CrmOutcome.Merged;
-                    if (landed && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal))
-                    {
-                        var x = _putCrosswalk!;
-                        x.Bind(1, e.SourceEntity); x.Bind(2, e.SourceKey); x.Bind(3, entity); x.Bind(4, e.TargetKey); x.Bind(5, run);
-                        x.Run();
-                    }
-                }
+                b.Transaction = tx;
+                b.Parameters[0].Value = run; b.Parameters[1].Value = entity; b.Parameters[2].Value = (long)batch; b.Parameters[3].Value = (long)entries.Count;
+                b.Parameters[4].Value = at; b.Parameters[5].Value = blob; b.Parameters[6].Value = part is int p ? (long)p : DBNull.Value;
+                b.ExecuteNonQuery();
+                if (moved is not null) PutCrosswalk(run, entity, moved, tx);
                 var k = _addCounters!;
-                object[] counts = { run, entity, (long)entries.Count, inserted, updated, skipped, rejected, merged, filtered };
-                for (int i = 0; i < counts.Length; i++) k.Bind(i + 1, counts[i]);
-                k.Run();
+                k.Transaction = tx;
+                long[] counts = { run, 0, entries.Count, inserted, updated, skipped, rejected, merged, filtered, deleted };
+                for (int i = 0; i < counts.Length; i++) if (i != 1) k.Parameters[i].Value = counts[i];
+                k.Parameters[1].Value = entity;
+                k.ExecuteNonQuery();
                 var cp = _putCheckpoint!;
-                object?[] point = { run, entity, (long)batch, (long)entries.Count, entries[entries.Count - 1].SourceKey, at };
-                for (int i = 0; i < point.Length; i++) cp.Bind(i + 1, point[i]);
-                cp.Run();
-                RenewLease(null);
-                _commit!.Run();
+                cp.Transaction = tx;
+                cp.Parameters[0].Value = run; cp.Parameters[1].Value = entity; cp.Parameters[2].Value = (long)batch; cp.Parameters[3].Value = (long)entries.Count;
+                cp.Parameters[4].Value = entries[entries.Count - 1].SourceKey; cp.Parameters[5].Value = at;
+                cp.ExecuteNonQuery();
+                RenewLease(tx);
+                tx.Commit();
             }
             catch
             {
-                _rollback!.Run();
+                try { tx.Rollback(); } catch (Exception ex) when (ex is DbException or InvalidOperationException) { }
                 throw;
+            }
+        }
+
+        /// <summary>Crosswalk rows of a batch, many per statement; a source key the batch holds twice (a repeat) keeps its last target key.</summary>
+        private void PutCrosswalk(long run, string entity, List<LedgerEntry> moved, DbTransaction? tx)
+        {
+            var last = new Dictionary<(string, string), int>();
+            for (int i = 0; i < moved.Count; i++) last[(moved[i].SourceEntity, moved[i].SourceKey)] = i;
+            if (last.Count < moved.Count)
+            {
+                var distinct = new List<LedgerEntry>(last.Count);
+                for (int i = 0; i < moved.Count; i++) if (last[(moved[i].SourceEntity, moved[i].SourceKey)] == i) distinct.Add(moved[i]);
+                moved = distinct;
+            }
+            const int chunk = 200;
+            for (int start = 0; start < moved.Count; start += chunk)
+            {
+                int end = Math.Min(moved.Count, start + chunk);
+                using var x = Command("", tx);
+                var sql = new System.Text.StringBuilder("INSERT INTO crosswalk(source_entity, source_key, target_entity, target_key, run_no) VALUES ");
+                for (int i = start; i < end; i++)
+                {
+                    string n = (i - start).ToString(CultureInfo.InvariantCulture);
+                    if (i > start) sql.Append(", ");
+                    sql.Append("(@se").Append(n).Append(", @sk").Append(n).Append(", @te, @tk").Append(n).Append(", @run)");
+                    Add(x, "@se" + n, moved[i].SourceEntity);
+                    Add(x, "@sk" + n, moved[i].SourceKey);
+                    Add(x, "@tk" + n, moved[i].TargetKey);
+                }
+                sql.Append(" ON CONFLICT(source_entity, source_key, target_entity) DO UPDATE SET target_key = excluded.target_key, run_no = excluded.run_no");
+                Add(x, "@te", entity);
+                Add(x, "@run", run);
+                x.CommandText = sql.ToString();
+                x.ExecuteNonQuery();
             }
         }
 
         private void Prepare()
         {
             if (_putBatch is not null) return;
-            var db = _db.Handle!;
-            _putBatch = new SqliteRawStatement(db, "INSERT INTO batches(run_no, entity, batch, records, recorded_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-            _putCrosswalk = new SqliteRawStatement(db, "INSERT OR REPLACE INTO crosswalk(source_entity, source_key, target_entity, target_key, run_no) VALUES (?1, ?2, ?3, ?4, ?5)");
-            _addCounters = new SqliteRawStatement(db, @"INSERT INTO counters(run_no, entity, read, inserted, updated, skipped, rejected, merged, filtered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-ON CONFLICT(run_no, entity) DO UPDATE SET read = read + excluded.read, inserted = inserted + excluded.inserted, updated = updated + excluded.updated,
-  skipped = skipped + excluded.skipped, rejected = rejected + excluded.rejected, merged = merged + excluded.merged, filtered = filtered + excluded.filtered");
-            _putCheckpoint = new SqliteRawStatement(db, @"INSERT INTO checkpoints(run_no, entity, batch, records, last_source_key, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = records + excluded.records, last_source_key = excluded.last_source_key, at = excluded.at");
-            _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
-            _commit = new SqliteRawStatement(db, "COMMIT");
-            _rollback = new SqliteRawStatement(db, "ROLLBACK");
+            _putBatch = Command("INSERT INTO batches(run_no, entity, batch, records, recorded_at, data, part) VALUES (@r, @e, @b, @n, @at, @d, @p)");
+            Add(_putBatch, "@r", 0L); Add(_putBatch, "@e", ""); Add(_putBatch, "@b", 0L); Add(_putBatch, "@n", 0L); Add(_putBatch, "@at", ""); Add(_putBatch, "@d", Array.Empty<byte>()); AddLong(_putBatch, "@p", null);
+            _addCounters = Command(@"INSERT INTO counters(run_no, entity, read, inserted, updated, skipped, rejected, merged, filtered, deleted) VALUES (@r, @e, @c1, @c2, @c3, @c4, @c5, @c6, @c7, @c8)
+ON CONFLICT(run_no, entity) DO UPDATE SET read = counters.read + excluded.read, inserted = counters.inserted + excluded.inserted, updated = counters.updated + excluded.updated,
+  skipped = counters.skipped + excluded.skipped, rejected = counters.rejected + excluded.rejected, merged = counters.merged + excluded.merged, filtered = counters.filtered + excluded.filtered,
+  deleted = counters.deleted + excluded.deleted");
+            Add(_addCounters, "@r", 0L); Add(_addCounters, "@e", "");
+            for (int i = 1; i <= 8; i++) Add(_addCounters, "@c" + i.ToString(CultureInfo.InvariantCulture), 0L);
+            _putCheckpoint = Command(@"INSERT INTO checkpoints(run_no, entity, batch, records, last_source_key, at) VALUES (@r, @e, @b, @n, @k, @at)
+ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = checkpoints.records + excluded.records, last_source_key = excluded.last_source_key, at = excluded.at");
+            Add(_putCheckpoint, "@r", 0L); Add(_putCheckpoint, "@e", ""); Add(_putCheckpoint, "@b", 0L); Add(_putCheckpoint, "@n", 0L); Add(_putCheckpoint, "@k", ""); Add(_putCheckpoint, "@at", "");
         }
 
         /// <summary>Keeps after-data schema statements (foreign keys, indexes) of a run, so a resumed run still makes them.</summary>
         public void SavePendingSchema(string runId, IEnumerable<Schema.SchemaStatement> statements)
         {
             long run = RunNumber(runId)!.Value;
-            using var tx = _db.BeginTransaction();
+            using var tx = _store.Begin(exclusive: false);
             foreach (var st in statements)
             {
-                using var cmd = _db.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText = "INSERT INTO schema_pending(run_no, entity, what, sql) SELECT $r, $e, $w, $s WHERE NOT EXISTS (SELECT 1 FROM schema_pending WHERE run_no = $r AND sql = $s)";
-                cmd.Parameters.AddWithValue("$r", run);
-                cmd.Parameters.AddWithValue("$e", st.Entity);
-                cmd.Parameters.AddWithValue("$w", st.What);
-                cmd.Parameters.AddWithValue("$s", st.Sql);
+                using var cmd = Command("INSERT INTO schema_pending(run_no, entity, what, sql) SELECT @r, @e, @w, @s WHERE NOT EXISTS (SELECT 1 FROM schema_pending WHERE run_no = @r AND sql = @s)", tx);
+                Add(cmd, "@r", run);
+                Add(cmd, "@e", st.Entity);
+                Add(cmd, "@w", st.What);
+                Add(cmd, "@s", st.Sql);
                 cmd.ExecuteNonQuery();
             }
             tx.Commit();
@@ -461,9 +622,8 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
         public List<Schema.SchemaStatement> PendingSchema(string runId)
         {
             var list = new List<Schema.SchemaStatement>();
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT entity, what, sql FROM schema_pending WHERE run_no = $r ORDER BY seq";
-            cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
+            using var cmd = Command("SELECT entity, what, sql FROM schema_pending WHERE run_no = @r ORDER BY seq");
+            Add(cmd, "@r", RunNumber(runId)!.Value);
             using var reader = cmd.ExecuteReader();
             while (reader.Read()) list.Add(new Schema.SchemaStatement(reader.GetString(0), Schema.SchemaStep.AfterData, reader.GetString(1), reader.GetString(2)));
             return list;
@@ -472,50 +632,54 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
         /// <summary>Forgets a run's after-data schema statements (they ran).</summary>
         public void ClearPendingSchema(string runId)
         {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "DELETE FROM schema_pending WHERE run_no = $r";
-            cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
+            using var cmd = Command("DELETE FROM schema_pending WHERE run_no = @r");
+            Add(cmd, "@r", RunNumber(runId)!.Value);
             cmd.ExecuteNonQuery();
         }
 
         /// <summary>Marks a run Completed or Failed.</summary>
         public void FinishRun(string runId, bool success)
         {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "UPDATE runs SET status = $s, finished_at = $at WHERE run_id = $r";
-            cmd.Parameters.AddWithValue("$s", success ? "Completed" : "Failed");
-            cmd.Parameters.AddWithValue("$at", Now());
-            cmd.Parameters.AddWithValue("$r", runId);
-            cmd.ExecuteNonQuery();
+            using (var cmd = Command("UPDATE runs SET status = @s, finished_at = @at WHERE run_id = @r AND status <> 'Undone'"))
+            {
+                Add(cmd, "@s", success ? "Completed" : "Failed");
+                Add(cmd, "@at", Now());
+                Add(cmd, "@r", runId);
+                cmd.ExecuteNonQuery();
+            }
             ReleaseLease();
         }
+
+        // ------------------------------------------------------------------ books
 
         /// <summary>The run's per-entity counters as summaries.</summary>
         public List<CrmImportSummary> Counters(string runId, string target)
         {
             var list = new List<CrmImportSummary>();
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT entity, read, inserted, updated, skipped, rejected, merged, filtered FROM counters WHERE run_no = $r ORDER BY entity";
-            cmd.Parameters.AddWithValue("$r", RunNumber(runId)!.Value);
+            using var cmd = Command("SELECT entity, read, inserted, updated, skipped, rejected, merged, filtered, deleted FROM counters WHERE run_no = @r ORDER BY entity");
+            Add(cmd, "@r", RunNumber(runId)!.Value);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
                 list.Add(new CrmImportSummary(reader.GetString(0), target)
                 {
-                    Read = reader.GetInt64(1),
-                    Inserted = reader.GetInt64(2),
-                    Updated = reader.GetInt64(3),
-                    Skipped = reader.GetInt64(4),
-                    Rejected = reader.GetInt64(5),
-                    Merged = reader.GetInt64(6),
-                    Filtered = reader.GetInt64(7),
+                    Read = Long(reader, 1),
+                    Inserted = Long(reader, 2),
+                    Updated = Long(reader, 3),
+                    Skipped = Long(reader, 4),
+                    Rejected = Long(reader, 5),
+                    Merged = Long(reader, 6),
+                    Filtered = Long(reader, 7),
+                    Deleted = Long(reader, 8),
                 });
             }
             return list;
         }
 
+        private const int OutcomeCount = (int)CrmOutcome.Deleted + 1;
+
         /// <summary>
-        /// Checks a run's books: per entity, read = inserted + updated + skipped + rejected + merged + filtered,
+        /// Checks a run's books: per entity, read = inserted + updated + skipped + rejected + merged + filtered + deleted,
         /// and the counters agree with the per-record outcomes. Returns one line per discrepancy.
         /// </summary>
         public List<string> Verify(string runId)
@@ -524,21 +688,23 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             var byOutcome = new Dictionary<string, long[]>(StringComparer.Ordinal);
             foreach (var (entity, _, _, entries) in Batches(runId, null))
             {
-                if (!byOutcome.TryGetValue(entity, out var counts)) byOutcome[entity] = counts = new long[6];
+                if (!byOutcome.TryGetValue(entity, out var counts)) byOutcome[entity] = counts = new long[OutcomeCount];
                 foreach (var e in entries) counts[(int)e.Outcome]++;
             }
             foreach (var s in Counters(runId, ""))
             {
-                long sum = s.Inserted + s.Updated + s.Skipped + s.Rejected + s.Merged + s.Filtered;
-                if (s.Read != sum) problems.Add($"{s.Entity}: read {s.Read} but inserted + updated + skipped + rejected + merged + filtered = {sum} (difference {s.Read - sum}).");
+                long sum = s.Inserted + s.Updated + s.Skipped + s.Rejected + s.Merged + s.Filtered + s.Deleted;
+                if (s.Read != sum) problems.Add($"{s.Entity}: read {s.Read} but inserted + updated + skipped + rejected + merged + filtered + deleted = {sum} (difference {s.Read - sum}).");
                 byOutcome.TryGetValue(s.Entity, out var c);
-                c ??= new long[6];
-                long recorded = c[0] + c[1] + c[2] + c[3] + c[4] + c[5];
+                c ??= new long[OutcomeCount];
+                long recorded = 0;
+                foreach (long n in c) recorded += n;
                 if (recorded != s.Read) problems.Add($"{s.Entity}: the counters say {s.Read} records were read but {recorded} record outcomes are recorded (difference {s.Read - recorded}).");
                 Compare(problems, s.Entity, "inserted", s.Inserted, c[(int)CrmOutcome.Inserted]);
                 Compare(problems, s.Entity, "updated", s.Updated, c[(int)CrmOutcome.Updated]);
                 Compare(problems, s.Entity, "skipped", s.Skipped, c[(int)CrmOutcome.Skipped]);
                 Compare(problems, s.Entity, "rejected", s.Rejected, c[(int)CrmOutcome.Rejected]);
+                Compare(problems, s.Entity, "deleted", s.Deleted, c[(int)CrmOutcome.Deleted]);
                 byOutcome.Remove(s.Entity);
             }
             foreach (var left in byOutcome.Keys) problems.Add($"{left}: record outcomes are recorded but the entity has no counters.");
@@ -554,11 +720,10 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
         public List<CrmMigrationRun> Runs(string? runId, bool verify = true)
         {
             var list = new List<CrmMigrationRun>();
-            using (var cmd = _db.CreateCommand())
+            using (var cmd = Command("SELECT run_id, status, started_at, finished_at, user_name, host, source, target, mapping_hash, module_version, parameters, attempts, kind, previous_run, undoes, undone_by, parts FROM runs"
+                + (runId is null ? "" : " WHERE run_id = @r") + " ORDER BY run_no DESC"))
             {
-                cmd.CommandText = "SELECT run_id, status, started_at, finished_at, user_name, host, source, target, mapping_hash, module_version, parameters, attempts FROM runs"
-                    + (runId is null ? "" : " WHERE run_id = $r") + " ORDER BY run_no DESC";
-                if (runId is not null) cmd.Parameters.AddWithValue("$r", runId);
+                if (runId is not null) Add(cmd, "@r", runId);
                 using var reader = cmd.ExecuteReader();
                 while (reader.Read())
                 {
@@ -567,19 +732,25 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
                         Status = reader.GetString(1),
                         StartedAt = DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture),
                         FinishedAt = reader.IsDBNull(3) ? null : DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
-                        User = reader.IsDBNull(4) ? "" : reader.GetString(4),
-                        Host = reader.IsDBNull(5) ? "" : reader.GetString(5),
-                        Source = reader.IsDBNull(6) ? "" : reader.GetString(6),
-                        Target = reader.IsDBNull(7) ? "" : reader.GetString(7),
-                        MappingHash = reader.IsDBNull(8) ? null : reader.GetString(8),
-                        ModuleVersion = reader.IsDBNull(9) ? "" : reader.GetString(9),
-                        Parameters = reader.IsDBNull(10) ? "" : reader.GetString(10),
-                        Attempts = reader.GetInt32(11),
+                        User = Text(reader, 4) ?? "",
+                        Host = Text(reader, 5) ?? "",
+                        Source = Text(reader, 6) ?? "",
+                        Target = Text(reader, 7) ?? "",
+                        MappingHash = Text(reader, 8),
+                        ModuleVersion = Text(reader, 9) ?? "",
+                        Parameters = Text(reader, 10) ?? "",
+                        Attempts = (int)Long(reader, 11),
+                        Kind = Text(reader, 12) ?? "Import",
+                        PreviousRunId = Text(reader, 13),
+                        Undoes = Text(reader, 14),
+                        UndoneBy = Text(reader, 15),
+                        Partitions = reader.IsDBNull(16) ? null : (int)Long(reader, 16),
                     });
                 }
             }
             foreach (var run in list)
             {
+                run.StatePath = _path;
                 run.Entities = Counters(run.RunId, run.Target);
                 if (verify) run.Balanced = Verify(run.RunId).Count == 0;
             }
@@ -589,10 +760,9 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
         /// <summary>The newest run, of <paramref name="target"/> when given (its display name as the run recorded it); null when there is none.</summary>
         public string? LatestRunId(string? target)
         {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT run_id FROM runs" + (target is null ? "" : " WHERE target = $t") + " ORDER BY run_no DESC LIMIT 1";
-            if (target is not null) cmd.Parameters.AddWithValue("$t", target);
-            return cmd.ExecuteScalar() as string;
+            using var cmd = Command("SELECT run_id FROM runs" + (target is null ? "" : " WHERE target = @t") + " ORDER BY run_no DESC LIMIT 1");
+            if (target is not null) Add(cmd, "@t", target);
+            return Scalar(cmd) as string;
         }
 
         /// <summary>Every outcome a run recorded, oldest first, with its (target) entity: what a report counts and samples.</summary>
@@ -608,17 +778,31 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
         /// <summary>The recorded batches of a run (or of every run), oldest first, decoded.</summary>
         private IEnumerable<(string Entity, string RunId, DateTimeOffset At, IEnumerable<DecodedEntry> Entries)> Batches(string? runId, string? entity)
         {
-            using var cmd = _db.CreateCommand();
+            foreach (var (e, run, at, _, entries) in BatchesWithNumbers(runId, entity)) yield return (e, run, at, entries);
+        }
+
+        private IEnumerable<(string Entity, string RunId, DateTimeOffset At, int Batch, IEnumerable<DecodedEntry> Entries)> BatchesWithNumbers(string? runId, string? entity)
+        {
+            using var cmd = Command("");
             var where = new List<string>();
-            if (runId is not null) { where.Add("b.run_no = $r"); cmd.Parameters.AddWithValue("$r", RunNumber(runId, required: false) ?? -1); }
-            if (entity is not null) { where.Add("b.entity = $e COLLATE NOCASE"); cmd.Parameters.AddWithValue("$e", entity); }
+            if (runId is not null) { where.Add("b.run_no = @r"); Add(cmd, "@r", RunNumber(runId, required: false) ?? -1); }
+            if (entity is not null) { where.Add(_store.EqualsNoCase("b.entity", "@e")); Add(cmd, "@e", entity); }
             cmd.CommandText = "SELECT b.entity, r.run_id, b.recorded_at, b.data, b.batch FROM batches b JOIN runs r ON r.run_no = b.run_no"
                 + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY b.seq";
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
-                yield return (reader.GetString(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture), BatchCodec.Decode((byte[])reader.GetValue(3)));
+                yield return (reader.GetString(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture), (int)Long(reader, 4), BatchCodec.Decode((byte[])reader.GetValue(3)));
             }
+        }
+
+        /// <summary>Batches of live runs of a target entity (entity without case), oldest first: what the validator's explanations read.</summary>
+        private DbCommand LiveBatches(string target, string entity)
+        {
+            var cmd = Command("SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = @t AND r.status <> 'Undone' AND COALESCE(r.kind, 'Import') <> 'Undo' AND " + _store.EqualsNoCase("b.entity", "@e") + " ORDER BY b.seq");
+            Add(cmd, "@t", target);
+            Add(cmd, "@e", entity);
+            return cmd;
         }
 
         /// <summary>
@@ -630,10 +814,7 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
         {
             var result = new Dictionary<string, (CrmOutcome, string?)>(StringComparer.Ordinal);
             if (keys.Count == 0) return result;
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = $t AND b.entity = $e COLLATE NOCASE ORDER BY b.seq";
-            cmd.Parameters.AddWithValue("$t", target);
-            cmd.Parameters.AddWithValue("$e", entity);
+            using var cmd = LiveBatches(target, entity);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
@@ -649,16 +830,13 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
 
         /// <summary>
         /// The keys (source and target keys alike) whose latest outcome for <paramref name="entity"/> of <paramref name="target"/>
-        /// left nothing in the target: rejected, filtered or merged, with the reason and, for a merge, the key it went into.
+        /// left nothing in the target: rejected, filtered, merged or deleted, with the reason and, for a merge, the key it went into.
         /// A key that landed in a later run is not listed. Memory grows with those keys only, not with the records that landed.
         /// </summary>
         public Dictionary<string, (CrmOutcome Outcome, string? ReasonCode, string? IntoKey)> NotLanded(string target, string entity)
         {
             var result = new Dictionary<string, (CrmOutcome, string?, string?)>(StringComparer.Ordinal);
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = $t AND b.entity = $e COLLATE NOCASE ORDER BY b.seq";
-            cmd.Parameters.AddWithValue("$t", target);
-            cmd.Parameters.AddWithValue("$e", entity);
+            using var cmd = LiveBatches(target, entity);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
@@ -682,19 +860,9 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
         /// <summary>Record outcomes matching the filters (each null filter matches everything), oldest first.</summary>
         public IEnumerable<CrmMigrationRecord> Records(string? runId, string? entity, string? sourceKey, CrmOutcome? outcome, string? reasonCode)
         {
-            using var cmd = _db.CreateCommand();
-            var where = new List<string>();
-            if (runId is not null) { where.Add("b.run_no = $r"); cmd.Parameters.AddWithValue("$r", RunNumber(runId, required: false) ?? -1); }
-            if (entity is not null) { where.Add("b.entity = $e COLLATE NOCASE"); cmd.Parameters.AddWithValue("$e", entity); }
-            cmd.CommandText = "SELECT b.entity, r.run_id, b.recorded_at, b.data, b.batch FROM batches b JOIN runs r ON r.run_no = b.run_no"
-                + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY b.seq";
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
+            foreach (var (batchEntity, run, at, batch, entries) in BatchesWithNumbers(runId, entity))
             {
-                string batchEntity = reader.GetString(0), run = reader.GetString(1);
-                var at = DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture);
-                int batch = reader.GetInt32(4);
-                foreach (var e in BatchCodec.Decode((byte[])reader.GetValue(3)))
+                foreach (var e in entries)
                 {
                     if (sourceKey is not null && !string.Equals(e.SourceKey, sourceKey, StringComparison.Ordinal)) continue;
                     if (outcome is not null && e.Outcome != outcome.Value) continue;
@@ -713,6 +881,8 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
             }
         }
 
+        // ------------------------------------------------------------------ merge decisions
+
         /// <summary>
         /// Remembers people's decisions on pairs of records (Merge-CrmRecord -Decisions): a later run applies them
         /// without being given the file again. A newer decision on the same pair replaces the older one.
@@ -720,27 +890,25 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = reco
         public int RecordDecisions(IEnumerable<Dedupe.MergeDecision> decisions, string? source)
         {
             int n = 0;
-            using var tx = _db.BeginTransaction();
-            using var cmd = _db.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = @"INSERT INTO merge_decisions(entity, key_a, key_b, same, note, source, user_name, recorded_at) VALUES ($e, $a, $b, $s, $n, $f, $u, $at)
-ON CONFLICT(entity, key_a, key_b) DO UPDATE SET same = excluded.same, note = excluded.note, source = excluded.source, user_name = excluded.user_name, recorded_at = excluded.recorded_at
-WHERE merge_decisions.same <> excluded.same OR COALESCE(merge_decisions.note, '') <> COALESCE(excluded.note, '')";
-            var pe = cmd.Parameters.Add("$e", SqliteType.Text);
-            var pa = cmd.Parameters.Add("$a", SqliteType.Text);
-            var pb = cmd.Parameters.Add("$b", SqliteType.Text);
-            var ps = cmd.Parameters.Add("$s", SqliteType.Integer);
-            var pn = cmd.Parameters.Add("$n", SqliteType.Text);
-            cmd.Parameters.AddWithValue("$f", (object?)source ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$u", Environment.UserName);
-            cmd.Parameters.AddWithValue("$at", Now());
+            using var tx = _store.Begin(exclusive: false);
+            using var cmd = Command(@"INSERT INTO merge_decisions(entity, key_a, key_b, same, note, source, user_name, recorded_at) VALUES (@e, @a, @b, @s, @n, @f, @u, @at)
+ON CONFLICT" + _store.DecisionsConflict + @" DO UPDATE SET same = excluded.same, note = excluded.note, source = excluded.source, user_name = excluded.user_name, recorded_at = excluded.recorded_at
+WHERE merge_decisions.same <> excluded.same OR COALESCE(merge_decisions.note, '') <> COALESCE(excluded.note, '')", tx);
+            var pe = Add(cmd, "@e", "");
+            var pa = Add(cmd, "@a", "");
+            var pb = Add(cmd, "@b", "");
+            var ps = Add(cmd, "@s", 0L);
+            var pn = Add(cmd, "@n", "");
+            Add(cmd, "@f", source);
+            Add(cmd, "@u", Environment.UserName);
+            Add(cmd, "@at", Now());
             foreach (var d in decisions)
             {
                 bool ordered = string.CompareOrdinal(d.KeyA, d.KeyB) <= 0;
                 pe.Value = d.Entity;
                 pa.Value = ordered ? d.KeyA : d.KeyB;
                 pb.Value = ordered ? d.KeyB : d.KeyA;
-                ps.Value = d.Same ? 1 : 0;
+                ps.Value = d.Same ? 1L : 0L;
                 pn.Value = (object?)d.Note ?? DBNull.Value;
                 n += cmd.ExecuteNonQuery();
             }
@@ -752,13 +920,12 @@ WHERE merge_decisions.same <> excluded.same OR COALESCE(merge_decisions.note, ''
         public List<Dedupe.MergeDecision> Decisions(string? entity = null)
         {
             var list = new List<Dedupe.MergeDecision>();
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT entity, key_a, key_b, same, note FROM merge_decisions" + (entity is null ? "" : " WHERE entity = $e") + " ORDER BY entity, key_a, key_b";
-            if (entity is not null) cmd.Parameters.AddWithValue("$e", entity);
+            using var cmd = Command("SELECT entity, key_a, key_b, same, note FROM merge_decisions" + (entity is null ? "" : " WHERE " + _store.EqualsNoCase("entity", "@e")) + " ORDER BY entity, key_a, key_b");
+            if (entity is not null) Add(cmd, "@e", entity);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
-                list.Add(new Dedupe.MergeDecision(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3) != 0, reader.IsDBNull(4) ? null : reader.GetString(4)));
+                list.Add(new Dedupe.MergeDecision(reader.GetString(0), reader.GetString(1), reader.GetString(2), Long(reader, 3) != 0, Text(reader, 4)));
             }
             return list;
         }
@@ -771,10 +938,7 @@ WHERE merge_decisions.same <> excluded.same OR COALESCE(merge_decisions.note, ''
         public Dictionary<string, string> MergedKeys(string target, string entity)
         {
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT b.data FROM batches b JOIN runs r ON r.run_no = b.run_no WHERE r.target = $t AND b.entity = $e COLLATE NOCASE ORDER BY b.seq";
-            cmd.Parameters.AddWithValue("$t", target);
-            cmd.Parameters.AddWithValue("$e", entity);
+            using var cmd = LiveBatches(target, entity);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
@@ -782,7 +946,7 @@ WHERE merge_decisions.same <> excluded.same OR COALESCE(merge_decisions.note, ''
                 {
                     // (A repeated row merged into the first row of its own key, OnRepeat = 'Merge', moves no key.)
                     if (e.Outcome == CrmOutcome.Merged && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal)) result[e.SourceKey] = e.TargetKey;
-                    else if (e.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) result.Remove(e.SourceKey);
+                    else if (e.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped or CrmOutcome.Deleted) result.Remove(e.SourceKey);
                 }
             }
             return result;
@@ -793,10 +957,8 @@ WHERE merge_decisions.same <> excluded.same OR COALESCE(merge_decisions.note, ''
         public void Dispose()
         {
             ReleaseLease();
-            foreach (var c in new[] { _putBatch, _putCrosswalk, _addCounters, _putCheckpoint, _begin, _commit, _rollback }) c?.Dispose();
-            // Leave the ledger whole in its own file: no -wal or -shm behind.
-            SqliteSql.LeaveWhole(_db);
-            _db.Dispose();
+            foreach (var c in new[] { _putBatch, _addCounters, _putCheckpoint }) c?.Dispose();
+            _store.Dispose();
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using CrmMigration.Engine.Batches;
 using CrmMigration.Engine.Util;
 
 namespace CrmMigration.Engine.Mapping
@@ -48,6 +49,50 @@ namespace CrmMigration.Engine.Mapping
             FilterField = null;
             FilterValue = null;
         }
+    }
+
+    /// <summary>What mapping a batch left besides the output rows: the rows that were not mapped, or mapped with warnings.</summary>
+    internal sealed class BatchMapResult
+    {
+        private readonly List<Issue> _issues = new();
+
+        /// <summary>One row's status and what the mapping said about it (errors, warnings, the filter's reason), copied off the scratch.</summary>
+        internal sealed class Issue
+        {
+            public Issue(int row, MapStatus status, MapScratch scratch, CrmRecord source)
+            {
+                Row = row;
+                Status = status;
+                Errors = scratch.Errors.Count == 0 ? Array.Empty<CrmDataError>() : scratch.Errors.ToArray();
+                Warnings = scratch.Warnings.Count == 0 ? Array.Empty<CrmChange>() : scratch.Warnings.ToArray();
+                FilterReason = scratch.FilterReason;
+                FilterMessage = scratch.FilterMessage;
+                FilterField = scratch.FilterField;
+                FilterValue = scratch.FilterValue;
+                Source = source;
+            }
+
+            public int Row { get; }
+            public MapStatus Status { get; }
+            public IReadOnlyList<CrmDataError> Errors { get; }
+            public IReadOnlyList<CrmChange> Warnings { get; }
+            public string? FilterReason { get; }
+            public string? FilterMessage { get; }
+            public string? FilterField { get; }
+            public object? FilterValue { get; }
+            /// <summary>The source row as a record (what a reject file and the books keep of a row that was not mapped).</summary>
+            public CrmRecord Source { get; }
+        }
+
+        /// <summary>Scratch space for one row at a time.</summary>
+        public MapScratch Scratch { get; } = new MapScratch();
+
+        /// <summary>The rows that were not mapped, or were mapped with warnings, in row order.</summary>
+        public IReadOnlyList<Issue> Issues => _issues;
+
+        public void Clear() => _issues.Clear();
+
+        internal void Add(int row, MapStatus status, MapSource source) => _issues.Add(new Issue(row, status, Scratch, source.Record));
     }
 
     /// <summary>
@@ -152,6 +197,31 @@ namespace CrmMigration.Engine.Mapping
             return entities[target].Map(input, explain, out output, scratch);
         }
 
+        /// <summary>Whether the rows of <paramref name="input"/> can be mapped into the <paramref name="target"/>-th target of their source as columns (see <see cref="MapBatch"/>).</summary>
+        internal bool CanMapBatch(RowBatch input, string sourceEntity, int target) =>
+            _bySource.TryGetValue(sourceEntity, out var entities) && target < entities.Length && entities[target].CanMapBatch(input);
+
+        /// <summary>
+        /// Maps every row of <paramref name="input"/> (rows of <paramref name="sourceEntity"/>) into the <paramref name="target"/>-th
+        /// target entity it feeds, into <paramref name="output"/>: one output row per input row, in order; the rows filtered or
+        /// rejected (and those with value warnings) are listed in <paramref name="result"/>, which is emptied first.
+        /// </summary>
+        internal void MapBatch(RowBatch input, string sourceEntity, int target, RowBatch output, BatchMapResult result)
+        {
+            result.Clear();
+            _bySource[sourceEntity][target].MapBatch(input, output, result);
+        }
+
+        /// <summary>True when some field runs a scriptblock (it must run on the thread of the PowerShell that gave it).</summary>
+        public bool HasCode
+        {
+            get
+            {
+                foreach (var e in Definition.Entities) foreach (var f in e.Fields) if (f.CustomTransforms.Count > 0) foreach (var c in f.CustomTransforms) if (c is not null) return true;
+                return false;
+            }
+        }
+
         private sealed class CompiledEntity
         {
             private readonly CompiledField[] _fields;
@@ -200,30 +270,15 @@ namespace CrmMigration.Engine.Mapping
                 int[][] indexes = _lastIndexes;
                 var errors = scratch.Errors;
                 output = null;
-                for (int w = 0; w < _where.Length; w++)
-                {
-                    int at = _lastWhere[w];
-                    if (at < 0)
-                    {
-                        errors.Add(Problem(input, "RecordSourceFieldMissing", _where[w].Definition.Field,
-                            $"The source record has no field '{_where[w].Definition.Field}' (needed by a Where condition of {Definition.Target})."));
-                        return MapStatus.Rejected;
-                    }
-                    if (!_where[w].Holds(input.GetValue(at)))
-                    {
-                        scratch.FilterReason = _where[w].Definition.Reason;
-                        scratch.FilterField = _where[w].Definition.Field;
-                        scratch.FilterValue = input.GetValue(at);
-                        scratch.FilterMessage = $"{Definition.Source} record {input.Key?.ToString() ?? input.Origin?.ToString() ?? "?"} filtered ({_where[w].Definition.Reason}): it does not meet {_where[w].Definition.Describe()}; its value is '{CrmValues.Truncate(CrmValues.ToText(input.GetValue(at)) ?? "", 60)}'.";
-                        return MapStatus.Filtered;
-                    }
-                }
+                var source = MapSource.Of(input);
+                var filtered = Filter(source, scratch);
+                if (filtered is MapStatus status) return status;
                 var values = new object?[_fields.Length];
                 List<CrmChange>? changes = explain ? new List<CrmChange>() : null;
                 int before = errors.Count;
                 for (int i = 0; i < _fields.Length; i++)
                 {
-                    values[i] = _fields[i].Evaluate(input, indexes[i], scratch, changes);
+                    values[i] = _fields[i].Evaluate(source, indexes[i], scratch, changes);
                 }
                 var record = new CrmRecord(Definition.Target, _outShape, values) { Origin = input.Origin, Changes = changes };
                 if (Definition.Unmapped == UnmappedFields.Keep)
@@ -247,7 +302,7 @@ namespace CrmMigration.Engine.Mapping
                         string? text = CrmValues.ToText(v);
                         if (string.IsNullOrEmpty(text))
                         {
-                            errors.Add(Problem(input, "RecordKeyMissing", Definition.Key[k], $"The key field '{Definition.Key[k]}' of {Definition.Target} is empty."));
+                            errors.Add(KeyMissing(source, k));
                             parts[k] = "";
                         }
                         else
@@ -266,6 +321,144 @@ namespace CrmMigration.Engine.Mapping
                 if (errors.Count > before) return MapStatus.Rejected;
                 output = record;
                 return MapStatus.Mapped;
+            }
+
+            private CrmDataError KeyMissing(MapSource source, int k) =>
+                Problem(source, "RecordKeyMissing", Definition.Key[k], $"The key field '{Definition.Key[k]}' of {Definition.Target} is empty.");
+
+            /// <summary>The Where conditions: null when the row meets them, else Filtered (or Rejected, for a condition on a field the source lacks).</summary>
+            private MapStatus? Filter(MapSource source, MapScratch scratch)
+            {
+                for (int w = 0; w < _where.Length; w++)
+                {
+                    int at = _lastWhere[w];
+                    if (at < 0)
+                    {
+                        scratch.Errors.Add(Problem(source, "RecordSourceFieldMissing", _where[w].Definition.Field,
+                            $"The source record has no field '{_where[w].Definition.Field}' (needed by a Where condition of {Definition.Target})."));
+                        return MapStatus.Rejected;
+                    }
+                    object? value = source.GetValue(at);
+                    if (!_where[w].Holds(value))
+                    {
+                        scratch.FilterReason = _where[w].Definition.Reason;
+                        scratch.FilterField = _where[w].Definition.Field;
+                        scratch.FilterValue = value;
+                        scratch.FilterMessage = $"{Definition.Source} record {source.KeyText ?? source.OriginText ?? "?"} filtered ({_where[w].Definition.Reason}): it does not meet {_where[w].Definition.Describe()}; its value is '{CrmValues.Truncate(CrmValues.ToText(value) ?? "", 60)}'.";
+                        return MapStatus.Filtered;
+                    }
+                }
+                return null;
+            }
+
+            /// <summary>
+            /// Whether the rows of a batch can be mapped as columns: the batch holds no records, every key field is a mapped
+            /// field, no source field is kept beyond the mapped ones, and rows are not merged by key. Otherwise each row is
+            /// mapped as a record.
+            /// </summary>
+            public bool CanMapBatch(RowBatch input)
+            {
+                if (input.HasRecords || Definition.Unmapped == UnmappedFields.Keep || Definition.OnRepeat == RepeatAction.Merge || _keyIndexes.Length == 0) return false;
+                foreach (int k in _keyIndexes) if (k < 0) return false;
+                return true;
+            }
+
+            private FieldPlan[] _plans = Array.Empty<FieldPlan>();
+            private CrmFieldShape? _planShape;
+            private MapSource? _batchSource;
+
+            /// <summary>How a field is mapped over a batch: its source column passed on as it is, an integer parsed from text, or evaluated row by row.</summary>
+            private enum FieldPlan { Pass, Integer, Evaluate }
+
+            /// <summary>
+            /// Maps the rows of <paramref name="input"/> (see <see cref="CanMapBatch"/>) into <paramref name="output"/>, one output row
+            /// per input row, in order. A field copied as it is shares the input's column (nothing is copied); the others are
+            /// evaluated per row into the output's own columns. Rows that are filtered or rejected, and rows with value warnings,
+            /// are listed in <paramref name="result"/>.
+            /// </summary>
+            public void MapBatch(RowBatch input, RowBatch output, BatchMapResult result)
+            {
+                ResolveIndexes(input.Shape);
+                int[][] indexes = _lastIndexes;
+                if (!ReferenceEquals(_planShape, input.Shape)) PlanBatch(input.Shape, indexes);
+                output.Reset(Definition.Target, _outShape);
+                for (int i = 0; i < _fields.Length; i++)
+                {
+                    if (_plans[i] == FieldPlan.Pass) output.ShareColumn(i, input.Columns[indexes[i][0]]);
+                }
+                output.System = input.System;
+                output.SourceEntity = input.SourceEntity;
+                output.File = input.File;
+                output.KeyColumns = _keyIndexes;
+                output.KeyNames = Definition.Key;
+                output.KeysAreSeekable = input.KeysAreSeekable;
+                output.SourceKeys = input.SourceKeyColumn();
+                output.KeylessSource = output.SourceKeys is null;
+                var columns = output.Columns;
+                var source = _batchSource ??= MapSource.ForBatches();
+                var scratch = result.Scratch;
+                for (int r = 0; r < input.Count; r++)
+                {
+                    int o = output.AddRow(input.LineAt(r), input.PositionAt(r), input.OffsetAt(r));
+                    source.Set(input, r);
+                    scratch.Clear();
+                    var filtered = _where.Length == 0 ? null : Filter(source, scratch);
+                    if (filtered is MapStatus status)
+                    {
+                        result.Add(o, status, source);
+                        continue;
+                    }
+                    for (int i = 0; i < _fields.Length; i++)
+                    {
+                        switch (_plans[i])
+                        {
+                            case FieldPlan.Pass:
+                                continue;
+                            case FieldPlan.Integer:
+                                var from = input.Columns[indexes[i][0]];
+                                if (from.KindAt(r) == CellKind.Text && long.TryParse(from.TextAt(r), NumberStyles.Integer, CultureInfo.InvariantCulture, out long number))
+                                {
+                                    columns[i].SetInt64(o, number);
+                                    continue;
+                                }
+                                goto default;
+                            default:
+                                columns[i].SetValue(o, _fields[i].Evaluate(source, indexes[i], scratch, null));
+                                break;
+                        }
+                    }
+                    for (int k = 0; k < _keyIndexes.Length; k++)
+                    {
+                        var key = columns[_keyIndexes[k]];
+                        if (key.IsNull(o) || key.IsEmptyText(o) || key.KindAt(o) == CellKind.Object && string.IsNullOrEmpty(CrmValues.ToText(key.ObjectAt(o)))) scratch.Errors.Add(KeyMissing(source, k));
+                    }
+                    if (scratch.Errors.Count > 0) result.Add(o, MapStatus.Rejected, source);
+                    else if (scratch.Warnings.Count > 0) result.Add(o, MapStatus.Mapped, source);
+                }
+            }
+
+            private void PlanBatch(CrmFieldShape shape, int[][] indexes)
+            {
+                var plans = new FieldPlan[_fields.Length];
+                for (int i = 0; i < plans.Length; i++)
+                {
+                    var d = _fields[i].Definition;
+                    bool single = !d.HasConstant && indexes[i].Length == 1 && indexes[i][0] >= 0 && d.Split is null && d.Transforms.Count == 0 && d.ValueMap is null
+                        && !d.HasDefault && d.MaxLength is null && d.Pattern is null && d.Min is null && d.Max is null && !d.Required;
+                    plans[i] = !single ? FieldPlan.Evaluate
+                        : d.Type is null || d.Type == CrmFieldType.String && IsText(shape, indexes[i][0]) ? FieldPlan.Pass
+                        : d.Type == CrmFieldType.Integer && (d.Culture is null) ? FieldPlan.Integer
+                        : FieldPlan.Evaluate;
+                }
+                _plans = plans;
+                _planShape = shape;
+            }
+
+            /// <summary>True when the source field is known to hold text (a String field of the source's schema, or a schema-less CSV field).</summary>
+            private static bool IsText(CrmFieldShape shape, int index)
+            {
+                var field = shape.Schema?.GetField(shape.Names[index]);
+                return field is null ? shape.Schema is null : field.Type == CrmFieldType.String;
             }
 
             private void ResolveIndexes(CrmFieldShape shape)
@@ -371,7 +564,7 @@ namespace CrmMigration.Engine.Mapping
 
             public FieldMapping Definition { get; }
 
-            public object? Evaluate(CrmRecord input, int[] sourceIndexes, MapScratch scratch, List<CrmChange>? changes)
+            public object? Evaluate(MapSource input, int[] sourceIndexes, MapScratch scratch, List<CrmChange>? changes)
             {
                 var d = Definition;
                 var errors = scratch.Errors;
@@ -611,8 +804,9 @@ namespace CrmMigration.Engine.Mapping
             private static string Describe(FieldMapping d) => d.HasConstant ? "the constant" : "source '" + string.Join("+", d.Source) + "'";
         }
 
-        private static CrmDataError Problem(CrmRecord input, string code, string field, string message, object? value = null)
+        private static CrmDataError Problem(MapSource source, string code, string field, string message, object? value = null)
         {
+            var input = source.Record;
             return new CrmDataError(code, CrmErrorKind.InvalidValue, message)
             {
                 Entity = input.Entity,

@@ -220,6 +220,8 @@ namespace CrmMigration.Engine.Mapping
         public RepeatAction OnRepeat { get; set; }
         /// <summary>With OnRepeat = Merge: what a repeat with different values does.</summary>
         public RepeatConflictAction OnConflict { get; set; }
+        /// <summary>The source field that says when a record last changed: a delta run (Copy-CrmData -Incremental) carries records from its watermark. Null: the names CRM products use are looked for.</summary>
+        public string? Modified { get; set; }
 
         /// <summary>Target fields that reference another target entity: field name → entity.</summary>
         public IReadOnlyDictionary<string, string> References

@@ -20,7 +20,7 @@ namespace CrmMigration.Engine.Mapping
     public static class MappingParser
     {
         private static readonly string[] TopKeys = { "Entities", "Version", "Description" };
-        private static readonly string[] EntityKeys = { "Source", "Key", "Fields", "Unmapped", "Where", "OnRepeat", "OnConflict", "Name", "Target", "Description" };
+        private static readonly string[] EntityKeys = { "Source", "Key", "Fields", "Unmapped", "Where", "OnRepeat", "OnConflict", "Name", "Target", "Description", "Modified" };
         private static readonly string[] FieldKeys =
         {
             "Source", "Separator", "Type", "Format", "Culture", "Value", "Default", "Required", "ValueMap", "Transform", "Name", "Target", "Description",
@@ -63,6 +63,7 @@ namespace CrmMigration.Engine.Mapping
                 Unmapped = ParseEnum<UnmappedFields>(Get(map, "Unmapped"), path + ".Unmapped", file) ?? UnmappedFields.Drop,
                 OnRepeat = ParseEnum<RepeatAction>(Get(map, "OnRepeat"), path + ".OnRepeat", file) ?? RepeatAction.Write,
                 OnConflict = ParseEnum<RepeatConflictAction>(Get(map, "OnConflict"), path + ".OnConflict", file) ?? RepeatConflictAction.First,
+                Modified = Text(Get(map, "Modified")),
             };
             if (Has(map, "OnConflict") && entity.OnRepeat != RepeatAction.Merge)
             {
@@ -338,6 +339,7 @@ namespace CrmMigration.Engine.Mapping
                     w.WriteString("source", en.Source);
                     w.WriteString("unmapped", en.Unmapped.ToString());
                     if (en.OnRepeat != RepeatAction.Write) { w.WriteString("onRepeat", en.OnRepeat.ToString()); w.WriteString("onConflict", en.OnConflict.ToString()); }
+                    if (en.Modified is not null) w.WriteString("modified", en.Modified);
                     WriteList(w, "key", en.Key);
                     if (en.Where.Count > 0)
                     {

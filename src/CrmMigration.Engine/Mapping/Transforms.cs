@@ -22,8 +22,12 @@ namespace CrmMigration.Engine.Mapping
         /// <summary>The error id of a record whose value this step finds invalid.</summary>
         public string InvalidCode { get; }
 
-        /// <summary>Applies the step. Returns false when the value is invalid, with the reason in <paramref name="note"/>; true otherwise, with an optional warning.</summary>
-        public abstract bool Apply(ref object? value, CrmRecord source, out string? note);
+        /// <summary>
+        /// Applies the step to a value of <paramref name="source"/> (the row being mapped; its record is made only for a step that
+        /// asks for it). Returns false when the value is invalid, with the reason in <paramref name="note"/>; true otherwise, with an
+        /// optional warning.
+        /// </summary>
+        public abstract bool Apply(ref object? value, MapSource source, out string? note);
     }
 
     /// <summary>
@@ -63,7 +67,7 @@ namespace CrmMigration.Engine.Mapping
         public static object? Apply(string name, object? value)
         {
             var t = Create(name, new FieldMapping("Value"));
-            if (!t.Apply(ref value, new CrmRecord("Value"), out string? note)) throw new FormatException(note);
+            if (!t.Apply(ref value, MapSource.Of(new CrmRecord("Value")), out string? note)) throw new FormatException(note);
             return value;
         }
 
@@ -75,7 +79,7 @@ namespace CrmMigration.Engine.Mapping
 
             public TextTransform(string name, Func<string, string> f) : base(name, "RecordTransformFailed") { _f = f; }
 
-            public override bool Apply(ref object? value, CrmRecord source, out string? note)
+            public override bool Apply(ref object? value, MapSource source, out string? note)
             {
                 note = null;
                 if (value is string s) value = _f(s);
@@ -87,7 +91,7 @@ namespace CrmMigration.Engine.Mapping
         {
             public EmptyToNullTransform() : base("EmptyToNull", "RecordTransformFailed") { }
 
-            public override bool Apply(ref object? value, CrmRecord source, out string? note)
+            public override bool Apply(ref object? value, MapSource source, out string? note)
             {
                 note = null;
                 if (value is string s && s.Trim().Length == 0) value = null;
@@ -101,7 +105,7 @@ namespace CrmMigration.Engine.Mapping
 
             public EmailTransform(bool fix) : base("Email", "RecordInvalidEmail") { _fix = fix; }
 
-            public override bool Apply(ref object? value, CrmRecord source, out string? note)
+            public override bool Apply(ref object? value, MapSource source, out string? note)
             {
                 note = null;
                 if (IsBlank(value)) return true;
@@ -128,7 +132,7 @@ namespace CrmMigration.Engine.Mapping
 
             public PhoneTransform(string? region) : base("Phone", "RecordInvalidPhone") { _region = region; }
 
-            public override bool Apply(ref object? value, CrmRecord source, out string? note)
+            public override bool Apply(ref object? value, MapSource source, out string? note)
             {
                 note = null;
                 if (IsBlank(value)) return true;
@@ -154,7 +158,7 @@ namespace CrmMigration.Engine.Mapping
                 _needsOffset = needsOffset;
             }
 
-            public override bool Apply(ref object? value, CrmRecord source, out string? note)
+            public override bool Apply(ref object? value, MapSource source, out string? note)
             {
                 note = null;
                 if (IsBlank(value)) return true;
@@ -179,7 +183,7 @@ namespace CrmMigration.Engine.Mapping
 
             public NumberTransform(NumberCleaner parser) : base("Number", "RecordInvalidNumber") { _parser = parser; }
 
-            public override bool Apply(ref object? value, CrmRecord source, out string? note)
+            public override bool Apply(ref object? value, MapSource source, out string? note)
             {
                 note = null;
                 if (IsBlank(value)) return true;
@@ -197,12 +201,12 @@ namespace CrmMigration.Engine.Mapping
 
         public CodeTransform(CustomTransform code) : base("Script", "RecordTransformFailed") { _code = code; }
 
-        public override bool Apply(ref object? value, CrmRecord source, out string? note)
+        public override bool Apply(ref object? value, MapSource source, out string? note)
         {
             note = null;
             try
             {
-                value = _code.Function(value, source);
+                value = _code.Function(value, source.Record);
                 return true;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)

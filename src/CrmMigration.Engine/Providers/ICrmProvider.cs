@@ -56,6 +56,12 @@ namespace CrmMigration.Engine.Providers
         public IReadOnlyList<string>? AnnotationFields { get; set; }
         /// <summary>Text encoding for file targets (utf-8 with BOM by default).</summary>
         public string? Encoding { get; set; }
+        /// <summary>
+        /// Database targets: called inside each batch's transaction, after the rows are written and before the commit, with an
+        /// image of every row the batch inserted (absent before) or updated (its values before), so a ledger keeps the way back
+        /// before the change is durable (Undo-CrmMigration). Null: no images (the default; files are rewritten whole).
+        /// </summary>
+        public Action<RowImageBatch>? OnBeforeCommit { get; set; }
         /// <summary>CSV targets: escape text that starts like a formula (Spreadsheet) or write it as it is (None); null takes the connection's choice. A file format for machines sets None.</summary>
         public CrmFormulaEscape? FormulaEscape { get; set; }
     }

@@ -49,21 +49,27 @@ namespace CrmMigration.Engine.Providers
         {
             foreach (var (field, value, pattern) in _conditions)
             {
-                object? actual = record[field];
-                if (pattern is not null)
-                {
-                    if (actual is null || !pattern.IsMatch(CrmValues.ToText(actual) ?? "")) return false;
-                }
-                else if (actual is string a && value is string b)
-                {
-                    if (!string.Equals(a, b, StringComparison.OrdinalIgnoreCase)) return false;
-                }
-                else if (!CrmValues.AreEqual(actual, value is string vs && actual is not null && actual is not string ? SafeConvert(vs, actual) : value))
-                {
-                    return false;
-                }
+                if (!Holds(record[field], value, pattern)) return false;
             }
             return true;
+        }
+
+        /// <summary>True when a row of a batch meets every condition.</summary>
+        internal bool Matches(Batches.RowBatch batch, int row)
+        {
+            foreach (var (field, value, pattern) in _conditions)
+            {
+                int at = batch.Shape.IndexOf(field);
+                if (!Holds(at < 0 ? null : batch.GetValue(row, at), value, pattern)) return false;
+            }
+            return true;
+        }
+
+        private static bool Holds(object? actual, object? value, Regex? pattern)
+        {
+            if (pattern is not null) return actual is not null && pattern.IsMatch(CrmValues.ToText(actual) ?? "");
+            if (actual is string a && value is string b) return string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+            return CrmValues.AreEqual(actual, value is string vs && actual is not null && actual is not string ? SafeConvert(vs, actual) : value);
         }
 
         private static object? SafeConvert(string text, object like)

@@ -46,7 +46,7 @@ svg text{font-family:inherit;font-size:12px;fill:var(--ink)}
         private static readonly (CrmOutcome Outcome, string Color)[] Segments =
         {
             (CrmOutcome.Inserted, "#2da44e"), (CrmOutcome.Updated, "#0969da"), (CrmOutcome.Skipped, "#8c959f"),
-            (CrmOutcome.Merged, "#8250df"), (CrmOutcome.Filtered, "#d4a72c"), (CrmOutcome.Rejected, "#cf222e"),
+            (CrmOutcome.Merged, "#8250df"), (CrmOutcome.Filtered, "#d4a72c"), (CrmOutcome.Rejected, "#cf222e"), (CrmOutcome.Deleted, "#57606a"),
         };
 
         /// <summary>Writes the report to a stream as UTF-8.</summary>
@@ -133,7 +133,7 @@ svg text{font-family:inherit;font-size:12px;fill:var(--ink)}
         private static void Books(StringBuilder h, ReportText t, MigrationReport report)
         {
             h.Append("<table>\n<caption>").Append(E(t["Section.Books"])).Append("</caption>\n<thead><tr><th scope=\"col\">").Append(E(t["Col.Entity"])).Append("</th>");
-            foreach (var label in new[] { "Col.Read", "Col.Inserted", "Col.Updated", "Col.Skipped", "Col.Merged", "Col.Rejected", "Col.Filtered" })
+            foreach (var label in new[] { "Col.Read", "Col.Inserted", "Col.Updated", "Col.Skipped", "Col.Merged", "Col.Rejected", "Col.Filtered", "Col.Deleted" })
             {
                 h.Append("<th scope=\"col\" class=\"n\">").Append(E(t[label])).Append("</th>");
             }
@@ -143,7 +143,7 @@ svg text{font-family:inherit;font-size:12px;fill:var(--ink)}
             {
                 BookRow(h, t, e, "");
                 total.Read += e.Read; total.Inserted += e.Inserted; total.Updated += e.Updated; total.Skipped += e.Skipped;
-                total.Merged += e.Merged; total.Rejected += e.Rejected; total.Filtered += e.Filtered;
+                total.Merged += e.Merged; total.Rejected += e.Rejected; total.Filtered += e.Filtered; total.Deleted += e.Deleted;
             }
             h.Append("</tbody>\n<tfoot>");
             BookRow(h, t, total, " class=\"total\"");
@@ -153,7 +153,7 @@ svg text{font-family:inherit;font-size:12px;fill:var(--ink)}
         private static void BookRow(StringBuilder h, ReportText t, ReportEntity e, string cls)
         {
             h.Append("<tr").Append(cls).Append("><th scope=\"row\"><bdi>").Append(E(e.Name)).Append("</bdi></th>");
-            foreach (long n in new[] { e.Read, e.Inserted, e.Updated, e.Skipped, e.Merged, e.Rejected, e.Filtered })
+            foreach (long n in new[] { e.Read, e.Inserted, e.Updated, e.Skipped, e.Merged, e.Rejected, e.Filtered, e.Deleted })
             {
                 h.Append("<td class=\"n\">").Append(t.N(n)).Append("</td>");
             }
@@ -206,6 +206,7 @@ svg text{font-family:inherit;font-size:12px;fill:var(--ink)}
             CrmOutcome.Skipped => e.Skipped,
             CrmOutcome.Merged => e.Merged,
             CrmOutcome.Filtered => e.Filtered,
+            CrmOutcome.Deleted => e.Deleted,
             _ => e.Rejected,
         };
 
@@ -250,7 +251,9 @@ svg text{font-family:inherit;font-size:12px;fill:var(--ink)}
                 h.Append(E(t["Col.Read"])).Append(' ').Append(t.N(e.Read)).Append(" · ").Append(E(t["Col.Inserted"])).Append(' ').Append(t.N(e.Inserted))
                  .Append(" · ").Append(E(t["Col.Updated"])).Append(' ').Append(t.N(e.Updated)).Append(" · ").Append(E(t["Col.Skipped"])).Append(' ').Append(t.N(e.Skipped))
                  .Append(" · ").Append(E(t["Col.Merged"])).Append(' ').Append(t.N(e.Merged)).Append(" · ").Append(E(t["Col.Rejected"])).Append(' ').Append(t.N(e.Rejected))
-                 .Append(" · ").Append(E(t["Col.Filtered"])).Append(' ').Append(t.N(e.Filtered)).Append("</p>\n");
+                 .Append(" · ").Append(E(t["Col.Filtered"])).Append(' ').Append(t.N(e.Filtered));
+                if (e.Deleted > 0) h.Append(" · ").Append(E(t["Col.Deleted"])).Append(' ').Append(t.N(e.Deleted));
+                h.Append("</p>\n");
                 if (e.RejectFiles.Count > 0)
                 {
                     h.Append("<p>").Append(E(t["Col.RejectFiles"])).Append(':');

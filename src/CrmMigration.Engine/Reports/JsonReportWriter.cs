@@ -86,6 +86,7 @@ namespace CrmMigration.Engine.Reports
                 w.WriteNumber("merged", e.Merged);
                 w.WriteNumber("rejected", e.Rejected);
                 w.WriteNumber("filtered", e.Filtered);
+                w.WriteNumber("deleted", e.Deleted);
                 w.WriteBoolean("balanced", e.Balanced);
                 w.WriteStartArray("reasons");
                 foreach (var reason in e.Reasons)

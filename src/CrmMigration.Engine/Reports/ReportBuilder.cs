@@ -142,7 +142,7 @@ namespace CrmMigration.Engine.Reports
                 var e = new ReportEntity(s.Entity)
                 {
                     Read = s.Read, Inserted = s.Inserted, Updated = s.Updated, Skipped = s.Skipped,
-                    Merged = s.Merged, Rejected = s.Rejected, Filtered = s.Filtered,
+                    Merged = s.Merged, Rejected = s.Rejected, Filtered = s.Filtered, Deleted = s.Deleted,
                 };
                 byName[s.Entity] = e;
                 report.Entities.Add(e);
@@ -163,7 +163,7 @@ namespace CrmMigration.Engine.Reports
             foreach (var (entity, d) in ledger.RunEntries(runId))
             {
                 if ((++n & 0xFFFF) == 0) request.CancellationToken.ThrowIfCancellationRequested();
-                if (!counted.TryGetValue(entity, out var c)) counted[entity] = c = new long[6];
+                if (!counted.TryGetValue(entity, out var c)) counted[entity] = c = new long[(int)CrmOutcome.Deleted + 1];
                 c[(int)d.Outcome]++;
                 switch (d.Outcome)
                 {
@@ -208,13 +208,13 @@ namespace CrmMigration.Engine.Reports
             {
                 e.Reasons.Sort((a, b) => a.Outcome != b.Outcome ? a.Outcome.CompareTo(b.Outcome) : b.Count != a.Count ? b.Count.CompareTo(a.Count) : string.CompareOrdinal(a.Code, b.Code));
                 counted.TryGetValue(e.Name, out var c);
-                c ??= new long[6];
-                long recorded = c[0] + c[1] + c[2] + c[3] + c[4] + c[5];
+                c ??= new long[(int)CrmOutcome.Deleted + 1];
+                long recorded = c[0] + c[1] + c[2] + c[3] + c[4] + c[5] + c[6];
                 if (recorded != e.Read || c[(int)CrmOutcome.Inserted] != e.Inserted || c[(int)CrmOutcome.Updated] != e.Updated || c[(int)CrmOutcome.Skipped] != e.Skipped
-                    || c[(int)CrmOutcome.Rejected] != e.Rejected || c[(int)CrmOutcome.Merged] != e.Merged || c[(int)CrmOutcome.Filtered] != e.Filtered)
+                    || c[(int)CrmOutcome.Rejected] != e.Rejected || c[(int)CrmOutcome.Merged] != e.Merged || c[(int)CrmOutcome.Filtered] != e.Filtered || c[(int)CrmOutcome.Deleted] != e.Deleted)
                 {
                     problems.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{e.Name}: counters read {e.Read} (inserted {e.Inserted}, updated {e.Updated}, skipped {e.Skipped}, rejected {e.Rejected}, merged {e.Merged}, filtered {e.Filtered}) but {recorded} outcomes are recorded (inserted {c[0]}, updated {c[1]}, skipped {c[2]}, rejected {c[3]}, merged {c[4]}, filtered {c[5]})."));
+                        $"{e.Name}: counters read {e.Read} (inserted {e.Inserted}, updated {e.Updated}, skipped {e.Skipped}, rejected {e.Rejected}, merged {e.Merged}, filtered {e.Filtered}, deleted {e.Deleted}) but {recorded} outcomes are recorded (inserted {c[0]}, updated {c[1]}, skipped {c[2]}, rejected {c[3]}, merged {c[4]}, filtered {c[5]}, deleted {c[6]})."));
                 }
                 if (r.RejectFolder is not null && sources.TryGetValue(e.Name, out var names)) AddRejectFiles(e, r.RejectFolder, names);
             }
@@ -258,7 +258,7 @@ namespace CrmMigration.Engine.Reports
                 var e = new ReportEntity(s.Entity)
                 {
                     Read = s.Read, Inserted = s.Inserted, Updated = s.Updated, Skipped = s.Skipped,
-                    Merged = s.Merged, Rejected = s.Rejected, Filtered = s.Filtered,
+                    Merged = s.Merged, Rejected = s.Rejected, Filtered = s.Filtered, Deleted = s.Deleted,
                 };
                 foreach (var kv in s.RejectReasons) e.Reasons.Add(new ReportReason(CrmOutcome.Rejected, kv.Key) { Count = kv.Value });
                 e.Reasons.Sort((a, b) => b.Count != a.Count ? b.Count.CompareTo(a.Count) : string.CompareOrdinal(a.Code, b.Code));
@@ -456,7 +456,7 @@ namespace CrmMigration.Engine.Reports
             }
             foreach (var e in report.Entities)
             {
-                long accounted = e.Inserted + e.Updated + e.Skipped + e.Merged + e.Rejected + e.Filtered;
+                long accounted = e.Inserted + e.Updated + e.Skipped + e.Merged + e.Rejected + e.Filtered + e.Deleted;
                 if (!e.Balanced) ordered.Add(new ReportFinding("BooksUnbalanced", FindingSeverity.Fail, text.F("Find.BooksUnbalanced", e.Name, e.Read, accounted), e.Name));
             }
             foreach (var c in report.Checks)

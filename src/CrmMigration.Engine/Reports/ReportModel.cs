@@ -109,7 +109,9 @@ namespace CrmMigration.Engine.Reports
         public long Merged { get; set; }
         public long Rejected { get; set; }
         public long Filtered { get; set; }
-        public bool Balanced => Read == Inserted + Updated + Skipped + Merged + Rejected + Filtered;
+        /// <summary>Removed from the target (deleted in the source since the last run, or undone).</summary>
+        public long Deleted { get; set; }
+        public bool Balanced => Read == Inserted + Updated + Skipped + Merged + Rejected + Filtered + Deleted;
         /// <summary>Rejected and filtered records by reason code, largest first.</summary>
         public List<ReportReason> Reasons { get; } = new();
         /// <summary>Reject files that hold this entity's rejected records.</summary>

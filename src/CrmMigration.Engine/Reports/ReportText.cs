@@ -44,6 +44,7 @@ namespace CrmMigration.Engine.Reports
             ["Col.Merged"] = ("Merged", "合并"),
             ["Col.Rejected"] = ("Rejected", "拒绝"),
             ["Col.Filtered"] = ("Filtered", "过滤"),
+            ["Col.Deleted"] = ("Deleted", "删除"),
             ["Col.Balanced"] = ("Balanced", "平衡"),
             ["Col.Outcome"] = ("Outcome", "结果"),
             ["Col.Reason"] = ("Reason", "原因"),

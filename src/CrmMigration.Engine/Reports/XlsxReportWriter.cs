@@ -60,10 +60,10 @@ namespace CrmMigration.Engine.Reports
             if (report.Entities.Count > 0)
             {
                 var books = new Sheet(wb, t["Section.Books"], t, t["Col.Entity"], t["Col.Read"], t["Col.Inserted"], t["Col.Updated"], t["Col.Skipped"], t["Col.Merged"],
-                    t["Col.Rejected"], t["Col.Filtered"], t["Col.Balanced"], t["Col.RejectFiles"]);
+                    t["Col.Rejected"], t["Col.Filtered"], t["Col.Deleted"], t["Col.Balanced"], t["Col.RejectFiles"]);
                 foreach (var e in report.Entities)
                 {
-                    books.Row(e.Name, e.Read, e.Inserted, e.Updated, e.Skipped, e.Merged, e.Rejected, e.Filtered, t.YesNo(e.Balanced), string.Join("\n", e.RejectFiles));
+                    books.Row(e.Name, e.Read, e.Inserted, e.Updated, e.Skipped, e.Merged, e.Rejected, e.Filtered, e.Deleted, t.YesNo(e.Balanced), string.Join("\n", e.RejectFiles));
                 }
                 books.Done();
 

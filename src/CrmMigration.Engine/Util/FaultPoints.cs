@@ -8,7 +8,7 @@ namespace CrmMigration.Engine.Util
     /// Crash points for the crash-recovery tests: with CRMMIGRATION_FAULT=&lt;point&gt;:&lt;batch&gt; in the
     /// environment, the process kills itself (SIGKILL on Linux, as kill -9 would) when it reaches that point
     /// in that batch. Unset, it costs one comparison per batch. Points: before-target, mid-batch,
-    /// after-target (target committed, ledger not yet), after-ledger. CRMMIGRATION_PAUSE=&lt;point&gt;:&lt;batch&gt;:&lt;ms&gt;
+    /// after-target (target committed, ledger not yet), after-ledger; for an undo (counting batches of before-images put back) undo-target and undo-ledger. CRMMIGRATION_PAUSE=&lt;point&gt;:&lt;batch&gt;:&lt;ms&gt;
     /// makes the process wait there instead (a slow run, for the tests of two processes on one run).
     /// </summary>
     public static class FaultPoints

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 using System.Threading;
+using CrmMigration.Engine.Batches;
 using CrmMigration.Engine.Util;
 using CsvHelper;
 
@@ -60,6 +61,7 @@ namespace CrmMigration.Engine.Providers.Csv
             _encoding = encoding;
             _metadata = metadata;
             _onError = onError;
+            _report = onError;
             _settings = settings ?? new CsvReadSettings();
         }
 
@@ -116,17 +118,66 @@ namespace CrmMigration.Engine.Providers.Csv
                 $"The file has {check.InvalidCount:N0} byte sequence(s) that are not valid {_encoding.Describe()}, the first at byte offset {first.Offset:N0} ({first.Bytes}); -StrictEncoding refuses it before any record is read. Give the file's real encoding with -Encoding, or drop -StrictEncoding to reject only the rows that hold them."))
             { File = _path, Entity = _entity, Line = first.Line });
         }
-        /// <summary>Streams the records, applying the filter.</summary>
+        /// <summary>Streams the records, applying the filter (the rows of <see cref="ReadBatches"/>, each made a record).</summary>
         public IEnumerable<CrmRecord> Read(RecordFilter filter, CancellationToken cancellationToken)
         {
+            foreach (var batch in ReadBatches(filter, new BatchReadOptions { BatchSize = 256 }, cancellationToken))
+            {
+                for (int r = 0; r < batch.Count; r++) yield return batch.ToRecord(r);
+            }
+        }
+
+        private Action<CrmDataError> _report;
+        private long _firstOrdinal;
+
+        /// <summary>
+        /// Streams the rows in batches, applying the filter: text fields stay UTF-8 (copied once from the parser's buffer), typed
+        /// fields (from the sidecar) are parsed into unboxed cells. Each row carries its ordinal (every row read counts, unreadable
+        /// ones too) and, for a UTF-8 file, the byte offset where it starts, so a resumed read seeks straight to its position;
+        /// in another encoding it reads from the start and passes over the rows before it without making them cells.
+        /// </summary>
+        public IEnumerable<RowBatch> ReadBatches(RecordFilter filter, BatchReadOptions options, CancellationToken cancellationToken)
+        {
             var pending = new Queue<CsvMalformedRecord>();
+            var resume = options.ResumeAt;
+            // Seeking needs the file's bytes as the parser sees them: UTF-8 passes through (past its byte order mark).
+            bool seek = resume is { Offset: > 0 } && TextEncodings.IsUtf8(_encoding.Encoding);
+            _firstOrdinal = resume?.FirstOrdinal ?? 1;
+            RowBatch? batch = null;
+            RowBatch Current()
+            {
+                if (batch is not null) return batch;
+                batch = options.Rent?.Invoke() ?? new RowBatch(_entity, CrmFieldShape.Empty, options.BatchSize);
+                return batch;
+            }
+            _report = options.ProblemsInBatch ? e => Current().AddProblem(e) : _onError;
             CsvReader reader;
+            string[]? seekHeader = null;
+            long baseOffset = TextEncodings.IsUtf8(_encoding.Encoding) ? _encoding.PreambleLength : -1, lineBase = 0; // byte offsets are the file's only in UTF-8
             try
             {
                 if (_settings.StrictEncoding) RequireValidEncoding();
-                var stream = OpenStream();
-                _invalid = stream.Invalid;
-                reader = CsvReader.Create(stream, Options(true, true, pending));
+                if (seek)
+                {
+                    var headerPending = new Queue<CsvMalformedRecord>();
+                    using (var headerReader = CsvReader.Create(OpenStream(), Options(true, true, headerPending)))
+                    {
+                        seekHeader = FixHeader(headerReader.Headers, report: true);
+                    }
+                    baseOffset = resume!.Offset;
+                    lineBase = resume.Line - 1;
+                    _recordNumber = resume.Ordinal - 1;
+                    var stream = new Utf8DecodingStream(new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan),
+                        _encoding.Encoding, resume.Offset, resume.Line);
+                    _invalid = stream.Invalid;
+                    reader = CsvReader.Create(stream, Options(false, true, pending));
+                }
+                else
+                {
+                    var stream = OpenStream();
+                    _invalid = stream.Invalid;
+                    reader = CsvReader.Create(stream, Options(true, true, pending));
+                }
             }
             catch (IOException e)
             {
@@ -135,23 +186,32 @@ namespace CrmMigration.Engine.Providers.Csv
             ReportEncoding();
             using (reader)
             {
-                IReadOnlyList<string> rawHeader;
-                try
+                string[] header;
+                if (seekHeader is not null)
                 {
-                    rawHeader = reader.Headers;
+                    header = seekHeader;
                 }
-                catch (CsvFormatException e)
+                else
                 {
-                    throw new CrmException(new CrmDataError("CsvHeaderMalformed", CrmErrorKind.InvalidData, "The header row cannot be read: " + e.Message) { File = _path, Entity = _entity, Line = 1 }, e);
+                    IReadOnlyList<string> rawHeader;
+                    try
+                    {
+                        rawHeader = reader.Headers;
+                    }
+                    catch (CsvFormatException e)
+                    {
+                        throw new CrmException(new CrmDataError("CsvHeaderMalformed", CrmErrorKind.InvalidData, "The header row cannot be read: " + e.Message) { File = _path, Entity = _entity, Line = 1 }, e);
+                    }
+                    if (rawHeader.Count == 0)
+                    {
+                        Report("CsvEmptyFile", "The file is empty: it has no header row, so it holds no records.", 1, null, null);
+                        if (batch is not null) yield return batch;
+                        yield break;
+                    }
+                    header = FixHeader(rawHeader, report: true)!;
+                    HeaderBytes();
                 }
-                if (rawHeader.Count == 0)
-                {
-                    Report("CsvEmptyFile", "The file is empty: it has no header row, so it holds no records.", 1, null, null);
-                    yield break;
-                }
-                var header = FixHeader(rawHeader, report: true)!;
                 Header = header;
-                HeaderBytes();
                 // The sidecar's schema (types, lengths, keys, comments, annotations) travels with the records.
                 var shape = new CrmFieldShape(header) { Schema = _metadata?.Describe(_entity, header, _system, CrmProviderKind.Csv) };
                 var types = new CrmFieldType[header.Length];
@@ -165,67 +225,107 @@ namespace CrmMigration.Engine.Providers.Csv
                 bool unescape = _metadata?.FormulaEscape == CrmFormulaEscape.Spreadsheet;
                 bool emptyQuoted = _metadata?.EmptyStringQuoted == true;
                 int n = header.Length;
+                bool dropFirst = seek && !resume!.Inclusive;
+                var buffer = new Utf8Buffer(256);
 
-                foreach (var (row, line) in Rows(reader, 0, n, 0, pending))
+                void Prepare(RowBatch b)
+                {
+                    b.Reset(_entity, shape);
+                    b.System = _system;
+                    b.SourceEntity = _entity;
+                    b.File = _path;
+                    b.KeyColumns = keyIndexes;
+                    b.KeyNames = keyNames;
+                    b.SourceKeys = null;
+                    b.KeylessSource = false;
+                }
+                if (batch is not null)
+                {
+                    // Problems reported before the first row (the encoding, a renamed header) stay with it.
+                    var early = batch.Problems;
+                    Prepare(batch);
+                    if (early is not null) foreach (var e in early) batch.AddProblem(e);
+                }
+
+                foreach (var (row, line, offset) in Rows(reader, lineBase, n, 0, pending, baseOffset))
                 {
                     if ((_recordNumber & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-                    var values = new object?[n];
+                    if (dropFirst)
+                    {
+                        // The row at the checkpoint was accounted for: the read resumes after it.
+                        dropFirst = false;
+                        continue;
+                    }
+                    if (_recordNumber < _firstOrdinal) continue; // a resumed read that could not seek passes over what is done
+                    if (batch is null) Prepare(Current());
+                    var b = batch!;
+                    int r = b.AddRow(line, _recordNumber, offset);
+                    var columns = b.Columns;
                     bool ok = true;
                     int present = row.FieldCount;
                     for (int i = 0; i < n; i++)
                     {
+                        var column = columns[i];
                         if (i >= present)
                         {
                             // A short row's missing trailing field reads as an empty, unquoted field would.
-                            values[i] = types[i] == CrmFieldType.String && !emptyQuoted ? "" : null;
+                            if (types[i] == CrmFieldType.String && !emptyQuoted) column.SetText(r, default);
+                            else column.SetNull(r);
                             continue;
                         }
-                        string s = row.GetString(i);
-                        if (unescape && s.Length > 0 && s[0] == '\'') s = s.Substring(1);
+                        var span = row.GetSpan(i);
+                        if (unescape && span.Length > 0 && span[0] == (byte)'\'') span = span.Slice(1);
                         if (types[i] == CrmFieldType.String)
                         {
-                            values[i] = s.Length == 0 && emptyQuoted && row.GetRawSpan(i).Length == 0 ? null : s;
+                            if (span.Length == 0 && emptyQuoted && row.GetRawSpan(i).Length == 0) column.SetNull(r);
+                            else column.SetText(r, span);
                             continue;
                         }
-                        if (s.Length == 0 && types[i] == CrmFieldType.Binary && emptyQuoted && row.GetRawSpan(i).Length > 0)
+                        if (span.Length == 0 && types[i] == CrmFieldType.Binary && emptyQuoted && row.GetRawSpan(i).Length > 0)
                         {
-                            values[i] = Array.Empty<byte>();
+                            column.SetValue(r, Array.Empty<byte>());
                             continue;
                         }
                         try
                         {
-                            values[i] = CrmValues.Parse(s, types[i]);
+                            BatchValues.ParseInto(column, r, span, types[i]);
                         }
                         catch (FormatException e)
                         {
                             var err = Error("CsvTypeConversion", CrmErrorKind.InvalidValue,
                                 e.Message + " The record is skipped; fix the value or the datatype in the metadata sidecar.", line, RawOf(row));
                             err.Field = header[i];
-                            _onError(err);
+                            _report(err);
                             ok = false;
                             break;
                         }
                     }
-                    if (!ok) continue;
-                    var record = new CrmRecord(_entity, shape, values);
-                    if (keyIndexes is not null) record.Key = MakeKey(values, keyIndexes, keyNames!);
-                    record.Origin = new CrmOrigin(_system, _entity, record.Key?.ToString(), _path, line);
-                    if (!filter.IsEmpty && !filter.Matches(record)) continue;
-                    yield return record;
+                    if (!ok || !filter.IsEmpty && !filter.Matches(b, r))
+                    {
+                        b.Truncate(r);
+                        continue;
+                    }
+                    if (b.Count >= options.BatchSize)
+                    {
+                        yield return b;
+                        if (options.Rent is null) b.Clear();
+                        else batch = null;
+                    }
                 }
                 if (_shortRows > 0)
                 {
-                    _onError(new CrmDataError("CsvShortRows", CrmErrorKind.InvalidData, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    _report(new CrmDataError("CsvShortRows", CrmErrorKind.InvalidData, string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"{_shortRows:N0} row(s) have fewer fields than the header's {n} (the first at line {_firstShortLine:N0}); their missing trailing fields were read as empty, as Import-Csv reads them. Use -RejectShortRows to reject such rows instead."))
                     { File = _path, Entity = _entity, Line = _firstShortLine, Severity = CrmErrorSeverity.Warning });
                 }
+                if (batch is not null && (batch.Count > 0 || batch.Problems is not null)) yield return batch;
             }
         }
 
         private void ReportEncoding()
         {
             bool guessed = _encoding.Source == EncodingSource.Guessed;
-            _onError(new CrmDataError(guessed ? "CsvEncodingGuessed" : "CsvEncoding", CrmErrorKind.InvalidData,
+            _report(new CrmDataError(guessed ? "CsvEncodingGuessed" : "CsvEncoding", CrmErrorKind.InvalidData,
                 $"Read as {_encoding.Describe()}: {_encoding.Reason}." + (guessed ? " If the text looks wrong, give the file's encoding with -Encoding (New-CrmConnection -Encoding or Export-CrmData -Encoding)." : ""))
             { File = _path, Entity = _entity, Severity = guessed ? CrmErrorSeverity.Warning : CrmErrorSeverity.Information });
         }
@@ -245,23 +345,6 @@ namespace CrmMigration.Engine.Providers.Csv
             $"Byte offset {bad.Offset:N0} ({bad.Bytes}) in {what} is not valid {_encoding.Name}; ") + (what == "the header"
             ? "the column name holds U+FFFD (\uFFFD) there."
             : "the row is skipped and the rest of the file is read. If many rows report this, the file is in another encoding: give it with -Encoding.");
-
-        private static CrmKey? MakeKey(object?[] values, int[] keyIndexes, string[] keyNames)
-        {
-            if (keyIndexes.Length == 1)
-            {
-                object? v = values[keyIndexes[0]];
-                return v is null ? null : new CrmKey(CrmValues.ToText(v)!) { FieldNames = keyNames };
-            }
-            var parts = new string[keyIndexes.Length];
-            for (int k = 0; k < keyIndexes.Length; k++)
-            {
-                object? v = values[keyIndexes[k]];
-                if (v is null) return null;
-                parts[k] = CrmValues.ToText(v)!;
-            }
-            return new CrmKey(parts) { FieldNames = keyNames };
-        }
 
         private int[]? ResolveKey(string[] header, CrmFieldType[] types)
         {
@@ -293,7 +376,7 @@ namespace CrmMigration.Engine.Providers.Csv
             var names = HeaderNames.Fix(raw, renames);
             if (report && renames.Count > 0)
             {
-                _onError(new CrmDataError("CsvHeaderRenamed", CrmErrorKind.InvalidData,
+                _report(new CrmDataError("CsvHeaderRenamed", CrmErrorKind.InvalidData,
                     HeaderNames.Describe(renames, i => "column " + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)))
                 { File = _path, Entity = _entity, Line = 1, Severity = CrmErrorSeverity.Warning });
             }
@@ -329,7 +412,7 @@ namespace CrmMigration.Engine.Providers.Csv
         /// The good rows of a reader with their absolute line numbers. Rows CsvHelper skipped as malformed,
         /// ragged rows and rows with a NUL character are reported; multi-line bad regions are re-parsed.
         /// </summary>
-        private IEnumerable<(CsvReader Row, long Line)> Rows(CsvReader reader, long lineOffset, int expected, int depth, Queue<CsvMalformedRecord> pending)
+        private IEnumerable<(CsvReader Row, long Line, long Offset)> Rows(CsvReader reader, long lineOffset, int expected, int depth, Queue<CsvMalformedRecord> pending, long byteOffset = -1)
         {
             while (true)
             {
@@ -367,7 +450,7 @@ namespace CrmMigration.Engine.Providers.Csv
                 {
                     if (_shortRows++ == 0) _firstShortLine = line;
                     _recordNumber++;
-                    yield return (reader, line);
+                    yield return (reader, line, byteOffset < 0 ? -1 : byteOffset + reader.ByteOffset);
                     continue;
                 }
                 if (reader.FieldCount != expected)
@@ -379,7 +462,7 @@ namespace CrmMigration.Engine.Providers.Csv
                     continue;
                 }
                 _recordNumber++;
-                yield return (reader, line);
+                yield return (reader, line, byteOffset < 0 ? -1 : byteOffset + reader.ByteOffset);
             }
         }
 
@@ -387,7 +470,7 @@ namespace CrmMigration.Engine.Providers.Csv
         /// Reports a bad record. When it spans lines, only its first line is reported and the other lines
         /// are parsed again, so one bad quote costs one line, not the rest of the file.
         /// </summary>
-        private IEnumerable<(CsvReader Row, long Line)> Recover(string raw, long line, string code, string message, int expected, int depth)
+        private IEnumerable<(CsvReader Row, long Line, long Offset)> Recover(string raw, long line, string code, string message, int expected, int depth)
         {
             int br = raw.AsSpan().IndexOfAny('\r', '\n');
             if (br < 0 || (br == raw.Length - 1) || (br == raw.Length - 2 && raw[br] == '\r' && raw[br + 1] == '\n'))
@@ -429,9 +512,11 @@ namespace CrmMigration.Engine.Providers.Csv
 
         private void Report(string code, string message, long line, string? field, string? raw)
         {
+            // A resumed read passes over rows before its position: their problems were reported (and accounted) before.
+            if (_recordNumber > 0 && _recordNumber < _firstOrdinal) return;
             var e = Error(code, CrmErrorKind.InvalidData, message, line, raw);
             e.Field = field;
-            _onError(e);
+            _report(e);
         }
     }
 }

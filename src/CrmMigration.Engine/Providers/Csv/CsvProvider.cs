@@ -14,7 +14,7 @@ namespace CrmMigration.Engine.Providers.Csv
     /// keys survive a round trip through the "&lt;file&gt;-metadata.json" sidecar; without one every field is
     /// a String and the key is a column named Id or &lt;entity&gt;Id, when there is one.
     /// </summary>
-    public sealed class CsvProvider : ICrmProvider
+    public sealed class CsvProvider : ICrmProvider, Batches.ICrmBatchSource
     {
         /// <summary>Opens a CSV location (nothing is read until asked).</summary>
         public CsvProvider(CrmConnection connection)
@@ -156,6 +156,19 @@ namespace CrmMigration.Engine.Providers.Csv
             var reader = OpenReader(path, entity, onError);
             return reader.Read(new RecordFilter(options?.Filters ?? Array.Empty<CrmFieldFilter>()), cancellationToken);
         }
+
+        /// <inheritdoc/>
+        IEnumerable<Batches.RowBatch> Batches.ICrmBatchSource.ReadBatches(string entity, CrmReadOptions options, Batches.BatchReadOptions batch, Action<CrmDataError> onError, CancellationToken cancellationToken)
+        {
+            if (onError is null) throw new ArgumentNullException(nameof(onError));
+            string path = FindFile(entity) ?? throw new CrmException(new CrmDataError("EntityNotFound", CrmErrorKind.NotFound,
+                $"There is no CSV file for entity '{entity}' in '{Connection.Location}'.") { Entity = entity });
+            var reader = OpenReader(path, entity, onError);
+            return reader.ReadBatches(new RecordFilter(options?.Filters ?? Array.Empty<CrmFieldFilter>()), batch, cancellationToken);
+        }
+
+        /// <inheritdoc/>
+        string? Batches.ICrmBatchSource.FileOf(string entity) => FindFile(entity);
 
         /// <inheritdoc/>
         public ICrmEntityWriter OpenWriter(string entity, CrmWriteOptions options)

@@ -39,10 +39,14 @@ namespace CrmMigration.Engine.Providers.Csv
         private bool _pendingCr;
         private bool _eof;
 
-        /// <summary>Reads <paramref name="source"/> past <paramref name="skip"/> bytes (a byte order mark).</summary>
-        public Utf8DecodingStream(Stream source, Encoding encoding, int skip)
+        /// <summary>
+        /// Reads <paramref name="source"/> past <paramref name="skip"/> bytes (a byte order mark, or, to resume a read, the rows
+        /// before the offset; <paramref name="firstLine"/> is then the line that starts there).
+        /// </summary>
+        public Utf8DecodingStream(Stream source, Encoding encoding, long skip, long firstLine = 1)
         {
             _source = source;
+            _line = firstLine;
             _utf8 = TextEncodings.IsUtf8(encoding);
             if (skip > 0)
             {

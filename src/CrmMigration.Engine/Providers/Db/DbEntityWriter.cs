@@ -364,6 +364,9 @@ namespace CrmMigration.Engine.Providers.Db
 
         private static void AddParameter(DbCommand cmd, string name, object value) => DbDialect.AddParameter(cmd, name, value);
 
+        /// <summary>While a batch is written with before-images wanted: the stored rows its keys found, as they were before the batch.</summary>
+        private Dictionary<string, object?[]>? _befores;
+
         /// <summary>Sets Intended (Inserted, Updated or Skipped) for rows without an outcome, from the stored rows and earlier rows of the batch.</summary>
         private void Classify(List<Row> rows, bool upsert, Dictionary<string, object?[]> seen, DbTransaction? tx)
         {
@@ -382,7 +385,12 @@ namespace CrmMigration.Engine.Providers.Db
             foreach (var row in rows)
             {
                 if (row.Outcome is not null || row.Key is null) continue;
-                if (!seen.TryGetValue(row.Key, out var stored) && existing.TryGetValue(row.Key, out stored)) seen[row.Key] = stored;
+                if (!seen.TryGetValue(row.Key, out var stored) && existing.TryGetValue(row.Key, out stored))
+                {
+                    seen[row.Key] = stored;
+                    // The row as the target held it, before this batch's rows change the remembered values.
+                    _befores?.TryAdd(row.Key, (object?[])stored.Clone());
+                }
                 if (stored is null)
                 {
                     row.Intended = CrmOutcome.Inserted;
@@ -452,6 +460,7 @@ namespace CrmMigration.Engine.Providers.Db
         {
             var conn = Conn();
             using var tx = conn.BeginTransaction();
+            _befores = _options.OnBeforeCommit is null ? null : new Dictionary<string, object?[]>(StringComparer.Ordinal);
             var rows = Prepare(batch, upsert, needKeys: upsert || !_keyEnforced);
             if (upsert || !_keyEnforced) Classify(rows, upsert, new Dictionary<string, object?[]>(StringComparer.Ordinal), tx);
             var toWrite = new List<Row>();
@@ -480,6 +489,9 @@ namespace CrmMigration.Engine.Providers.Db
                     _copied = false;
                 }
             }
+            // The way back is kept (by the ledger) before the batch is durable.
+            if (_options.OnBeforeCommit is { } keep && toWrite.Count > 0) keep(Images(toWrite));
+            _befores = null;
             tx.Commit();
             var result = new List<CrmRecordOutcome>(rows.Count);
             foreach (var row in rows) result.Add(row.Outcome ?? Outcome(row, row.Intended));
@@ -487,6 +499,33 @@ namespace CrmMigration.Engine.Providers.Db
         }
 
         private bool _copied;
+
+        /// <summary>Images of the rows the batch wrote: absent before (inserted) or as stored (updated), each key once.</summary>
+        private RowImageBatch Images(List<Row> written)
+        {
+            var table = _table!;
+            var columns = new string[table.Columns.Count];
+            for (int c = 0; c < columns.Length; c++) columns[c] = table.Columns[c].Name;
+            var images = new RowImageBatch(table.Name, columns, _key);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var row in written)
+            {
+                if (row.Outcome is not null || row.Intended is not (CrmOutcome.Inserted or CrmOutcome.Updated)) continue;
+                string? key = KeyFor(row);
+                if (key is not null && !seen.Add(key)) continue;
+                if (key is not null && _befores is not null && _befores.TryGetValue(key, out var before))
+                {
+                    images.Rows.Add(new RowImage(key, true, before));
+                    continue;
+                }
+                var values = new object?[columns.Length];
+                // Without a key (a table without one, or a key the database numbers itself) the row is found again by its content.
+                if (key is not null) foreach (int k in _key) values[k] = row.Values[Array.IndexOf(row.Plan.Cols, k)];
+                else for (int slot = 0; slot < row.Plan.Cols.Length; slot++) values[row.Plan.Cols[slot]] = row.Values[slot];
+                images.Rows.Add(new RowImage(key, false, values));
+            }
+            return images;
+        }
 
         /// <summary>Batches that went through the bulk path (binary COPY or LOAD DATA) rather than INSERT statements.</summary>
         internal int BulkBatches { get; private set; }

@@ -11,8 +11,6 @@ namespace CrmMigration.Engine.Providers.Excel
     /// </summary>
     internal sealed class RecordSpool : IDisposable
     {
-        private enum Tag : byte { Null, String, Long, Decimal, Double, Bool, DateTime, DateTimeOffset, Guid, Bytes }
-
         private readonly string _path;
         private FileStream? _stream;
         private BinaryWriter? _writer;
@@ -30,23 +28,7 @@ namespace CrmMigration.Engine.Providers.Excel
         {
             var w = _writer ?? throw new ObjectDisposedException(nameof(RecordSpool));
             w.Write(values.Length);
-            foreach (var v in values)
-            {
-                switch (v)
-                {
-                    case null: w.Write((byte)Tag.Null); break;
-                    case string s: w.Write((byte)Tag.String); w.Write(s); break;
-                    case long l: w.Write((byte)Tag.Long); w.Write(l); break;
-                    case decimal m: w.Write((byte)Tag.Decimal); w.Write(m); break;
-                    case double d: w.Write((byte)Tag.Double); w.Write(d); break;
-                    case bool b: w.Write((byte)Tag.Bool); w.Write(b); break;
-                    case DateTime dt: w.Write((byte)Tag.DateTime); w.Write(dt.ToBinary()); break;
-                    case DateTimeOffset o: w.Write((byte)Tag.DateTimeOffset); w.Write(o.Ticks); w.Write((short)o.Offset.TotalMinutes); break;
-                    case Guid g: w.Write((byte)Tag.Guid); w.Write(g.ToByteArray()); break;
-                    case byte[] bytes: w.Write((byte)Tag.Bytes); w.Write(bytes.Length); w.Write(bytes); break;
-                    default: throw new ArgumentException("The spool holds normalised values only: " + v.GetType().Name);
-                }
-            }
+            foreach (var v in values) Util.ValueCodec.Write(w, v);
             Rows++;
         }
 
@@ -62,23 +44,7 @@ namespace CrmMigration.Engine.Providers.Excel
             {
                 int n = r.ReadInt32();
                 var values = new object?[n];
-                for (int i = 0; i < n; i++)
-                {
-                    values[i] = (Tag)r.ReadByte() switch
-                    {
-                        Tag.Null => null,
-                        Tag.String => r.ReadString(),
-                        Tag.Long => r.ReadInt64(),
-                        Tag.Decimal => r.ReadDecimal(),
-                        Tag.Double => r.ReadDouble(),
-                        Tag.Bool => r.ReadBoolean(),
-                        Tag.DateTime => DateTime.FromBinary(r.ReadInt64()),
-                        Tag.DateTimeOffset => new DateTimeOffset(r.ReadInt64(), TimeSpan.FromMinutes(r.ReadInt16())),
-                        Tag.Guid => new Guid(r.ReadBytes(16)),
-                        Tag.Bytes => r.ReadBytes(r.ReadInt32()),
-                        _ => throw new InvalidDataException("The spool file is corrupt."),
-                    };
-                }
+                for (int i = 0; i < n; i++) values[i] = Util.ValueCodec.Read(r);
                 yield return values;
             }
         }

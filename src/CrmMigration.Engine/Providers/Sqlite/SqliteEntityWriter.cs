@@ -235,6 +235,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             public int[] Cols = Array.Empty<int>();        // their column positions
             public int[] KeySlots = Array.Empty<int>();    // slot (in Fields) per key column, -1 absent
             public int[] UpdateSlots = Array.Empty<int>(); // slots that are not key columns
+            public int[] ExtraCols = Array.Empty<int>();   // the table's other columns, read after the slots when before-images are kept
             public string? MissingRequired;                // a NOT NULL column without default the shape lacks
             public object?[] Portable = Array.Empty<object?>();
             public object?[] Storage = Array.Empty<object?>();
@@ -279,6 +280,9 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 var update = new List<int>();
                 for (int s = 0; s < cols.Count; s++) if (Array.IndexOf(_key, cols[s]) < 0) update.Add(s);
                 plan.UpdateSlots = update.ToArray();
+                var extra = new List<int>();
+                if (_options.OnBeforeCommit is not null) for (int c = 0; c < table.Columns.Count; c++) if (!cols.Contains(c)) extra.Add(c);
+                plan.ExtraCols = extra.ToArray();
                 plan.Portable = new object?[cols.Count];
                 plan.Storage = new object?[cols.Count];
                 for (int c = 0; c < table.Columns.Count; c++)
@@ -319,8 +323,9 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (plan.Select is not null) return plan.Select;
             var table = _table!;
             var sql = new StringBuilder("SELECT ");
-            if (plan.Cols.Length == 0) sql.Append('1');
+            if (plan.Cols.Length == 0 && plan.ExtraCols.Length == 0) sql.Append('1');
             for (int s = 0; s < plan.Cols.Length; s++) { if (s > 0) sql.Append(", "); sql.AppendQuoted(table.Columns[plan.Cols[s]].Name); }
+            foreach (int c in plan.ExtraCols) sql.Append(plan.Cols.Length > 0 || c != plan.ExtraCols[0] ? ", " : "").AppendQuoted(table.Columns[c].Name);
             sql.Append(" FROM ").AppendQuoted(table.Name).Append(" WHERE ");
             AppendKeyCondition(sql, 1);
             sql.Append(" LIMIT 1");
@@ -374,6 +379,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                         $"Upsert into '{TableName}' needs key fields: the table has no primary key and no KeyFields were given.") { Error = { Entity = TableName } };
                 }
                 bool upsert = _options.Mode == CrmWriteMode.Upsert;
+                _images = _options.OnBeforeCommit is null ? null : NewImages();
                 for (int r = 0; r < batch.Count; r++)
                 {
                     var record = batch[r];
@@ -381,6 +387,9 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     outcomes.Add(upsert ? Upsert(record, plan) : Insert(record, plan));
                     if (r == batch.Count / 2) Util.FaultPoints.Hit("mid-batch", _batch);
                 }
+                // The way back is kept (by the ledger) before the batch is durable.
+                if (_images is { Rows.Count: > 0 }) _options.OnBeforeCommit!(_images);
+                _images = null;
                 Commit();
             }
             catch
@@ -400,7 +409,46 @@ namespace CrmMigration.Engine.Providers.Sqlite
             var insert = InsertStatement(plan);
             var storage = plan.Storage;
             for (int s = 0; s < storage.Length; s++) insert.Bind(s + 1, storage[s]);
-            return Execute(insert, record, plan, CrmOutcome.Inserted);
+            return Absent(Execute(insert, record, plan, CrmOutcome.Inserted), plan);
+        }
+
+        // ---------------------------------------------------------------- before-images
+
+        private RowImageBatch? _images;
+        private readonly HashSet<string> _imaged = new(StringComparer.Ordinal);
+
+        private RowImageBatch NewImages()
+        {
+            var table = _table!;
+            var columns = new string[table.Columns.Count];
+            for (int c = 0; c < columns.Length; c++) columns[c] = table.Columns[c].Name;
+            _imaged.Clear();
+            return new RowImageBatch(table.Name, columns, _key);
+        }
+
+        /// <summary>After an insert: the row was absent before (undo deletes it by key, or by content without one).</summary>
+        private CrmRecordOutcome Absent(CrmRecordOutcome outcome, ShapePlan plan)
+        {
+            if (_images is null || outcome.Outcome != CrmOutcome.Inserted) return outcome;
+            string? key = CanonicalKey(plan);
+            if (key is not null && !_imaged.Add(key)) return outcome;
+            var values = new object?[_table!.Columns.Count];
+            if (key is not null) for (int k = 0; k < _key.Length; k++) values[_key[k]] = plan.Storage[plan.KeySlots[k]];
+            else for (int slot = 0; slot < plan.Cols.Length; slot++) values[plan.Cols[slot]] = plan.Storage[slot];
+            _images.Rows.Add(new RowImage(key, false, values));
+            return outcome;
+        }
+
+        /// <summary>Before an update: the stored row as the select read it (the plan's columns, then the others), in storage form.</summary>
+        private void Existing(SqliteRawStatement select, ShapePlan plan)
+        {
+            if (_images is null) return;
+            string? key = CanonicalKey(plan);
+            if (key is null || !_imaged.Add(key)) return;
+            var values = new object?[_table!.Columns.Count];
+            for (int s = 0; s < plan.Cols.Length; s++) values[plan.Cols[s]] = select.Column(s);
+            for (int e = 0; e < plan.ExtraCols.Length; e++) values[plan.ExtraCols[e]] = select.Column(plan.Cols.Length + e);
+            _images.Rows.Add(new RowImage(key, true, values));
         }
 
         private CrmRecordOutcome Upsert(CrmRecord record, ShapePlan plan)
@@ -413,6 +461,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (rc == SqliteSql.SqliteRow)
             {
                 bool changed = Differs(select, plan, null);
+                if (changed) Existing(select, plan);
                 select.Reset();
                 if (!changed) return Outcome(record, plan, CrmOutcome.Skipped, false);
                 var update = UpdateStatement(plan);
@@ -425,7 +474,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (rc != SqliteSql.SqliteDone) throw select.Failure(rc);
             var insert = InsertStatement(plan);
             for (int s = 0; s < plan.Storage.Length; s++) insert.Bind(s + 1, plan.Storage[s]);
-            return Execute(insert, record, plan, CrmOutcome.Inserted);
+            return Absent(Execute(insert, record, plan, CrmOutcome.Inserted), plan);
         }
 
         private CrmRecordOutcome Execute(SqliteRawStatement statement, CrmRecord record, ShapePlan plan, CrmOutcome success)

@@ -1,0 +1,305 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using CrmMigration.Engine.Ledger;
+using Npgsql;
+
+namespace CrmMigration.Engine.Tests
+{
+    /// <summary>
+    /// One ledger, two stores: the same logic against an SQLite file and a PostgreSQL schema (the real server): runs, batches,
+    /// the crosswalk, counters and their verification, the fingerprint index, leases, merge decisions; and an SQLite ledger of
+    /// the previous schema version opens and keeps what it holds.
+    /// </summary>
+    public class LedgerStoreTests
+    {
+        /// <summary>A ledger in a store of the given kind, with what it needs cleaned up afterwards.</summary>
+        private sealed class Fixture : IDisposable
+        {
+            private readonly TempDir _dir = new();
+            private readonly TestDatabase? _db;
+
+            public Fixture(string kind)
+            {
+                if (kind == "sqlite")
+                {
+                    Location = LedgerLocation.File(_dir.File("ledger.sqlite"));
+                }
+                else
+                {
+                    _db = new TestDatabase(CrmProviderKind.PostgreSql);
+                    Location = LedgerLocation.FromConnection(_db.Connection());
+                }
+            }
+
+            public LedgerLocation Location { get; }
+
+            public MigrationLedger Open() => MigrationLedger.Open(Location);
+
+            public object? Scalar(string sql)
+            {
+                if (_db is null) return SqliteTestUtil.Scalar(Location.FilePath!, sql);
+                using var c = new NpgsqlConnection(DbServers.PgAdmin(_db.Name) + ";Search Path=crm_ledger");
+                c.Open();
+                using var cmd = new NpgsqlCommand(sql, c);
+                return cmd.ExecuteScalar();
+            }
+
+            public void Dispose()
+            {
+                _db?.Dispose();
+                _dir.Dispose();
+            }
+        }
+
+        private static LedgerRunInfo Info(string target) => new() { Target = target, ModuleVersion = "test", Parameters = "Mode=Insert" };
+
+        private static LedgerEntry Landed(string key, string? target, long hash, CrmOutcome outcome = CrmOutcome.Inserted) =>
+            new("accounts", key, target ?? key, new CrmRecordOutcome("Account", target ?? key, outcome), hash);
+
+        [Fact]
+        public void ScanningABatchHashesTheKeysDecodingItGives_WithoutStrings()
+        {
+            string longKey = new string('键', 400); // 1,200 UTF-8 bytes
+            var entries = new[]
+            {
+                new LedgerEntry("accounts", "1", "A-1", new CrmRecordOutcome("Account", "A-1", CrmOutcome.Inserted), 11, sourceHash: 99),
+                new LedgerEntry("accounts", "Zoë|2", "Zoë|2", new CrmRecordOutcome("Account", "Zoë|2", CrmOutcome.Skipped) { ReasonCode = "Unchanged", Message = "same" }, 12),
+                new LedgerEntry("contacts", "x.csv:7", null, new CrmRecordOutcome("Contact", null, CrmOutcome.Rejected) { ReasonCode = "CsvMalformedRow", Message = "bad", Field = "Line", Value = "7,\"" }, null),
+                new LedgerEntry("contacts", longKey, longKey, new CrmRecordOutcome("Contact", longKey, CrmOutcome.Updated), -5),
+                new LedgerEntry("contacts", "m1", "survivor", new CrmRecordOutcome("Contact", "m1", CrmOutcome.Merged) { MergedInto = "survivor" }, null),
+                new LedgerEntry("contacts", "gone", "gone", new CrmRecordOutcome("Contact", "gone", CrmOutcome.Deleted), null),
+            };
+            byte[] blob = BatchCodec.Encode(entries);
+            var scanned = new List<ScannedEntry> { new(CrmOutcome.Inserted, 1, 1, 1) }; // emptied first
+            BatchCodec.Scan(blob, scanned);
+            var decoded = BatchCodec.Decode(blob).ToList();
+            Assert.Equal(decoded.Count, scanned.Count);
+            for (int i = 0; i < decoded.Count; i++)
+            {
+                var d = decoded[i];
+                Assert.Equal(new ScannedEntry(d.Outcome, ContentHash.OfKey(d.SourceKey), d.TargetKey is null ? null : ContentHash.OfKey(d.TargetKey), d.ContentHash), scanned[i]);
+            }
+            Assert.Null(scanned[2].TargetKeyHash);
+            Assert.Equal(ContentHash.OfKey(longKey), scanned[3].TargetKeyHash);
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
+        public void ASavedReadPositionIsTheLastOneSavedPerSourceEntity_InEitherStore(string kind)
+        {
+            using var f = new Fixture(kind);
+            using var ledger = f.Open();
+            var (run, _) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+            Assert.Null(ledger.SourcePositionOf(run, "contacts"));
+            ledger.SaveSourcePosition(run, "contacts", new Batches.SourcePosition(1024, 98_765, 1030, null, inclusive: false), new SourceFileStamp(5_000_000_000, 638_000_000_000_000_000));
+            ledger.SaveSourcePosition(run, "contacts", new Batches.SourcePosition(2048, 197_531, 2060, null, inclusive: false), new SourceFileStamp(5_000_000_000, 638_000_000_000_000_000));
+            ledger.SaveSourcePosition(run, "accounts", new Batches.SourcePosition(7, -1, 0, null, inclusive: true), new SourceFileStamp(10, 20));
+            var (p, stamp) = ledger.SourcePositionOf(run, "contacts")!.Value;
+            Assert.Equal((2048L, 197_531L, 2060L, false, 2049L), (p.Ordinal, p.Offset, p.Line, p.Inclusive, p.FirstOrdinal));
+            Assert.Equal(new SourceFileStamp(5_000_000_000, 638_000_000_000_000_000), stamp);
+            var (a, _) = ledger.SourcePositionOf(run, "accounts")!.Value;
+            Assert.Equal((7L, -1L, true, 7L), (a.Ordinal, a.Offset, a.Inclusive, a.FirstOrdinal));
+            Assert.Null(ledger.SourcePositionOf("no-such-run", "contacts"));
+            Assert.Equal(2L, Convert.ToInt64(f.Scalar("SELECT count(*) FROM source_positions"), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
+        public void TheSameBooksCrosswalkAndFingerprintsInEitherStore(string kind)
+        {
+            using var f = new Fixture(kind);
+            string run;
+            using (var ledger = f.Open())
+            {
+                (run, bool resumed) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+                Assert.False(resumed);
+                ledger.DescribeRun(run, "legacy.db", "abc");
+                ledger.AppendRunParameters(run, "Encoding[a.csv]=utf-8");
+                ledger.AppendRunParameters(run, "Encoding[a.csv]=utf-8");
+                ledger.RecordBatch(run, "Account", 1, new[]
+                {
+                    Landed("1", "A-1", 11), Landed("2", "A-2", 12), Landed("2", "A-2b", 13), Landed("3", null, 14),
+                    new LedgerEntry("accounts", "4", "4", new CrmRecordOutcome("Account", "4", CrmOutcome.Rejected) { ReasonCode = "RecordInvalidEmail", Field = "email", Value = "x@" }, null),
+                });
+                ledger.RecordBatch(run, "Account", 2, new[] { Landed("3", null, 15, CrmOutcome.Updated), new LedgerEntry("accounts", "1", "A-1", new CrmRecordOutcome("Account", "A-1", CrmOutcome.Deleted), null) }, part: 2);
+                Assert.Empty(ledger.Verify(run));
+                ledger.FinishRun(run, success: true);
+            }
+            using (var ledger = f.Open())
+            {
+                var r = ledger.Runs(run).Single();
+                Assert.Equal(("Completed", "legacy.db", "abc", "Mode=Insert; Encoding[a.csv]=utf-8", true), (r.Status, r.Source, r.MappingHash, r.Parameters, r.Balanced));
+                Assert.Equal("Import", r.Kind);
+                var books = Assert.Single(r.Entities);
+                Assert.Equal((7L, 4L, 1L, 1L, 1L), (books.Read, books.Inserted, books.Updated, books.Rejected, books.Deleted));
+                Assert.True(books.Balanced);
+                // The crosswalk keeps the last key of a repeated source key; a key that did not change is not in it.
+                var translated = ledger.TranslateKeys("Account", new[] { "1", "2", "3" });
+                Assert.Equal(new Dictionary<string, string> { ["1"] = "A-1", ["2"] = "A-2b" }, translated);
+                // Later batches win; a deletion takes the key out of what the target holds.
+                var index = ledger.ContentIndex("Sqlite:/t.db", "Account");
+                Assert.Equal(3, index.Count);
+                Assert.Equal(15L, index[ContentHash.OfKey("3")]);
+                Assert.False(index.ContainsKey(ContentHash.OfKey("A-1")));
+                Assert.Equal(new[] { "A-2", "A-2b", "3" }, ledger.ContentKeys("Sqlite:/t.db", "Account"));
+                var rejected = ledger.Records(run, "account", null, CrmOutcome.Rejected, null).Single();
+                Assert.Equal(("4", "email", "x@", 1), (rejected.SourceKey, rejected.Field, rejected.Value, rejected.Batch));
+                Assert.Equal(CrmOutcome.Deleted, ledger.NotLanded("Sqlite:/t.db", "account")["A-1"].Outcome);
+                // Counters that disagree with the outcomes are found.
+            }
+            Assert.Equal(2L, Convert.ToInt64(f.Scalar("SELECT COUNT(*) FROM batches"), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(2L, Convert.ToInt64(f.Scalar("SELECT part FROM batches WHERE batch = 2"), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
+        public void BeforeImagesComeBackExactlyAndTellLaterRunsInTheWay(string kind)
+        {
+            using var f = new Fixture(kind);
+            using var ledger = f.Open();
+            var images = new Providers.RowImageBatch("Account", new[] { "Id", "Name", "Amount", "When", "Blob" }, new[] { 0 });
+            var when = new DateTime(2024, 3, 5, 10, 11, 12, DateTimeKind.Utc);
+            images.Rows.Add(new Providers.RowImage("1", true, new object?[] { 1L, "Zoë \"quoted\"", 12.5m, when, new byte[] { 0, 255 } }));
+            images.Rows.Add(new Providers.RowImage("2", false, new object?[] { 2L, null, null, null, null }));
+            images.Rows.Add(new Providers.RowImage(null, false, new object?[] { null, "keyless", 1.25, null, null }));
+            var (first, _) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+            ledger.RecordImages(first, "Account", 1, images);
+            var more = new Providers.RowImageBatch("Account", images.Columns, images.KeyColumns);
+            more.Rows.Add(new Providers.RowImage("3", false, new object?[] { 3L, null, null, null, null }));
+            ledger.RecordImages(first, "Account", 2, more);
+            ledger.FinishRun(first, success: true);
+            var (second, _) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+            var later = new Providers.RowImageBatch("Account", images.Columns, images.KeyColumns);
+            later.Rows.Add(new Providers.RowImage("3", true, new object?[] { 3L, "three", null, null, null }));
+            ledger.RecordImages(second, "Account", 1, later);
+            ledger.FinishRun(second, success: true);
+
+            Assert.True(ledger.HasImages(first));
+            var back = ledger.Images(first, newestFirst: true).ToList();
+            Assert.Equal(2, back.Count);
+            Assert.True(back[0].Seq > back[1].Seq);
+            Assert.Equal(back.Select(b => b.Seq), ledger.ImageSeqsNewestFirst(first));
+            Assert.Equal(3, ledger.ImageBatch(back[1].Seq).Rows.Count);
+            var got = back[1].Images;
+            Assert.Equal(("Account", 5, 0), (got.Entity, got.Columns.Count, got.KeyColumns.Single()));
+            Assert.Equal(images.Columns, got.Columns);
+            Assert.Equal(3, got.Rows.Count);
+            Assert.Equal(images.Rows[0].Values, got.Rows[0].Values);
+            Assert.True(got.Rows[0].Existed);
+            // An inserted row keeps only its key; a keyless one every value it was written with.
+            Assert.Equal(("2", false, 2L, (object?)null), (got.Rows[1].Key, got.Rows[1].Existed, got.Rows[1].Values[0], got.Rows[1].Values[1]));
+            Assert.Equal(images.Rows[2].Values, got.Rows[2].Values);
+            Assert.Null(got.Rows[2].Key);
+            // The second run changed row 3, which the first inserted: it is in the way of undoing the first.
+            Assert.Equal(new[] { second }, ledger.LaterRuns(first));
+            Assert.True(ledger.ImageKeys(first)["account"].Overlaps(ledger.ImageKeys(second)["Account"]));
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
+        public void DeltaRunsFindTheirBaseWatermarkAndTheKeysTheTargetHolds(string kind)
+        {
+            using var f = new Fixture(kind);
+            using var ledger = f.Open();
+            Assert.Null(ledger.LastCompletedRun("Sqlite:/t.db"));
+            var (bulk, _) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+            ledger.RecordBatch(bulk, "Contact", 1, new[] { Landed("1", "C-1", 1), Landed("2", "C-2", 2), Landed("3", "C-3", 3) });
+            ledger.SaveWatermark(bulk, "contacts", "updated_at", "2021-01-01T00:00:00Z");
+            ledger.SaveWatermark(bulk, "contacts", "updated_at", "2021-02-01T00:00:00Z");
+            ledger.FinishRun(bulk, success: true);
+            Assert.Equal(bulk, ledger.LastCompletedRun("Sqlite:/t.db"));
+            Assert.Equal(("updated_at", "2021-02-01T00:00:00Z"), ledger.LatestWatermark("Sqlite:/t.db", "contacts"));
+            Assert.Null(ledger.LatestWatermark("Sqlite:/other.db", "contacts"));
+            var info = Info("Sqlite:/t.db");
+            info.Kind = "Delta";
+            info.PreviousRunId = bulk;
+            var (delta, _) = ledger.StartOrResume(info, null, false);
+            ledger.RecordBatch(delta, "Contact", 1, new[] { new LedgerEntry("accounts", "2", "C-2", new CrmRecordOutcome("Contact", "C-2", CrmOutcome.Deleted), null) });
+            ledger.SaveWatermark(delta, "contacts", "updated_at", "2030-01-01T00:00:00Z");
+            // A run that has not completed neither continues a chain nor gives a watermark.
+            Assert.Equal(bulk, ledger.LastCompletedRun("Sqlite:/t.db"));
+            Assert.Equal("2021-02-01T00:00:00Z", ledger.LatestWatermark("Sqlite:/t.db", "contacts")!.Value.Value);
+            ledger.FinishRun(delta, success: true);
+            Assert.Equal("2030-01-01T00:00:00Z", ledger.LatestWatermark("Sqlite:/t.db", "contacts")!.Value.Value);
+            var run = ledger.Runs(delta).Single();
+            Assert.Equal(("Delta", bulk), (run.Kind, run.PreviousRunId));
+            // What the target holds of a source entity: deletions taken out.
+            Assert.Equal(new Dictionary<string, string> { ["1"] = "C-1", ["3"] = "C-3" }, ledger.LandedSourceKeys("Sqlite:/t.db", "Contact", "accounts"));
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
+        public void LeasesAndDecisionsBehaveAlikeInEitherStore(string kind)
+        {
+            using var f = new Fixture(kind);
+            using var first = f.Open();
+            var (run, _) = first.StartOrResume(Info("T"), null, false);
+            using var second = f.Open();
+            Assert.Equal("RunLeaseHeld", Assert.Throws<CrmException>(() => second.StartOrResume(Info("T"), null, true)).Error.Code);
+            first.FinishRun(run, success: false);
+            var (again, resumed) = second.StartOrResume(Info("T"), null, true);
+            Assert.Equal((run, true), (again, resumed));
+            Assert.Equal(2, second.Runs(run).Single().Attempts);
+
+            Assert.Equal(2, second.RecordDecisions(new[] { new Dedupe.MergeDecision("Contact", "b", "a", true, "same person"), new Dedupe.MergeDecision("Contact", "c", "d", false, null) }, "review.csv"));
+            // The same pair under another spelling of the entity replaces the decision; an unchanged one is not rewritten.
+            Assert.Equal(1, second.RecordDecisions(new[] { new Dedupe.MergeDecision("CONTACT", "a", "b", false, "not the same"), new Dedupe.MergeDecision("contact", "c", "d", false, null) }, "review2.csv"));
+            var decisions = second.Decisions("contact");
+            Assert.Equal(2, decisions.Count);
+            Assert.Equal(("a", "b", false, "not the same"), (decisions[0].KeyA, decisions[0].KeyB, decisions[0].Same, decisions[0].Note));
+        }
+
+        [Fact]
+        public void ALedgerOfTheEarlierSchemaOpensAndKeepsWhatItHolds()
+        {
+            using var dir = new TempDir();
+            string path = dir.File("v4.sqlite");
+            // Schema 4 as CrmMigration 0.1 wrote it (no kind, deleted or part columns; no images).
+            SqliteTestUtil.Exec(path, @"
+CREATE TABLE ledger_info(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE runs(run_no INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+  user_name TEXT, host TEXT, source TEXT, target TEXT, mapping_hash TEXT, module_version TEXT, parameters TEXT, attempts INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE batches(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_no INTEGER NOT NULL, entity TEXT NOT NULL, batch INTEGER NOT NULL, records INTEGER NOT NULL, recorded_at TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE counters(run_no INTEGER NOT NULL, entity TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0,
+  skipped INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, merged INTEGER NOT NULL DEFAULT 0, filtered INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_no, entity));
+INSERT INTO ledger_info VALUES ('schema_version', '4');
+INSERT INTO runs(run_id, status, started_at, target) VALUES ('old', 'Completed', '2025-01-02T03:04:05.0000000Z', 'T');
+INSERT INTO counters(run_no, entity, read, inserted) VALUES (1, 'Account', 1, 1);");
+            var blob = BatchCodec.Encode(new[] { Landed("1", null, 7) });
+            using (var c = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + path + ";Pooling=False"))
+            {
+                c.Open();
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = "INSERT INTO batches(run_no, entity, batch, records, recorded_at, data) VALUES (1, 'Account', 1, 1, '2025-01-02T03:04:05.0000000Z', $d)";
+                cmd.Parameters.AddWithValue("$d", blob);
+                cmd.ExecuteNonQuery();
+            }
+            using (var ledger = new MigrationLedger(path))
+            {
+                var run = ledger.Runs("old").Single();
+                Assert.True(run.Balanced);
+                Assert.Equal(("Import", 0L), (run.Kind, run.Entities.Single().Deleted));
+                Assert.Equal(7L, ledger.ContentIndex("T", "Account")[ContentHash.OfKey("1")]);
+            }
+            Assert.Equal("5", SqliteTestUtil.Scalar(path, "SELECT value FROM ledger_info WHERE key = 'schema_version'"));
+        }
+
+        [Fact]
+        public void APostgreSqlLedgerIsNamedWithoutItsPassword()
+        {
+            var parsed = LedgerLocation.Parse("postgresql://crm:s3cret@db.example:6543/ops?schema=ledgers", p => p);
+            Assert.Equal("postgresql://db.example:6543/ops?schema=ledgers", parsed.Display);
+            Assert.False(parsed.IsFile);
+            var cs = LedgerLocation.Parse("Host=db.example;Database=ops;Username=crm;Password=s3cret", p => p);
+            Assert.Equal("postgresql://db.example:5432/ops?schema=crm_ledger", cs.Display);
+            var file = LedgerLocation.Parse("ledger.sqlite", p => "/x/" + p);
+            Assert.Equal(("/x/ledger.sqlite", true), (file.Display, file.IsFile));
+        }
+    }
+}
