@@ -63,7 +63,7 @@ namespace CrmMigration.Engine.Ledger
                 SqliteSql.Execute(_db, "PRAGMA journal_mode=WAL");
                 SqliteSql.Execute(_db, "PRAGMA synchronous=NORMAL");
                 SqliteSql.Execute(_db, "PRAGMA busy_timeout=10000");
-                SqliteSql.Execute(_db, "PRAGMA cache_size=-65536");
+                SqliteSql.Execute(_db, "PRAGMA cache_size=-8192"); // 8 MB: one blob row per batch; 64 MB only raised the peak (issue 15)
                 CreateSchema();
             }
             catch (SqliteException ex)
