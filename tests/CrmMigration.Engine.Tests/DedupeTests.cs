@@ -309,7 +309,7 @@ namespace CrmMigration.Engine.Tests
             string[] texts =
             {
                 "plain ascii", "Müller ÿ \u0085 ß", "张伟 有限公司", "emoji \U0001F600 x", "lone \uD800 high", "lone \uDC00 low",
-                new string('é', 40), "plain ascii", "a 张 longer than twenty-four characters", "ab",
+                new string('é', 40), "plain ascii", "a 张 longer than twenty-four characters", "Łódź",
             };
             var scorer = new MatchScorer(rules);
             for (int i = 0; i < texts.Length; i++)
