@@ -296,6 +296,51 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void TheScorerGivesBackEveryTextItPackedAndAfterKeepScoresTheKeptRecordsAlike()
+        {
+            // Notes compared as they are (Trim only): short values are shared, long ones not; Latin-1 text is packed one
+            // byte a character, anything else as UTF-16 (Han, a surrogate pair, lone surrogates, C1 controls).
+            var tree = DedupeRulesTests.ContactRules();
+            var fields = (OrderedDictionary)((OrderedDictionary)((OrderedDictionary)tree["Entities"]!)["Contact"]!)["Fields"]!;
+            fields["Raw"] = DedupeRulesTests.Table(("Source", "Notes"), ("Normalize", "Trim"), ("Compare", "Exact"), ("Weight", 1L));
+            var rules = DedupeRulesParser.Parse(tree, null).For("Contact")!;
+            int raw = rules.Fields.Count - 1;
+            Assert.Equal("Raw", rules.Fields[raw].Name);
+            string[] texts =
+            {
+                "plain ascii", "Müller ÿ \u0085 ß", "张伟 有限公司", "emoji \U0001F600 x", "lone \uD800 high", "lone \uDC00 low",
+                new string('é', 40), "plain ascii", "a 张 longer than twenty-four characters", "Łódź",
+            };
+            var scorer = new MatchScorer(rules);
+            for (int i = 0; i < texts.Length; i++)
+            {
+                string id = "K" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                scorer.Add(Contact(id, i % 2 == 0 ? "John" : "Jon", "Smith", i % 3 == 0 ? "john@x.com" : null, "1380013800" + (i % 4).ToString(System.Globalization.CultureInfo.InvariantCulture), texts[i]));
+            }
+            for (int i = 0; i < texts.Length; i++) Assert.Equal(texts[i], scorer.Value(i, raw));
+            var before = new double[texts.Length, texts.Length];
+            for (int i = 0; i < texts.Length; i++) for (int j = 0; j < texts.Length; j++) before[i, j] = scorer.Score(i, j);
+            var explain = new List<CrmMatchContribution>();
+            scorer.Score(0, 7, explain);
+            Assert.Equal(1.0, explain[raw].Similarity); // the same text (stored once) compares equal
+
+            var keep = new bool[texts.Length];
+            int[] kept = { 1, 2, 3, 7, 8 };
+            foreach (int k in kept) keep[k] = true;
+            scorer.Keep(keep);
+            foreach (int i in kept)
+            {
+                Assert.Equal(texts[i], scorer.Value(i, raw));
+                Assert.Equal("K" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), scorer.KeyOf(i));
+                foreach (int j in kept) Assert.Equal(before[i, j], scorer.Score(i, j));
+            }
+            // A record let go of is never scored by mistake as if it had no values.
+            Assert.Throws<InvalidOperationException>(() => scorer.Score(0, 1));
+            Assert.Throws<InvalidOperationException>(() => scorer.KeyOf(4));
+            Assert.Throws<InvalidOperationException>(() => scorer.Add(Contact("K99", "A", "B", null, null)));
+        }
+
+        [Fact]
         public void ARecordAlreadyInTheTargetSurvivesKeepsItsKeyAndIsUpdatedByOneIncomingRecord()
         {
             var existing = Contact("T-1", "John", "Smith", null, "15551234567");

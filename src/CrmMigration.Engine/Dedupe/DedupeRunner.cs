@@ -25,7 +25,7 @@ namespace CrmMigration.Engine.Dedupe
         public bool Explain { get; set; }
         public bool KeepGroups { get; set; }
         public string SpoolFolder { get; set; } = Path.GetTempPath();
-        public int InMemoryLimit { get; set; } = 50_000;
+        public int InMemoryLimit { get; set; } = 10_000;
         public CancellationToken CancellationToken { get; set; }
     }
 

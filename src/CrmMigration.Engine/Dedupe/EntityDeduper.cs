@@ -13,7 +13,7 @@ namespace CrmMigration.Engine.Dedupe
         /// <summary>Where records are spooled when there are more than <see cref="InMemoryLimit"/> (default: the temp folder).</summary>
         public string SpoolFolder { get; set; } = System.IO.Path.GetTempPath();
         /// <summary>Records held in memory before they are spooled to disk.</summary>
-        public int InMemoryLimit { get; set; } = 50_000;
+        public int InMemoryLimit { get; set; } = 10_000;
         /// <summary>People's decisions on pairs (<see cref="MergeDecisions.PairKey"/> → true = the same customer).</summary>
         public IReadOnlyDictionary<string, bool>? Decisions { get; set; }
         /// <summary>Attach the merge's field choices to survivors as Changes, and keep the groups.</summary>
@@ -197,6 +197,20 @@ namespace CrmMigration.Engine.Dedupe
                     }
                 }
             }
+
+            // Only the members of groups and review pairs are scored from here on: the other records' match values go
+            // (at 1M contacts most of the scorer's memory), before the second pass makes its own garbage.
+            var keep = new bool[n];
+            for (int g = 0; g < groups.Count; g++) foreach (int m in groups[g].Members) keep[m] = true;
+            foreach (var e in reviewKept) keep[e.A] = keep[e.B] = true;
+            _scorer.Keep(keep);
+            keep = Array.Empty<bool>();
+            scored.Clear();
+            scored.TrimExcess();
+            strong.Clear();
+            strong.TrimExcess();
+            review.Clear();
+            review.TrimExcess();
 
             // 5. Second pass over the records: singles go on, groups merge when their last member has been read.
             var pending = new Dictionary<int, List<Survivorship.Member>>();

@@ -1,12 +1,15 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Text;
 
 namespace CrmMigration.Engine.Dedupe
 {
     /// <summary>
     /// The compiled comparison of one entity: the normaliser chain and comparator of each match field, the
-    /// normalised values of every record (held compactly: one string per record and field, repeated short
-    /// values shared), and the pair score with each comparator's contribution.
+    /// normalised values of every record (held compactly: packed in byte chunks, not as string objects, repeated
+    /// short values stored once), and the pair score with each comparator's contribution. Once the groups are
+    /// known, <see cref="Keep"/> lets go of the values of records no later step scores.
     /// </summary>
     public sealed class MatchScorer
     {
@@ -33,6 +36,70 @@ namespace CrmMigration.Engine.Dedupe
             }
         }
 
+        /// <summary>
+        /// Normalised values packed into byte chunks: text of Latin-1 characters one byte a character, other text
+        /// as UTF-16, so a value costs its bytes and an 8-byte slot instead of a string object (at 1M records
+        /// about 100 MB less). A slot packs the chunk, the offset, the length and whether the text is wide.
+        /// </summary>
+        private sealed class ValueArena
+        {
+            public const long Null = -1;
+            private const int LengthBits = 20;
+            private const int OffsetBits = 22;
+            private const int MaxChunk = 1 << OffsetBits;
+            private const long Wide = 1L << 62;
+            private readonly List<byte[]> _chunks = new();
+            private readonly List<string> _long = new();
+            private byte[] _chunk = Array.Empty<byte>();
+            private int _used;
+
+            public long Add(string s)
+            {
+                if (s.Length >= 1 << LengthBits)
+                {
+                    _long.Add(s);
+                    return -3 - (_long.Count - 1);
+                }
+                bool narrow = true;
+                foreach (char c in s)
+                {
+                    if (c > '\u00FF') { narrow = false; break; }
+                }
+                if (!narrow) _used = (_used + 1) & ~1;
+                int bytes = narrow ? s.Length : s.Length * 2;
+                if (_used + bytes > _chunk.Length)
+                {
+                    // Chunks grow from 64 KB to 4 MB, so a small entity does not hold megabytes.
+                    _chunk = new byte[Math.Min(MaxChunk, Math.Max(1 << 16, _chunk.Length * 2))];
+                    _chunks.Add(_chunk);
+                    _used = 0;
+                }
+                if (narrow)
+                {
+                    for (int i = 0; i < s.Length; i++) _chunk[_used + i] = (byte)s[i];
+                }
+                else
+                {
+                    MemoryMarshal.AsBytes(s.AsSpan()).CopyTo(_chunk.AsSpan(_used));
+                }
+                long slot = ((long)(_chunks.Count - 1) << (OffsetBits + LengthBits)) | ((long)_used << LengthBits) | (uint)s.Length;
+                if (!narrow) slot |= Wide;
+                _used += bytes;
+                return slot;
+            }
+
+            public string? Get(long slot)
+            {
+                if (slot == Null) return null;
+                if (slot < 0) return _long[(int)(-3 - slot)];
+                int length = (int)(slot & ((1 << LengthBits) - 1));
+                int offset = (int)((slot >> LengthBits) & (MaxChunk - 1));
+                var chunk = _chunks[(int)((slot & ~Wide) >> (OffsetBits + LengthBits))];
+                if ((slot & Wide) != 0) return new string(MemoryMarshal.Cast<byte, char>(chunk.AsSpan(offset, length * 2)));
+                return Encoding.Latin1.GetString(chunk, offset, length);
+            }
+        }
+
         /// <summary>Separates the values of a field that combines several sources with Any.</summary>
         public const char ValueSeparator = '\u001F';
         private const int InternLimit = 200_000;
@@ -44,9 +111,11 @@ namespace CrmMigration.Engine.Dedupe
         private readonly double[] _agree, _disagree;
         private readonly double _priorLogOdds;
         private readonly int _fieldCount;
-        private readonly Dictionary<string, string> _intern = new(StringComparer.Ordinal);
-        private string?[] _values = new string?[1024];
-        private readonly KeyArena _keys = new();
+        private readonly Dictionary<string, long> _intern = new(StringComparer.Ordinal);
+        private long[] _values = new long[1024];
+        private ValueArena _arena = new();
+        private KeyArena _keys = new();
+        private int[]? _rowOf;
         private readonly bool[] _internField;
         private int _count;
         private readonly Dictionary<CrmFieldShape, int[][]> _bound = new(ReferenceEqualityComparer.Instance);
@@ -86,13 +155,14 @@ namespace CrmMigration.Engine.Dedupe
         /// </summary>
         public int Add(CrmRecord record)
         {
+            if (_rowOf is not null) throw new InvalidOperationException("The scorer let go of its records' values; it takes no more.");
             var positions = Bind(record);
             int index = _count++;
             _keys.Add(record.Key?.ToString() ?? "");
             int need = (index + 1) * _fieldCount;
             if (need > _values.Length) Array.Resize(ref _values, Math.Max(need, _values.Length * 2));
             int offset = index * _fieldCount;
-            for (int f = 0; f < _fieldCount; f++) _values[offset + f] = Project(record, f, positions[f]);
+            for (int f = 0; f < _fieldCount; f++) _values[offset + f] = Store(f, Project(record, f, positions[f]));
             return index;
         }
 
@@ -151,8 +221,63 @@ namespace CrmMigration.Engine.Dedupe
                     else if (!ContainsValue(result, n)) result = result + ValueSeparator + n;
                 }
             }
-            if (string.IsNullOrEmpty(result)) return null;
-            return _internField[f] ? Intern(result) : result;
+            return string.IsNullOrEmpty(result) ? null : result;
+        }
+
+        /// <summary>A value into the arena; names, cities and domains repeat, so their short values are stored once.</summary>
+        private long Store(int f, string? value)
+        {
+            if (value is null) return ValueArena.Null;
+            if (!_internField[f] || value.Length > 24) return _arena.Add(value);
+            if (_intern.TryGetValue(value, out long known)) return known;
+            long slot = _arena.Add(value);
+            if (_intern.Count < InternLimit) _intern[value] = slot;
+            return slot;
+        }
+
+        /// <summary>
+        /// Lets go of the match values of every record <paramref name="keep"/> does not mark (once the groups are
+        /// known, only the members of groups and review pairs are scored again): the values kept move to a new
+        /// arena. Scoring a record let go of throws.
+        /// </summary>
+        public void Keep(bool[] keep)
+        {
+            int kept = 0;
+            for (int r = 0; r < _count && r < keep.Length; r++) if (keep[r]) kept++;
+            var rowOf = new int[_count];
+            var values = new long[Math.Max(1, kept * _fieldCount)];
+            var keys = new KeyArena();
+            var arena = new ValueArena();
+            var copied = new Dictionary<long, long>();
+            int row = 0;
+            for (int r = 0; r < _count; r++)
+            {
+                if (r >= keep.Length || !keep[r]) { rowOf[r] = -1; continue; }
+                int from = Row(r) * _fieldCount, to = row * _fieldCount;
+                for (int f = 0; f < _fieldCount; f++)
+                {
+                    long slot = _values[from + f];
+                    if (slot != ValueArena.Null && !copied.ContainsKey(slot)) copied[slot] = arena.Add(_arena.Get(slot)!);
+                    values[to + f] = slot == ValueArena.Null ? slot : copied[slot];
+                }
+                keys.Add(KeyOf(r));
+                rowOf[r] = row++;
+            }
+            _rowOf = rowOf;
+            _values = values;
+            _keys = keys;
+            _arena = arena;
+            _intern.Clear();
+            _intern.TrimExcess();
+        }
+
+        /// <summary>A record's row in the values and keys (after <see cref="Keep"/>, the rows of the records kept).</summary>
+        private int Row(int record)
+        {
+            if (_rowOf is null) return record;
+            int row = _rowOf[record];
+            if (row < 0) throw new InvalidOperationException("The dedupe let go of this record's match values; nothing should score it any more.");
+            return row;
         }
 
         private static bool ContainsValue(string joined, string value)
@@ -161,30 +286,22 @@ namespace CrmMigration.Engine.Dedupe
             return false;
         }
 
-        private string Intern(string s)
-        {
-            if (s.Length > 24) return s;
-            if (_intern.TryGetValue(s, out var known)) return known;
-            if (_intern.Count < InternLimit) _intern[s] = s;
-            return s;
-        }
-
         /// <summary>The key text of a projected record.</summary>
-        public string KeyOf(int record) => _keys.Get(record);
+        public string KeyOf(int record) => _keys.Get(Row(record));
 
         /// <summary>The normalised value of a record's match field (several values separated by U+001F), or null.</summary>
-        public string? Value(int record, int field) => _values[record * _fieldCount + field];
+        public string? Value(int record, int field) => _arena.Get(_values[Row(record) * _fieldCount + field]);
 
         /// <summary>The score of a pair, 0..1; with <paramref name="explain"/>, each field's contribution is added to it.</summary>
         public double Score(int a, int b, List<CrmMatchContribution>? explain = null)
         {
-            int oa = a * _fieldCount, ob = b * _fieldCount;
+            int oa = Row(a) * _fieldCount, ob = Row(b) * _fieldCount;
             if (_rules.Scoring == ScoringModel.Weighted)
             {
                 double num = 0, den = 0;
                 for (int f = 0; f < _fieldCount; f++)
                 {
-                    string? va = _values[oa + f], vb = _values[ob + f];
+                    string? va = _arena.Get(_values[oa + f]), vb = _arena.Get(_values[ob + f]);
                     double w = _rules.Fields[f].Weight;
                     double? sim = va is null || vb is null ? null : Similarity(f, va, vb);
                     double s = sim ?? _missing[f];
@@ -206,7 +323,7 @@ namespace CrmMigration.Engine.Dedupe
             double logOdds = _priorLogOdds;
             for (int f = 0; f < _fieldCount; f++)
             {
-                string? va = _values[oa + f], vb = _values[ob + f];
+                string? va = _arena.Get(_values[oa + f]), vb = _arena.Get(_values[ob + f]);
                 double? sim = va is null || vb is null ? null : Similarity(f, va, vb);
                 double contribution = sim is double s ? _disagree[f] + s * (_agree[f] - _disagree[f]) : 0;
                 logOdds += contribution;
