@@ -321,7 +321,16 @@ namespace CrmMigration.Engine.Import
         {
             var inference = new Schema.TypeInference();
             var readOptions = new CrmReadOptions { Filters = _options.Filters };
-            foreach (var record in _source.Read(schema.Name, readOptions, _ => { }, _options.Import.CancellationToken)) inference.Add(record);
+            var ct = _options.Import.CancellationToken;
+            if (_source is ICrmBatchSource batchSource)
+            {
+                // The rows as the reader holds them: no record, key or origin per row, no string per text cell.
+                foreach (var batch in batchSource.ReadBatches(schema.Name, readOptions, new BatchReadOptions { BatchSize = 2048 }, _ => { }, ct)) inference.Add(batch);
+            }
+            else
+            {
+                foreach (var record in _source.Read(schema.Name, readOptions, _ => { }, ct)) inference.Add(record);
+            }
             var typed = inference.Apply(schema);
             Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{schema.Name} has no metadata sidecar: its types were inferred from all {inference.Records:N0} rows: {inference.Describe(typed)}."));

@@ -66,8 +66,10 @@ namespace CrmMigration.Engine.Ledger
                 w.Write(Version);
                 w.Write7BitEncodedInt(entries.Count);
                 string? previousEntity = null;
-                foreach (var e in entries)
+                // By index: a foreach over the interface copies each (large) entry into a boxed enumerator on the heap.
+                for (int i = 0; i < entries.Count; i++)
                 {
+                    var e = entries[i];
                     var o = e.Outcome;
                     bool keyDiffers = !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal);
                     bool newEntity = !string.Equals(e.SourceEntity, previousEntity, StringComparison.Ordinal);

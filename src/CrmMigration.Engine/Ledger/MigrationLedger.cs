@@ -504,8 +504,9 @@ ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq");
             string at = Now();
             byte[] blob = BatchCodec.Encode(entries);
             List<LedgerEntry>? moved = null;
-            foreach (var e in entries)
+            for (int i = 0; i < entries.Count; i++)
             {
+                var e = entries[i];
                 var o = e.Outcome;
                 switch (o.Outcome)
                 {
