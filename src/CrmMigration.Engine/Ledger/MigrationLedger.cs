@@ -45,6 +45,8 @@ namespace CrmMigration.Engine.Ledger
         public string? Undoes { get; set; }
         /// <summary>How many partitions a partitioned run has.</summary>
         public int? Partitions { get; set; }
+        /// <summary>The partition (1-based, of <see cref="Partitions"/>) this worker copies, or null for a whole run.</summary>
+        public int? Part { get; set; }
     }
 
     /// <summary>
@@ -253,6 +255,15 @@ namespace CrmMigration.Engine.Ledger
         /// <summary>Starts a new run, or resumes one: an id that exists resumes it; <paramref name="resumeLatest"/> picks the newest unfinished run for the same target.</summary>
         public (string RunId, bool Resumed) StartOrResume(LedgerRunInfo info, string? runId, bool resumeLatest)
         {
+            if (info.Part is int part && info.Partitions is int parts)
+            {
+                if (runId is null)
+                {
+                    throw new CrmException("PartitionNeedsRunId", CrmErrorKind.InvalidArgument,
+                        "Every worker of a partitioned run gives the same -RunId (any text, e.g. 'accounts-2026-05'): the first one starts the run, the others join it.");
+                }
+                return StartPartition(info, runId, part, parts);
+            }
             if (runId is null && resumeLatest)
             {
                 using var find = Command("SELECT run_id FROM runs WHERE target = @t AND status NOT IN ('Completed', 'Undone') AND COALESCE(kind, 'Import') <> 'Undo' ORDER BY run_no DESC LIMIT 1");
@@ -759,6 +770,7 @@ ON CONFLICT(run_no, entity) DO UPDATE SET batch = excluded.batch, records = chec
             foreach (var run in list)
             {
                 run.StatePath = _path;
+                if (run.Partitions is not null) run.PartitionsDone = PartitionsDone(run.RunId);
                 run.Entities = Counters(run.RunId, run.Target);
                 if (verify) run.Balanced = Verify(run.RunId).Count == 0;
             }
