@@ -286,6 +286,44 @@ namespace CrmMigration.Engine.Tests
         [Theory]
         [InlineData("sqlite")]
         [InlineData("postgresql")]
+        public void APartitionedRunIsCompletedOnlyByItsLastPartition_InEitherStore(string kind)
+        {
+            using var f = new Fixture(kind);
+            LedgerRunInfo Part(int k) => new() { Target = "T", ModuleVersion = "test", Parameters = "", Part = k, Partitions = 3 };
+            using var w1 = f.Open();
+            using var w2 = f.Open();
+            using var w3 = f.Open();
+            Assert.Equal("PartitionNeedsRunId", Assert.Throws<CrmException>(() => w1.StartOrResume(Part(1), null, false)).Error.Code);
+            Assert.Equal(("r", false), w1.StartOrResume(Part(1), "r", false));
+            Assert.Equal(("r", false), w2.StartOrResume(Part(2), "r", false));
+            // A live holder keeps its partition; another n for the same run is refused.
+            Assert.Equal("PartitionLeaseHeld", Assert.Throws<CrmException>(() => w3.StartOrResume(Part(1), "r", false)).Error.Code);
+            Assert.Equal("PartitionCountMismatch", Assert.Throws<CrmException>(() => w3.StartOrResume(new LedgerRunInfo { Target = "T", Part = 3, Partitions = 4 }, "r", false)).Error.Code);
+            w1.RecordBatch("r", "Account", 1, new[] { Landed("a1", null, 1), Landed("a2", null, 2) }, part: 1);
+            w2.RecordBatch("r", "Account", 1, new[] { Landed("a3", null, 3) }, part: 2);
+            Assert.False(w2.FinishPartition("r", 2, success: true));
+            Assert.False(w1.FinishPartition("r", 1, success: false));
+            var run = w3.Runs("r").Single();
+            Assert.Equal(("Running", 3, 1, "1/3"), (run.Status, run.Partitions, run.PartitionsDone, run.PartitionProgress));
+            Assert.Equal("PartitionAlreadyDone", Assert.Throws<CrmException>(() => w3.StartOrResume(Part(2), "r", false)).Error.Code);
+            // The failed partition is started again (its earlier attempt counts as resumed), the third one finishes last.
+            Assert.Equal(("r", true), w3.StartOrResume(Part(1), "r", false));
+            Assert.False(w3.FinishPartition("r", 1, success: true));
+            Assert.Equal(("r", false), w1.StartOrResume(Part(3), "r", false));
+            w1.RecordBatch("r", "Account", 1, new[] { Landed("a4", null, 4, CrmOutcome.Skipped) }, part: 3);
+            Assert.True(w1.FinishPartition("r", 3, success: true));
+            Assert.Equal("Running", w2.Runs("r").Single().Status); // the last worker completes it once the books balance
+            w1.CompletePartitionedRun("r", 3, success: true);
+            run = w2.Runs("r").Single();
+            Assert.Equal(("Completed", "3/3", true, 4L), (run.Status, run.PartitionProgress, run.Balanced, run.Read));
+            var books = w2.PartitionCounters("r", 1, "T").Single();
+            Assert.Equal(("1/3", 2L, 2L), ("1/3", books.Read, books.Inserted));
+            Assert.Equal(1L, w2.PartitionCounters("r", 3, "T").Single().Skipped);
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
         public void LeasesAndDecisionsBehaveAlikeInEitherStore(string kind)
         {
             using var f = new Fixture(kind);
