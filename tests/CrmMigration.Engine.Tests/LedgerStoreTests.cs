@@ -306,6 +306,8 @@ namespace CrmMigration.Engine.Tests
             var run = w3.Runs("r").Single();
             Assert.Equal(("Running", 3, 1, "1/3"), (run.Status, run.Partitions, run.PartitionsDone, run.PartitionProgress));
             Assert.Equal("PartitionAlreadyDone", Assert.Throws<CrmException>(() => w3.StartOrResume(Part(2), "r", false)).Error.Code);
+            Assert.Equal("PartitionNeeded", Assert.Throws<CrmException>(() => w3.StartOrResume(Info("T"), "r", false)).Error.Code);
+            Assert.Equal("PartitionNeeded", Assert.Throws<CrmException>(() => w3.StartOrResume(Info("T"), null, true)).Error.Code);
             // The failed partition is started again (its earlier attempt counts as resumed), the third one finishes last.
             Assert.Equal(("r", true), w3.StartOrResume(Part(1), "r", false));
             Assert.False(w3.FinishPartition("r", 1, success: true));

@@ -277,6 +277,15 @@ namespace CrmMigration.Engine.Ledger
             if (runId is not null && RunNumber(runId, required: false) is long)
             {
                 RequireResumable(runId);
+                using (var partsOf = Command("SELECT parts FROM runs WHERE run_id = @r"))
+                {
+                    Add(partsOf, "@r", runId);
+                    if (Scalar(partsOf) is not null)
+                    {
+                        throw new CrmException("PartitionNeeded", CrmErrorKind.InvalidArgument,
+                            $"Run {runId} is a partitioned run: continue it with -Partition k/n (Get-CrmMigrationRun -RunId {runId} shows how many partitions are done).");
+                    }
+                }
                 AcquireLease(info.Target, runId);
                 using var upd = Command("UPDATE runs SET status = 'Running', attempts = attempts + 1, finished_at = NULL WHERE run_id = @r");
                 Add(upd, "@r", runId);
