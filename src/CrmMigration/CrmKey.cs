@@ -21,6 +21,13 @@ namespace CrmMigration
             _text = Join(_parts);
         }
 
+        /// <summary>A key of one part (the reader's hot path: no parts array copied).</summary>
+        internal CrmKey(string part)
+        {
+            _parts = new[] { part };
+            _text = Join(_parts);
+        }
+
         /// <summary>The names of the key fields, when the source knows them (shared, not compared).</summary>
         public IReadOnlyList<string>? FieldNames { get; init; }
 

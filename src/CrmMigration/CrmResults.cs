@@ -304,6 +304,10 @@ namespace CrmMigration
         public string? UndoneBy { get; set; }
         /// <summary>For a partitioned run: how many partitions it has.</summary>
         public int? Partitions { get; set; }
+        /// <summary>For a partitioned run: how many of its partitions are done (the run is Completed only when all are).</summary>
+        public int? PartitionsDone { get; set; }
+        /// <summary>For a partitioned run: "done/total" (e.g. "3/4"); null for a whole run.</summary>
+        public string? PartitionProgress => Partitions is int n ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{PartitionsDone ?? 0}/{n}") : null;
         /// <summary>Per-entity accounting.</summary>
         public System.Collections.Generic.IReadOnlyList<CrmImportSummary> Entities { get; set; } = Array.Empty<CrmImportSummary>();
         /// <summary>Records read in all entities.</summary>

@@ -181,5 +181,43 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal("Failed", run.Status);
             Assert.True(run.Entities.Single().Read < 2000);
         }
+
+        [Theory]
+        [InlineData("1/1", 1, 1)]
+        [InlineData("3/8", 3, 8)]
+        [InlineData(" 2 / 4 ", 2, 4)]
+        public void APartitionIsParsedInvariantly(string text, int part, int parts)
+        {
+            var slice = Import.PartitionSlice.Parse(text);
+            Assert.NotNull(slice);
+            Assert.Equal((part, parts), (slice!.Part, slice.Parts));
+        }
+
+        [Theory]
+        [InlineData("0/4")]
+        [InlineData("5/4")]
+        [InlineData("1/0")]
+        [InlineData("4")]
+        [InlineData("-1/4")]
+        [InlineData("+1/4")]
+        [InlineData("1,0/4")]
+        [InlineData("１/４")]
+        [InlineData("")]
+        public void NotAPartition(string text) => Assert.Null(Import.PartitionSlice.Parse(text));
+
+        [Fact]
+        public void TheSlicesOfAPartitionTakeEveryKeyExactlyOnce_AboutEvenly()
+        {
+            var slices = new[] { new Import.PartitionSlice(1, 4), new Import.PartitionSlice(2, 4), new Import.PartitionSlice(3, 4), new Import.PartitionSlice(4, 4) };
+            var counts = new int[4];
+            for (int i = 0; i < 40_000; i++)
+            {
+                string key = "K" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                int holders = 0;
+                for (int s = 0; s < 4; s++) if (slices[s].Holds(key)) { holders++; counts[s]++; }
+                Assert.Equal(1, holders);
+            }
+            foreach (int c in counts) Assert.InRange(c, 9_000, 11_000);
+        }
     }
 }

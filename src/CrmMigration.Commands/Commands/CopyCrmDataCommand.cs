@@ -88,10 +88,18 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? SoftDeleteField { get; set; }
 
+        /// <summary>
+        /// One slice of a partitioned run, "k/n" (1 &lt;= k &lt;= n): this worker copies the source records whose key hash modulo n
+        /// is k - 1. Workers give the same -RunId and -StatePath (a shared ledger) and each its own k.
+        /// </summary>
+        [Parameter]
+        public string? Partition { get; set; }
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
             RequireLedgerFor(NoLedger.IsPresent, Resume.IsPresent, RunId);
+            var slice = CheckPartition();
             if (!Incremental.IsPresent && (DeletedRecords != CrmDeletedRecordAction.Report || SoftDeleteField is not null))
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("-DeletedRecords and -SoftDeleteField say what a delta run does with records deleted in the source: add -Incremental."), "DeletedRecordsNeedIncremental", ErrorCategory.InvalidArgument, null));
@@ -140,7 +148,8 @@ namespace CrmMigration.Commands
                     Incremental = Incremental.IsPresent,
                     DeletedRecords = DeletedRecords,
                     SoftDeleteField = SoftDeleteField,
-                    Import = NewImportOptions(target, _whatIf, _ledger, LedgerParameters() + (dedupe is { } rules ? "; DedupeRulesHash=" + rules.Rules.Hash : "")),
+                    Import = WithPartition(NewImportOptions(target, _whatIf, _ledger, LedgerParameters() + (dedupe is { } rules ? "; DedupeRulesHash=" + rules.Rules.Hash : "")), slice),
+                    Partition = slice,
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
                 if (_rejects is not null && _copier.RunId is not null) _rejects.Run = _copier.RunId;
@@ -183,6 +192,38 @@ namespace CrmMigration.Commands
             RequireBalanced(summaries);
             if (PassThru.IsPresent) return;
             foreach (var s in summaries) WriteObject(s);
+        }
+
+        /// <summary>-Partition checked before anything is opened: k/n with 1 &lt;= k &lt;= n, with -RunId and the ledger, not with a delta run or -Dedupe.</summary>
+        private PartitionSlice? CheckPartition()
+        {
+            if (Partition is null) return null;
+            var slice = PartitionSlice.Parse(Partition);
+            if (slice is null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Partition '{Partition}' is not a partition: give k/n with whole numbers 1 <= k <= n, e.g. 3/8."), "PartitionInvalid", ErrorCategory.InvalidArgument, Partition));
+            }
+            string? refused = NoLedger.IsPresent ? "-NoLedger (the workers share their books in the ledger)"
+                : Incremental.IsPresent ? "-Incremental (a delta run finds deletions from every source key)"
+                : Dedupe is not null ? "-Dedupe (duplicates are found across the whole entity)"
+                : null;
+            if (refused is not null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Partition does not go with {refused}."), "PartitionNotSupported", ErrorCategory.InvalidArgument, Partition));
+            }
+            if (RunId is null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Every worker of a partitioned run gives the same -RunId (any text, e.g. 'accounts-2026-05'): the first one starts the run, the others join it."), "PartitionNeedsRunId", ErrorCategory.InvalidArgument, Partition));
+            }
+            return slice;
+        }
+
+        private static ImportOptions WithPartition(ImportOptions options, PartitionSlice? slice)
+        {
+            if (slice is null) return options;
+            options.Partition = slice.Part;
+            options.Partitions = slice.Parts;
+            return options;
         }
 
         private Engine.Reports.ReportRequest RunReport(IReadOnlyList<CrmImportSummary>? summaries, CompiledMapping? mapping) => new()

@@ -58,6 +58,12 @@ namespace CrmMigration.Engine.Import
         /// <summary>Records waiting for their parents held in memory at most; past it they wait in a temporary file (see <see cref="ImportSession"/>).</summary>
         public int MaxWaitingInMemory { get; set; } = 100_000;
         public CancellationToken CancellationToken { get; set; }
+        /// <summary>The partition (1-based, of <see cref="Partitions"/>) this worker copies in a partitioned run; null for a whole run.</summary>
+        public int? Partition { get; set; }
+        /// <summary>How many partitions the partitioned run has.</summary>
+        public int? Partitions { get; set; }
+        /// <summary>"k/n" for a partitioned run, else null.</summary>
+        public string? PartitionText => Partition is int k && Partitions is int n ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{k}/{n}") : null;
     }
 
     /// <summary>
@@ -110,6 +116,8 @@ namespace CrmMigration.Engine.Import
                     Parameters = options.Parameters,
                     Kind = options.Kind,
                     PreviousRunId = options.PreviousRunId,
+                    Part = options.Partition,
+                    Partitions = options.Partitions,
                 }, options.RunId, options.Resume);
                 if (_ledger.LeaseTakenOver is string takeover) Warnings.Add(takeover);
                 if (_resumed && _schemaTarget is not null)
@@ -214,24 +222,28 @@ namespace CrmMigration.Engine.Import
         {
             Flush(results);
             DrainSpill(results);
+            AwaitOtherPartitions(results);
             ResolveWaiting(results);
             foreach (var state in _entities.Values)
             {
                 if (!_options.WhatIf) state.Writer?.Complete();
             }
-            CompleteSchema();
-            foreach (var state in _entities.Values)
+            // A partitioned run's foreign keys and indexes come after every partition's data: the last worker makes them.
+            bool lastPartition = false;
+            if (Partitioned)
             {
-                state.Clock.Stop();
-                state.Summary.Elapsed = state.Clock.Elapsed;
-                var s = state.Summary;
-                long accounted = s.Inserted + s.Updated + s.Skipped + s.Rejected + s.Merged + s.Filtered + s.Deleted + state.AlreadyRecorded;
-                if (accounted != state.Received)
+                // The run's books are verified by the last worker only: while others still record, counters and outcomes move.
+                CheckReceived();
+                lastPartition = _ledger!.FinishPartition(_runId!, _options.Partition!.Value, success: true);
+                if (!lastPartition)
                 {
-                    throw new CrmException("ImportAccountingMismatch", CrmErrorKind.WriteError,
-                        $"{s.Entity}: {state.Received} records received but {accounted} accounted for (difference {state.Received - accounted}).");
+                    _partitionFinished = true;
+                    return PartitionSummaries();
                 }
+                if (_schemaTarget is not null && _schemaTarget.PendingAfterData.Count == 0) _schemaTarget.QueueAfterData(_ledger.PendingSchema(_runId!));
             }
+            CompleteSchema();
+            CheckReceived();
             if (!_options.WhatIf && _entities.Count > 0 && _provider is ICrmFileSet fileSet)
             {
                 // A SaaS load file set is checked against its format's rules as soon as it is written (Test-CrmFile does the same).
@@ -243,12 +255,12 @@ namespace CrmMigration.Engine.Import
                 foreach (var state in _entities.Values) plain.Add(state.Summary);
                 return plain;
             }
-            var problems = _ledger.Verify(_runId!);
-            if (problems.Count > 0)
+            VerifyBooks();
+            if (lastPartition)
             {
-                _ledger.FinishRun(_runId!, success: false);
-                throw new CrmException("LedgerAccountingMismatch", CrmErrorKind.WriteError,
-                    $"The books of run {_runId} do not balance: {string.Join(" ", problems)} The ledger is {_ledger.Path}.");
+                _ledger.CompletePartitionedRun(_runId!, _options.Partition!.Value, success: true);
+                _partitionFinished = true;
+                return PartitionSummaries();
             }
             _ledger.FinishRun(_runId!, success: true);
             var summaries = _ledger.Counters(_runId!, _target);
@@ -277,10 +289,72 @@ namespace CrmMigration.Engine.Import
             if (_ledger is not null && _runId is not null) _ledger.AppendRunParameters(_runId, text);
         }
 
-        /// <summary>Marks the ledger run failed (the command stopped with an error).</summary>
+        /// <summary>Marks the ledger run failed (the command stopped with an error); for a partitioned run, only this worker's partition.</summary>
         public void Abandon()
         {
-            if (_ledger is not null && _runId is not null) _ledger.FinishRun(_runId, success: false);
+            if (_ledger is null || _runId is null) return;
+            if (!Partitioned) _ledger.FinishRun(_runId, success: false);
+            else if (!_partitionFinished) _ledger.FinishPartition(_runId, _options.Partition!.Value, success: false);
+        }
+
+        private bool _partitionFinished;
+
+        /// <summary>True when this session is one worker of a partitioned ledger run.</summary>
+        private bool Partitioned => _ledger is not null && _runId is not null && _options.Partition is not null && _options.Partitions is not null;
+
+        /// <summary>Every record this session received is accounted for in its entity's books (ImportAccountingMismatch otherwise).</summary>
+        private void CheckReceived()
+        {
+            foreach (var state in _entities.Values)
+            {
+                state.Clock.Stop();
+                state.Summary.Elapsed = state.Clock.Elapsed;
+                var s = state.Summary;
+                long accounted = s.Inserted + s.Updated + s.Skipped + s.Rejected + s.Merged + s.Filtered + s.Deleted + state.AlreadyRecorded;
+                if (accounted != state.Received)
+                {
+                    throw new CrmException("ImportAccountingMismatch", CrmErrorKind.WriteError,
+                        $"{s.Entity}: {state.Received} records received but {accounted} accounted for (difference {state.Received - accounted}).");
+                }
+            }
+        }
+
+        /// <summary>The run's books (every partition's so far) balance and agree with the recorded outcomes, or LedgerAccountingMismatch (the run Failed).</summary>
+        private void VerifyBooks()
+        {
+            var problems = _ledger!.Verify(_runId!);
+            if (problems.Count == 0) return;
+            if (Partitioned)
+            {
+                _ledger.FinishPartition(_runId!, _options.Partition!.Value, success: false);
+                _partitionFinished = true;
+            }
+            else _ledger.FinishRun(_runId!, success: false);
+            throw new CrmException("LedgerAccountingMismatch", CrmErrorKind.WriteError,
+                $"The books of run {_runId} do not balance: {string.Join(" ", problems)} The ledger is {_ledger.Path}.");
+        }
+
+        /// <summary>A partitioned worker's summaries: its partition's books (every attempt of it), each saying its Partition.</summary>
+        private IReadOnlyList<CrmImportSummary> PartitionSummaries()
+        {
+            var summaries = _ledger!.PartitionCounters(_runId!, _options.Partition!.Value, _target);
+            foreach (var state in _entities.Values)
+            {
+                bool listed = false;
+                foreach (var s in summaries) listed |= string.Equals(s.Entity, state.Summary.Entity, StringComparison.OrdinalIgnoreCase);
+                if (!listed) summaries.Add(state.Summary);
+            }
+            foreach (var s in summaries)
+            {
+                s.RunId = _runId;
+                s.Partition = _options.PartitionText;
+                if (_entities.TryGetValue(s.Entity, out var state))
+                {
+                    s.Elapsed = state.Clock.Elapsed;
+                    foreach (var kv in state.Summary.RejectReasons) s.RejectReasons[kv.Key] = kv.Value;
+                }
+            }
+            return summaries;
         }
 
         private EntityState GetState(string entity, IReadOnlyList<string>? keyFields, bool openWriter = true, CrmRecord? record = null)
@@ -537,7 +611,7 @@ namespace CrmMigration.Engine.Import
                 results.Add(new ImportResult(batch[i], outcome, _decided.Count > 0 && _decided.Remove(outcome)));
                 entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes is null ? null : hashes[i]));
             }
-            if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries);
+            if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries, _options.Partition);
             SavePendingSchema();
             FaultPoints.Hit("after-ledger", number);
             var released = Landed(state, batch, outcomes, sourceKeys, targetKeys);

@@ -68,6 +68,55 @@ namespace CrmMigration.Engine.Import
         public string? SoftDeleteField { get; set; }
         /// <summary>A delta run re-reads records modified this long before the watermark (clocks and transactions that commit late).</summary>
         public TimeSpan Overlap { get; set; } = TimeSpan.FromMinutes(5);
+        /// <summary>A partitioned run: only the source records of this slice are copied (the import options carry the partition for the ledger).</summary>
+        public PartitionSlice? Partition { get; set; }
+    }
+
+    /// <summary>
+    /// One slice of a partitioned run: the source records whose key hash (<see cref="Ledger.ContentHash.OfKey"/> of the key's
+    /// canonical text, the ledger's own key hash) modulo <see cref="Parts"/> is <see cref="Part"/> - 1. A record without a key
+    /// goes by its content's hash, so identical keyless rows fall in the same slice; a malformed row by its file and line.
+    /// </summary>
+    public sealed class PartitionSlice
+    {
+        /// <summary>Slice <paramref name="part"/> (1-based) of <paramref name="parts"/>.</summary>
+        public PartitionSlice(int part, int parts)
+        {
+            if (parts < 1 || part < 1 || part > parts) throw new ArgumentOutOfRangeException(nameof(part), "A partition is k/n with 1 <= k <= n.");
+            Part = part;
+            Parts = parts;
+        }
+
+        /// <summary>The slice, 1-based.</summary>
+        public int Part { get; }
+
+        /// <summary>How many slices there are.</summary>
+        public int Parts { get; }
+
+        /// <summary>Parses "k/n" (digits only, invariant); null when it is not a valid partition.</summary>
+        public static PartitionSlice? Parse(string? text)
+        {
+            if (string.IsNullOrWhiteSpace(text)) return null;
+            int slash = text.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0 || slash == text.Length - 1) return null;
+            const System.Globalization.NumberStyles digits = System.Globalization.NumberStyles.None;
+            var culture = System.Globalization.CultureInfo.InvariantCulture;
+            if (!int.TryParse(text.AsSpan(0, slash).Trim(), digits, culture, out int k) || !int.TryParse(text.AsSpan(slash + 1).Trim(), digits, culture, out int n)) return null;
+            if (n < 1 || k < 1 || k > n) return null;
+            return new PartitionSlice(k, n);
+        }
+
+        /// <summary>Whether a key hash falls in this slice.</summary>
+        public bool Holds(long hash) => (int)((ulong)hash % (ulong)Parts) == Part - 1;
+
+        /// <summary>Whether a key (its canonical text) falls in this slice.</summary>
+        public bool Holds(string key) => Holds(Ledger.ContentHash.OfKey(key));
+
+        /// <summary>Whether a source record falls in this slice (by its key, or its content when it has none).</summary>
+        public bool Holds(CrmRecord record) => record.Key is { } key ? Holds(key.ToString()) : Holds(Ledger.ContentHash.Of(record));
+
+        /// <inheritdoc/>
+        public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Part}/{Parts}");
     }
 
     /// <summary>
@@ -95,6 +144,7 @@ namespace CrmMigration.Engine.Import
         private long _total;
         private long _valueWarnings;
         private IReadOnlyList<(string Source, string Target)>? _plan;
+        private PartitionSlice? Slice => _options.Partition;
         private readonly Dictionary<string, CrmEntitySchema> _sourceSchemas = new(StringComparer.OrdinalIgnoreCase);
         private bool _completed;
 
@@ -304,6 +354,16 @@ namespace CrmMigration.Engine.Import
             }
             if (sources.Count == 0) return;
             var designs = Schema.TargetDesigner.Design(sources, _mapping);
+            if (Slice is not null && _options.Import.Ledger is { } ledger && !_options.Import.WhatIf)
+            {
+                // Workers of a partitioned run create the tables one at a time: the first creates them, the others find them.
+                ledger.Exclusively(() =>
+                {
+                    _session.CheckColumns(designs);
+                    _session.CreateEntities(designs);
+                });
+                return;
+            }
             _session.CheckColumns(designs);
             _session.CreateEntities(designs);
         }
@@ -321,7 +381,16 @@ namespace CrmMigration.Engine.Import
         {
             var inference = new Schema.TypeInference();
             var readOptions = new CrmReadOptions { Filters = _options.Filters };
-            foreach (var record in _source.Read(schema.Name, readOptions, _ => { }, _options.Import.CancellationToken)) inference.Add(record);
+            var ct = _options.Import.CancellationToken;
+            if (_source is ICrmBatchSource batchSource)
+            {
+                // The rows as the reader holds them: no record, key or origin per row, no string per text cell.
+                foreach (var batch in batchSource.ReadBatches(schema.Name, readOptions, new BatchReadOptions { BatchSize = 2048 }, _ => { }, ct)) inference.Add(batch);
+            }
+            else
+            {
+                foreach (var record in _source.Read(schema.Name, readOptions, _ => { }, ct)) inference.Add(record);
+            }
             var typed = inference.Apply(schema);
             Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{schema.Name} has no metadata sidecar: its types were inferred from all {inference.Records:N0} rows: {inference.Describe(typed)}."));
@@ -353,7 +422,8 @@ namespace CrmMigration.Engine.Import
             int every = Math.Max(1, _options.ProgressInterval);
             var mapped = _mapping?.TargetsOf(source);
             var change = StartChanges(source);
-            if (change is null && _mapping is not null && mapped!.Count > 0 && _source is ICrmBatchSource batchSource)
+            var slice = Slice;
+            if (change is null && slice is null && _mapping is not null && mapped!.Count > 0 && _source is ICrmBatchSource batchSource)
             {
                 count = CopyBatches(source, targets, mapped, readOptions, batchSource, every);
             }
@@ -361,6 +431,7 @@ namespace CrmMigration.Engine.Import
             {
                 foreach (var record in _source.Read(source, readOptions, e => Malformed(source, targets, e), ct))
                 {
+                    if (slice is not null && !slice.Holds(record)) continue;
                     count++;
                     _total++;
                     if (change is not null && !Changed(change, record)) continue;
@@ -505,6 +576,7 @@ namespace CrmMigration.Engine.Import
                 _options.OnError?.Invoke(error);
                 return;
             }
+            if (Slice is { } slice && !slice.Holds(error.File + ":" + error.Line.ToString(System.Globalization.CultureInfo.InvariantCulture))) return;
             _malformed[source] = _malformed.TryGetValue(source, out long n) ? n + 1 : 1;
             _total++;
             _options.OnError?.Invoke(error);

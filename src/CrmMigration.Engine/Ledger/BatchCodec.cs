@@ -66,8 +66,10 @@ namespace CrmMigration.Engine.Ledger
                 w.Write(Version);
                 w.Write7BitEncodedInt(entries.Count);
                 string? previousEntity = null;
-                foreach (var e in entries)
+                // By index: a foreach over the interface copies each (large) entry into a boxed enumerator on the heap.
+                for (int i = 0; i < entries.Count; i++)
                 {
+                    var e = entries[i];
                     var o = e.Outcome;
                     bool keyDiffers = !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal);
                     bool newEntity = !string.Equals(e.SourceEntity, previousEntity, StringComparison.Ordinal);
@@ -166,6 +168,33 @@ namespace CrmMigration.Engine.Ledger
                 if ((flags & 16) != 0) { hash = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(span.Slice(at, 8)); at += 8; }
                 if ((flags & 128) != 0) at += 8;
                 into.Add(new ScannedEntry(outcome, source, target, hash));
+            }
+        }
+
+        /// <summary>
+        /// Adds each entry of a batch to <paramref name="counts"/> at its outcome, reading nothing else (no string, no hash):
+        /// what checking a run's books needs.
+        /// </summary>
+        internal static void CountOutcomes(byte[] blob, long[] counts)
+        {
+            var span = new ReadOnlySpan<byte>(blob);
+            int at = 0;
+            byte version = span[at++];
+            if (version is not (1 or 2 or Version)) throw new InvalidDataException($"Unknown ledger batch format {version}.");
+            int count = Read7Bit(span, ref at);
+            for (int i = 0; i < count; i++)
+            {
+                int flags = span[at++];
+                counts[span[at++]]++;
+                if ((flags & 8) != 0) Skip(span, ref at);
+                Skip(span, ref at);
+                if ((flags & 1) != 0 && span[at++] != 0) Skip(span, ref at);
+                if ((flags & 2) != 0) Skip(span, ref at);
+                if ((flags & 4) != 0) Skip(span, ref at);
+                if ((flags & 32) != 0) Skip(span, ref at);
+                if ((flags & 64) != 0) Skip(span, ref at);
+                if ((flags & 16) != 0) at += 8;
+                if ((flags & 128) != 0) at += 8;
             }
         }
 

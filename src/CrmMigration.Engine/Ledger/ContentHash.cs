@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO.Hashing;
 using System.Text;
 using CrmMigration.Engine.Util;
@@ -15,15 +16,21 @@ namespace CrmMigration.Engine.Ledger
     {
         public static long Of(CrmRecord record)
         {
+            var names = NamesOf(record.Shape);
             byte[] buffer = ArrayPool<byte>.Shared.Rent(1024);
             int length = 0;
             try
             {
-                for (int i = 0; i < record.FieldCount; i++)
+                int count = record.FieldCount;
+                for (int i = 0; i < count; i++)
                 {
-                    Put(ref buffer, ref length, record.FieldNames[i]);
+                    // The name's UTF-8 (encoded once per shape), 0x1F, the type, the invariant text, 0x1E: as it always was.
+                    int start = i == 0 ? 0 : names.Ends[i - 1];
+                    int nameLength = names.Ends[i] - start;
+                    Ensure(ref buffer, length + nameLength + 3);
+                    Buffer.BlockCopy(names.Bytes, start, buffer, length, nameLength);
+                    length += nameLength;
                     object? v = record.GetValue(i);
-                    Ensure(ref buffer, length + 2);
                     buffer[length++] = 0x1F;
                     buffer[length++] = (byte)(v is null ? 0xFF : (int)CrmValues.TypeOf(v));
                     if (v is not null) Put(ref buffer, ref length, v as string ?? CrmValues.ToText(v) ?? "");
@@ -36,6 +43,37 @@ namespace CrmMigration.Engine.Ledger
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+
+        /// <summary>A shape's field names as UTF-8, one after another, with where each ends.</summary>
+        private sealed class ShapeNames
+        {
+            public ShapeNames(CrmFieldShape shape)
+            {
+                Shape = shape;
+                Ends = new int[shape.Count];
+                var bytes = new List<byte>();
+                for (int i = 0; i < shape.Count; i++)
+                {
+                    bytes.AddRange(Encoding.UTF8.GetBytes(shape.Names[i]));
+                    Ends[i] = bytes.Count;
+                }
+                Bytes = bytes.ToArray();
+            }
+
+            public readonly CrmFieldShape Shape;
+            public readonly byte[] Bytes;
+            public readonly int[] Ends;
+        }
+
+        [ThreadStatic] private static ShapeNames? t_names;
+
+        /// <summary>The names of the last shape fingerprinted on this thread (records of one batch share one), else a new entry.</summary>
+        private static ShapeNames NamesOf(CrmFieldShape shape)
+        {
+            var names = t_names;
+            if (names is null || !ReferenceEquals(names.Shape, shape)) t_names = names = new ShapeNames(shape);
+            return names;
         }
 
         /// <summary>A 64-bit hash of a key's text.</summary>

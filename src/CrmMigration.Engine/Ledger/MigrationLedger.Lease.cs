@@ -33,7 +33,7 @@ namespace CrmMigration.Engine.Ledger
         public string? LeaseTakenOver { get; private set; }
 
         /// <summary>Takes the lease on <paramref name="target"/> for a run, or throws RunLeaseHeld naming the holder.</summary>
-        private void AcquireLease(string target, string runId)
+        private void AcquireLease(string target, string runId, string heldId = "RunLeaseHeld", string? what = null)
         {
             using (var tx = _store.Begin(exclusive: true))
             {
@@ -53,14 +53,14 @@ namespace CrmMigration.Engine.Ledger
                     if (!dead && silent < LeaseTimeout)
                     {
                         tx.Rollback();
-                        throw new CrmException(new CrmDataError("RunLeaseHeld", CrmErrorKind.Busy,
-                            $"Run {heldRun} on {target} is being worked on by process {pid} on {host} (its last heartbeat was {silent.TotalSeconds:F0} s ago). " +
+                        throw new CrmException(new CrmDataError(heldId, CrmErrorKind.Busy,
+                            $"{what ?? "Run " + heldRun + " on " + target} is being worked on by process {pid} on {host} (its last heartbeat was {silent.TotalSeconds:F0} s ago). " +
                             $"Wait for it to finish, or stop it; a run whose process died is taken over at once on the same machine, or after {LeaseTimeout.TotalSeconds:F0} s without a heartbeat. The ledger is {_path}.")
                         { File = _path });
                     }
                     LeaseTakenOver = dead
-                        ? $"Run {heldRun} on {target} was held by process {pid} on {host}, which no longer runs; this process took the run over."
-                        : $"Run {heldRun} on {target} was held by process {pid} on {host}, silent for {silent.TotalSeconds:F0} s (more than {LeaseTimeout.TotalSeconds:F0} s); this process took the run over.";
+                        ? $"{what ?? "Run " + heldRun + " on " + target} was held by process {pid} on {host}, which no longer runs; this process took the run over."
+                        : $"{what ?? "Run " + heldRun + " on " + target} was held by process {pid} on {host}, silent for {silent.TotalSeconds:F0} s (more than {LeaseTimeout.TotalSeconds:F0} s); this process took the run over.";
                 }
                 using (var put = Command(@"INSERT INTO leases(target, run_id, holder, host, pid, acquired_at, heartbeat_at) VALUES (@t, @r, @h, @m, @p, @now, @now)
 ON CONFLICT(target) DO UPDATE SET run_id = excluded.run_id, holder = excluded.holder, host = excluded.host, pid = excluded.pid, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at", tx))

@@ -39,7 +39,9 @@ namespace CrmMigration.Engine.Ledger
                     }
                     else
                     {
-                        foreach (int k in batch.KeyColumns) ValueCodec.Write(w, row.Values[k]);
+                        // By index: a foreach over the interface would allocate an enumerator per row.
+                        var keyColumns = batch.KeyColumns;
+                        for (int k = 0; k < keyColumns.Count; k++) ValueCodec.Write(w, row.Values[keyColumns[k]]);
                     }
                 }
             }

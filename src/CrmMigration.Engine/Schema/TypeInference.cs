@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Text;
+using CrmMigration.Engine.Batches;
 using CrmMigration.Engine.Util;
 
 namespace CrmMigration.Engine.Schema
@@ -44,20 +46,67 @@ namespace CrmMigration.Engine.Schema
                 string name = record.FieldNames[i];
                 if (!_fields.TryGetValue(name, out var f)) _fields[name] = f = new Field();
                 if (f.Mixed) continue;
-                object? v = record.GetValue(i);
-                if (v is null || v is string { Length: 0 }) continue;
-                f.Values++;
-                var (type, integerDigits, scale) = v is string s ? Classify(s) : (CrmValues.TypeOf(v), 0, v is decimal m ? m.Scale : 0);
-                if (type == CrmFieldType.Decimal && v is decimal dm) integerDigits = IntegerDigitsOf(dm);
-                f.IntegerDigits = Math.Max(f.IntegerDigits, integerDigits);
-                f.Scale = Math.Max(f.Scale, scale);
-                if (f.Type is null) f.Type = type;
-                else if (f.Type != type)
+                AddValue(f, record.GetValue(i));
+            }
+        }
+
+        /// <summary>
+        /// Takes every value of a batch of rows into account, exactly as <see cref="Add(CrmRecord)"/> takes each row's record
+        /// (a field's values in row order; a field is only ever narrowed or widened by its own values): text cells are
+        /// classified from their UTF-8 text, without a string or a record per row.
+        /// </summary>
+        public void Add(RowBatch batch)
+        {
+            Records += batch.Count;
+            var shape = batch.Shape;
+            var columns = batch.Columns;
+            Span<char> chars = stackalloc char[256];
+            for (int c = 0; c < shape.Count; c++)
+            {
+                string name = shape.Names[c];
+                if (!_fields.TryGetValue(name, out var f)) _fields[name] = f = new Field();
+                var column = columns[c];
+                for (int r = 0; r < batch.Count && !f.Mixed; r++)
                 {
-                    var wide = CrmValues.Widen(f.Type.Value, type);
-                    if (wide == CrmFieldType.String) f.Mixed = true;
-                    f.Type = wide;
+                    if (column.KindAt(r) != CellKind.Text)
+                    {
+                        AddValue(f, column.GetValue(r));
+                        continue;
+                    }
+                    var text = column.TextAt(r);
+                    if (text.Length == 0) continue;
+                    if (text.Length > chars.Length)
+                    {
+                        AddValue(f, Encoding.UTF8.GetString(text));
+                        continue;
+                    }
+                    int n = Encoding.UTF8.GetChars(text, chars);
+                    f.Values++;
+                    Narrow(f, Classify(chars.Slice(0, n)));
                 }
+            }
+        }
+
+        private static void AddValue(Field f, object? v)
+        {
+            if (v is null || v is string { Length: 0 }) return;
+            f.Values++;
+            var (type, integerDigits, scale) = v is string s ? Classify(s) : (CrmValues.TypeOf(v), 0, v is decimal m ? m.Scale : 0);
+            if (type == CrmFieldType.Decimal && v is decimal dm) integerDigits = IntegerDigitsOf(dm);
+            Narrow(f, (type, integerDigits, scale));
+        }
+
+        private static void Narrow(Field f, (CrmFieldType Type, int IntegerDigits, int Scale) seen)
+        {
+            var (type, integerDigits, scale) = seen;
+            f.IntegerDigits = Math.Max(f.IntegerDigits, integerDigits);
+            f.Scale = Math.Max(f.Scale, scale);
+            if (f.Type is null) f.Type = type;
+            else if (f.Type != type)
+            {
+                var wide = CrmValues.Widen(f.Type.Value, type);
+                if (wide == CrmFieldType.String) f.Mixed = true;
+                f.Type = wide;
             }
         }
 
@@ -116,24 +165,25 @@ namespace CrmMigration.Engine.Schema
         }
 
         /// <summary>What a text value is, by the strict rules above.</summary>
-        private static (CrmFieldType Type, int IntegerDigits, int Scale) Classify(string s)
+        private static (CrmFieldType Type, int IntegerDigits, int Scale) Classify(string s) => Classify(s.AsSpan());
+
+        private static (CrmFieldType Type, int IntegerDigits, int Scale) Classify(ReadOnlySpan<char> s)
         {
-            var span = s.AsSpan();
-            if (IsNumber(span, out int intDigits, out int scale, out bool fraction))
+            if (IsNumber(s, out int intDigits, out int scale, out bool fraction))
             {
                 if (!fraction && intDigits <= 18) return (CrmFieldType.Integer, intDigits, 0);
                 if (intDigits + scale <= 28) return (CrmFieldType.Decimal, intDigits, scale);
                 return (CrmFieldType.String, 0, 0);
             }
-            if (s.Equals("true", StringComparison.OrdinalIgnoreCase) || s.Equals("false", StringComparison.OrdinalIgnoreCase)) return (CrmFieldType.Boolean, 0, 0);
+            if (s.Equals("true".AsSpan(), StringComparison.OrdinalIgnoreCase) || s.Equals("false".AsSpan(), StringComparison.OrdinalIgnoreCase)) return (CrmFieldType.Boolean, 0, 0);
             if (s.Length >= 10 && s[4] == '-' && s[7] == '-')
             {
-                if (s.Length == 10 && DateTime.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)) return (CrmFieldType.Date, 0, 0);
+                if (s.Length == 10 && (CrmValues.TryParseIsoDate(s, out _) || DateTime.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))) return (CrmFieldType.Date, 0, 0);
                 if (DateTime.TryParseExact(s, DateTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _)) return (CrmFieldType.DateTime, 0, 0);
-                if ((s.EndsWith("Z", StringComparison.Ordinal) || s.Length > 19 && (s[^6] == '+' || s[^6] == '-'))
+                if ((s.EndsWith("Z".AsSpan(), StringComparison.Ordinal) || s.Length > 19 && (s[^6] == '+' || s[^6] == '-'))
                     && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out _)) return (CrmFieldType.DateTimeOffset, 0, 0);
             }
-            if (s.Length == 36 && s[8] == '-' && s[13] == '-' && Guid.TryParseExact(s, "D", out _)) return (CrmFieldType.Guid, 0, 0);
+            if (s.Length == 36 && s[8] == '-' && s[13] == '-' && Guid.TryParseExact(s, "D".AsSpan(), out _)) return (CrmFieldType.Guid, 0, 0);
             return (CrmFieldType.String, 0, 0);
         }
 

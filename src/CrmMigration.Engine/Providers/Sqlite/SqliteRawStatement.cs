@@ -40,7 +40,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     break;
                 case string s:
                     // An empty span would be bound as NULL, so empty text goes through the UTF-8 overload.
-                    rc = s.Length == 0 ? raw.sqlite3_bind_text(stmt, index, "") : raw.sqlite3_bind_text16(stmt, index, s);
+                    rc = s.Length == 0 ? raw.sqlite3_bind_text(stmt, index, "") : BindText(stmt, index, s);
                     break;
                 case long l:
                     rc = raw.sqlite3_bind_int64(stmt, index, l);
@@ -56,6 +56,23 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
             if (rc != SqliteSql.SqliteOk) throw Failure(rc);
         }
+
+        /// <summary>
+        /// Binds text as UTF-8, the database's encoding, transcoded here (vectorised) into a buffer the statement keeps, rather
+        /// than as UTF-16 that SQLite would translate on every step. Text that is not valid UTF-16 (a lone surrogate) is
+        /// bound as UTF-16 as before, so SQLite stores exactly what it stored before.
+        /// </summary>
+        private int BindText(sqlite3_stmt stmt, int index, string s)
+        {
+            int max = s.Length * 3;
+            if (_utf8.Length < max) _utf8 = new byte[Math.Max(max, 256)];
+            var status = System.Text.Unicode.Utf8.FromUtf16(s, _utf8, out _, out int written, replaceInvalidSequences: false);
+            return status == System.Buffers.OperationStatus.Done
+                ? raw.sqlite3_bind_text(stmt, index, new ReadOnlySpan<byte>(_utf8, 0, written))
+                : raw.sqlite3_bind_text16(stmt, index, s);
+        }
+
+        private byte[] _utf8 = Array.Empty<byte>();
 
         /// <summary>Steps once; returns the result code (SQLITE_ROW, SQLITE_DONE or an error).</summary>
         public int Step() => raw.sqlite3_step(Stmt);

@@ -238,6 +238,9 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// <summary>The storage form of a record value for a column.</summary>
         internal static object? ToStorage(object? value, SqliteColumn column)
         {
+            // A DATE column's text already in its stored form (yyyy-MM-dd, a real date) is stored as it is: what parsing
+            // and formatting it again would give.
+            if (value is string text && column.Type == CrmFieldType.Date && !column.Untyped && CrmValues.TryParseIsoDate(text, out _)) return text;
             object? portable = ToPortable(value, column);
             if (portable is decimal m && column.Affinity != 'T') return DecimalStorage(m);
             if (portable is DateTime dt && !column.Untyped)
