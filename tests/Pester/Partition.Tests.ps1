@@ -191,6 +191,8 @@ Describe 'Copy-CrmData -Partition: references across partitions' {
         $rejected[0].SourceKey | Should -Be 'C0'
         $rejected[0].ReasonCode | Should -Be 'MissingParent'
         Invoke-CrmTestSql -Kind PostgreSql -Database $target -Sql 'SELECT count(*) FROM "Contact" c JOIN "Account" a ON a."AccountId" = c."AccountId"' | Should -Be '1000'
+        # The foreign key the mapping's Reference adds comes after every partition's data, made by the last worker.
+        Invoke-CrmTestSql -Kind PostgreSql -Database $target -Sql "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = '""Contact""'::regclass" | Should -Be '1'
         $run = Get-CrmMigrationRun -StatePath $ledger -RunId 'crm'
         $run.Status | Should -Be 'Completed'
         $run.Balanced | Should -BeTrue
