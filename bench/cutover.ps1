@@ -30,6 +30,7 @@ Import-Module $manifest -Force
 $work = Join-Path ([IO.Path]::GetTempPath()) ('crm-cutover-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
 New-Item -ItemType Directory $work | Out-Null
 $rows = [Collections.Generic.List[string]]::new()
+$loadStart = if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ' } else { '?' }
 
 function Invoke-Sqlite([string] $Db, [string] $Sql) { $Sql | & sqlite3 -batch $Db; if ($LASTEXITCODE) { throw "sqlite3 failed: $Sql" } }
 function Measure-Step([string] $Name, [scriptblock] $Step) {
@@ -95,11 +96,13 @@ finally {
     Remove-Item env:PGPASSWORD -ErrorAction Ignore
     Remove-Item $work -Recurse -Force -ErrorAction Ignore
 }
+$loadEnd = if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ' } else { '?' }
 $cpu = (Get-Content /proc/cpuinfo -ErrorAction Ignore | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', ''
 @"
 # Cutover benchmarks
 
-Made by ``bench/cutover.ps1`` on $([Environment]::ProcessorCount) cores ($cpu), $(Get-Date -Format 'yyyy-MM-dd'). Seconds, wall clock, in one pwsh with the module; the ledger is an SQLite file.
+Made by ``bench/cutover.ps1 -Counts $($Counts -join ',')`` on $([Environment]::ProcessorCount) cores ($cpu), $(Get-Date -Format 'yyyy-MM-dd'). Seconds, wall clock, in one pwsh with the module; the ledger is an SQLite file.
+Load average (1, 5, 15 min) at the start: $loadStart; at the end: $loadEnd.
 The delta runs change 1% of the records (and delete 0.1% of the contacts) after the full copy; "read" is what the delta's books counted
 (changed and deleted records, plus those modified within the 5-minute overlap before the watermark). The source itself is still scanned
 whole: the watermark decides which records enter the run, it is not pushed down into the source's query.

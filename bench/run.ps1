@@ -103,6 +103,21 @@ try {
         $when = if ($first -eq '?') { 'no record was left to write' } else { "first new record after $first s" }
         $rows.Add((New-BenchRow $n "resume after a kill at 90%: whole resumed run ($when)" $r.Seconds -NoRate))
 
+        # The same with Copy-CrmData, which keeps the CSV source's read position in the ledger and seeks to it.
+        Clear-Work new.db*
+        $copy = "Copy-CrmData -Source '$csv' -Target '$work/new.db' -Mapping '$rename' -Create -BatchSize 10000"
+        $killed = $false
+        try { $null = Measure-Crm "`$null = $copy" -Environment @{ CRMMIGRATION_FAULT = "after-ledger:$killAt" } } catch { $killed = $true }
+        if (-not $killed) { throw "The copy armed to die at batch $killAt finished." }
+        $r = Measure-Crm @"
+`$first = '?'
+`$null = $copy -Resume -Verbose 4>&1 | ForEach-Object { if (`$_ -is [System.Management.Automation.VerboseRecord] -and `$_.Message -match 'first new record written ([0-9.]+) s') { `$first = `$Matches[1] } }
+"first=`$first"
+"@
+        $first = ($r.Output | Where-Object { $_ -match '^first=' } | Select-Object -Last 1) -replace '^first=', ''
+        $when = if ($first -eq '?') { 'no record was left to write' } else { "first new record after $first s" }
+        $rows.Add((New-BenchRow $n "resume after a kill at 90%, Copy-CrmData (seeks the CSV): whole resumed run ($when)" $r.Seconds $r.PeakMB))
+
         # Archive: a BagIt bag (CSV + SHA-512 and SHA-256 manifests + per-record content hash) next to its floor,
         # writing the same CSV with Export-CrmData | Import-CrmData and hashing it with sha512sum and sha256sum.
         Clear-Work bag, plain

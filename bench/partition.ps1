@@ -1,0 +1,122 @@
+<#
+.SYNOPSIS
+    Partitioned runs: one CSV copied into PostgreSQL by 1, 2 and 4 worker processes (Copy-CrmData -Partition k/n)
+    sharing one run over a PostgreSQL ledger, next to `psql \copy` of the same file in the same run; writes
+    docs/benchmarks-partition.md.
+.DESCRIPTION
+    For each worker count: a fresh target database and a fresh ledger database; the workers are started together as
+    separate pwsh processes (each imports the built module) and the time is wall clock from the first start to the
+    last exit. Peak memory is each worker's maximum resident set (GNU time); the largest is shown. After each run the
+    target's rows are counted with psql and the run must be Completed (the last worker checks the combined books).
+    The ledger write rate is the number of ledger batch rows the run wrote per second of the run. Run it when the
+    machine is quiet; on a machine with 2 cores more workers than cores do not speed anything up.
+.EXAMPLE
+    dotnet pwsh -c './bench/partition.ps1 -Count 100000 -Workers 1,2 -Output ./bench-partition.md'
+#>
+[CmdletBinding()]
+param(
+    [long] $Count = 10000000,
+    [int[]] $Workers = @(1, 2, 4),
+    [int] $BatchSize = 10000,
+    [string] $Output = (Join-Path $PSScriptRoot '../docs/benchmarks-partition.md')
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+Import-Module (Join-Path $PSScriptRoot 'Bench.psm1') -Force
+$paths = Initialize-Bench
+$machine = Get-BenchMachine
+foreach ($line in (& bash (Join-Path $PSScriptRoot '../scripts/dbservers.sh') env)) { if ("$line" -match "^export (\w+)='?(.*?)'?$") { Set-Item "env:$($Matches[1])" $Matches[2] } }
+$env:PGPASSWORD = $env:CRM_PG_PASSWORD
+$work = Join-Path ([IO.Path]::GetTempPath()) ('crm-partition-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+$source = Join-Path $work 'export'
+New-Item -ItemType Directory $source | Out-Null
+$created = [Collections.Generic.List[string]]::new()
+$rows = [Collections.Generic.List[string]]::new()
+
+function Invoke-Psql([string] $Database, [string] $Sql) {
+    $out = & psql -X -q -At -v ON_ERROR_STOP=1 -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $Database -c $Sql 2>&1
+    if ($LASTEXITCODE) { throw "psql failed: $Sql`n$out" }
+    $out
+}
+function New-Database([string] $Prefix) {
+    $name = $Prefix + [Guid]::NewGuid().ToString('N').Substring(0, 8)
+    $null = Invoke-Psql postgres "CREATE DATABASE $name"
+    $created.Add($name)
+    $name
+}
+
+try {
+    $csv = Join-Path $source 'contacts.csv'
+    $null = Measure-BenchPwsh -Import @($paths.BenchModule) -WorkingDirectory $work -Script "`$null = New-BenchContactCsv -Path '$csv' -Count $Count"
+    Write-Host "== $Count records: $csv"
+
+    # The floor: psql \copy of the same file into a keyless text table.
+    $floorDb = New-Database 'crm_pbench_floor_'
+    $header = (Get-Content -LiteralPath $csv -TotalCount 1).Split(',')
+    $null = Invoke-Psql $floorDb ("CREATE TABLE contacts (" + (($header | ForEach-Object { '"' + $_ + '" text' }) -join ', ') + ")")
+    $floor = Measure-BenchNative { psql -X -q -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $floorDb -c "\copy contacts FROM '$csv' WITH (FORMAT csv, HEADER true)" }
+    $rows.Add((New-BenchRow $Count '`psql \copy` CSV → PostgreSQL, keyless text table (floor)' $floor))
+
+    $workerScript = Join-Path $work 'worker.ps1'
+    Set-Content -LiteralPath $workerScript -Encoding utf8 -Value @"
+param([int] `$Part, [int] `$Parts, [string] `$Database, [string] `$Ledger)
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($paths.Manifest -replace "'", "''")'
+`$cred = [pscredential]::new(`$env:CRM_PG_USER, (ConvertTo-SecureString `$env:CRM_PG_PASSWORD -AsPlainText -Force))
+`$target = New-CrmConnection -Provider PostgreSql -Server `$env:CRM_PG_HOST -Port `$env:CRM_PG_PORT -Database `$Database -Credential `$cred
+`$null = Copy-CrmData '$($source -replace "'", "''")' `$target -Create -Partition "`$Part/`$Parts" -RunId bench -StatePath `$Ledger -BatchSize $BatchSize
+"@
+    $pwsh = @(Get-BenchPwsh)
+    foreach ($n in $Workers) {
+        $targetDb = New-Database 'crm_pbench_t_'
+        $ledgerDb = New-Database 'crm_pbench_l_'
+        # The password comes from PGPASSWORD, never in the address.
+        $ledger = "postgresql://$($env:CRM_PG_USER)@$($env:CRM_PG_HOST):$($env:CRM_PG_PORT)/$ledgerDb"
+        Write-Host "== $n worker(s)"
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $procs = foreach ($k in 1..$n) {
+            $psi = [Diagnostics.ProcessStartInfo]::new('/usr/bin/time')
+            foreach ($a in @('-f', '%M', '-o', (Join-Path $work "w$k.mem")) + $pwsh + @('-NoProfile', '-NonInteractive', '-File', $workerScript, $k, $n, $targetDb, $ledger)) { $psi.ArgumentList.Add([string]$a) }
+            $psi.RedirectStandardError = $true
+            $psi.RedirectStandardOutput = $true
+            $p = [Diagnostics.Process]::Start($psi)
+            [pscustomobject]@{ Process = $p; Err = $p.StandardError.ReadToEndAsync(); Out = $p.StandardOutput.ReadToEndAsync() }
+        }
+        foreach ($w in $procs) { $w.Process.WaitForExit() }
+        $clock.Stop()
+        foreach ($w in $procs) { if ($w.Process.ExitCode -ne 0) { throw "A worker failed ($($w.Process.ExitCode)): $($w.Err.Result)`n$($w.Out.Result)" } }
+        $peak = ($(foreach ($k in 1..$n) { [int]([long](Get-Content -LiteralPath (Join-Path $work "w$k.mem") | Select-Object -Last 1) / 1024) }) | Measure-Object -Maximum).Maximum
+        $landed = [long](Invoke-Psql $targetDb 'SELECT count(*) FROM "contacts"')
+        $status = Invoke-Psql $ledgerDb "SELECT status FROM crm_ledger.runs WHERE run_id = 'bench'"
+        $batches = [long](Invoke-Psql $ledgerDb "SELECT count(*) FROM crm_ledger.batches b JOIN crm_ledger.runs r ON r.run_no = b.run_no WHERE r.run_id = 'bench'")
+        if ($landed -ne $Count -or "$status" -ne 'Completed') { throw "$n worker(s): $landed of $Count rows landed, run $status." }
+        $seconds = [Math]::Round($clock.Elapsed.TotalSeconds, 3)
+        $rate = [Math]::Round($batches / $clock.Elapsed.TotalSeconds, 1)
+        $rows.Add((New-BenchRow $Count "CSV → PostgreSQL: Copy-CrmData -Create -Partition k/$n, $n worker process(es), PostgreSQL ledger ($batches ledger batches, $rate per s)" $seconds $peak))
+        Write-Host ("   {0:N1} s, peak {1} MB per worker, {2} ledger batches" -f $seconds, $peak, $batches)
+    }
+}
+finally {
+    foreach ($db in $created) { try { $null = Invoke-Psql postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)" } catch { Write-Warning $_ } }
+    Remove-Item env:PGPASSWORD -ErrorAction Ignore
+    Remove-Item $work -Recurse -Force -ErrorAction Ignore
+}
+$end = if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ' } else { '?' }
+@"
+# Partitioned runs
+
+Produced by ``bench/partition.ps1 -Count $Count -Workers $($Workers -join ',')`` on $([DateTime]::UtcNow.ToString('yyyy-MM-dd')) ($($machine.Text)),
+against the loopback PostgreSQL of ``scripts/dbservers.sh`` (fsync off: a test server). Each run starts its workers
+together as separate pwsh processes sharing one run id and one PostgreSQL ledger; seconds are wall clock from the first
+start to the last exit; peak MB is the largest worker's maximum resident set. Every run ended Completed with every row
+counted by psql. Input: a contacts CSV with 10 fields per record. Load average (1, 5, 15 min) at the start:
+$($machine.Load); at the end: $end.
+
+| records | what | seconds | records/s | peak MB |
+|---:|---|---:|---:|---:|
+$($rows -join "`n")
+
+Every worker reads the whole file and keeps its slice (key hash modulo n), so reading does not shrink with more workers;
+writing and the ledger are what is shared out. On this machine 2 cores serve the workers and PostgreSQL at once.
+"@ | Set-Content -LiteralPath $Output -Encoding utf8
+Write-Host "Written: $Output"
