@@ -99,6 +99,22 @@ namespace CrmMigration
         public bool WhatIf { get; set; }
         /// <summary>Whether read = inserted + updated + skipped + rejected + merged + filtered + deleted.</summary>
         public bool Balanced => Read == Inserted + Updated + Skipped + Rejected + Merged + Filtered + Deleted;
+
+        /// <summary>Counts one record: Read and the counter of its outcome. True when the outcome is a rejection (the caller counts its reason).</summary>
+        internal bool Count(CrmOutcome outcome)
+        {
+            Read++;
+            switch (outcome)
+            {
+                case CrmOutcome.Inserted: Inserted++; return false;
+                case CrmOutcome.Updated: Updated++; return false;
+                case CrmOutcome.Skipped: Skipped++; return false;
+                case CrmOutcome.Merged: Merged++; return false;
+                case CrmOutcome.Filtered: Filtered++; return false;
+                case CrmOutcome.Deleted: Deleted++; return false;
+                default: Rejected++; return true;
+            }
+        }
         /// <summary>Rejections per reason code.</summary>
         public IDictionary<string, long> RejectReasons { get; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
 

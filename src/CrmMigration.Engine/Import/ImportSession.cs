@@ -697,21 +697,9 @@ namespace CrmMigration.Engine.Import
         private static void Count(EntityState state, CrmRecordOutcome outcome)
         {
             var s = state.Summary;
-            s.Read++;
-            switch (outcome.Outcome)
-            {
-                case CrmOutcome.Inserted: s.Inserted++; break;
-                case CrmOutcome.Updated: s.Updated++; break;
-                case CrmOutcome.Skipped: s.Skipped++; break;
-                case CrmOutcome.Merged: s.Merged++; break;
-                case CrmOutcome.Filtered: s.Filtered++; break;
-                case CrmOutcome.Deleted: s.Deleted++; break;
-                default:
-                    s.Rejected++;
-                    string reason = outcome.ReasonCode ?? "Unknown";
-                    s.RejectReasons[reason] = s.RejectReasons.TryGetValue(reason, out long n) ? n + 1 : 1;
-                    break;
-            }
+            if (!s.Count(outcome.Outcome)) return;
+            string reason = outcome.ReasonCode ?? "Unknown";
+            s.RejectReasons[reason] = s.RejectReasons.TryGetValue(reason, out long n) ? n + 1 : 1;
         }
 
         public void Dispose()

@@ -239,20 +239,7 @@ ON CONFLICT(run_no, part) DO UPDATE SET status = 'Running', holder = excluded.ho
                     order.Add(s);
                 }
                 BatchCodec.Scan((byte[])reader.GetValue(1), entries);
-                foreach (var e in entries)
-                {
-                    s.Read++;
-                    switch (e.Outcome)
-                    {
-                        case CrmOutcome.Inserted: s.Inserted++; break;
-                        case CrmOutcome.Updated: s.Updated++; break;
-                        case CrmOutcome.Skipped: s.Skipped++; break;
-                        case CrmOutcome.Merged: s.Merged++; break;
-                        case CrmOutcome.Filtered: s.Filtered++; break;
-                        case CrmOutcome.Deleted: s.Deleted++; break;
-                        default: s.Rejected++; break;
-                    }
-                }
+                foreach (var e in entries) s.Count(e.Outcome);
             }
             return order;
         }
