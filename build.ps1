@@ -98,6 +98,21 @@ function Initialize-DbServers {
     }
 }
 
+function Initialize-TestTools {
+    # What the tests check the module's work with, besides the servers: sqlite3 (reads back what the module wrote),
+    # headless Chromium with a CJK font (reports, scripts/browser.sh) and Debian's aiosmtpd (Notify, scripts/smtpsink.sh).
+    # Installed with apt when missing, as scripts/dbservers.sh installs the servers, so the README's test command is
+    # all a clean machine needs.
+    if (-not $IsLinux) { return }
+    if (-not (Get-Command sqlite3 -ErrorAction Ignore)) {
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get update -qq
+        Invoke-Native apt-get install -y -qq sqlite3
+    }
+    Invoke-Native bash (Join-Path $PSScriptRoot 'scripts/browser.sh') install
+    Invoke-Native bash (Join-Path $PSScriptRoot 'scripts/smtpsink.sh') install
+}
+
 function Get-PesterModule {
     # Pester restores from NuGet (build/tools.proj); the package's tools/ folder is the module.
     $proj = Join-Path $PSScriptRoot 'build/tools.proj'
@@ -177,6 +192,7 @@ switch ($Task) {
     'Test' {
         Build-Module
         Initialize-DbServers
+        Initialize-TestTools
         $suites = @()
         if ($Suite -in 'All', 'Engine') { $suites += Invoke-EngineTests }
         if ($Suite -in 'All', 'Pester') { $suites += Invoke-PesterTests }
