@@ -86,37 +86,29 @@ try {
         $r = Measure-Crm "`$null = Copy-CrmData -Source '$csv' -Target '$work/new.db' -Mapping '$rename' -Create -BatchSize 10000 -NoLedger"
         $rows.Add((New-BenchRow $n 'CSV → SQLite: Copy-CrmData, same with -NoLedger' $r.Seconds $r.PeakMB))
 
-        # Resume cost: the import kills itself (SIGKILL, a fault point) right after the ledger recorded the batch
-        # 90% of the way, then the same pipeline resumes.
-        Clear-Work new.db*
+        # Resume cost: the run kills itself (SIGKILL, a fault point) right after the ledger recorded the batch 90% of
+        # the way, then the same command resumes: the pipeline (which re-reads what it accounted for), and Copy-CrmData
+        # (which keeps the CSV source's read position in the ledger and seeks to it).
         $batches = [Math]::Max(1, [int][Math]::Ceiling($n / 10000)); $killAt = [Math]::Max(1, [int][Math]::Floor($batches * 9 / 10))
-        $pipeline = "Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$rename' | Import-CrmData -Path '$work/new.db' -Create -BatchSize 10000"
-        $killed = $false
-        try { $null = Measure-Crm "`$null = $pipeline" -Environment @{ CRMMIGRATION_FAULT = "after-ledger:$killAt" } } catch { $killed = $true }
-        if (-not $killed) { throw "The import armed to die at batch $killAt finished." }
-        $r = Measure-Crm @"
+        $resumes = [ordered]@{
+            'resume after a kill at 90%'                                 = "Export-CrmData -Path '$csv' | Convert-CrmRecord -Mapping '$rename' | Import-CrmData -Path '$work/new.db' -Create -BatchSize 10000"
+            'resume after a kill at 90%, Copy-CrmData (seeks the CSV)' = "Copy-CrmData -Source '$csv' -Target '$work/new.db' -Mapping '$rename' -Create -BatchSize 10000"
+        }
+        foreach ($resume in $resumes.GetEnumerator()) {
+            Clear-Work new.db*
+            $command = $resume.Value
+            $killed = $false
+            try { $null = Measure-Crm "`$null = $command" -Environment @{ CRMMIGRATION_FAULT = "after-ledger:$killAt" } } catch { $killed = $true }
+            if (-not $killed) { throw "The run armed to die at batch $killAt finished: $command" }
+            $r = Measure-Crm @"
 `$first = '?'
-`$null = $pipeline -Resume -Verbose 4>&1 | ForEach-Object { if (`$_ -is [System.Management.Automation.VerboseRecord] -and `$_.Message -match 'first new record written ([0-9.]+) s') { `$first = `$Matches[1] } }
+`$null = $command -Resume -Verbose 4>&1 | ForEach-Object { if (`$_ -is [System.Management.Automation.VerboseRecord] -and `$_.Message -match 'first new record written ([0-9.]+) s') { `$first = `$Matches[1] } }
 "first=`$first"
 "@
-        $first = ($r.Output | Where-Object { $_ -match '^first=' } | Select-Object -Last 1) -replace '^first=', ''
-        $when = if ($first -eq '?') { 'no record was left to write' } else { "first new record after $first s" }
-        $rows.Add((New-BenchRow $n "resume after a kill at 90%: whole resumed run ($when)" $r.Seconds -NoRate))
-
-        # The same with Copy-CrmData, which keeps the CSV source's read position in the ledger and seeks to it.
-        Clear-Work new.db*
-        $copy = "Copy-CrmData -Source '$csv' -Target '$work/new.db' -Mapping '$rename' -Create -BatchSize 10000"
-        $killed = $false
-        try { $null = Measure-Crm "`$null = $copy" -Environment @{ CRMMIGRATION_FAULT = "after-ledger:$killAt" } } catch { $killed = $true }
-        if (-not $killed) { throw "The copy armed to die at batch $killAt finished." }
-        $r = Measure-Crm @"
-`$first = '?'
-`$null = $copy -Resume -Verbose 4>&1 | ForEach-Object { if (`$_ -is [System.Management.Automation.VerboseRecord] -and `$_.Message -match 'first new record written ([0-9.]+) s') { `$first = `$Matches[1] } }
-"first=`$first"
-"@
-        $first = ($r.Output | Where-Object { $_ -match '^first=' } | Select-Object -Last 1) -replace '^first=', ''
-        $when = if ($first -eq '?') { 'no record was left to write' } else { "first new record after $first s" }
-        $rows.Add((New-BenchRow $n "resume after a kill at 90%, Copy-CrmData (seeks the CSV): whole resumed run ($when)" $r.Seconds $r.PeakMB))
+            $first = ($r.Output | Where-Object { $_ -match '^first=' } | Select-Object -Last 1) -replace '^first=', ''
+            $when = if ($first -eq '?') { 'no record was left to write' } else { "first new record after $first s" }
+            $rows.Add((New-BenchRow $n "$($resume.Key): whole resumed run ($when)" $r.Seconds $r.PeakMB -NoRate))
+        }
 
         # Archive: a BagIt bag (CSV + SHA-512 and SHA-256 manifests + per-record content hash) next to its floor,
         # writing the same CSV with Export-CrmData | Import-CrmData and hashing it with sha512sum and sha256sum.
