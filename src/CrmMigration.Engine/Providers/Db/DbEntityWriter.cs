@@ -133,7 +133,10 @@ namespace CrmMigration.Engine.Providers.Db
                 {
                     for (; slot < row.Values.Length; slot++)
                     {
-                        row.Values[slot] = DbDialect.ToPortable(record.GetValue(row.Plan.Fields[slot]), columns[row.Plan.Cols[slot]]);
+                        object? value = DbDialect.ToPortable(record.GetValue(row.Plan.Fields[slot]), columns[row.Plan.Cols[slot]]);
+                        // Text that is not valid UTF-16 has no UTF-8 form: refused here, not by the driver in the middle of a batch.
+                        if (value is string text) DbDialect.CheckUtf16(text);
+                        row.Values[slot] = value;
                     }
                 }
                 catch (Exception ex) when (IsConversionError(ex))
@@ -376,12 +379,21 @@ namespace CrmMigration.Engine.Providers.Db
             var values = new List<object?[]>(rows.Count);
             foreach (var row in rows) values.Add(row.Values);
             _copied = true;
-            PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), _provider.QualifiedName(Table!), columns, values, _dialect.Quote);
+            _bulkBuffer ??= new BulkBuffer();
+            try
+            {
+                PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), _provider.QualifiedName(Table!), columns, values, _dialect.Quote, _bulkBuffer);
+            }
+            finally
+            {
+                if (_bulkBuffer.Bytes.Length > 1 << 24) _bulkBuffer = null;
+            }
             BulkBatches++;
             return true;
         }
 
-        private MySqlBulk.Buffer? _bulkBuffer;
+        /// <summary>The bulk path's batch buffer (COPY rows or LOAD DATA text), kept from batch to batch unless it grew past 16 MB.</summary>
+        private BulkBuffer? _bulkBuffer;
         private bool? _localInfile;
 
         /// <summary>
@@ -410,7 +422,7 @@ namespace CrmMigration.Engine.Providers.Db
             if (_localInfile != true) return false;
             var values = new List<object?[]>(rows.Count);
             foreach (var row in rows) values.Add(row.Values);
-            _bulkBuffer ??= new MySqlBulk.Buffer();
+            _bulkBuffer ??= new BulkBuffer();
             try
             {
                 MySqlBulk.Format(_bulkBuffer, columns, values);
