@@ -150,6 +150,63 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(Math.Max(now, Rows), SqliteTestUtil.Count(db, "SELECT count(*) FROM \"order_lines\""));
         }
 
+        [Theory]
+        [InlineData(null, null)]
+        [InlineData("DELETE FROM lines WHERE line_id = 'L00010'", "another row at row")]
+        [InlineData("DELETE FROM lines WHERE line_id > 'L00500'", "fewer than")]
+        public void AKeylessTableMappedToAKeyResumesByRowPassingOverTheRecordedRowsUnmapped(string? change, string? why)
+        {
+            using var dir = new TempDir();
+            string path = dir.File("legacy.db");
+            var sql = new StringBuilder("CREATE TABLE lines (line_id TEXT, product TEXT, qty INTEGER);\nINSERT INTO lines VALUES ");
+            for (int i = 1; i <= Rows; i++) sql.Append(i > 1 ? ", " : "").Append("('L").Append(i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture)).Append("', 'Widget ").Append(i).Append("', ").Append(i % 9).Append(')');
+            SqliteTestUtil.Exec(path, sql.Append(';').ToString());
+            string db = dir.File("new.db");
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            var mapping = new CompiledMapping(MappingParser.ParseJson(@"{ ""Entities"": { ""Line"": { ""Source"": ""lines"", ""Key"": ""Id"",
+  ""Fields"": { ""Id"": ""line_id"", ""Product"": { ""Source"": ""product"", ""Transform"": ""Upper"" }, ""Qty"": ""qty"" } } } }", null));
+            using (var cts = new CancellationTokenSource())
+            {
+                using var s = ProviderFactory.Open(ProviderFactory.FromPath(path));
+                using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
+                using var copier = new MigrationCopier(s, target, new CopyOptions
+                {
+                    Mapping = mapping,
+                    ProgressInterval = 500,
+                    OnProgress = p => { if (p.Records >= 2000) cts.Cancel(); },
+                    Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, CancellationToken = cts.Token },
+                });
+                Assert.ThrowsAny<OperationCanceledException>(() => copier.Run());
+            }
+            long landed = SqliteTestUtil.Count(db, "SELECT count(*) FROM \"Line\"");
+            Assert.InRange(landed, 1900, 2100);
+            if (change is not null) SqliteTestUtil.Exec(path, change);
+            long now = SqliteTestUtil.Count(path, "SELECT count(*) FROM lines");
+            using (var s = ProviderFactory.Open(ProviderFactory.FromPath(path)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var copier = new MigrationCopier(s, target, new CopyOptions { Mapping = mapping, Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, Resume = true } }))
+            {
+                copier.Run();
+                Assert.Empty(ledger.Verify(copier.RunId!));
+                if (why is null)
+                {
+                    Assert.Contains(copier.Notes, n => n.Contains("lines: resumed after row " + landed.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " (read, not mapped, up to it", StringComparison.Ordinal));
+                    Assert.Equal(Rows - landed, copier.RecordsRead);
+                    Assert.Empty(copier.Warnings);
+                }
+                else
+                {
+                    Assert.Contains(copier.Warnings, w => w.Contains(why, StringComparison.Ordinal) && w.Contains("read again from the start", StringComparison.Ordinal));
+                    Assert.DoesNotContain(copier.Notes, n => n.Contains("resumed after row", StringComparison.Ordinal));
+                    Assert.Equal(now, copier.RecordsRead);
+                }
+            }
+            // What the killed run copied stays (rows deleted from the source since are a delta run's business); nothing twice.
+            long expected = why == "fewer than" ? landed : Rows;
+            Assert.Equal(expected, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"Line\""));
+            Assert.Equal(expected, SqliteTestUtil.Count(db, "SELECT count(DISTINCT \"Id\") FROM \"Line\""));
+        }
+
         [Fact]
         public void AResumedSheetPassesOverItsRecordedRowsWithoutRecords_AndEndsExact()
         {

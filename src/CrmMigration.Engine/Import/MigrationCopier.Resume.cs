@@ -86,29 +86,79 @@ namespace CrmMigration.Engine.Import
             return resumable.CanResume(source) ? resumable : null;
         }
 
-        /// <summary>Keeps a record-by-record read's position as it goes: saved every session batch when settled, at least every 8.</summary>
+        /// <summary>
+        /// Keeps a record-by-record read's position as it goes: saved every session batch when settled, at least every 8.
+        /// With a resumable source (a table in key order, a sheet) the source makes the position; otherwise the position is
+        /// the row's ordinal with the content hash of the row at it (<see cref="CountedStamp"/>), and a resumed read passes
+        /// over the rows before it without mapping them.
+        /// </summary>
         private sealed class RecordPositions
         {
-            public RecordPositions(ICrmResumableSource source, long ordinal, int every)
+            public RecordPositions(ICrmResumableSource? source, long ordinal, int every)
             {
                 Source = source;
                 Ordinal = ordinal;
                 Every = every;
             }
 
-            public ICrmResumableSource Source { get; }
+            public ICrmResumableSource? Source { get; }
             public long Ordinal { get; set; }
             public int Every { get; }
             public int SinceSaved { get; set; }
             public CrmRecord? Last { get; set; }
         }
 
+        /// <summary>The stamp length of a counted position: the stamp's other half is the content hash of the row at the position.</summary>
+        private const long CountedStamp = -2;
+
         /// <summary>Starts the kept position of a record-by-record read: the saved one when resumed (and the source did not change under it).</summary>
         private (RecordPositions Positions, SourcePosition? From) StartPositions(string source, ICrmResumableSource resumable)
         {
             SourcePosition? from = _session.Resumed ? SavedPosition(source, null, (p, s) => resumable.Changed(source, p, s)) : null;
-            int every = _options.Import.BatchSize * (Slice?.Parts ?? 1);
-            return (new RecordPositions(resumable, from is null ? 0 : from.FirstOrdinal - 1, Math.Max(1, every)), from);
+            return (new RecordPositions(resumable, from is null ? 0 : from.FirstOrdinal - 1, SaveEvery), from);
+        }
+
+        private int SaveEvery => Math.Max(1, _options.Import.BatchSize * (Slice?.Parts ?? 1));
+
+        /// <summary>
+        /// The read of a source that cannot seek (a table without a usable key, a view, a profile's query), when its position
+        /// is kept by ordinal: a resumed read passes over the rows up to the saved one without mapping them (only the row at
+        /// the position is hashed: it must be the row that was there). A source that ends before it, or holds another row
+        /// there, is read again from the start with a warning (what the run recorded is then passed over by fingerprints).
+        /// </summary>
+        private IEnumerable<CrmRecord> CountedRead(string source, CrmReadOptions readOptions, Action<CrmDataError> onError, RecordPositions positions)
+        {
+            var ct = _options.Import.CancellationToken;
+            var saved = _session.Resumed ? _session.RunLedger!.SourcePositionOf(_session.RunId!, PositionName(source)) : null;
+            if (saved is not { } at || at.Stamp.Length != CountedStamp || at.Position.Inclusive || at.Position.Ordinal < 1)
+            {
+                foreach (var record in _source.Read(source, readOptions, onError, ct)) yield return record;
+                yield break;
+            }
+            long upTo = at.Position.Ordinal;
+            bool passing = true, same = false;
+            foreach (var record in _source.Read(source, readOptions, e => { if (!passing) onError(e); }, ct))
+            {
+                if (passing)
+                {
+                    positions.Ordinal++;
+                    if (positions.Ordinal < upTo) continue;
+                    passing = false;
+                    same = ContentHash.Of(record) == at.Stamp.LastWriteTicks;
+                    if (!same) break;
+                    positions.Last = record;
+                    Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{source}: resumed after row {upTo:N0} (read, not mapped, up to it; the row there is the one recorded); the rows before it were recorded by the run."));
+                    continue;
+                }
+                yield return record;
+            }
+            if (same) yield break;
+            Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: the source holds {(passing ? $"fewer than {upTo:N0} rows" : $"another row at row {upTo:N0}")} now, so it is read again from the start (what the run recorded is passed over by its fingerprints)."));
+            positions.Ordinal = 0;
+            positions.Last = null;
+            foreach (var record in _source.Read(source, readOptions, onError, ct)) yield return record;
         }
 
         /// <summary>After each record read: counts it, and every session batch saves the position after it when the session is settled.</summary>
@@ -123,7 +173,8 @@ namespace CrmMigration.Engine.Import
             if (!end && !_session.Settled && ++positions.SinceSaved < 8) return;
             positions.SinceSaved = 0;
             var last = positions.Last!;
-            SavePosition(source, positions.Source.PositionOf(last, positions.Ordinal), positions.Source.StampOf(source, last));
+            if (positions.Source is { } resumable) SavePosition(source, resumable.PositionOf(last, positions.Ordinal), resumable.StampOf(source, last));
+            else SavePosition(source, new SourcePosition(positions.Ordinal, -1, last.Origin?.Line ?? 0, null, inclusive: false), new SourceFileStamp(CountedStamp, ContentHash.Of(last)));
         }
     }
 }

@@ -429,16 +429,23 @@ namespace CrmMigration.Engine.Import
             }
             else
             {
-                // A table read in key order or a sheet keeps its read position, so a resumed run starts after it.
+                // A table read in key order or a sheet keeps its read position, so a resumed run starts after it; another source
+                // whose records are keyed keeps its row ordinal, so a resumed run passes over the rows before it without mapping them.
                 var resumable = change is null ? ResumableSource(source, targets, mapped) : null;
                 RecordPositions? positions = null;
                 IEnumerable<CrmRecord> records;
-                if (resumable is null) records = _source.Read(source, readOptions, e => Malformed(source, targets, e), ct);
-                else
+                Action<CrmDataError> onError = e => Malformed(source, targets, e);
+                if (resumable is not null)
                 {
                     (positions, var from) = StartPositions(source, resumable);
-                    records = resumable.ReadFrom(source, readOptions, from, e => Malformed(source, targets, e), ct);
+                    records = resumable.ReadFrom(source, readOptions, from, onError, ct);
                 }
+                else if (change is null && KeepsPositions(targets, mapped, _sourceSchemas.GetValueOrDefault(source)))
+                {
+                    positions = new RecordPositions(null, 0, SaveEvery);
+                    records = CountedRead(source, readOptions, onError, positions);
+                }
+                else records = _source.Read(source, readOptions, onError, ct);
                 foreach (var record in records)
                 {
                     if (slice is not null && !slice.Holds(record))
