@@ -86,7 +86,7 @@ Import-Module '$($module -replace "'", "''")'
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $procs = foreach ($k in 1..$n) {
             $psi = [Diagnostics.ProcessStartInfo]::new('/usr/bin/time')
-            foreach ($a in @('-f', '%M', '-o', (Join-Path $work "w$k.mem")) + $pwsh + @('-NoProfile', '-NonInteractive', '-File', $workerScript, $k, $n, $targetDb, $ledger)) { $psi.ArgumentList.Add([string]$a) }
+            foreach ($a in @('-f', '%M %U %S', '-o', (Join-Path $work "w$k.mem")) + $pwsh + @('-NoProfile', '-NonInteractive', '-File', $workerScript, $k, $n, $targetDb, $ledger)) { $psi.ArgumentList.Add([string]$a) }
             $psi.RedirectStandardError = $true
             $psi.RedirectStandardOutput = $true
             $p = [Diagnostics.Process]::Start($psi)
@@ -95,15 +95,18 @@ Import-Module '$($module -replace "'", "''")'
         foreach ($w in $procs) { $w.Process.WaitForExit() }
         $clock.Stop()
         foreach ($w in $procs) { if ($w.Process.ExitCode -ne 0) { throw "A worker failed ($($w.Process.ExitCode)): $($w.Err.Result)`n$($w.Out.Result)" } }
-        $peak = ($(foreach ($k in 1..$n) { [int]([long](Get-Content -LiteralPath (Join-Path $work "w$k.mem") | Select-Object -Last 1) / 1024) }) | Measure-Object -Maximum).Maximum
+        # GNU time: maximum resident set (KB), user and system CPU seconds of each worker process.
+        $usage = foreach ($k in 1..$n) { , ((Get-Content -LiteralPath (Join-Path $work "w$k.mem") | Select-Object -Last 1).Trim() -split '\s+') }
+        $peak = ($(foreach ($u in $usage) { [int]([long]$u[0] / 1024) }) | Measure-Object -Maximum).Maximum
+        $cpu = [Math]::Round(($(foreach ($u in $usage) { [double]::Parse($u[1], [Globalization.CultureInfo]::InvariantCulture) + [double]::Parse($u[2], [Globalization.CultureInfo]::InvariantCulture) }) | Measure-Object -Sum).Sum, 1)
         $landed = [long](Invoke-Psql $targetDb "SELECT count(*) FROM `"$table`"")
         $status = Invoke-Psql $ledgerDb "SELECT status FROM crm_ledger.runs WHERE run_id = 'bench'"
         $batches = [long](Invoke-Psql $ledgerDb "SELECT count(*) FROM crm_ledger.batches b JOIN crm_ledger.runs r ON r.run_no = b.run_no WHERE r.run_id = 'bench'")
         if ($landed -ne $Count -or "$status" -ne 'Completed') { throw "$n worker(s): $landed of $Count rows landed, run $status." }
         $seconds = [Math]::Round($clock.Elapsed.TotalSeconds, 3)
         $rate = [Math]::Round($batches / $clock.Elapsed.TotalSeconds, 1)
-        $rows.Add((New-BenchRow $Count "CSV → PostgreSQL: Copy-CrmData -Create$(if ($Mapping) { ' -Mapping (rename)' }) -Partition k/$n, $n worker process(es), PostgreSQL ledger ($batches ledger batches, $rate per s)" $seconds $peak))
-        Write-Host ("   {0:N1} s, peak {1} MB per worker, {2} ledger batches" -f $seconds, $peak, $batches)
+        $rows.Add((New-BenchRow $Count "CSV → PostgreSQL: Copy-CrmData -Create$(if ($Mapping) { ' -Mapping (rename)' }) -Partition k/$n, $n worker process(es), PostgreSQL ledger ($batches ledger batches, $rate per s; workers' CPU $cpu s)" $seconds $peak))
+        Write-Host ("   {0:N1} s, peak {1} MB per worker, {2} ledger batches, workers' CPU {3} s" -f $seconds, $peak, $batches, $cpu)
     }
 }
 finally {
@@ -118,7 +121,8 @@ $end = if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0..
 Produced by ``bench/partition.ps1 -Count $Count -Workers $($Workers -join ',')`` on $([DateTime]::UtcNow.ToString('yyyy-MM-dd')) ($($machine.Text)),
 against the loopback PostgreSQL of ``scripts/dbservers.sh`` (fsync off: a test server). Each run starts its workers
 together as separate pwsh processes sharing one run id and one PostgreSQL ledger; seconds are wall clock from the first
-start to the last exit; peak MB is the largest worker's maximum resident set. Every run ended Completed with every row
+start to the last exit; peak MB is the largest worker's maximum resident set; the workers' CPU is their user + system
+seconds summed (GNU time), which a loaded machine disturbs less than the wall clock. Every run ended Completed with every row
 counted by psql. Input: a contacts CSV with 10 fields per record. Load average (1, 5, 15 min) at the start:
 $($machine.Load); at the end: $end.
 
