@@ -1109,6 +1109,33 @@ INSERT INTO contacts SELECT 'R' || ((i * 7919) % 20000 % 7), (i * 7919) % 20000,
         Assert-EveryRowOnce (Join-Path $work 'xl.db') contacts 'Id' 20000
     }
 
+    It 'a table without a key, mapped to one, resumes by row: the rows before are read but not mapped' {
+        $work = New-CrmTestFolder 'resume-keyless'
+        # A log-style table with no primary key, written with sqlite3; the mapping keys its records by their ticket number.
+        Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $work 'legacy.db') -Sql @'
+CREATE TABLE tickets (ticket_no TEXT, subject TEXT, opened TEXT);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+INSERT INTO tickets SELECT printf('T%06d', i), 'Subject ' || i, '2024-03-05' FROM n;
+'@ | Out-Null
+        Set-Content -LiteralPath (Join-Path $work 'map.psd1') -Encoding utf8 -Value @'
+@{ Entities = @{ Case = @{ Source = 'tickets'; Key = 'CaseNo'; Fields = [ordered]@{
+    CaseNo = 'ticket_no'; Title = @{ Source = 'subject'; Transform = 'Upper' }; Opened = @{ Source = 'opened'; Type = 'Date' } } } } }
+'@
+        $copy = 'Copy-CrmData -Source ./legacy.db -Target ./new.db -Mapping ./map.psd1 -Create -BatchSize 500'
+        (Invoke-CrmTestChild -WorkingDirectory $work -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:30' } -Script "$copy -ErrorAction SilentlyContinue | Out-Null").ExitCode | Should -Not -Be 0
+        $resumed = Invoke-CrmTestChild -WorkingDirectory $work -Script "$copy -Resume -Verbose 3>&1 4>&1 | ForEach-Object { `"`$_`" }"
+        $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+        $text = $resumed.Output -join "`n"
+        $text | Should -Match 'tickets: resumed after row [\d,]+ \(read, not mapped, up to it'
+        $text | Should -Not -Match 'read again from the start'
+        $db = Join-Path $work 'new.db'
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql 'SELECT count(*), count(DISTINCT CaseNo) FROM "Case"' | Should -Be "20000`t20000"
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql "SELECT Title FROM ""Case"" WHERE CaseNo = 'T020000'" | Should -Be 'SUBJECT 20000'
+        $run = Get-CrmMigrationRun -Target $db
+        $run.Balanced | Should -BeTrue
+        ($run.Entities | Where-Object Entity -eq 'Case').Read | Should -Be 20000
+    }
+
     It 'a table changed under the position is read again from the start, with a warning, and still ends exact' {
         $work = New-CrmTestFolder 'resume-changed'
         $db = Join-Path $work 'legacy.db'
