@@ -34,7 +34,8 @@ namespace CrmMigration.Engine.Import
             var read = new BatchReadOptions { BatchSize = ReadBatchSize(_options.Import.BatchSize) };
             string? file = KeepsPositions(targets, mapped) ? batchSource.FileOf(source) : null;
             if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, FileStamp(file), (_, _) => "the file changed since the run was interrupted");
-            int sincePosition = 0, forceEvery = Math.Max(8, 8 * _options.Import.BatchSize / read.BatchSize);
+            // A partition's session sees one read row in n: the forced save waits for as many of its own rows (8 session batches).
+            int sincePosition = 0, forceEvery = Math.Max(8, 8 * _options.Import.BatchSize * (Slice?.Parts ?? 1) / read.BatchSize);
             var slice = Slice;
             foreach (var readBatch in batchSource.ReadBatches(source, readOptions, read, e => Malformed(source, targets, e), ct))
             {
@@ -94,7 +95,8 @@ namespace CrmMigration.Engine.Import
                 if (count / every != before / every) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
                 if (file is not null && readBatch.Count > 0)
                 {
-                    // Saved after every read batch that leaves the session settled; at least every 8 session batches, flushing what is pending.
+                    // Saved after every read batch that leaves the session settled; at least every 8 session batches, flushing what is pending
+                    // (a partition's session is rarely settled at the end of a read batch: its batches fill with one read row in n).
                     if (_session.Settled || ++sincePosition >= forceEvery)
                     {
                         sincePosition = 0;
