@@ -317,6 +317,63 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void APartitionedCsvCopyMapsItsSliceThroughBatches_ResumesBySeeking_AndThePartitionsTogetherHoldEveryRowOnce()
+        {
+            using var dir = new TempDir();
+            string path = WriteCsv(dir, ManyContacts(6000));
+            string db = dir.File("new.db");
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            var mapping = new CompiledMapping(MappingParser.ParseJson(MappingJson, null));
+            CopyOptions Options(int part, CancellationToken ct, Action<CopyProgress>? progress = null, bool resume = false) => new()
+            {
+                Mapping = mapping,
+                Partition = new PartitionSlice(part, 2),
+                ProgressInterval = 500,
+                OnProgress = progress,
+                Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, RunId = "p-1", Partition = part, Partitions = 2, Resume = resume, CancellationToken = ct },
+            };
+
+            // Partition 1 stops (Ctrl+C) half way through its slice, partition 2 runs through, partition 1 resumes.
+            using (var cts = new CancellationTokenSource())
+            using (var source = ProviderFactory.Open(ProviderFactory.FromPath(path)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var copier = new MigrationCopier(source, target, Options(1, cts.Token, p => { if (p.Records >= 1500) cts.Cancel(); })))
+            {
+                Assert.ThrowsAny<OperationCanceledException>(() => copier.Run());
+            }
+            long read2;
+            using (var source = ProviderFactory.Open(ProviderFactory.FromPath(path)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var copier = new MigrationCopier(source, target, Options(2, CancellationToken.None)))
+            {
+                copier.Run();
+                read2 = copier.RecordsRead;
+            }
+            using (var source = ProviderFactory.Open(ProviderFactory.FromPath(path)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var copier = new MigrationCopier(source, target, Options(1, CancellationToken.None, resume: true)))
+            {
+                var summary = Assert.Single(copier.Run());
+                // Only the batch path seeks a UTF-8 file by its byte offset: the resumed partition read on from where it stopped.
+                string note = Assert.Single(copier.Notes, n => n.Contains("resumed after row", StringComparison.Ordinal));
+                Assert.Contains("byte", note, StringComparison.Ordinal);
+                Assert.InRange(copier.RecordsRead, 1, 6000 - read2 - 500);
+                // The partition's books over both its attempts: every row of its slice once.
+                Assert.Equal(6000 - read2, summary.Read);
+                Assert.Equal(summary.Read, summary.Inserted + summary.Rejected);
+                Assert.Empty(ledger.Verify(copier.RunId!));
+            }
+
+            // Each row landed in the partition its key falls in, as the record path decides it.
+            using var check = ProviderFactory.Open(ProviderFactory.FromPath(path));
+            long inSlice2 = check.Read("contacts", new CrmReadOptions(), _ => { }, CancellationToken.None).LongCount(r => new PartitionSlice(2, 2).Holds(r));
+            Assert.Equal(inSlice2, read2);
+            Assert.InRange(read2, 2700, 3300);
+            Assert.Equal(6000 - 120, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"Person\""));
+            Assert.Equal(6000 - 120, SqliteTestUtil.Count(db, "SELECT count(DISTINCT \"Id\") FROM \"Person\""));
+        }
+
+        [Fact]
         public void AResumedCopyReadsAChangedFileFromTheStart()
         {
             using var dir = new TempDir();

@@ -159,6 +159,25 @@ namespace CrmMigration.Engine.Tests
         [Theory]
         [InlineData("sqlite")]
         [InlineData("postgresql")]
+        public void AKeysetPositionKeepsItsKeyPartsInEitherStore(string kind)
+        {
+            using var f = new Fixture(kind);
+            using var ledger = f.Open();
+            var (run, _) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+            var position = new Batches.SourcePosition(2000, -1, 0, new CrmKey("SO|0666", "2").ToString(), inclusive: false) { KeyParts = new[] { "SO|0666", "2" } };
+            ledger.SaveSourcePosition(run, "order_lines", position, new SourceFileStamp(-1, 123456789));
+            var (p, stamp) = ledger.SourcePositionOf(run, "order_lines")!.Value;
+            Assert.Equal(new[] { "SO|0666", "2" }, p.KeyParts);
+            Assert.Equal(position.Key, p.Key);
+            Assert.Equal((2000L, 2001L, false), (p.Ordinal, p.FirstOrdinal, p.Inclusive));
+            Assert.Equal(new SourceFileStamp(-1, 123456789), stamp);
+            // A later position without a key (a file) drops the key it had.
+            ledger.SaveSourcePosition(run, "order_lines", new Batches.SourcePosition(2100, 5000, 2101, null, false), new SourceFileStamp(10, 20));
+            Assert.Null(ledger.SourcePositionOf(run, "order_lines")!.Value.Position.KeyParts);
+        }
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
         public void TheSameBooksCrosswalkAndFingerprintsInEitherStore(string kind)
         {
             using var f = new Fixture(kind);

@@ -1019,6 +1019,145 @@ Describe 'Copy-CrmData: resuming a CSV copy where it stopped' {
     }
 }
 
+Describe 'Copy-CrmData: resuming a database or Excel copy where it stopped' -Tag 'Resume' {
+    BeforeAll {
+        $script:Servers = [Collections.Generic.List[object]]::new()
+        # The kill-and-resume steps for every source: a child process copies into SQLite and dies (SIGKILL) right after the
+        # ledger recorded its 30th batch of 500; the same command with -Resume finishes; returns the resumed run's text.
+        function Invoke-KilledAndResumed([string] $Work, [string] $Source, [string] $Target) {
+            $copy = "$Source; Copy-CrmData -Source `$src -Target ./$Target -Create -BatchSize 500"
+            $killed = Invoke-CrmTestChild -WorkingDirectory $Work -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:30' } -Script "$copy -ErrorAction SilentlyContinue | Out-Null"
+            $killed.ExitCode | Should -Not -Be 0
+            $resumed = Invoke-CrmTestChild -WorkingDirectory $Work -Script "$copy -Resume -Verbose -ErrorAction SilentlyContinue 3>&1 4>&1 | ForEach-Object { `"`$_`" }"
+            $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+            $resumed.Output -join "`n"
+        }
+        # What the target holds, asked with sqlite3, and the run's books: every source row exactly once.
+        function Assert-EveryRowOnce([string] $Db, [string] $Table, [string] $KeySql, [int] $Rows) {
+            Invoke-CrmTestSql -Kind Sqlite -Database $Db -Sql "SELECT count(*), count(DISTINCT $KeySql) FROM `"$Table`"" | Should -Be "$Rows`t$Rows"
+            $run = Get-CrmMigrationRun -Target $Db
+            $run.Balanced | Should -BeTrue
+            $run.Attempts | Should -Be 2
+            $books = $run.Entities | Where-Object Entity -eq $Table
+            $books.Read | Should -Be $Rows
+            $books.Inserted | Should -Be $Rows
+            $books.Rejected | Should -Be 0
+        }
+        function Get-ResumedRow([string] $Text) {
+            $found = $Text | Select-String 'contacts: resumed after row ([\d,]+) \((key|sheet row) '
+            $found | Should -Not -BeNullOrEmpty -Because $Text
+            [int]$found.Matches[0].Groups[1].Value.Replace(',', '')
+        }
+    }
+    AfterAll { $script:Servers | Remove-CrmTestDatabase }
+
+    It 'a PostgreSQL table resumes after the last key the ledger recorded and ends exact' {
+        $work = New-CrmTestFolder 'resume-pg'
+        $pg = New-CrmTestDatabase -Kind PostgreSql; $Servers.Add($pg)
+        # As a DBA fills it with psql: an integer key inserted out of order, Chinese names, a timestamp with a zone.
+        Invoke-CrmTestSql -Kind PostgreSql -Database $pg -Sql @'
+CREATE TABLE contacts (contact_id integer PRIMARY KEY, name text NOT NULL, email varchar(80), created timestamptz);
+INSERT INTO contacts SELECT (i * 7919) % 20000 + 1, '张伟' || i, 'p' || i || '@example.com', timestamptz '2024-03-05 10:11:12+08' + i * interval '1 minute' FROM generate_series(0, 19999) AS i;
+'@ | Out-Null
+        $source = "`$src = New-CrmConnection -Provider PostgreSql -Server `$env:CRM_PG_HOST -Port `$env:CRM_PG_PORT -Database $($pg.Name) -Credential ([pscredential]::new(`$env:CRM_PG_USER, (ConvertTo-SecureString `$env:CRM_PG_PASSWORD -AsPlainText -Force)))"
+        $text = Invoke-KilledAndResumed $work $source 'pg.db'
+        $text | Should -Match 'contacts: resumed after row [\d,]+ \(key \d+\)'
+        $text | Should -Match 'first new record written \d+\.\d+ s after the restart'
+        $text | Should -Not -Match 'read again from the start'
+        Get-ResumedRow $text | Should -BeGreaterOrEqual 14000
+        Assert-EveryRowOnce (Join-Path $work 'pg.db') contacts 'contact_id' 20000
+        Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $work 'pg.db') -Sql 'SELECT name FROM contacts WHERE contact_id = 1' | Should -Be '张伟0'
+    }
+
+    It 'a MariaDB table with a text key resumes after its last key and ends exact' {
+        $work = New-CrmTestFolder 'resume-my'
+        $my = New-CrmTestDatabase -Kind MySql; $Servers.Add($my)
+        Invoke-CrmTestSql -Kind MySql -Database $my -Sql @'
+CREATE TABLE contacts (contact_id varchar(12) NOT NULL PRIMARY KEY, name varchar(60) NOT NULL, email varchar(80), score int) ENGINE=InnoDB;
+INSERT INTO contacts SELECT CONCAT('C', LPAD((seq * 7919) % 20000 + 1, 6, '0')), CONCAT('李娜', seq), CONCAT('p', seq, '@example.com'), seq % 100 FROM seq_0_to_19999;
+'@ | Out-Null
+        $source = "`$src = New-CrmConnection -Provider MySql -Server `$env:CRM_MY_HOST -Port `$env:CRM_MY_PORT -Database $($my.Name) -Credential ([pscredential]::new(`$env:CRM_MY_USER, (ConvertTo-SecureString `$env:CRM_MY_PASSWORD -AsPlainText -Force)))"
+        $text = Invoke-KilledAndResumed $work $source 'my.db'
+        $text | Should -Match 'contacts: resumed after row [\d,]+ \(key C\d{6}\)'
+        Get-ResumedRow $text | Should -BeGreaterOrEqual 14000
+        Assert-EveryRowOnce (Join-Path $work 'my.db') contacts 'contact_id' 20000
+    }
+
+    It 'a SQLite table with a composite key resumes after its last key and ends exact' {
+        $work = New-CrmTestFolder 'resume-sqlite'
+        # Written with sqlite3, rows in an order that is not the key's.
+        Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $work 'legacy.db') -Sql @'
+CREATE TABLE contacts (region TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT, PRIMARY KEY (region, seq));
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)
+INSERT INTO contacts SELECT 'R' || ((i * 7919) % 20000 % 7), (i * 7919) % 20000, 'Name ' || i FROM n;
+'@ | Out-Null
+        $text = Invoke-KilledAndResumed $work "`$src = './legacy.db'" 'new.db'
+        $text | Should -Match 'contacts: resumed after row [\d,]+ \(key R\d\|\d+\)'
+        Get-ResumedRow $text | Should -BeGreaterOrEqual 14000
+        Assert-EveryRowOnce (Join-Path $work 'new.db') contacts "region || '/' || seq" 20000
+    }
+
+    It 'an .xlsx workbook written by another library resumes after its sheet row and ends exact' {
+        $work = New-CrmTestFolder 'resume-xlsx'
+        if (-not ('MiniExcelLibs.MiniExcel' -as [type])) { Add-Type -Path (Join-Path (Get-CrmTestNuGetPackage -Id MiniExcel -Version 1.46.0) 'lib/net8.0/MiniExcel.dll') }
+        $rows = [Collections.Generic.List[object]]::new()
+        foreach ($i in 1..20000) { $rows.Add([ordered]@{ Id = 'C{0:D6}' -f $i; Name = "王芳$i"; Email = "p$i@example.com"; Score = $i % 100 }) }
+        [MiniExcelLibs.MiniExcel]::SaveAs((Join-Path $work 'crm.xlsx'), $rows, $true, 'contacts')
+        $text = Invoke-KilledAndResumed $work "`$src = './crm.xlsx'" 'xl.db'
+        $text | Should -Match 'contacts: resumed after row [\d,]+ \(sheet row [\d,]+\)'
+        Get-ResumedRow $text | Should -BeGreaterOrEqual 14000
+        Assert-EveryRowOnce (Join-Path $work 'xl.db') contacts 'Id' 20000
+    }
+
+    It 'a table without a key, mapped to one, resumes by row: the rows before are read but not mapped' {
+        $work = New-CrmTestFolder 'resume-keyless'
+        # A log-style table with no primary key, written with sqlite3; the mapping keys its records by their ticket number.
+        Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $work 'legacy.db') -Sql @'
+CREATE TABLE tickets (ticket_no TEXT, subject TEXT, opened TEXT);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+INSERT INTO tickets SELECT printf('T%06d', i), 'Subject ' || i, '2024-03-05' FROM n;
+'@ | Out-Null
+        Set-Content -LiteralPath (Join-Path $work 'map.psd1') -Encoding utf8 -Value @'
+@{ Entities = @{ Case = @{ Source = 'tickets'; Key = 'CaseNo'; Fields = [ordered]@{
+    CaseNo = 'ticket_no'; Title = @{ Source = 'subject'; Transform = 'Upper' }; Opened = @{ Source = 'opened'; Type = 'Date' } } } } }
+'@
+        $copy = 'Copy-CrmData -Source ./legacy.db -Target ./new.db -Mapping ./map.psd1 -Create -BatchSize 500'
+        (Invoke-CrmTestChild -WorkingDirectory $work -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:30' } -Script "$copy -ErrorAction SilentlyContinue | Out-Null").ExitCode | Should -Not -Be 0
+        $resumed = Invoke-CrmTestChild -WorkingDirectory $work -Script "$copy -Resume -Verbose 3>&1 4>&1 | ForEach-Object { `"`$_`" }"
+        $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+        $text = $resumed.Output -join "`n"
+        $text | Should -Match 'tickets: resumed after row [\d,]+ \(read, not mapped, up to it'
+        $text | Should -Not -Match 'read again from the start'
+        $db = Join-Path $work 'new.db'
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql 'SELECT count(*), count(DISTINCT CaseNo) FROM "Case"' | Should -Be "20000`t20000"
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql "SELECT Title FROM ""Case"" WHERE CaseNo = 'T020000'" | Should -Be 'SUBJECT 20000'
+        $run = Get-CrmMigrationRun -Target $db
+        $run.Balanced | Should -BeTrue
+        ($run.Entities | Where-Object Entity -eq 'Case').Read | Should -Be 20000
+    }
+
+    It 'a table changed under the position is read again from the start, with a warning, and still ends exact' {
+        $work = New-CrmTestFolder 'resume-changed'
+        $db = Join-Path $work 'legacy.db'
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql @'
+CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO contacts SELECT i, 'Name ' || i FROM n;
+'@ | Out-Null
+        $copy = "Copy-CrmData -Source ./legacy.db -Target ./new.db -Create -BatchSize 500"
+        (Invoke-CrmTestChild -WorkingDirectory $work -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:30' } -Script "$copy -ErrorAction SilentlyContinue | Out-Null").ExitCode | Should -Not -Be 0
+        # Someone deletes a row the killed run had copied: the rows up to the saved key are one fewer.
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql 'DELETE FROM contacts WHERE id = 5' | Out-Null
+        $resumed = Invoke-CrmTestChild -WorkingDirectory $work -Script "$copy -Resume -Verbose 3>&1 4>&1 | ForEach-Object { `"`$_`" }"
+        $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+        $text = $resumed.Output -join "`n"
+        $text | Should -Match 'contacts: [\d,]+ rows lie up to the position''s key now, [\d,]+ did when it was saved, so it is read again from the start'
+        $text | Should -Not -Match 'resumed after row'
+        # The row copied before it was deleted stays in the target (a delta run reports it deleted).
+        Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $work 'new.db') -Sql 'SELECT count(*), count(DISTINCT id) FROM contacts' | Should -Be "20000`t20000"
+        (Get-CrmMigrationRun -Target (Join-Path $work 'new.db')).Balanced | Should -BeTrue
+    }
+}
+
 Describe 'Copy-CrmData -Incremental: delta runs' {
     BeforeAll {
         # The source as its CRM keeps it (written with sqlite3, not by us): a modified-at column on accounts and contacts,

@@ -133,6 +133,41 @@ Describe 'Copy-CrmData -Partition: four workers, one killed and started again' {
     }
 }
 
+Describe 'Copy-CrmData -Partition with a mapping: the CSV batch path' {
+    It 'maps its slice batch by batch, and a killed worker started again seeks past what it recorded by byte offset' {
+        $target = New-CrmTestDatabase -Kind PostgreSql; $Databases.Add($target)
+        $ledgerDb = New-CrmTestDatabase -Kind PostgreSql; $Databases.Add($ledgerDb)
+        $ledger = Get-LedgerUrl $ledgerDb.Name
+        $map = Join-Path $Dir 'people.psd1'
+        Set-Content $map "@{ Entities = @{ Person = @{ Source = 'people'; Key = 'PersonId'; Fields = [ordered]@{
+            PersonId = 'Id'; FullName = 'Name'; Amount = @{ Source = 'Amount'; Type = 'Decimal' } } } } }"
+        $copy = "`$t = New-CrmConnection -Provider PostgreSql -Server `$env:CRM_PG_HOST -Port `$env:CRM_PG_PORT -Database $($target.Name) -Credential ([pscredential]::new(`$env:CRM_PG_USER, (ConvertTo-SecureString `$env:CRM_PG_PASSWORD -AsPlainText -Force)))
+Copy-CrmData '$SourceDir' `$t -Create -Mapping '$map' -RunId 'mapped' -StatePath '$ledger' -BatchSize 500"
+        # Partition 2 runs through; partition 1 dies (SIGKILL) after the ledger recorded its 12th batch, then starts again.
+        $two = Invoke-CrmTestChild -Script "$copy -Partition 2/2 | ForEach-Object { `"read=`$(`$_.Read)`" }"
+        $two.ExitCode | Should -Be 0 -Because $two.Error
+        $killed = Invoke-CrmTestChild -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:12' } -Script "$copy -Partition 1/2 -ErrorAction SilentlyContinue | Out-Null"
+        $killed.ExitCode | Should -Not -Be 0
+        $again = Invoke-CrmTestChild -Script "$copy -Partition 1/2 -Verbose 4>&1 | ForEach-Object { if (`$_ -is [System.Management.Automation.VerboseRecord]) { `"`$_`" } else { `"read=`$(`$_.Read)`" } }"
+        $again.ExitCode | Should -Be 0 -Because $again.Error
+        $text = $again.Output -join "`n"
+        # A byte offset is what only the batch path keeps: the record path cannot seek into a file.
+        $text | Should -Match 'people: resumed after row [\d,]+ \(line [\d,]+, byte [\d,]+\)'
+        $text | Should -Match 'first new record written'
+        [int]($text | Select-String 'resumed after row ([\d,]+)').Matches[0].Groups[1].Value.Replace(',', '') | Should -BeGreaterThan 5000
+        # The books: each partition read its own slice, together every row once; the target holds exactly the source set.
+        $read = @(($two.Output + $again.Output) | Where-Object { $_ -match '^read=' } | ForEach-Object { [int]($_ -replace '^read=', '') })
+        $read.Count | Should -Be 2
+        ($read | Measure-Object -Sum).Sum | Should -Be $Count
+        $run = Get-CrmMigrationRun -StatePath $ledger -RunId 'mapped'
+        $run.Status | Should -Be 'Completed'
+        $run.Balanced | Should -BeTrue
+        $run.Read | Should -Be $Count
+        Invoke-CrmTestSql -Kind PostgreSql -Database $target -Sql 'SELECT count(*), count(DISTINCT "PersonId") FROM "Person"' | Should -Be "$Count`t$Count"
+        Invoke-CrmTestSql -Kind PostgreSql -Database $target -Sql "SELECT ""FullName"" || '|' || ""Amount"" FROM ""Person"" WHERE ""PersonId"" = 'P12345'" | Should -Be 'Person 12345|381.25'
+    }
+}
+
 Describe 'Copy-CrmData -Partition: a live partition is refused' {
     It 'a second worker on a partition whose holder runs stops with PartitionLeaseHeld' {
         $target = New-CrmTestDatabase -Kind PostgreSql; $Databases.Add($target)

@@ -35,6 +35,9 @@ namespace CrmMigration.Engine.Batches
         /// <summary>True: resume at this row; false: resume after it.</summary>
         public bool Inclusive { get; }
 
+        /// <summary>The parts of the row's key (a database table read in key order resumes after them); null when none.</summary>
+        public IReadOnlyList<string>? KeyParts { get; init; }
+
         /// <summary>The ordinal of the first row a resumed read must give.</summary>
         public long FirstOrdinal => Inclusive ? Ordinal : Ordinal + 1;
 
@@ -77,5 +80,30 @@ namespace CrmMigration.Engine.Batches
 
         /// <summary>The file an entity is read from (a saved read position is only good for the same file), or null.</summary>
         string? FileOf(string entity);
+    }
+
+    /// <summary>
+    /// A source read record by record whose read can resume at a saved position: a database table read in key order (keyset:
+    /// the resumed query starts after the last key read) or a sheet (its earlier rows are passed over without making records).
+    /// </summary>
+    internal interface ICrmResumableSource
+    {
+        /// <summary>True when the entity's read can resume at a position (a table with a primary key of integer or text columns; a sheet).</summary>
+        bool CanResume(string entity);
+
+        /// <summary>
+        /// Reads the entity as <see cref="ICrmProvider.Read"/> does, from <paramref name="after"/> on: the rows up to it are not
+        /// read (keyset) or passed over without records (rows); the ordinals (or sheet rows) of the records go on from it.
+        /// </summary>
+        IEnumerable<CrmRecord> ReadFrom(string entity, CrmReadOptions options, SourcePosition? after, Action<CrmDataError> onError, CancellationToken cancellationToken);
+
+        /// <summary>Where a read stands once <paramref name="record"/> (its <paramref name="ordinal"/>-th record) was read, to resume after it.</summary>
+        SourcePosition PositionOf(CrmRecord record, long ordinal);
+
+        /// <summary>What says whether the source changed under a position, taken when it is saved (<paramref name="record"/> is the record at it).</summary>
+        Ledger.SourceFileStamp StampOf(string entity, CrmRecord record);
+
+        /// <summary>Null when the source under <paramref name="position"/> is still as <paramref name="saved"/> says; otherwise what changed.</summary>
+        string? Changed(string entity, SourcePosition position, Ledger.SourceFileStamp saved);
     }
 }

@@ -32,11 +32,15 @@ namespace CrmMigration.Engine.Import
             // Read batches that divide the session's: when every row makes one record per target, a session batch is written
             // exactly as a read batch ends, so nothing is pending then and the read position can be saved without a forced write.
             var read = new BatchReadOptions { BatchSize = ReadBatchSize(_options.Import.BatchSize) };
-            string? file = Seekable(source, targets, mapped, batchSource);
-            if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, file);
-            int sincePosition = 0, forceEvery = Math.Max(8, 8 * _options.Import.BatchSize / read.BatchSize);
-            foreach (var batch in batchSource.ReadBatches(source, readOptions, read, e => Malformed(source, targets, e), ct))
+            string? file = KeepsPositions(targets, mapped) ? batchSource.FileOf(source) : null;
+            if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, FileStamp(file), (_, _) => "the file changed since the run was interrupted");
+            // A partition's session sees one read row in n: the forced save waits for as many of its own rows (8 session batches).
+            int sincePosition = 0, forceEvery = Math.Max(8, 8 * _options.Import.BatchSize * (Slice?.Parts ?? 1) / read.BatchSize);
+            var slice = Slice;
+            foreach (var readBatch in batchSource.ReadBatches(source, readOptions, read, e => Malformed(source, targets, e), ct))
             {
+                // A partitioned run maps only its slice's rows (the others are read and passed over, as the record path does).
+                var batch = slice is null ? readBatch : SliceOf(readBatch, slice);
                 int rows = batch.Count;
                 if (_rowRecords.Length < rows) _rowRecords = new CrmRecord?[Math.Max(rows, 1024)];
                 else Array.Clear(_rowRecords, 0, rows);
@@ -89,13 +93,14 @@ namespace CrmMigration.Engine.Import
                 _total += rows;
                 if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
                 if (count / every != before / every) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
-                if (file is not null && rows > 0)
+                if (file is not null && readBatch.Count > 0)
                 {
-                    // Saved after every read batch that leaves the session settled; at least every 8 session batches, flushing what is pending.
+                    // Saved after every read batch that leaves the session settled; at least every 8 session batches, flushing what is pending
+                    // (a partition's session is rarely settled at the end of a read batch: its batches fill with one read row in n).
                     if (_session.Settled || ++sincePosition >= forceEvery)
                     {
                         sincePosition = 0;
-                        SavePosition(source, file, batch.SourcePositionAt(rows - 1, inclusive: false));
+                        SavePosition(source, readBatch.SourcePositionAt(readBatch.Count - 1, inclusive: false), FileStamp(file));
                     }
                 }
             }
@@ -114,49 +119,31 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>
-        /// The file of a source whose read position is saved as the copy goes, so a resumed run seeks past what it recorded: a
-        /// ledger run (not -WhatIf, no dedupe holding records) whose every target keys its records by mapped fields and does not
-        /// merge repeated rows (those need the rows before the position: a keyless row's identity counts the copies of its
-        /// content, a merge compares with the first row of its key). Null when the position is not kept.
+        /// The rows of a read batch that fall in this partition's slice, by the hash of their key's text (or of their content
+        /// when they have none): the same hashes <see cref="PartitionSlice.Holds(CrmRecord)"/> takes of the records the rows make.
         /// </summary>
-        private string? Seekable(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping> mapped, ICrmBatchSource batchSource)
+        private RowBatch SliceOf(RowBatch read, PartitionSlice slice)
         {
-            if (_session.RunLedger is null || _session.RunId is null || _options.Import.WhatIf || _dedupers.Count > 0) return null;
-            foreach (var (index, _) in targets)
+            var part = _sliceRows ??= new RowBatch(read.Entity, read.Shape, read.Capacity);
+            part.Reset(read.Entity, read.Shape);
+            part.System = read.System;
+            part.SourceEntity = read.SourceEntity;
+            part.File = read.File;
+            part.KeyColumns = read.KeyColumns;
+            part.KeyNames = read.KeyNames;
+            part.KeylessSource = read.KeylessSource;
+            part.KeysAreSeekable = read.KeysAreSeekable;
+            for (int r = 0; r < read.Count; r++)
             {
-                if (mapped[index].Key.Count == 0 || mapped[index].OnRepeat == RepeatAction.Merge) return null;
+                _sliceKey.Clear();
+                long hash = read.AppendKey(r, ref _sliceKey) ? (long)System.IO.Hashing.XxHash3.HashToUInt64(_sliceKey.Written) : read.Fingerprint(r, ref _sliceKey);
+                if (slice.Holds(hash)) part.CopyRow(read, r);
             }
-            return batchSource.FileOf(source);
+            return part;
         }
 
-        /// <summary>Where the resumed run's read of a source starts: the position the run saved, when the file is still the one it read.</summary>
-        private SourcePosition? SavedPosition(string source, string file)
-        {
-            if (_session.RunLedger!.SourcePositionOf(_session.RunId!, source) is not { } saved) return null;
-            if (saved.Stamp != Stamp(file))
-            {
-                Warnings.Add($"{source}: the file changed since the run was interrupted, so it is read again from the start (what the run recorded is passed over by its fingerprints).");
-                return null;
-            }
-            var p = saved.Position;
-            Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{source}: resumed after row {p.Ordinal:N0} (line {p.Line:N0}{(p.Offset >= 0 ? $", byte {p.Offset:N0}" : "")}); the rows before it were recorded by the run."));
-            return p;
-        }
-
-        /// <summary>Writes what the session holds, and when nothing is left waiting, saves the read position in the ledger (never ahead of the books).</summary>
-        private void SavePosition(string source, string file, SourcePosition position)
-        {
-            _session.Flush(_results);
-            Drain();
-            if (_session.Settled) _session.RunLedger!.SaveSourcePosition(_session.RunId!, source, position, Stamp(file));
-        }
-
-        private static SourceFileStamp Stamp(string file)
-        {
-            var info = new System.IO.FileInfo(file);
-            return new SourceFileStamp(info.Length, info.LastWriteTimeUtc.Ticks);
-        }
+        private RowBatch? _sliceRows;
+        private Utf8Buffer _sliceKey = new(64);
 
         /// <summary>A row of a batch as a record, made once however many targets map it.</summary>
         private CrmRecord RecordOf(RowBatch batch, int row) => _rowRecords[row] ??= batch.ToRecord(row);

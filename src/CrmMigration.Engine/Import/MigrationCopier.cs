@@ -423,15 +423,36 @@ namespace CrmMigration.Engine.Import
             var mapped = _mapping?.TargetsOf(source);
             var change = StartChanges(source);
             var slice = Slice;
-            if (change is null && slice is null && _mapping is not null && mapped!.Count > 0 && _source is ICrmBatchSource batchSource)
+            if (change is null && _mapping is not null && mapped!.Count > 0 && _source is ICrmBatchSource batchSource)
             {
                 count = CopyBatches(source, targets, mapped, readOptions, batchSource, every);
             }
             else
             {
-                foreach (var record in _source.Read(source, readOptions, e => Malformed(source, targets, e), ct))
+                // A table read in key order or a sheet keeps its read position, so a resumed run starts after it; another source
+                // whose records are keyed keeps its row ordinal, so a resumed run passes over the rows before it without mapping them.
+                var resumable = change is null ? ResumableSource(source, targets, mapped) : null;
+                RecordPositions? positions = null;
+                IEnumerable<CrmRecord> records;
+                Action<CrmDataError> onError = e => Malformed(source, targets, e);
+                if (resumable is not null)
                 {
-                    if (slice is not null && !slice.Holds(record)) continue;
+                    (positions, var from) = StartPositions(source, resumable);
+                    records = resumable.ReadFrom(source, readOptions, from, onError, ct);
+                }
+                else if (change is null && KeepsPositions(targets, mapped, _sourceSchemas.GetValueOrDefault(source)))
+                {
+                    positions = new RecordPositions(null, 0, SaveEvery);
+                    records = CountedRead(source, readOptions, onError, positions);
+                }
+                else records = _source.Read(source, readOptions, onError, ct);
+                foreach (var record in records)
+                {
+                    if (slice is not null && !slice.Holds(record))
+                    {
+                        if (positions is not null) Advance(source, positions, record);
+                        continue;
+                    }
                     count++;
                     _total++;
                     if (change is not null && !Changed(change, record)) continue;
@@ -445,7 +466,10 @@ namespace CrmMigration.Engine.Import
                     }
                     if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
                     if (count % every == 0) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
+                    if (positions is not null) Advance(source, positions, record);
                 }
+                // The end of the source: a resumed run finds nothing left to read of it.
+                if (positions?.Last is not null) Advance(source, positions, positions.Last, end: true);
             }
             if (_dedupers.Count > 0)
             {

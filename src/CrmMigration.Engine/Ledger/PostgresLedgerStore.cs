@@ -111,7 +111,8 @@ CREATE TABLE IF NOT EXISTS deferred(seq bigserial PRIMARY KEY, run_no bigint NOT
 CREATE TABLE IF NOT EXISTS created(run_no bigint NOT NULL, entity text NOT NULL, PRIMARY KEY(run_no, entity));
 CREATE TABLE IF NOT EXISTS steps(run_no bigint NOT NULL, step text NOT NULL, done_at text NOT NULL, PRIMARY KEY(run_no, step));
 CREATE TABLE IF NOT EXISTS source_positions(run_no bigint NOT NULL, source_entity text NOT NULL, ordinal bigint NOT NULL, inclusive bigint NOT NULL,
-  byte_offset bigint NOT NULL, line bigint NOT NULL, file_length bigint NOT NULL, file_ticks bigint NOT NULL, at text NOT NULL, PRIMARY KEY(run_no, source_entity));";
+  byte_offset bigint NOT NULL, line bigint NOT NULL, file_length bigint NOT NULL, file_ticks bigint NOT NULL, at text NOT NULL, PRIMARY KEY(run_no, source_entity));
+CREATE TABLE IF NOT EXISTS source_keys(run_no bigint NOT NULL, source_entity text NOT NULL, key_parts text NOT NULL, PRIMARY KEY(run_no, source_entity));";
                 cmd.ExecuteNonQuery();
                 tx.Commit();
             }

@@ -98,7 +98,8 @@ CREATE TABLE IF NOT EXISTS deferred(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_n
 CREATE TABLE IF NOT EXISTS created(run_no INTEGER NOT NULL, entity TEXT NOT NULL, PRIMARY KEY(run_no, entity));
 CREATE TABLE IF NOT EXISTS steps(run_no INTEGER NOT NULL, step TEXT NOT NULL, done_at TEXT NOT NULL, PRIMARY KEY(run_no, step));
 CREATE TABLE IF NOT EXISTS source_positions(run_no INTEGER NOT NULL, source_entity TEXT NOT NULL, ordinal INTEGER NOT NULL, inclusive INTEGER NOT NULL,
-  byte_offset INTEGER NOT NULL, line INTEGER NOT NULL, file_length INTEGER NOT NULL, file_ticks INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY(run_no, source_entity));";
+  byte_offset INTEGER NOT NULL, line INTEGER NOT NULL, file_length INTEGER NOT NULL, file_ticks INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY(run_no, source_entity));
+CREATE TABLE IF NOT EXISTS source_keys(run_no INTEGER NOT NULL, source_entity TEXT NOT NULL, key_parts TEXT NOT NULL, PRIMARY KEY(run_no, source_entity));";
 
         /// <inheritdoc/>
         public IReadOnlyList<string> Upgrade(int fromVersion)

@@ -171,7 +171,13 @@ namespace CrmMigration.Engine.Providers.Db
         internal CrmException EntityNotFound(string entity) =>
             new CrmException("DbEntityNotFound", CrmErrorKind.NotFound, $"The table or view '{entity}' does not exist in {Connection.DisplayName}.") { Error = { Entity = entity } };
 
-        private IEnumerable<CrmRecord> ReadRows(DbTableInfo table, CrmReadOptions options, CancellationToken cancellationToken)
+        /// <summary>
+        /// Reads a table's rows in key order (when it has a primary key). <paramref name="keyset"/>: only the rows whose key
+        /// compares so (">" after a position, "=" at it) with the given key parts; <paramref name="ordinal"/>: the rows read
+        /// before (origins number on from it); <paramref name="limit"/>: at most so many rows (0: all).
+        /// </summary>
+        private IEnumerable<CrmRecord> ReadRows(DbTableInfo table, CrmReadOptions options, CancellationToken cancellationToken,
+            (string Op, IReadOnlyList<string> Parts)? keyset = null, long ordinal = 0, int limit = 0)
         {
             var columns = table.Columns;
             int n = columns.Count;
@@ -192,23 +198,19 @@ namespace CrmMigration.Engine.Providers.Db
             sql.Append(" FROM ").Append(QualifiedName(table));
             var parameters = new List<object>();
             PushDown(table, options.Filters, sql, parameters);
+            if (keyset is { } ks) KeysetCondition(table, ks.Op, ks.Parts, sql, parameters);
             if (pk.Length > 0)
             {
                 sql.Append(" ORDER BY ");
                 for (int k = 0; k < pk.Length; k++) { if (k > 0) sql.Append(", "); sql.Append(_dialect.Quote(names[pk[k]])); }
             }
+            if (limit > 0) sql.Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
             var filter = options.Filters.Count > 0 ? new RecordFilter(options.Filters) : null;
 
             using var conn = OpenConnection("SourceConnectionFailed", cancellationToken);
             using var cmd = conn.CreateCommand();
             cmd.CommandText = sql.ToString();
-            for (int p = 0; p < parameters.Count; p++)
-            {
-                var prm = cmd.CreateParameter();
-                prm.ParameterName = "p" + p.ToString(CultureInfo.InvariantCulture);
-                prm.Value = parameters[p];
-                cmd.Parameters.Add(prm);
-            }
+            AddParameters(cmd, parameters);
             using var reg = cancellationToken.Register(() => { try { cmd.Cancel(); } catch (DbException) { } catch (InvalidOperationException) { } });
             DbDataReader reader;
             try
@@ -222,7 +224,6 @@ namespace CrmMigration.Engine.Providers.Db
             }
             using (reader)
             {
-                long ordinal = 0;
                 string system = Connection.DisplayName;
                 while (true)
                 {

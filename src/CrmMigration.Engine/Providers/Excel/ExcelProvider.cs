@@ -20,7 +20,7 @@ namespace CrmMigration.Engine.Providers.Excel
     /// (our writer's sidecar, crm:emptyStringCells, keeps "" apart from null); cell styles of copied sheets are
     /// not kept (see <see cref="ExcelEntityWriter"/>).
     /// </remarks>
-    public sealed class ExcelProvider : ICrmProvider
+    public sealed class ExcelProvider : ICrmProvider, Batches.ICrmResumableSource
     {
         internal const int InferRows = 100;
 
@@ -99,6 +99,35 @@ namespace CrmMigration.Engine.Providers.Excel
                 $"The workbook '{Workbook}' has no sheet '{entity}'.") { Entity = entity, File = Workbook });
             var reader = new ExcelSheetReader(Workbook, sheet, Connection.DisplayName, Metadata(sheet), onError, Connection.FillMergedCells);
             return reader.Read(new RecordFilter(options?.Filters ?? Array.Empty<CrmFieldFilter>()), cancellationToken);
+        }
+
+        /// <summary>Every sheet can resume at a row.</summary>
+        bool Batches.ICrmResumableSource.CanResume(string entity) => FindSheet(entity) is not null;
+
+        IEnumerable<CrmRecord> Batches.ICrmResumableSource.ReadFrom(string entity, CrmReadOptions options, Batches.SourcePosition? after, Action<CrmDataError> onError, CancellationToken cancellationToken)
+        {
+            if (onError is null) throw new ArgumentNullException(nameof(onError));
+            string sheet = FindSheet(entity) ?? throw new CrmException(new CrmDataError("EntityNotFound", CrmErrorKind.NotFound,
+                $"The workbook '{Workbook}' has no sheet '{entity}'.") { Entity = entity, File = Workbook });
+            var reader = new ExcelSheetReader(Workbook, sheet, Connection.DisplayName, Metadata(sheet), onError, Connection.FillMergedCells);
+            long afterRow = after is null ? 0 : after.Inclusive ? after.Line - 1 : after.Line;
+            return reader.Read(new RecordFilter(options?.Filters ?? Array.Empty<CrmFieldFilter>()), afterRow, cancellationToken);
+        }
+
+        /// <summary>After a record: its sheet row (the position's line).</summary>
+        Batches.SourcePosition Batches.ICrmResumableSource.PositionOf(CrmRecord record, long ordinal) =>
+            new(ordinal, -1, record.Origin?.Line ?? 0, null, inclusive: false);
+
+        /// <summary>The workbook's length and last write time.</summary>
+        Ledger.SourceFileStamp Batches.ICrmResumableSource.StampOf(string entity, CrmRecord record) => WorkbookStamp();
+
+        string? Batches.ICrmResumableSource.Changed(string entity, Batches.SourcePosition position, Ledger.SourceFileStamp saved) =>
+            saved == WorkbookStamp() ? null : "the workbook was written since the run was interrupted";
+
+        private Ledger.SourceFileStamp WorkbookStamp()
+        {
+            var info = new FileInfo(Workbook);
+            return new Ledger.SourceFileStamp(info.Length, info.LastWriteTimeUtc.Ticks);
         }
 
         /// <inheritdoc/>

@@ -151,7 +151,13 @@ namespace CrmMigration.Engine.Providers.Excel
             return names;
         }
 
-        public IEnumerable<CrmRecord> Read(RecordFilter filter, CancellationToken cancellationToken)
+        public IEnumerable<CrmRecord> Read(RecordFilter filter, CancellationToken cancellationToken) => Read(filter, 0, cancellationToken);
+
+        /// <summary>
+        /// Streams the records of the sheet's rows after <paramref name="afterRow"/> (a resumed read): the rows up to it are read
+        /// from the sheet's XML (a sheet cannot be entered in the middle) but no value is converted and no record is made for them.
+        /// </summary>
+        public IEnumerable<CrmRecord> Read(RecordFilter filter, long afterRow, CancellationToken cancellationToken)
         {
             string[]? header = null;
             CrmFieldShape? shape = null;
@@ -175,6 +181,7 @@ namespace CrmMigration.Engine.Providers.Excel
                 if ((line & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
                 if (IsBlank(row, width)) continue;
                 recordNumber++;
+                if (line <= afterRow) continue;
                 for (int extra = header.Length; extra < width; extra++)
                 {
                     if (EmptyText(row[extra])) continue;

@@ -81,7 +81,14 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private CrmException EntityNotFound(string entity) =>
             new CrmException("SqliteEntityNotFound", CrmErrorKind.NotFound, $"The table or view '{entity}' does not exist in '{Connection.DisplayName}'.") { Error = { Entity = entity } };
 
-        private IEnumerable<CrmRecord> ReadRows(SqliteTableInfo table, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken)
+        /// <summary>
+        /// Reads a table's rows (a table with a primary key in the engine's scan order; one without, in rowid order).
+        /// <paramref name="keyset"/>: read in primary-key order, and when it has key parts only the rows whose key compares so
+        /// (">" after a position, "=" at it) with them; <paramref name="ordinal"/>: the rows read before; <paramref name="limit"/>:
+        /// at most so many (0: all).
+        /// </summary>
+        private IEnumerable<CrmRecord> ReadRows(SqliteTableInfo table, CrmReadOptions options, Action<CrmDataError> onError, CancellationToken cancellationToken,
+            (string Op, IReadOnlyList<string> Parts)? keyset = null, long ordinal = 0, int limit = 0)
         {
             var columns = table.Columns;
             int n = columns.Count;
@@ -116,11 +123,17 @@ namespace CrmMigration.Engine.Providers.Sqlite
             using var cmd = connection.CreateCommand();
             var remaining = PushDownFilters(table, options.Filters, sql, cmd);
             var filter = remaining.Count > 0 ? new RecordFilter(remaining) : null;
-            if (rowidName is not null) sql.Append(" ORDER BY ").Append(rowidName);
+            if (keyset is { } ks)
+            {
+                if (ks.Parts.Count > 0) KeysetCondition(table, ks.Op, ks.Parts, sql, cmd, where: remaining.Count == options.Filters.Count);
+                sql.Append(" ORDER BY ");
+                for (int k = 0; k < pk.Length; k++) sql.Append(k > 0 ? ", " : "").AppendQuoted(columns[pk[k]].Name);
+            }
+            else if (rowidName is not null) sql.Append(" ORDER BY ").Append(rowidName);
+            if (limit > 0) sql.Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
             cmd.CommandText = sql.ToString();
 
             using var reader = cmd.ExecuteReader();
-            long ordinal = 0;
             string system = Connection.DisplayName;
             string[]? keyParts = pk.Length > 1 ? new string[pk.Length] : null;
             while (reader.Read())

@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+using CrmMigration.Engine.Batches;
+using CrmMigration.Engine.Ledger;
+
+namespace CrmMigration.Engine.Providers.Db
+{
+    public sealed partial class DbProvider : ICrmResumableSource
+    {
+        /// <summary>A table (no profile) whose primary key is of integer or plain text columns, read in that key's order.</summary>
+        bool ICrmResumableSource.CanResume(string entity)
+        {
+            if (Profiles.CrmProfile.ForConnection(Connection) is not null) return false;
+            var table = LoadTable(entity);
+            if (table is null || table.PrimaryKey.Length == 0) return false;
+            foreach (int k in table.PrimaryKey)
+            {
+                var c = table.Columns[k];
+                if (!KeysetPosition.Seekable(c.Type) || c.ReadAsText || c.NeedsCast || c.IsEnum) return false;
+                if (c.Type == CrmFieldType.String && !PlainText(c.DeclaredType)) return false;
+            }
+            return true;
+        }
+
+        /// <summary>Character types the server compares as text with a text parameter (not uuid, inet, citext and the like).</summary>
+        private static bool PlainText(string declared)
+        {
+            foreach (var t in new[] { "text", "varchar", "character varying", "char", "character", "bpchar", "tinytext", "mediumtext", "longtext" })
+            {
+                if (declared.StartsWith(t, StringComparison.OrdinalIgnoreCase)) return true;
+            }
+            return false;
+        }
+
+        IEnumerable<CrmRecord> ICrmResumableSource.ReadFrom(string entity, CrmReadOptions options, SourcePosition? after, Action<CrmDataError> onError, CancellationToken cancellationToken)
+        {
+            var table = LoadTable(entity) ?? throw EntityNotFound(entity);
+            if (after?.KeyParts is not { } parts) return ReadRows(table, options ?? new CrmReadOptions(), cancellationToken);
+            return ReadRows(table, options ?? new CrmReadOptions(), cancellationToken, (after.Inclusive ? ">=" : ">", parts), after.FirstOrdinal - 1);
+        }
+
+        SourcePosition ICrmResumableSource.PositionOf(CrmRecord record, long ordinal) => KeysetPosition.After(record, ordinal);
+
+        SourceFileStamp ICrmResumableSource.StampOf(string entity, CrmRecord record) => KeysetPosition.StampOf(record);
+
+        string? ICrmResumableSource.Changed(string entity, SourcePosition position, SourceFileStamp saved)
+        {
+            var table = LoadTable(entity) ?? throw EntityNotFound(entity);
+            if (position.KeyParts is not { } parts || parts.Count != table.PrimaryKey.Length) return "the saved key does not fit the table's primary key";
+            CrmRecord? at = null;
+            foreach (var r in ReadRows(table, new CrmReadOptions(), CancellationToken.None, ("=", parts), 0, 1)) at = r;
+            var sql = new StringBuilder("SELECT COUNT(*) FROM ").Append(QualifiedName(table));
+            var parameters = new List<object>();
+            KeysetCondition(table, "<=", parts, sql, parameters);
+            using var conn = OpenConnection("SourceConnectionFailed", CancellationToken.None);
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = sql.ToString();
+            AddParameters(cmd, parameters);
+            long upTo = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            return KeysetPosition.Changed(position, saved, upTo, at);
+        }
+
+        /// <summary>Appends the keyset condition on the primary key (WHERE or AND, after what <see cref="PushDown"/> wrote).</summary>
+        private void KeysetCondition(DbTableInfo table, string op, IReadOnlyList<string> parts, StringBuilder sql, List<object> parameters)
+        {
+            int[] pk = table.PrimaryKey;
+            var columns = new string[pk.Length];
+            for (int k = 0; k < pk.Length; k++) columns[k] = _dialect.Quote(table.Columns[pk[k]].Name);
+            int first = parameters.Count;
+            sql.Append(first > 0 ? " AND " : " WHERE ");
+            KeysetPosition.AppendCondition(sql, columns, op, i => "@p" + (first + i).ToString(CultureInfo.InvariantCulture));
+            for (int k = 0; k < pk.Length; k++) parameters.Add(KeysetPosition.Value(table.Columns[pk[k]].Type, parts[k]));
+        }
+
+        private static void AddParameters(DbCommand cmd, List<object> parameters)
+        {
+            for (int p = 0; p < parameters.Count; p++)
+            {
+                var prm = cmd.CreateParameter();
+                prm.ParameterName = "p" + p.ToString(CultureInfo.InvariantCulture);
+                prm.Value = parameters[p];
+                cmd.Parameters.Add(prm);
+            }
+        }
+    }
+}
