@@ -12,7 +12,7 @@ namespace CrmMigration.Engine.Ledger
     /// A map from 64-bit hashes (ledger key hashes, content fingerprints) to 64-bit values whose memory does not grow with its
     /// entries. Up to <see cref="MaxInMemory"/> entries live in a dictionary; past it they go, sorted, to a run file in the
     /// temporary folder (17 bytes an entry: key, value, a removed flag) and the dictionary starts again. A lookup asks the
-    /// dictionary, then a Bloom filter of every key ever set (a fixed 16 MB at the default cap: a key that was never set is
+    /// dictionary, then a Bloom filter of every key set since the first spill (a fixed 16 MB: a key that was never set is
     /// answered from memory almost always), then the runs newest first: a fence table per run (one offset per range of the
     /// key's top bits) gives the few entries to read and binary-search. More than <see cref="MaxRuns"/> runs are merged into
     /// one (newest value wins, removed keys dropped), so a lookup reads at most that many files. Under the cap it is exactly
@@ -20,7 +20,7 @@ namespace CrmMigration.Engine.Ledger
     /// </summary>
     public sealed class HashIndex : IDisposable
     {
-        /// <summary>Entries held in memory by default: 1,048,576 (about 30 MB with the dictionary's slack), or $CRMMIGRATION_INDEX_CAP when set (a test hook: small data crosses a small cap).</summary>
+        /// <summary>Entries held in memory by default: 262,144 (about 8 MB, plus a 16 MB Bloom filter and a 2 MB sort buffer once spilled), or $CRMMIGRATION_INDEX_CAP when set (a test hook: small data crosses a small cap).</summary>
         public static int DefaultMaxInMemory { get; } = ReadCap(Environment.GetEnvironmentVariable("CRMMIGRATION_INDEX_CAP"));
 
         /// <summary>Runs on disk at most before they are merged into one.</summary>
@@ -136,8 +136,9 @@ namespace CrmMigration.Engine.Ledger
         {
             if (_bloom is null)
             {
-                // Sized for about ten times the cap before false positives pass 1%; past that lookups read the runs more often, still exact.
-                int words = (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)MaxInMemory) * 2UL, 1024UL, 1UL << 21);
+                // 16 MB (a small filter under a test's small cap): false positives stay under 1% to about 10M keys; past that a
+                // lookup of a key never set reads the runs more often, still exactly.
+                int words = MaxInMemory >= 65_536 ? 1 << 21 : 1 << 12;
                 _bloom = new ulong[words];
                 _bloomShift = 64 - System.Numerics.BitOperations.Log2((uint)words);
                 foreach (long key in _recent.Keys) AddToBloom(key);
@@ -168,7 +169,7 @@ namespace CrmMigration.Engine.Ledger
         private void WriteRun()
         {
             int n = _recent.Count + _removed.Count;
-            if (_sort is null || _sort.Length < n) _sort = new ulong[Math.Max(n, Math.Min(MaxInMemory, 1 << 20))];
+            if (_sort is null || _sort.Length < n) _sort = new ulong[Math.Max(n, MaxInMemory)];
             int i = 0;
             foreach (long key in _recent.Keys) _sort[i++] = unchecked((ulong)key);
             foreach (long key in _removed) _sort[i++] = unchecked((ulong)key);
@@ -249,7 +250,7 @@ namespace CrmMigration.Engine.Ledger
         private static int ReadCap(string? text)
         {
             if (!string.IsNullOrEmpty(text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int cap) && cap > 0) return cap;
-            return 1 << 20;
+            return 1 << 18;
         }
 
         private static int FenceBits(long count)
