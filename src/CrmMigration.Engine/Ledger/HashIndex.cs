@@ -255,9 +255,9 @@ namespace CrmMigration.Engine.Ledger
 
         private static int FenceBits(long count)
         {
-            // About 32 entries between fences (one small read per lookup), at most 65,536 fences (512 KB) per run.
+            // About 16 entries between fences (one small read per lookup), at most 65,536 fences (512 KB) per run.
             int bits = 0;
-            while (bits < 16 && (count >> (bits + 5)) > 1) bits++;
+            while (bits < 16 && (count >> (bits + 4)) > 1) bits++;
             return bits;
         }
 

@@ -475,6 +475,9 @@ WHERE r.target = @t AND b.entity = @e AND r.status <> 'Undone' AND COALESCE(r.ki
                         else if (!ok) rejected.Set(d.SourceKeyHash, 0);
                     }
                 }
+                // Read-only from here: one run on disk (if any) makes a lookup of a landed record one small read.
+                landed.Compact();
+                rejected.Compact();
                 return (landed, rejected);
             }
             catch
