@@ -54,6 +54,7 @@ function Measure-Crm([string] $Script, [hashtable] $Environment = @{}) {
     $Environment['CRMMIGRATION_STATE_HOME'] = Join-Path $work 'state'
     Measure-BenchPwsh -Script $Script -Import $Manifest -WorkingDirectory $work -Environment $Environment
 }
+function Add-Row([string] $Row) { $rows.Add($Row); Write-Host "$Row  (load $((Get-Content /proc/loadavg).Split(' ')[0]))" }
 function Clear-Work([string[]] $Pattern) { foreach ($p in $Pattern) { Remove-Item (Join-Path $work $p) -Recurse -Force -ErrorAction Ignore } }
 try {
     if (-not $Csv) {
@@ -69,8 +70,8 @@ try {
         $landed = [long](Invoke-BenchNative sqlite3 (Join-Path $work 'new.db') 'SELECT count(*) FROM contacts')
         if ($landed -ne $Count) { throw "new.db holds $landed rows, not $Count." }
         Clear-Work new.db*, state
-        $rows.Add((New-BenchRow $Count '`sqlite3 .import` (floor)' $floor))
-        $rows.Add((New-BenchRow $Count 'CSV → SQLite: Copy-CrmData -Create -BatchSize 10000 (ledger on, no mapping: the rows have no key)' $r.Seconds $r.PeakMB))
+        Add-Row (New-BenchRow $Count '`sqlite3 .import` (floor)' $floor)
+        Add-Row (New-BenchRow $Count 'CSV → SQLite: Copy-CrmData -Create -BatchSize 10000 (ledger on, no mapping: the rows have no key)' $r.Seconds $r.PeakMB)
     }
     if ('PostgreSql' -in $Target) {
         if (-not $env:CRM_PG_HOST) {
@@ -97,13 +98,15 @@ try {
         $landed = [long](Invoke-Pg 'SELECT count(*) FROM contacts')
         if ($landed -ne $Count) { throw "PostgreSQL holds $landed rows, not $Count." }
         Clear-Work state
-        $rows.Add((New-BenchRow $Count '`psql \copy` into a keyless text table (floor)' $floor))
-        $rows.Add((New-BenchRow $Count 'CSV → PostgreSQL: Copy-CrmData -Create -BatchSize 10000 (one process, ledger on, no mapping: the rows have no key)' $r.Seconds $r.PeakMB))
+        Add-Row (New-BenchRow $Count '`psql \copy` into a keyless text table (floor)' $floor)
+        Add-Row (New-BenchRow $Count 'CSV → PostgreSQL: Copy-CrmData -Create -BatchSize 10000 (one process, ledger on, no mapping: the rows have no key)' $r.Seconds $r.PeakMB)
     }
     if ($ResumeCount -gt 0) {
         # A resumed copy with the benchmark's mapping (keyed): the ledger's indexes of what the target holds and what the
         # run accounted for are built at the start.
-        $resumeCsv = Join-Path $work 'resume.csv'
+        # The mapping reads the entity 'contacts': the file's name.
+        New-Item -ItemType Directory (Join-Path $work 'resume') | Out-Null
+        $resumeCsv = Join-Path $work 'resume/contacts.csv'
         $null = Measure-BenchPwsh -Import $paths.BenchModule -WorkingDirectory $work -Script "`$null = New-BenchContactCsv -Path '$resumeCsv' -Count $ResumeCount"
         $rename = Write-BenchMapping rename $work
         $batches = [Math]::Max(1, [int][Math]::Ceiling($ResumeCount / 10000)); $killAt = [Math]::Max(1, [int][Math]::Floor($batches * 9 / 10))
@@ -115,7 +118,7 @@ try {
         $r = Measure-Crm "`$null = $command -Resume"
         $landed = [long](Invoke-BenchNative sqlite3 (Join-Path $work 'resume.db') 'SELECT count(*) FROM "Contact"')
         if ($landed -ne $ResumeCount) { throw "resume.db holds $landed rows, not $ResumeCount." }
-        $rows.Add((New-BenchRow $ResumeCount "resume after a kill at 90%, Copy-CrmData -Mapping (rename) -Resume: whole resumed run" $r.Seconds $r.PeakMB -NoRate))
+        Add-Row (New-BenchRow $ResumeCount "resume after a kill at 90%, Copy-CrmData -Mapping (rename) -Resume: whole resumed run" $r.Seconds $r.PeakMB -NoRate)
     }
 }
 finally {
