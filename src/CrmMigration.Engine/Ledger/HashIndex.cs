@@ -343,6 +343,8 @@ namespace CrmMigration.Engine.Ledger
             {
                 string path = Path.Combine(Path.GetTempPath(), ".crm-index-" + Guid.NewGuid().ToString("N") + ".tmp");
                 _handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
+                // Unlinked at once where the system allows it (the open handle keeps the data): a process killed mid-run leaves no file behind.
+                if (!OperatingSystem.IsWindows()) File.Delete(path);
                 _bits = FenceBits(upperBound);
                 _fence = new long[(1 << _bits) + 1];
             }
