@@ -1199,9 +1199,12 @@ Describe 'Copy-CrmData: a keyless CSV with repeated rows, its indexes past their
         $whole = Invoke-CrmTestChild -WorkingDirectory $script:Dir -Script 'Copy-CrmData ./log.csv ./whole.db -Create -BatchSize 5 | Out-Null'
         $whole.ExitCode | Should -Be 0 -Because $whole.Error
         $cap = @{ CRMMIGRATION_INDEX_CAP = '3' }
+        $start = [DateTime]::Now.AddSeconds(-1)
         $killed = Invoke-CrmTestChild -WorkingDirectory $script:Dir -Environment ($cap + @{ CRMMIGRATION_FAULT = 'after-ledger:6' }) -Script 'Copy-CrmData ./log.csv ./cut.db -Create -BatchSize 5 | Out-Null'
         $killed.ExitCode | Should -Not -Be 0
         Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $script:Dir 'cut.db') -Sql 'SELECT count(*) FROM log;' | Should -Be '30'
+        # The killed process's index files (it spilled past the cap of 3) are gone with it.
+        @(Get-ChildItem -LiteralPath ([IO.Path]::GetTempPath()) -Force -Filter '.crm-index-*' | Where-Object LastWriteTime -ge $start).Count | Should -Be 0
         $resumed = Invoke-CrmTestChild -WorkingDirectory $script:Dir -Environment $cap -Script 'Copy-CrmData ./log.csv ./cut.db -Create -BatchSize 5 -Resume -WarningAction SilentlyContinue | ForEach-Object { "$($_.Read) $($_.Inserted) $($_.Rejected)" }'
         $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
         $resumed.Output | Should -Be "$($script:Rows) $($script:Rows) 0"
