@@ -210,9 +210,10 @@ namespace CrmMigration.Engine.Tests
                 var translated = ledger.TranslateKeys("Account", new[] { "1", "2", "3" });
                 Assert.Equal(new Dictionary<string, string> { ["1"] = "A-1", ["2"] = "A-2b" }, translated);
                 // Later batches win; a deletion takes the key out of what the target holds.
-                var index = ledger.ContentIndex("Sqlite:/t.db", "Account");
+                using var index = ledger.ContentIndex("Sqlite:/t.db", "Account");
                 Assert.Equal(3, index.Count);
-                Assert.Equal(15L, index[ContentHash.OfKey("3")]);
+                Assert.True(index.TryGetValue(ContentHash.OfKey("3"), out long three));
+                Assert.Equal(15L, three);
                 Assert.False(index.ContainsKey(ContentHash.OfKey("A-1")));
                 Assert.Equal(new[] { "A-2", "A-2b", "3" }, ledger.ContentKeys("Sqlite:/t.db", "Account"));
                 var rejected = ledger.Records(run, "account", null, CrmOutcome.Rejected, null).Single();
@@ -395,7 +396,9 @@ INSERT INTO counters(run_no, entity, read, inserted) VALUES (1, 'Account', 1, 1)
                 var run = ledger.Runs("old").Single();
                 Assert.True(run.Balanced);
                 Assert.Equal(("Import", 0L), (run.Kind, run.Entities.Single().Deleted));
-                Assert.Equal(7L, ledger.ContentIndex("T", "Account")[ContentHash.OfKey("1")]);
+                using var index = ledger.ContentIndex("T", "Account");
+                Assert.True(index.TryGetValue(ContentHash.OfKey("1"), out long one));
+                Assert.Equal(7L, one);
             }
             Assert.Equal("5", SqliteTestUtil.Scalar(path, "SELECT value FROM ledger_info WHERE key = 'schema_version'"));
         }

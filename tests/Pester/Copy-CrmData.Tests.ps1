@@ -1311,3 +1311,62 @@ DELETE FROM notes WHERE id = 3;
         }
     }
 }
+
+Describe 'Copy-CrmData: a keyless CSV with repeated rows, its indexes past their in-memory cap' {
+    BeforeAll {
+        # An event log as a reporting tool exports it: no key column, CRLF, a quoted field with a comma, rows repeated
+        # inside a batch and across batches, and rows that differ only in case or a trailing space (not copies).
+        $script:Dir = Join-Path $TestDrive 'keyless'
+        $lines = [Collections.Generic.List[string]]::new()
+        $lines.Add('at,who,what')
+        for ($i = 0; $i -lt 60; $i++) {
+            $lines.Add(('2024-02-{0:D2},eve,view {1}' -f ($i % 7 + 1), ($i % 3)))
+            if ($i % 4 -eq 0) { $lines.Add('2024-01-01,ann,login') }
+            if ($i % 9 -eq 0) { $lines.Add('2024-01-02,"Brown, Bob",logout'); $lines.Add('2024-01-02,Ann,login'); $lines.Add('2024-01-02,ann,login ') }
+        }
+        New-CrmTestCsv -Path (Join-Path $script:Dir 'log.csv') -Line $lines | Out-Null
+        $script:Rows = $lines.Count - 1
+        # What the target must hold: every row as often as the file has it, counted here without our code.
+        $script:Expected = @($lines | Select-Object -Skip 1 | ForEach-Object { $_ -replace '"Brown, Bob"', 'Brown, Bob' } | Group-Object -CaseSensitive |
+            ForEach-Object { "$($_.Name)|$($_.Count)" } | Sort-Object -CaseSensitive)
+        function Get-TargetRows([string] $Db) {
+            @(Invoke-CrmTestSql -Kind Sqlite -Database $Db -Sql "SELECT at || ',' || who || ',' || what || '|' || count(*) FROM log GROUP BY at, who, what;" | Sort-Object -CaseSensitive)
+        }
+    }
+
+    It 'killed and resumed with the cap lowered, lands every row once per copy under the identities an uninterrupted run gives' {
+        $whole = Invoke-CrmTestChild -WorkingDirectory $script:Dir -Script 'Copy-CrmData ./log.csv ./whole.db -Create -BatchSize 5 | Out-Null'
+        $whole.ExitCode | Should -Be 0 -Because $whole.Error
+        $cap = @{ CRMMIGRATION_INDEX_CAP = '3' }
+        $start = [DateTime]::Now.AddSeconds(-1)
+        $killed = Invoke-CrmTestChild -WorkingDirectory $script:Dir -Environment ($cap + @{ CRMMIGRATION_FAULT = 'after-ledger:6' }) -Script 'Copy-CrmData ./log.csv ./cut.db -Create -BatchSize 5 | Out-Null'
+        $killed.ExitCode | Should -Not -Be 0
+        Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $script:Dir 'cut.db') -Sql 'SELECT count(*) FROM log;' | Should -Be '30'
+        # The killed process's index files (it spilled past the cap of 3) are gone with it.
+        @(Get-ChildItem -LiteralPath ([IO.Path]::GetTempPath()) -Force -Filter '.crm-index-*' | Where-Object LastWriteTime -ge $start).Count | Should -Be 0
+        $resumed = Invoke-CrmTestChild -WorkingDirectory $script:Dir -Environment $cap -Script 'Copy-CrmData ./log.csv ./cut.db -Create -BatchSize 5 -Resume -WarningAction SilentlyContinue | ForEach-Object { "$($_.Read) $($_.Inserted) $($_.Rejected)" }'
+        $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+        $resumed.Output | Should -Be "$($script:Rows) $($script:Rows) 0"
+
+        # The targets, read with sqlite3: each row as often as the file holds it, in both.
+        Get-TargetRows (Join-Path $script:Dir 'whole.db') | Should -Be $script:Expected
+        Get-TargetRows (Join-Path $script:Dir 'cut.db') | Should -Be $script:Expected
+        # The ledgers' counters (sqlite3) and identities: the resumed run recorded each row once, as the uninterrupted run did.
+        foreach ($db in 'whole.db', 'cut.db') {
+            Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $script:Dir "$db.crm-ledger.sqlite") -Sql "SELECT sum(read) || ' ' || sum(inserted) FROM counters;" | Should -Be "$($script:Rows) $($script:Rows)"
+        }
+        $keys = foreach ($db in 'whole.db', 'cut.db') {
+            , @(Get-CrmMigrationRecord -StatePath (Join-Path $script:Dir "$db.crm-ledger.sqlite") | ForEach-Object { "$($_.SourceKey) $($_.Outcome)" } | Sort-Object -CaseSensitive)
+        }
+        $keys[0].Count | Should -Be $script:Rows
+        $keys[1] | Should -Be $keys[0]
+        @($keys[0] | Where-Object { $_ -match '#13 Inserted$' }).Count | Should -Be 1 -Because 'the login row is in the file 15 times: copies #1 to #15'
+    }
+
+    It 'copied again with the cap lowered, skips every row as unchanged and writes nothing' {
+        $again = Invoke-CrmTestChild -WorkingDirectory $script:Dir -Environment @{ CRMMIGRATION_INDEX_CAP = '3' } -Script 'Copy-CrmData ./log.csv ./cut.db -Create -BatchSize 5 | ForEach-Object { "$($_.Inserted) $($_.Skipped)" }'
+        $again.ExitCode | Should -Be 0 -Because $again.Error
+        $again.Output | Should -Be "0 $($script:Rows)"
+        Get-TargetRows (Join-Path $script:Dir 'cut.db') | Should -Be $script:Expected
+    }
+}

@@ -57,6 +57,8 @@ namespace CrmMigration.Engine.Import
         public int MaxAttempts { get; set; } = 5;
         /// <summary>Records waiting for their parents held in memory at most; past it they wait in a temporary file (see <see cref="ImportSession"/>).</summary>
         public int MaxWaitingInMemory { get; set; } = 100_000;
+        /// <summary>Entries each of an entity's indexes (keyless copy counter, the ledger's fingerprints, a resumed run's accounted records) holds in memory at most; past it they go to temporary files (<see cref="HashIndex"/>). Tests lower it to cross it with small data.</summary>
+        internal int MaxIndexInMemory { get; set; } = HashIndex.DefaultMaxInMemory;
         public CancellationToken CancellationToken { get; set; }
         /// <summary>The partition (1-based, of <see cref="Partitions"/>) this worker copies in a partitioned run; null for a whole run.</summary>
         public int? Partition { get; set; }
@@ -386,7 +388,7 @@ namespace CrmMigration.Engine.Import
                     state.ContentIndex = LoadContentIndex(entity, keyFields, state);
                     if (_resumed)
                     {
-                        state.RunIndex = _ledger.RunIndex(_runId!, entity);
+                        state.RunIndex = _ledger.RunIndex(_runId!, entity, _options.MaxIndexInMemory);
                         foreach (long repaired in state.Repaired) state.RunIndex.Value.Landed.Remove(repaired);
                     }
                 }
@@ -394,6 +396,7 @@ namespace CrmMigration.Engine.Import
             catch
             {
                 _entities.Remove(entity);
+                state.Dispose();
                 throw;
             }
             SavePendingSchema();
@@ -416,8 +419,9 @@ namespace CrmMigration.Engine.Import
                 state.Writer = _provider.OpenWriter(state.Summary.Entity, new CrmWriteOptions
                 {
                     // A resumed run may re-send records the target committed just before a crash:
-                    // upsert finds them unchanged instead of refusing them as duplicates.
-                    Mode = _resumed && _durableTarget ? CrmWriteMode.Upsert : _options.Mode,
+                    // upsert finds them unchanged instead of refusing them as duplicates. Rows without a key in a table
+                    // without one cannot be upserted: they are inserted (the ledger's copy identities skip what it recorded).
+                    Mode = _resumed && _durableTarget && !KeylessTarget(state.Summary.Entity, keyFields) ? CrmWriteMode.Upsert : _options.Mode,
                     CreateIfMissing = _options.CreateIfMissing,
                     KeyFields = keyFields,
                     Encoding = _options.Encoding,
@@ -434,6 +438,20 @@ namespace CrmMigration.Engine.Import
             }
         }
 
+        /// <summary>True when the records name no key and the target table has none (or does not exist yet, so it is made without one).</summary>
+        private bool KeylessTarget(string entity, IReadOnlyList<string>? keyFields)
+        {
+            if (keyFields is { Count: > 0 }) return false;
+            try
+            {
+                return _provider.DescribeEntity(entity, includeRowCount: false) is not { Key.Count: > 0 };
+            }
+            catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound)
+            {
+                return true;
+            }
+        }
+
         /// <summary>
         /// The ledger skips records it fingerprinted as written. If the target now holds fewer records than the ledger
         /// fingerprinted (rows deleted out of band, a table restored from an old backup), the run finds which keys the
@@ -442,9 +460,24 @@ namespace CrmMigration.Engine.Import
         /// loses all the entity's fingerprints instead (every record is written again).
         /// </summary>
         /// <returns>The fingerprint index to skip unchanged records by, or null when there is nothing to skip.</returns>
-        private Dictionary<long, long>? LoadContentIndex(string entity, IReadOnlyList<string>? keyFields, EntityState state)
+        private HashIndex? LoadContentIndex(string entity, IReadOnlyList<string>? keyFields, EntityState state)
         {
-            var index = _ledger!.ContentIndex(_target, entity);
+            var index = _ledger!.ContentIndex(_target, entity, _options.MaxIndexInMemory);
+            try
+            {
+                var kept = CheckContentIndex(index, entity, keyFields, state);
+                if (!ReferenceEquals(kept, index)) index.Dispose();
+                return kept;
+            }
+            catch
+            {
+                index.Dispose();
+                throw;
+            }
+        }
+
+        private HashIndex? CheckContentIndex(HashIndex index, string entity, IReadOnlyList<string>? keyFields, EntityState state)
+        {
             long believed = index.Count;
             if (believed == 0) return null;
             long actual;
@@ -461,7 +494,7 @@ namespace CrmMigration.Engine.Import
             List<string>? known = null;
             if (Lookup is { } lookup && actual > 0)
             {
-                known = _ledger.ContentKeys(_target, entity);
+                known = _ledger!.ContentKeys(_target, entity);
                 present = lookup.ExistingKeys(entity, keyFields, known);
             }
             if (present is null || known is null)
@@ -471,7 +504,7 @@ namespace CrmMigration.Engine.Import
                     throw new CrmException("ResumeTargetChanged", CrmErrorKind.InvalidArgument,
                         $"{_target} holds {actual} {entity} records but the ledger recorded {believed} written: the target changed since the run stopped. Start a new run (without -Resume).");
                 }
-                _ledger.ForgetContent(_target, entity);
+                _ledger!.ForgetContent(_target, entity);
                 Warnings.Add($"{_target} holds {actual} {entity} records but the ledger recorded {believed} as written; the ledger's fingerprints for {entity} are discarded and every record is written again.");
                 return null;
             }
@@ -544,7 +577,7 @@ namespace CrmMigration.Engine.Import
                 for (int i = 0; i < batch.Count; i++)
                 {
                     bool landedHere = targetKeys[i] is string tk && run.Landed.TryGetValue(ContentHash.OfKey(tk), out long h) && (hashes is null || h == hashes[i]);
-                    if (landedHere || run.Rejected.Contains(ContentHash.OfKey(sourceKeys[i]))) done.Add(sourceKeys[i]);
+                    if (landedHere || run.Rejected.ContainsKey(ContentHash.OfKey(sourceKeys[i]))) done.Add(sourceKeys[i]);
                 }
             }
 
@@ -621,11 +654,11 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>The ledger identity of a record without a key: its content hash and which copy of that content it is.</summary>
-        private static string ContentKey(EntityState state, long hash)
+        private string ContentKey(EntityState state, long hash)
         {
-            state.Copies ??= new Dictionary<long, int>();
-            ref int n = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(state.Copies, hash, out _);
-            n++;
+            // Counted per distinct content: past the cap the counter lives in temporary files, so memory stays flat at any row count.
+            state.Copies ??= new HashIndex(_options.MaxIndexInMemory);
+            long n = state.Copies.Increment(hash);
             return "\u2205row:" + hash.ToString("x16", CultureInfo.InvariantCulture) + "#" + n.ToString(CultureInfo.InvariantCulture);
         }
 
@@ -704,11 +737,15 @@ namespace CrmMigration.Engine.Import
 
         public void Dispose()
         {
-            foreach (var state in _entities.Values) state.Writer?.Dispose();
+            foreach (var state in _entities.Values)
+            {
+                state.Writer?.Dispose();
+                state.Dispose();
+            }
             DisposeSpill();
         }
 
-        private sealed class EntityState
+        private sealed class EntityState : IDisposable
         {
             public EntityState(CrmImportSummary summary) { Summary = summary; }
             public CrmImportSummary Summary { get; }
@@ -726,13 +763,25 @@ namespace CrmMigration.Engine.Import
             public int BatchNumber { get; set; }
             public long Received { get; set; }
             public long AlreadyRecorded { get; set; }
-            public Dictionary<long, long>? ContentIndex { get; set; }
+            public HashIndex? ContentIndex { get; set; }
             /// <summary>Target key hashes the ledger recorded as written that the target no longer holds: written again.</summary>
             public HashSet<long> Repaired { get; } = new();
             /// <summary>Records without a key: how many copies of each content this run has seen (their ledger identity).</summary>
-            public Dictionary<long, int>? Copies { get; set; }
-            public (Dictionary<long, long> Landed, HashSet<long> Rejected)? RunIndex { get; set; }
+            public HashIndex? Copies { get; set; }
+            public (HashIndex Landed, HashIndex Rejected)? RunIndex { get; set; }
             public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+            /// <summary>Deletes the indexes' temporary files.</summary>
+            public void Dispose()
+            {
+                ContentIndex?.Dispose();
+                Copies?.Dispose();
+                if (RunIndex is { } run)
+                {
+                    run.Landed.Dispose();
+                    run.Rejected.Dispose();
+                }
+            }
         }
     }
 }
