@@ -32,7 +32,16 @@ namespace CrmMigration.Engine.Tests
             new object?[] { "x=1", "", "''", "=\r\n", new byte[] { 0xFB, 0xEF, 0xFF } },
             new object?[] { "日本=", "＝全角", "+", "-\t", true },
             new object?[] { "@", "a\tb", "-1", "=HYPERLINK(\"http://x\")", new DateTime(2024, 3, 5) },
+            // Fields longer than the writer's buffer, quoted and not.
+            new object?[] { "=" + new string('x', 5000) + "\"", new string('y', 3000), "-" + string.Concat(System.Linq.Enumerable.Repeat("a,\"b\"\r\n", 900)), "z", Bytes(4000) },
         };
+
+        private static byte[] Bytes(int n)
+        {
+            var b = new byte[n];
+            for (int i = 0; i < n; i++) b[i] = (byte)(i * 7 + 3);
+            return b;
+        }
 
         private static readonly string[] Header = { "=Id", "+Phone", "Note", "-Minus", "Value" };
 
