@@ -6,13 +6,14 @@
     One fresh pwsh imports the built module and the floors module (bench/CrmMigration.Bench), warms each command
     on a 1,000-row copy of the input, then times each on the full file (-Count rows, 300,000 by default), -Repeat
     times in turn, and reports the median of each with its ratio to the peer:
-      - floor: an empty three-cmdlet pipeline (Get-BenchItem | Step-BenchItem | Complete-BenchItem), PowerShell's
-        per-object cost, nothing read or written;
+      - floors: empty two- and three-cmdlet pipelines (Get-BenchItem [| Step-BenchItem] | Complete-BenchItem),
+        PowerShell's per-object cost with nothing read or written (Export | Import is two cmdlets, with Convert three);
       - peer: Import-Csv | Export-Csv -NoTypeInformation;
       - Export-CrmData | Import-CrmData -NoLedger, CSV → CSV;
       - Copy-CrmData -NoLedger, CSV → CSV;
       - Export-CrmData | Convert-CrmRecord -Mapping cleanse | Import-CrmData, CSV → CSV (the ledger on, as
         bench/run.ps1 measures it), as records per second.
+    Each run also reports the pwsh process's CPU seconds (all threads), steadier than wall time on a loaded machine.
     The load average (1, 5, 15 min) is printed at the start and the end: compare rows of one run, not runs.
     -Manifest runs another build of the module (for a before/after comparison run back to back).
 .EXAMPLE
@@ -48,6 +49,7 @@ try {
     # file, then times it on the big one, the commands taking turns, -Repeat rounds.
     $script = @"
 `$commands = [ordered]@{
+    'empty two-cmdlet pipeline (floor)' = { param(`$in, `$out, `$n) `$null = Get-BenchItem -Count `$n | Complete-BenchItem }
     'empty three-cmdlet pipeline (floor)' = { param(`$in, `$out, `$n) `$null = Get-BenchItem -Count `$n | Step-BenchItem | Complete-BenchItem }
     'Import-Csv | Export-Csv (peer)' = { param(`$in, `$out, `$n) Import-Csv -LiteralPath `$in | Export-Csv -LiteralPath "`$out/peer.csv" -NoTypeInformation }
     'Export-CrmData | Import-CrmData -NoLedger' = { param(`$in, `$out, `$n) `$null = Export-CrmData -LiteralPath `$in | Import-CrmData -LiteralPath "`$out/contacts.csv" -NoLedger }
@@ -58,38 +60,46 @@ function Invoke-Once(`$name, `$in, `$n) {
     `$out = Join-Path '$work' ('out-' + [Guid]::NewGuid().ToString('N').Substring(0, 6))
     `$null = New-Item -ItemType Directory `$out
     [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+    `$me = [Diagnostics.Process]::GetCurrentProcess()
+    `$cpu = `$me.TotalProcessorTime
     `$sw = [Diagnostics.Stopwatch]::StartNew()
     & `$commands[`$name] `$in `$out `$n
     `$s = `$sw.Elapsed.TotalSeconds
+    `$me.Refresh()
+    `$c = (`$me.TotalProcessorTime - `$cpu).TotalSeconds
     Remove-Item -LiteralPath `$out -Recurse -Force
-    `$s
+    ,@(`$s, `$c)
 }
 foreach (`$name in `$commands.Keys) { `$null = Invoke-Once `$name '$small' 1000 }
-`$times = @{}
-foreach (`$name in `$commands.Keys) { `$times[`$name] = [Collections.Generic.List[double]]::new() }
+`$times = @{}; `$cpus = @{}
+foreach (`$name in `$commands.Keys) { `$times[`$name] = [Collections.Generic.List[double]]::new(); `$cpus[`$name] = [Collections.Generic.List[double]]::new() }
 for (`$round = 0; `$round -lt $Repeat; `$round++) {
-    foreach (`$name in `$commands.Keys) { `$times[`$name].Add((Invoke-Once `$name '$csv' $Count)) }
+    foreach (`$name in `$commands.Keys) { `$t = Invoke-Once `$name '$csv' $Count; `$times[`$name].Add(`$t[0]); `$cpus[`$name].Add(`$t[1]) }
 }
-foreach (`$name in `$commands.Keys) { "time``t`$name``t" + ((`$times[`$name] | ForEach-Object { `$_.ToString('0.000', [Globalization.CultureInfo]::InvariantCulture) }) -join ' ') }
+function Format-List2(`$list) { (`$list | ForEach-Object { `$_.ToString('0.000', [Globalization.CultureInfo]::InvariantCulture) }) -join ' ' }
+foreach (`$name in `$commands.Keys) { "time``t`$name``t" + (Format-List2 `$times[`$name]) + "``t" + (Format-List2 `$cpus[`$name]) }
 "@
     $r = Measure-BenchPwsh -Script $script -Import @($Manifest, $paths.BenchModule) -WorkingDirectory $work
     $end = Get-BenchMachine
+    function Get-Median([string] $list) {
+        $sorted = @($list -split ' ' | ForEach-Object { [double]::Parse($_, [Globalization.CultureInfo]::InvariantCulture) } | Sort-Object)
+        $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)]
+    }
     $rows = [ordered]@{}
     foreach ($line in $r.Output) {
         if ($line -notmatch "^time`t") { continue }
-        $null, $name, $list = $line -split "`t", 3
-        $all = @($list -split ' ' | ForEach-Object { [double]::Parse($_, [Globalization.CultureInfo]::InvariantCulture) })
-        $sorted = @($all | Sort-Object)
-        $rows[$name] = [pscustomobject]@{ Name = $name; Median = $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)]; All = $list }
+        $null, $name, $list, $cpuList = $line -split "`t", 4
+        $rows[$name] = [pscustomobject]@{ Name = $name; Median = Get-Median $list; All = $list; Cpu = Get-Median $cpuList; AllCpu = $cpuList }
     }
-    $peer = $rows['Import-Csv | Export-Csv (peer)'].Median
+    $peer = $rows['Import-Csv | Export-Csv (peer)']
     $inv = [Globalization.CultureInfo]::InvariantCulture
-    "$Count rows, $Repeat round(s), median seconds; module $Manifest"
+    "$Count rows, $Repeat round(s), medians; module $Manifest"
     "machine: $($start.Text); load average at the start: $($start.Load); at the end: $($end.Load); child peak $($r.PeakMB) MB"
-    '| what | seconds (median) | all runs | records/s | × faster than the peer |'
-    '|---|---:|---|---:|---:|'
+    'CPU seconds: the pwsh process''s processor time over the same runs (all its threads), steadier than wall time on a loaded machine.'
+    '| what | seconds (median) | all runs | records/s | × the peer | CPU s (median) | all runs | × the peer (CPU) |'
+    '|---|---:|---|---:|---:|---:|---|---:|'
     foreach ($row in $rows.Values) {
-        '| {0} | {1} | {2} | {3} | {4} |' -f ($row.Name -replace '\|', '\|'), $row.Median.ToString('0.000', $inv), $row.All, ($Count / $row.Median).ToString('N0', $inv), ($peer / $row.Median).ToString('0.00', $inv)
+        '| {0} | {1} | {2} | {3} | {4} | {5} | {6} | {7} |' -f ($row.Name -replace '\|', '\|'), $row.Median.ToString('0.000', $inv), $row.All, ($Count / $row.Median).ToString('N0', $inv), ($peer.Median / $row.Median).ToString('0.00', $inv), $row.Cpu.ToString('0.000', $inv), $row.AllCpu, ($peer.Cpu / $row.Cpu).ToString('0.00', $inv)
     }
 }
 finally { Remove-Item $work -Recurse -Force -ErrorAction Ignore }

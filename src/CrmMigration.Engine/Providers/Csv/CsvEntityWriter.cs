@@ -147,31 +147,43 @@ namespace CrmMigration.Engine.Providers.Csv
             Message = $"The field '{unknown}' is not a column of the CSV file (columns are fixed by the schema or the first record).",
         };
 
+        // The last record shape seen: where each column is in it (-1: absent) and its first field the columns lack.
+        // Records of one source share a shape, so this is worked out once, not per record and field.
+        private CrmFieldShape? _mappedShape;
+        private int[]? _map;
+        private string? _mappedUnknown;
+
+        private void MapShape(CrmFieldShape shape)
+        {
+            if (ReferenceEquals(shape, _mappedShape)) return;
+            var columns = _columnShape!;
+            var map = new int[_columns!.Length];
+            for (int i = 0; i < map.Length; i++) map[i] = ReferenceEquals(shape, columns) ? i : shape.IndexOf(_columns[i]);
+            string? unknown = null;
+            if (!ReferenceEquals(shape, columns))
+            {
+                for (int i = 0; i < shape.Count && unknown is null; i++) if (columns.IndexOf(shape.Names[i]) < 0) unknown = shape.Names[i];
+            }
+            _map = map;
+            _mappedUnknown = unknown;
+            _mappedShape = shape;
+        }
+
         private string? FindUnknown(CrmRecord record)
         {
-            var shape = _columnShape!;
-            if (ReferenceEquals(record.Shape, shape)) return null;
-            for (int i = 0; i < record.FieldCount; i++)
-            {
-                if (shape.IndexOf(record.FieldNames[i]) < 0) return record.FieldNames[i];
-            }
-            return null;
+            MapShape(record.Shape);
+            return _mappedUnknown;
         }
 
         private void WriteRecord(CrmRecord record)
         {
             var w = _writer!;
-            var columns = _columns!;
-            bool sameShape = ReferenceEquals(record.Shape, _columnShape);
-            for (int i = 0; i < columns.Length; i++)
+            MapShape(record.Shape);
+            var map = _map!;
+            for (int i = 0; i < map.Length; i++)
             {
-                object? v;
-                if (sameShape) v = record.GetValue(i);
-                else
-                {
-                    int j = record.Shape.IndexOf(columns[i]);
-                    v = j < 0 ? null : record.GetValue(j);
-                }
+                int j = map[i];
+                object? v = j < 0 ? null : record.GetValue(j);
                 if (v is not null)
                 {
                     var t = CrmValues.TypeOf(v);
