@@ -10,9 +10,9 @@ using CsvHelper;
 namespace CrmMigration.Engine.Tests
 {
     /// <summary>
-    /// The CSV writer escapes formulas itself (CsvHelper 34's Injection=Escape moves its whole buffer per escaped
-    /// field). Its files must be byte for byte what CsvHelper's own escaping writes: the reference here is a plain
-    /// CsvHelper writer with Injection=Escape, fed the same header and the same texts.
+    /// The CSV writer quotes and escapes formulas itself (CsvHelper 34 moves buffer contents for every field it
+    /// quotes). Its files must be byte for byte what CsvHelper's own RFC 4180 quoting and Injection=Escape write: the
+    /// reference here is a plain CsvHelper writer in that mode, fed the same header and the same texts.
     /// </summary>
     public sealed class CsvWriterEscapeTests : IDisposable
     {
@@ -32,6 +32,8 @@ namespace CrmMigration.Engine.Tests
             new object?[] { "x=1", "", "''", "=\r\n", new byte[] { 0xFB, 0xEF, 0xFF } },
             new object?[] { "日本=", "＝全角", "+", "-\t", true },
             new object?[] { "@", "a\tb", "-1", "=HYPERLINK(\"http://x\")", new DateTime(2024, 3, 5) },
+            new object?[] { " lead", "trail ", "back\\slash", "#hash", "\u2028ls\u0085nel" },
+            new object?[] { "\n", "\r\n", ",", "\"", "x\ty" },
             // Fields longer than the writer's buffer, quoted and not.
             new object?[] { "=" + new string('x', 5000) + "\"", new string('y', 3000), "-" + string.Concat(System.Linq.Enumerable.Repeat("a,\"b\"\r\n", 900)), "z", Bytes(4000) },
         };
