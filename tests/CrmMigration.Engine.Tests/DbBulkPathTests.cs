@@ -145,6 +145,31 @@ namespace CrmMigration.Engine.Tests
 
         [Theory]
         [MemberData(nameof(Kinds))]
+        public void ALoneSurrogateIsRefusedNotChangedAndTheRestStillGoInBulk(CrmProviderKind kind)
+        {
+            using var db = new TestDatabase(kind);
+            using var p = db.Provider();
+            var batch = Enumerable.Range(1, 12).Select(i => Rec(i)).ToList();
+            batch[4] = Rec(5, "half a pair \ud83d here");  // a high surrogate alone: no UTF-8 for it (U+FFFD or '?' would change the text)
+            batch[8] = Rec(9, "a pair 😀 and a low \ude00"); // a whole pair, then a low surrogate alone
+            var (outcomes, bulk) = Write(p, new CrmWriteOptions { Schema = Schema() }, batch);
+            Assert.Equal(1, bulk);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                bool bad = i is 4 or 8;
+                Assert.Equal(bad ? CrmOutcome.Rejected : CrmOutcome.Inserted, outcomes[i].Outcome);
+                if (bad)
+                {
+                    Assert.Equal("ValueConversion", outcomes[i].ReasonCode);
+                    Assert.Contains("Field 's'", outcomes[i].Message);
+                    Assert.Contains(i == 4 ? "U+D83D" : "U+DE00", outcomes[i].Message);
+                }
+            }
+            Assert.Equal(10, ReadAll(p).Count);
+        }
+
+        [Theory]
+        [MemberData(nameof(Kinds))]
         public void ANewFieldInALaterBatchAddsAColumnOnlyWhenAsked(CrmProviderKind kind)
         {
             using var db = new TestDatabase(kind);

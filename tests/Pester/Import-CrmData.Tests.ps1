@@ -197,3 +197,25 @@ Describe 'Import-CrmData: the CSV writer''s fast paths write what its general pa
         [IO.File]::ReadAllBytes((Join-Path $dir 'hashtables.csv')) | Should -Be $records
     }
 }
+
+Describe 'Import-CrmData: text that is not valid Unicode, into the database servers' {
+    It 'refuses only the record with a lone surrogate on <Kind> (no UTF-8 for it), and stores the others as they are' -ForEach @(@{ Kind = 'PostgreSql' }, @{ Kind = 'MySql' }) {
+        $db = New-CrmTestDatabase -Kind $Kind
+        try {
+            # Five records in one batch (the bulk path); the third holds half of a surrogate pair, as a string cut in the middle of an emoji does.
+            $records = 1..5 | ForEach-Object { [pscustomobject]@{ id = $_; name = if ($_ -eq 3) { 'half ' + [char]0xD83D + ' pair' } else { "name $_ " + [char]::ConvertFromUtf32(0x1F600) } } }
+            $summary = $records | Import-CrmData $db.Connection -Entity people -Create -NoLedger -ErrorVariable ev -ErrorAction SilentlyContinue
+            $summary.Inserted | Should -Be 4
+            $summary.Rejected | Should -Be 1
+            @($ev).Count | Should -Be 1
+            $ev[0] | Get-CrmTestErrorId | Should -Be 'ValueConversion'
+            "$($ev[0])" | Should -Match 'U\+D83D'
+            $ev[0].TargetObject.id | Should -Be 3
+            Invoke-CrmTestSql -Kind $Kind -Database $db -Sql 'SELECT count(*) FROM people' | Should -Be '4'
+            # the stored bytes, read as hex (the mariadb client's own character set would print '?' for the emoji)
+            $hex = if ($Kind -eq 'PostgreSql') { "SELECT encode(convert_to(name, 'UTF8'), 'hex') FROM people WHERE id = 5" } else { 'SELECT LOWER(HEX(name)) FROM people WHERE id = 5' }
+            Invoke-CrmTestSql -Kind $Kind -Database $db -Sql $hex | Should -Be '6e616d65203520f09f9880'
+        }
+        finally { $db | Remove-CrmTestDatabase }
+    }
+}

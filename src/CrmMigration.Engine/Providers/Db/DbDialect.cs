@@ -141,5 +141,23 @@ namespace CrmMigration.Engine.Providers.Db
         };
 
         public static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// Throws FormatException for text that is not valid UTF-16 (a lone surrogate): it has no UTF-8 form, so the
+        /// server could store it only changed. One vectorised scan for the surrogate range; pairs are checked only when found.
+        /// </summary>
+        public static void CheckUtf16(string text)
+        {
+            int i = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+            if (i < 0) return;
+            for (; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (!char.IsSurrogate(c)) continue;
+                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+                throw new FormatException("The text holds a lone surrogate (U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture) + ") at index "
+                    + i.ToString(CultureInfo.InvariantCulture) + ": it is not valid Unicode and has no UTF-8 form.");
+            }
+        }
     }
 }

@@ -22,52 +22,28 @@ namespace CrmMigration.Engine.Providers.Db
     /// bounded exponential backoff.</item>
     /// </list>
     /// </summary>
-    internal sealed partial class DbEntityWriter : ICrmEntityWriter
+    internal sealed partial class DbEntityWriter : Relational.RelationalEntityWriter<DbTableInfo, Relational.WriterShape>
     {
         private const int MaxParameters = 60000;
         private const int MaxRowsPerStatement = 1000;
 
         private readonly DbProvider _provider;
         private readonly DbDialect _dialect;
-        private readonly string _entity;
-        private readonly CrmWriteOptions _options;
-        private readonly Dictionary<CrmFieldShape, ShapePlan> _plans = new Dictionary<CrmFieldShape, ShapePlan>(ReferenceEqualityComparer.Instance);
         private DbConnection? _conn;
-        private DbTableInfo? _table;
-        private bool _tableExists;
-        private int[] _key = Array.Empty<int>();
-        private bool _keyEnforced;
-        private int _batch;
-        private Dictionary<string, object?[]>? _planned;
-        private bool _disposed;
 
         public DbEntityWriter(DbProvider provider, string entity, CrmWriteOptions options)
+            : base(provider, provider.Connection, entity, options, "Db")
         {
             _provider = provider;
             _dialect = provider.Dialect;
-            _entity = entity;
-            _options = options;
         }
 
-        private string TableName => _table?.Name ?? _entity;
-
-        private sealed class ShapePlan
-        {
-            public ShapePlan(int[] fields, int[] cols)
-            {
-                Fields = fields;
-                Cols = cols;
-            }
-
-            /// <summary>Record field positions that have a column.</summary>
-            public int[] Fields { get; }
-            /// <summary>Table column positions, parallel to <see cref="Fields"/>.</summary>
-            public int[] Cols { get; }
-        }
+        /// <inheritdoc/>
+        protected override string TargetName => _provider.Connection.DisplayName;
 
         private sealed class Row
         {
-            public Row(CrmRecord record, ShapePlan plan)
+            public Row(CrmRecord record, Relational.WriterShape plan)
             {
                 Record = record;
                 Plan = plan;
@@ -75,7 +51,7 @@ namespace CrmMigration.Engine.Providers.Db
             }
 
             public CrmRecord Record { get; }
-            public ShapePlan Plan { get; }
+            public Relational.WriterShape Plan { get; }
             /// <summary>Portable values, parallel to the plan's columns.</summary>
             public object?[] Values { get; }
             public string? Key { get; set; }
@@ -89,54 +65,18 @@ namespace CrmMigration.Engine.Providers.Db
 
         private DbConnection Conn()
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(Disposed, this);
             if (_conn is { State: ConnectionState.Open }) return _conn;
             _conn?.Dispose();
             _conn = _provider.OpenConnection("TargetConnectionFailed", writer: true);
             return _conn;
         }
 
-        private void LoadTable(IReadOnlyList<CrmRecord> batch, bool write)
-        {
-            if (_table is not null && (_tableExists || !write)) return;
-            var table = _dialect.LoadTable(Conn(), _provider.Schema, _entity);
-            if (table is not null && table.IsView)
-            {
-                throw new CrmException("DbCannotWriteView", CrmErrorKind.InvalidArgument, $"'{table.Name}' is a view; write to a table instead.") { Error = { Entity = table.Name } };
-            }
-            List<string>? designedKey = null;
-            if (table is null)
-            {
-                if (!_options.CreateIfMissing)
-                {
-                    throw new CrmException("DbEntityNotFound", CrmErrorKind.NotFound,
-                        $"The table '{_entity}' does not exist in {_provider.Connection.DisplayName} and creating it is not allowed (give -Create).") { Error = { Entity = _entity } };
-                }
-                var design = _provider.PlannedEntity(_entity) ?? Schema.SchemaDesign.FromRecords(_entity, batch, _options.Schema, _options.KeyFields);
-                if (_options.Mode == CrmWriteMode.Upsert && design.Key.Count == 0 && _options.KeyFields is not { Count: > 0 })
-                {
-                    // Checked before the table is made: a failed write leaves nothing behind.
-                    throw new CrmException("DbUpsertNeedsKey", CrmErrorKind.InvalidArgument,
-                        $"Upsert into '{_entity}' needs key fields: the records name none and no KeyFields were given.") { Error = { Entity = _entity } };
-                }
-                _provider.CreateEntities(new[] { design }, whatIf: !write, _options.OnSchema);
-                if (write)
-                {
-                    table = _dialect.LoadTable(Conn(), _provider.Schema, _entity)
-                        ?? throw new CrmException("DbCreateFailed", CrmErrorKind.WriteError, $"The table '{_entity}' could not be created.");
-                }
-                else
-                {
-                    table = StandIn(design);
-                    designedKey = new List<string>(design.Key);
-                }
-            }
-            _tableExists = write || designedKey is null;
-            SetTable(table, designedKey);
-        }
+        /// <inheritdoc/>
+        protected override DbTableInfo? ReadTable(bool write) => _dialect.LoadTable(Conn(), _provider.Schema, Entity);
 
-        /// <summary>The table a design would make, for planning (-WhatIf).</summary>
-        private DbTableInfo StandIn(CrmEntitySchema design)
+        /// <inheritdoc/>
+        protected override DbTableInfo StandIn(CrmEntitySchema design)
         {
             var columns = new List<DbColumn>();
             foreach (var f in design.Fields)
@@ -148,79 +88,27 @@ namespace CrmMigration.Engine.Providers.Db
                 if (isKey) field.Nullable = false;
                 columns.Add(new DbColumn(field, field.Type.ToString()));
             }
-            var table = new DbTableInfo(_provider.Schema, _entity, false, columns);
+            var table = new DbTableInfo(_provider.Schema, Entity, false, columns);
             var pk = new List<int>();
             foreach (var k in design.Key) pk.Add(table.IndexOf(k));
             table.PrimaryKey = pk.ToArray();
             return table;
         }
 
-        private void SetTable(DbTableInfo table, List<string>? designedKey)
-        {
-            _plans.Clear();
-            _coveredShapes.Clear();
-            _table = table;
-            IReadOnlyList<string>? keyNames = _options.KeyFields is { Count: > 0 } ? _options.KeyFields : designedKey;
-            var key = new List<int>();
-            if (keyNames is not null)
-            {
-                foreach (var name in keyNames)
-                {
-                    int i = table.IndexOf(name);
-                    if (i < 0)
-                    {
-                        throw new CrmException("DbKeyFieldNotFound", CrmErrorKind.InvalidArgument, $"The key field '{name}' is not a column of '{table.Name}'.") { Error = { Entity = table.Name, Field = name } };
-                    }
-                    key.Add(i);
-                }
-            }
-            else
-            {
-                key.AddRange(table.PrimaryKey);
-            }
-            _key = key.ToArray();
-            _keyEnforced = designedKey is not null ? _key.Length > 0 : table.IsEnforcedKey(_key);
-        }
+        /// <inheritdoc/>
+        protected override bool IsKeyEnforced(DbTableInfo table, int[] key, bool designed) => designed ? key.Length > 0 : table.IsEnforcedKey(key);
 
-        /// <summary>Field shapes whose every field is a column of the current table (records share shapes, so this is checked once per shape, not per record).</summary>
-        private readonly HashSet<CrmFieldShape> _coveredShapes = new HashSet<CrmFieldShape>(ReferenceEqualityComparer.Instance);
+        /// <inheritdoc/>
+        protected override string AddColumnSql(string table, CrmFieldSchema field) => _provider.Scripter.AddColumn(table, field);
 
-        /// <summary>
-        /// Fields the table lacks: TargetFieldsMissing before anything of the batch is written, unless AddColumns asks for
-        /// them (ALTER TABLE ADD COLUMN, typed from the batch's values; planning never alters).
-        /// </summary>
-        private void CheckColumns(IReadOnlyList<CrmRecord> batch, bool write)
-        {
-            var table = _table!;
-            List<CrmRecord>? uncovered = null;
-            CrmFieldShape? last = null;
-            foreach (var record in batch)
-            {
-                var shape = record.Shape;
-                if (ReferenceEquals(shape, last) || _coveredShapes.Contains(shape)) { last = shape; continue; }
-                bool all = true;
-                for (int f = 0; f < shape.Count && all; f++) all = table.IndexOf(shape.Names[f]) >= 0 || Schema.SchemaDesign.IsAnnotation(shape, shape.Names[f]);
-                if (all) { _coveredShapes.Add(shape); last = shape; }
-                else (uncovered ??= new List<CrmRecord>()).Add(record);
-            }
-            if (uncovered is null) return;
-            var missing = Schema.SchemaDesign.MissingFields(uncovered, n => table.IndexOf(n) >= 0);
-            if (missing.Count == 0) return;
-            if (!_options.AddColumns) throw Schema.SchemaDesign.MissingColumns(table.Name, _provider.Connection.DisplayName, missing);
-            if (!write) return;
-            var design = Schema.SchemaDesign.FromRecords(table.Name, uncovered, null, Array.Empty<string>());
-            foreach (var name in missing)
-            {
-                var field = design.GetField(name) ?? new CrmFieldSchema(name, CrmFieldType.String);
-                field.Nullable = true;
-                field.IsKey = false;
-                string sql = _provider.Scripter.AddColumn(table.Name, field);
-                _options.OnSchema?.Invoke(new Schema.SchemaStatement(table.Name, Schema.SchemaStep.BeforeData, "column", sql));
-                Execute(sql, null);
-            }
-            var reloaded = _dialect.LoadTable(Conn(), _provider.Schema, table.Name) ?? table;
-            SetTable(reloaded, null);
-        }
+        /// <inheritdoc/>
+        protected override void RunDdl(string sql) => Execute(sql, null);
+
+        /// <inheritdoc/>
+        protected override DbTableInfo ReloadTable(DbTableInfo table) => _dialect.LoadTable(Conn(), _provider.Schema, table.Name) ?? table;
+
+        /// <inheritdoc/>
+        protected override Relational.WriterShape NewPlan(CrmFieldShape shape, int[] fields, int[] cols) => new Relational.WriterShape(shape, fields, cols, Key);
 
         private void Execute(string sql, DbTransaction? tx)
         {
@@ -230,29 +118,12 @@ namespace CrmMigration.Engine.Providers.Db
             cmd.ExecuteNonQuery();
         }
 
-        private ShapePlan PlanFor(CrmFieldShape shape)
-        {
-            if (_plans.TryGetValue(shape, out var plan)) return plan;
-            var fields = new List<int>();
-            var cols = new List<int>();
-            for (int f = 0; f < shape.Count; f++)
-            {
-                int c = _table!.IndexOf(shape.Names[f]);
-                if (c < 0 || cols.Contains(c) || Schema.SchemaDesign.IsAnnotation(shape, shape.Names[f])) continue;
-                fields.Add(f);
-                cols.Add(c);
-            }
-            plan = new ShapePlan(fields.ToArray(), cols.ToArray());
-            _plans[shape] = plan;
-            return plan;
-        }
-
         // ---------------------------------------------------------------- preparing rows
 
         private List<Row> Prepare(IReadOnlyList<CrmRecord> batch, bool upsert, bool needKeys = true)
         {
             var rows = new List<Row>(batch.Count);
-            var columns = _table!.Columns;
+            var columns = Table!.Columns;
             foreach (var record in batch)
             {
                 var row = new Row(record, PlanFor(record.Shape));
@@ -262,18 +133,21 @@ namespace CrmMigration.Engine.Providers.Db
                 {
                     for (; slot < row.Values.Length; slot++)
                     {
-                        row.Values[slot] = DbDialect.ToPortable(record.GetValue(row.Plan.Fields[slot]), columns[row.Plan.Cols[slot]]);
+                        object? value = DbDialect.ToPortable(record.GetValue(row.Plan.Fields[slot]), columns[row.Plan.Cols[slot]]);
+                        // Text that is not valid UTF-16 has no UTF-8 form: refused here, not by the driver in the middle of a batch.
+                        if (value is string text) DbDialect.CheckUtf16(text);
+                        row.Values[slot] = value;
                     }
                 }
-                catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+                catch (Exception ex) when (IsConversionError(ex))
                 {
                     var column = columns[row.Plan.Cols[slot]];
-                    row.Outcome = Rejected(row, "ValueConversion", $"Field '{column.Name}': {ex.Message} (column type {column.DeclaredType}).");
+                    row.Outcome = Rejected(row, "ValueConversion", ConversionMessage(column.Name, column.DeclaredType, ex));
                     continue;
                 }
                 if (!needKeys && !upsert && row.Record.Key is not null) { row.KeyPending = true; continue; }
                 row.Key = KeyOf(row);
-                if (upsert && row.Key is null) row.Outcome = Rejected(row, "MissingKey", $"The record has no value for the key field(s) of '{TableName}'.");
+                if (upsert && row.Key is null) row.Outcome = MissingKey(row.Record, row.Key);
             }
             return rows;
         }
@@ -290,35 +164,28 @@ namespace CrmMigration.Engine.Providers.Db
 
         private string? KeyOf(Row row)
         {
-            if (_key.Length == 0) return null;
-            var parts = new string[_key.Length];
-            for (int k = 0; k < _key.Length; k++)
+            if (Key.Length == 0) return null;
+            var parts = new string[Key.Length];
+            for (int k = 0; k < Key.Length; k++)
             {
-                int slot = Array.IndexOf(row.Plan.Cols, _key[k]);
+                int slot = Array.IndexOf(row.Plan.Cols, Key[k]);
                 if (slot < 0 || row.Values[slot] is null) return null;
                 parts[k] = CrmValues.ToText(row.Values[slot])!;
             }
             return new CrmKey(parts).ToString();
         }
 
-        private CrmRecordOutcome Outcome(Row row, CrmOutcome outcome) =>
-            new CrmRecordOutcome(TableName, row.Record.Key?.ToString() ?? row.Key, outcome) { Batch = _batch, Origin = row.Record.Origin };
+        private CrmRecordOutcome Outcome(Row row, CrmOutcome outcome) => Outcome(row.Record, row.Key, outcome);
 
-        private CrmRecordOutcome Rejected(Row row, string reason, string message)
-        {
-            var o = Outcome(row, CrmOutcome.Rejected);
-            o.ReasonCode = reason;
-            o.Message = message;
-            return o;
-        }
+        private CrmRecordOutcome Rejected(Row row, string reason, string message) => Rejected(row.Record, row.Key, reason, message);
 
         /// <summary>The stored rows for the given keys, as portable values by column position.</summary>
         private Dictionary<string, object?[]> FetchExisting(List<string> keys, List<object?[]> keyValues, DbTransaction? tx)
         {
             var result = new Dictionary<string, object?[]>(StringComparer.Ordinal);
-            if (keys.Count == 0 || !_tableExists) return result;
-            var table = _table!;
-            int chunk = Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParameters / _key.Length));
+            if (keys.Count == 0 || !TableExists) return result;
+            var table = Table!;
+            int chunk = Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParameters / Key.Length));
             for (int start = 0; start < keys.Count; start += chunk)
             {
                 int end = Math.Min(keys.Count, start + chunk);
@@ -327,23 +194,23 @@ namespace CrmMigration.Engine.Providers.Db
                 var sql = new StringBuilder("SELECT ");
                 for (int i = 0; i < table.Columns.Count; i++) { if (i > 0) sql.Append(", "); sql.Append(_dialect.SelectExpression(table.Columns[i])); }
                 sql.Append(" FROM ").Append(_provider.QualifiedName(table)).Append(" WHERE ");
-                if (_key.Length > 1) sql.Append('(');
-                for (int k = 0; k < _key.Length; k++) { if (k > 0) sql.Append(", "); sql.Append(_dialect.Quote(table.Columns[_key[k]].Name)); }
-                if (_key.Length > 1) sql.Append(')');
+                if (Key.Length > 1) sql.Append('(');
+                for (int k = 0; k < Key.Length; k++) { if (k > 0) sql.Append(", "); sql.Append(_dialect.Quote(table.Columns[Key[k]].Name)); }
+                if (Key.Length > 1) sql.Append(')');
                 sql.Append(" IN (");
                 int p = 0;
                 for (int r = start; r < end; r++)
                 {
                     if (r > start) sql.Append(", ");
-                    if (_key.Length > 1) sql.Append('(');
-                    for (int k = 0; k < _key.Length; k++)
+                    if (Key.Length > 1) sql.Append('(');
+                    for (int k = 0; k < Key.Length; k++)
                     {
                         if (k > 0) sql.Append(", ");
-                        var column = table.Columns[_key[k]];
+                        var column = table.Columns[Key[k]];
                         sql.Append(_dialect.ValueExpression(_dialect.Placeholder(p++), column));
                         AddPositional(cmd, _dialect.ToDb(keyValues[r][k], column));
                     }
-                    if (_key.Length > 1) sql.Append(')');
+                    if (Key.Length > 1) sql.Append(')');
                 }
                 sql.Append(')');
                 cmd.CommandText = sql.ToString();
@@ -352,8 +219,8 @@ namespace CrmMigration.Engine.Providers.Db
                 {
                     var values = new object?[table.Columns.Count];
                     for (int i = 0; i < values.Length; i++) values[i] = _dialect.Read(reader, i, table.Columns[i]);
-                    var parts = new string[_key.Length];
-                    for (int k = 0; k < _key.Length; k++) parts[k] = CrmValues.ToText(values[_key[k]]) ?? "";
+                    var parts = new string[Key.Length];
+                    for (int k = 0; k < Key.Length; k++) parts[k] = CrmValues.ToText(values[Key[k]]) ?? "";
                     result[new CrmKey(parts).ToString()] = values;
                 }
             }
@@ -376,8 +243,8 @@ namespace CrmMigration.Engine.Providers.Db
             foreach (var row in rows)
             {
                 if (row.Outcome is not null || row.Key is null || seen.ContainsKey(row.Key) || !asked.Add(row.Key)) continue;
-                var kv = new object?[_key.Length];
-                for (int k = 0; k < _key.Length; k++) kv[k] = row.Values[Array.IndexOf(row.Plan.Cols, _key[k])];
+                var kv = new object?[Key.Length];
+                for (int k = 0; k < Key.Length; k++) kv[k] = row.Values[Array.IndexOf(row.Plan.Cols, Key[k])];
                 keys.Add(row.Key);
                 keyValues.Add(kv);
             }
@@ -394,57 +261,33 @@ namespace CrmMigration.Engine.Providers.Db
                 if (stored is null)
                 {
                     row.Intended = CrmOutcome.Inserted;
-                    var values = new object?[_table!.Columns.Count];
-                    Array.Fill(values, Unknown);
-                    Remember(row, values);
+                    var values = NewPlanned();
+                    Remember(row.Plan, row.Values, values);
                     seen[row.Key] = values;
                     continue;
                 }
                 if (!upsert)
                 {
-                    row.Outcome = Rejected(row, "DuplicateKey", $"A record with the key '{row.Record.Key?.ToString() ?? row.Key}' already exists in '{TableName}'.");
+                    row.Outcome = DuplicateKey(row.Record, row.Key);
                     continue;
                 }
-                bool differs = false;
-                for (int s = 0; s < row.Values.Length && !differs; s++)
-                {
-                    object? old = stored[row.Plan.Cols[s]];
-                    if (ReferenceEquals(old, Unknown)) continue;
-                    differs = !CrmValues.AreEqual(old, row.Values[s]);
-                }
-                row.Intended = differs ? CrmOutcome.Updated : CrmOutcome.Skipped;
-                Remember(row, stored);
+                row.Intended = DiffersFrom(row.Plan, row.Values, stored) ? CrmOutcome.Updated : CrmOutcome.Skipped;
+                Remember(row.Plan, row.Values, stored);
             }
-        }
-
-        private static readonly object Unknown = new object();
-
-        private static void Remember(Row row, object?[] values)
-        {
-            for (int s = 0; s < row.Values.Length; s++) values[row.Plan.Cols[s]] = row.Values[s];
         }
 
         // ---------------------------------------------------------------- writing
 
         /// <inheritdoc/>
-        public void WriteBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes)
+        protected override void WriteRecords(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes, bool upsert)
         {
-            if (batch is null) throw new ArgumentNullException(nameof(batch));
-            if (outcomes is null) throw new ArgumentNullException(nameof(outcomes));
-            _batch++;
-            if (batch.Count == 0) return;
-            bool upsert = _options.Mode == CrmWriteMode.Upsert;
             var result = Retry.Run(_dialect, () =>
             {
                 try
                 {
                     LoadTable(batch, write: true);
                     CheckColumns(batch, write: true);
-                    if (upsert && _key.Length == 0)
-                    {
-                        throw new CrmException("DbUpsertNeedsKey", CrmErrorKind.InvalidArgument,
-                            $"Upsert into '{TableName}' needs key fields: the table has no primary key and no KeyFields were given.") { Error = { Entity = TableName } };
-                    }
+                    RequireUpsertKey();
                     return WriteOnce(batch, upsert);
                 }
                 catch (Exception ex) when (ex is DbException or InvalidOperationException && !_dialect.IsTransient(ex))
@@ -460,15 +303,15 @@ namespace CrmMigration.Engine.Providers.Db
         {
             var conn = Conn();
             using var tx = conn.BeginTransaction();
-            _befores = _options.OnBeforeCommit is null ? null : new Dictionary<string, object?[]>(StringComparer.Ordinal);
-            var rows = Prepare(batch, upsert, needKeys: upsert || !_keyEnforced);
-            if (upsert || !_keyEnforced) Classify(rows, upsert, new Dictionary<string, object?[]>(StringComparer.Ordinal), tx);
+            _befores = Options.OnBeforeCommit is null ? null : new Dictionary<string, object?[]>(StringComparer.Ordinal);
+            var rows = Prepare(batch, upsert, needKeys: upsert || !KeyEnforced);
+            if (upsert || !KeyEnforced) Classify(rows, upsert, new Dictionary<string, object?[]>(StringComparer.Ordinal), tx);
             var toWrite = new List<Row>();
             foreach (var row in rows)
             {
                 if (row.Outcome is null && row.Intended != CrmOutcome.Skipped) toWrite.Add(row);
             }
-            bool useUpsertStatement = upsert && _keyEnforced;
+            bool useUpsertStatement = upsert && KeyEnforced;
             if (toWrite.Count > 0)
             {
                 tx.Save("crm_batch");
@@ -490,7 +333,7 @@ namespace CrmMigration.Engine.Providers.Db
                 }
             }
             // The way back is kept (by the ledger) before the batch is durable.
-            if (_options.OnBeforeCommit is { } keep && toWrite.Count > 0) keep(Images(toWrite));
+            if (Options.OnBeforeCommit is { } keep && toWrite.Count > 0) keep(Images(toWrite));
             _befores = null;
             tx.Commit();
             var result = new List<CrmRecordOutcome>(rows.Count);
@@ -503,10 +346,7 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>Images of the rows the batch wrote: absent before (inserted) or as stored (updated), each key once.</summary>
         private RowImageBatch Images(List<Row> written)
         {
-            var table = _table!;
-            var columns = new string[table.Columns.Count];
-            for (int c = 0; c < columns.Length; c++) columns[c] = table.Columns[c].Name;
-            var images = new RowImageBatch(table.Name, columns, _key);
+            var images = NewImages();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var row in written)
             {
@@ -518,11 +358,8 @@ namespace CrmMigration.Engine.Providers.Db
                     images.Rows.Add(new RowImage(key, true, before));
                     continue;
                 }
-                var values = new object?[columns.Length];
                 // Without a key (a table without one, or a key the database numbers itself) the row is found again by its content.
-                if (key is not null) foreach (int k in _key) values[k] = row.Values[Array.IndexOf(row.Plan.Cols, k)];
-                else for (int slot = 0; slot < row.Plan.Cols.Length; slot++) values[row.Plan.Cols[slot]] = row.Values[slot];
-                images.Rows.Add(new RowImage(key, false, values));
+                images.Rows.Add(AbsentImage(key, row.Plan, row.Values));
             }
             return images;
         }
@@ -537,17 +374,26 @@ namespace CrmMigration.Engine.Providers.Db
             if (rows.Count < 2) return false;
             foreach (var row in rows) if (!ReferenceEquals(row.Plan, plan)) return false;
             var columns = new List<DbColumn>(plan.Cols.Length);
-            foreach (int c in plan.Cols) columns.Add(_table!.Columns[c]);
+            foreach (int c in plan.Cols) columns.Add(Table!.Columns[c]);
             if (columns.Count == 0 || !PgCopy.CanCopy(columns)) return false;
             var values = new List<object?[]>(rows.Count);
             foreach (var row in rows) values.Add(row.Values);
             _copied = true;
-            PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), _provider.QualifiedName(_table!), columns, values, _dialect.Quote);
+            _bulkBuffer ??= new BulkBuffer();
+            try
+            {
+                PgCopy.Insert((Npgsql.NpgsqlConnection)Conn(), _provider.QualifiedName(Table!), columns, values, _dialect.Quote, _bulkBuffer);
+            }
+            finally
+            {
+                if (_bulkBuffer.Bytes.Length > 1 << 24) _bulkBuffer = null;
+            }
             BulkBatches++;
             return true;
         }
 
-        private MySqlBulk.Buffer? _bulkBuffer;
+        /// <summary>The bulk path's batch buffer (COPY rows or LOAD DATA text), kept from batch to batch unless it grew past 16 MB.</summary>
+        private BulkBuffer? _bulkBuffer;
         private bool? _localInfile;
 
         /// <summary>
@@ -562,7 +408,7 @@ namespace CrmMigration.Engine.Providers.Db
             if (rows.Count < 2) return false;
             foreach (var row in rows) if (!ReferenceEquals(row.Plan, plan)) return false;
             var columns = new List<DbColumn>(plan.Cols.Length);
-            foreach (int c in plan.Cols) columns.Add(_table!.Columns[c]);
+            foreach (int c in plan.Cols) columns.Add(Table!.Columns[c]);
             if (columns.Count == 0 || !MySqlBulk.CanLoad(columns)) return false;
             var conn = (MySqlConnector.MySqlConnection)Conn();
             if (_localInfile is null)
@@ -576,7 +422,7 @@ namespace CrmMigration.Engine.Providers.Db
             if (_localInfile != true) return false;
             var values = new List<object?[]>(rows.Count);
             foreach (var row in rows) values.Add(row.Values);
-            _bulkBuffer ??= new MySqlBulk.Buffer();
+            _bulkBuffer ??= new BulkBuffer();
             try
             {
                 MySqlBulk.Format(_bulkBuffer, columns, values);
@@ -589,7 +435,7 @@ namespace CrmMigration.Engine.Providers.Db
             long warnings;
             try
             {
-                (loaded, warnings) = MySqlBulk.Load(conn, (MySqlConnector.MySqlTransaction)tx, _provider.QualifiedName(_table!), columns, _bulkBuffer, _dialect.Quote);
+                (loaded, warnings) = MySqlBulk.Load(conn, (MySqlConnector.MySqlTransaction)tx, _provider.QualifiedName(Table!), columns, _bulkBuffer, _dialect.Quote);
             }
             catch (MySqlConnector.MySqlException ex) when (!_dialect.IsTransient(ex))
             {
@@ -638,16 +484,16 @@ namespace CrmMigration.Engine.Providers.Db
 
         private bool KeyIsStored(Row row, DbTransaction tx)
         {
-            if (!_table!.IsEnforcedKey(_key)) return false;
-            var kv = new object?[_key.Length];
-            for (int k = 0; k < _key.Length; k++) kv[k] = row.Values[Array.IndexOf(row.Plan.Cols, _key[k])];
+            if (!Table!.IsEnforcedKey(Key)) return false;
+            var kv = new object?[Key.Length];
+            for (int k = 0; k < Key.Length; k++) kv[k] = row.Values[Array.IndexOf(row.Plan.Cols, Key[k])];
             return FetchExisting(new List<string> { row.Key! }, new List<object?[]> { kv }, tx).Count > 0;
         }
 
         /// <summary>Writes rows with multi-row statements, grouped by field shape and chunked by parameter count.</summary>
         private void WriteRows(List<Row> rows, DbTransaction tx, bool useUpsertStatement)
         {
-            if (_options.Mode == CrmWriteMode.Upsert && !_keyEnforced)
+            if (Options.Mode == CrmWriteMode.Upsert && !KeyEnforced)
             {
                 // Key fields the server does not enforce (no primary or unique key on them): the
                 // classification already knows which rows exist, so those are UPDATEd by key.
@@ -674,7 +520,7 @@ namespace CrmMigration.Engine.Providers.Db
 
         private void UpdateRow(Row row, DbTransaction tx)
         {
-            var table = _table!;
+            var table = Table!;
             using var cmd = Conn().CreateCommand();
             cmd.Transaction = tx;
             var sql = new StringBuilder("UPDATE ").Append(_provider.QualifiedName(table)).Append(" SET ");
@@ -683,7 +529,7 @@ namespace CrmMigration.Engine.Providers.Db
             for (int s = 0; s < row.Plan.Cols.Length; s++)
             {
                 int c = row.Plan.Cols[s];
-                if (Array.IndexOf(_key, c) >= 0) continue;
+                if (Array.IndexOf(Key, c) >= 0) continue;
                 var column = table.Columns[c];
                 string name = "@u" + (p++).ToString(CultureInfo.InvariantCulture);
                 sql.Append(any ? ", " : "").Append(_dialect.Quote(column.Name)).Append(" = ").Append(_dialect.ValueExpression(name, column));
@@ -692,12 +538,12 @@ namespace CrmMigration.Engine.Providers.Db
             }
             if (!any) return;
             sql.Append(" WHERE ");
-            for (int k = 0; k < _key.Length; k++)
+            for (int k = 0; k < Key.Length; k++)
             {
-                var column = table.Columns[_key[k]];
+                var column = table.Columns[Key[k]];
                 string name = "@u" + (p++).ToString(CultureInfo.InvariantCulture);
                 sql.Append(k > 0 ? " AND " : "").Append(_dialect.Quote(column.Name)).Append(" = ").Append(_dialect.ValueExpression(name, column));
-                AddParameter(cmd, name, _dialect.ToDb(row.Values[Array.IndexOf(row.Plan.Cols, _key[k])], column));
+                AddParameter(cmd, name, _dialect.ToDb(row.Values[Array.IndexOf(row.Plan.Cols, Key[k])], column));
             }
             cmd.CommandText = sql.ToString();
             cmd.ExecuteNonQuery();
@@ -705,7 +551,7 @@ namespace CrmMigration.Engine.Providers.Db
 
         private void WriteStatement(List<Row> rows, int start, int end, DbTransaction tx, bool useUpsertStatement)
         {
-            var table = _table!;
+            var table = Table!;
             var plan = rows[start].Plan;
             var columns = new List<DbColumn>(plan.Cols.Length);
             foreach (int c in plan.Cols) columns.Add(table.Columns[c]);
@@ -733,8 +579,8 @@ namespace CrmMigration.Engine.Providers.Db
             }
             if (useUpsertStatement)
             {
-                var key = new List<DbColumn>(_key.Length);
-                foreach (int k in _key) key.Add(table.Columns[k]);
+                var key = new List<DbColumn>(Key.Length);
+                foreach (int k in Key) key.Add(table.Columns[k]);
                 _dialect.AppendUpsert(sql, columns, key);
             }
             cmd.CommandText = sql.ToString();
@@ -744,27 +590,15 @@ namespace CrmMigration.Engine.Providers.Db
         // ---------------------------------------------------------------- planning
 
         /// <inheritdoc/>
-        public void PlanBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes)
+        protected override void PlanRecords(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes, bool upsert)
         {
-            if (batch is null) throw new ArgumentNullException(nameof(batch));
-            if (outcomes is null) throw new ArgumentNullException(nameof(outcomes));
-            _batch++;
-            if (batch.Count == 0) return;
-            LoadTable(batch, write: false);
-            CheckColumns(batch, write: false);
-            bool upsert = _options.Mode == CrmWriteMode.Upsert;
-            if (upsert && _key.Length == 0)
-            {
-                throw new CrmException("DbUpsertNeedsKey", CrmErrorKind.InvalidArgument,
-                    $"Upsert into '{TableName}' needs key fields: the table has no primary key and no KeyFields were given.") { Error = { Entity = TableName } };
-            }
             var rows = Prepare(batch, upsert);
             foreach (var row in rows)
             {
                 if (row.Outcome is not null) continue;
                 for (int s = 0; s < row.Values.Length; s++)
                 {
-                    var col = _table!.Columns[row.Plan.Cols[s]];
+                    var col = Table!.Columns[row.Plan.Cols[s]];
                     if (!col.Nullable && row.Values[s] is null)
                     {
                         row.Outcome = Rejected(row, "ConstraintViolation", $"The column '{col.Name}' of '{TableName}' does not allow nulls.");
@@ -772,10 +606,9 @@ namespace CrmMigration.Engine.Providers.Db
                     }
                 }
             }
-            _planned ??= new Dictionary<string, object?[]>(StringComparer.Ordinal);
             try
             {
-                Classify(rows, upsert, _planned, null);
+                Classify(rows, upsert, Planned!, null);
             }
             catch (DbException ex)
             {
@@ -791,16 +624,14 @@ namespace CrmMigration.Engine.Providers.Db
         }
 
         /// <inheritdoc/>
-        public void Complete()
+        public override void Complete()
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(Disposed, this);
         }
 
         /// <inheritdoc/>
-        public void Dispose()
+        protected override void Release()
         {
-            if (_disposed) return;
-            _disposed = true;
             _conn?.Dispose();
             _conn = null;
         }

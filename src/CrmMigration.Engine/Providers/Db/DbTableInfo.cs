@@ -44,7 +44,7 @@ namespace CrmMigration.Engine.Providers.Db
     }
 
     /// <summary>A table or view of a PostgreSQL or MySQL database.</summary>
-    internal sealed class DbTableInfo
+    internal sealed class DbTableInfo : Relational.IRelationalTable
     {
         private readonly Dictionary<string, int> _index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
 
@@ -68,6 +68,12 @@ namespace CrmMigration.Engine.Providers.Db
         public string? Comment { get; set; }
 
         public int IndexOf(string name) => _index.TryGetValue(name, out int i) ? i : -1;
+
+        /// <inheritdoc/>
+        public int ColumnCount => Columns.Count;
+
+        /// <inheritdoc/>
+        public string ColumnName(int column) => Columns[column].Name;
 
         /// <summary>True when the columns are the primary key or a unique key (so ON CONFLICT can use them).</summary>
         public bool IsEnforcedKey(int[] key)

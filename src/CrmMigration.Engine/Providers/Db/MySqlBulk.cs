@@ -38,7 +38,7 @@ namespace CrmMigration.Engine.Providers.Db
         /// fields split by tab, rows by newline, backslash escapes, \N for null. Throws FormatException
         /// for a value it has no text for.
         /// </summary>
-        public static void Format(Buffer buffer, IReadOnlyList<DbColumn> columns, IReadOnlyList<object?[]> rows)
+        public static void Format(BulkBuffer buffer, IReadOnlyList<DbColumn> columns, IReadOnlyList<object?[]> rows)
         {
             buffer.Clear();
             foreach (var values in rows)
@@ -76,7 +76,7 @@ namespace CrmMigration.Engine.Providers.Db
             d.ToString(d.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy'-'MM'-'dd' 'HH':'mm':'ss" : "yyyy'-'MM'-'dd' 'HH':'mm':'ss'.'ffffff", CultureInfo.InvariantCulture);
 
         /// <summary>Loads the formatted rows; returns the server's loaded row count and warning count.</summary>
-        public static (int Loaded, long Warnings) Load(MySqlConnection conn, MySqlTransaction tx, string qualifiedTarget, IReadOnlyList<DbColumn> columns, Buffer buffer, Func<string, string> quote)
+        public static (int Loaded, long Warnings) Load(MySqlConnection conn, MySqlTransaction tx, string qualifiedTarget, IReadOnlyList<DbColumn> columns, BulkBuffer buffer, Func<string, string> quote)
         {
             var loader = new MySqlBulkLoader(conn)
             {
@@ -95,62 +95,6 @@ namespace CrmMigration.Engine.Providers.Db
             using var cmd = new MySqlCommand("SELECT @@warning_count", conn, tx);
             long warnings = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
             return (loaded, warnings);
-        }
-
-        /// <summary>A growable UTF-8 byte buffer, kept by the writer from batch to batch.</summary>
-        internal sealed class Buffer
-        {
-            private byte[] _bytes = new byte[1 << 16];
-            public byte[] Bytes => _bytes;
-            public int Length { get; private set; }
-
-            public void Clear() => Length = 0;
-
-            private void Ensure(int more)
-            {
-                if (Length + more <= _bytes.Length) return;
-                Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, Length + more));
-            }
-
-            public void Byte(byte b)
-            {
-                Ensure(1);
-                _bytes[Length++] = b;
-            }
-
-            public void Ascii(string s)
-            {
-                Ensure(s.Length);
-                for (int i = 0; i < s.Length; i++) _bytes[Length++] = (byte)s[i];
-            }
-
-            /// <summary>UTF-8 text with \\, tab, newline, carriage return and NUL escaped.</summary>
-            public void Escaped(string s)
-            {
-                bool plain = s.AsSpan().IndexOfAny("\\\t\n\r\0") < 0;
-                if (plain)
-                {
-                    Ensure(Encoding.UTF8.GetMaxByteCount(s.Length));
-                    Length += Encoding.UTF8.GetBytes(s, 0, s.Length, _bytes, Length);
-                    return;
-                }
-                var sb = new StringBuilder(s.Length + 8);
-                foreach (char ch in s)
-                {
-                    switch (ch)
-                    {
-                        case '\\': sb.Append("\\\\"); break;
-                        case '\t': sb.Append("\\t"); break;
-                        case '\n': sb.Append("\\n"); break;
-                        case '\r': sb.Append("\\r"); break;
-                        case '\0': sb.Append("\\0"); break;
-                        default: sb.Append(ch); break;
-                    }
-                }
-                string e = sb.ToString();
-                Ensure(Encoding.UTF8.GetMaxByteCount(e.Length));
-                Length += Encoding.UTF8.GetBytes(e, 0, e.Length, _bytes, Length);
-            }
         }
     }
 }

@@ -8,12 +8,22 @@ using NpgsqlTypes;
 namespace CrmMigration.Engine.Providers.Db
 {
     /// <summary>
-    /// PostgreSQL's bulk path for inserts: binary COPY straight into the target table. Any failure (a
-    /// duplicate, a constraint, a value COPY cannot take) is reported to the caller, which rolls back to
-    /// its savepoint and writes the batch row by row.
+    /// PostgreSQL's bulk path for inserts: binary COPY straight into the target table. The batch is encoded whole into a
+    /// buffer first, by one encoder per column chosen from the column's type (so a value the column cannot take fails
+    /// before anything is sent), then sent as one raw COPY stream. Any failure (a duplicate, a constraint, a value COPY
+    /// cannot take) is reported to the caller, which rolls back to its savepoint and writes the batch row by row.
     /// </summary>
     internal static class PgCopy
     {
+        /// <summary>Writes one non-null value of a column as a COPY field: its 32-bit length, then its binary form.</summary>
+        internal delegate void FieldEncoder(BulkBuffer buffer, object value);
+
+        private static readonly byte[] Header = { (byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+        /// <summary>PostgreSQL's day and timestamp zero: 2000-01-01.</summary>
+        private static readonly int DayZero = new DateOnly(2000, 1, 1).DayNumber;
+        private const long TimestampZeroTicks = 630822816000000000L;
+
         /// <summary>
         /// The COPY type of a column, or null when the column needs the INSERT path (arrays, ranges...). An enum is sent as
         /// text: its binary form is the label's bytes, and the server's enum_recv refuses a label that is not one of the type's.
@@ -46,89 +56,160 @@ namespace CrmMigration.Engine.Providers.Db
             return true;
         }
 
+        /// <summary>The encoder of each column (all must be copyable), chosen once for a batch.</summary>
+        public static FieldEncoder[] Encoders(IReadOnlyList<DbColumn> columns)
+        {
+            var encoders = new FieldEncoder[columns.Count];
+            for (int c = 0; c < encoders.Length; c++) encoders[c] = EncoderFor(CopyType(columns[c])!.Value);
+            return encoders;
+        }
+
         /// <summary>
         /// Copies the rows' values (portable, parallel to <paramref name="columns"/>) straight into
         /// <paramref name="qualifiedTarget"/> with binary COPY: the table's own constraints, defaults and
         /// triggers apply as for INSERT, and any failure aborts the whole COPY (the caller's savepoint).
+        /// A value a column cannot take throws (FormatException, InvalidCastException, OverflowException, or
+        /// ArgumentException for text that is not valid UTF-16) before anything is sent.
         /// </summary>
         public static void Insert(NpgsqlConnection conn, string qualifiedTarget, IReadOnlyList<DbColumn> columns,
-            IReadOnlyList<object?[]> rows, Func<string, string> quote)
+            IReadOnlyList<object?[]> rows, Func<string, string> quote, BulkBuffer buffer)
         {
+            Encode(buffer, Encoders(columns), rows);
             var sql = new StringBuilder("COPY ").Append(qualifiedTarget).Append(" (");
             for (int c = 0; c < columns.Count; c++) { if (c > 0) sql.Append(", "); sql.Append(quote(columns[c].Name)); }
             sql.Append(") FROM STDIN (FORMAT BINARY)");
-            var types = new NpgsqlDbType[columns.Count];
-            for (int c = 0; c < columns.Count; c++) types[c] = CopyType(columns[c])!.Value;
-            using var importer = conn.BeginBinaryImport(sql.ToString());
-            foreach (var values in rows)
+            var stream = conn.BeginRawBinaryCopy(sql.ToString());
+            try
             {
-                importer.StartRow();
-                for (int c = 0; c < types.Length; c++)
-                {
-                    object? v = values[c];
-                    if (v is null) importer.WriteNull();
-                    else Write(importer, v, types[c]);
-                }
+                stream.Write(buffer.Bytes, 0, buffer.Length);
             }
-            importer.Complete();
+            catch
+            {
+                try { stream.Cancel(); }
+                catch (PostgresException) { /* the server's own refusal: the first failure is the one to report */ }
+                throw;
+            }
+            stream.Dispose(); // ends the COPY: the server's refusal of a row surfaces here
         }
 
-        /// <summary>Writes one value with the generic writer (no per-value type resolution, no boxing of the converted value).</summary>
-        private static void Write(NpgsqlBinaryImporter importer, object v, NpgsqlDbType type)
+        /// <summary>The whole COPY stream of the rows: header, one tuple per row (null as length -1), trailer.</summary>
+        internal static void Encode(BulkBuffer buffer, FieldEncoder[] encoders, IReadOnlyList<object?[]> rows)
         {
-            switch (type)
+            buffer.Clear();
+            buffer.Raw(Header);
+            short width = checked((short)encoders.Length);
+            for (int r = 0; r < rows.Count; r++)
             {
-                case NpgsqlDbType.Text:
-                case NpgsqlDbType.Varchar:
-                case NpgsqlDbType.Char:
-                case NpgsqlDbType.Json:
-                case NpgsqlDbType.Jsonb:
-                    importer.Write(v as string ?? Util.CrmValues.ToText(v)!, type);
-                    return;
-                case NpgsqlDbType.Smallint: importer.Write(checked((short)ToInt64(v)), type); return;
-                case NpgsqlDbType.Integer: importer.Write(checked((int)ToInt64(v)), type); return;
-                case NpgsqlDbType.Bigint: importer.Write(ToInt64(v), type); return;
-                case NpgsqlDbType.Real: importer.Write(Convert.ToSingle(v, CultureInfo.InvariantCulture), type); return;
-                case NpgsqlDbType.Double: importer.Write(v is double d ? d : Convert.ToDouble(v, CultureInfo.InvariantCulture), type); return;
-                case NpgsqlDbType.Numeric: importer.Write(v is decimal m ? m : Convert.ToDecimal(v, CultureInfo.InvariantCulture), type); return;
-                case NpgsqlDbType.Boolean when v is bool b: importer.Write(b, type); return;
-                case NpgsqlDbType.Uuid when v is Guid g: importer.Write(g, type); return;
-                case NpgsqlDbType.Bytea when v is byte[] bytes: importer.Write(bytes, type); return;
-                default:
-                    importer.Write(ForCopy(v, type), type);
-                    return;
+                var values = rows[r];
+                buffer.Int16(width);
+                for (int c = 0; c < encoders.Length; c++)
+                {
+                    object? v = values[c];
+                    if (v is null) buffer.Int32(-1);
+                    else encoders[c](buffer, v);
+                }
             }
+            buffer.Int16(-1);
+        }
+
+        private static FieldEncoder EncoderFor(NpgsqlDbType type) => type switch
+        {
+            NpgsqlDbType.Text or NpgsqlDbType.Varchar or NpgsqlDbType.Char or NpgsqlDbType.Json => static (b, v) => Text(b, v),
+            NpgsqlDbType.Jsonb => static (b, v) =>
+            {
+                int at = b.BeginLength();
+                b.Byte(1); // jsonb's binary format: a version byte, then the text
+                b.Utf8(v as string ?? Util.CrmValues.ToText(v)!);
+                b.EndLength(at);
+            },
+            NpgsqlDbType.Smallint => static (b, v) => { b.Int32(2); b.Int16(checked((short)ToInt64(v))); },
+            NpgsqlDbType.Integer => static (b, v) => { b.Int32(4); b.Int32(checked((int)ToInt64(v))); },
+            NpgsqlDbType.Bigint => static (b, v) => { b.Int32(8); b.Int64(ToInt64(v)); },
+            NpgsqlDbType.Real => static (b, v) => { b.Int32(4); b.Int32(BitConverter.SingleToInt32Bits(Convert.ToSingle(v, CultureInfo.InvariantCulture))); },
+            NpgsqlDbType.Double => static (b, v) => { b.Int32(8); b.Int64(BitConverter.DoubleToInt64Bits(v is double d ? d : Convert.ToDouble(v, CultureInfo.InvariantCulture))); },
+            NpgsqlDbType.Numeric => static (b, v) => Numeric(b, v is decimal m ? m : Convert.ToDecimal(v, CultureInfo.InvariantCulture)),
+            NpgsqlDbType.Boolean => static (b, v) => { b.Int32(1); b.Byte(v is bool x ? (x ? (byte)1 : (byte)0) : throw Cannot(v, "boolean")); },
+            NpgsqlDbType.Uuid => static (b, v) =>
+            {
+                if (v is not Guid g) throw Cannot(v, "uuid");
+                b.Int32(16);
+                Span<byte> bytes = stackalloc byte[16];
+                g.TryWriteBytes(bytes, bigEndian: true, out _);
+                b.Raw(bytes);
+            },
+            NpgsqlDbType.Bytea => static (b, v) =>
+            {
+                if (v is not byte[] bytes) throw Cannot(v, "bytea");
+                b.Int32(bytes.Length);
+                b.Raw(bytes);
+            },
+            NpgsqlDbType.Date => static (b, v) => Date(b, v is DateTime d ? d : v is DateTimeOffset o ? o.DateTime : throw Cannot(v, "date")),
+            // timestamp: the wall-clock time (an offset's own clock); timestamptz: the instant (UTC).
+            NpgsqlDbType.Timestamp => static (b, v) => Timestamp(b, v is DateTimeOffset o ? o.DateTime : v is DateTime t ? t : throw Cannot(v, "timestamp")),
+            NpgsqlDbType.TimestampTz => static (b, v) => Timestamp(b, v is DateTimeOffset o ? o.UtcDateTime : v is DateTime t ? t : throw Cannot(v, "timestamptz")),
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "No COPY encoder for the type."),
+        };
+
+        private static void Text(BulkBuffer b, object v)
+        {
+            int at = b.BeginLength();
+            b.Utf8(v as string ?? Util.CrmValues.ToText(v)!);
+            b.EndLength(at);
         }
 
         private static long ToInt64(object v) => v is long l ? l : Convert.ToInt64(v, CultureInfo.InvariantCulture);
 
-        /// <summary>The CLR value binary COPY expects for the type (checked: an int4 overflow throws).</summary>
-        private static object ForCopy(object v, NpgsqlDbType type)
+        private static InvalidCastException Cannot(object v, string type) =>
+            new InvalidCastException("A value of type " + v.GetType().Name + " cannot be written to a " + type + " column.");
+
+        /// <summary>
+        /// Days since 2000-01-01, as the INSERT path stores a date (Npgsql's DateTime writer): DateTime's own extremes
+        /// (to the tick) are ±infinity, any other day is that day, 9999-12-31 included.
+        /// </summary>
+        private static void Date(BulkBuffer b, DateTime d)
         {
-            switch (type)
+            b.Int32(4);
+            b.Int32(d.Ticks == DateTime.MaxValue.Ticks ? int.MaxValue : d.Ticks == DateTime.MinValue.Ticks ? int.MinValue : DateOnly.FromDateTime(d).DayNumber - DayZero);
+        }
+
+        /// <summary>Microseconds since 2000-01-01 (ticks truncated to microseconds); DateTime's extremes as ±infinity, as Npgsql writes them.</summary>
+        private static void Timestamp(BulkBuffer b, DateTime t)
+        {
+            b.Int32(8);
+            b.Int64(t.Ticks == DateTime.MaxValue.Ticks ? long.MaxValue : t.Ticks == DateTime.MinValue.Ticks ? long.MinValue : (t.Ticks - TimestampZeroTicks) / 10);
+        }
+
+        /// <summary>
+        /// numeric's binary form: digit count, weight (of the first base-10000 digit), sign, display scale (the decimal's
+        /// own scale, so 1.50 stays 1.50), then the base-10000 digits from the most significant, trailing zero digits left out.
+        /// </summary>
+        internal static void Numeric(BulkBuffer b, decimal m)
+        {
+            Span<int> bits = stackalloc int[4];
+            decimal.GetBits(m, bits);
+            int scale = (bits[3] >> 16) & 0xFF;
+            bool negative = bits[3] < 0;
+            UInt128 n = ((UInt128)(uint)bits[2] << 64) | ((UInt128)(uint)bits[1] << 32) | (uint)bits[0];
+            // Align the decimal point on a base-10000 digit boundary.
+            int pad = (4 - scale % 4) % 4;
+            for (int i = 0; i < pad; i++) n *= 10;
+            int fractionDigits = (scale + pad) / 4;
+            Span<short> groups = stackalloc short[12]; // least significant first; 2^96 * 1000 < 10000^9
+            int count = 0;
+            while (n != 0)
             {
-                case NpgsqlDbType.Smallint: return checked((short)Convert.ToInt64(v, CultureInfo.InvariantCulture));
-                case NpgsqlDbType.Integer: return checked((int)Convert.ToInt64(v, CultureInfo.InvariantCulture));
-                case NpgsqlDbType.Bigint: return Convert.ToInt64(v, CultureInfo.InvariantCulture);
-                case NpgsqlDbType.Real: return Convert.ToSingle(v, CultureInfo.InvariantCulture);
-                case NpgsqlDbType.Double: return Convert.ToDouble(v, CultureInfo.InvariantCulture);
-                case NpgsqlDbType.Numeric: return Convert.ToDecimal(v, CultureInfo.InvariantCulture);
-                case NpgsqlDbType.Date:
-                    return v is DateTime d ? DateOnly.FromDateTime(d) : v is DateTimeOffset o ? DateOnly.FromDateTime(o.DateTime) : v;
-                case NpgsqlDbType.Timestamp:
-                    if (v is DateTimeOffset to) return DateTime.SpecifyKind(to.DateTime, DateTimeKind.Unspecified);
-                    return v is DateTime t && t.Kind != DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Unspecified) : v;
-                case NpgsqlDbType.TimestampTz:
-                    if (v is DateTimeOffset tzo) return tzo.UtcDateTime;
-                    return v is DateTime tz ? (tz.Kind == DateTimeKind.Utc ? tz : DateTime.SpecifyKind(tz, DateTimeKind.Utc)) : v;
-                case NpgsqlDbType.Text:
-                case NpgsqlDbType.Varchar:
-                case NpgsqlDbType.Char:
-                case NpgsqlDbType.Json:
-                case NpgsqlDbType.Jsonb:
-                    return v as string ?? Util.CrmValues.ToText(v)!;
-                default: return v;
+                groups[count++] = (short)(ushort)(n % 10000);
+                n /= 10000;
             }
+            int low = 0;
+            while (low < count && groups[low] == 0) low++;
+            int digits = count - low;
+            b.Int32(8 + 2 * digits);
+            b.Int16((short)digits);
+            b.Int16(digits == 0 ? (short)0 : (short)(count - 1 - fractionDigits));
+            b.Int16(digits > 0 && negative ? (short)0x4000 : (short)0);
+            b.Int16((short)scale);
+            for (int i = count - 1; i >= low; i--) b.Int16(groups[i]);
         }
     }
 }

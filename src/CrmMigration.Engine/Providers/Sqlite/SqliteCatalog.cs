@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace CrmMigration.Engine.Providers.Sqlite
 {
     /// <summary>A table or view with its columns, as read from the catalog.</summary>
-    internal sealed class SqliteTableInfo
+    internal sealed class SqliteTableInfo : Relational.IRelationalTable
     {
         public SqliteTableInfo(string name, bool isView, List<SqliteColumn> columns)
         {
@@ -32,6 +32,12 @@ namespace CrmMigration.Engine.Providers.Sqlite
         public int[] PrimaryKey { get; }
 
         public int IndexOf(string name) => Index.TryGetValue(name, out int i) ? i : -1;
+
+        /// <inheritdoc/>
+        public int ColumnCount => Columns.Count;
+
+        /// <inheritdoc/>
+        public string ColumnName(int column) => Columns[column].Name;
     }
 
     /// <summary>Reads SQLite's catalog: entity names, columns, keys and foreign keys.</summary>

@@ -9,55 +9,41 @@ using Microsoft.Data.Sqlite;
 namespace CrmMigration.Engine.Providers.Sqlite
 {
     /// <summary>
-    /// Writes one SQLite table in batches, one transaction per <see cref="WriteBatch"/>.
+    /// Writes one SQLite table in batches, one transaction per <see cref="ICrmEntityWriter.WriteBatch"/>.
     /// <list type="bullet">
     /// <item>A missing table is created (when <see cref="CrmWriteOptions.CreateIfMissing"/>) through the provider's
     /// schema scripter from <see cref="CrmWriteOptions.Schema"/>, or with column types inferred from the first batch.</item>
     /// <item>A record bringing a field the table lacks stops the batch (TargetFieldsMissing) unless
     /// <see cref="CrmWriteOptions.AddColumns"/> asks for the column (ALTER TABLE ADD COLUMN, typed from the batch's
-    /// values, inside the batch's transaction); <see cref="PlanBatch"/> never alters.</item>
+    /// values, inside the batch's transaction); <see cref="ICrmEntityWriter.PlanBatch"/> never alters.</item>
     /// <item>Rejected reason codes: DuplicateKey, ConstraintViolation (NOT NULL, CHECK, UNIQUE,
     /// FOREIGN KEY; message from SQLite), ValueConversion (a value not convertible to the column's
     /// type), MissingKey (upsert without a key value).</item>
     /// </list>
     /// A refused row never sinks the batch: SQLite undoes only the failing statement.
     /// </summary>
-    internal sealed partial class SqliteEntityWriter : ICrmEntityWriter
+    internal sealed partial class SqliteEntityWriter : Relational.RelationalEntityWriter<SqliteTableInfo, SqliteEntityWriter.ShapePlan>
     {
-        private static readonly object Unknown = new object();
-
         private readonly SqliteProvider _provider;
-        private readonly string _entity;
-        private readonly CrmWriteOptions _options;
-        private readonly Dictionary<CrmFieldShape, ShapePlan> _plans = new Dictionary<CrmFieldShape, ShapePlan>(ReferenceEqualityComparer.Instance);
         private SqliteConnection? _conn;
         private bool _writeReady;
-        private bool _tableLoaded;
-        private bool _tableExists;
-        private SqliteTableInfo? _table;
-        private int[] _key = Array.Empty<int>();
-        private bool _keyEnforced;
-        private ShapePlan? _last;
         private SqliteRawStatement? _begin, _commit, _rollback;
         private bool _inTransaction;
-        private int _batch;
-        private Dictionary<string, object?[]>? _planned;
-        private bool _disposed;
 
         public SqliteEntityWriter(SqliteProvider provider, string entity, CrmWriteOptions options)
+            : base(provider, provider.Connection, entity, options, "Sqlite")
         {
             _provider = provider;
-            _entity = entity;
-            _options = options;
         }
 
-        private string TableName => _table?.Name ?? _entity;
+        /// <inheritdoc/>
+        protected override string TargetName => "'" + _provider.Connection.DisplayName + "'";
 
         // ---------------------------------------------------------------- connection and table
 
         private SqliteConnection? Connection(bool write)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(Disposed, this);
             if (_conn is null)
             {
                 if (!write && !File.Exists(_provider.FullPath)) return null;
@@ -75,7 +61,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 SqliteSql.Execute(_conn, "PRAGMA busy_timeout=2000"); // wait a little for another writer; then the import retries the batch
                 SqliteSql.Execute(_conn, "PRAGMA temp_store=MEMORY");
                 SqliteSql.Execute(_conn, "PRAGMA cache_size=-8192"); // 8 MB: rows arrive in batches, mostly appended, and the OS caches the file; 64 MB only raised the peak (issue 15)
-                SqliteSql.Execute(_conn, _provider.ForeignKeysEnforced && _options.EnforceForeignKeys != false ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
+                SqliteSql.Execute(_conn, _provider.ForeignKeysEnforced && Options.EnforceForeignKeys != false ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
                 var db = _conn.Handle!;
                 _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
                 _commit = new SqliteRawStatement(db, "COMMIT");
@@ -85,57 +71,22 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return _conn;
         }
 
-        /// <summary>
-        /// Loads the table (once, and again after DDL); sets the key columns. A missing table is created (when allowed)
-        /// through the provider from the schema the import knows, else from the batch; planning (-WhatIf) only
-        /// describes what would be created and stands the designed table in for it.
-        /// </summary>
-        private void LoadTable(IReadOnlyList<CrmRecord> batch, bool write)
+        /// <inheritdoc/>
+        protected override SqliteTableInfo? ReadTable(bool write)
         {
-            if (_tableLoaded) return;
             var conn = Connection(write);
-            var table = conn is null ? null : SqliteCatalog.Load(conn, _entity);
-            if (table is not null && table.IsView)
-            {
-                throw new CrmException("SqliteCannotWriteView", CrmErrorKind.InvalidArgument, $"'{table.Name}' is a view; write to a table instead.") { Error = { Entity = table.Name } };
-            }
-            _tableExists = table is not null;
-            if (table is null)
-            {
-                if (!_options.CreateIfMissing)
-                {
-                    throw new CrmException("SqliteEntityNotFound", CrmErrorKind.NotFound,
-                        $"The table '{_entity}' does not exist in '{_provider.Connection.DisplayName}' and creating it is not allowed (give -Create).") { Error = { Entity = _entity } };
-                }
-                var design = _provider.PlannedEntity(_entity) ?? Schema.SchemaDesign.FromRecords(_entity, batch, _options.Schema, _options.KeyFields);
-                if (_options.Mode == CrmWriteMode.Upsert && design.Key.Count == 0 && _options.KeyFields is not { Count: > 0 })
-                {
-                    // Checked before the table is made: a failed write leaves nothing behind.
-                    throw new CrmException("SqliteUpsertNeedsKey", CrmErrorKind.InvalidArgument,
-                        $"Upsert into '{_entity}' needs key fields: the records name none and no KeyFields were given.") { Error = { Entity = _entity } };
-                }
-                _provider.CreateEntities(new[] { design }, whatIf: !write, _options.OnSchema);
-                if (write)
-                {
-                    table = SqliteCatalog.Load(_conn!, _entity) ?? throw new CrmException("SqliteCreateFailed", CrmErrorKind.WriteError, $"The table '{_entity}' could not be created.");
-                    _tableExists = true;
-                    // Foreign keys declared from the source's schema: its records load as they are (checked after the data).
-                    if (design.Relations.Count > 0 && !_inTransaction) SqliteSql.Execute(_conn!, "PRAGMA foreign_keys=OFF");
-                }
-                else
-                {
-                    // Planning only: the designed table stands in for the one a write would create.
-                    SetTable(StandIn(design), new List<string>(design.Key));
-                    _tableLoaded = true;
-                    return;
-                }
-            }
-            SetTable(table, null);
-            _tableLoaded = true;
+            return conn is null ? null : SqliteCatalog.Load(conn, Entity);
         }
 
-        /// <summary>The table a design would make, for planning.</summary>
-        private static SqliteTableInfo StandIn(CrmEntitySchema design)
+        /// <inheritdoc/>
+        protected override void Created(CrmEntitySchema design)
+        {
+            // Foreign keys declared from the source's schema: its records load as they are (checked after the data).
+            if (design.Relations.Count > 0 && !_inTransaction) SqliteSql.Execute(_conn!, "PRAGMA foreign_keys=OFF");
+        }
+
+        /// <inheritdoc/>
+        protected override SqliteTableInfo StandIn(CrmEntitySchema design)
         {
             var columns = new List<SqliteColumn>(design.Fields.Count);
             foreach (var f in design.Fields)
@@ -149,31 +100,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return new SqliteTableInfo(design.Name, false, columns);
         }
 
-        private void SetTable(SqliteTableInfo table, List<string>? designedKey)
-        {
-            ClearPlans();
-            _table = table;
-            IReadOnlyList<string>? keyNames = _options.KeyFields is { Count: > 0 } ? _options.KeyFields : designedKey;
-            var key = new List<int>();
-            if (keyNames is not null)
-            {
-                foreach (var name in keyNames)
-                {
-                    int i = table.IndexOf(name);
-                    if (i < 0)
-                    {
-                        throw new CrmException("SqliteKeyFieldNotFound", CrmErrorKind.InvalidArgument, $"The key field '{name}' is not a column of '{table.Name}'.") { Error = { Entity = table.Name, Field = name } };
-                    }
-                    key.Add(i);
-                }
-            }
-            else
-            {
-                key.AddRange(table.PrimaryKey);
-            }
-            _key = key.ToArray();
-            _keyEnforced = _key.Length > 0 && SameSet(_key, table.PrimaryKey);
-        }
+        /// <inheritdoc/>
+        protected override bool IsKeyEnforced(SqliteTableInfo table, int[] key, bool designed) => key.Length > 0 && SameSet(key, table.PrimaryKey);
 
         private static bool SameSet(int[] a, int[] b)
         {
@@ -182,46 +110,21 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return true;
         }
 
-        /// <summary>Shapes whose every field (annotations aside) is a column of the current table: checked once per shape.</summary>
-        private readonly HashSet<CrmFieldShape> _coveredShapes = new HashSet<CrmFieldShape>(ReferenceEqualityComparer.Instance);
-
-        /// <summary>
-        /// Fields the table lacks: TargetFieldsMissing before anything of the batch is written, unless AddColumns asks for
-        /// them (ALTER TABLE ADD COLUMN, typed from the batch's values; planning never alters).
-        /// </summary>
-        private void CheckColumns(IReadOnlyList<CrmRecord> batch, bool write)
+        /// <inheritdoc/>
+        protected override string AddColumnSql(string table, CrmFieldSchema field)
         {
-            var table = _table!;
-            List<CrmRecord>? uncovered = null;
-            CrmFieldShape? last = null;
-            foreach (var record in batch)
-            {
-                var shape = record.Shape;
-                if (ReferenceEquals(shape, last) || _coveredShapes.Contains(shape)) { last = shape; continue; }
-                bool all = true;
-                for (int f = 0; f < shape.Count && all; f++) all = table.IndexOf(shape.Names[f]) >= 0 || Schema.SchemaDesign.IsAnnotation(shape, shape.Names[f]);
-                if (all) { _coveredShapes.Add(shape); last = shape; }
-                else (uncovered ??= new List<CrmRecord>()).Add(record);
-            }
-            if (uncovered is null) return;
-            var missing = Schema.SchemaDesign.MissingFields(uncovered, n => table.IndexOf(n) >= 0);
-            if (missing.Count == 0) return;
-            if (!_options.AddColumns) throw Schema.SchemaDesign.MissingColumns(table.Name, _provider.Connection.DisplayName, missing);
-            if (!write) return;
-            var design = Schema.SchemaDesign.FromRecords(table.Name, uncovered, null, Array.Empty<string>());
-            foreach (var name in missing)
-            {
-                var field = design.GetField(name) ?? new CrmFieldSchema(name, CrmFieldType.String);
-                field.Nullable = true;
-                var (type, _) = Schema.SqlTypes.ToSqlite(field, false, SqliteSql.Quote, t => t);
-                string sql = "ALTER TABLE " + SqliteSql.Quote(table.Name) + " ADD COLUMN " + SqliteSql.Quote(name) + " " + type;
-                _options.OnSchema?.Invoke(new Schema.SchemaStatement(table.Name, Schema.SchemaStep.BeforeData, "column", sql));
-                RunDdl(sql);
-            }
-            SetTable(SqliteCatalog.Load(_conn!, table.Name)!, null);
+            var (type, _) = Schema.SqlTypes.ToSqlite(field, false, SqliteSql.Quote, t => t);
+            return "ALTER TABLE " + SqliteSql.Quote(table) + " ADD COLUMN " + SqliteSql.Quote(field.Name) + " " + type;
         }
 
-        private void RunDdl(string sql)
+        /// <inheritdoc/>
+        protected override SqliteTableInfo ReloadTable(SqliteTableInfo table) => SqliteCatalog.Load(_conn!, table.Name)!;
+
+        /// <inheritdoc/>
+        protected override bool IsWritable(SqliteTableInfo table, int column) => !table.Columns[column].Generated;
+
+        /// <inheritdoc/>
+        protected override void RunDdl(string sql)
         {
             using var stmt = new SqliteRawStatement(_conn!.Handle!, sql);
             stmt.Run();
@@ -229,20 +132,25 @@ namespace CrmMigration.Engine.Providers.Sqlite
 
         // ---------------------------------------------------------------- per-shape plans
 
-        private sealed class ShapePlan : IDisposable
+        /// <summary>A shape's columns, buffers and prepared statements.</summary>
+        internal sealed class ShapePlan : Relational.WriterShape
         {
-            public int[] Fields = Array.Empty<int>();      // record positions written
-            public int[] Cols = Array.Empty<int>();        // their column positions
-            public int[] KeySlots = Array.Empty<int>();    // slot (in Fields) per key column, -1 absent
-            public int[] UpdateSlots = Array.Empty<int>(); // slots that are not key columns
-            public int[] ExtraCols = Array.Empty<int>();   // the table's other columns, read after the slots when before-images are kept
-            public string? MissingRequired;                // a NOT NULL column without default the shape lacks
-            public object?[] Portable = Array.Empty<object?>();
-            public object?[] Storage = Array.Empty<object?>();
-            public CrmFieldShape? Shape;
+            public ShapePlan(CrmFieldShape shape, int[] fields, int[] cols, int[] key)
+                : base(shape, fields, cols, key)
+            {
+                Portable = new object?[cols.Length];
+                Storage = new object?[cols.Length];
+            }
+
+            /// <summary>The table's other columns, read after the slots when before-images are kept.</summary>
+            public int[] ExtraCols = Array.Empty<int>();
+            /// <summary>A NOT NULL column without default the shape lacks.</summary>
+            public string? MissingRequired;
+            public readonly object?[] Portable;
+            public readonly object?[] Storage;
             public SqliteRawStatement? Insert, Select, Update;
 
-            public void Dispose()
+            public override void Dispose()
             {
                 Insert?.Dispose();
                 Select?.Dispose();
@@ -251,56 +159,27 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
         }
 
-        private void ClearPlans()
+        /// <inheritdoc/>
+        protected override ShapePlan NewPlan(CrmFieldShape shape, int[] fields, int[] cols)
         {
-            foreach (var p in _plans.Values) p.Dispose();
-            _plans.Clear();
-            _coveredShapes.Clear();
-            _last = null;
-        }
-
-        private ShapePlan PlanFor(CrmFieldShape shape)
-        {
-            if (_last is not null && ReferenceEquals(_last.Shape, shape)) return _last;
-            if (!_plans.TryGetValue(shape, out var plan))
+            var table = Table!;
+            var plan = new ShapePlan(shape, fields, cols, Key);
+            var extra = new List<int>();
+            if (Options.OnBeforeCommit is not null) for (int c = 0; c < table.Columns.Count; c++) if (Array.IndexOf(cols, c) < 0) extra.Add(c);
+            plan.ExtraCols = extra.ToArray();
+            for (int c = 0; c < table.Columns.Count; c++)
             {
-                var table = _table!;
-                var fields = new List<int>();
-                var cols = new List<int>();
-                for (int f = 0; f < shape.Count; f++)
-                {
-                    int c = table.IndexOf(shape.Names[f]);
-                    if (c < 0 || table.Columns[c].Generated || cols.Contains(c) || Schema.SchemaDesign.IsAnnotation(shape, shape.Names[f])) continue;
-                    fields.Add(f);
-                    cols.Add(c);
-                }
-                plan = new ShapePlan { Shape = shape, Fields = fields.ToArray(), Cols = cols.ToArray() };
-                plan.KeySlots = new int[_key.Length];
-                for (int k = 0; k < _key.Length; k++) plan.KeySlots[k] = cols.IndexOf(_key[k]);
-                var update = new List<int>();
-                for (int s = 0; s < cols.Count; s++) if (Array.IndexOf(_key, cols[s]) < 0) update.Add(s);
-                plan.UpdateSlots = update.ToArray();
-                var extra = new List<int>();
-                if (_options.OnBeforeCommit is not null) for (int c = 0; c < table.Columns.Count; c++) if (!cols.Contains(c)) extra.Add(c);
-                plan.ExtraCols = extra.ToArray();
-                plan.Portable = new object?[cols.Count];
-                plan.Storage = new object?[cols.Count];
-                for (int c = 0; c < table.Columns.Count; c++)
-                {
-                    var col = table.Columns[c];
-                    bool rowidAlias = table.PrimaryKey.Length == 1 && table.PrimaryKey[0] == c && string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase);
-                    if (col.NotNull && !col.HasDefault && !col.Generated && !rowidAlias && !cols.Contains(c)) { plan.MissingRequired = col.Name; break; }
-                }
-                _plans.Add(shape, plan);
+                var col = table.Columns[c];
+                bool rowidAlias = table.PrimaryKey.Length == 1 && table.PrimaryKey[0] == c && string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase);
+                if (col.NotNull && !col.HasDefault && !col.Generated && !rowidAlias && Array.IndexOf(cols, c) < 0) { plan.MissingRequired = col.Name; break; }
             }
-            _last = plan;
             return plan;
         }
 
         private SqliteRawStatement InsertStatement(ShapePlan plan)
         {
             if (plan.Insert is not null) return plan.Insert;
-            var table = _table!;
+            var table = Table!;
             var sql = new StringBuilder("INSERT INTO ").AppendQuoted(table.Name);
             if (plan.Cols.Length == 0)
             {
@@ -321,7 +200,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private SqliteRawStatement SelectStatement(ShapePlan plan)
         {
             if (plan.Select is not null) return plan.Select;
-            var table = _table!;
+            var table = Table!;
             var sql = new StringBuilder("SELECT ");
             if (plan.Cols.Length == 0 && plan.ExtraCols.Length == 0) sql.Append('1');
             for (int s = 0; s < plan.Cols.Length; s++) { if (s > 0) sql.Append(", "); sql.AppendQuoted(table.Columns[plan.Cols[s]].Name); }
@@ -336,7 +215,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private SqliteRawStatement UpdateStatement(ShapePlan plan)
         {
             if (plan.Update is not null) return plan.Update;
-            var table = _table!;
+            var table = Table!;
             var sql = new StringBuilder("UPDATE ").AppendQuoted(table.Name).Append(" SET ");
             for (int u = 0; u < plan.UpdateSlots.Length; u++)
             {
@@ -350,45 +229,36 @@ namespace CrmMigration.Engine.Providers.Sqlite
 
         private void AppendKeyCondition(StringBuilder sql, int firstParameter)
         {
-            for (int k = 0; k < _key.Length; k++)
+            for (int k = 0; k < Key.Length; k++)
             {
                 if (k > 0) sql.Append(" AND ");
-                sql.AppendQuoted(_table!.Columns[_key[k]].Name).Append(" = ?").Append((firstParameter + k).ToString(CultureInfo.InvariantCulture));
+                sql.AppendQuoted(Table!.Columns[Key[k]].Name).Append(" = ?").Append((firstParameter + k).ToString(CultureInfo.InvariantCulture));
             }
         }
 
         // ---------------------------------------------------------------- writing
 
         /// <inheritdoc/>
-        public void WriteBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes)
+        protected override void WriteRecords(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes, bool upsert)
         {
-            if (batch is null) throw new ArgumentNullException(nameof(batch));
-            if (outcomes is null) throw new ArgumentNullException(nameof(outcomes));
-            _batch++;
-            if (batch.Count == 0) return;
             Connection(write: true);
-            if (!_tableExists) _tableLoaded = false; // a table designed by PlanBatch is created now
-            LoadTable(batch, write: true);
+            LoadTable(batch, write: true); // a table designed by PlanBatch is created now
             Begin();
             try
             {
                 CheckColumns(batch, write: true);
-                if (_options.Mode == CrmWriteMode.Upsert && _key.Length == 0)
-                {
-                    throw new CrmException("SqliteUpsertNeedsKey", CrmErrorKind.InvalidArgument,
-                        $"Upsert into '{TableName}' needs key fields: the table has no primary key and no KeyFields were given.") { Error = { Entity = TableName } };
-                }
-                bool upsert = _options.Mode == CrmWriteMode.Upsert;
-                _images = _options.OnBeforeCommit is null ? null : NewImages();
+                RequireUpsertKey();
+                _imaged.Clear();
+                _images = Options.OnBeforeCommit is null ? null : NewImages();
                 for (int r = 0; r < batch.Count; r++)
                 {
                     var record = batch[r];
                     var plan = PlanFor(record.Shape);
                     outcomes.Add(upsert ? Upsert(record, plan) : Insert(record, plan));
-                    if (r == batch.Count / 2) Util.FaultPoints.Hit("mid-batch", _batch);
+                    if (r == batch.Count / 2) Util.FaultPoints.Hit("mid-batch", BatchNumber);
                 }
                 // The way back is kept (by the ledger) before the batch is durable.
-                if (_images is { Rows.Count: > 0 }) _options.OnBeforeCommit!(_images);
+                if (_images is { Rows.Count: > 0 }) Options.OnBeforeCommit!(_images);
                 _images = null;
                 Commit();
             }
@@ -402,10 +272,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private CrmRecordOutcome Insert(CrmRecord record, ShapePlan plan)
         {
             if (!Convert(record, plan, portable: false, out string? problem)) return Rejected(record, plan, "ValueConversion", problem!);
-            if (!_keyEnforced && _key.Length > 0 && HasKey(plan) && Exists(plan))
-            {
-                return Rejected(record, plan, "DuplicateKey", $"A record with the key '{KeyText(record, plan)}' already exists in '{TableName}'.");
-            }
+            if (!KeyEnforced && Key.Length > 0 && HasKey(plan) && Exists(plan)) return DuplicateKey(record, KeyText(record, plan));
             var insert = InsertStatement(plan);
             var storage = plan.Storage;
             for (int s = 0; s < storage.Length; s++) insert.Bind(s + 1, storage[s]);
@@ -417,25 +284,13 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private RowImageBatch? _images;
         private readonly HashSet<string> _imaged = new(StringComparer.Ordinal);
 
-        private RowImageBatch NewImages()
-        {
-            var table = _table!;
-            var columns = new string[table.Columns.Count];
-            for (int c = 0; c < columns.Length; c++) columns[c] = table.Columns[c].Name;
-            _imaged.Clear();
-            return new RowImageBatch(table.Name, columns, _key);
-        }
-
         /// <summary>After an insert: the row was absent before (undo deletes it by key, or by content without one).</summary>
         private CrmRecordOutcome Absent(CrmRecordOutcome outcome, ShapePlan plan)
         {
             if (_images is null || outcome.Outcome != CrmOutcome.Inserted) return outcome;
             string? key = CanonicalKey(plan);
             if (key is not null && !_imaged.Add(key)) return outcome;
-            var values = new object?[_table!.Columns.Count];
-            if (key is not null) for (int k = 0; k < _key.Length; k++) values[_key[k]] = plan.Storage[plan.KeySlots[k]];
-            else for (int slot = 0; slot < plan.Cols.Length; slot++) values[plan.Cols[slot]] = plan.Storage[slot];
-            _images.Rows.Add(new RowImage(key, false, values));
+            _images.Rows.Add(AbsentImage(key, plan, plan.Storage));
             return outcome;
         }
 
@@ -445,7 +300,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (_images is null) return;
             string? key = CanonicalKey(plan);
             if (key is null || !_imaged.Add(key)) return;
-            var values = new object?[_table!.Columns.Count];
+            var values = new object?[Table!.Columns.Count];
             for (int s = 0; s < plan.Cols.Length; s++) values[plan.Cols[s]] = select.Column(s);
             for (int e = 0; e < plan.ExtraCols.Length; e++) values[plan.ExtraCols[e]] = select.Column(plan.Cols.Length + e);
             _images.Rows.Add(new RowImage(key, true, values));
@@ -454,13 +309,13 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private CrmRecordOutcome Upsert(CrmRecord record, ShapePlan plan)
         {
             if (!Convert(record, plan, portable: true, out string? problem)) return Rejected(record, plan, "ValueConversion", problem!);
-            if (!HasKey(plan)) return Rejected(record, plan, "MissingKey", $"The record has no value for the key field(s) of '{TableName}'.");
+            if (!HasKey(plan)) return MissingKey(record, KeyText(record, plan));
             var select = SelectStatement(plan);
             for (int k = 0; k < plan.KeySlots.Length; k++) select.Bind(k + 1, plan.Storage[plan.KeySlots[k]]);
             int rc = select.Step();
             if (rc == SqliteSql.SqliteRow)
             {
-                bool changed = Differs(select, plan, null);
+                bool changed = Differs(select, plan);
                 if (changed) Existing(select, plan);
                 select.Reset();
                 if (!changed) return Outcome(record, plan, CrmOutcome.Skipped, false);
@@ -490,16 +345,14 @@ namespace CrmMigration.Engine.Providers.Sqlite
             statement.Reset();
             if ((rc & 0xFF) != SqliteSql.SqliteConstraint) throw statement.Failure(rc);
             bool duplicate = extended == SqliteSql.SqliteConstraintPrimaryKey || extended == SqliteSql.SqliteConstraintRowId
-                || (extended == SqliteSql.SqliteConstraintUnique && _key.Length > 0 && HasKey(plan) && Exists(plan));
-            return duplicate
-                ? Rejected(record, plan, "DuplicateKey", $"A record with the key '{KeyText(record, plan)}' already exists in '{TableName}' ({message}).")
-                : Rejected(record, plan, "ConstraintViolation", message);
+                || (extended == SqliteSql.SqliteConstraintUnique && Key.Length > 0 && HasKey(plan) && Exists(plan));
+            return duplicate ? DuplicateKey(record, KeyText(record, plan), message) : Rejected(record, plan, "ConstraintViolation", message);
         }
 
         /// <summary>Converts the mapped values into the plan's buffers; false with a message when one cannot be.</summary>
         private bool Convert(CrmRecord record, ShapePlan plan, bool portable, out string? problem)
         {
-            var columns = _table!.Columns;
+            var columns = Table!.Columns;
             int slot = 0;
             try
             {
@@ -519,10 +372,10 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     }
                 }
             }
-            catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+            catch (Exception ex) when (IsConversionError(ex))
             {
                 var column = columns[plan.Cols[slot]];
-                problem = $"Field '{column.Name}': {ex.Message} (column type {column.DeclaredType}).";
+                problem = ConversionMessage(column.Name, column.DeclaredType, ex);
                 return false;
             }
             problem = null;
@@ -546,22 +399,13 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return rc == SqliteSql.SqliteRow;
         }
 
-        /// <summary>Compares the row under <paramref name="select"/> (or planned values) with the plan's portable values.</summary>
-        private bool Differs(SqliteRawStatement? select, ShapePlan plan, object?[]? planned)
+        /// <summary>Compares the row under <paramref name="select"/> with the plan's portable values.</summary>
+        private bool Differs(SqliteRawStatement select, ShapePlan plan)
         {
-            var columns = _table!.Columns;
+            var columns = Table!.Columns;
             for (int s = 0; s < plan.Cols.Length; s++)
             {
-                object? existing;
-                if (planned is not null)
-                {
-                    existing = planned[plan.Cols[s]];
-                    if (ReferenceEquals(existing, Unknown)) continue;
-                }
-                else
-                {
-                    existing = SqliteSql.FromStorage(select!.Column(s), columns[plan.Cols[s]], out _);
-                }
+                object? existing = SqliteSql.FromStorage(select.Column(s), columns[plan.Cols[s]], out _);
                 if (!CrmValues.AreEqual(existing, plan.Portable[s])) return true;
             }
             return false;
@@ -583,35 +427,20 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return new CrmKey(parts).ToString();
         }
 
-        private CrmRecordOutcome Outcome(CrmRecord record, ShapePlan plan, CrmOutcome outcome, bool whatIf) =>
-            new CrmRecordOutcome(TableName, KeyText(record, plan), outcome) { Batch = _batch, Origin = record.Origin, WhatIf = whatIf };
-
-        private CrmRecordOutcome Rejected(CrmRecord record, ShapePlan plan, string reason, string message)
+        private CrmRecordOutcome Outcome(CrmRecord record, ShapePlan plan, CrmOutcome outcome, bool whatIf)
         {
-            var o = Outcome(record, plan, CrmOutcome.Rejected, false);
-            o.ReasonCode = reason;
-            o.Message = message;
+            var o = Outcome(record, KeyText(record, plan), outcome);
+            o.WhatIf = whatIf;
             return o;
         }
+
+        private CrmRecordOutcome Rejected(CrmRecord record, ShapePlan plan, string reason, string message) => Rejected(record, KeyText(record, plan), reason, message);
 
         // ---------------------------------------------------------------- planning
 
         /// <inheritdoc/>
-        public void PlanBatch(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes)
+        protected override void PlanRecords(IReadOnlyList<CrmRecord> batch, List<CrmRecordOutcome> outcomes, bool upsert)
         {
-            if (batch is null) throw new ArgumentNullException(nameof(batch));
-            if (outcomes is null) throw new ArgumentNullException(nameof(outcomes));
-            _batch++;
-            if (batch.Count == 0) return;
-            LoadTable(batch, write: false);
-            CheckColumns(batch, write: false);
-            bool upsert = _options.Mode == CrmWriteMode.Upsert;
-            if (upsert && _key.Length == 0)
-            {
-                throw new CrmException("SqliteUpsertNeedsKey", CrmErrorKind.InvalidArgument,
-                    $"Upsert into '{TableName}' needs key fields: the table has no primary key and no KeyFields were given.") { Error = { Entity = TableName } };
-            }
-            _planned ??= new Dictionary<string, object?[]>(StringComparer.Ordinal);
             foreach (var record in batch)
             {
                 var plan = PlanFor(record.Shape);
@@ -624,11 +453,11 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private CrmRecordOutcome PlanOne(CrmRecord record, ShapePlan plan, bool upsert)
         {
             if (!Convert(record, plan, portable: true, out string? problem)) return Rejected(record, plan, "ValueConversion", problem!);
-            var columns = _table!.Columns;
+            var columns = Table!.Columns;
             for (int s = 0; s < plan.Cols.Length; s++)
             {
                 var col = columns[plan.Cols[s]];
-                bool rowidAlias = _table.PrimaryKey.Length == 1 && _table.PrimaryKey[0] == plan.Cols[s] && string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase);
+                bool rowidAlias = Table.PrimaryKey.Length == 1 && Table.PrimaryKey[0] == plan.Cols[s] && string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase);
                 if (col.NotNull && plan.Storage[s] is null && !rowidAlias)
                 {
                     return Rejected(record, plan, "ConstraintViolation", $"NOT NULL constraint failed: {TableName}.{col.Name}");
@@ -638,18 +467,18 @@ namespace CrmMigration.Engine.Providers.Sqlite
             {
                 return Rejected(record, plan, "ConstraintViolation", $"NOT NULL constraint failed: {TableName}.{plan.MissingRequired}");
             }
-            string? key = _key.Length > 0 ? CanonicalKey(plan) : null;
-            if (upsert && key is null) return Rejected(record, plan, "MissingKey", $"The record has no value for the key field(s) of '{TableName}'.");
+            string? key = Key.Length > 0 ? CanonicalKey(plan) : null;
+            if (upsert && key is null) return MissingKey(record, KeyText(record, plan));
             if (key is null) return Outcome(record, plan, CrmOutcome.Inserted, true);
 
-            if (_planned!.TryGetValue(key, out var planned))
+            if (Planned!.TryGetValue(key, out var planned))
             {
-                if (!upsert) return Rejected(record, plan, "DuplicateKey", $"A record with the key '{KeyText(record, plan)}' already exists in '{TableName}'.");
-                if (!Differs(null, plan, planned)) return Outcome(record, plan, CrmOutcome.Skipped, true);
-                Remember(plan, planned);
+                if (!upsert) return DuplicateKey(record, KeyText(record, plan));
+                if (!DiffersFrom(plan, plan.Portable, planned)) return Outcome(record, plan, CrmOutcome.Skipped, true);
+                Remember(plan, plan.Portable, planned);
                 return Outcome(record, plan, CrmOutcome.Updated, true);
             }
-            if (_tableExists)
+            if (TableExists)
             {
                 var select = SelectStatement(plan);
                 for (int k = 0; k < plan.KeySlots.Length; k++) select.Bind(k + 1, plan.Storage[plan.KeySlots[k]]);
@@ -659,35 +488,23 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     if (!upsert)
                     {
                         select.Reset();
-                        return Rejected(record, plan, "DuplicateKey", $"A record with the key '{KeyText(record, plan)}' already exists in '{TableName}'.");
+                        return DuplicateKey(record, KeyText(record, plan));
                     }
-                    bool changed = Differs(select, plan, null);
+                    bool changed = Differs(select, plan);
                     select.Reset();
                     if (!changed) return Outcome(record, plan, CrmOutcome.Skipped, true);
                     var values = NewPlanned();
-                    Remember(plan, values);
-                    _planned[key] = values;
+                    Remember(plan, plan.Portable, values);
+                    Planned[key] = values;
                     return Outcome(record, plan, CrmOutcome.Updated, true);
                 }
                 select.Reset();
                 if (rc != SqliteSql.SqliteDone) throw select.Failure(rc);
             }
             var inserted = NewPlanned();
-            Remember(plan, inserted);
-            _planned[key] = inserted;
+            Remember(plan, plan.Portable, inserted);
+            Planned[key] = inserted;
             return Outcome(record, plan, CrmOutcome.Inserted, true);
-        }
-
-        private object?[] NewPlanned()
-        {
-            var values = new object?[_table!.Columns.Count];
-            Array.Fill(values, Unknown);
-            return values;
-        }
-
-        private static void Remember(ShapePlan plan, object?[] values)
-        {
-            for (int s = 0; s < plan.Cols.Length; s++) values[plan.Cols[s]] = plan.Portable[s];
         }
 
         // ---------------------------------------------------------------- transactions
@@ -713,30 +530,26 @@ namespace CrmMigration.Engine.Providers.Sqlite
             try { _rollback!.Run(); }
             catch (CrmException) { /* SQLite may already have rolled back (e.g. after an I/O error). */ }
             // DDL of the batch is undone too: read the table again next time.
-            _tableLoaded = false;
-            _table = null;
-            ClearPlans();
+            ForgetTable();
         }
 
         /// <inheritdoc/>
-        public void Complete()
+        public override void Complete()
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(Disposed, this);
             Commit();
         }
 
         /// <inheritdoc/>
-        public void Dispose()
+        protected override void Release()
         {
-            if (_disposed) return;
             Rollback();
-            ClearPlans();
+            ForgetTable(); // the shapes' statements are finalized before the connection closes
             _begin?.Dispose();
             _commit?.Dispose();
             _rollback?.Dispose();
             _conn?.Dispose();
             _conn = null;
-            _disposed = true;
         }
     }
 }
