@@ -235,3 +235,53 @@ Describe 'Convert-CrmRecord' {
         @(Get-CrmMigrationRecord -StatePath ./new.db.crm-ledger.sqlite -Outcome Filtered).Count | Should -Be $conv.Filtered
     }
 }
+
+Describe 'Convert-CrmRecord: the cleansing fast paths give what the general paths give' {
+    BeforeAll {
+        # Names in every case, with letters that change and letters that cannot; dates of the fast path's shape, and not.
+        $script:Csv = New-CrmTestCsv -Path (Join-Path $TestDrive 'fast/people.csv') -Line @(
+            'Id,Name,Born'
+            "1,jean-luc O'BRIEN 3rd,2019-03-05"
+            '2,ÉLODIE  müller-łukasz,2020-02-29'
+            '3,王 小明,2021-12-31'
+            '4,ǆungla ǅ ǈ zoë,2019-02-30'
+            '5,Łukasz García,2019-3-5'
+            '6,İSTANBUL ıi ß,0000-01-01'
+            '7,x,2019-13-01'
+        )
+        function Convert-Fixture([string] $Format, [string] $Out) {
+            $map = @{ Entities = @{ Person = @{ Source = 'people'; Key = 'Id'; Fields = [ordered]@{
+                Id = 'Id'; Name = @{ Source = 'Name'; Transform = 'Title' }; Born = @{ Source = 'Born'; Transform = 'Date'; Format = $Format } } } } }
+            Export-CrmData -LiteralPath $script:Csv.FullName | Convert-CrmRecord -Mapping $map -IncludeRejected -ErrorAction SilentlyContinue -ErrorVariable bad |
+                Import-CrmData -LiteralPath $Out -NoLedger -RejectPath (Join-Path (Split-Path $Out) 'rejects') -ErrorAction SilentlyContinue | Out-Null
+            @($bad | ForEach-Object FullyQualifiedErrorId)
+        }
+    }
+
+    It 'reads yyyy-MM-dd (the fast path) exactly as the same format written so that .NET parses it (the general path)' {
+        $fastErrors = Convert-Fixture 'yyyy-MM-dd' (Join-Path $TestDrive 'fast/a/Person.csv')
+        $slowErrors = Convert-Fixture "yyyy'-'MM'-'dd" (Join-Path $TestDrive 'fast/b/Person.csv')
+        $fast = [IO.File]::ReadAllBytes((Join-Path $TestDrive 'fast/a/Person.csv'))
+        [IO.File]::ReadAllBytes((Join-Path $TestDrive 'fast/b/Person.csv')) | Should -Be $fast
+        $fastErrors | Should -Be $slowErrors
+        # Rows 4 (30 February), 5 (not the fast path's shape), 6 (year 0) and 7 (month 13) are rejected by both.
+        @($fastErrors | Where-Object { $_ -like 'RecordInvalidDate*' }).Count | Should -Be 4
+        @(Import-Csv -LiteralPath (Join-Path $TestDrive 'fast/a/Person.csv')).Id | Should -Be @('1', '2', '3')
+    }
+
+    It 'title-cases as the invariant case tables say, letter by letter' {
+        $rows = @(Export-CrmData -LiteralPath $script:Csv.FullName | Convert-CrmRecord -Mapping @{ Entities = @{ Person = @{ Source = 'people'; Key = 'Id'; Fields = @{ Id = 'Id'; Name = @{ Source = 'Name'; Transform = 'Title' } } } } })
+        $source = @(Import-Csv -LiteralPath $script:Csv.FullName)
+        for ($i = 0; $i -lt $source.Count; $i++) {
+            # The general rule, in PowerShell: a letter after a non-letter, non-digit starts a word.
+            $start = $true
+            $expected = -join @(foreach ($c in $source[$i].Name.ToCharArray()) {
+                    if ([char]::IsLetter($c)) { if ($start) { [char]::ToUpperInvariant($c) } else { [char]::ToLowerInvariant($c) }; $start = $false }
+                    else { $c; $start = -not [char]::IsDigit($c) }
+                })
+            $rows[$i].Name | Should -BeExactly $expected
+        }
+        $rows[0].Name | Should -BeExactly "Jean-Luc O'Brien 3rd"
+        $rows[2].Name | Should -BeExactly '王 小明'
+    }
+}

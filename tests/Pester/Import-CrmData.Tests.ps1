@@ -141,6 +141,63 @@ Describe 'Import-CrmData' {
     }
 }
 
+Describe 'Import-CrmData: the CSV writer''s fast paths write what its general paths write' {
+    BeforeAll {
+        # As a spreadsheet or another tool wrote it: formula-like text, quotes, separators, line breaks, non-ASCII, an
+        # empty field (read as empty text, written quoted: "" is not null).
+        $script:Fixture = New-CrmTestCsv -Path (Join-Path $TestDrive 'fast/contacts.csv') -Line @(
+            'Id,Name,Phone,Note,City'
+            '1,=1+2,+86 138 0013 8000,"a,b",Paris'
+            '2,-Zoë,@home,"say ""hi""",São Paulo'
+            "3,""`tTab"",""-5"",""line1`r`nline2"",北京"
+            '4,Plain,,''quoted,=x'
+            '5,"=HYPERLINK(""http://x"")",+,-,@'
+        )
+        $script:Expected = @(
+            'Id,Name,Phone,Note,City'
+            '1,"''=1+2","''+86 138 0013 8000","a,b",Paris'
+            '2,"''-Zoë","''@home","say ""hi""",São Paulo'
+            "3,""'`tTab"",""'-5"",""line1`r`nline2"",北京"
+            '4,Plain,"",''''quoted,"''=x"'
+            '5,"''=HYPERLINK(""http://x"")","''+","''-","''@"'
+        ) -join "`r`n"
+    }
+
+    It 'escapes formulas byte for byte as CsvHelper''s own escaping did (an apostrophe, the field quoted)' {
+        $out = Join-Path $TestDrive 'fast/out-records'
+        Export-CrmData -LiteralPath $script:Fixture.FullName | Import-CrmData -LiteralPath (Join-Path $out 'contacts.csv') -NoLedger | Out-Null
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $out 'contacts.csv'))
+        $bytes[0..2] | Should -Be @(0xEF, 0xBB, 0xBF)
+        [Text.Encoding]::UTF8.GetString($bytes, 3, $bytes.Length - 3) | Should -BeExactly ($script:Expected + "`r`n")
+        # Read back, every value is what the fixture held.
+        $back = @(Export-CrmData -LiteralPath (Join-Path $out 'contacts.csv'))
+        $back.Count | Should -Be 5
+        $back[0].Name | Should -BeExactly '=1+2'
+        $back[2].Name | Should -BeExactly "`tTab"
+        $back[3].City | Should -BeExactly '=x'
+        $back[3].Note | Should -BeExactly "'quoted"
+    }
+
+    It 'writes the same bytes for our records, for Import-Csv objects, and for hashtables whose fields come in another order' {
+        $dir = Join-Path $TestDrive 'fast/compare'
+        Export-CrmData -LiteralPath $script:Fixture.FullName | Import-CrmData -LiteralPath (Join-Path $dir 'records.csv') -NoLedger | Out-Null
+        Import-Csv -LiteralPath $script:Fixture.FullName | Import-CrmData -LiteralPath (Join-Path $dir 'objects.csv') -Entity contacts -NoLedger | Out-Null
+        # The first record sets the columns; the others bring the same fields in other orders (the writer maps each shape).
+        $rows = @(Import-Csv -LiteralPath $script:Fixture.FullName)
+        $shuffled = for ($i = 0; $i -lt $rows.Count; $i++) {
+            $names = @('Id', 'Name', 'Phone', 'Note', 'City')
+            if ($i -gt 0) { $names = if ($i % 2) { @($names[4..0]) } else { @($names[2..4] + $names[0..1]) } }
+            $h = [ordered]@{}
+            foreach ($n in $names) { $h[$n] = $rows[$i].$n }
+            $h
+        }
+        $shuffled | Import-CrmData -LiteralPath (Join-Path $dir 'hashtables.csv') -Entity contacts -NoLedger | Out-Null
+        $records = [IO.File]::ReadAllBytes((Join-Path $dir 'records.csv'))
+        [IO.File]::ReadAllBytes((Join-Path $dir 'objects.csv')) | Should -Be $records
+        [IO.File]::ReadAllBytes((Join-Path $dir 'hashtables.csv')) | Should -Be $records
+    }
+}
+
 Describe 'Import-CrmData: text that is not valid Unicode, into the database servers' {
     It 'refuses only the record with a lone surrogate on <Kind> (no UTF-8 for it), and stores the others as they are' -ForEach @(@{ Kind = 'PostgreSql' }, @{ Kind = 'MySql' }) {
         $db = New-CrmTestDatabase -Kind $Kind

@@ -22,6 +22,9 @@ namespace CrmMigration.Commands
         private readonly Stopwatch _clock = new();
         private CrmConvertSummary? _last;
         private long _warnings;
+        private string? _lastSource;
+        private int _lastTargets;
+        private IReadOnlyList<EntityMapping>? _lastDefinitions;
 
         /// <summary>The records to convert.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -72,15 +75,22 @@ namespace CrmMigration.Commands
         {
             var input = InputObject!;
             if (!_clock.IsRunning) _clock.Start();
-            int targets = Math.Max(1, _mapping!.TargetCount(input.Entity));
-            var definitions = _mapping.TargetsOf(input.Entity);
+            if (!ReferenceEquals(input.Entity, _lastSource))
+            {
+                // Records of one source come in runs: its targets are looked up once per run, not per record.
+                _lastTargets = Math.Max(1, _mapping!.TargetCount(input.Entity));
+                _lastDefinitions = _mapping.TargetsOf(input.Entity);
+                _lastSource = input.Entity;
+            }
+            int targets = _lastTargets;
+            var definitions = _lastDefinitions!;
             // A source entity that feeds several targets (a denormalised file) gives one output per target.
             for (int t = 0; t < targets; t++)
             {
                 var summary = SummaryOf(input.Entity, definitions.Count > 0 ? definitions[t].Target : null);
                 summary.Read++;
                 _scratch.Clear();
-                var status = _mapping.Map(input, t, Explain.IsPresent, out var output, _scratch);
+                var status = _mapping!.Map(input, t, Explain.IsPresent, out var output, _scratch);
                 if (_scratch.Warnings.Count > 0) Warn(summary, input);
                 if (status == MapStatus.Mapped && _repeats.Check(definitions[t], output!, out string? conflict) is { } repeat)
                 {

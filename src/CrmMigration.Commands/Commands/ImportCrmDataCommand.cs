@@ -23,6 +23,8 @@ namespace CrmMigration.Commands
         private RecordBinder? _binder;
         private bool _completed;
         private bool _whatIf;
+        private string? _lastEntity;
+        private bool _lastConsent;
 
         /// <inheritdoc/>
         protected override bool IsWhatIf => _whatIf;
@@ -164,11 +166,20 @@ namespace CrmMigration.Commands
         /// </summary>
         private bool Consented(string entity)
         {
-            if (_consent.TryGetValue(entity, out bool yes)) return yes;
+            // Records of one entity come in runs: the last answer is reused without hashing the name per record.
+            if (ReferenceEquals(entity, _lastEntity)) return _lastConsent;
+            if (_consent.TryGetValue(entity, out bool yes)) return Remember(entity, yes);
             var answer = Ask($"{entity} in {_provider!.Connection.DisplayName}", $"Import records ({Mode})");
             yes = answer != Consent.No;
             _consent[entity] = yes;
             if (_session is null) Start(answer == Consent.WhatIf);
+            return Remember(entity, yes);
+        }
+
+        private bool Remember(string entity, bool yes)
+        {
+            _lastEntity = entity;
+            _lastConsent = yes;
             return yes;
         }
 

@@ -27,6 +27,7 @@ namespace CrmMigration.Engine.Mapping
         private readonly CultureInfo _culture;
         private readonly TimeZoneInfo? _zone;
         private readonly Special _special;
+        private readonly bool _invariant;
 
         /// <summary>Creates a parser. Formats may be .NET date formats or one of UnixSeconds, UnixMilliseconds, ExcelSerial.</summary>
         public DateCleaner(IReadOnlyList<string> formats, string? culture, string? timeZone, int? twoDigitYearMax)
@@ -46,6 +47,7 @@ namespace CrmMigration.Engine.Mapping
             var c = (CultureInfo)(culture is null ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo(culture)).Clone();
             if (twoDigitYearMax is int pivot) c.DateTimeFormat.Calendar.TwoDigitYearMax = pivot;
             _culture = CultureInfo.ReadOnly(c);
+            _invariant = culture is null;
             _zone = timeZone is null ? null : TimeZoneInfo.FindSystemTimeZoneById(timeZone);
         }
 
@@ -92,12 +94,13 @@ namespace CrmMigration.Engine.Mapping
                 case DateTimeOffset:
                     result = value;
                     return true;
-                case DateTime dt:
-                    result = _zone is not null && dt.Kind != DateTimeKind.Utc ? InZone(dt, out problem) : dt;
+                case DateTime given:
+                    result = _zone is not null && given.Kind != DateTimeKind.Utc ? InZone(given, out problem) : given;
                     return problem is null;
             }
             if (_special != Special.None) return TryParseNumber(value, out result, out problem);
             string text = (value as string ?? Util.CrmValues.ToText(value) ?? "").Trim();
+            DateTime dt;
             for (int i = 0; i < _formats.Length; i++)
             {
                 if (_hasZone[i])
@@ -108,7 +111,8 @@ namespace CrmMigration.Engine.Mapping
                         return true;
                     }
                 }
-                else if (DateTime.TryParseExact(text, _formats[i], _culture, DateTimeStyles.AllowWhiteSpaces, out DateTime dt))
+                else if (_invariant && IsIsoDate(text, _formats[i]) ? TryIsoDate(text, out dt)
+                    : DateTime.TryParseExact(text, _formats[i], _culture, DateTimeStyles.AllowWhiteSpaces, out dt))
                 {
                     if (_zone is null)
                     {
@@ -121,6 +125,31 @@ namespace CrmMigration.Engine.Mapping
             }
             problem = $"'{Util.CrmValues.Truncate(text, 60)}' matches none of the formats {string.Join(", ", _formats)}";
             return false;
+        }
+
+        /// <summary>
+        /// True for the format yyyy-MM-dd and text of exactly that shape (four, two and two ASCII digits): in the
+        /// invariant (Gregorian) culture such text is read by <see cref="TryIsoDate"/> as DateTime.TryParseExact would
+        /// read it, without its culture machinery; any other format or text goes to DateTime.TryParseExact.
+        /// </summary>
+        private static bool IsIsoDate(string text, string format)
+        {
+            if (text.Length != 10 || text[4] != '-' || text[7] != '-' || !string.Equals(format, "yyyy-MM-dd", StringComparison.Ordinal)) return false;
+            for (int i = 0; i < 10; i++)
+            {
+                if (i != 4 && i != 7 && (uint)(text[i] - '0') > 9) return false;
+            }
+            return true;
+        }
+
+        private static bool TryIsoDate(string text, out DateTime date)
+        {
+            int year = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
+            int month = (text[5] - '0') * 10 + (text[6] - '0');
+            int day = (text[8] - '0') * 10 + (text[9] - '0');
+            if (year < 1 || month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)) { date = default; return false; }
+            date = new DateTime(year, month, day);
+            return true;
         }
 
         private object? InZone(DateTime local, out string? problem)

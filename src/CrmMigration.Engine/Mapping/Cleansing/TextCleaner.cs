@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace CrmMigration.Engine.Mapping
@@ -33,23 +34,37 @@ namespace CrmMigration.Engine.Mapping
         /// </summary>
         public static string Title(string s)
         {
-            var chars = new char[s.Length];
+            // Most names already are in title case: nothing is made until a letter changes, and a letter whose
+            // category says it cannot change (upper case at a word start, lower case inside a word, letters
+            // without case) is not sent to the case tables (outside ASCII those are ICU calls, one per letter).
+            char[]? chars = null;
             bool start = true;
             for (int i = 0; i < s.Length; i++)
             {
                 char c = s[i];
-                if (char.IsLetter(c))
+                char t = c;
+                if (c < 0x80)
                 {
-                    chars[i] = start ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c);
+                    if (c >= 'a' && c <= 'z') { if (start) t = (char)(c - 32); start = false; }
+                    else if (c >= 'A' && c <= 'Z') { if (!start) t = (char)(c + 32); start = false; }
+                    else start = !(c >= '0' && c <= '9');
+                }
+                else if (char.IsLetter(c))
+                {
+                    var category = char.GetUnicodeCategory(c);
+                    if (start) { if (category != UnicodeCategory.UppercaseLetter && category != UnicodeCategory.OtherLetter) t = char.ToUpperInvariant(c); }
+                    else if (category != UnicodeCategory.LowercaseLetter && category != UnicodeCategory.OtherLetter) t = char.ToLowerInvariant(c);
                     start = false;
                 }
-                else
+                else start = !char.IsDigit(c);
+                if (t != c && chars is null)
                 {
-                    chars[i] = c;
-                    start = !char.IsDigit(c);
+                    chars = new char[s.Length];
+                    s.CopyTo(0, chars, 0, i);
                 }
+                if (chars is not null) chars[i] = t;
             }
-            return new string(chars);
+            return chars is null ? s : new string(chars);
         }
 
         /// <summary>Full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space (U+3000) to their ASCII equivalents.</summary>

@@ -15,8 +15,12 @@ namespace CrmMigration.Engine.Providers.Csv
     /// <remarks>
     /// Columns are fixed by options.Schema when given, else by the first record written; a later record
     /// with a field outside them is Rejected (UnknownField). With <see cref="CrmFormulaEscape.Spreadsheet"/>
-    /// (the default: files for people) text is formula-escaped by CsvHelper (Injection=Escape: a leading
-    /// apostrophe before = + - @ tab CR) and text that itself starts with an apostrophe gets one more, so the
+    /// (the default: files for people) text is formula-escaped as CsvHelper's Injection=Escape did it (a leading
+    /// apostrophe before = + - @ tab CR, the field quoted). Quoting and escaping are this writer's own
+    /// (<see cref="WriteText"/>, byte for byte what CsvHelper's RFC 4180 mode writes; CsvHelper runs in NoEscape mode):
+    /// in profiles of Export-CrmData | Import-CrmData of contacts with a phone column, CsvHelper 34's quoting (which its
+    /// formula escaping uses) spent over a quarter of the samples moving memory. Text that itself starts with an
+    /// apostrophe gets one more, so the
     /// reader, told by the sidecar (crm:formulaEscape "'"), strips exactly one apostrophe and the round trip is
     /// lossless. With <see cref="CrmFormulaEscape.None"/> (files for machines, the SaaS formats) text is written
     /// as it is and the sidecar says "none". Numbers are never escaped. An empty string is written quoted ("")
@@ -38,6 +42,13 @@ namespace CrmMigration.Engine.Providers.Csv
         private bool _disposed;
         private readonly Func<Stream, Stream>? _wrapStream;
         private readonly bool _escape;
+        private bool _headerWritten;
+
+        /// <summary>The characters that make a spreadsheet read text as a formula (CsvHelper's default InjectionCharacters).</summary>
+        private static readonly System.Buffers.SearchValues<char> FormulaStarts = System.Buffers.SearchValues.Create("=@+-\t\r");
+
+        /// <summary>What makes a field quoted (as CsvHelper's WhenNeeded decides): the separator, a quote, CR or LF.</summary>
+        private readonly System.Buffers.SearchValues<char> _needsQuotes;
 
         // wrapStream (optional) wraps the file stream: the archive hashes the bytes as they are written.
         // escape: the formula escaping (default: options.FormulaEscape, else Spreadsheet).
@@ -49,6 +60,7 @@ namespace CrmMigration.Engine.Providers.Csv
             _entity = entity;
             _options = options;
             _separator = separator;
+            _needsQuotes = System.Buffers.SearchValues.Create(new[] { separator, '"', '\r', '\n' });
             string dir = Path.GetDirectoryName(path) ?? ".";
             if (!Directory.Exists(dir))
             {
@@ -75,7 +87,9 @@ namespace CrmMigration.Engine.Providers.Csv
             var csvOptions = new CsvWriterOptions
             {
                 Separator = _separator,
-                Injection = _escape ? CsvInjection.Escape : CsvInjection.None,
+                // Quoting and formula escaping are this writer's (WriteText): CsvHelper writes the fields as given.
+                Mode = CsvMode.NoEscape,
+                Injection = CsvInjection.None,
                 NewLine = "\r\n",
                 ValidateFieldCount = true,
                 WriteByteOrderMark = encoding is null || (TextEncodings.IsUtf8(encoding) && encoding.GetPreamble().Length > 0),
@@ -116,7 +130,7 @@ namespace CrmMigration.Engine.Providers.Csv
                     _firstSchema = record.Shape.Schema;
                     SetColumns(names);
                 }
-                if (_writer.RecordCount == 0) _writer.WriteHeader(_columns!);
+                if (!_headerWritten) WriteHeader();
                 string? unknown = FindUnknown(record);
                 if (unknown is not null)
                 {
@@ -136,52 +150,67 @@ namespace CrmMigration.Engine.Providers.Csv
             Message = $"The field '{unknown}' is not a column of the CSV file (columns are fixed by the schema or the first record).",
         };
 
+        // The last record shape seen: where each column is in it (-1: absent) and its first field the columns lack.
+        // Records of one source share a shape, so this is worked out once, not per record and field.
+        private CrmFieldShape? _mappedShape;
+        private int[]? _map;
+        private string? _mappedUnknown;
+
+        private void MapShape(CrmFieldShape shape)
+        {
+            if (ReferenceEquals(shape, _mappedShape)) return;
+            var columns = _columnShape!;
+            var map = new int[_columns!.Length];
+            for (int i = 0; i < map.Length; i++) map[i] = ReferenceEquals(shape, columns) ? i : shape.IndexOf(_columns[i]);
+            string? unknown = null;
+            if (!ReferenceEquals(shape, columns))
+            {
+                for (int i = 0; i < shape.Count && unknown is null; i++) if (columns.IndexOf(shape.Names[i]) < 0) unknown = shape.Names[i];
+            }
+            _map = map;
+            _mappedUnknown = unknown;
+            _mappedShape = shape;
+        }
+
         private string? FindUnknown(CrmRecord record)
         {
-            var shape = _columnShape!;
-            if (ReferenceEquals(record.Shape, shape)) return null;
-            for (int i = 0; i < record.FieldCount; i++)
-            {
-                if (shape.IndexOf(record.FieldNames[i]) < 0) return record.FieldNames[i];
-            }
-            return null;
+            MapShape(record.Shape);
+            return _mappedUnknown;
         }
 
         private void WriteRecord(CrmRecord record)
         {
             var w = _writer!;
-            var columns = _columns!;
-            bool sameShape = ReferenceEquals(record.Shape, _columnShape);
-            for (int i = 0; i < columns.Length; i++)
+            MapShape(record.Shape);
+            var map = _map!;
+            for (int i = 0; i < map.Length; i++)
             {
-                object? v;
-                if (sameShape) v = record.GetValue(i);
-                else
-                {
-                    int j = record.Shape.IndexOf(columns[i]);
-                    v = j < 0 ? null : record.GetValue(j);
-                }
+                int j = map[i];
+                object? v = j < 0 ? null : record.GetValue(j);
                 if (v is not null)
                 {
                     var t = CrmValues.TypeOf(v);
                     var seen = _observed![i];
                     _observed[i] = seen is null ? t : CrmValues.Widen(seen.Value, t);
                 }
-                WriteValue(w, v, _escape);
+                WriteValue(w, v);
             }
             w.EndRecord();
         }
 
-        private static void WriteValue(CsvWriter w, object? v, bool escape)
+        private void WriteHeader()
+        {
+            foreach (string name in _columns!) WriteText(_writer!, name);
+            _writer!.EndRecord();
+            _headerWritten = true;
+        }
+
+        private void WriteValue(CsvWriter w, object? v)
         {
             switch (v)
             {
                 case null: w.WriteField((string?)null); break;
-                case string s:
-                    if (s.Length == 0) w.WriteField(s, CsvQuoting.Always);
-                    else if (escape && s[0] == '\'') w.WriteField("'" + s);
-                    else w.WriteField(s);
-                    break;
+                case string s: WriteText(w, s); break;
                 case long l: w.WriteField(l); break;
                 case int i: w.WriteField((long)i); break;
                 case short sh: w.WriteField((long)sh); break;
@@ -189,13 +218,40 @@ namespace CrmMigration.Engine.Providers.Csv
                 case decimal m: w.WriteField(m); break;
                 case double d: w.WriteField(d); break;
                 case float f: w.WriteField((double)f); break;
-                default:
-                    string text = CrmValues.ToText(v) ?? "";
-                    if (text.Length == 0) { w.WriteField(text, CsvQuoting.Always); break; } // an empty byte[]: "" is not null
-                    if (escape && text[0] == '\'') text = "'" + text;
-                    w.WriteField(text);
-                    break;
+                default: WriteText(w, CrmValues.ToText(v) ?? ""); break; // an empty byte[] is "", not null
             }
+        }
+
+        /// <summary>
+        /// A text field as CsvHelper's RFC 4180 mode with Injection=Escape wrote it: empty text as "" (not null); with
+        /// formula escaping, text starting with = @ + - tab or CR gets an apostrophe before it and is quoted ("'=1+2"),
+        /// and text starting with an apostrophe gets one more; text with the separator, a quote, CR or LF is quoted, its
+        /// quotes doubled. Headers too.
+        /// </summary>
+        private void WriteText(CsvWriter w, string text)
+        {
+            if (text.Length == 0) { w.WriteField("\"\""); return; }
+            bool formula = _escape && FormulaStarts.Contains(text[0]);
+            string field = formula || (_escape && text[0] == '\'') ? "'" + text : text;
+            if (formula || field.AsSpan().ContainsAny(_needsQuotes)) field = Quote(field);
+            w.WriteField(field);
+        }
+
+        private static string Quote(string field)
+        {
+            int quotes = 0;
+            foreach (char c in field) if (c == '"') quotes++;
+            return string.Create(field.Length + quotes + 2, field, static (span, f) =>
+            {
+                int at = 0;
+                span[at++] = '"';
+                foreach (char c in f)
+                {
+                    if (c == '"') span[at++] = '"';
+                    span[at++] = c;
+                }
+                span[at] = '"';
+            });
         }
 
         /// <inheritdoc/>
@@ -226,7 +282,7 @@ namespace CrmMigration.Engine.Providers.Csv
         public void Complete()
         {
             if (_writer is null) throw new ObjectDisposedException(nameof(CsvEntityWriter));
-            if (_columns is not null && _writer.RecordCount == 0) _writer.WriteHeader(_columns);
+            if (_columns is not null && !_headerWritten) WriteHeader();
             _writer.Dispose();
             _writer = null;
             var meta = new FileTableMetadata(Path.GetFileName(_path)) { FormulaEscape = _escape ? CrmFormulaEscape.Spreadsheet : CrmFormulaEscape.None, EmptyStringQuoted = true, Encoding = TextEncodings.NameOf(TextEncodings.FromName(_options.Encoding) ?? new UTF8Encoding(true)) };
