@@ -107,11 +107,32 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>Adds a parameter: named, or positional ($n / ?) when <paramref name="name"/> is null.</summary>
         public static void AddParameter(DbCommand cmd, string? name, object value)
         {
-            var prm = cmd.CreateParameter();
+            // A dialect's ToDb may hand back a typed parameter (PostgreSQL's raw dates): a copy, so one value can go to two commands.
+            var prm = value is DbParameter typed ? (DbParameter)((ICloneable)typed).Clone() : cmd.CreateParameter();
+            if (value is DbParameter)
+            {
+                if (name is not null) prm.ParameterName = name;
+                cmd.Parameters.Add(prm);
+                return;
+            }
             if (name is not null) prm.ParameterName = name;
             prm.Value = value;
             cmd.Parameters.Add(prm);
         }
+
+        /// <summary>
+        /// Converts a record value to the portable value this engine stores for the column (throws FormatException etc.
+        /// when it cannot): an infinite date or time (PostgreSQL's text) is refused with a message saying so, as this
+        /// engine has none; PostgreSQL keeps it.
+        /// </summary>
+        public virtual object? Portable(object? value, DbColumn column)
+        {
+            if (value is string s && IsDateType(column.Type) && PgInfinity.Sign(s) != 0) throw PgInfinity.NotStorable(Product);
+            return ToPortable(value, column);
+        }
+
+        /// <summary>Whether the portable type is a date, a date and time, or one with an offset.</summary>
+        protected static bool IsDateType(CrmFieldType type) => type is CrmFieldType.Date or CrmFieldType.DateTime or CrmFieldType.DateTimeOffset;
 
         /// <summary>Converts a value to the column's portable type (throws FormatException etc. when it cannot).</summary>
         public static object? ToPortable(object? value, DbColumn column)

@@ -133,7 +133,7 @@ namespace CrmMigration.Engine.Providers.Db
                 {
                     for (; slot < row.Values.Length; slot++)
                     {
-                        object? value = DbDialect.ToPortable(record.GetValue(row.Plan.Fields[slot]), columns[row.Plan.Cols[slot]]);
+                        object? value = _dialect.Portable(record.GetValue(row.Plan.Fields[slot]), columns[row.Plan.Cols[slot]]);
                         // Text that is not valid UTF-16 has no UTF-8 form: refused here, not by the driver in the middle of a batch.
                         if (value is string text) DbDialect.CheckUtf16(text);
                         row.Values[slot] = value;

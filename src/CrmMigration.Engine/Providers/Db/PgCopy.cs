@@ -143,10 +143,9 @@ namespace CrmMigration.Engine.Providers.Db
                 b.Int32(bytes.Length);
                 b.Raw(bytes);
             },
-            NpgsqlDbType.Date => static (b, v) => Date(b, v is DateTime d ? d : v is DateTimeOffset o ? o.DateTime : throw Cannot(v, "date")),
-            // timestamp: the wall-clock time (an offset's own clock); timestamptz: the instant (UTC).
-            NpgsqlDbType.Timestamp => static (b, v) => Timestamp(b, v is DateTimeOffset o ? o.DateTime : v is DateTime t ? t : throw Cannot(v, "timestamp")),
-            NpgsqlDbType.TimestampTz => static (b, v) => Timestamp(b, v is DateTimeOffset o ? o.UtcDateTime : v is DateTime t ? t : throw Cannot(v, "timestamptz")),
+            NpgsqlDbType.Date => static (b, v) => { b.Int32(4); b.Int32(DateDays(v)); },
+            NpgsqlDbType.Timestamp => static (b, v) => { b.Int32(8); b.Int64(TimestampMicros(v, utc: false)); },
+            NpgsqlDbType.TimestampTz => static (b, v) => { b.Int32(8); b.Int64(TimestampMicros(v, utc: true)); },
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "No COPY encoder for the type."),
         };
 
@@ -163,20 +162,47 @@ namespace CrmMigration.Engine.Providers.Db
             new InvalidCastException("A value of type " + v.GetType().Name + " cannot be written to a " + type + " column.");
 
         /// <summary>
-        /// Days since 2000-01-01, as the INSERT path stores a date (Npgsql's DateTime writer): DateTime's own extremes
-        /// (to the tick) are ±infinity, any other day is that day, 9999-12-31 included.
+        /// A date's binary form (days since 2000-01-01), as both write paths send it: the day itself, 0001-01-01 and
+        /// 9999-12-31 included (never Npgsql's DateTime.MinValue/MaxValue-as-infinity convention, which would change a
+        /// real 0001-01-01); only the text <c>infinity</c> / <c>-infinity</c> (what a PostgreSQL source reads) is infinite.
         /// </summary>
-        private static void Date(BulkBuffer b, DateTime d)
+        internal static int DateDays(object v)
         {
-            b.Int32(4);
-            b.Int32(d.Ticks == DateTime.MaxValue.Ticks ? int.MaxValue : d.Ticks == DateTime.MinValue.Ticks ? int.MinValue : DateOnly.FromDateTime(d).DayNumber - DayZero);
+            if (v is string s) return PgInfinity.Parse(s) > 0 ? int.MaxValue : int.MinValue;
+            var d = v is DateTime t ? t : v is DateTimeOffset o ? o.DateTime : throw Cannot(v, "date");
+            return DateOnly.FromDateTime(d).DayNumber - DayZero;
         }
 
-        /// <summary>Microseconds since 2000-01-01 (ticks truncated to microseconds); DateTime's extremes as ±infinity, as Npgsql writes them.</summary>
-        private static void Timestamp(BulkBuffer b, DateTime t)
+        /// <summary>
+        /// A timestamp's binary form (microseconds since 2000-01-01, ticks truncated toward zero as Npgsql does): the
+        /// wall-clock time for timestamp (an offset's own clock), the instant for timestamptz (a DateTime is taken as UTC).
+        /// DateTime.MinValue is 0001-01-01 00:00:00 and MaxValue 9999-12-31 23:59:59.999999; only the text
+        /// <c>infinity</c> / <c>-infinity</c> is infinite.
+        /// </summary>
+        internal static long TimestampMicros(object v, bool utc)
         {
-            b.Int32(8);
-            b.Int64(t.Ticks == DateTime.MaxValue.Ticks ? long.MaxValue : t.Ticks == DateTime.MinValue.Ticks ? long.MinValue : (t.Ticks - TimestampZeroTicks) / 10);
+            if (v is string s) return PgInfinity.Parse(s) > 0 ? long.MaxValue : long.MinValue;
+            long ticks = v switch
+            {
+                DateTimeOffset o => utc ? o.UtcTicks : o.DateTime.Ticks,
+                DateTime t => t.Ticks,
+                _ => throw Cannot(v, utc ? "timestamptz" : "timestamp"),
+            };
+            return (ticks - TimestampZeroTicks) / 10;
+        }
+
+        /// <summary>The day a finite <see cref="DateDays"/> value stands for, or null when DateTime cannot hold it.</summary>
+        internal static DateTime? FromDateDays(int days)
+        {
+            long n = (long)days + DayZero;
+            return n >= DateOnly.MinValue.DayNumber && n <= DateOnly.MaxValue.DayNumber ? DateOnly.FromDayNumber((int)n).ToDateTime(TimeOnly.MinValue) : null;
+        }
+
+        /// <summary>The time (kind unspecified) a finite <see cref="TimestampMicros"/> value stands for, or null when DateTime cannot hold it.</summary>
+        internal static DateTime? FromTimestampMicros(long micros)
+        {
+            const long MaxMicros = (3155378975999999999L - TimestampZeroTicks) / 10, MinMicros = -TimestampZeroTicks / 10;
+            return micros >= MinMicros && micros <= MaxMicros ? new DateTime(micros * 10 + TimestampZeroTicks, DateTimeKind.Unspecified) : null;
         }
 
         /// <summary>

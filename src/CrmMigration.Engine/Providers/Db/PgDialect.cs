@@ -166,8 +166,31 @@ namespace CrmMigration.Engine.Providers.Db
         public override string ValueExpression(string parameter, DbColumn column) =>
             column.NeedsCast ? "CAST(" + parameter + " AS " + Quote(column.DeclaredType) + ")" : parameter;
 
+        /// <inheritdoc/>
+        public override object? Portable(object? value, DbColumn column)
+        {
+            // PostgreSQL's own infinity (read from a PostgreSQL source as its text) goes back as infinity.
+            if (value is string s && IsDateType(column.Type))
+            {
+                int sign = PgInfinity.Sign(s);
+                if (sign != 0) return sign > 0 ? PgInfinity.Positive : PgInfinity.Negative;
+            }
+            return ToPortable(value, column);
+        }
+
         public override object ToDb(object? portable, DbColumn column)
         {
+            if (portable is not null && !column.ReadAsText)
+            {
+                // date and timestamp(tz) go in their binary form, encoded as the COPY path encodes them: the real day or time
+                // for DateTime.MinValue/MaxValue (Npgsql would send them as -infinity/infinity), infinity only for the text.
+                switch (column.DeclaredType)
+                {
+                    case "date": return new NpgsqlParameter<int> { TypedValue = PgCopy.DateDays(portable), DataTypeName = "date" };
+                    case "timestamp": return new NpgsqlParameter<long> { TypedValue = PgCopy.TimestampMicros(portable, utc: false), DataTypeName = "timestamp" };
+                    case "timestamptz": return new NpgsqlParameter<long> { TypedValue = PgCopy.TimestampMicros(portable, utc: true), DataTypeName = "timestamptz" };
+                }
+            }
             switch (portable)
             {
                 case null: return DBNull.Value;
@@ -206,6 +229,21 @@ namespace CrmMigration.Engine.Providers.Db
                         : column.DeclaredType == "float4" ? Util.CrmValues.SingleToDouble(reader.GetFloat(ordinal))
                         : Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
                 case CrmFieldType.Boolean: return reader.GetBoolean(ordinal);
+                // Raw days and microseconds: a real 0001-01-01 stays that day, and PostgreSQL's infinities come as their text
+                // (Npgsql would give DateTime.MinValue/MaxValue for both, and its legacy-timestamp switch would change the kinds).
+                case CrmFieldType.Date when column.DeclaredType == "date":
+                {
+                    int days = reader.GetFieldValue<int>(ordinal);
+                    return days is int.MaxValue or int.MinValue ? Infinity(days) : PgCopy.FromDateDays(days) ?? throw OutOfRange(column);
+                }
+                case CrmFieldType.DateTime when column.DeclaredType == "timestamp":
+                case CrmFieldType.DateTimeOffset when column.DeclaredType == "timestamptz":
+                {
+                    long micros = reader.GetFieldValue<long>(ordinal);
+                    if (micros is long.MaxValue or long.MinValue) return Infinity(micros);
+                    var time = PgCopy.FromTimestampMicros(micros) ?? throw OutOfRange(column);
+                    return column.Type == CrmFieldType.DateTime ? (object)time : new DateTimeOffset(time, TimeSpan.Zero);
+                }
                 case CrmFieldType.Date: return reader.GetFieldValue<DateTime>(ordinal);
                 case CrmFieldType.DateTime: return reader.GetFieldValue<DateTime>(ordinal);
                 case CrmFieldType.DateTimeOffset: return reader.GetFieldValue<DateTimeOffset>(ordinal);
@@ -214,6 +252,11 @@ namespace CrmMigration.Engine.Providers.Db
                 default: return reader.GetValue(ordinal);
             }
         }
+
+        private static string Infinity(long micros) => micros > 0 ? PgInfinity.Positive : PgInfinity.Negative;
+
+        private static InvalidCastException OutOfRange(DbColumn column) =>
+            new InvalidCastException("Column '" + column.Name + "' holds a date outside 0001-01-01 to 9999-12-31, which .NET cannot represent.");
 
         public override void AppendUpsert(StringBuilder sql, IReadOnlyList<DbColumn> columns, IReadOnlyList<DbColumn> key)
         {
