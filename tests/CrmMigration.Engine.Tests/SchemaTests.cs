@@ -254,6 +254,38 @@ line */
         }
 
         [Fact]
+        public void AFieldThatIsTextOnceStaysTextWhateverFollowsByRecordsAndByBatches()
+        {
+            var shape = new CrmFieldShape(new[] { "code", "late", "n" });
+            string?[][] rows =
+            {
+                new[] { "A1", "1", "5" },
+                new[] { "12", "2", "6" },
+                new[] { "2024-01-02", "x", "7" },
+                new[] { "true", "3", "8" },
+            };
+            var schema = new CrmEntitySchema("t", shape.Names.Select(n => new CrmFieldSchema(n, CrmFieldType.String) { SourceType = "text" }).ToArray());
+            var byRecords = new TypeInference();
+            foreach (var r in rows) byRecords.Add(new CrmRecord("t", shape, r));
+            var byBatches = new TypeInference();
+            var batch = new CrmMigration.Engine.Batches.RowBatch("t", shape, 4);
+            foreach (var r in rows)
+            {
+                int row = batch.AddRow(0, 0);
+                for (int c = 0; c < r.Length; c++) batch.Columns[c].SetText(row, System.Text.Encoding.UTF8.GetBytes(r[c]!));
+            }
+            byBatches.Add(batch);
+            foreach (var inference in new[] { byRecords, byBatches })
+            {
+                var typed = inference.Apply(schema);
+                Assert.Equal(CrmFieldType.String, typed.GetField("code")!.Type);
+                Assert.Equal(CrmFieldType.String, typed.GetField("late")!.Type);
+                Assert.Equal(CrmFieldType.Integer, typed.GetField("n")!.Type);
+                Assert.Equal(4, inference.Records);
+            }
+        }
+
+        [Fact]
         public void TheTargetKeepsCopiedFieldsRenamesRelationsAndTakesOverrides()
         {
             var mapping = new CompiledMapping(MappingParser.ParseJson(@"{ ""Entities"": {

@@ -26,6 +26,8 @@ namespace CrmMigration.Engine.Schema
         private sealed class Field
         {
             public CrmFieldType? Type;
+            // True once the field is text: text widened with anything is text (CrmValues.Widen), so its other values
+            // cannot change its type and are not classified (in a contacts file most fields are text from the first row).
             public bool Mixed;
             public int IntegerDigits;
             public int Scale;
@@ -102,12 +104,8 @@ namespace CrmMigration.Engine.Schema
             f.IntegerDigits = Math.Max(f.IntegerDigits, integerDigits);
             f.Scale = Math.Max(f.Scale, scale);
             if (f.Type is null) f.Type = type;
-            else if (f.Type != type)
-            {
-                var wide = CrmValues.Widen(f.Type.Value, type);
-                if (wide == CrmFieldType.String) f.Mixed = true;
-                f.Type = wide;
-            }
+            else if (f.Type != type) f.Type = CrmValues.Widen(f.Type.Value, type);
+            if (f.Type == CrmFieldType.String) f.Mixed = true;
         }
 
         /// <summary>The schema with the inferred types in place of the untyped fields' text (keys and names kept).</summary>

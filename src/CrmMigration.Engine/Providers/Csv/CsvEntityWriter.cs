@@ -187,7 +187,8 @@ namespace CrmMigration.Engine.Providers.Csv
             {
                 int j = map[i];
                 object? v = j < 0 ? null : record.GetValue(j);
-                if (v is not null)
+                // A column seen as text stays text whatever comes (CrmValues.Widen): its values need no type.
+                if (v is not null && _observed![i] != CrmFieldType.String)
                 {
                     var t = CrmValues.TypeOf(v);
                     var seen = _observed![i];
