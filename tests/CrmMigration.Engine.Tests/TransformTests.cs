@@ -75,6 +75,66 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Theory]
+        [InlineData("a@example.com.", "the domain 'example.com.' has an empty or too long part")]
+        [InlineData("a@example..com", "the domain 'example..com' has an empty or too long part")]
+        [InlineData("a@.", "the domain '.' has an empty or too long part")]
+        [InlineData("a@exa_mple.com", "the domain 'exa_mple.com' contains '_'")]
+        [InlineData("a@b.c-", "a part of the domain 'b.c-' starts or ends with '-'")]
+        [InlineData("a@EXAMPLE", "the domain 'example' has no dot")]
+        [InlineData("a@example.x", "the domain 'example.x' ends in a one-letter part")]
+        [InlineData("a@example.c0m", "the domain 'example.c0m' ends in a part with digits")]
+        [InlineData("a\"b@example.com", "the part before '@' contains '\"'")]
+        public void EmailProblemsNameTheFirstBadPartOfTheDomainInOrder(string input, string problem)
+        {
+            Assert.False(EmailCleaner.TryClean(input, false, out string result, out string? said, out _));
+            Assert.Equal(problem, said);
+            Assert.Same(input, result);
+        }
+
+        [Fact]
+        public void EmailThatNeedsNoChangeComesOutAsTheSameText()
+        {
+            // Trimmed and lower-cased domain: the result is the (trimmed) input, equal to what concatenating its parts gave.
+            Assert.True(EmailCleaner.TryClean("wei.zhang@qq.com", false, out string same, out _, out _));
+            Assert.Equal("wei.zhang@qq.com", same);
+            Assert.True(EmailCleaner.TryClean(" wei.zhang@QQ.com\t", false, out string lowered, out _, out _));
+            Assert.Equal("wei.zhang@qq.com", lowered);
+            Assert.True(EmailCleaner.TryClean("josé.garcía1@Example.COM", false, out string accents, out _, out _));
+            Assert.Equal("josé.garcía1@example.com", accents);
+        }
+
+        [Fact]
+        public void CollapseSpacesGivesWhatCollapsingEveryRunGives()
+        {
+            // Every string of up to six characters over letters and several kinds of white space, against the plain rule:
+            // trim, then each run of white space becomes one space.
+            char[] alphabet = { 'a', ' ', '\t', '\u3000', '\u00A0', '\n' };
+            var chars = new char[6];
+            int checkedCount = 0;
+            for (int length = 0; length <= chars.Length; length++)
+            {
+                int total = 1;
+                for (int i = 0; i < length; i++) total *= alphabet.Length;
+                for (int n = 0; n < total; n++)
+                {
+                    int v = n;
+                    for (int i = 0; i < length; i++) { chars[i] = alphabet[v % alphabet.Length]; v /= alphabet.Length; }
+                    string input = new string(chars, 0, length);
+                    var expected = new System.Text.StringBuilder();
+                    bool space = false;
+                    foreach (char c in input.Trim())
+                    {
+                        if (char.IsWhiteSpace(c)) { if (!space) expected.Append(' '); space = true; }
+                        else { expected.Append(c); space = false; }
+                    }
+                    Assert.Equal(expected.ToString(), TextCleaner.CollapseSpaces(input));
+                    checkedCount++;
+                }
+            }
+            Assert.Equal(55987, checkedCount);
+        }
+
+        [Theory]
         [InlineData("ann@gmial.com", "gmail.com")]
         [InlineData("ann@HOTMIAL.COM", "hotmail.com")]
         [InlineData("ann@yahooo.com", "yahoo.com")]

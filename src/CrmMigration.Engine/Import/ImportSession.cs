@@ -160,8 +160,20 @@ namespace CrmMigration.Engine.Import
                 _described = true;
                 _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
             }
-            bool first = !_entities.TryGetValue(record.Entity, out var known) || !known.WriterOpened;
-            var state = GetState(record.Entity, record.Key?.FieldNames, record: record);
+            EntityState state;
+            bool first;
+            if (_current is { WriterOpened: true } current && ReferenceEquals(record.Entity, current.Summary.Entity))
+            {
+                // The next record of the entity the stream is on (records of one reader or mapping share the entity's string):
+                // no lookups by name, which hash the name case-insensitively twice per record.
+                state = current;
+                first = false;
+            }
+            else
+            {
+                first = !_entities.TryGetValue(record.Entity, out var known) || !known.WriterOpened;
+                state = GetState(record.Entity, record.Key?.FieldNames, record: record);
+            }
             if (!ReferenceEquals(state, _current))
             {
                 // The stream moved on to a new entity (Export-CrmData sends parents before children): write what

@@ -35,7 +35,7 @@ namespace CrmMigration.Engine.Mapping
             int at = s.LastIndexOf('@');
             if (at <= 0 || at == s.Length - 1) { problem = "it needs one '@' with text on both sides"; return false; }
             if (s.Length > 254) { problem = "it is longer than 254 characters"; return false; }
-            string local = s.Substring(0, at);
+            var local = s.AsSpan(0, at);
             string domain = s.Substring(at + 1).ToLowerInvariant();
             if (!CheckLocal(local, out problem)) return false;
             if (!CheckDomain(domain, out problem)) return false;
@@ -44,11 +44,12 @@ namespace CrmMigration.Engine.Mapping
                 typo = fixedDomain;
                 if (fixTypos) domain = fixedDomain;
             }
-            result = local + "@" + domain;
+            // Most addresses come out as they went in (trimmed, domain already lower case): the trimmed text is the result.
+            result = s.AsSpan(at + 1).SequenceEqual(domain) ? s : string.Concat(local, "@", domain);
             return true;
         }
 
-        private static bool CheckLocal(string local, out string? problem)
+        private static bool CheckLocal(ReadOnlySpan<char> local, out string? problem)
         {
             problem = null;
             if (local.Length > 64) { problem = "the part before '@' is longer than 64 characters"; return false; }
@@ -66,10 +67,15 @@ namespace CrmMigration.Engine.Mapping
         private static bool CheckDomain(string domain, out string? problem)
         {
             problem = null;
-            string[] labels = domain.Split('.');
-            if (labels.Length < 2) { problem = $"the domain '{domain}' has no dot"; return false; }
-            foreach (string label in labels)
+            if (domain.IndexOf('.') < 0) { problem = $"the domain '{domain}' has no dot"; return false; }
+            // The labels between the dots, in order, without splitting the domain into strings.
+            ReadOnlySpan<char> rest = domain, label = default;
+            for (bool more = true; more;)
             {
+                int dot = rest.IndexOf('.');
+                more = dot >= 0;
+                label = more ? rest.Slice(0, dot) : rest;
+                if (more) rest = rest.Slice(dot + 1);
                 if (label.Length == 0 || label.Length > 63) { problem = $"the domain '{domain}' has an empty or too long part"; return false; }
                 if (label[0] == '-' || label[label.Length - 1] == '-') { problem = $"a part of the domain '{domain}' starts or ends with '-'"; return false; }
                 foreach (char c in label)
@@ -78,7 +84,7 @@ namespace CrmMigration.Engine.Mapping
                     if (!ok) { problem = $"the domain '{domain}' contains '{c}'"; return false; }
                 }
             }
-            string tld = labels[labels.Length - 1];
+            var tld = label;
             if (tld.Length < 2) { problem = $"the domain '{domain}' ends in a one-letter part"; return false; }
             foreach (char c in tld) if (c >= '0' && c <= '9') { problem = $"the domain '{domain}' ends in a part with digits"; return false; }
             return true;

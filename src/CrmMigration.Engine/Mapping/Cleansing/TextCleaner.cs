@@ -9,9 +9,25 @@ namespace CrmMigration.Engine.Mapping
         /// <summary>Trims and turns every run of white space into one space.</summary>
         public static string CollapseSpaces(string s)
         {
-            var sb = new StringBuilder(s.Length);
+            string trimmed = s.Trim();
+            // Text whose white space is single plain spaces is already collapsed: nothing is made for it.
+            int at = 0;
+            for (bool space = false; at < trimmed.Length; at++)
+            {
+                char c = trimmed[at];
+                if (!char.IsWhiteSpace(c)) { space = false; continue; }
+                if (space || c != ' ') break;
+                space = true;
+            }
+            if (at == trimmed.Length) return trimmed;
+            return Collapse(trimmed);
+        }
+
+        private static string Collapse(string trimmed)
+        {
+            var sb = new StringBuilder(trimmed.Length);
             bool space = false;
-            foreach (char c in s.Trim())
+            foreach (char c in trimmed)
             {
                 if (char.IsWhiteSpace(c))
                 {
