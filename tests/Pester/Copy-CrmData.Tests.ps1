@@ -1370,3 +1370,128 @@ Describe 'Copy-CrmData: a keyless CSV with repeated rows, its indexes past their
         Get-TargetRows (Join-Path $script:Dir 'cut.db') | Should -Be $script:Expected
     }
 }
+
+Describe 'Copy-CrmData -ThrottleLimit: entities read at once, the same copy' {
+    BeforeAll {
+        $script:Work = Join-Path $TestDrive 'throttle'
+        New-Item -ItemType Directory $script:Work | Out-Null
+        # Accounts, contacts and opportunities as CSV files with their sidecars; contacts and opportunities reference
+        # accounts (some of them accounts that are not there), some contacts lack a required name.
+        New-CrmSampleData -Path (Join-Path $script:Work 'src') -Format Csv -Seed 11 -Scale 3000 | Out-Null
+        $script:Map = Join-Path (Get-CrmTestRepoRoot) 'examples/legacy-to-new.psd1'
+        $script:Src = Join-Path $script:Work 'src'
+        $script:Tables = 'Account', 'Contact', 'Opportunity'
+        function Get-ErrorText($Errors, [string] $Target) {
+            # What the user saw, with the target's name made neutral (the two copies go to two targets).
+            @($Errors | ForEach-Object { "$($_.FullyQualifiedErrorId) $($_.TargetObject) $($_.Exception.Message)".Replace($Target, '<target>') })
+        }
+        function Get-Books($Summaries) {
+            @($Summaries | ForEach-Object { '{0} read {1} inserted {2} updated {3} skipped {4} rejected {5} filtered {6}' -f $_.Entity, $_.Read, $_.Inserted, $_.Updated, $_.Skipped, $_.Rejected, $_.Filtered })
+        }
+    }
+
+    It 'copies into SQLite with 3 exactly what it copies with 1: the sqlite3 dump, the books, every error in its order' {
+        $one = Join-Path $script:Work 'one.db'
+        $three = Join-Path $script:Work 'three.db'
+        $e1 = $null; $e3 = $null
+        $s1 = Copy-CrmData $script:Src $one -Mapping $script:Map -Entity accounts, contacts, opportunities -Create -ThrottleLimit 1 -ErrorAction SilentlyContinue -ErrorVariable e1 -WarningAction SilentlyContinue
+        $s3 = Copy-CrmData $script:Src $three -Mapping $script:Map -Entity accounts, contacts, opportunities -Create -ThrottleLimit 3 -ErrorAction SilentlyContinue -ErrorVariable e3 -WarningAction SilentlyContinue
+        @($s3).Count | Should -Be 3
+        (Get-Books $s3) | Should -Be (Get-Books $s1)
+        $text1 = Get-ErrorText $e1 $one
+        $text1.Count | Should -BeGreaterThan 10
+        ($text1 -match '^MissingParent').Count | Should -BeGreaterThan 0
+        (Get-ErrorText $e3 $three) | Should -Be $text1
+        # The targets, as sqlite3 dumps them (schema, rows in the order they were written).
+        $dump1 = Invoke-CrmTestSql -Kind Sqlite -Database $one -Sql '.dump'
+        $dump1.Count | Should -BeGreaterThan 3000
+        (Invoke-CrmTestSql -Kind Sqlite -Database $three -Sql '.dump') | Should -Be $dump1
+        (Get-CrmMigrationRun -Target $three).Balanced | Should -BeTrue
+    }
+
+    It 'copies into PostgreSQL with 3 exactly what it copies with 1 (psql: every row, every column and constraint)' {
+        $dbs = @(New-CrmTestDatabase -Kind PostgreSql; New-CrmTestDatabase -Kind PostgreSql)
+        try {
+            $e1 = $null; $e3 = $null
+            $s1 = Copy-CrmData $script:Src $dbs[0].Connection -Mapping $script:Map -Entity accounts, contacts, opportunities -Create -ThrottleLimit 1 -ErrorAction SilentlyContinue -ErrorVariable e1 -WarningAction SilentlyContinue
+            $s3 = Copy-CrmData $script:Src $dbs[1].Connection -Mapping $script:Map -Entity accounts, contacts, opportunities -Create -ThrottleLimit 3 -ErrorAction SilentlyContinue -ErrorVariable e3 -WarningAction SilentlyContinue
+            (Get-Books $s3) | Should -Be (Get-Books $s1)
+            (Get-ErrorText $e3 $dbs[1].Connection.DisplayName) | Should -Be (Get-ErrorText $e1 $dbs[0].Connection.DisplayName)
+            $dump = {
+                param($db)
+                foreach ($t in $script:Tables) { Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql "SELECT row_to_json(t)::text FROM `"$t`" t ORDER BY `"Id`"" }
+                Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql "SELECT c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1"
+                Invoke-CrmTestSql -Kind PostgreSql -Database $db -Sql "SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1"
+            }
+            $pg1 = @(& $dump $dbs[0])
+            $pg1.Count | Should -BeGreaterThan 3000
+            @(& $dump $dbs[1]) | Should -Be $pg1
+        }
+        finally { $dbs | Remove-CrmTestDatabase }
+    }
+
+    It 'resumes a killed copy with 3 where it stopped, and the target ends as the copy with 1 left it' {
+        $copy = "Copy-CrmData ./src ./killed.db -Mapping '$($script:Map -replace "'", "''")' -Entity accounts, contacts, opportunities -Create -BatchSize 200 -ThrottleLimit 3 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue"
+        # The process dies (SIGKILL) right after the ledger recorded a contacts batch, with opportunities read ahead.
+        $killed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Environment @{ CRMMIGRATION_FAULT = 'after-ledger:6' } -Script "$copy | Out-Null"
+        $killed.ExitCode | Should -Not -Be 0
+        $before = [int](Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $script:Work 'killed.db') -Sql 'SELECT count(*) FROM Contact')
+        $before | Should -BeGreaterThan 0
+        $before | Should -BeLessThan 2900
+        $resumed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script "$copy -Resume | Out-Null"
+        $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+        $run = Get-CrmMigrationRun -Target (Join-Path $script:Work 'killed.db')
+        $run.Balanced | Should -BeTrue
+        $run.Attempts | Should -Be 2
+        foreach ($t in $script:Tables) {
+            (Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $script:Work 'killed.db') -Sql "SELECT * FROM $t ORDER BY Id") |
+                Should -Be (Invoke-CrmTestSql -Kind Sqlite -Database (Join-Path $script:Work 'one.db') -Sql "SELECT * FROM $t ORDER BY Id") -Because $t
+        }
+    }
+
+    It 'stops every reader on Ctrl+C, and the stopped copy resumes exact' {
+        $big = Join-Path $script:Work 'big'
+        New-CrmSampleData -Path $big -Format Csv -Seed 5 -Scale 40000 | Out-Null
+        $target = Join-Path $script:Work 'stopped.db'
+        # The copy runs in a runspace of its own, as at a prompt; Stop() is what Ctrl+C does to the pipeline.
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+                param($Manifest, $Source, $Target, $Map)
+                Import-Module $Manifest
+                Copy-CrmData $Source $Target -Mapping $Map -Entity accounts, contacts, opportunities -Create -BatchSize 100 -ThrottleLimit 3 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            }).AddArgument((Get-CrmTestManifest)).AddArgument($big).AddArgument($target).AddArgument($script:Map)
+        $async = $ps.BeginInvoke()
+        $landed = 0
+        $deadline = [DateTime]::UtcNow.AddSeconds(90)
+        while ($landed -lt 3000 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) {
+            Start-Sleep -Milliseconds 100
+            if (Test-Path $target) {
+                $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql "select count(*) from sqlite_master where name = 'Contact'")
+                if ($landed) { $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from Contact') }
+            }
+        }
+        $async.IsCompleted | Should -BeFalse -Because 'the copy must still be running when it is stopped'
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        $ps.Dispose()
+        if ($IsLinux) {
+            # The readers' threads are gone (Linux names a thread by the first 15 characters of its .NET name).
+            @(Get-Content "/proc/$PID/task/*/comm" -ErrorAction Ignore | Where-Object { $_ -like 'CrmMigration re*' }).Count | Should -Be 0
+        }
+        (@(Get-CrmMigrationRun -Target $target)[-1]).Status | Should -Not -Be 'Completed'
+        $summaries = Copy-CrmData $big $target -Mapping $script:Map -Entity accounts, contacts, opportunities -Create -BatchSize 100 -ThrottleLimit 3 -Resume -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        @($summaries | Where-Object { -not $_.Balanced }).Count | Should -Be 0
+        $contacts = $summaries | Where-Object Entity -eq 'Contact'
+        $contacts.Read | Should -Be 40000
+        Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'SELECT count(*) - count(DISTINCT Id) FROM Contact' | Should -Be '0'
+        [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'SELECT count(*) FROM Contact') | Should -Be $contacts.Inserted
+    }
+
+    It 'refuses a limit under 1' {
+        { Copy-CrmData $script:Src (Join-Path $script:Work 'zero.db') -Mapping $script:Map -Create -ThrottleLimit 0 } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,CrmMigration.Commands.CopyCrmDataCommand'
+        Test-Path (Join-Path $script:Work 'zero.db') | Should -BeFalse
+    }
+}

@@ -95,6 +95,15 @@ namespace CrmMigration.Commands
         [Parameter]
         public string? Partition { get; set; }
 
+        /// <summary>
+        /// How many source entities are read at once (1, the default: one after another). Above 1, a CSV source's entities are read
+        /// ahead on threads of their own, the one being copied and the next ones parents first, while the mapping and the writes
+        /// stay one entity at a time in the same order, so results, errors, rejects, the ledger and a resume are as with 1.
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 1;
+
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
@@ -150,6 +159,7 @@ namespace CrmMigration.Commands
                     SoftDeleteField = SoftDeleteField,
                     Import = WithPartition(NewImportOptions(target, _whatIf, _ledger, LedgerParameters() + (dedupe is { } rules ? "; DedupeRulesHash=" + rules.Rules.Hash : "")), slice),
                     Partition = slice,
+                    ThrottleLimit = ThrottleLimit,
                 });
                 if (_copier.RunId is not null) WriteVerbose((_copier.Resumed ? "Resuming" : "Starting") + $" run {_copier.RunId}; ledger {_ledger!.Path}.");
                 if (_rejects is not null && _copier.RunId is not null) _rejects.Run = _copier.RunId;

@@ -25,20 +25,62 @@ namespace CrmMigration.Engine.Import
             ICrmBatchSource batchSource, int every)
         {
             var ct = _options.Import.CancellationToken;
+            var lane = _lanes?.Take(source);
+            BatchReadOptions read;
+            string? file;
+            IEnumerable<RowBatch> batches;
+            if (lane is not null)
+            {
+                // Read ahead on the lane's thread, with what the read said when it started told now, where the entity's copy starts.
+                var started = _laneReads[source];
+                (read, file) = (started.Read, started.File);
+                Notes.AddRange(started.Notes);
+                Warnings.AddRange(started.Warnings);
+                batches = lane.Take(ct);
+            }
+            else
+            {
+                (read, file) = BatchRead(source, targets, mapped, batchSource);
+                batches = batchSource.ReadBatches(source, readOptions, read, e => Malformed(source, targets, e), ct);
+            }
+            try
+            {
+                return CopyBatches(source, targets, mapped, batches, read, file, every);
+            }
+            finally
+            {
+                if (lane is not null) EndLane(source);
+            }
+        }
+
+        /// <summary>
+        /// How a source is read in batches: read batches that divide the session's (when every row makes one record per target,
+        /// a session batch is written exactly as a read batch ends, so nothing is pending then and the read position can be saved
+        /// without a forced write), from the saved position of a resumed run; the file whose position is kept, or null.
+        /// </summary>
+        private (BatchReadOptions Read, string? File) BatchRead(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping> mapped, ICrmBatchSource batchSource)
+        {
+            var read = new BatchReadOptions { BatchSize = ReadBatchSize(_options.Import.BatchSize) };
+            string? file = KeepsPositions(targets, mapped) ? batchSource.FileOf(source) : null;
+            if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, FileStamp(file), (_, _) => "the file changed since the run was interrupted");
+            return (read, file);
+        }
+
+        private long CopyBatches(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping> mapped, IEnumerable<RowBatch> batches,
+            BatchReadOptions read, string? file, int every)
+        {
             var result = _mapResult ??= new BatchMapResult();
             var output = _mappedRows ??= new RowBatch(source, CrmFieldShape.Empty, 1024);
             string hash = _mapping!.Definition.Hash;
             long count = 0;
-            // Read batches that divide the session's: when every row makes one record per target, a session batch is written
-            // exactly as a read batch ends, so nothing is pending then and the read position can be saved without a forced write.
-            var read = new BatchReadOptions { BatchSize = ReadBatchSize(_options.Import.BatchSize) };
-            string? file = KeepsPositions(targets, mapped) ? batchSource.FileOf(source) : null;
-            if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, FileStamp(file), (_, _) => "the file changed since the run was interrupted");
             // A partition's session sees one read row in n: the forced save waits for as many of its own rows (8 session batches).
             int sincePosition = 0, forceEvery = Math.Max(8, 8 * _options.Import.BatchSize * (Slice?.Parts ?? 1) / read.BatchSize);
             var slice = Slice;
-            foreach (var readBatch in batchSource.ReadBatches(source, readOptions, read, e => Malformed(source, targets, e), ct))
+            foreach (var readBatch in batches)
             {
+                // A batch read ahead brings the reader's problems with it: told here, before its rows, as the reader tells them.
+                if (readBatch.Problems is { } problems) foreach (var e in problems) Malformed(source, targets, e);
+                if (readBatch.Count == 0) continue;
                 // A partitioned run maps only its slice's rows (the others are read and passed over, as the record path does).
                 var batch = slice is null ? readBatch : SliceOf(readBatch, slice);
                 int rows = batch.Count;

@@ -70,6 +70,12 @@ namespace CrmMigration.Engine.Import
         public TimeSpan Overlap { get; set; } = TimeSpan.FromMinutes(5);
         /// <summary>A partitioned run: only the source records of this slice are copied (the import options carry the partition for the ledger).</summary>
         public PartitionSlice? Partition { get; set; }
+        /// <summary>
+        /// How many source entities are read at once (Copy-CrmData -ThrottleLimit): above 1, a source read in batches (CSV) is
+        /// read on threads of its own, the entity being copied and the next ones in the plan's order up to this many, while the
+        /// calling thread maps and writes them one after another as it does with 1. Not with -Incremental or -Dedupe (read as with 1).
+        /// </summary>
+        public int ThrottleLimit { get; set; } = 1;
     }
 
     /// <summary>
@@ -308,32 +314,41 @@ namespace CrmMigration.Engine.Import
             var plan = Plan();
             // Asked for every entity first: the target's schema is made for the confirmed ones before any record moves.
             PrepareTarget(plan);
+            StartLanes(plan, readOptions);
             var done = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var (source, _) in plan)
             {
                 if (!done.Add(source)) continue;
                 ct.ThrowIfCancellationRequested();
                 // A source is read once, for every target it feeds that the user confirmed.
-                var targets = new List<(int Index, string Target)>();
-                int index = 0;
-                foreach (var (s, target) in plan)
-                {
-                    if (!string.Equals(s, source, StringComparison.OrdinalIgnoreCase)) continue;
-                    if (Confirmed(target)) targets.Add((index, target));
-                    else Decline(source, target, readOptions);
-                    index++;
-                }
+                var targets = ConfirmedTargets(plan, source, target => Decline(source, target, readOptions));
                 if (targets.Count == 0) continue;
                 foreach (var (_, target) in targets) _session.Expect(target);
                 CopyEntity(source, targets, readOptions);
             }
             ApplyDeletions();
+            EndLanes();
             var summaries = new List<CrmImportSummary>(_session.Complete(_results));
             Drain();
             _completed = true;
             _options.Rejects?.Complete();
             summaries.AddRange(_reporter.Declined);
             return summaries;
+        }
+
+        /// <summary>The targets a source feeds that the user confirmed, each with its index among the source's targets; <paramref name="declined"/> gets the others.</summary>
+        private List<(int Index, string Target)> ConfirmedTargets(IReadOnlyList<(string Source, string Target)> plan, string source, Action<string>? declined)
+        {
+            var targets = new List<(int Index, string Target)>();
+            int index = 0;
+            foreach (var (s, target) in plan)
+            {
+                if (!string.Equals(s, source, StringComparison.OrdinalIgnoreCase)) continue;
+                if (Confirmed(target)) targets.Add((index, target));
+                else declined?.Invoke(target);
+                index++;
+            }
+            return targets;
         }
 
         /// <summary>
@@ -690,6 +705,8 @@ namespace CrmMigration.Engine.Import
         /// <summary>Marks the ledger run failed when the copy did not complete (an error, Ctrl+C), and closes the target's writers.</summary>
         public void Dispose()
         {
+            // Readers ahead stop (Ctrl+C, an error) and their threads end before anything they read from is closed.
+            EndLanes();
             if (!_completed) _session.Abandon();
             _session.Dispose();
         }

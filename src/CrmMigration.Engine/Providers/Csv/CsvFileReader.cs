@@ -144,10 +144,13 @@ namespace CrmMigration.Engine.Providers.Csv
             bool seek = resume is { Offset: > 0 } && TextEncodings.IsUtf8(_encoding.Encoding);
             _firstOrdinal = resume?.FirstOrdinal ?? 1;
             RowBatch? batch = null;
+            bool prepared = false;
             RowBatch Current()
             {
                 if (batch is not null) return batch;
                 batch = options.Rent?.Invoke() ?? new RowBatch(_entity, CrmFieldShape.Empty, options.BatchSize);
+                // A batch made (or rented) for a problem between rows is prepared with the next row, its problems kept.
+                prepared = false;
                 return batch;
             }
             _report = options.ProblemsInBatch ? e => Current().AddProblem(e) : _onError;
@@ -238,6 +241,7 @@ namespace CrmMigration.Engine.Providers.Csv
                     b.KeyNames = keyNames;
                     b.SourceKeys = null;
                     b.KeylessSource = false;
+                    prepared = true;
                 }
                 if (batch is not null)
                 {
@@ -257,7 +261,12 @@ namespace CrmMigration.Engine.Providers.Csv
                         continue;
                     }
                     if (_recordNumber < _firstOrdinal) continue; // a resumed read that could not seek passes over what is done
-                    if (batch is null) Prepare(Current());
+                    if (batch is null || !prepared)
+                    {
+                        var between = batch?.Problems;
+                        Prepare(Current());
+                        if (between is not null) foreach (var e in between) batch!.AddProblem(e);
+                    }
                     var b = batch!;
                     int r = b.AddRow(line, _recordNumber, offset);
                     var columns = b.Columns;

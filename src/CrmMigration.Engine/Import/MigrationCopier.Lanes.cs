@@ -1,0 +1,88 @@
+using System;
+using System.Collections.Generic;
+using CrmMigration.Engine.Batches;
+using CrmMigration.Engine.Providers;
+
+namespace CrmMigration.Engine.Import
+{
+    /// <summary>
+    /// -ThrottleLimit: source entities read ahead, each on a thread of its own (see <see cref="ReadAheadLanes{T}"/>). Only the
+    /// reading moves: a lane's reader puts its problems into its batches (<see cref="BatchReadOptions.ProblemsInBatch"/>), and
+    /// this thread tells them before the batch's rows, as it does when it reads itself, so errors, rejects, books, the ledger
+    /// and saved read positions come out as with one entity at a time. The reader is opened here, on the calling thread (the
+    /// provider's own state is never touched from two threads); only its enumeration runs on the lane's thread.
+    /// </summary>
+    public sealed partial class MigrationCopier
+    {
+        /// <summary>Batches a lane holds read ahead, at most (of the session's batch size or 2,048 rows each).</summary>
+        private const int LaneDepth = 4;
+
+        private ReadAheadLanes<RowBatch>? _lanes;
+        private readonly Dictionary<string, LaneRead> _laneReads = new(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>How a lane's read started: its options and kept file, and what it had to say then, told when its entity's copy starts.</summary>
+        private sealed class LaneRead
+        {
+            public LaneRead(BatchReadOptions read, string? file)
+            {
+                Read = read;
+                File = file;
+            }
+
+            public BatchReadOptions Read { get; }
+            public string? File { get; }
+            public List<string> Notes { get; } = new();
+            public List<string> Warnings { get; } = new();
+        }
+
+        /// <summary>Whether this copy reads ahead: a limit above 1, a source read in batches, a mapping, not a delta run or a dedupe.</summary>
+        private bool ReadsAhead => _options.ThrottleLimit > 1 && _source is ICrmBatchSource && _mapping is not null && !_options.Incremental && _options.Dedupe is null;
+
+        private void StartLanes(IReadOnlyList<(string Source, string Target)> plan, CrmReadOptions readOptions)
+        {
+            if (!ReadsAhead) return;
+            var order = new List<string>();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (source, _) in plan) if (seen.Add(source)) order.Add(source);
+            _lanes = new ReadAheadLanes<RowBatch>(order, _options.ThrottleLimit, source => StartLane(plan, source, readOptions));
+        }
+
+        /// <summary>Starts reading a source entity ahead, or null when it is not read in batches (no confirmed target, no mapped target).</summary>
+        private ReadAheadLane<RowBatch>? StartLane(IReadOnlyList<(string Source, string Target)> plan, string source, CrmReadOptions readOptions)
+        {
+            var batchSource = (ICrmBatchSource)_source;
+            var mapped = _mapping!.TargetsOf(source);
+            if (mapped.Count == 0) return null;
+            var targets = ConfirmedTargets(plan, source, null);
+            if (targets.Count == 0) return null;
+            int notes = Notes.Count, warnings = Warnings.Count;
+            var (read, file) = BatchRead(source, targets, mapped, batchSource);
+            var started = new LaneRead(read, file);
+            // What the start said (a resumed position, a changed file) is told when the entity's copy starts, in its place.
+            started.Notes.AddRange(Notes.GetRange(notes, Notes.Count - notes));
+            Notes.RemoveRange(notes, Notes.Count - notes);
+            started.Warnings.AddRange(Warnings.GetRange(warnings, Warnings.Count - warnings));
+            Warnings.RemoveRange(warnings, Warnings.Count - warnings);
+            read.ProblemsInBatch = true;
+            _laneReads[source] = started;
+            return new ReadAheadLane<RowBatch>(source, (rent, token) =>
+            {
+                read.Rent = rent;
+                return batchSource.ReadBatches(source, readOptions, read, _ => { }, token);
+            }, LaneDepth, _options.Import.CancellationToken, batch => batch.Clear());
+        }
+
+        private void EndLane(string source)
+        {
+            _lanes!.End(source);
+            _laneReads.Remove(source);
+        }
+
+        private void EndLanes()
+        {
+            _lanes?.Dispose();
+            _lanes = null;
+            _laneReads.Clear();
+        }
+    }
+}
