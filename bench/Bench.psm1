@@ -50,7 +50,8 @@ function Measure-BenchPwsh {
     <#
     Runs -Script in a fresh pwsh (-Import: modules to import first) in -WorkingDirectory with -Environment set,
     timing it from inside: the child prints the seconds of the script on its last line. Returns Seconds,
-    PeakMB (GNU time's maximum resident set of the whole process) and Output (its other lines).
+    PeakMB (GNU time's maximum resident set of the whole process), CpuSeconds (GNU time's user + system seconds of the
+    whole process, start-up included: what a shared machine's load disturbs least) and Output (its other lines).
     #>
     param(
         [Parameter(Mandatory)] [string] $Script,
@@ -74,12 +75,14 @@ $Script
     Push-Location -LiteralPath $WorkingDirectory
     try {
         $pwsh = @(Get-BenchPwsh)
-        $out = & /usr/bin/time -f '%M' -o $mem @pwsh -NoProfile -NonInteractive -File $file 2>&1
+        $out = & /usr/bin/time -f '%M %U %S' -o $mem @pwsh -NoProfile -NonInteractive -File $file 2>&1
         if ($LASTEXITCODE -ne 0) { throw "The benchmark failed ($LASTEXITCODE): $Script`n$($out -join "`n")" }
         $lines = @($out | ForEach-Object { "$_" } | Where-Object { $_.Trim() })
+        $usage = "$(Get-Content -LiteralPath $mem | Select-Object -Last 1)".Trim() -split '\s+'
         [pscustomobject]@{
             Seconds = [double]::Parse($lines[-1].Trim(), [Globalization.CultureInfo]::InvariantCulture)
-            PeakMB  = [int]([long](Get-Content -LiteralPath $mem | Select-Object -Last 1) / 1024)
+            PeakMB  = [int]([long]$usage[0] / 1024)
+            CpuSeconds = [Math]::Round([double]::Parse($usage[1], [Globalization.CultureInfo]::InvariantCulture) + [double]::Parse($usage[2], [Globalization.CultureInfo]::InvariantCulture), 2)
             Output  = @($lines | Select-Object -SkipLast 1)
         }
     }

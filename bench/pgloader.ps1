@@ -60,6 +60,13 @@ function Measure-Whole([scriptblock] $Run) {
     $result = & $Run
     [pscustomobject]@{ Seconds = [Math]::Round($sw.Elapsed.TotalSeconds, 1); Result = $result }
 }
+function Invoke-Pgloader([string] $LoadFile) {
+    # pgloader under GNU time: its CPU seconds (user + system, every thread of SBCL) next to the wall clock.
+    $out = Invoke-BenchNative /usr/bin/time -f 'CPU-SECONDS %U %S' pgloader --no-ssl-cert-verification $LoadFile
+    $line = @($out | Where-Object { "$_" -match '^CPU-SECONDS ' })[-1]
+    $parts = "$line".Trim() -split '\s+'
+    [pscustomobject]@{ CpuSeconds = [Math]::Round([double]::Parse($parts[1], [Globalization.CultureInfo]::InvariantCulture) + [double]::Parse($parts[2], [Globalization.CultureInfo]::InvariantCulture), 2) }
+}
 function Get-Types([string] $Database, [string] $Table) {
     @(Invoke-Pg @"
 SELECT a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || COALESCE(' -- ' || col_description(c.oid, a.attnum), '')
@@ -116,7 +123,7 @@ LOAD DATABASE
   WITH include drop, create tables, create indexes, reset sequences, foreign keys
   ALTER SCHEMA '$src' RENAME TO 'public';
 "@
-    $pglMy = Measure-Whole { Invoke-BenchNative pgloader --no-ssl-cert-verification (Join-Path $work 'mysql.load') }
+    $pglMy = Measure-Whole { Invoke-Pgloader (Join-Path $work 'mysql.load') }
     foreach ($d in $ours, $pgl) {
         Assert-Pg $d 'SELECT count(*) FROM contacts' "$Count" "$d contacts"
         Assert-Pg $d "SELECT count(*) FROM pg_constraint WHERE contype = 'f'" '1' "$d foreign keys"
@@ -131,7 +138,7 @@ LOAD CSV
   WITH skip header = 1, fields terminated by ',', fields not enclosed
   BEFORE LOAD DO `$`$ CREATE SCHEMA pgl; `$`$, `$`$ CREATE TABLE pgl.contacts (LIKE public.contacts INCLUDING ALL); `$`$;
 "@
-    $pglCsv = Measure-Whole { Invoke-BenchNative pgloader --no-ssl-cert-verification (Join-Path $work 'csv.load') }
+    $pglCsv = Measure-Whole { Invoke-Pgloader (Join-Path $work 'csv.load') }
     Assert-Pg $csvDb 'SELECT count(*) FROM public.contacts' "$Count" 'Copy-CrmData CSV contacts'
     Assert-Pg $csvDb 'SELECT count(*) FROM pgl.contacts' "$Count" 'pgloader CSV contacts'
     $end = Get-BenchMachine
@@ -145,17 +152,18 @@ LOAD CSV
 Produced by ``bench/pgloader.ps1 -Count $Count`` on $([DateTime]::UtcNow.ToString('yyyy-MM-dd')) ($($machine.Text); pgloader $pgloaderVersion),
 against the loopback MariaDB and PostgreSQL of ``scripts/dbservers.sh``, each run into a fresh database. "Whole
 process" includes start-up (pwsh and the module import for Copy-CrmData, SBCL for pgloader); "inside" is
-Copy-CrmData's own time. Load average (1, 5, 15 min) at the start: $($machine.Load); at the end: $($end.Load) — the
+Copy-CrmData's own time; "CPU" is the whole process's user + system seconds (GNU time), which a shared machine disturbs
+less than the wall clock. Load average (1, 5, 15 min) at the start: $($machine.Load); at the end: $($end.Load) — the
 machine was shared with other builds, so compare rows of this run, not runs. The source is $($Count.ToString('N0', [Globalization.CultureInfo]::InvariantCulture)) contacts referencing
 10,000 accounts in MariaDB (varchar lengths, decimal(12,2), smallint, float, enum, date and datetime, NOT NULL,
 comments, a foreign key). Copy-CrmData keeps its ledger (the default); pgloader keeps none.
 
-| work | tool | seconds, whole process | inside | records/s (whole) |
-|---|---|---:|---:|---:|
-| MariaDB → PostgreSQL, schema and data | ``Copy-CrmData `$my `$pg -Create -BatchSize 10000`` | $($oursMy.Seconds) | $($oursMy.Result.Seconds) | $(Rate $all $oursMy.Seconds) |
-| MariaDB → PostgreSQL, schema and data | ``pgloader mysql://… postgresql://…`` (create tables, indexes, foreign keys) | $($pglMy.Seconds) | – | $(Rate $all $pglMy.Seconds) |
-| CSV → PostgreSQL, schema (typed from the whole file) and data | ``Copy-CrmData ./contacts.csv `$pg -Create -BatchSize 10000`` | $($oursCsv.Seconds) | $($oursCsv.Result.Seconds) | $(Rate $Count $oursCsv.Seconds) |
-| CSV → PostgreSQL, data into the table Copy-CrmData made | ``pgloader`` LOAD CSV (CREATE TABLE … LIKE that table) | $($pglCsv.Seconds) | – | $(Rate $Count $pglCsv.Seconds) |
+| work | tool | seconds, whole process | inside | CPU s, whole process | records/s (whole) |
+|---|---|---:|---:|---:|---:|
+| MariaDB → PostgreSQL, schema and data | ``Copy-CrmData `$my `$pg -Create -BatchSize 10000`` | $($oursMy.Seconds) | $($oursMy.Result.Seconds) | $($oursMy.Result.CpuSeconds) | $(Rate $all $oursMy.Seconds) |
+| MariaDB → PostgreSQL, schema and data | ``pgloader mysql://… postgresql://…`` (create tables, indexes, foreign keys) | $($pglMy.Seconds) | – | $($pglMy.Result.CpuSeconds) | $(Rate $all $pglMy.Seconds) |
+| CSV → PostgreSQL, schema (typed from the whole file) and data | ``Copy-CrmData ./contacts.csv `$pg -Create -BatchSize 10000`` | $($oursCsv.Seconds) | $($oursCsv.Result.Seconds) | $($oursCsv.Result.CpuSeconds) | $(Rate $Count $oursCsv.Seconds) |
+| CSV → PostgreSQL, data into the table Copy-CrmData made | ``pgloader`` LOAD CSV (CREATE TABLE … LIKE that table) | $($pglCsv.Seconds) | – | $($pglCsv.Result.CpuSeconds) | $(Rate $Count $pglCsv.Seconds) |
 
 What each made of the MariaDB schema, read back from PostgreSQL's catalog (``format_type``):
 

@@ -18,6 +18,8 @@ namespace CrmMigration.EngineBench
     /// (-Create, -BatchSize 10000). Prints wall time, process CPU, GC pauses, bytes allocated and peak working set.
     ///   copy-sqlite|copy-pg|copy-my|copy-csv|copy-null <contacts.csv> [rename|cleanse|none] [ledger|noledger]
     ///   pg-csv <ignored> [none] [noledger]  (PostgreSQL "Contact" → CSV)
+    ///   my-pg <ignored> [none] [ledger|noledger]  (every table of the MariaDB database CRM_MY_DATABASE → PostgreSQL
+    ///   CRM_PG_DATABASE, no mapping, as Copy-CrmData $my $pg -Create; the caller gives an empty target database)
     /// </summary>
     internal static class CopyBench
     {
@@ -48,6 +50,7 @@ namespace CrmMigration.EngineBench
 
             CrmConnection source;
             if (mode == "pg-csv") source = Program.ServerConnection("pg");
+            else if (mode == "my-pg") source = Program.ServerConnection("my");
             else
             {
                 // The mappings read the entity 'contacts': the file is linked in under that name.
@@ -61,11 +64,11 @@ namespace CrmMigration.EngineBench
             {
                 "copy-sqlite" => ProviderFactory.FromPath(Path.Combine(work, "target.db")),
                 "copy-csv" or "pg-csv" => ProviderFactory.FromPath(Path.Combine(work, "out", "Contact.csv")),
-                "copy-pg" => Program.ServerConnection("pg"),
+                "copy-pg" or "my-pg" => Program.ServerConnection("pg"),
                 "copy-my" => Program.ServerConnection("my"),
                 _ => throw new ArgumentException("Unknown mode " + mode),
             };
-            if (target.Provider is CrmProviderKind.PostgreSql or CrmProviderKind.MySql) Program.DropContact(target);
+            if ((target.Provider is CrmProviderKind.PostgreSql or CrmProviderKind.MySql) && mode != "my-pg") Program.DropContact(target);
             CompiledMapping? mapping = mappingKind switch
             {
                 "rename" => new CompiledMapping(MappingParser.ParseJson(Rename, null)),

@@ -30,7 +30,7 @@ namespace CrmMigration.EngineBench
         {
             string mode = args[0];
             string csv = Path.GetFullPath(args[1]);
-            int repeats = args.Length > 2 && !mode.StartsWith("dedupe", StringComparison.Ordinal) && !mode.StartsWith("copy-", StringComparison.Ordinal) && mode != "pg-csv" ? int.Parse(args[2]) : 1;
+            int repeats = args.Length > 2 && !mode.StartsWith("dedupe", StringComparison.Ordinal) && !mode.StartsWith("copy-", StringComparison.Ordinal) && mode is not ("pg-csv" or "my-pg") ? int.Parse(args[2]) : 1;
             for (int r = 0; r < repeats; r++)
             {
                 GC.Collect();
@@ -42,7 +42,7 @@ namespace CrmMigration.EngineBench
                     "parse-batched" => Parse(csv, 10000),
                     "pg-export" => Export(csv),
                     "report" => Report(csv, r == 0),
-                    _ when mode.StartsWith("copy-", StringComparison.Ordinal) || mode == "pg-csv" => CopyBench.Run(mode, args),
+                    _ when mode.StartsWith("copy-", StringComparison.Ordinal) || mode is "pg-csv" or "my-pg" => CopyBench.Run(mode, args),
                     _ => Import(mode, csv),
                 };
                 Console.WriteLine(mode + " " + line);

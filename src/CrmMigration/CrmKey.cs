@@ -28,6 +28,9 @@ namespace CrmMigration
             _text = Join(_parts);
         }
 
+        /// <summary>The canonical text of a key of one part, without making the key (the writers' per-row key text).</summary>
+        internal static string TextOf(string part) => part.IndexOfAny(Special) < 0 ? part : Join(new[] { part });
+
         /// <summary>The names of the key fields, when the source knows them (shared, not compared).</summary>
         public IReadOnlyList<string>? FieldNames { get; init; }
 

@@ -34,6 +34,8 @@ namespace CrmMigration.Engine.Tests
             new object?[] { "@", "a\tb", "-1", "=HYPERLINK(\"http://x\")", new DateTime(2024, 3, 5) },
             new object?[] { " lead", "trail ", "back\\slash", "#hash", "\u2028ls\u0085nel" },
             new object?[] { "\n", "\r\n", ",", "\"", "x\ty" },
+            // Dates are formatted into the writer's buffer: midnight, fractions, UTC and local kinds, both ends of the range.
+            new object?[] { new DateTime(2024, 3, 5, 10, 11, 12).AddTicks(1234567), DateTime.MaxValue, DateTime.MinValue, new DateTime(2024, 3, 5, 0, 0, 0, 500, DateTimeKind.Utc), new DateTime(2024, 3, 5, 23, 59, 59, DateTimeKind.Local) },
             // Fields longer than the writer's buffer, quoted and not.
             new object?[] { "=" + new string('x', 5000) + "\"", new string('y', 3000), "-" + string.Concat(System.Linq.Enumerable.Repeat("a,\"b\"\r\n", 900)), "z", Bytes(4000) },
         };

@@ -157,6 +157,25 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal("DuplicateKey", Assert.Single(insert).ReasonCode);
         }
 
+        [Fact]
+        public void MariaDbIntegersAndDatesReadAsTheirValuesWhicheverWayTheDriverGivesThem()
+        {
+            // Signed INT and MEDIUMINT are read with GetInt32 (no box); the other integer kinds as the driver boxes them: all as long.
+            using var db = new TestDatabase(CrmProviderKind.MySql);
+            db.Exec("CREATE TABLE ints (id int PRIMARY KEY, i int, iu int unsigned, m mediumint, mu mediumint unsigned, s smallint, b bigint, t tinyint, y year, d date, dt datetime);" +
+                "INSERT INTO ints VALUES (-2147483648, 2147483647, 4294967295, -8388608, 16777215, -32768, -9223372036854775808, -128, 2155, '2024-03-05', '2024-03-05 00:00:00')," +
+                " (0, NULL, 0, 8388607, 0, 32767, 9223372036854775807, 127, 1901, '0001-01-01', '2024-03-05 10:11:12')," +
+                " (2147483647, -1, 2147483648, 0, 1, 0, 0, 0, NULL, NULL, NULL);");
+            using var p = db.Provider();
+            var rows = ReadAll(p, "ints");
+            Assert.Equal(3, rows.Count);
+            object?[] Row(int n) => rows[n].FieldNames.Select(f => rows[n][f]).ToArray();
+            Assert.Equal(new object?[] { -2147483648L, 2147483647L, 4294967295L, -8388608L, 16777215L, -32768L, long.MinValue, -128L, 2155L, new DateTime(2024, 3, 5), new DateTime(2024, 3, 5) }, Row(0));
+            Assert.Equal(new object?[] { 0L, null, 0L, 8388607L, 0L, 32767L, long.MaxValue, 127L, 1901L, new DateTime(1, 1, 1), new DateTime(2024, 3, 5, 10, 11, 12) }, Row(1));
+            Assert.Equal(new object?[] { 2147483647L, -1L, 2147483648L, 0L, 1L, 0L, 0L, 0L, null, null, null }, Row(2));
+            foreach (var r in rows) foreach (var f in r.FieldNames) if (r[f] is { } v) Assert.True(v is long or DateTime, f + " is " + v.GetType().Name);
+        }
+
         [Theory]
         [MemberData(nameof(Kinds))]
         public void HostileIdentifiersAreQuoted(CrmProviderKind kind)

@@ -153,6 +153,35 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void FingerprintsOfTypedValuesFormattedInPlaceAreTheTextFingerprints()
+        {
+            // ContentHash formats longs, decimals, doubles, floats, booleans and dates straight into its buffer (no string per
+            // field): every edge of each must give the bytes of its invariant text, as the ledger's fingerprints always were.
+            var values = new object?[]
+            {
+                0L, -1L, long.MinValue, long.MaxValue, 7, int.MinValue, (short)-32768, (short)12,
+                0m, -0.00m, 12.50m, decimal.MinValue, decimal.MaxValue, 1e-28m, 79228162514264337593543950335m / 3,
+                0.0, -0.0, 1.0 / 7, double.Epsilon, double.MaxValue, double.MinValue, double.NaN, double.PositiveInfinity, double.NegativeInfinity, 1e21, 123456789012345680000.0,
+                0f, 0.1f, float.MaxValue, float.Epsilon, float.NaN, float.NegativeInfinity, 9.8f,
+                true, false,
+                new DateTime(2024, 3, 5), DateTime.MinValue, DateTime.MaxValue, new DateTime(2024, 3, 5, 10, 11, 12, DateTimeKind.Utc),
+                new DateTime(2024, 3, 5, 0, 0, 0, 1), new DateTime(2024, 3, 5, 23, 59, 59, 999).AddTicks(9999), new DateTime(1, 1, 1, 0, 0, 1, DateTimeKind.Local),
+                (byte)3, 4UL, new DateTimeOffset(2024, 3, 5, 1, 2, 3, TimeSpan.FromHours(8)), Guid.Empty, new byte[] { 1, 2, 3 }, "text", null,
+            };
+            var names = new string[values.Length];
+            for (int i = 0; i < names.Length; i++) names[i] = "f" + i.ToString(CultureInfo.InvariantCulture);
+            var shape = new CrmFieldShape(names);
+            Assert.Equal(ReferenceFingerprint(new CrmRecord("t", shape, values)), ContentHash.Of(new CrmRecord("t", shape, values)));
+            // Each value alone too, so one wrong value cannot hide behind another.
+            var one = new CrmFieldShape(new[] { "v" });
+            foreach (var v in values)
+            {
+                var r = new CrmRecord("t", one, new[] { v });
+                Assert.True(ReferenceFingerprint(r) == ContentHash.Of(r), "fingerprint of " + (v is null ? "null" : v.GetType().Name + " " + CrmValues.ToText(v)));
+            }
+        }
+
+        [Fact]
         public void FingerprintsAreTheSameWhicheverShapeCameBefore()
         {
             var a = new CrmFieldShape(new[] { "Id", "Name", "Città", "Amount", "When" });

@@ -538,6 +538,8 @@ namespace CrmMigration.Engine.Import
             return index;
         }
 
+        private List<LedgerEntry>? _spareEntries;
+
         private void FlushEntity(EntityState state, List<ImportResult> results)
         {
             if (state.Batch.Count == 0) return;
@@ -644,7 +646,9 @@ namespace CrmMigration.Engine.Import
             }
 
             // 6. Account, then record in the ledger (after the target committed).
-            var entries = _ledger is null ? null : new List<LedgerEntry>(batch.Count);
+            // One list kept between batches (a batch's entries are past the large-object heap's threshold): taken while in use.
+            var entries = _ledger is null ? null : _spareEntries ?? new List<LedgerEntry>(batch.Count);
+            _spareEntries = null;
             for (int i = 0; i < batch.Count; i++)
             {
                 var outcome = outcomes[i];
@@ -656,7 +660,12 @@ namespace CrmMigration.Engine.Import
                 results.Add(new ImportResult(batch[i], outcome, _decided.Count > 0 && _decided.Remove(outcome)));
                 entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes is null ? null : hashes[i]));
             }
-            if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries, _options.Partition);
+            if (entries is not null)
+            {
+                _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries, _options.Partition);
+                entries.Clear();
+                _spareEntries = entries;
+            }
             SavePendingSchema();
             FaultPoints.Hit("after-ledger", number);
             var released = Landed(state, batch, outcomes, sourceKeys, targetKeys);

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using CrmMigration.Engine.Util;
@@ -33,7 +34,8 @@ namespace CrmMigration.Engine.Ledger
                     object? v = record.GetValue(i);
                     buffer[length++] = 0x1F;
                     buffer[length++] = (byte)(v is null ? 0xFF : (int)CrmValues.TypeOf(v));
-                    if (v is not null) Put(ref buffer, ref length, v as string ?? CrmValues.ToText(v) ?? "");
+                    if (v is string text) Put(ref buffer, ref length, text);
+                    else if (v is not null && !TryPutFormatted(ref buffer, ref length, v)) Put(ref buffer, ref length, CrmValues.ToText(v) ?? "");
                     Ensure(ref buffer, length + 1);
                     buffer[length++] = 0x1E;
                 }
@@ -87,6 +89,37 @@ namespace CrmMigration.Engine.Ledger
                 return (long)XxHash3.HashToUInt64(bytes.Slice(0, n));
             }
             return (long)XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(key));
+        }
+
+        /// <summary>
+        /// The invariant text <see cref="CrmValues.ToText"/> gives for the common value types, formatted straight into the
+        /// buffer as UTF-8 (no string per field): the same bytes, so fingerprints do not change. False for other types.
+        /// </summary>
+        internal static bool TryPutFormatted(ref byte[] buffer, ref int length, object value)
+        {
+            const int Room = 64; // longer than any of these types' text in these formats
+            Ensure(ref buffer, length + Room);
+            var into = buffer.AsSpan(length, Room);
+            var culture = CultureInfo.InvariantCulture;
+            bool done;
+            int n;
+            switch (value)
+            {
+                case long l: done = l.TryFormat(into, out n, default, culture); break;
+                case int i: done = i.TryFormat(into, out n, default, culture); break;
+                case short h: done = h.TryFormat(into, out n, default, culture); break;
+                case decimal m: done = m.TryFormat(into, out n, default, culture); break;
+                case double d: done = d.TryFormat(into, out n, "R", culture); break;
+                case float f: done = f.TryFormat(into, out n, "R", culture); break;
+                case bool b: done = (b ? "true"u8 : "false"u8).TryCopyTo(into); n = b ? 4 : 5; break;
+                case DateTime t:
+                    done = t.TimeOfDay == TimeSpan.Zero ? t.TryFormat(into, out n, "yyyy-MM-dd", culture) : t.TryFormat(into, out n, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", culture);
+                    break;
+                default: return false;
+            }
+            if (!done) return false;
+            length += n;
+            return true;
         }
 
         private static void Put(ref byte[] buffer, ref int length, string text)

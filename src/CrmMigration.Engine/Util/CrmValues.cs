@@ -141,13 +141,14 @@ namespace CrmMigration.Engine.Util
                     if (value is decimal) return value;
                     return System.Convert.ToDecimal(value, CultureInfo.InvariantCulture);
                 case CrmFieldType.Double:
+                    if (value is double) return value;
                     return System.Convert.ToDouble(value, CultureInfo.InvariantCulture);
                 case CrmFieldType.Boolean:
                     if (value is bool) return value;
                     if (value is long or int) return System.Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0;
                     break;
                 case CrmFieldType.Date:
-                    if (value is DateTime dd) return dd.Date;
+                    if (value is DateTime dd) return dd.TimeOfDay == TimeSpan.Zero ? value : dd.Date;
                     if (value is DateTimeOffset od) return od.Date;
                     break;
                 case CrmFieldType.DateTime:

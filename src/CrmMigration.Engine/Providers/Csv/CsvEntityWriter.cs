@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Text;
 using CrmMigration.Engine.Util;
@@ -17,7 +18,7 @@ namespace CrmMigration.Engine.Providers.Csv
     /// with a field outside them is Rejected (UnknownField). With <see cref="CrmFormulaEscape.Spreadsheet"/>
     /// (the default: files for people) text is formula-escaped as CsvHelper's Injection=Escape did it (a leading
     /// apostrophe before = + - @ tab CR, the field quoted). Quoting and escaping are this writer's own
-    /// (<see cref="WriteText"/>, byte for byte what CsvHelper's RFC 4180 mode writes; CsvHelper runs in NoEscape mode):
+    /// (<see cref="WriteText(CsvWriter, string)"/>, byte for byte what CsvHelper's RFC 4180 mode writes; CsvHelper runs in NoEscape mode):
     /// in profiles of Export-CrmData | Import-CrmData of contacts with a phone column, CsvHelper 34's quoting (which its
     /// formula escaping uses) spent over a quarter of the samples moving memory. Text that itself starts with an
     /// apostrophe gets one more, so the
@@ -219,40 +220,78 @@ namespace CrmMigration.Engine.Providers.Csv
                 case decimal m: w.WriteField(m); break;
                 case double d: w.WriteField(d); break;
                 case float f: w.WriteField((double)f); break;
+                case DateTime t:
+                    // The invariant text CrmValues.ToText gives, formatted into the writer's buffer (no string per date).
+                    WriteText(w, Formatted(t.TimeOfDay == TimeSpan.Zero ? t.TryFormat(Room(32), out int n, "yyyy-MM-dd", CultureInfo.InvariantCulture)
+                        : t.TryFormat(Room(32), out n, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture), n, v));
+                    break;
                 default: WriteText(w, CrmValues.ToText(v) ?? ""); break; // an empty byte[] is "", not null
             }
         }
+
+        /// <summary>The writer's own buffer for a formatted value (<see cref="_text"/>) and, after it, an escaped field (<see cref="_field"/>).</summary>
+        private char[] _text = new char[64];
+        private char[] _field = new char[256];
+
+        private Span<char> Room(int length)
+        {
+            if (_text.Length < length) _text = new char[length];
+            return _text;
+        }
+
+        /// <summary>The formatted text in <see cref="_text"/>, or the value's text when it did not fit.</summary>
+        private ReadOnlySpan<char> Formatted(bool done, int length, object value) => done ? _text.AsSpan(0, length) : (CrmValues.ToText(value) ?? "").AsSpan();
 
         /// <summary>
         /// A text field as CsvHelper's RFC 4180 mode with Injection=Escape wrote it: empty text as "" (not null); with
         /// formula escaping, text starting with = @ + - tab or CR gets an apostrophe before it and is quoted ("'=1+2"),
         /// and text starting with an apostrophe gets one more; text with the separator, a quote, CR or LF is quoted, its
-        /// quotes doubled. Headers too.
+        /// quotes doubled. Headers too. An escaped or quoted field is built in a buffer the writer keeps.
         /// </summary>
         private void WriteText(CsvWriter w, string text)
         {
             if (text.Length == 0) { w.WriteField("\"\""); return; }
-            bool formula = _escape && FormulaStarts.Contains(text[0]);
-            string field = formula || (_escape && text[0] == '\'') ? "'" + text : text;
-            if (formula || field.AsSpan().ContainsAny(_needsQuotes)) field = Quote(field);
-            w.WriteField(field);
+            if (!NeedsWork(text, out bool apostrophe, out bool quote)) { w.WriteField(text); return; }
+            w.WriteField(Escape(text, apostrophe, quote));
         }
 
-        private static string Quote(string field)
+        private void WriteText(CsvWriter w, ReadOnlySpan<char> text)
+        {
+            if (text.Length == 0) { w.WriteField("\"\""); return; }
+            if (!NeedsWork(text, out bool apostrophe, out bool quote)) { w.WriteField(text); return; }
+            w.WriteField(Escape(text, apostrophe, quote));
+        }
+
+        private bool NeedsWork(ReadOnlySpan<char> text, out bool apostrophe, out bool quote)
+        {
+            bool formula = _escape && FormulaStarts.Contains(text[0]);
+            apostrophe = formula || (_escape && text[0] == '\'');
+            quote = formula || text.ContainsAny(_needsQuotes) || (apostrophe && _needsQuotes.Contains('\''));
+            return apostrophe || quote;
+        }
+
+        private ReadOnlySpan<char> Escape(ReadOnlySpan<char> text, bool apostrophe, bool quote)
         {
             int quotes = 0;
-            foreach (char c in field) if (c == '"') quotes++;
-            return string.Create(field.Length + quotes + 2, field, static (span, f) =>
+            if (quote) foreach (char c in text) if (c == '"') quotes++;
+            int length = text.Length + (apostrophe ? 1 : 0) + (quote ? quotes + 2 : 0);
+            if (_field.Length < length) _field = new char[Math.Max(length, _field.Length * 2)];
+            var span = _field.AsSpan(0, length);
+            int at = 0;
+            if (quote) span[at++] = '"';
+            if (apostrophe) span[at++] = '\'';
+            if (!quote)
             {
-                int at = 0;
-                span[at++] = '"';
-                foreach (char c in f)
-                {
-                    if (c == '"') span[at++] = '"';
-                    span[at++] = c;
-                }
-                span[at] = '"';
-            });
+                text.CopyTo(span.Slice(at));
+                return span;
+            }
+            foreach (char c in text)
+            {
+                if (c == '"') span[at++] = '"';
+                span[at++] = c;
+            }
+            span[at] = '"';
+            return span;
         }
 
         /// <inheritdoc/>

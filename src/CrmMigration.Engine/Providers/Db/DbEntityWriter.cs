@@ -165,10 +165,18 @@ namespace CrmMigration.Engine.Providers.Db
         private string? KeyOf(Row row)
         {
             if (Key.Length == 0) return null;
+            // The plan knows where each key column sits (a plan made for this key); else it is looked up.
+            int[]? slots = row.Plan.KeySlots.Length == Key.Length ? row.Plan.KeySlots : null;
+            if (Key.Length == 1)
+            {
+                int one = slots?[0] ?? Array.IndexOf(row.Plan.Cols, Key[0]);
+                if (one < 0 || row.Values[one] is not { } value) return null;
+                return CrmKey.TextOf(CrmValues.ToText(value)!);
+            }
             var parts = new string[Key.Length];
             for (int k = 0; k < Key.Length; k++)
             {
-                int slot = Array.IndexOf(row.Plan.Cols, Key[k]);
+                int slot = slots?[k] ?? Array.IndexOf(row.Plan.Cols, Key[k]);
                 if (slot < 0 || row.Values[slot] is null) return null;
                 parts[k] = CrmValues.ToText(row.Values[slot])!;
             }
@@ -347,7 +355,7 @@ namespace CrmMigration.Engine.Providers.Db
         private RowImageBatch Images(List<Row> written)
         {
             var images = NewImages();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var seen = new HashSet<string>(written.Count, StringComparer.Ordinal);
             foreach (var row in written)
             {
                 if (row.Outcome is not null || row.Intended is not (CrmOutcome.Inserted or CrmOutcome.Updated)) continue;

@@ -118,7 +118,8 @@ namespace CrmMigration.Engine.Providers.Db
                     var field = Schema.SqlTypes.FromMySql(column, dataType, columnType, max, precision, scale, datetimePrecision, extra, comment, jsonColumns.Contains(column));
                     field.Nullable = string.Equals(r.GetString(3), "YES", StringComparison.Ordinal);
                     bool offsetInDate = field.Type == CrmFieldType.DateTimeOffset && (dataType is "datetime" or "timestamp");
-                    columns.Add(new DbColumn(field, columnType) { OffsetAsUtc = offsetInDate });
+                    bool signedInt32 = field.Type == CrmFieldType.Integer && (dataType is "int" or "mediumint") && columnType.IndexOf("unsigned", StringComparison.OrdinalIgnoreCase) < 0;
+                    columns.Add(new DbColumn(field, columnType) { OffsetAsUtc = offsetInDate, SignedInt32 = signedInt32 });
                 }
             }
             string? tableComment;
@@ -204,15 +205,17 @@ namespace CrmMigration.Engine.Providers.Db
         public override object? Read(DbDataReader reader, int ordinal, DbColumn column)
         {
             if (reader.IsDBNull(ordinal)) return null;
+            // One box per value: an INT read typed (the driver boxes nothing), a value already of the portable type kept as it came.
+            if (column.SignedInt32) return (long)reader.GetInt32(ordinal);
             object raw = reader.GetValue(ordinal);
             switch (column.Type)
             {
                 case CrmFieldType.String: return raw is string s ? s : raw is byte[] b ? Encoding.UTF8.GetString(b) : Util.CrmValues.ToText(Normalize(raw));
-                case CrmFieldType.Integer: return Convert.ToInt64(raw, CultureInfo.InvariantCulture);
+                case CrmFieldType.Integer: return raw is long ? raw : Convert.ToInt64(raw, CultureInfo.InvariantCulture);
                 case CrmFieldType.Decimal: return Convert.ToDecimal(raw, CultureInfo.InvariantCulture);
                 case CrmFieldType.Double: return raw is float single ? Util.CrmValues.SingleToDouble(single) : Convert.ToDouble(raw, CultureInfo.InvariantCulture);
                 case CrmFieldType.Boolean: return raw is bool bo ? bo : Convert.ToInt64(raw, CultureInfo.InvariantCulture) != 0;
-                case CrmFieldType.Date: return ((DateTime)raw).Date;
+                case CrmFieldType.Date: return ((DateTime)raw).TimeOfDay == TimeSpan.Zero ? raw : ((DateTime)raw).Date;
                 case CrmFieldType.DateTime: return raw is DateTime dt ? dt : Util.CrmValues.Parse(Convert.ToString(raw, CultureInfo.InvariantCulture), CrmFieldType.DateTime);
                 case CrmFieldType.DateTimeOffset:
                     if (raw is DateTime utc) return new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Unspecified), TimeSpan.Zero);

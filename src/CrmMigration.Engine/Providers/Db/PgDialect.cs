@@ -17,6 +17,8 @@ namespace CrmMigration.Engine.Providers.Db
 
         public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
+        private static readonly int DefaultReadBuffer = new NpgsqlConnectionStringBuilder().ReadBufferSize;
+
         public override DbConnection CreateConnection(CrmConnection connection, NetworkCredential? credential)
         {
             connection.Options.TryGetValue("ConnectionString", out string? rest);
@@ -34,6 +36,9 @@ namespace CrmMigration.Engine.Providers.Db
                 b.Password = credential.Password;
             }
             b.CommandTimeout = 0;
+            // Npgsql reads a result row by row from this buffer and asks the socket again when it runs dry (a cancellation
+            // token source reset and a system call each time): 64 KB instead of the 8 KB default, unless the user chose a size.
+            if (b.ReadBufferSize == DefaultReadBuffer) b.ReadBufferSize = 65536;
             return new NpgsqlConnection(b.ConnectionString);
         }
 
