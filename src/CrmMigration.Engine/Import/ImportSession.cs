@@ -85,6 +85,7 @@ namespace CrmMigration.Engine.Import
         private readonly ImportOptions _options;
         private readonly Dictionary<string, EntityState> _entities = new(StringComparer.OrdinalIgnoreCase);
         private readonly List<CrmRecordOutcome> _scratch = new();
+        private readonly List<LedgerEntry> _entries = new();
         private readonly MigrationLedger? _ledger;
         private readonly bool _durableTarget;
         private readonly string _target;
@@ -632,7 +633,9 @@ namespace CrmMigration.Engine.Import
             }
 
             // 6. Account, then record in the ledger (after the target committed).
-            var entries = _ledger is null ? null : new List<LedgerEntry>(batch.Count);
+            // One list kept for the session: a new one per batch was a large-object-heap array (10,000 entries of 64 bytes) each time.
+            var entries = _ledger is null ? null : _entries;
+            entries?.Clear();
             for (int i = 0; i < batch.Count; i++)
             {
                 var outcome = outcomes[i];
@@ -644,7 +647,11 @@ namespace CrmMigration.Engine.Import
                 results.Add(new ImportResult(batch[i], outcome, _decided.Count > 0 && _decided.Remove(outcome)));
                 entries?.Add(new LedgerEntry(batch[i].Origin?.Entity ?? batch[i].Entity, sourceKeys[i], targetKeys[i], outcome, hashes is null ? null : hashes[i]));
             }
-            if (entries is not null) _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries, _options.Partition);
+            if (entries is not null)
+            {
+                _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries, _options.Partition);
+                entries.Clear(); // holds no record past its batch
+            }
             SavePendingSchema();
             FaultPoints.Hit("after-ledger", number);
             var released = Landed(state, batch, outcomes, sourceKeys, targetKeys);
