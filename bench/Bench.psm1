@@ -50,8 +50,9 @@ function Measure-BenchPwsh {
     <#
     Runs -Script in a fresh pwsh (-Import: modules to import first) in -WorkingDirectory with -Environment set,
     timing it from inside: the child prints the seconds of the script on its last line. Returns Seconds,
-    PeakMB (GNU time's maximum resident set of the whole process), CpuSeconds (GNU time's user + system seconds of the
-    whole process, start-up included: what a shared machine's load disturbs least) and Output (its other lines).
+    PeakMB (GNU time's maximum resident set of the whole process), ProcessSeconds, UserSeconds and SystemSeconds
+    (GNU time: the whole process's wall clock, start-up and import included, and its CPU time), CpuSeconds (user +
+    system: what a shared machine's load disturbs least) and Output (its other lines).
     #>
     param(
         [Parameter(Mandatory)] [string] $Script,
@@ -75,15 +76,18 @@ $Script
     Push-Location -LiteralPath $WorkingDirectory
     try {
         $pwsh = @(Get-BenchPwsh)
-        $out = & /usr/bin/time -f '%M %U %S' -o $mem @pwsh -NoProfile -NonInteractive -File $file 2>&1
+        $out = & /usr/bin/time -f '%e %U %S %M' -o $mem @pwsh -NoProfile -NonInteractive -File $file 2>&1
         if ($LASTEXITCODE -ne 0) { throw "The benchmark failed ($LASTEXITCODE): $Script`n$($out -join "`n")" }
         $lines = @($out | ForEach-Object { "$_" } | Where-Object { $_.Trim() })
-        $usage = "$(Get-Content -LiteralPath $mem | Select-Object -Last 1)".Trim() -split '\s+'
+        $t = Read-BenchTime $mem
         [pscustomobject]@{
-            Seconds = [double]::Parse($lines[-1].Trim(), [Globalization.CultureInfo]::InvariantCulture)
-            PeakMB  = [int]([long]$usage[0] / 1024)
-            CpuSeconds = [Math]::Round([double]::Parse($usage[1], [Globalization.CultureInfo]::InvariantCulture) + [double]::Parse($usage[2], [Globalization.CultureInfo]::InvariantCulture), 2)
-            Output  = @($lines | Select-Object -SkipLast 1)
+            Seconds        = [double]::Parse($lines[-1].Trim(), [Globalization.CultureInfo]::InvariantCulture)
+            PeakMB         = $t.PeakMB
+            ProcessSeconds = $t.Seconds
+            UserSeconds    = $t.User
+            SystemSeconds  = $t.System
+            CpuSeconds     = [Math]::Round($t.User + $t.System, 2)
+            Output         = @($lines | Select-Object -SkipLast 1)
         }
     }
     finally {
@@ -100,6 +104,27 @@ function Measure-BenchNative {
     $out = & $Command 2>&1
     if ($LASTEXITCODE -ne 0) { throw "The floor failed ($LASTEXITCODE): $Command`n$($out -join "`n")" }
     [Math]::Round($sw.Elapsed.TotalSeconds, 3)
+}
+
+function Read-BenchTime([string] $Path) {
+    # GNU time's '%e %U %S %M' line: wall seconds, user and system CPU seconds, peak resident KB.
+    $f = (Get-Content -LiteralPath $Path | Select-Object -Last 1).Trim().Split(' ')
+    $inv = [Globalization.CultureInfo]::InvariantCulture
+    [pscustomobject]@{ Seconds = [double]::Parse($f[0], $inv); User = [double]::Parse($f[1], $inv); System = [double]::Parse($f[2], $inv); PeakMB = [int]([long]$f[3] / 1024) }
+}
+
+function Measure-BenchNativeTime {
+    # A native command under GNU time (a floor, start-up included): Seconds, UserSeconds, SystemSeconds, PeakMB.
+    param([Parameter(Mandatory)] [string[]] $Command)
+    $mem = [IO.Path]::GetTempFileName()
+    try {
+        $file, $rest = $Command
+        $out = & /usr/bin/time -f '%e %U %S %M' -o $mem $file @rest 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "The floor failed ($LASTEXITCODE): $($Command -join ' ')`n$($out -join "`n")" }
+        $t = Read-BenchTime $mem
+        [pscustomobject]@{ Seconds = $t.Seconds; UserSeconds = $t.User; SystemSeconds = $t.System; PeakMB = $t.PeakMB }
+    }
+    finally { Remove-Item -LiteralPath $mem -ErrorAction Ignore }
 }
 
 function New-BenchRow {
@@ -149,4 +174,4 @@ function Write-BenchMapping {
     $path
 }
 
-Export-ModuleMember -Function Initialize-Bench, Invoke-BenchNative, Get-BenchPwsh, Measure-BenchPwsh, Measure-BenchNative, New-BenchRow, Get-BenchMachine, Write-BenchMapping
+Export-ModuleMember -Function Initialize-Bench, Invoke-BenchNative, Get-BenchPwsh, Measure-BenchPwsh, Measure-BenchNative, Measure-BenchNativeTime, New-BenchRow, Get-BenchMachine, Write-BenchMapping

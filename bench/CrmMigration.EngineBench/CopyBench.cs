@@ -44,7 +44,8 @@ namespace CrmMigration.EngineBench
             string input = Path.GetFullPath(args[1]);
             string mappingKind = args.Length > 2 ? args[2] : "rename";
             bool ledgerOn = !(args.Length > 3 && args[3] == "noledger");
-            string work = Path.Combine(Path.GetTempPath(), "crm-enginebench-copy");
+            // A folder of this process's own: engineers share the machine, and a fixed name let one run delete another's input.
+            string work = Path.Combine(Path.GetTempPath(), "crm-enginebench-copy-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (Directory.Exists(work)) Directory.Delete(work, true);
             Directory.CreateDirectory(work);
 
@@ -76,6 +77,7 @@ namespace CrmMigration.EngineBench
                 _ => null,
             };
             string ledgerPath = Path.Combine(work, "ledger.sqlite");
+            int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
             var gc0 = GC.GetTotalPauseDuration();
             long alloc0 = GC.GetTotalAllocatedBytes(precise: false);
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -98,8 +100,9 @@ namespace CrmMigration.EngineBench
             clock.Stop();
             long landed = summaries.Sum(s => s.Inserted + s.Updated + s.Skipped);
             long rejected = summaries.Sum(s => s.Rejected);
+            Directory.Delete(work, true);
             return $"records={read} landed={landed} rejected={rejected} total={clock.Elapsed.TotalSeconds:F3} cpu={(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F3} " +
-                $"gc-pause={(GC.GetTotalPauseDuration() - gc0).TotalSeconds:F3} alloc-mb={(GC.GetTotalAllocatedBytes(precise: false) - alloc0) / 1048576.0:F0} peak-mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0}";
+                $"gc-pause={(GC.GetTotalPauseDuration() - gc0).TotalSeconds:F3} alloc-mb={(GC.GetTotalAllocatedBytes(precise: false) - alloc0) / 1048576.0:F0} gcs={GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} peak-mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0}";
         }
     }
 }

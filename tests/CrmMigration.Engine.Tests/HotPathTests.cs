@@ -182,11 +182,36 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void LedgerBlobsShareOneEncodeBufferAndOweItNothing()
+        {
+            var images = new RowImageBatch("Account", new[] { "Id", "Name" }, new[] { 0 });
+            images.Rows.Add(new RowImage("1", false, new object?[] { "1", null }));
+            images.Rows.Add(new RowImage("2", true, new object?[] { "2", "Zoë" }));
+            byte[] first = RowImageCodec.Encode(images);
+            byte[] copy = (byte[])first.Clone();
+            // A batch blob past the kept buffer's cap (4 MB), then a small one, then the images again: each blob stands alone.
+            var big = new List<LedgerEntry>();
+            for (int i = 0; i < 60_000; i++) big.Add(new LedgerEntry("contacts", "K" + i + new string('x', 80), null, new CrmRecordOutcome("Contact", "K" + i, CrmOutcome.Inserted), i));
+            byte[] large = BatchCodec.Encode(big);
+            Assert.True(large.Length > 4 << 20);
+            byte[] small = BatchCodec.Encode(new[] { new LedgerEntry("contacts", "P1", "P1", new CrmRecordOutcome("Contact", "P1", CrmOutcome.Rejected) { ReasonCode = "Bad" }, 7) });
+            byte[] again = RowImageCodec.Encode(images);
+            Assert.Equal(copy, first);
+            Assert.Equal(first, again);
+            Assert.Equal(60_000, BatchCodec.Decode(large).Count());
+            var one = BatchCodec.Decode(small).Single();
+            Assert.Equal(("P1", CrmOutcome.Rejected, "Bad", (long?)7), (one.SourceKey, one.Outcome, one.ReasonCode, one.ContentHash));
+            var back = RowImageCodec.Decode("Account", first);
+            Assert.Equal(("1", false, "2", true, (object?)"Zoë"), (back.Rows[0].Key, back.Rows[0].Existed, back.Rows[1].Key, back.Rows[1].Existed, back.Rows[1].Values[1]));
+        }
+
+        [Fact]
         public void FingerprintsAreTheSameWhicheverShapeCameBefore()
         {
             var a = new CrmFieldShape(new[] { "Id", "Name", "Città", "Amount", "When" });
             var b = new CrmFieldShape(new[] { "Id", "Name", "Città", "Amount", "When", "名字" });
             var c = new CrmFieldShape(new[] { "Id", "Nom" });
+            var d = new CrmFieldShape(new[] { "N", "Day", "Min", "Big", "Early" });
             var records = new List<CrmRecord>();
             for (int i = 0; i < 300; i++)
             {
@@ -194,6 +219,8 @@ namespace CrmMigration.Engine.Tests
                 records.Add(new CrmRecord("t", a, new object?[] { "K" + i, i % 5 == 0 ? null : "José " + i, "Zürich", 12.5m + i, when }));
                 records.Add(new CrmRecord("t", b, new object?[] { (long)i, "Ann", null, i * 0.25, when, "张伟" + new string('x', i * 7) }));
                 if (i % 3 == 0) records.Add(new CrmRecord("t", c, new object?[] { "K" + i, "Nom" }));
+                // Integers and dates without a time are formatted straight into the buffer: the same text as ToText.
+                records.Add(new CrmRecord("t", d, new object?[] { i * -7919, new DateTime(2024, 2, 29, 0, 0, 0, i % 2 == 0 ? DateTimeKind.Utc : DateTimeKind.Local).AddDays(i * 37), long.MinValue + i, (long)i * 1_000_000_007L, new DateTime(1, 1, 1).AddDays(i) }));
             }
             foreach (var r in records) Assert.Equal(ReferenceFingerprint(r), ContentHash.Of(r));
             // Names are part of it: the same values under another name differ.

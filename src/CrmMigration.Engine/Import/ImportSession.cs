@@ -85,6 +85,7 @@ namespace CrmMigration.Engine.Import
         private readonly ImportOptions _options;
         private readonly Dictionary<string, EntityState> _entities = new(StringComparer.OrdinalIgnoreCase);
         private readonly List<CrmRecordOutcome> _scratch = new();
+        private readonly List<LedgerEntry> _entries = new();
         private readonly MigrationLedger? _ledger;
         private readonly bool _durableTarget;
         private readonly string _target;
@@ -538,7 +539,6 @@ namespace CrmMigration.Engine.Import
             return index;
         }
 
-        private List<LedgerEntry>? _spareEntries;
 
         private void FlushEntity(EntityState state, List<ImportResult> results)
         {
@@ -646,9 +646,9 @@ namespace CrmMigration.Engine.Import
             }
 
             // 6. Account, then record in the ledger (after the target committed).
-            // One list kept between batches (a batch's entries are past the large-object heap's threshold): taken while in use.
-            var entries = _ledger is null ? null : _spareEntries ?? new List<LedgerEntry>(batch.Count);
-            _spareEntries = null;
+            // One list kept for the session: a new one per batch was a large-object-heap array (10,000 entries of 64 bytes) each time.
+            var entries = _ledger is null ? null : _entries;
+            entries?.Clear();
             for (int i = 0; i < batch.Count; i++)
             {
                 var outcome = outcomes[i];
@@ -663,8 +663,7 @@ namespace CrmMigration.Engine.Import
             if (entries is not null)
             {
                 _ledger!.RecordBatch(_runId!, state.Summary.Entity, number, entries, _options.Partition);
-                entries.Clear();
-                _spareEntries = entries;
+                entries.Clear(); // holds no record past its batch
             }
             SavePendingSchema();
             FaultPoints.Hit("after-ledger", number);

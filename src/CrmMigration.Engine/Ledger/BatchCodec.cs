@@ -60,10 +60,7 @@ namespace CrmMigration.Engine.Ledger
 
         public static byte[] Encode(IReadOnlyList<LedgerEntry> entries)
         {
-            // One buffer per thread, kept between batches (up to 4 MB): a 10,000-record batch's blob is about 0.3-0.5 MB, and a
-            // new growing buffer per batch put two more large-object-heap arrays per batch on the garbage collector.
-            var ms = t_buffer ??= new MemoryStream(1 << 16);
-            ms.SetLength(0);
+            var ms = EncodeBuffer.Take();
             using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(Version);
@@ -97,15 +94,8 @@ namespace CrmMigration.Engine.Ledger
                     previousEntity = e.SourceEntity;
                 }
             }
-            byte[] blob = ms.ToArray();
-            if (ms.Capacity > MaxKeptBuffer) t_buffer = null;
-            return blob;
+            return EncodeBuffer.Finish(ms);
         }
-
-        private const int MaxKeptBuffer = 4 << 20;
-
-        [ThreadStatic]
-        private static MemoryStream? t_buffer;
 
         /// <summary>
         /// A reject's value as the ledger keeps it: invariant text, at most <see cref="MaxValueLength"/> characters,

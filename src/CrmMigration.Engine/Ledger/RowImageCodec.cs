@@ -20,7 +20,7 @@ namespace CrmMigration.Engine.Ledger
         /// <summary>Encodes a batch of images.</summary>
         public static byte[] Encode(RowImageBatch batch)
         {
-            using var ms = new MemoryStream(batch.Rows.Count * 24 + 64);
+            var ms = EncodeBuffer.Take();
             using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(Version);
@@ -45,7 +45,7 @@ namespace CrmMigration.Engine.Ledger
                     }
                 }
             }
-            return ms.ToArray();
+            return EncodeBuffer.Finish(ms);
         }
 
         /// <summary>Decodes a blob of <see cref="Encode"/>.</summary>

@@ -249,7 +249,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 CheckColumns(batch, write: true);
                 RequireUpsertKey();
                 _imaged.Clear();
-                _images = Options.OnBeforeCommit is null ? null : NewImages();
+                _upsertBatch = upsert;
+                _images = Options.OnBeforeCommit is null ? null : KeptImages(batch.Count);
                 for (int r = 0; r < batch.Count; r++)
                 {
                     var record = batch[r];
@@ -259,6 +260,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 }
                 // The way back is kept (by the ledger) before the batch is durable.
                 if (_images is { Rows.Count: > 0 }) Options.OnBeforeCommit!(_images);
+                _images?.Rows.Clear();
                 _images = null;
                 Commit();
             }
@@ -282,14 +284,34 @@ namespace CrmMigration.Engine.Providers.Sqlite
         // ---------------------------------------------------------------- before-images
 
         private RowImageBatch? _images;
+        private RowImageBatch? _keptImages;
+        private SqliteTableInfo? _keptImagesTable;
+
+        /// <summary>
+        /// The batch's (empty) images: one list kept while the table stays the same, sized for the batch once (the ledger
+        /// encodes the images before the commit and keeps nothing of them; a list grown per batch was a large-object-heap array).
+        /// </summary>
+        private RowImageBatch KeptImages(int rows)
+        {
+            if (_keptImages is null || !ReferenceEquals(_keptImagesTable, Table))
+            {
+                _keptImages = NewImages();
+                _keptImagesTable = Table;
+            }
+            _keptImages.Rows.Clear();
+            if (_keptImages.Rows.Capacity < rows) _keptImages.Rows.Capacity = rows;
+            return _keptImages;
+        }
         private readonly HashSet<string> _imaged = new(StringComparer.Ordinal);
+        private bool _upsertBatch;
 
         /// <summary>After an insert: the row was absent before (undo deletes it by key, or by content without one).</summary>
         private CrmRecordOutcome Absent(CrmRecordOutcome outcome, ShapePlan plan)
         {
             if (_images is null || outcome.Outcome != CrmOutcome.Inserted) return outcome;
             string? key = CanonicalKey(plan);
-            if (key is not null && !_imaged.Add(key)) return outcome;
+            // Only an upsert batch can touch a key twice (an insert of a key already there is refused, so it keeps no image).
+            if (key is not null && _upsertBatch && !_imaged.Add(key)) return outcome;
             _images.Rows.Add(AbsentImage(key, plan, plan.Storage));
             return outcome;
         }
