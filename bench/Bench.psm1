@@ -174,4 +174,20 @@ function Write-BenchMapping {
     $path
 }
 
-Export-ModuleMember -Function Initialize-Bench, Invoke-BenchNative, Get-BenchPwsh, Measure-BenchPwsh, Measure-BenchNative, Measure-BenchNativeTime, New-BenchRow, Get-BenchMachine, Write-BenchMapping
+function Invoke-Psql([string] $Database, [string] $Sql) {
+    # One statement through psql against the loopback PostgreSQL of scripts/dbservers.sh (CRM_PG_* and PGPASSWORD set by
+    # the caller); its unaligned output, or an error naming the statement.
+    $out = & psql -X -q -At -v ON_ERROR_STOP=1 -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $Database -c $Sql 2>&1
+    if ($LASTEXITCODE) { throw "psql failed: $Sql`n$out" }
+    $out
+}
+
+function New-BenchDatabase([string] $Prefix, [System.Collections.Generic.List[string]] $Created) {
+    # A PostgreSQL database with a fresh name, added to -Created so the caller drops it at the end.
+    $name = $Prefix + [Guid]::NewGuid().ToString('N').Substring(0, 8)
+    $null = Invoke-Psql postgres "CREATE DATABASE $name"
+    $Created.Add($name)
+    $name
+}
+
+Export-ModuleMember -Function Invoke-Psql, New-BenchDatabase, Initialize-Bench, Invoke-BenchNative, Get-BenchPwsh, Measure-BenchPwsh, Measure-BenchNative, Measure-BenchNativeTime, New-BenchRow, Get-BenchMachine, Write-BenchMapping

@@ -48,17 +48,6 @@ $created = [Collections.Generic.List[string]]::new()
 $mapping = (Resolve-Path (Join-Path $PSScriptRoot '../examples/legacy-to-new.psd1')).Path
 $entities = 'accounts', 'contacts', 'opportunities'
 
-function Invoke-Psql([string] $Database, [string] $Sql) {
-    $out = & psql -X -q -At -v ON_ERROR_STOP=1 -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $Database -c $Sql 2>&1
-    if ($LASTEXITCODE) { throw "psql failed: $Sql`n$out" }
-    $out
-}
-function New-Database([string] $Prefix) {
-    $name = $Prefix + [Guid]::NewGuid().ToString('N').Substring(0, 8)
-    $null = Invoke-Psql postgres "CREATE DATABASE $name"
-    $created.Add($name)
-    $name
-}
 function Measure-Process([string[]] $Command) {
     # Wall, user and system seconds and peak KB of one process, from GNU time.
     $times = Join-Path $work 'time.txt'
@@ -91,7 +80,7 @@ try {
     Write-Host "== $($sizes -join ', ')"
 
     # The floor: psql \copy of the three files into keyless text tables, one after the other.
-    $floorDb = New-Database 'crm_par_floor_'
+    $floorDb = New-BenchDatabase 'crm_par_floor_' $created
     $floorScript = Join-Path $work 'floor.sh'
     $lines = foreach ($e in $entities) {
         $header = (Get-Content -LiteralPath (Join-Path $source "$e.csv") -TotalCount 1).Split(',')
@@ -125,7 +114,7 @@ if (@(`$s).Count -ne $($entities.Count) -or @(`$s | Where-Object { -not `$_.Bala
         $floors.Add($f)
         Write-Host ("round {0}: floor {1:F2} s ({2:F2} u {3:F2} s)" -f $round, $f.Wall, $f.User, $f.Sys)
         foreach ($c in $configs) {
-            $db = New-Database 'crm_par_'
+            $db = New-BenchDatabase 'crm_par_' $created
             $state = Join-Path $work ('state-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
             $m = Measure-Process ($pwsh + @('-NoProfile', '-NonInteractive', '-File', $copyScript, $c.Module, $db, $c.Limit, $state))
             $counts = (Invoke-Psql $db ('SELECT ' + (($tables | ForEach-Object { "(SELECT count(*) FROM `"$_`")" }) -join " || ' ' || "))) -join ''

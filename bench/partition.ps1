@@ -40,17 +40,6 @@ New-Item -ItemType Directory $source | Out-Null
 $created = [Collections.Generic.List[string]]::new()
 $rows = [Collections.Generic.List[string]]::new()
 
-function Invoke-Psql([string] $Database, [string] $Sql) {
-    $out = & psql -X -q -At -v ON_ERROR_STOP=1 -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $Database -c $Sql 2>&1
-    if ($LASTEXITCODE) { throw "psql failed: $Sql`n$out" }
-    $out
-}
-function New-Database([string] $Prefix) {
-    $name = $Prefix + [Guid]::NewGuid().ToString('N').Substring(0, 8)
-    $null = Invoke-Psql postgres "CREATE DATABASE $name"
-    $created.Add($name)
-    $name
-}
 
 try {
     $csv = Join-Path $source 'contacts.csv'
@@ -58,7 +47,7 @@ try {
     Write-Host "== $Count records: $csv"
 
     # The floor: psql \copy of the same file into a keyless text table.
-    $floorDb = New-Database 'crm_pbench_floor_'
+    $floorDb = New-BenchDatabase 'crm_pbench_floor_' $created
     $header = (Get-Content -LiteralPath $csv -TotalCount 1).Split(',')
     $null = Invoke-Psql $floorDb ("CREATE TABLE contacts (" + (($header | ForEach-Object { '"' + $_ + '" text' }) -join ', ') + ")")
     $floor = Measure-BenchNative { psql -X -q -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $floorDb -c "\copy contacts FROM '$csv' WITH (FORMAT csv, HEADER true)" }
@@ -78,8 +67,8 @@ Import-Module '$($module -replace "'", "''")'
 "@
     $pwsh = @(Get-BenchPwsh)
     foreach ($n in $Workers) {
-        $targetDb = New-Database 'crm_pbench_t_'
-        $ledgerDb = New-Database 'crm_pbench_l_'
+        $targetDb = New-BenchDatabase 'crm_pbench_t_' $created
+        $ledgerDb = New-BenchDatabase 'crm_pbench_l_' $created
         # The password comes from PGPASSWORD, never in the address.
         $ledger = "postgresql://$($env:CRM_PG_USER)@$($env:CRM_PG_HOST):$($env:CRM_PG_PORT)/$ledgerDb"
         Write-Host "== $n worker(s)"
@@ -96,7 +85,7 @@ Import-Module '$($module -replace "'", "''")'
         $clock.Stop()
         foreach ($w in $procs) { if ($w.Process.ExitCode -ne 0) { throw "A worker failed ($($w.Process.ExitCode)): $($w.Err.Result)`n$($w.Out.Result)" } }
         # GNU time: maximum resident set (KB), user and system CPU seconds of each worker process.
-        $usage = foreach ($k in 1..$n) { , ((Get-Content -LiteralPath (Join-Path $work "w$k.mem") | Select-Object -Last 1).Trim() -split '\s+') }
+        $usage = @(foreach ($k in 1..$n) { , ((Get-Content -LiteralPath (Join-Path $work "w$k.mem") | Select-Object -Last 1).Trim() -split '\s+') })
         $peak = ($(foreach ($u in $usage) { [int]([long]$u[0] / 1024) }) | Measure-Object -Maximum).Maximum
         $cpu = [Math]::Round(($(foreach ($u in $usage) { [double]::Parse($u[1], [Globalization.CultureInfo]::InvariantCulture) + [double]::Parse($u[2], [Globalization.CultureInfo]::InvariantCulture) }) | Measure-Object -Sum).Sum, 1)
         $landed = [long](Invoke-Psql $targetDb "SELECT count(*) FROM `"$table`"")

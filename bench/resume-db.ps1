@@ -33,11 +33,6 @@ New-Item -ItemType Directory $work | Out-Null
 $db = 'crm_rbench_' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
 $rows = [Collections.Generic.List[string]]::new()
 
-function Invoke-Psql([string] $Database, [string] $Sql) {
-    $out = & psql -X -q -At -v ON_ERROR_STOP=1 -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $Database -c $Sql 2>&1
-    if ($LASTEXITCODE) { throw "psql failed: $Sql`n$out" }
-    $out
-}
 
 try {
     $csv = Join-Path $work 'contacts.csv'

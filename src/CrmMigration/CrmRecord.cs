@@ -192,12 +192,18 @@ namespace CrmMigration
         /// <inheritdoc/>
         public override string ToString() => Key is null ? Entity : Entity + " " + Key;
 
+        /// <summary>
+        /// The invariant format of a date: yyyy-MM-dd without a time of day, else to the tick. The one place this rule
+        /// stands: writers and fingerprints that format into buffers of their own use it too, so their bytes stay the text's.
+        /// </summary>
+        internal static string DateFormat(DateTime value) => value.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF";
+
         /// <summary>Invariant text of a field value, as views and reports print it.</summary>
         public static string FormatValue(object? value) => value switch
         {
             null => "",
             string s => s,
-            DateTime d => d.TimeOfDay == TimeSpan.Zero ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : d.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
+            DateTime d => d.ToString(DateFormat(d), CultureInfo.InvariantCulture),
             DateTimeOffset o => o.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture),
             bool b => b ? "true" : "false",
             byte[] bytes => Convert.ToBase64String(bytes),

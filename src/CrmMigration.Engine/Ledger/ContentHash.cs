@@ -112,9 +112,7 @@ namespace CrmMigration.Engine.Ledger
                 case double d: done = d.TryFormat(into, out n, "R", culture); break;
                 case float f: done = f.TryFormat(into, out n, "R", culture); break;
                 case bool b: done = (b ? "true"u8 : "false"u8).TryCopyTo(into); n = b ? 4 : 5; break;
-                case DateTime t:
-                    done = t.TimeOfDay == TimeSpan.Zero ? t.TryFormat(into, out n, "yyyy-MM-dd", culture) : t.TryFormat(into, out n, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", culture);
-                    break;
+                case DateTime t: done = t.TryFormat(into, out n, CrmRecord.DateFormat(t), culture); break;
                 default: return false;
             }
             if (!done) return false;

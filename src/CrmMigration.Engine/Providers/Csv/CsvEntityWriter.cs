@@ -222,8 +222,7 @@ namespace CrmMigration.Engine.Providers.Csv
                 case float f: w.WriteField((double)f); break;
                 case DateTime t:
                     // The invariant text CrmValues.ToText gives, formatted into the writer's buffer (no string per date).
-                    WriteText(w, Formatted(t.TimeOfDay == TimeSpan.Zero ? t.TryFormat(Room(32), out int n, "yyyy-MM-dd", CultureInfo.InvariantCulture)
-                        : t.TryFormat(Room(32), out n, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture), n, v));
+                    WriteText(w, Formatted(t.TryFormat(Room(32), out int n, CrmRecord.DateFormat(t), CultureInfo.InvariantCulture), n, v));
                     break;
                 default: WriteText(w, CrmValues.ToText(v) ?? ""); break; // an empty byte[] is "", not null
             }
