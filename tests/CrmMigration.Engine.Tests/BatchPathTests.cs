@@ -273,43 +273,17 @@ namespace CrmMigration.Engine.Tests
             using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
             var mapping = new CompiledMapping(MappingParser.ParseJson(MappingJson, null));
 
-            // The first attempt stops (Ctrl+C) after about 4,000 rows.
-            using (var cts = new CancellationTokenSource())
-            {
-                using var source = ProviderFactory.Open(connection);
-                using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
-                using var copier = new MigrationCopier(source, target, new CopyOptions
-                {
-                    Mapping = mapping,
-                    ProgressInterval = 500,
-                    OnProgress = p => { if (p.Records >= 4000) cts.Cancel(); },
-                    Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, CancellationToken = cts.Token },
-                });
-                Assert.ThrowsAny<OperationCanceledException>(() => copier.Run());
-            }
-            long landedBefore = SqliteTestUtil.Count(db, "SELECT count(*) FROM \"Person\"");
-            Assert.InRange(landedBefore, 2000, 4500);
-
-            // The resumed attempt reads on from the saved position: far fewer rows than the file holds.
-            using (var source = ProviderFactory.Open(connection))
-            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
-            using (var copier = new MigrationCopier(source, target, new CopyOptions
-            {
-                Mapping = mapping,
-                Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, Resume = true },
-            }))
-            {
-                var summary = Assert.Single(copier.Run());
-                Assert.True(copier.Resumed);
-                string note = Assert.Single(copier.Notes, n => n.Contains("resumed after row", StringComparison.Ordinal));
-                Assert.Equal(seeks, note.Contains("byte", StringComparison.Ordinal));
-                Assert.InRange(copier.RecordsRead, 6000 - landedBefore - 100, 6000 - 2000);
-                // The whole run's books: every row once.
-                Assert.Equal(6000, summary.Read);
-                Assert.Equal(6000 - 120, summary.Inserted);
-                Assert.Equal(120, summary.Rejected);
-                Assert.Empty(ledger.Verify(copier.RunId!));
-            }
+            // The first attempt stops (Ctrl+C) after about 4,000 rows; the resumed one reads on from the saved position.
+            var r = InterruptedCopy.Run(connection, db, "Person", ledger, stopAt: 4000, () => mapping);
+            Assert.InRange(r.LandedBefore, 2000, 4500);
+            string note = Assert.Single(r.Notes, n => n.Contains("resumed after row", StringComparison.Ordinal));
+            Assert.Equal(seeks, note.Contains("byte", StringComparison.Ordinal));
+            Assert.InRange(r.ReadAfter, 6000 - r.LandedBefore - 100, 6000 - 2000);
+            // The whole run's books: every row once.
+            Assert.Equal(6000, r.Summary.Read);
+            Assert.Equal(6000 - 120, r.Summary.Inserted);
+            Assert.Equal(120, r.Summary.Rejected);
+            Assert.True(r.Verified);
             Assert.Equal(6000 - 120, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"Person\""));
             Assert.Equal(6000 - 120, SqliteTestUtil.Count(db, "SELECT count(DISTINCT \"Id\") FROM \"Person\""));
             Assert.Equal("Multi\r\nline 5999", SqliteTestUtil.Scalar(db, "SELECT \"First\" FROM \"Person\" WHERE \"Id\" = 'C05999'"));

@@ -51,35 +51,8 @@ namespace CrmMigration.Engine.Tests
         }
 
         /// <summary>A copy stopped (Ctrl+C) after about two thirds of the rows, then resumed; returns the resumed copier's figures.</summary>
-        private static (long LandedBefore, long ReadAfter, IReadOnlyList<string> Notes, IReadOnlyList<string> Warnings, CrmImportSummary Summary, bool Verified)
-            InterruptAndResume(CrmConnection source, string db, MigrationLedger ledger, Action? between = null)
-        {
-            using (var cts = new CancellationTokenSource())
-            {
-                using var s = ProviderFactory.Open(source);
-                using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
-                using var copier = new MigrationCopier(s, target, new CopyOptions
-                {
-                    ProgressInterval = 500,
-                    OnProgress = p => { if (p.Records >= 2000) cts.Cancel(); },
-                    Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, CancellationToken = cts.Token },
-                });
-                Assert.ThrowsAny<OperationCanceledException>(() => copier.Run());
-            }
-            long landed = SqliteTestUtil.Count(db, "SELECT count(*) FROM \"order_lines\"");
-            between?.Invoke();
-            using (var s = ProviderFactory.Open(source))
-            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
-            using (var copier = new MigrationCopier(s, target, new CopyOptions
-            {
-                Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger, Resume = true },
-            }))
-            {
-                var summary = Assert.Single(copier.Run());
-                Assert.True(copier.Resumed);
-                return (landed, copier.RecordsRead, copier.Notes.ToList(), copier.Warnings.ToList(), summary, ledger.Verify(copier.RunId!).Count == 0);
-            }
-        }
+        private static ResumedCopy InterruptAndResume(CrmConnection source, string db, MigrationLedger ledger, Action? between = null) =>
+            InterruptedCopy.Run(source, db, "order_lines", ledger, stopAt: 2000, between: between);
 
         [Theory]
         [InlineData(CrmProviderKind.Sqlite)]

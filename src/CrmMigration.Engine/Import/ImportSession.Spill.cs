@@ -56,7 +56,7 @@ namespace CrmMigration.Engine.Import
             get
             {
                 if (_waitingNow > 0 || _spill is not null) return false;
-                foreach (var state in _entities.Values) if (state.Batch.Count > 0) return false;
+                foreach (var state in _entities.Values) if (Pending(state) > 0) return false;
                 return true;
             }
         }

@@ -186,6 +186,7 @@ namespace CrmMigration.Engine.Import
             }
             state.Received++;
             state.KeyFields ??= record.Key?.FieldNames;
+            if (state.Rows is { Count: > 0 }) MaterializeRows(state);
             state.Batch.Add(record);
             state.Preset.Add(null);
             if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
@@ -204,6 +205,7 @@ namespace CrmMigration.Engine.Import
             }
             var state = GetState(_options.Entity ?? entity, null, openWriter: false);
             state.Received++;
+            if (state.Rows is { Count: > 0 }) MaterializeRows(state);
             state.Batch.Add(record);
             state.Preset.Add(outcome);
             _decided.Add(outcome);
@@ -224,7 +226,7 @@ namespace CrmMigration.Engine.Import
             {
                 pending = false;
                 foreach (var state in _entities.Values) FlushEntity(state, results);
-                foreach (var state in _entities.Values) pending |= state.Batch.Count > 0;
+                foreach (var state in _entities.Values) pending |= Pending(state) > 0;
             }
         }
 
@@ -542,6 +544,8 @@ namespace CrmMigration.Engine.Import
 
         private void FlushEntity(EntityState state, List<ImportResult> results)
         {
+            // Rows of the batch lane are written as rows where the entity's state still allows it, else they become records here.
+            if (state.Rows is { Count: > 0 } && FlushRows(state, results)) return;
             if (state.Batch.Count == 0) return;
             if (state.OpenError is null) ResolveReferences(state);
             var batch = state.Batch;
@@ -714,24 +718,30 @@ namespace CrmMigration.Engine.Import
                 catch (CrmException ex) when (!IsTransient(ex) && records.Count > 1 && ex.Error.Kind is not (CrmErrorKind.InvalidArgument or CrmErrorKind.NotFound or CrmErrorKind.Busy))
                 {
                     // The batch failed as a whole: write record by record so only the bad ones are rejected.
-                    var one = new List<CrmRecord>(1);
-                    var result = new List<CrmRecordOutcome>(records.Count);
-                    foreach (var r in records)
-                    {
-                        one.Clear();
-                        one.Add(r);
-                        try
-                        {
-                            result.AddRange(Write(state, one));
-                        }
-                        catch (CrmException single) when (!IsTransient(single))
-                        {
-                            result.Add(new CrmRecordOutcome(r.Entity, r.Key?.ToString(), CrmOutcome.Rejected) { ReasonCode = single.Error.Code, Message = single.Error.Message });
-                        }
-                    }
-                    return result;
+                    return WriteOneByOne(state, records);
                 }
             }
+        }
+
+        /// <summary>Writes records one at a time (a batch that failed as a whole), so only the bad ones are rejected.</summary>
+        private List<CrmRecordOutcome> WriteOneByOne(EntityState state, List<CrmRecord> records)
+        {
+            var one = new List<CrmRecord>(1);
+            var result = new List<CrmRecordOutcome>(records.Count);
+            foreach (var r in records)
+            {
+                one.Clear();
+                one.Add(r);
+                try
+                {
+                    result.AddRange(Write(state, one));
+                }
+                catch (CrmException single) when (!IsTransient(single))
+                {
+                    result.Add(new CrmRecordOutcome(r.Entity, r.Key?.ToString(), CrmOutcome.Rejected) { ReasonCode = single.Error.Code, Message = single.Error.Message });
+                }
+            }
+            return result;
         }
 
         private static bool IsTransient(CrmException ex)
@@ -773,6 +783,8 @@ namespace CrmMigration.Engine.Import
             public bool WriterOpened { get; set; }
             public CrmException? OpenError { get; set; }
             public List<CrmRecord> Batch { get; } = new();
+            /// <summary>Rows of the batch lane not yet written (never at once with records in <see cref="Batch"/>), or null.</summary>
+            public Batches.RowBatch? Rows { get; set; }
             /// <summary>Parallel to Batch: an outcome decided before the target (null = write the record).</summary>
             public List<CrmRecordOutcome?> Preset { get; } = new();
             /// <summary>The key fields the records of this entity name (from their keys), for looking parents up.</summary>

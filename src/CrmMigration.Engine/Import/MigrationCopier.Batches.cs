@@ -11,6 +11,9 @@ namespace CrmMigration.Engine.Import
     {
         private BatchMapResult? _mapResult;
         private RowBatch? _mappedRows;
+
+        /// <summary>Rows the import session's batch lane took (for the tests).</summary>
+        internal long LaneRows => _session.LaneRows;
         private CrmRecord?[] _rowRecords = Array.Empty<CrmRecord?>();
 
         /// <summary>
@@ -96,6 +99,9 @@ namespace CrmMigration.Engine.Import
                     _mapping.MapBatch(batch, source, index, output, result);
                     output.MappingHash = hash;
                     var issues = result.Issues;
+                    // The batch lane: every row lands and no one asks for each outcome, so the rows enter the session as rows
+                    // (the session says no when the entity's state wants records; then each row makes its record below).
+                    if (issues.Count == 0 && !_reporter.WantsOutcomes && _seen is null && !_dedupers.ContainsKey(target) && _session.AddBatch(output, _results)) continue;
                     int next = 0;
                     for (int r = 0; r < output.Count; r++)
                     {

@@ -51,7 +51,7 @@ namespace CrmMigration.Engine.Ledger
     /// 64-bit fingerprint of the source record before the mapping, which incremental runs compare), written last. Versions 1
     /// and 2 still decode.
     /// </summary>
-    public static class BatchCodec
+    public static partial class BatchCodec
     {
         private const byte Version = 3;
 

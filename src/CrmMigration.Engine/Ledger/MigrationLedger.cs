@@ -564,25 +564,36 @@ ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq");
                 bool landed = o.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped or CrmOutcome.Merged;
                 if (landed && e.TargetKey is not null && !string.Equals(e.TargetKey, e.SourceKey, StringComparison.Ordinal)) (moved ??= new List<LedgerEntry>()).Add(e);
             }
+            StoreBatch(run, entity, batch, entries.Count, at, blob, new[] { inserted, updated, skipped, rejected, merged, filtered, deleted }, moved,
+                entries[entries.Count - 1].SourceKey, part);
+        }
+
+        /// <summary>
+        /// Records an encoded batch in one transaction: the blob, the crosswalk rows of <paramref name="moved"/>, the counters
+        /// (<paramref name="counts"/>: inserted, updated, skipped, rejected, merged, filtered, deleted) and the checkpoint.
+        /// </summary>
+        private void StoreBatch(long run, string entity, int batch, int records, string at, byte[] blob, long[] counts, List<LedgerEntry>? moved, string lastSourceKey, int? part)
+        {
             using var tx = _store.Begin(exclusive: false);
             try
             {
                 var b = _putBatch!;
                 b.Transaction = tx;
-                b.Parameters[0].Value = run; b.Parameters[1].Value = entity; b.Parameters[2].Value = (long)batch; b.Parameters[3].Value = (long)entries.Count;
+                b.Parameters[0].Value = run; b.Parameters[1].Value = entity; b.Parameters[2].Value = (long)batch; b.Parameters[3].Value = (long)records;
                 b.Parameters[4].Value = at; b.Parameters[5].Value = blob; b.Parameters[6].Value = part is int p ? (long)p : DBNull.Value;
                 b.ExecuteNonQuery();
                 if (moved is not null) PutCrosswalk(run, entity, moved, tx);
                 var k = _addCounters!;
                 k.Transaction = tx;
-                long[] counts = { run, 0, entries.Count, inserted, updated, skipped, rejected, merged, filtered, deleted };
-                for (int i = 0; i < counts.Length; i++) if (i != 1) k.Parameters[i].Value = counts[i];
+                k.Parameters[0].Value = run;
                 k.Parameters[1].Value = entity;
+                k.Parameters[2].Value = (long)records;
+                for (int i = 0; i < counts.Length; i++) k.Parameters[3 + i].Value = counts[i];
                 k.ExecuteNonQuery();
                 var cp = _putCheckpoint!;
                 cp.Transaction = tx;
-                cp.Parameters[0].Value = run; cp.Parameters[1].Value = entity; cp.Parameters[2].Value = (long)batch; cp.Parameters[3].Value = (long)entries.Count;
-                cp.Parameters[4].Value = entries[entries.Count - 1].SourceKey; cp.Parameters[5].Value = at;
+                cp.Parameters[0].Value = run; cp.Parameters[1].Value = entity; cp.Parameters[2].Value = (long)batch; cp.Parameters[3].Value = (long)records;
+                cp.Parameters[4].Value = lastSourceKey; cp.Parameters[5].Value = at;
                 cp.ExecuteNonQuery();
                 RenewLease(tx);
                 tx.Commit();

@@ -76,7 +76,7 @@ namespace CrmMigration.Engine.Providers.Relational
     /// </summary>
     /// <typeparam name="TTable">The engine's table description.</typeparam>
     /// <typeparam name="TPlan">The engine's per-shape plan.</typeparam>
-    internal abstract class RelationalEntityWriter<TTable, TPlan> : ICrmEntityWriter
+    internal abstract class RelationalEntityWriter<TTable, TPlan> : ICrmEntityWriter, ICrmRowWriter
         where TTable : class, IRelationalTable
         where TPlan : WriterShape
     {
@@ -336,27 +336,40 @@ namespace CrmMigration.Engine.Providers.Relational
         // ---------------------------------------------------------------- outcomes
 
         /// <summary>An outcome for <paramref name="record"/>, keyed by its own key or else <paramref name="keyText"/> (the key columns' values).</summary>
-        protected CrmRecordOutcome Outcome(CrmRecord record, string? keyText, CrmOutcome outcome) =>
-            new CrmRecordOutcome(TableName, record.Key?.ToString() ?? keyText, outcome) { Batch = BatchNumber, Origin = record.Origin };
+        protected CrmRecordOutcome Outcome(CrmRecord record, string? keyText, CrmOutcome outcome) => Outcome(record.Key?.ToString() ?? keyText, record.Origin, outcome);
+
+        /// <summary>An outcome keyed by <paramref name="key"/> (a record's or a row's key text) from <paramref name="origin"/>.</summary>
+        protected CrmRecordOutcome Outcome(string? key, CrmOrigin? origin, CrmOutcome outcome) =>
+            new CrmRecordOutcome(TableName, key, outcome) { Batch = BatchNumber, Origin = origin };
 
         /// <summary>A Rejected outcome with its reason code and message.</summary>
-        protected CrmRecordOutcome Rejected(CrmRecord record, string? keyText, string reason, string message)
+        protected CrmRecordOutcome Rejected(CrmRecord record, string? keyText, string reason, string message) =>
+            Rejected(record.Key?.ToString() ?? keyText, record.Origin, reason, message);
+
+        /// <summary>A Rejected outcome keyed by <paramref name="key"/>, with its reason code and message.</summary>
+        protected CrmRecordOutcome Rejected(string? key, CrmOrigin? origin, string reason, string message)
         {
-            var o = Outcome(record, keyText, CrmOutcome.Rejected);
+            var o = Outcome(key, origin, CrmOutcome.Rejected);
             o.ReasonCode = reason;
             o.Message = message;
             return o;
         }
 
         /// <summary>DuplicateKey: the key is stored already (<paramref name="detail"/>: the engine's message, when it refused).</summary>
-        protected CrmRecordOutcome DuplicateKey(CrmRecord record, string? keyText, string? detail = null) =>
-            Rejected(record, keyText, "DuplicateKey", detail is null
-                ? $"A record with the key '{record.Key?.ToString() ?? keyText}' already exists in '{TableName}'."
-                : $"A record with the key '{record.Key?.ToString() ?? keyText}' already exists in '{TableName}' ({detail}).");
+        protected CrmRecordOutcome DuplicateKey(CrmRecord record, string? keyText, string? detail = null) => DuplicateKey(record.Key?.ToString() ?? keyText, record.Origin, detail);
+
+        /// <summary>DuplicateKey for the record or row keyed by <paramref name="key"/>.</summary>
+        protected CrmRecordOutcome DuplicateKey(string? key, CrmOrigin? origin, string? detail = null) =>
+            Rejected(key, origin, "DuplicateKey", detail is null
+                ? $"A record with the key '{key}' already exists in '{TableName}'."
+                : $"A record with the key '{key}' already exists in '{TableName}' ({detail}).");
 
         /// <summary>MissingKey: an upsert without a value for a key column.</summary>
-        protected CrmRecordOutcome MissingKey(CrmRecord record, string? keyText) =>
-            Rejected(record, keyText, "MissingKey", $"The record has no value for the key field(s) of '{TableName}'.");
+        protected CrmRecordOutcome MissingKey(CrmRecord record, string? keyText) => MissingKey(record.Key?.ToString() ?? keyText, record.Origin);
+
+        /// <summary>MissingKey for the record or row keyed by <paramref name="key"/>.</summary>
+        protected CrmRecordOutcome MissingKey(string? key, CrmOrigin? origin) =>
+            Rejected(key, origin, "MissingKey", $"The record has no value for the key field(s) of '{TableName}'.");
 
         /// <summary>The ValueConversion message for a value a column cannot take.</summary>
         protected static string ConversionMessage(string column, string declaredType, Exception ex) =>
@@ -439,6 +452,29 @@ namespace CrmMigration.Engine.Providers.Relational
             Planned ??= new Dictionary<string, object?[]>(StringComparer.Ordinal);
             PlanRecords(batch, outcomes, Options.Mode == CrmWriteMode.Upsert);
         }
+
+        /// <inheritdoc/>
+        public bool CanWriteRows(Batches.RowBatch rows) =>
+            WritesRows && !Disposed && Table is not null && TableExists && !rows.HasRecords && _coveredShapes.Contains(rows.Shape);
+
+        /// <inheritdoc/>
+        public void WriteRows(Batches.RowBatch rows, int[] which, int count, RowOutcomes outcomes)
+        {
+            if (rows is null) throw new ArgumentNullException(nameof(rows));
+            if (outcomes is null) throw new ArgumentNullException(nameof(outcomes));
+            BatchNumber++;
+            outcomes.Reset(count);
+            if (count == 0) return;
+            if (!CanWriteRows(rows)) throw new InvalidOperationException($"Rows of '{Entity}' cannot be written as rows now; write them as records.");
+            WriteRowsCore(rows, which, count, outcomes, Options.Mode == CrmWriteMode.Upsert);
+        }
+
+        /// <summary>Whether the engine writes rows from their columns (<see cref="WriteRowsCore"/>).</summary>
+        protected virtual bool WritesRows => false;
+
+        /// <summary>Writes rows <c>which[0..count)</c> of a batch whose table and columns are known (see <see cref="ICrmRowWriter.WriteRows"/>).</summary>
+        protected virtual void WriteRowsCore(Batches.RowBatch rows, int[] which, int count, RowOutcomes outcomes, bool upsert) =>
+            throw new NotSupportedException();
 
         /// <inheritdoc/>
         public abstract void Complete();

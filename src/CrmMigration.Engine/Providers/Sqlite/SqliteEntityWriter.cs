@@ -140,7 +140,14 @@ namespace CrmMigration.Engine.Providers.Sqlite
             {
                 Portable = new object?[cols.Length];
                 Storage = new object?[cols.Length];
+                Int64s = new long[cols.Length];
+                Direct = new bool[cols.Length];
             }
+
+            /// <summary>Per slot: a text cell may be bound from the batch's UTF-8 as it is (a text or untyped column, not a key column).</summary>
+            public readonly bool[] Direct;
+            /// <summary>Per slot: the integer of a slot whose storage is <see cref="DirectInt64"/>.</summary>
+            public readonly long[] Int64s;
 
             /// <summary>The table's other columns, read after the slots when before-images are kept.</summary>
             public int[] ExtraCols = Array.Empty<int>();
@@ -167,6 +174,11 @@ namespace CrmMigration.Engine.Providers.Sqlite
             var extra = new List<int>();
             if (Options.OnBeforeCommit is not null) for (int c = 0; c < table.Columns.Count; c++) if (Array.IndexOf(cols, c) < 0) extra.Add(c);
             plan.ExtraCols = extra.ToArray();
+            for (int s = 0; s < cols.Length; s++)
+            {
+                var col = table.Columns[cols[s]];
+                plan.Direct[s] = (col.Untyped || col.Type == CrmFieldType.String) && Array.IndexOf(plan.KeySlots, s) < 0;
+            }
             for (int c = 0; c < table.Columns.Count; c++)
             {
                 var col = table.Columns[c];
@@ -248,9 +260,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             {
                 CheckColumns(batch, write: true);
                 RequireUpsertKey();
-                _imaged.Clear();
-                _upsertBatch = upsert;
-                _images = Options.OnBeforeCommit is null ? null : KeptImages(batch.Count);
+                StartBatch(batch.Count, upsert);
+                _rows = null;
                 for (int r = 0; r < batch.Count; r++)
                 {
                     var record = batch[r];
@@ -258,11 +269,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     outcomes.Add(upsert ? Upsert(record, plan) : Insert(record, plan));
                     if (r == batch.Count / 2) Util.FaultPoints.Hit("mid-batch", BatchNumber);
                 }
-                // The way back is kept (by the ledger) before the batch is durable.
-                if (_images is { Rows.Count: > 0 }) Options.OnBeforeCommit!(_images);
-                _images?.Rows.Clear();
-                _images = null;
-                Commit();
+                EndBatch();
             }
             catch
             {
@@ -271,14 +278,125 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
         }
 
+        /// <inheritdoc/>
+        protected override bool WritesRows => true;
+
+        /// <inheritdoc/>
+        protected override void WriteRowsCore(Batches.RowBatch rows, int[] which, int count, Relational.RowOutcomes outcomes, bool upsert)
+        {
+            Connection(write: true);
+            Begin();
+            try
+            {
+                RequireUpsertKey();
+                StartBatch(count, upsert);
+                _rows = rows;
+                var plan = PlanFor(rows.Shape);
+                // Text bound from the batch's UTF-8 only where nothing else reads the slot: an image without a key holds every column.
+                bool direct = !upsert && (_images is null || Key.Length > 0);
+                for (int i = 0; i < count; i++)
+                {
+                    int row = which[i];
+                    _row = row;
+                    CrmOutcome code;
+                    if (!ConvertRow(rows, row, plan, portable: upsert, direct, out string? problem)) code = Refuse("ValueConversion", problem);
+                    else code = upsert ? UpsertCore(plan) : InsertCore(plan);
+                    if (code == CrmOutcome.Rejected) outcomes.Set(i, Refusal(rows.KeyText(row) ?? CanonicalKey(plan), rows.OriginAt(row)));
+                    else outcomes.Set(i, code);
+                    if (i == count / 2) Util.FaultPoints.Hit("mid-batch", BatchNumber);
+                }
+                _rows = null;
+                EndBatch();
+            }
+            catch
+            {
+                _rows = null;
+                Rollback();
+                throw;
+            }
+        }
+
+        private void StartBatch(int rows, bool upsert)
+        {
+            _imaged.Clear();
+            _upsertBatch = upsert;
+            _images = Options.OnBeforeCommit is null ? null : KeptImages(rows);
+        }
+
+        private void EndBatch()
+        {
+            // The way back is kept (by the ledger) before the batch is durable.
+            if (_images is { Rows.Count: > 0 }) Options.OnBeforeCommit!(_images);
+            _images?.Rows.Clear();
+            _images = null;
+            Commit();
+        }
+
+        // ---------------------------------------------------------------- one row, record or batch row alike
+
+        /// <summary>The batch whose row is being written (null while writing records), and the row.</summary>
+        private Batches.RowBatch? _rows;
+        private int _row;
+        /// <summary>Why the last core step refused the row: a reason code and the engine's message (or null).</summary>
+        private string? _failReason, _failMessage;
+
+        /// <summary>A slot's storage stands for the row's text cell, bound from its UTF-8 (no string made).</summary>
+        private static readonly object DirectText = new object();
+        /// <summary>A slot's storage stands for <see cref="ShapePlan.Int64s"/> at the slot (no box made).</summary>
+        private static readonly object DirectInt64 = new object();
+
+        private CrmOutcome Refuse(string reason, string? message)
+        {
+            _failReason = reason;
+            _failMessage = message;
+            return CrmOutcome.Rejected;
+        }
+
+        /// <summary>The outcome of the row the last core step refused, keyed by <paramref name="key"/>.</summary>
+        private CrmRecordOutcome Refusal(string? key, CrmOrigin? origin) => _failReason switch
+        {
+            "DuplicateKey" => DuplicateKey(key, origin, _failMessage),
+            "MissingKey" => MissingKey(key, origin),
+            _ => Rejected(key, origin, _failReason!, _failMessage!),
+        };
+
+        private CrmRecordOutcome Finish(CrmRecord record, ShapePlan plan, CrmOutcome code) =>
+            code == CrmOutcome.Rejected ? Refusal(KeyText(record, plan), record.Origin) : Outcome(record, plan, code, false);
+
         private CrmRecordOutcome Insert(CrmRecord record, ShapePlan plan)
         {
             if (!Convert(record, plan, portable: false, out string? problem)) return Rejected(record, plan, "ValueConversion", problem!);
-            if (!KeyEnforced && Key.Length > 0 && HasKey(plan) && Exists(plan)) return DuplicateKey(record, KeyText(record, plan));
+            return Finish(record, plan, InsertCore(plan));
+        }
+
+        private CrmOutcome InsertCore(ShapePlan plan)
+        {
+            if (!KeyEnforced && Key.Length > 0 && HasKey(plan) && Exists(plan)) return Refuse("DuplicateKey", null);
             var insert = InsertStatement(plan);
+            for (int s = 0; s < plan.Storage.Length; s++) BindSlot(insert, s + 1, plan, s);
+            var code = Execute(insert, plan, CrmOutcome.Inserted);
+            if (code == CrmOutcome.Inserted) Absent(plan);
+            return code;
+        }
+
+        /// <summary>Binds a slot's storage value (or the row's cell a direct slot stands for).</summary>
+        private void BindSlot(SqliteRawStatement statement, int index, ShapePlan plan, int slot)
+        {
+            object? storage = plan.Storage[slot];
+            if (ReferenceEquals(storage, DirectText)) statement.BindUtf8(index, _rows!.Columns[plan.Fields[slot]].TextAt(_row));
+            else if (ReferenceEquals(storage, DirectInt64)) statement.BindInt64(index, plan.Int64s[slot]);
+            else statement.Bind(index, storage);
+        }
+
+        /// <summary>Makes every direct slot's storage value a value of its own (an image keeps them).</summary>
+        private void Materialize(ShapePlan plan)
+        {
             var storage = plan.Storage;
-            for (int s = 0; s < storage.Length; s++) insert.Bind(s + 1, storage[s]);
-            return Absent(Execute(insert, record, plan, CrmOutcome.Inserted), plan);
+            for (int s = 0; s < storage.Length; s++)
+            {
+                if (ReferenceEquals(storage[s], DirectText)) storage[s] = _rows!.Columns[plan.Fields[s]].GetValue(_row);
+                else if (ReferenceEquals(storage[s], DirectInt64)) storage[s] = plan.Int64s[s];
+            }
         }
 
         // ---------------------------------------------------------------- before-images
@@ -306,14 +424,14 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private bool _upsertBatch;
 
         /// <summary>After an insert: the row was absent before (undo deletes it by key, or by content without one).</summary>
-        private CrmRecordOutcome Absent(CrmRecordOutcome outcome, ShapePlan plan)
+        private void Absent(ShapePlan plan)
         {
-            if (_images is null || outcome.Outcome != CrmOutcome.Inserted) return outcome;
+            if (_images is null) return;
             string? key = CanonicalKey(plan);
             // Only an upsert batch can touch a key twice (an insert of a key already there is refused, so it keeps no image).
-            if (key is not null && _upsertBatch && !_imaged.Add(key)) return outcome;
+            if (key is not null && _upsertBatch && !_imaged.Add(key)) return;
+            if (key is null) Materialize(plan); // the image holds every column's value
             _images.Rows.Add(AbsentImage(key, plan, plan.Storage));
-            return outcome;
         }
 
         /// <summary>Before an update: the stored row as the select read it (the plan's columns, then the others), in storage form.</summary>
@@ -331,36 +449,43 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private CrmRecordOutcome Upsert(CrmRecord record, ShapePlan plan)
         {
             if (!Convert(record, plan, portable: true, out string? problem)) return Rejected(record, plan, "ValueConversion", problem!);
-            if (!HasKey(plan)) return MissingKey(record, KeyText(record, plan));
+            return Finish(record, plan, UpsertCore(plan));
+        }
+
+        private CrmOutcome UpsertCore(ShapePlan plan)
+        {
+            if (!HasKey(plan)) return Refuse("MissingKey", null);
             var select = SelectStatement(plan);
-            for (int k = 0; k < plan.KeySlots.Length; k++) select.Bind(k + 1, plan.Storage[plan.KeySlots[k]]);
+            for (int k = 0; k < plan.KeySlots.Length; k++) BindSlot(select, k + 1, plan, plan.KeySlots[k]);
             int rc = select.Step();
             if (rc == SqliteSql.SqliteRow)
             {
                 bool changed = Differs(select, plan);
                 if (changed) Existing(select, plan);
                 select.Reset();
-                if (!changed) return Outcome(record, plan, CrmOutcome.Skipped, false);
+                if (!changed) return CrmOutcome.Skipped;
                 var update = UpdateStatement(plan);
                 int p = 1;
-                foreach (int s in plan.UpdateSlots) update.Bind(p++, plan.Storage[s]);
-                foreach (int s in plan.KeySlots) update.Bind(p++, plan.Storage[s]);
-                return Execute(update, record, plan, CrmOutcome.Updated);
+                foreach (int s in plan.UpdateSlots) BindSlot(update, p++, plan, s);
+                foreach (int s in plan.KeySlots) BindSlot(update, p++, plan, s);
+                return Execute(update, plan, CrmOutcome.Updated);
             }
             select.Reset();
             if (rc != SqliteSql.SqliteDone) throw select.Failure(rc);
             var insert = InsertStatement(plan);
-            for (int s = 0; s < plan.Storage.Length; s++) insert.Bind(s + 1, plan.Storage[s]);
-            return Absent(Execute(insert, record, plan, CrmOutcome.Inserted), plan);
+            for (int s = 0; s < plan.Storage.Length; s++) BindSlot(insert, s + 1, plan, s);
+            var code = Execute(insert, plan, CrmOutcome.Inserted);
+            if (code == CrmOutcome.Inserted) Absent(plan);
+            return code;
         }
 
-        private CrmRecordOutcome Execute(SqliteRawStatement statement, CrmRecord record, ShapePlan plan, CrmOutcome success)
+        private CrmOutcome Execute(SqliteRawStatement statement, ShapePlan plan, CrmOutcome success)
         {
             int rc = statement.Step();
             if (rc == SqliteSql.SqliteDone)
             {
                 statement.Reset();
-                return Outcome(record, plan, success, false);
+                return success;
             }
             int extended = statement.ExtendedErrorCode;
             string message = statement.ErrorMessage;
@@ -368,7 +493,82 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if ((rc & 0xFF) != SqliteSql.SqliteConstraint) throw statement.Failure(rc);
             bool duplicate = extended == SqliteSql.SqliteConstraintPrimaryKey || extended == SqliteSql.SqliteConstraintRowId
                 || (extended == SqliteSql.SqliteConstraintUnique && Key.Length > 0 && HasKey(plan) && Exists(plan));
-            return duplicate ? DuplicateKey(record, KeyText(record, plan), message) : Rejected(record, plan, "ConstraintViolation", message);
+            return Refuse(duplicate ? "DuplicateKey" : "ConstraintViolation", message);
+        }
+
+        /// <summary>
+        /// Converts a batch row's cells into the plan's buffers, as <see cref="Convert"/> converts the record made from the row;
+        /// with <paramref name="direct"/>, a valid UTF-8 text cell of a direct slot and a plain integer's text for an integer
+        /// column are kept as they are (bound without a string or a box). False with a message when a value cannot be converted.
+        /// </summary>
+        private bool ConvertRow(Batches.RowBatch rows, int row, ShapePlan plan, bool portable, bool direct, out string? problem)
+        {
+            var columns = Table!.Columns;
+            var cells = rows.Columns;
+            int slot = 0;
+            try
+            {
+                for (; slot < plan.Fields.Length; slot++)
+                {
+                    var column = columns[plan.Cols[slot]];
+                    var cell = cells[plan.Fields[slot]];
+                    if (direct && cell.KindAt(row) == Batches.CellKind.Text)
+                    {
+                        var utf8 = cell.TextAt(row);
+                        if (plan.Direct[slot] && System.Text.Unicode.Utf8.IsValid(utf8))
+                        {
+                            plan.Storage[slot] = DirectText;
+                            continue;
+                        }
+                        if (column.Type == CrmFieldType.Integer && !column.Untyped && PlainInteger(utf8, out long n))
+                        {
+                            plan.Int64s[slot] = n;
+                            plan.Storage[slot] = Array.IndexOf(plan.KeySlots, slot) < 0 ? DirectInt64 : n;
+                            continue;
+                        }
+                    }
+                    object? value = cell.GetValue(row);
+                    if (portable)
+                    {
+                        object? p = SqliteSql.ToPortable(value, column);
+                        plan.Portable[slot] = p;
+                        plan.Storage[slot] = SqliteSql.ToStorage(p, column);
+                    }
+                    else
+                    {
+                        plan.Storage[slot] = SqliteSql.ToStorage(value, column);
+                    }
+                }
+            }
+            catch (Exception ex) when (IsConversionError(ex))
+            {
+                var column = columns[plan.Cols[slot]];
+                problem = ConversionMessage(column.Name, column.DeclaredType, ex);
+                return false;
+            }
+            problem = null;
+            return true;
+        }
+
+        /// <summary>
+        /// Text that is an integer in its one plain spelling (an optional '-', then 1 to 18 digits without a leading zero, or "0"),
+        /// which every integer parse reads alike: the value.
+        /// </summary>
+        private static bool PlainInteger(ReadOnlySpan<byte> utf8, out long value)
+        {
+            value = 0;
+            int i = utf8.Length > 0 && utf8[0] == (byte)'-' ? 1 : 0;
+            int digits = utf8.Length - i;
+            if (digits < 1 || digits > 18 || (utf8[i] == (byte)'0' && (digits > 1 || i == 1))) return false;
+            long v = 0;
+            for (; i < utf8.Length; i++)
+            {
+                int d = utf8[i] - '0';
+                if ((uint)d > 9) return false;
+                v = v * 10 + d;
+            }
+            value = utf8[0] == (byte)'-' ? -v : v;
+            return true;
         }
 
         /// <summary>Converts the mapped values into the plan's buffers; false with a message when one cannot be.</summary>

@@ -57,6 +57,22 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (rc != SqliteSql.SqliteOk) throw Failure(rc);
         }
 
+        /// <summary>Binds valid UTF-8 text as it is (the bytes SQLite stores for the string they spell).</summary>
+        public void BindUtf8(int index, ReadOnlySpan<byte> utf8)
+        {
+            var stmt = Stmt;
+            // An empty span would be bound as NULL, so empty text goes through the string overload.
+            int rc = utf8.Length == 0 ? raw.sqlite3_bind_text(stmt, index, "") : raw.sqlite3_bind_text(stmt, index, utf8);
+            if (rc != SqliteSql.SqliteOk) throw Failure(rc);
+        }
+
+        /// <summary>Binds an integer.</summary>
+        public void BindInt64(int index, long value)
+        {
+            int rc = raw.sqlite3_bind_int64(Stmt, index, value);
+            if (rc != SqliteSql.SqliteOk) throw Failure(rc);
+        }
+
         /// <summary>
         /// Binds text as UTF-8, the database's encoding, transcoded here (vectorised) into a buffer the statement keeps, rather
         /// than as UTF-16 that SQLite would translate on every step. Text that is not valid UTF-16 (a lone surrogate) is

@@ -1,0 +1,335 @@
+using System;
+using System.Collections.Generic;
+using System.IO.Hashing;
+using System.Text;
+using CrmMigration.Engine.Batches;
+using CrmMigration.Engine.Ledger;
+using CrmMigration.Engine.Providers;
+using CrmMigration.Engine.Providers.Relational;
+using CrmMigration.Engine.Util;
+
+namespace CrmMigration.Engine.Import
+{
+    /// <summary>
+    /// The batch lane: rows of a mapped <see cref="RowBatch"/> enter the session as rows and leave as rows. Keys and fingerprints
+    /// are computed from the columns, the writer writes the columns (<see cref="ICrmRowWriter"/>), outcomes are arrays with an
+    /// outcome object only for the rare row that needs one (a reject, a skip with a reason), and the ledger records the batch from
+    /// those arrays. Everything else is the record path's: the same keys, fingerprints, outcomes, books, ledger entries, batch
+    /// numbers and fault points. A batch the lane cannot take (records pending, references to resolve, records waiting for
+    /// parents, -WhatIf, a file target, a table still to be created or widened) is made into records and goes the record way.
+    /// </summary>
+    public sealed partial class ImportSession
+    {
+        private readonly LedgerRows _ledgerRows = new();
+        private readonly RowOutcomes _rowOutcomes = new();
+        private Utf8Buffer _rowKeys = new(1 << 16);
+        private Utf8Buffer _rowScratch = new(1024);
+        private int[] _which = new int[1024];
+        private long[] _rowHashes = new long[1024];
+        private int[] _sourceStart = new int[1024], _sourceLength = new int[1024], _targetStart = new int[1024], _targetLength = new int[1024];
+        private byte[] _rowState = new byte[1024];
+        private CrmRecordOutcome?[] _rowDecided = new CrmRecordOutcome?[1024];
+
+        private const byte RowWrite = 0, RowDone = 1, RowDecided = 2;
+
+        /// <summary>Rows the batch lane wrote (for the tests: the lane was taken).</summary>
+        internal long LaneRows { get; private set; }
+
+        /// <summary>
+        /// Adds the rows of a mapped batch (every row of it lands: rejects and filters went their own way) to their entity's batch,
+        /// writing it when full; false, with nothing added, when the entity's state does not allow the lane now (the caller makes
+        /// a record per row and adds those instead).
+        /// </summary>
+        internal bool AddBatch(RowBatch mapped, List<ImportResult> results)
+        {
+            if (mapped.Count == 0) return true;
+            if (_options.WhatIf || !_durableTarget || _options.Entity is not null || mapped.HasRecords) return false;
+            if (!_entities.TryGetValue(mapped.Entity, out var state) || !ReferenceEquals(state.Summary.Entity, mapped.Entity) && !string.Equals(state.Summary.Entity, mapped.Entity, StringComparison.Ordinal)) return false;
+            if (state.Batch.Count > 0 || !LaneOpen(state, mapped)) return false;
+            var rows = state.Rows ??= new RowBatch(mapped.Entity, mapped.Shape, _options.BatchSize);
+            if (rows.Count > 0 && !SameSource(rows, mapped))
+            {
+                MaterializeRows(state);
+                return false;
+            }
+            _current = state;
+            for (int r = 0; r < mapped.Count; r++)
+            {
+                if (rows.Count == 0) Prepare(rows, mapped);
+                rows.CopyRow(mapped, r);
+                state.Received++;
+                if (rows.Count >= _options.BatchSize) FlushEntity(state, results);
+            }
+            return true;
+        }
+
+        /// <summary>Whether an entity's rows of this shape can go the lane's way: a writer of rows that takes them, nothing to resolve or release.</summary>
+        private bool LaneOpen(EntityState state, RowBatch rows)
+        {
+            if (_finalPass || !state.WriterOpened || state.OpenError is not null || _spill is not null) return false;
+            if (state.Writer is not ICrmRowWriter writer || !writer.CanWriteRows(rows)) return false;
+            if (rows.Shape.References is not null || BindingsOf(state, rows.Shape).Length > 0) return false;
+            return !_waiting.TryGetValue(state.Summary.Entity, out var waiting) || waiting.Count == 0;
+        }
+
+        private static bool SameSource(RowBatch rows, RowBatch mapped) =>
+            ReferenceEquals(rows.Shape, mapped.Shape) && string.Equals(rows.Entity, mapped.Entity, StringComparison.Ordinal)
+            && string.Equals(rows.System, mapped.System, StringComparison.Ordinal) && string.Equals(rows.SourceEntity, mapped.SourceEntity, StringComparison.Ordinal)
+            && string.Equals(rows.File, mapped.File, StringComparison.Ordinal) && ReferenceEquals(rows.KeyColumns, mapped.KeyColumns)
+            && ReferenceEquals(rows.KeyNames, mapped.KeyNames) && rows.KeylessSource == mapped.KeylessSource
+            && string.Equals(rows.MappingHash, mapped.MappingHash, StringComparison.Ordinal);
+
+        private static void Prepare(RowBatch rows, RowBatch mapped)
+        {
+            rows.Reset(mapped.Entity, mapped.Shape);
+            rows.System = mapped.System;
+            rows.SourceEntity = mapped.SourceEntity;
+            rows.File = mapped.File;
+            rows.KeyColumns = mapped.KeyColumns;
+            rows.KeyNames = mapped.KeyNames;
+            rows.KeylessSource = mapped.KeylessSource;
+            rows.MappingHash = mapped.MappingHash;
+        }
+
+        /// <summary>Rows and records an entity holds, not yet written.</summary>
+        private static int Pending(EntityState state) => state.Batch.Count + (state.Rows?.Count ?? 0);
+
+        /// <summary>The entity's pending rows become records, ahead of any records pending (they came first).</summary>
+        private static void MaterializeRows(EntityState state)
+        {
+            var rows = state.Rows;
+            if (rows is null || rows.Count == 0) return;
+            var made = new List<CrmRecord>(rows.Count);
+            for (int r = 0; r < rows.Count; r++) made.Add(rows.ToRecord(r));
+            state.Batch.InsertRange(0, made);
+            state.Preset.InsertRange(0, new CrmRecordOutcome?[made.Count]);
+            rows.Clear();
+        }
+
+        /// <summary>Writes an entity's pending rows the lane's way, if it still may (true), else makes them records (false).</summary>
+        private bool FlushRows(EntityState state, List<ImportResult> results)
+        {
+            var rows = state.Rows!;
+            if (state.Batch.Count > 0 || !LaneOpen(state, rows))
+            {
+                MaterializeRows(state);
+                return false;
+            }
+            int n = rows.Count;
+            state.BatchNumber++;
+            int number = state.BatchNumber;
+            _options.CancellationToken.ThrowIfCancellationRequested();
+            Grow(n);
+
+            // 1. Keys and fingerprints, from the columns: the bytes of the text the record path makes (see FlushEntity).
+            bool track = _ledger is not null && _durableTarget;
+            _rowKeys.Clear();
+            for (int r = 0; r < n; r++)
+            {
+                long hash = track ? rows.Fingerprint(r, ref _rowScratch) : 0;
+                _rowHashes[r] = hash;
+                int t = _rowKeys.Length;
+                bool hasTarget = AppendKey(rows, r, source: false);
+                _targetStart[r] = t;
+                _targetLength[r] = hasTarget ? _rowKeys.Length - t : -1;
+                if (!hasTarget && track)
+                {
+                    // A row without a key is known by its content and which copy of it it is.
+                    _rowKeys.Append(ContentKey(state, hash));
+                    _targetLength[r] = _rowKeys.Length - t;
+                }
+                int s = _rowKeys.Length;
+                if (AppendKey(rows, r, source: true))
+                {
+                    _sourceStart[r] = s;
+                    _sourceLength[r] = _rowKeys.Length - s;
+                }
+                else if (_targetLength[r] >= 0)
+                {
+                    _sourceStart[r] = _targetStart[r];
+                    _sourceLength[r] = _targetLength[r];
+                }
+                else
+                {
+                    _rowKeys.Append(rows.PositionText(r, state.Received - n + r + 1));
+                    _sourceStart[r] = s;
+                    _sourceLength[r] = _rowKeys.Length - s;
+                }
+            }
+
+            // 2. A resumed run passes over what it already accounted for; unchanged rows are skipped; the rest are written.
+            var run = _resumed ? state.RunIndex : null;
+            var known = state.ContentIndex;
+            int count = 0;
+            for (int r = 0; r < n; r++)
+            {
+                _rowDecided[r] = null;
+                _rowState[r] = RowWrite;
+                bool hasTarget = _targetLength[r] >= 0;
+                long targetHash = hasTarget ? KeyHash(_targetStart[r], _targetLength[r]) : 0;
+                if (run is { } index)
+                {
+                    bool landedHere = hasTarget && index.Landed.TryGetValue(targetHash, out long h) && (!track || h == _rowHashes[r]);
+                    if (landedHere || index.Rejected.ContainsKey(KeyHash(_sourceStart[r], _sourceLength[r])))
+                    {
+                        state.AlreadyRecorded++;
+                        _rowState[r] = RowDone;
+                        continue;
+                    }
+                }
+                if (known is not null && hasTarget && known.TryGetValue(targetHash, out long previous))
+                {
+                    string tk = KeyText(_targetStart[r], _targetLength[r]);
+                    if (previous == _rowHashes[r])
+                    {
+                        _rowDecided[r] = new CrmRecordOutcome(rows.Entity, tk, CrmOutcome.Skipped) { ReasonCode = "Unchanged", Message = "The target already holds this record unchanged (per the ledger)." };
+                        _rowState[r] = RowDecided;
+                        continue;
+                    }
+                    if (_options.Mode == CrmWriteMode.Insert && !_resumed)
+                    {
+                        _rowDecided[r] = new CrmRecordOutcome(rows.Entity, tk, CrmOutcome.Rejected)
+                        {
+                            ReasonCode = "DuplicateKey",
+                            Message = "A record with this key was imported before with different content; use -Mode Upsert to update it.",
+                        };
+                        _rowState[r] = RowDecided;
+                        continue;
+                    }
+                }
+                _which[count++] = r;
+            }
+
+            // 3. Write, retrying transient failures; a batch that fails for good is written record by record.
+            if (count > 0)
+            {
+                if (_resumed && FirstNewRecordAfter is null) FirstNewRecordAfter = _sinceStart.Elapsed;
+                FaultPoints.Hit("before-target", number);
+                WriteRows(state, rows, count);
+                FaultPoints.Hit("after-target", number);
+            }
+
+            // 4. Account, then record in the ledger (after the target committed).
+            var entries = _ledger is null ? null : _ledgerRows;
+            entries?.Reset(rows.SourceEntity ?? rows.Entity, track);
+            for (int r = 0, w = 0; r < n; r++)
+            {
+                if (_rowState[r] == RowDone) continue; // already recorded by the run being resumed
+                CrmOutcome code;
+                CrmRecordOutcome? detail;
+                if (_rowState[r] == RowDecided)
+                {
+                    detail = _rowDecided[r];
+                    code = detail!.Outcome;
+                }
+                else
+                {
+                    code = _rowOutcomes.CodeAt(w);
+                    detail = _rowOutcomes.DetailAt(w);
+                    w++;
+                }
+                if (detail is not null)
+                {
+                    detail.Batch = number;
+                    detail.WhatIf = false;
+                    detail.Origin ??= rows.OriginAt(r);
+                    Count(state, detail);
+                    // What someone reads: a refused row becomes an error and a reject-file row (with its record, made here).
+                    if (code == CrmOutcome.Rejected) results.Add(new ImportResult(rows.ToRecord(r), detail));
+                }
+                else if (state.Summary.Count(code))
+                {
+                    state.Summary.RejectReasons["Unknown"] = state.Summary.RejectReasons.TryGetValue("Unknown", out long u) ? u + 1 : 1;
+                }
+                if (entries is null) continue;
+                entries.Add(code, _rowHashes[r], detail);
+                ref var keys = ref entries.Keys;
+                int at = keys.Length;
+                keys.Append(_rowKeys.Written.Slice(_sourceStart[r], _sourceLength[r]));
+                entries.SourceKey(at);
+                if (_targetLength[r] >= 0)
+                {
+                    at = keys.Length;
+                    keys.Append(_rowKeys.Written.Slice(_targetStart[r], _targetLength[r]));
+                    entries.TargetKey(at);
+                }
+            }
+            LaneRows += n;
+            if (entries is not null) _ledger!.RecordRows(_runId!, state.Summary.Entity, number, entries, _options.Partition);
+            SavePendingSchema();
+            FaultPoints.Hit("after-ledger", number);
+            rows.Clear();
+            return true;
+        }
+
+        /// <summary>Writes the rows <see cref="_which"/> names into <see cref="_rowOutcomes"/>, as <see cref="Write"/> writes records.</summary>
+        private void WriteRows(EntityState state, RowBatch rows, int count)
+        {
+            var writer = (ICrmRowWriter)state.Writer!;
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    writer.WriteRows(rows, _which, count, _rowOutcomes);
+                    if (_rowOutcomes.Count != count)
+                    {
+                        throw new InvalidOperationException($"The writer for {state.Summary.Entity} returned {_rowOutcomes.Count} outcomes for {count} rows.");
+                    }
+                    return;
+                }
+                catch (CrmException ex) when (IsTransient(ex) && attempt < _options.MaxAttempts)
+                {
+                    var pause = Backoff(attempt);
+                    Warnings.Add($"{state.Summary.Entity}: batch {state.BatchNumber} failed with a transient error ({ex.Error.Code}: {ex.Error.Message}); attempt {attempt + 1} of {_options.MaxAttempts} in {pause.TotalMilliseconds:F0} ms.");
+                    if (_options.CancellationToken.WaitHandle.WaitOne(pause)) _options.CancellationToken.ThrowIfCancellationRequested();
+                }
+                catch (CrmException ex) when (!IsTransient(ex) && count > 1 && ex.Error.Kind is not (CrmErrorKind.InvalidArgument or CrmErrorKind.NotFound or CrmErrorKind.Busy))
+                {
+                    // The batch failed as a whole: its rows become records (this batch's only) and are written one by one.
+                    var records = new List<CrmRecord>(count);
+                    for (int i = 0; i < count; i++) records.Add(rows.ToRecord(_which[i]));
+                    var outcomes = WriteOneByOne(state, records);
+                    _rowOutcomes.Reset(count);
+                    for (int i = 0; i < count; i++) _rowOutcomes.Set(i, outcomes[i]);
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Appends a row's key (or source key) text as UTF-8 to the key buffer, as the string the record path makes would encode.</summary>
+        private bool AppendKey(RowBatch rows, int r, bool source)
+        {
+            int start = _rowKeys.Length;
+            bool has = source ? rows.AppendSourceKey(r, ref _rowKeys) : rows.AppendKey(r, ref _rowKeys);
+            if (!has) return false;
+            var written = _rowKeys.Written.Slice(start);
+            if (!System.Text.Unicode.Utf8.IsValid(written))
+            {
+                // Bytes that are not UTF-8 spell the string decoding them makes (with replacement characters): those are its bytes.
+                string text = Encoding.UTF8.GetString(written);
+                _rowKeys.Truncate(start);
+                _rowKeys.Append(text);
+            }
+            return true;
+        }
+
+        /// <summary><see cref="ContentHash.OfKey"/> of the key text whose UTF-8 is at <paramref name="start"/>.</summary>
+        private long KeyHash(int start, int length) => (long)XxHash3.HashToUInt64(_rowKeys.Written.Slice(start, length));
+
+        private string KeyText(int start, int length) => Encoding.UTF8.GetString(_rowKeys.Written.Slice(start, length));
+
+        private void Grow(int n)
+        {
+            if (_which.Length >= n) return;
+            int size = Math.Max(n, _which.Length * 2);
+            Array.Resize(ref _which, size);
+            Array.Resize(ref _rowHashes, size);
+            Array.Resize(ref _sourceStart, size);
+            Array.Resize(ref _sourceLength, size);
+            Array.Resize(ref _targetStart, size);
+            Array.Resize(ref _targetLength, size);
+            Array.Resize(ref _rowState, size);
+            Array.Resize(ref _rowDecided, size);
+        }
+    }
+}
