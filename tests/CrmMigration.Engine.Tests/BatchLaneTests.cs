@@ -110,10 +110,13 @@ namespace CrmMigration.Engine.Tests
 
         private sealed record CopyResult(CrmImportSummary Summary, long LaneRows, List<CrmDataError> Errors, List<string> Entries, List<string> Table, string RunId);
 
-        private static CopyResult Copy(string csv, string db, string ledgerPath, bool lane)
+        private static CopyResult Copy(string csv, string db, string ledgerPath, bool lane) =>
+            Copy(csv, ProviderFactory.FromPath(db), ledgerPath, lane, () => SqliteRows(db));
+
+        private static CopyResult Copy(string csv, CrmConnection to, string ledgerPath, bool lane, Func<List<string>> table)
         {
             using var source = ProviderFactory.Open(ProviderFactory.FromPath(csv));
-            using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
+            using var target = ProviderFactory.Open(to);
             using var ledger = new MigrationLedger(ledgerPath);
             var errors = new List<CrmDataError>();
             var options = new CopyOptions
@@ -129,6 +132,12 @@ namespace CrmMigration.Engine.Tests
             Assert.Empty(ledger.Verify(copier.RunId!));
             var entries = ledger.RunEntries(copier.RunId!).Select(e => string.Join("\u0001", e.Entity, e.Entry.SourceEntity, e.Entry.SourceKey, e.Entry.TargetKey ?? "(null)",
                 e.Entry.Outcome, e.Entry.ReasonCode ?? "", e.Entry.Message ?? "", e.Entry.Field ?? "", e.Entry.Value ?? "", e.Entry.ContentHash?.ToString(CultureInfo.InvariantCulture) ?? "")).ToList();
+            return new CopyResult(summary, copier.LaneRows, errors, entries, table(), copier.RunId!);
+        }
+
+        /// <summary>The Person table's rows in key order, each cell with its storage class, read without our code.</summary>
+        private static List<string> SqliteRows(string db)
+        {
             var table = new List<string>();
             using (var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + db))
             {
@@ -143,7 +152,7 @@ namespace CrmMigration.Engine.Tests
                     table.Add(string.Join("|", cells));
                 }
             }
-            return new CopyResult(summary, copier.LaneRows, errors, entries, table, copier.RunId!);
+            return table;
         }
 
         [Fact]
@@ -187,6 +196,40 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(recordsAgain.Summary.Skipped, laneAgain.Summary.Skipped);
             Assert.Equal(recordsAgain.Summary.Rejected, laneAgain.Summary.Rejected);
             Assert.Equal(recordsAgain.Entries, laneAgain.Entries);
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void ThePostgreSqlLaneCopiesFromTheColumnsWhatTheRecordPathCopies_AndARefusedCopyFallsBackToTheRecordsOfItsBatch(bool check)
+        {
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "contacts.csv");
+            File.WriteAllBytes(csv, Encoding.UTF8.GetBytes(CleanContacts(3000)));
+            string ddl = "CREATE TABLE \"Person\" (\"Id\" text PRIMARY KEY, \"First\" text, \"Last\" varchar(40) NOT NULL, \"Email\" varchar(100), " +
+                "\"Score\" bigint" + (check ? " CHECK (\"Score\" <> 13)" : "") + ", \"Rank\" bigint, \"Note\" text)";
+            using var laneDb = new TestDatabase(CrmProviderKind.PostgreSql);
+            using var recordDb = new TestDatabase(CrmProviderKind.PostgreSql);
+            laneDb.Exec(ddl);
+            recordDb.Exec(ddl);
+            static List<string> Rows(TestDatabase db) =>
+                ((string?)db.Scalar("SELECT string_agg(t::text, chr(30) ORDER BY \"Id\") FROM \"Person\" t") ?? "").Split('\u001e').ToList();
+
+            var lane = Copy(csv, laneDb.Connection(), dir.File("lane-ledger.sqlite"), lane: true, () => Rows(laneDb));
+            var records = Copy(csv, recordDb.Connection(), dir.File("records-ledger.sqlite"), lane: false, () => Rows(recordDb));
+
+            Assert.Equal(3000 - 250, lane.LaneRows);
+            Assert.Equal(0, records.LaneRows);
+            Assert.Equal(check ? 150 : 0, lane.Summary.Rejected);
+            Assert.Equal(records.Summary.Inserted, lane.Summary.Inserted);
+            Assert.Equal(records.Summary.Rejected, lane.Summary.Rejected);
+            Assert.Equal(records.Errors.Select(e => (e.Code, e.Key, e.Line, e.Message)), lane.Errors.Select(e => (e.Code, e.Key, e.Line, e.Message)));
+            Assert.Equal(3000 - lane.Summary.Rejected, lane.Table.Count);
+            Assert.Equal(records.Table, lane.Table);
+            Assert.Contains("(C00004,Zoë4,García,p4@example.com,4,4,\"张伟 4\")", lane.Table);
+            Assert.Equal(records.Entries, lane.Entries);
         }
 
         [Fact]

@@ -162,23 +162,26 @@ namespace CrmMigration.Engine.Providers.Db
             return row.Key;
         }
 
-        private string? KeyOf(Row row)
+        private string? KeyOf(Row row) => KeyOfValues(row.Plan, row.Values);
+
+        /// <summary>The key text of a row's portable values (parallel to the plan's columns), or null when a key column has none.</summary>
+        private string? KeyOfValues(Relational.WriterShape plan, object?[] values)
         {
             if (Key.Length == 0) return null;
             // The plan knows where each key column sits (a plan made for this key); else it is looked up.
-            int[]? slots = row.Plan.KeySlots.Length == Key.Length ? row.Plan.KeySlots : null;
+            int[]? slots = plan.KeySlots.Length == Key.Length ? plan.KeySlots : null;
             if (Key.Length == 1)
             {
-                int one = slots?[0] ?? Array.IndexOf(row.Plan.Cols, Key[0]);
-                if (one < 0 || row.Values[one] is not { } value) return null;
+                int one = slots?[0] ?? Array.IndexOf(plan.Cols, Key[0]);
+                if (one < 0 || values[one] is not { } value) return null;
                 return CrmKey.TextOf(CrmValues.ToText(value)!);
             }
             var parts = new string[Key.Length];
             for (int k = 0; k < Key.Length; k++)
             {
-                int slot = slots?[k] ?? Array.IndexOf(row.Plan.Cols, Key[k]);
-                if (slot < 0 || row.Values[slot] is null) return null;
-                parts[k] = CrmValues.ToText(row.Values[slot])!;
+                int slot = slots?[k] ?? Array.IndexOf(plan.Cols, Key[k]);
+                if (slot < 0 || values[slot] is null) return null;
+                parts[k] = CrmValues.ToText(values[slot])!;
             }
             return new CrmKey(parts).ToString();
         }

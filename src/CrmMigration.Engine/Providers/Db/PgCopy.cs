@@ -75,6 +75,12 @@ namespace CrmMigration.Engine.Providers.Db
             IReadOnlyList<object?[]> rows, Func<string, string> quote, BulkBuffer buffer)
         {
             Encode(buffer, Encoders(columns), rows);
+            Send(conn, qualifiedTarget, columns, quote, buffer);
+        }
+
+        /// <summary>Sends a COPY stream encoded into <paramref name="buffer"/> (see <see cref="Insert"/>).</summary>
+        public static void Send(NpgsqlConnection conn, string qualifiedTarget, IReadOnlyList<DbColumn> columns, Func<string, string> quote, BulkBuffer buffer)
+        {
             var sql = new StringBuilder("COPY ").Append(qualifiedTarget).Append(" (");
             for (int c = 0; c < columns.Count; c++) { if (c > 0) sql.Append(", "); sql.Append(quote(columns[c].Name)); }
             sql.Append(") FROM STDIN (FORMAT BINARY)");
@@ -105,6 +111,66 @@ namespace CrmMigration.Engine.Providers.Db
                 for (int c = 0; c < encoders.Length; c++)
                 {
                     object? v = values[c];
+                    if (v is null) buffer.Int32(-1);
+                    else encoders[c](buffer, v);
+                }
+            }
+            buffer.Int16(-1);
+        }
+
+        /// <summary>
+        /// The COPY stream of rows <c>which[0..count)</c> of a batch, read from its columns (<paramref name="fields"/>: the column of
+        /// the batch for each target column): the bytes <see cref="Encode"/> gives the records made from the rows. A valid UTF-8
+        /// text cell goes to a text column as its bytes, and an integer (or its plain text) to an integer column as it is; any
+        /// other cell is converted as the record path converts it (<paramref name="dialect"/>'s portable value, then the encoder).
+        /// </summary>
+        internal static void EncodeRows(BulkBuffer buffer, IReadOnlyList<DbColumn> columns, Batches.RowBatch rows, int[] which, int count, int[] fields, DbDialect dialect)
+        {
+            var encoders = Encoders(columns);
+            var kinds = new NpgsqlDbType[columns.Count];
+            for (int c = 0; c < kinds.Length; c++) kinds[c] = columns[c].Type == CrmFieldType.String ? CopyType(columns[c])!.Value : NpgsqlDbType.Unknown;
+            buffer.Clear();
+            buffer.Raw(Header);
+            short width = checked((short)encoders.Length);
+            var cells = rows.Columns;
+            for (int i = 0; i < count; i++)
+            {
+                int row = which[i];
+                buffer.Int16(width);
+                for (int c = 0; c < encoders.Length; c++)
+                {
+                    var cell = cells[fields[c]];
+                    var kind = cell.KindAt(row);
+                    if (kind == Batches.CellKind.Null)
+                    {
+                        buffer.Int32(-1);
+                        continue;
+                    }
+                    var column = columns[c];
+                    if (kind == Batches.CellKind.Text)
+                    {
+                        var utf8 = cell.TextAt(row);
+                        if (kinds[c] is NpgsqlDbType.Text or NpgsqlDbType.Varchar or NpgsqlDbType.Char or NpgsqlDbType.Json && System.Text.Unicode.Utf8.IsValid(utf8))
+                        {
+                            buffer.Int32(utf8.Length);
+                            buffer.Raw(utf8);
+                            continue;
+                        }
+                        if (column.Type == CrmFieldType.Integer && column.DeclaredType == "int8" && Relational.RowCells.PlainInteger(utf8, out long n))
+                        {
+                            buffer.Int32(8);
+                            buffer.Int64(n);
+                            continue;
+                        }
+                    }
+                    else if (kind == Batches.CellKind.Int64 && column.Type == CrmFieldType.Integer && column.DeclaredType == "int8")
+                    {
+                        buffer.Int32(8);
+                        buffer.Int64(cell.Int64At(row));
+                        continue;
+                    }
+                    object? v = dialect.Portable(cell.GetValue(row), column);
+                    if (v is string text) DbDialect.CheckUtf16(text);
                     if (v is null) buffer.Int32(-1);
                     else encoders[c](buffer, v);
                 }

@@ -520,7 +520,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                             plan.Storage[slot] = DirectText;
                             continue;
                         }
-                        if (column.Type == CrmFieldType.Integer && !column.Untyped && PlainInteger(utf8, out long n))
+                        if (column.Type == CrmFieldType.Integer && !column.Untyped && Relational.RowCells.PlainInteger(utf8, out long n))
                         {
                             plan.Int64s[slot] = n;
                             plan.Storage[slot] = Array.IndexOf(plan.KeySlots, slot) < 0 ? DirectInt64 : n;
@@ -547,27 +547,6 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 return false;
             }
             problem = null;
-            return true;
-        }
-
-        /// <summary>
-        /// Text that is an integer in its one plain spelling (an optional '-', then 1 to 18 digits without a leading zero, or "0"),
-        /// which every integer parse reads alike: the value.
-        /// </summary>
-        private static bool PlainInteger(ReadOnlySpan<byte> utf8, out long value)
-        {
-            value = 0;
-            int i = utf8.Length > 0 && utf8[0] == (byte)'-' ? 1 : 0;
-            int digits = utf8.Length - i;
-            if (digits < 1 || digits > 18 || (utf8[i] == (byte)'0' && (digits > 1 || i == 1))) return false;
-            long v = 0;
-            for (; i < utf8.Length; i++)
-            {
-                int d = utf8[i] - '0';
-                if ((uint)d > 9) return false;
-                v = v * 10 + d;
-            }
-            value = utf8[0] == (byte)'-' ? -v : v;
             return true;
         }
 
