@@ -10,25 +10,27 @@ namespace CrmMigration.Engine.Providers.Db
     internal sealed partial class DbEntityWriter
     {
         /// <inheritdoc/>
-        protected override bool WritesRows => _dialect is PgDialect;
+        protected override bool WritesRows => _dialect is PgDialect or MySqlDialect;
 
         /// <summary>
-        /// PostgreSQL inserts into an enforced key go by binary COPY encoded from the batch's columns, every row Inserted. Anything
-        /// else (an upsert, a key the target does not enforce, a column COPY cannot take, a COPY the server refused or a value
-        /// that does not convert) makes this batch's rows records and writes them the record way, which tells each row's outcome.
+        /// Inserts into an enforced key go by the engine's bulk path read from the batch's columns (PostgreSQL: binary COPY;
+        /// MySQL/MariaDB: LOAD DATA LOCAL of tab-separated text), every row Inserted. Anything else (an upsert, a key the target
+        /// does not enforce, a column the bulk path cannot take, a load the server refused or changed, a value that does not
+        /// convert) makes this batch's rows records and writes them the record way, which tells each row's outcome.
         /// </summary>
         protected override void WriteRowsCore(RowBatch rows, int[] which, int count, RowOutcomes outcomes, bool upsert)
         {
             var plan = PlanFor(rows.Shape);
             var columns = new List<DbColumn>(plan.Cols.Length);
             foreach (int c in plan.Cols) columns.Add(Table!.Columns[c]);
-            if (!upsert && KeyEnforced && count >= 2 && columns.Count > 0 && PgCopy.CanCopy(columns))
+            bool pg = _dialect is PgDialect;
+            if (!upsert && KeyEnforced && count >= 2 && columns.Count > 0 && (pg ? PgCopy.CanCopy(columns) : MySqlBulk.CanLoad(columns) && _localInfile != false))
             {
                 bool copied = Retry.Run(_dialect, () =>
                 {
                     try
                     {
-                        return CopyRows(rows, which, count, plan, columns);
+                        return BulkRows(rows, which, count, plan, columns, pg);
                     }
                     catch (Exception ex) when (ex is DbException or InvalidOperationException && !_dialect.IsTransient(ex))
                     {
@@ -49,17 +51,19 @@ namespace CrmMigration.Engine.Providers.Db
             for (int i = 0; i < count; i++) outcomes.Set(i, made[i]);
         }
 
-        /// <summary>One COPY of the rows in a transaction of its own; false (nothing written) when a value or the server refused it.</summary>
-        private bool CopyRows(RowBatch rows, int[] which, int count, WriterShape plan, List<DbColumn> columns)
+        /// <summary>One bulk load of the rows in a transaction of its own; false (nothing written) when a value or the server refused it.</summary>
+        private bool BulkRows(RowBatch rows, int[] which, int count, WriterShape plan, List<DbColumn> columns, bool pg)
         {
             var conn = Conn();
             using var tx = conn.BeginTransaction();
             _bulkBuffer ??= new BulkBuffer();
             try
             {
+                if (!pg && !LocalInfile((MySqlConnector.MySqlConnection)conn, tx)) return false;
                 try
                 {
-                    PgCopy.EncodeRows(_bulkBuffer, columns, rows, which, count, plan.Fields, _dialect);
+                    if (pg) PgCopy.EncodeRows(_bulkBuffer, columns, rows, which, count, plan.Fields, _dialect);
+                    else MySqlBulk.FormatRows(_bulkBuffer, columns, rows, which, count, plan.Fields, _dialect);
                 }
                 catch (Exception ex) when (IsConversionError(ex) || ex is ArgumentException)
                 {
@@ -67,10 +71,24 @@ namespace CrmMigration.Engine.Providers.Db
                 }
                 try
                 {
-                    PgCopy.Send((Npgsql.NpgsqlConnection)conn, _provider.QualifiedName(Table!), columns, _dialect.Quote, _bulkBuffer);
+                    if (pg)
+                    {
+                        PgCopy.Send((Npgsql.NpgsqlConnection)conn, _provider.QualifiedName(Table!), columns, _dialect.Quote, _bulkBuffer);
+                    }
+                    else
+                    {
+                        // LOCAL turns a duplicate or a converted value into a warning and a skipped row: then the record way tells which.
+                        var (loaded, warnings) = MySqlBulk.Load((MySqlConnector.MySqlConnection)conn, (MySqlConnector.MySqlTransaction)tx, _provider.QualifiedName(Table!), columns, _bulkBuffer, _dialect.Quote);
+                        if (loaded != count || warnings != 0)
+                        {
+                            tx.Rollback();
+                            return false;
+                        }
+                    }
                 }
                 catch (Exception ex) when (ex is DbException && !_dialect.IsTransient(ex))
                 {
+                    if (ex is MySqlConnector.MySqlException { ErrorCode: MySqlConnector.MySqlErrorCode.NotAllowedCommand }) _localInfile = false;
                     tx.Rollback();
                     return false;
                 }

@@ -422,15 +422,7 @@ namespace CrmMigration.Engine.Providers.Db
             foreach (int c in plan.Cols) columns.Add(Table!.Columns[c]);
             if (columns.Count == 0 || !MySqlBulk.CanLoad(columns)) return false;
             var conn = (MySqlConnector.MySqlConnection)Conn();
-            if (_localInfile is null)
-            {
-                using var cmd = conn.CreateCommand();
-                cmd.Transaction = (MySqlConnector.MySqlTransaction)tx;
-                cmd.CommandText = "SELECT @@local_infile";
-                object? on = cmd.ExecuteScalar();
-                _localInfile = on is not null and not DBNull && (on is string text ? text.Equals("ON", StringComparison.OrdinalIgnoreCase) || text == "1" : Convert.ToInt64(on, CultureInfo.InvariantCulture) != 0);
-            }
-            if (_localInfile != true) return false;
+            if (!LocalInfile(conn, tx)) return false;
             var values = new List<object?[]>(rows.Count);
             foreach (var row in rows) values.Add(row.Values);
             _bulkBuffer ??= new BulkBuffer();
@@ -468,6 +460,20 @@ namespace CrmMigration.Engine.Providers.Db
             tx.Rollback("crm_batch");
             tx.Save("crm_batch");
             return false;
+        }
+
+        /// <summary>Whether the server takes LOAD DATA LOCAL (asked once).</summary>
+        private bool LocalInfile(MySqlConnector.MySqlConnection conn, DbTransaction tx)
+        {
+            if (_localInfile is null)
+            {
+                using var cmd = conn.CreateCommand();
+                cmd.Transaction = (MySqlConnector.MySqlTransaction)tx;
+                cmd.CommandText = "SELECT @@local_infile";
+                object? on = cmd.ExecuteScalar();
+                _localInfile = on is not null and not DBNull && (on is string text ? text.Equals("ON", StringComparison.OrdinalIgnoreCase) || text == "1" : Convert.ToInt64(on, CultureInfo.InvariantCulture) != 0);
+            }
+            return _localInfile == true;
         }
 
         private void WriteOneRow(Row row, DbTransaction tx, bool useUpsertStatement)
