@@ -292,6 +292,55 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void ALaneBatchThatFindsTheTargetLockedIsWrittenAgainOnceTheLockIsGone_AndTheBooksEndExact()
+        {
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "contacts.csv");
+            File.WriteAllBytes(csv, Encoding.UTF8.GetBytes(CleanContacts(3000)));
+            string db = dir.File("new.db");
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            System.Threading.Thread? locker = null;
+            using var locked = new System.Threading.ManualResetEventSlim();
+            using var source = ProviderFactory.Open(ProviderFactory.FromPath(csv));
+            using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
+            using var copier = new MigrationCopier(source, target, new CopyOptions
+            {
+                Mapping = new CompiledMapping(MappingParser.ParseJson(Mapping, null)),
+                ProgressInterval = 250,
+                OnProgress = p =>
+                {
+                    if (p.Records < 1000 || locker is not null) return;
+                    // Another program holds the target's write lock for 3 s, longer than the writer's busy timeout (2 s).
+                    locker = new System.Threading.Thread(() =>
+                    {
+                        using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + db + ";Default Timeout=30");
+                        conn.Open();
+                        using (var begin = conn.CreateCommand()) { begin.CommandText = "BEGIN EXCLUSIVE"; begin.ExecuteNonQuery(); }
+                        locked.Set();
+                        System.Threading.Thread.Sleep(3000);
+                        using var commit = conn.CreateCommand();
+                        commit.CommandText = "COMMIT";
+                        commit.ExecuteNonQuery();
+                    });
+                    locker.Start();
+                    locked.Wait();
+                },
+                Import = new ImportOptions { BatchSize = 250, CreateIfMissing = true, Ledger = ledger },
+            });
+            var summary = Assert.Single(copier.Run());
+            locker?.Join();
+            Assert.NotNull(locker);
+            Assert.True(copier.LaneRows > 0);
+            Assert.Contains(copier.Warnings, w => w.Contains("transient", StringComparison.Ordinal) && w.Contains("SqliteBusy", StringComparison.Ordinal));
+            Assert.Equal(3000, summary.Read);
+            Assert.Equal(3000, summary.Inserted);
+            Assert.Empty(ledger.Verify(copier.RunId!));
+            Assert.Equal(3000, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"Person\""));
+        }
+
+        [Fact]
         public void ACopyStoppedOnTheLaneResumesOnTheLane_AndTheBooksEndExact()
         {
             using var dir = new TempDir();

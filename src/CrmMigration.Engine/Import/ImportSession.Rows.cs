@@ -268,6 +268,17 @@ namespace CrmMigration.Engine.Import
             var writer = (ICrmRowWriter)state.Writer!;
             for (int attempt = 1; ; attempt++)
             {
+                if (!writer.CanWriteRows(rows))
+                {
+                    // A failed attempt rolled back what the table knew (the writer reads it again the record way): this batch's rows
+                    // become records and are written as records are, retries included.
+                    var made = new List<CrmRecord>(count);
+                    for (int i = 0; i < count; i++) made.Add(rows.ToRecord(_which[i]));
+                    var written = Write(state, made);
+                    _rowOutcomes.Reset(count);
+                    for (int i = 0; i < count; i++) _rowOutcomes.Set(i, written[i]);
+                    return;
+                }
                 try
                 {
                     writer.WriteRows(rows, _which, count, _rowOutcomes);
