@@ -188,12 +188,16 @@ namespace CrmMigration.Engine.Ledger
                 Add(cmd, "@after", reset);
                 Add(cmd, "@r", run);
                 using var reader = cmd.ExecuteReader();
+                long held = 0;
                 while (reader.Read())
                 {
                     var data = (byte[])reader.GetValue(0);
                     newer.Add((data, Long(reader, 1) != 0));
                     from = BatchCodec.LastOf(data, point.SourceEntity, keyHash);
                     if (from >= 0) break;
+                    // Not within what a few batches hold (the row lies further back than a saved position can): read it all once instead.
+                    held += data.Length;
+                    if (held > MaxHeldAfterPoint) return null;
                 }
             }
             if (from < 0) return null;
@@ -224,6 +228,9 @@ namespace CrmMigration.Engine.Ledger
                 throw;
             }
         }
+
+        /// <summary>Bytes of batches held while looking for a resume point's row, at most (64 batches of 10,000 records hold about 26 MB).</summary>
+        private const long MaxHeldAfterPoint = 32L << 20;
 
         private static void AddToContent(HashIndex index, List<ScannedEntry> entries, int start)
         {
