@@ -74,6 +74,28 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void AnIndexOfAKnownSizeIsOneDictionaryThatNeverSpills_UnlessTheCapIsLowered()
+        {
+            using (var sized = HashIndex.ForAtMost(300_000))
+            {
+                for (long k = 1; k <= 300_000; k++) sized.Set(k * 7919, k);
+                Assert.False(sized.Spilled);
+                Assert.Equal(300_000, sized.Count);
+                Assert.True(sized.TryGetValue(7919L * 12345, out long v));
+                Assert.Equal(12345L, v);
+            }
+            // Past what is held in memory for a known size, or with a lowered cap, it spills at its cap as any index.
+            using (var large = HashIndex.ForAtMost(HashIndex.KnownSizeInMemory + 1L))
+            {
+                Assert.Equal(HashIndex.DefaultMaxInMemory, large.MaxInMemory);
+            }
+            using var lowered = HashIndex.ForAtMost(100, maxInMemory: 4);
+            for (long k = 1; k <= 100; k++) lowered.Set(k, k);
+            Assert.True(lowered.Spilled);
+            Assert.Equal(100, lowered.Count);
+        }
+
+        [Fact]
         public void UnderItsCapAnIndexNeverTouchesTheDisk()
         {
             using var index = new HashIndex(1000);

@@ -178,6 +178,68 @@ namespace CrmMigration.Engine.Tests
         [Theory]
         [InlineData("sqlite")]
         [InlineData("postgresql")]
+        public void AResumedRunsIndexesHoldWhatItRecordedAfterItsResumePoint_AndEverythingWhenAnotherRunWroteTheEntity(string kind)
+        {
+            using var f = new Fixture(kind);
+            using var ledger = f.Open();
+            var (run, _) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+            ledger.RecordBatch(run, "Account", 1, new[] { Landed("1", null, 11), Landed("2", null, 12), Landed("3", null, 13) });
+            ledger.RecordBatch(run, "Account", 2, new[] { Landed("4", null, 14), Landed("5", null, 15), Landed("6", null, 16) });
+            ledger.RecordBatch(run, "Account", 3, new[]
+            {
+                Landed("7", "A-7", 17), Landed("6", null, 26, CrmOutcome.Updated),
+                new LedgerEntry("accounts", "9", "9", new CrmRecordOutcome("Account", "9", CrmOutcome.Rejected) { ReasonCode = "RecordInvalidEmail" }, null),
+            });
+            static long H(string key) => ContentHash.OfKey(key);
+
+            // After row 5 (the source entity matched without regard to case): only what the run recorded after its entry.
+            using (var after = ledger.Indexes("Sqlite:/t.db", "Account", run, new ResumePoint("ACCOUNTS", "5")))
+            {
+                Assert.True(after.AfterPoint);
+                Assert.Equal(2, after.Landed!.Count);
+                Assert.True(after.Landed.TryGetValue(H("6"), out long six));
+                Assert.Equal(26L, six);
+                Assert.True(after.Landed.ContainsKey(H("A-7")));
+                Assert.False(after.Landed.ContainsKey(H("5")));
+                Assert.False(after.Landed.ContainsKey(H("1")));
+                Assert.True(after.Rejected!.ContainsKey(H("9")));
+                Assert.Equal(2, after.Content!.Count);
+                Assert.False(after.Content.ContainsKey(H("4")));
+            }
+            // A point the run recorded no entry of (another source entity's row 5): every batch is read.
+            using (var whole = ledger.Indexes("Sqlite:/t.db", "Account", run, new ResumePoint("contacts", "5")))
+            {
+                Assert.False(whole.AfterPoint);
+                Assert.Equal(7, whole.Landed!.Count);
+                Assert.Equal(7, whole.Content!.Count);
+                Assert.True(whole.Content.TryGetValue(H("6"), out long six));
+                Assert.Equal(26L, six);
+            }
+            Assert.Equal(7L, ledger.LandedAtLeast(run, "account"));
+            ledger.FinishRun(run, success: true);
+
+            // A second run of the same target: the first run's fingerprints count, so its indexes are read whole.
+            var (second, _) = ledger.StartOrResume(Info("Sqlite:/t.db"), null, false);
+            ledger.RecordBatch(second, "Account", 1, new[] { Landed("1", null, 11, CrmOutcome.Skipped), Landed("8", null, 18) });
+            ledger.RecordBatch(second, "Account", 2, new[] { Landed("2", null, 99, CrmOutcome.Updated) });
+            using (var again = ledger.Indexes("Sqlite:/t.db", "Account", second, new ResumePoint("accounts", "8")))
+            {
+                Assert.False(again.AfterPoint);
+                Assert.Equal(3, again.Landed!.Count);
+                Assert.Equal(8, again.Content!.Count);
+                Assert.True(again.Content.TryGetValue(H("2"), out long two));
+                Assert.Equal(99L, two);
+                Assert.True(again.Content.ContainsKey(H("5")));
+            }
+            // A new run (no run id) reads only the target's fingerprints.
+            using var fresh = ledger.Indexes("Sqlite:/t.db", "Account");
+            Assert.Null(fresh.Landed);
+            Assert.Equal(8, fresh.Content!.Count);
+        }
+
+        [Theory]
+        [InlineData("sqlite")]
+        [InlineData("postgresql")]
         public void TheSameBooksCrosswalkAndFingerprintsInEitherStore(string kind)
         {
             using var f = new Fixture(kind);

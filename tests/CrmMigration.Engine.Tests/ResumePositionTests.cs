@@ -92,6 +92,121 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal("Widget 2999", SqliteTestUtil.Scalar(db, "SELECT \"product\" FROM \"order_lines\" WHERE \"order_no\" = 'SO-0999' AND \"line_no\" = 3"));
         }
 
+        /// <summary>
+        /// A copy stopped right after the ledger recorded batch 11 (of 100 records) and before its read position was saved (the
+        /// first outcome of that batch stops it: a kill between the two), then resumed with the indexes holding at most
+        /// <paramref name="cap"/> entries in memory (0: the default). Returns the resumed copier's figures.
+        /// </summary>
+        private static (long ReadAfter, IReadOnlyList<string> Notes, CrmImportSummary Summary, bool Verified, IReadOnlyList<string> Warnings)
+            StopAfterTheLedgerAndResume(CrmConnection source, string db, MigrationLedger ledger, int cap, CompiledMapping? mapping = null, Action? between = null)
+        {
+            var import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = ledger };
+            if (cap > 0) import.MaxIndexInMemory = cap;
+            int outcomes = 0;
+            using (var s = ProviderFactory.Open(source))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var copier = new MigrationCopier(s, target, new CopyOptions
+            {
+                Mapping = mapping,
+                OnOutcome = _ => { if (++outcomes == 1001) throw new OperationCanceledException("stopped between the ledger and the position"); },
+                Import = import,
+            }))
+            {
+                Assert.ThrowsAny<OperationCanceledException>(() => copier.Run());
+            }
+            between?.Invoke();
+            import.Resume = true;
+            using (var s = ProviderFactory.Open(source))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var copier = new MigrationCopier(s, target, new CopyOptions { Mapping = mapping, Import = import }))
+            {
+                var summary = Assert.Single(copier.Run());
+                Assert.True(copier.Resumed);
+                return (copier.RecordsRead, copier.Notes.ToList(), summary, ledger.Verify(copier.RunId!).Count == 0, copier.Warnings.ToList());
+            }
+        }
+
+        [Theory]
+        [InlineData(CrmProviderKind.Sqlite, 0)]
+        [InlineData(CrmProviderKind.Sqlite, 3)]
+        [InlineData(CrmProviderKind.PostgreSql, 0)]
+        [InlineData(CrmProviderKind.PostgreSql, 3)]
+        public void RecordsTheLedgerHeldPastTheSavedKeyAreReadAgainAndPassedOver_NeitherWrittenTwiceNorLost(CrmProviderKind kind, int cap)
+        {
+            using var dir = new TempDir();
+            using var server = kind == CrmProviderKind.Sqlite ? null : new TestDatabase(kind);
+            CrmConnection source;
+            if (server is null)
+            {
+                string path = dir.File("legacy.db");
+                SqliteTestUtil.Exec(path, OrderLinesSql(kind));
+                source = ProviderFactory.FromPath(path);
+            }
+            else
+            {
+                ExecAll(server, OrderLinesSql(kind));
+                source = server.Connection();
+            }
+            string db = dir.File("new.db");
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            var r = StopAfterTheLedgerAndResume(source, db, ledger, cap);
+
+            // The read starts after row 1,000 (the last saved position): rows 1,001-1,100 are read again, found among what the run
+            // recorded after the position, and passed over; the rest are written once.
+            Assert.Contains(r.Notes, n => n.Contains("resumed after row 1,000 (key SO-", StringComparison.Ordinal));
+            Assert.Equal(Rows - 1000, r.ReadAfter);
+            Assert.Equal((long)Rows, r.Summary.Read);
+            Assert.Equal((long)Rows, r.Summary.Inserted);
+            Assert.Equal((0L, 0L, 0L), (r.Summary.Updated, r.Summary.Skipped, r.Summary.Rejected));
+            Assert.True(r.Verified);
+            Assert.Equal(Rows, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"order_lines\""));
+            Assert.Equal(Rows, SqliteTestUtil.Count(db, "SELECT count(DISTINCT \"order_no\" || '/' || \"line_no\") FROM \"order_lines\""));
+        }
+
+        [Fact]
+        public void ATargetThatLostRecordsBeforeTheResumedKeyIsStillFound()
+        {
+            // After a keyset position the indexes hold only the run's last records; the target is still counted against all the
+            // run inserted, and one that holds fewer is checked against every fingerprint, as before (the warning says so).
+            using var dir = new TempDir();
+            string path = dir.File("legacy.db");
+            SqliteTestUtil.Exec(path, OrderLinesSql(CrmProviderKind.Sqlite));
+            string db = dir.File("new.db");
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            var r = StopAfterTheLedgerAndResume(ProviderFactory.FromPath(path), db, ledger, 0,
+                between: () => SqliteTestUtil.Exec(db, "DELETE FROM \"order_lines\" WHERE \"order_no\" = 'SO-0002'"));
+            Assert.Contains(r.Warnings, w => w.Contains("lacks 3 of the 1,100 records the ledger recorded as written", StringComparison.Ordinal));
+            Assert.True(r.Verified);
+        }
+
+        [Theory]
+        [InlineData(0)]
+        [InlineData(3)]
+        public void AKeylessTableStoppedBetweenTheLedgerAndThePositionResumesExact_RepeatedRowsStayAsManyAsTheSourceHas(int cap)
+        {
+            // No key anywhere: no position is kept, and the copy identities (content and copy number) pass over what was recorded.
+            using var dir = new TempDir();
+            string path = dir.File("legacy.db");
+            var sql = new StringBuilder("CREATE TABLE visits (who TEXT, page TEXT);\nINSERT INTO visits VALUES ");
+            for (int i = 1; i <= Rows; i++) sql.Append(i > 1 ? ", " : "").Append("('user ").Append(i % 700).Append("', 'page ").Append(i % 3).Append("')");
+            SqliteTestUtil.Exec(path, sql.Append(';').ToString());
+            long distinct = SqliteTestUtil.Count(path, "SELECT count(*) FROM (SELECT DISTINCT who, page FROM visits)");
+            Assert.True(distinct < Rows);
+            string db = dir.File("new.db");
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            var r = StopAfterTheLedgerAndResume(ProviderFactory.FromPath(path), db, ledger, cap);
+
+            Assert.DoesNotContain(r.Notes, n => n.Contains("resumed after row", StringComparison.Ordinal));
+            Assert.Equal((long)Rows, r.ReadAfter);
+            Assert.Equal((long)Rows, r.Summary.Read);
+            Assert.Equal((long)Rows, r.Summary.Inserted);
+            Assert.True(r.Verified);
+            Assert.Equal(Rows, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"visits\""));
+            Assert.Equal(
+                SqliteTestUtil.Count(path, "SELECT sum(n * n) FROM (SELECT count(*) AS n FROM visits GROUP BY who, page)"),
+                SqliteTestUtil.Count(db, "SELECT sum(n * n) FROM (SELECT count(*) AS n FROM \"visits\" GROUP BY \"who\", \"page\")"));
+        }
+
         [Theory]
         [InlineData("DELETE FROM order_lines WHERE order_no = 'SO-0001' AND line_no = 1", "rows lie up to the position's key now")]
         [InlineData("UPDATE order_lines SET qty = 99 WHERE order_no = 'SO-0001' AND line_no = 1", null)]

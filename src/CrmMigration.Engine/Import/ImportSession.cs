@@ -400,12 +400,8 @@ namespace CrmMigration.Engine.Import
                 state.TargetReferences = TargetReferencesOf(entity);
                 if (_ledger is not null && _durableTarget)
                 {
-                    state.ContentIndex = LoadContentIndex(entity, keyFields, state);
-                    if (_resumed)
-                    {
-                        state.RunIndex = _ledger.RunIndex(_runId!, entity, _options.MaxIndexInMemory);
-                        foreach (long repaired in state.Repaired) state.RunIndex.Value.Landed.Remove(repaired);
-                    }
+                    // Built when the entity's first batch asks for them: by then a resumed read knows where it starts.
+                    state.LoadIndexes = s => LoadIndexes(s, entity, keyFields);
                 }
             }
             catch
@@ -475,9 +471,8 @@ namespace CrmMigration.Engine.Import
         /// loses all the entity's fingerprints instead (every record is written again).
         /// </summary>
         /// <returns>The fingerprint index to skip unchanged records by, or null when there is nothing to skip.</returns>
-        private HashIndex? LoadContentIndex(string entity, IReadOnlyList<string>? keyFields, EntityState state)
+        private HashIndex? LoadContentIndex(HashIndex index, string entity, IReadOnlyList<string>? keyFields, EntityState state)
         {
-            var index = _ledger!.ContentIndex(_target, entity, _options.MaxIndexInMemory);
             try
             {
                 var kept = CheckContentIndex(index, entity, keyFields, state);
@@ -795,20 +790,51 @@ namespace CrmMigration.Engine.Import
             public int BatchNumber { get; set; }
             public long Received { get; set; }
             public long AlreadyRecorded { get; set; }
-            public HashIndex? ContentIndex { get; set; }
+            /// <summary>Builds <see cref="ContentIndex"/> and <see cref="RunIndex"/> when either is first asked for (null once built).</summary>
+            public Action<EntityState>? LoadIndexes { get; set; }
+            private bool _loading;
+            private HashIndex? _contentIndex;
+            private (HashIndex Landed, HashIndex Rejected)? _runIndex;
+
+            public HashIndex? ContentIndex
+            {
+                get { Load(); return _contentIndex; }
+                set => _contentIndex = value;
+            }
             /// <summary>Target key hashes the ledger recorded as written that the target no longer holds: written again.</summary>
             public HashSet<long> Repaired { get; } = new();
             /// <summary>Records without a key: how many copies of each content this run has seen (their ledger identity).</summary>
             public HashIndex? Copies { get; set; }
-            public (HashIndex Landed, HashIndex Rejected)? RunIndex { get; set; }
+            public (HashIndex Landed, HashIndex Rejected)? RunIndex
+            {
+                get { Load(); return _runIndex; }
+                set => _runIndex = value;
+            }
+
+            /// <summary>Runs <see cref="LoadIndexes"/> once (again after a failure: nothing is passed over without its index).</summary>
+            private void Load()
+            {
+                if (_loading || LoadIndexes is not { } load) return;
+                _loading = true;
+                try
+                {
+                    load(this);
+                    LoadIndexes = null;
+                }
+                finally
+                {
+                    _loading = false;
+                }
+            }
             public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
             /// <summary>Deletes the indexes' temporary files.</summary>
             public void Dispose()
             {
-                ContentIndex?.Dispose();
+                LoadIndexes = null;
+                _contentIndex?.Dispose();
                 Copies?.Dispose();
-                if (RunIndex is { } run)
+                if (_runIndex is { } run)
                 {
                     run.Landed.Dispose();
                     run.Rejected.Dispose();

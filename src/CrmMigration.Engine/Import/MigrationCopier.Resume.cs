@@ -115,6 +115,8 @@ namespace CrmMigration.Engine.Import
         private (RecordPositions Positions, SourcePosition? From) StartPositions(string source, ICrmResumableSource resumable)
         {
             SourcePosition? from = _session.Resumed ? SavedPosition(source, null, (p, s) => resumable.Changed(source, p, s)) : null;
+            // The rows up to a keyset position are not read again: the session's indexes need only what the run recorded after it.
+            if (from is { KeyParts: not null, Key: string key }) _session.ResumingAfter(source, key);
             return (new RecordPositions(resumable, from is null ? 0 : from.FirstOrdinal - 1, SaveEvery), from);
         }
 

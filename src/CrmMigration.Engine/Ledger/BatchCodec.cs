@@ -171,6 +171,53 @@ namespace CrmMigration.Engine.Ledger
             }
         }
 
+        /// <summary>How many entries a batch holds (its header: nothing else is read).</summary>
+        internal static int EntryCount(byte[] blob)
+        {
+            var span = new ReadOnlySpan<byte>(blob);
+            int at = 0;
+            byte version = span[at++];
+            if (version is not (1 or 2 or Version)) throw new InvalidDataException($"Unknown ledger batch format {version}.");
+            return Read7Bit(span, ref at);
+        }
+
+        /// <summary>
+        /// The index in a batch of the last entry of <paramref name="sourceEntity"/> (case-insensitive) whose source key hashes
+        /// to <paramref name="sourceKeyHash"/> (<see cref="ContentHash.OfKey"/>), or -1: where a resumed run's saved position lies
+        /// in what the run recorded. Makes a string only where the source entity changes.
+        /// </summary>
+        internal static int LastOf(byte[] blob, string sourceEntity, long sourceKeyHash)
+        {
+            var span = new ReadOnlySpan<byte>(blob);
+            int at = 0;
+            byte version = span[at++];
+            if (version is not (1 or 2 or Version)) throw new InvalidDataException($"Unknown ledger batch format {version}.");
+            int count = Read7Bit(span, ref at);
+            int last = -1;
+            bool sameEntity = sourceEntity.Length == 0;
+            for (int i = 0; i < count; i++)
+            {
+                int flags = span[at++];
+                at++;
+                if ((flags & 8) != 0)
+                {
+                    int n = Read7Bit(span, ref at);
+                    sameEntity = string.Equals(Encoding.UTF8.GetString(span.Slice(at, n)), sourceEntity, StringComparison.OrdinalIgnoreCase);
+                    at += n;
+                }
+                long source = HashString(span, ref at);
+                if (sameEntity && source == sourceKeyHash) last = i;
+                if ((flags & 1) != 0 && span[at++] != 0) Skip(span, ref at);
+                if ((flags & 2) != 0) Skip(span, ref at);
+                if ((flags & 4) != 0) Skip(span, ref at);
+                if ((flags & 32) != 0) Skip(span, ref at);
+                if ((flags & 64) != 0) Skip(span, ref at);
+                if ((flags & 16) != 0) at += 8;
+                if ((flags & 128) != 0) at += 8;
+            }
+            return last;
+        }
+
         /// <summary>
         /// Adds each entry of a batch to <paramref name="counts"/> at its outcome, reading nothing else (no string, no hash):
         /// what checking a run's books needs.

@@ -23,13 +23,23 @@ namespace CrmMigration.Engine.Ledger
         /// <summary>Entries held in memory by default: 262,144 (about 8 MB, plus a 16 MB Bloom filter and a 2 MB sort buffer once spilled), or $CRMMIGRATION_INDEX_CAP when set (a test hook: small data crosses a small cap).</summary>
         public static int DefaultMaxInMemory { get; } = ReadCap(Environment.GetEnvironmentVariable("CRMMIGRATION_INDEX_CAP"));
 
+        /// <summary>True when $CRMMIGRATION_INDEX_CAP sets <see cref="DefaultMaxInMemory"/> (tests): every index then keeps to it.</summary>
+        public static bool CapFromEnvironment { get; } = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CRMMIGRATION_INDEX_CAP"));
+
+        /// <summary>
+        /// Entries an index built whole from the ledger may hold in memory when its size is known before it is filled: 1,048,576
+        /// (a dictionary sized once, about 28 bytes an entry: 30 MB). Under it nothing is sorted, written or merged; past it the
+        /// index spills at <see cref="DefaultMaxInMemory"/> as any other, so memory stays flat at 10M records.
+        /// </summary>
+        public const int KnownSizeInMemory = 1 << 20;
+
         /// <summary>Runs on disk at most before they are merged into one.</summary>
         public const int MaxRuns = 8;
 
         private const int EntrySize = 17;
         private const int ChunkEntries = 4096;
 
-        private readonly Dictionary<long, long> _recent = new();
+        private readonly Dictionary<long, long> _recent;
         /// <summary>Keys removed while runs may still hold them (tombstones until the next merge of every run).</summary>
         private readonly HashSet<long> _removed = new();
         private readonly List<Run> _runs = new();
@@ -43,10 +53,30 @@ namespace CrmMigration.Engine.Ledger
 
         /// <summary>A new, empty index holding at most <paramref name="maxInMemory"/> entries in memory (null: <see cref="DefaultMaxInMemory"/>).</summary>
         public HashIndex(int? maxInMemory = null)
+            : this(maxInMemory ?? DefaultMaxInMemory, 0)
+        {
+        }
+
+        private HashIndex(int maxInMemory, int capacity)
+        {
+            if (maxInMemory < 1) throw new ArgumentOutOfRangeException(nameof(maxInMemory), "An index holds at least one entry in memory.");
+            MaxInMemory = maxInMemory;
+            _recent = capacity > 0 ? new Dictionary<long, long>(capacity) : new Dictionary<long, long>();
+        }
+
+        /// <summary>
+        /// A new, empty index for at most <paramref name="expected"/> keys (an upper bound known before it is filled: the entries
+        /// the ledger recorded). When they fit in <see cref="KnownSizeInMemory"/> and the cap is the default (not lowered by the
+        /// caller or $CRMMIGRATION_INDEX_CAP), it is one dictionary sized once that never spills; otherwise it is
+        /// <c>new HashIndex(maxInMemory)</c>.
+        /// </summary>
+        public static HashIndex ForAtMost(long expected, int? maxInMemory = null)
         {
             int cap = maxInMemory ?? DefaultMaxInMemory;
-            if (cap < 1) throw new ArgumentOutOfRangeException(nameof(maxInMemory), "An index holds at least one entry in memory.");
-            MaxInMemory = cap;
+            bool lowered = CapFromEnvironment || cap != DefaultMaxInMemory;
+            if (lowered || expected <= cap || expected > KnownSizeInMemory) return new HashIndex(cap);
+            // One more than the bound: Set spills when the dictionary reaches the cap, which it then never does.
+            return new HashIndex((int)expected + 1, (int)expected);
         }
 
         /// <summary>Entries held in memory at most; past it they go to run files.</summary>

@@ -399,35 +399,12 @@ WHERE r.target = @t AND b.entity = @e AND r.status <> 'Undone' AND COALESCE(r.ki
         /// <summary>
         /// The fingerprint index of a target entity: target key hash → content fingerprint of what the ledger
         /// last recorded as landed there (later batches win; a deletion removes the key), built from the recorded
-        /// batches after the last reset. Kept by an import that can skip unchanged records, in a <see cref="HashIndex"/>: at most
-        /// <paramref name="maxInMemory"/> entries in memory (null: the default), the rest in temporary files. The caller disposes it.
+        /// batches after the last reset (<see cref="Indexes"/> without a run). The caller disposes it.
         /// </summary>
         public HashIndex ContentIndex(string target, string entity, int? maxInMemory = null)
         {
-            var index = new HashIndex(maxInMemory);
-            try
-            {
-                var entries = new List<ScannedEntry>();
-                using var cmd = TargetBatches(target, entity);
-                using var reader = cmd.ExecuteReader();
-                while (reader.Read())
-                {
-                    // Keys are hashed from the blob's bytes: no string is made per record.
-                    BatchCodec.Scan((byte[])reader.GetValue(0), entries);
-                    foreach (var d in entries)
-                    {
-                        if (d.TargetKeyHash is not long key) continue;
-                        if (d.ContentHash is long h && d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) index.Set(key, h);
-                        else if (d.Outcome == CrmOutcome.Deleted) index.Remove(key);
-                    }
-                }
-                return index;
-            }
-            catch
-            {
-                index.Dispose();
-                throw;
-            }
+            using var indexes = Indexes(target, entity, null, null, maxInMemory);
+            return indexes.Take().Content!;
         }
 
         /// <summary>The target keys of the records the ledger recorded as landed in a target entity (after the last reset, not deleted since), each once.</summary>
@@ -446,46 +423,6 @@ WHERE r.target = @t AND b.entity = @e AND r.status <> 'Undone' AND COALESCE(r.ki
                 }
             }
             return new List<string>(keys.Keys);
-        }
-
-        /// <summary>
-        /// What a run already accounted for in an entity, for resuming it: landed records (target key hash →
-        /// fingerprint) and rejected ones (source key hashes, value 0). Both are <see cref="HashIndex"/>es (at most
-        /// <paramref name="maxInMemory"/> entries each in memory, null: the default) that the caller disposes.
-        /// </summary>
-        public (HashIndex Landed, HashIndex Rejected) RunIndex(string runId, string entity, int? maxInMemory = null)
-        {
-            var landed = new HashIndex(maxInMemory);
-            var rejected = new HashIndex(maxInMemory);
-            try
-            {
-                var entries = new List<ScannedEntry>();
-                using var cmd = Command("SELECT b.data FROM batches b WHERE b.run_no = @r AND " + _store.EqualsNoCase("b.entity", "@e") + " ORDER BY b.seq");
-                Add(cmd, "@r", RunNumber(runId, required: false) ?? -1);
-                Add(cmd, "@e", entity);
-                using var reader = cmd.ExecuteReader();
-                while (reader.Read())
-                {
-                    // Keys are hashed from the blob's bytes: no string is made per record.
-                    BatchCodec.Scan((byte[])reader.GetValue(0), entries);
-                    foreach (var d in entries)
-                    {
-                        bool ok = d.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped;
-                        if (ok && d.TargetKeyHash is long key) landed.Set(key, d.ContentHash ?? 0);
-                        else if (!ok) rejected.Set(d.SourceKeyHash, 0);
-                    }
-                }
-                // Read-only from here: one run on disk (if any) makes a lookup of a landed record one small read.
-                landed.Compact();
-                rejected.Compact();
-                return (landed, rejected);
-            }
-            catch
-            {
-                landed.Dispose();
-                rejected.Dispose();
-                throw;
-            }
         }
 
         /// <summary>

@@ -1,0 +1,82 @@
+using System.Collections.Generic;
+using CrmMigration.Engine.Ledger;
+
+namespace CrmMigration.Engine.Import
+{
+    /// <summary>
+    /// The ledger's indexes of an entity (the target's fingerprints; for a resumed run, what it accounted for), built in one pass
+    /// when the entity's first batch asks for them. A resumed read that starts after a keyset position says so first
+    /// (<see cref="ResumingAfter"/>): the run's records up to it are then not read again, and the indexes hold only what the run
+    /// recorded after it (<see cref="MigrationLedger.Indexes"/>).
+    /// </summary>
+    public sealed partial class ImportSession
+    {
+        private ResumePoint? _resumePoint;
+
+        /// <summary>
+        /// The resumed read of <paramref name="sourceEntity"/> starts after its row with key <paramref name="sourceKey"/> (the
+        /// run saved that position once every row up to it was recorded). Entities whose indexes are not built yet build them
+        /// from what the run recorded after that row, when no other run wrote them.
+        /// </summary>
+        internal void ResumingAfter(string sourceEntity, string sourceKey)
+        {
+            if (_resumed) _resumePoint = new ResumePoint(sourceEntity, sourceKey);
+        }
+
+        /// <summary>Builds an entity's indexes (see <see cref="EntityState.LoadIndexes"/>).</summary>
+        private void LoadIndexes(EntityState state, string entity, IReadOnlyList<string>? keyFields)
+        {
+            var ledger = _ledger!;
+            var indexes = ledger.Indexes(_target, entity, _resumed ? _runId : null, _resumed ? _resumePoint : null, _options.MaxIndexInMemory);
+            try
+            {
+                if (indexes.AfterPoint && TargetLacks(entity, ledger.LandedAtLeast(_runId!, entity)))
+                {
+                    // The target holds fewer records than the run inserted: what it lacks is found with every fingerprint, as without a position.
+                    indexes.Dispose();
+                    indexes = ledger.Indexes(_target, entity, _runId, null, _options.MaxIndexInMemory);
+                }
+                var (content, landed, rejected) = indexes.Take();
+                try
+                {
+                    // Checked against the target when they are all the ledger knows (after a position, the target was counted above).
+                    var kept = indexes.AfterPoint || content is null ? content : LoadContentIndex(content, entity, keyFields, state);
+                    content = null;
+                    if (landed is not null && rejected is not null)
+                    {
+                        foreach (long repaired in state.Repaired) landed.Remove(repaired);
+                        state.RunIndex = (landed, rejected);
+                    }
+                    state.ContentIndex = kept;
+                }
+                catch
+                {
+                    content?.Dispose();
+                    landed?.Dispose();
+                    rejected?.Dispose();
+                    throw;
+                }
+            }
+            finally
+            {
+                indexes.Dispose();
+            }
+        }
+
+        /// <summary>True when the target holds fewer records of <paramref name="entity"/> than <paramref name="atLeast"/>.</summary>
+        private bool TargetLacks(string entity, long atLeast)
+        {
+            if (atLeast <= 0) return false;
+            long actual;
+            try
+            {
+                actual = _provider.DescribeEntity(entity, includeRowCount: true)?.RowCount ?? 0;
+            }
+            catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound)
+            {
+                actual = 0;
+            }
+            return actual < atLeast;
+        }
+    }
+}
