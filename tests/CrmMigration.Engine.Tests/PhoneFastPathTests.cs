@@ -130,5 +130,47 @@ namespace CrmMigration.Engine.Tests
         {
             Assert.False(PhoneCleaner.TryInternational(input.AsSpan().Trim(), out _));
         }
+
+        [Fact]
+        public void PhoneTransform_GivesTheParsersAnswer_ForRepeatedAndDistinctValues_PastItsCacheSize()
+        {
+            // National numbers (the parser's path, kept per distinct input), international ones (the fast path), invalid ones, repeated
+            // and interleaved, more distinct values than the transform keeps so it starts over at least once.
+            var values = new List<string>();
+            var rnd = new Random(3);
+            for (int i = 0; i < 12_000; i++)
+            {
+                int n = rnd.Next(6000);
+                values.Add((n % 4) switch
+                {
+                    0 => "010 " + (60000000 + n).ToString(CultureInfo.InvariantCulture),
+                    1 => "+86 138 " + (10000000 + n).ToString(CultureInfo.InvariantCulture),
+                    2 => "(0755) 8" + (1000000 + n).ToString(CultureInfo.InvariantCulture),
+                    _ => n % 8 == 3 ? "12" + n.ToString(CultureInfo.InvariantCulture) : "138 0013 8000",
+                });
+            }
+            foreach (string? region in new[] { "CN", null })
+            {
+                var transform = Transforms.Create("Phone", new FieldMapping("Phone") { DefaultRegion = region });
+                var source = MapSource.Of(new CrmRecord("Contact"));
+                foreach (string input in values)
+                {
+                    object? value = input;
+                    bool ok = transform.Apply(ref value, source, out string? note);
+                    bool expectedOk = PhoneCleaner.TryCleanGeneral(input, region, out string expected, out string? problem);
+                    Assert.Equal(expectedOk, ok);
+                    if (ok)
+                    {
+                        Assert.Equal(expected, value);
+                        Assert.Null(note);
+                    }
+                    else
+                    {
+                        Assert.Equal(input, value);
+                        Assert.Equal($"'{input}' is not a phone number: {problem}", note);
+                    }
+                }
+            }
+        }
     }
 }
