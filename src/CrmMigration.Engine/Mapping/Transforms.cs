@@ -128,7 +128,10 @@ namespace CrmMigration.Engine.Mapping
 
         private sealed class PhoneTransform : ValueTransform
         {
+            /// <summary>The parser's answers kept per distinct input: a column repeats numbers (a switchboard, a default), and parsing is the costly step.</summary>
+            private const int CacheSize = 4096;
             private readonly string? _region;
+            private readonly Dictionary<string, (bool Ok, string Result, string? Problem)> _answers = new(StringComparer.Ordinal);
 
             public PhoneTransform(string? region) : base("Phone", "RecordInvalidPhone") { _region = region; }
 
@@ -137,12 +140,25 @@ namespace CrmMigration.Engine.Mapping
                 note = null;
                 if (IsBlank(value)) return true;
                 string text = value as string ?? Util.CrmValues.ToText(value)!;
-                if (!PhoneCleaner.TryClean(text, _region, out string result, out string? problem))
+                // A number written with its country code is decided without the parser (and without the cache, which it would only fill).
+                if (PhoneCleaner.TryInternational(text.AsSpan().Trim(), out string e164))
                 {
-                    note = $"'{Util.CrmValues.Truncate(text, 60)}' is not a phone number: {problem}";
+                    value = e164;
+                    return true;
+                }
+                if (!_answers.TryGetValue(text, out var answer))
+                {
+                    answer.Ok = PhoneCleaner.TryClean(text, _region, out answer.Result, out answer.Problem);
+                    // Bounded: a column of distinct numbers does not grow it past the size; it starts over instead.
+                    if (_answers.Count >= CacheSize) _answers.Clear();
+                    _answers.Add(text, answer);
+                }
+                if (!answer.Ok)
+                {
+                    note = $"'{Util.CrmValues.Truncate(text, 60)}' is not a phone number: {answer.Problem}";
                     return false;
                 }
-                value = result;
+                value = answer.Result;
                 return true;
             }
         }
