@@ -124,7 +124,7 @@ namespace CrmMigration.Engine.Tests
             source.Exec("INSERT INTO notes VALUES ('a', 1), ('a', 1), ('b', NULL)");
             var dumps = new List<string>();
             var summaries = new List<string>();
-            bool before = MigrationCopier.DatabaseReadAhead;
+            bool? before = MigrationCopier.DatabaseReadAhead;
             try
             {
                 foreach (bool ahead in new[] { false, true })

@@ -73,16 +73,23 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>
-        /// Whether a database source is read on a thread of its own while this one maps and writes (on unless
-        /// CRMMIGRATION_READ_AHEAD=0, which benchmarks compare against).
+        /// Whether a database source is read on a thread of its own while this one maps and writes: null (the default) where it was
+        /// measured to pay, a MySQL/MariaDB source (its text protocol's parsing overlaps the writes; a PostgreSQL source's binary COPY
+        /// decodes so cheaply that the hand-off cost more CPU than it saved wall time, see docs/benchmarks-db.md); true or false for
+        /// every database source (CRMMIGRATION_READ_AHEAD=1 or 0, to compare).
         /// </summary>
-        internal static bool DatabaseReadAhead { get; set; } = Environment.GetEnvironmentVariable("CRMMIGRATION_READ_AHEAD") != "0";
+        internal static bool? DatabaseReadAhead { get; set; } = Environment.GetEnvironmentVariable("CRMMIGRATION_READ_AHEAD") switch
+        {
+            "0" => false,
+            "1" => true,
+            _ => null,
+        };
 
         /// <summary>Records a database source reads ahead at a time (in chunks of this many), and chunks held ahead at most.</summary>
         private const int ReadAheadChunk = 1024, ReadAheadDepth = 4;
 
         /// <summary>
-        /// A database table's records, read on a thread of their own up to <see cref="ReadAheadDepth"/> chunks ahead of this thread (see
+        /// A database table's records, read on a thread of their own (see <see cref="DatabaseReadAhead"/>) up to <see cref="ReadAheadDepth"/> chunks ahead of this thread (see
         /// <see cref="RecordReadAhead"/>): only the server's rows are read and made records there; the read is opened (its
         /// resume position chosen) here, and everything after it (mapping, the session, the ledger, the writers, saved positions,
         /// errors in their place) stays on this thread. Another source, or with read-ahead off, is read here.
@@ -91,7 +98,8 @@ namespace CrmMigration.Engine.Import
         {
             var ct = _options.Import.CancellationToken;
             bool database = _source is Providers.Db.DbProvider && Providers.Db.Profiles.CrmProfile.ForConnection(_source.Connection) is null;
-            if (!DatabaseReadAhead || !database) return open(onError, ct);
+            bool ahead = database && (DatabaseReadAhead ?? _source.Connection.Provider == CrmProviderKind.MySql);
+            if (!ahead) return open(onError, ct);
             return RecordReadAhead.Read(source, open, onError, ReadAheadChunk, ReadAheadDepth, ct);
         }
 
