@@ -72,6 +72,37 @@ namespace CrmMigration.Engine.Import
             }, LaneDepth, _options.Import.CancellationToken, batch => batch.Clear());
         }
 
+        /// <summary>
+        /// Whether a database source is read on a thread of its own while this one maps and writes: null (the default) when the user
+        /// asked for threads (-ThrottleLimit above 1); measured on 2 shared cores it cost 5-10% more CPU and its wall-clock gain was
+        /// within the noise (docs/benchmarks-db.md), so it is not on unasked; true or false for every database source
+        /// (CRMMIGRATION_READ_AHEAD=1 or 0, to compare).
+        /// </summary>
+        internal static bool? DatabaseReadAhead { get; set; } = Environment.GetEnvironmentVariable("CRMMIGRATION_READ_AHEAD") switch
+        {
+            "0" => false,
+            "1" => true,
+            _ => null,
+        };
+
+        /// <summary>Records a database source reads ahead at a time (in chunks of this many), and chunks held ahead at most.</summary>
+        private const int ReadAheadChunk = 1024, ReadAheadDepth = 4;
+
+        /// <summary>
+        /// A database table's records, read on a thread of their own (see <see cref="DatabaseReadAhead"/>) up to <see cref="ReadAheadDepth"/> chunks ahead of this thread (see
+        /// <see cref="RecordReadAhead"/>): only the server's rows are read and made records there; the read is opened (its
+        /// resume position chosen) here, and everything after it (mapping, the session, the ledger, the writers, saved positions,
+        /// errors in their place) stays on this thread. Another source, or with read-ahead off, is read here.
+        /// </summary>
+        private IEnumerable<CrmRecord> ReadAheadOf(string source, Func<Action<CrmDataError>, System.Threading.CancellationToken, IEnumerable<CrmRecord>> open, Action<CrmDataError> onError)
+        {
+            var ct = _options.Import.CancellationToken;
+            bool database = _source is Providers.Db.DbProvider && Providers.Db.Profiles.CrmProfile.ForConnection(_source.Connection) is null;
+            bool ahead = database && (DatabaseReadAhead ?? _options.ThrottleLimit > 1);
+            if (!ahead) return open(onError, ct);
+            return RecordReadAhead.Read(source, open, onError, ReadAheadChunk, ReadAheadDepth, ct);
+        }
+
         private void EndLane(string source)
         {
             _lanes!.End(source);

@@ -453,14 +453,14 @@ namespace CrmMigration.Engine.Import
                 if (resumable is not null)
                 {
                     (positions, var from) = StartPositions(source, resumable);
-                    records = resumable.ReadFrom(source, readOptions, from, onError, ct);
+                    records = ReadAheadOf(source, (report, token) => resumable.ReadFrom(source, readOptions, from, report, token), onError);
                 }
                 else if (change is null && KeepsPositions(targets, mapped, _sourceSchemas.GetValueOrDefault(source)))
                 {
                     positions = new RecordPositions(null, 0, SaveEvery);
                     records = CountedRead(source, readOptions, onError, positions);
                 }
-                else records = _source.Read(source, readOptions, onError, ct);
+                else records = ReadAheadOf(source, (report, token) => _source.Read(source, readOptions, report, token), onError);
                 foreach (var record in records)
                 {
                     if (slice is not null && !slice.Holds(record))

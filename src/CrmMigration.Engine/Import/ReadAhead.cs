@@ -201,3 +201,96 @@ namespace CrmMigration.Engine.Import
         }
     }
 }
+
+namespace CrmMigration.Engine.Import
+{
+    /// <summary>
+    /// Records of one source read ahead on a thread of their own (<see cref="ReadAheadLane{T}"/>) in chunks, with the problems the
+    /// reader reported between them kept in their place, so the consumer sees records and problems in the reader's order.
+    /// </summary>
+    internal static class RecordReadAhead
+    {
+        /// <summary>Records read ahead and the problems between them.</summary>
+        internal sealed class Chunk
+        {
+            public List<CrmRecord> Records { get; } = new();
+
+            /// <summary>Problems, each with the number of the chunk's records read before it; null when none.</summary>
+            public List<(int Before, CrmDataError Problem)>? Problems { get; set; }
+
+            public void Clear()
+            {
+                Records.Clear();
+                Problems = null;
+            }
+        }
+
+        /// <summary>
+        /// The records <paramref name="open"/> reads, read on another thread up to <paramref name="depth"/> chunks of
+        /// <paramref name="chunk"/> records ahead. <paramref name="open"/> is called on the thread that starts the enumeration, with the error
+        /// callback the reader must use and the token that stops it; the problems it reports reach <paramref name="onError"/> on the
+        /// thread that enumerates the result, where they fall among the records. The reader's exception comes where it happened; the
+        /// reader stops (and its thread is waited for) when the enumeration ends, early or not.
+        /// </summary>
+        public static IEnumerable<CrmRecord> Read(string name, Func<Action<CrmDataError>, CancellationToken, IEnumerable<CrmRecord>> open,
+            Action<CrmDataError> onError, int chunk, int depth, CancellationToken cancellation)
+        {
+            // Started when the enumeration starts (on the enumerating thread), so the lane ends with it whatever happens.
+            using var lane = new ReadAheadLane<Chunk>(name, (rent, token) =>
+            {
+                var filling = new Chunk[] { rent() ?? new Chunk() };
+                var records = open(e =>
+                {
+                    var c = filling[0];
+                    (c.Problems ??= new List<(int, CrmDataError)>()).Add((c.Records.Count, e));
+                }, token);
+                return Chunks(records, rent, filling, chunk);
+            }, depth, cancellation, c => c.Clear());
+            foreach (var record in Records(lane, onError, cancellation)) yield return record;
+        }
+
+        private static IEnumerable<Chunk> Chunks(IEnumerable<CrmRecord> records, Func<Chunk?> rent, Chunk[] filling, int size)
+        {
+            var current = filling[0];
+            ExceptionDispatchInfo? failure = null;
+            using (var e = records.GetEnumerator())
+            {
+                while (true)
+                {
+                    // The reader's exception comes after the records read before it (the chunk being filled is given first).
+                    try
+                    {
+                        if (!e.MoveNext()) break;
+                    }
+                    catch (Exception ex)
+                    {
+                        failure = ExceptionDispatchInfo.Capture(ex);
+                        break;
+                    }
+                    current.Records.Add(e.Current);
+                    if (current.Records.Count < size) continue;
+                    yield return current;
+                    current = filling[0] = rent() ?? new Chunk();
+                }
+            }
+            if (current.Records.Count > 0 || current.Problems is not null) yield return current;
+            failure?.Throw();
+        }
+
+        private static IEnumerable<CrmRecord> Records(ReadAheadLane<Chunk> lane, Action<CrmDataError> onError, CancellationToken cancellation)
+        {
+            foreach (var c in lane.Take(cancellation))
+            {
+                var problems = c.Problems;
+                int next = 0;
+                var records = c.Records;
+                for (int i = 0; i < records.Count; i++)
+                {
+                    while (problems is not null && next < problems.Count && problems[next].Before == i) onError(problems[next++].Problem);
+                    yield return records[i];
+                }
+                while (problems is not null && next < problems.Count) onError(problems[next++].Problem);
+            }
+        }
+    }
+}

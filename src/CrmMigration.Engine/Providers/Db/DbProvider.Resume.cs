@@ -64,16 +64,16 @@ namespace CrmMigration.Engine.Providers.Db
             return KeysetPosition.Changed(position, saved, upTo, at);
         }
 
-        /// <summary>Appends the keyset condition on the primary key (WHERE or AND, after what <see cref="PushDown"/> wrote).</summary>
-        private void KeysetCondition(DbTableInfo table, string op, IReadOnlyList<string> parts, StringBuilder sql, List<object> parameters)
+        /// <summary>Appends the keyset condition on the primary key (<paramref name="where"/>: as the WHERE clause, else after what <see cref="PushDown"/> wrote, with AND).</summary>
+        private void KeysetCondition(DbTableInfo table, string op, IReadOnlyList<string> parts, StringBuilder sql, List<object> parameters, bool where = true, bool inline = false)
         {
             int[] pk = table.PrimaryKey;
             var columns = new string[pk.Length];
+            var values = new string[pk.Length];
             for (int k = 0; k < pk.Length; k++) columns[k] = _dialect.Quote(table.Columns[pk[k]].Name);
-            int first = parameters.Count;
-            sql.Append(first > 0 ? " AND " : " WHERE ");
-            KeysetPosition.AppendCondition(sql, columns, op, i => "@p" + (first + i).ToString(CultureInfo.InvariantCulture));
-            for (int k = 0; k < pk.Length; k++) parameters.Add(KeysetPosition.Value(table.Columns[pk[k]].Type, parts[k]));
+            for (int k = 0; k < pk.Length; k++) values[k] = Parameter(parameters, KeysetPosition.Value(table.Columns[pk[k]].Type, parts[k]), inline);
+            sql.Append(where ? " WHERE " : " AND ");
+            KeysetPosition.AppendCondition(sql, columns, op, i => values[i]);
         }
 
         private static void AddParameters(DbCommand cmd, List<object> parameters)

@@ -5,6 +5,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using System.Threading;
+using CrmMigration.Engine.Batches;
 using CrmMigration.Engine.Util;
 
 namespace CrmMigration.Engine.Providers.Db
@@ -189,6 +190,10 @@ namespace CrmMigration.Engine.Providers.Db
             var keyNames = new string[pk.Length];
             for (int k = 0; k < pk.Length; k++) keyNames[k] = names[pk[k]];
 
+            // PostgreSQL sends the rows as binary COPY, decoded here into column batches, when every column has a decoder (COPY
+            // takes no parameters: the filter and keyset values go into the query as literals); otherwise the data reader reads them.
+            var decoders = _dialect is PgDialect && UseCopyRead ? PgCopyReader.For(columns) : null;
+            bool inline = decoders is not null;
             var sql = new StringBuilder("SELECT ");
             for (int i = 0; i < n; i++)
             {
@@ -197,8 +202,8 @@ namespace CrmMigration.Engine.Providers.Db
             }
             sql.Append(" FROM ").Append(QualifiedName(table));
             var parameters = new List<object>();
-            PushDown(table, options.Filters, sql, parameters);
-            if (keyset is { } ks) KeysetCondition(table, ks.Op, ks.Parts, sql, parameters);
+            bool pushed = PushDown(table, options.Filters, sql, parameters, inline);
+            if (keyset is { } ks) KeysetCondition(table, ks.Op, ks.Parts, sql, parameters, where: !pushed, inline);
             if (pk.Length > 0)
             {
                 sql.Append(" ORDER BY ");
@@ -206,10 +211,37 @@ namespace CrmMigration.Engine.Providers.Db
             }
             if (limit > 0) sql.Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
             var filter = options.Filters.Count > 0 ? new RecordFilter(options.Filters) : null;
+            var rows = decoders is not null
+                ? CopyRows(table, sql.ToString(), decoders, shape, keyNames, cancellationToken, ordinal)
+                : ReaderRows(table, sql.ToString(), parameters, cancellationToken, ordinal);
+            string system = Connection.DisplayName;
+            foreach (var values in rows)
+            {
+                var record = new CrmRecord(table.Name, shape, values);
+                if (filter is not null && !filter.Matches(record)) continue;
+                ordinal++;
+                record.Key = MakeKey(values, pk, keyNames);
+                record.Origin = new CrmOrigin(system, table.Name, record.Key?.ToString(), null, ordinal);
+                yield return record;
+            }
+        }
 
+        /// <summary>PostgreSQL tables are read through binary COPY (off only to compare it with the data reader: tests, and benchmarks with CRMMIGRATION_PG_COPY_READ=0).</summary>
+        internal bool UseCopyRead { get; set; } = CopyReadDefault;
+
+        private static readonly bool CopyReadDefault = Environment.GetEnvironmentVariable("CRMMIGRATION_PG_COPY_READ") != "0";
+
+        private CrmException ReadFailed(DbTableInfo table, long ordinal, Exception ex) =>
+            new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading '{table.Name}' from {Connection.DisplayName} failed after {ordinal} records: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+
+        /// <summary>The rows of a query through the data reader, each as its values (read by the dialect).</summary>
+        private IEnumerable<object?[]> ReaderRows(DbTableInfo table, string sql, List<object> parameters, CancellationToken cancellationToken, long ordinal)
+        {
+            var columns = table.Columns;
+            int n = columns.Count;
             using var conn = OpenConnection("SourceConnectionFailed", cancellationToken);
             using var cmd = conn.CreateCommand();
-            cmd.CommandText = sql.ToString();
+            cmd.CommandText = sql;
             AddParameters(cmd, parameters);
             using var reg = cancellationToken.Register(() => { try { cmd.Cancel(); } catch (DbException) { } catch (InvalidOperationException) { } });
             DbDataReader reader;
@@ -224,28 +256,80 @@ namespace CrmMigration.Engine.Providers.Db
             }
             using (reader)
             {
-                string system = Connection.DisplayName;
                 while (true)
                 {
                     bool more;
                     try { more = reader.Read(); }
                     catch (DbException ex) when (!cancellationToken.IsCancellationRequested)
                     {
-                        throw new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading '{table.Name}' from {Connection.DisplayName} failed after {ordinal} records: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+                        throw ReadFailed(table, ordinal, ex);
                     }
                     if (!more) break;
                     cancellationToken.ThrowIfCancellationRequested();
                     var values = new object?[n];
                     for (int i = 0; i < n; i++) values[i] = _dialect.Read(reader, i, columns[i]);
-                    var record = new CrmRecord(table.Name, shape, values);
-                    if (filter is not null && !filter.Matches(record)) continue;
                     ordinal++;
-                    record.Key = MakeKey(values, pk, keyNames);
-                    record.Origin = new CrmOrigin(system, table.Name, record.Key?.ToString(), null, ordinal);
-                    yield return record;
+                    yield return values;
                 }
             }
         }
+
+        /// <summary>
+        /// The rows of a PostgreSQL query through <c>COPY (query) TO STDOUT (FORMAT binary)</c>: decoded a batch at a time into column
+        /// batches (<see cref="PgCopyReader"/>), each row then given as its values, as <see cref="PgDialect.Read"/> gives them.
+        /// </summary>
+        private IEnumerable<object?[]> CopyRows(DbTableInfo table, string query, PgCopyReader.Decode[] decoders, CrmFieldShape shape, string[] keyNames,
+            CancellationToken cancellationToken, long ordinal)
+        {
+            int n = table.Columns.Count;
+            using var conn = (Npgsql.NpgsqlConnection)OpenConnection("SourceConnectionFailed", cancellationToken);
+            System.IO.Stream stream;
+            try
+            {
+                stream = conn.BeginRawBinaryCopy("COPY (" + query + ") TO STDOUT (FORMAT binary)");
+            }
+            catch (DbException ex)
+            {
+                throw new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading '{table.Name}' from {Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+            }
+            using (stream)
+            {
+                var reader = PgCopyReader.Open(stream, decoders, table.Columns);
+                var batch = new RowBatch(table.Name, shape, CopyBatchRows)
+                {
+                    System = Connection.DisplayName,
+                    SourceEntity = table.Name,
+                    KeyColumns = table.PrimaryKey.Length > 0 ? table.PrimaryKey : null,
+                    KeyNames = keyNames,
+                    KeysAreSeekable = table.PrimaryKey.Length > 0,
+                };
+                var cells = batch.Columns;
+                while (true)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    batch.Clear();
+                    try
+                    {
+                        while (batch.Count < CopyBatchRows && reader.ReadRow(batch, ordinal + batch.Count + 1)) { }
+                    }
+                    catch (Exception ex) when ((ex is DbException or System.IO.IOException) && !cancellationToken.IsCancellationRequested)
+                    {
+                        throw ReadFailed(table, ordinal, ex);
+                    }
+                    if (batch.Count == 0) break;
+                    for (int r = 0; r < batch.Count; r++)
+                    {
+                        var values = new object?[n];
+                        for (int i = 0; i < n; i++) values[i] = cells[i].GetValue(r);
+                        yield return values;
+                    }
+                    ordinal += batch.Count;
+                }
+            }
+        }
+
+        /// <summary>Rows decoded from binary COPY at a time.</summary>
+        private const int CopyBatchRows = 1024;
 
         internal static CrmKey? MakeKey(object?[] values, int[] pk, string[] keyNames)
         {
@@ -259,9 +343,9 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>
         /// Narrows the query on the server where that is safe: ASCII text equality (case-insensitive, as
         /// <see cref="RecordFilter"/> compares) and integer equality. The filter is still applied in
-        /// memory afterwards, so a pushed condition only has to be at least as wide as the real one.
+        /// memory afterwards, so a pushed condition only has to be at least as wide as the real one. True when it wrote a WHERE clause.
         /// </summary>
-        private void PushDown(DbTableInfo table, IReadOnlyList<CrmFieldFilter> filters, StringBuilder sql, List<object> parameters)
+        private bool PushDown(DbTableInfo table, IReadOnlyList<CrmFieldFilter> filters, StringBuilder sql, List<object> parameters, bool inline = false)
         {
             bool first = true;
             foreach (var f in filters)
@@ -270,22 +354,40 @@ namespace CrmMigration.Engine.Providers.Db
                 if (ci < 0) continue;
                 var column = table.Columns[ci];
                 string col = _dialect.Quote(column.Name);
-                string param = (_dialect is PgDialect ? "@p" : "@p") + parameters.Count.ToString(CultureInfo.InvariantCulture);
                 string? condition = null;
                 if (f.Value is string s && column.Type == CrmFieldType.String && !column.ReadAsText && IsAscii(s) && s.IndexOf('*') < 0 && s.IndexOf('?') < 0 && s.Length > 0)
                 {
-                    condition = "LOWER(" + col + ") = LOWER(" + param + ")";
-                    parameters.Add(s);
+                    condition = "LOWER(" + col + ") = LOWER(" + Parameter(parameters, s, inline) + ")";
                 }
                 else if (column.Type == CrmFieldType.Integer && f.Value is long or int)
                 {
-                    condition = col + " = " + param;
-                    parameters.Add(Convert.ToInt64(f.Value, CultureInfo.InvariantCulture));
+                    condition = col + " = " + Parameter(parameters, Convert.ToInt64(f.Value, CultureInfo.InvariantCulture), inline);
                 }
                 if (condition is null) continue;
                 sql.Append(first ? " WHERE " : " AND ").Append(condition);
                 first = false;
             }
+            return !first;
+        }
+
+        /// <summary>
+        /// A value in a query: a parameter (@pN, its value added to <paramref name="parameters"/>), or with <paramref name="inline"/>
+        /// a PostgreSQL literal of the type the parameter would have had (a COPY query takes no parameters): a bigint, or an
+        /// escape string (E'...', backslashes and quotes doubled, whatever standard_conforming_strings says) cast to text.
+        /// </summary>
+        private static string Parameter(List<object> parameters, object value, bool inline)
+        {
+            if (!inline)
+            {
+                parameters.Add(value);
+                return "@p" + (parameters.Count - 1).ToString(CultureInfo.InvariantCulture);
+            }
+            return value switch
+            {
+                long l => "CAST(" + l.ToString(CultureInfo.InvariantCulture) + " AS bigint)",
+                string s => "CAST(E'" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "' AS text)",
+                _ => throw new ArgumentException("Only integers and text go into a query as literals.", nameof(value)),
+            };
         }
 
         private static bool IsAscii(string s)
