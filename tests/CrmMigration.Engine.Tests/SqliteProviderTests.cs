@@ -457,5 +457,34 @@ INSERT INTO child (pa, pb) VALUES (1, 'x');");
             Assert.Equal(0L, Count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'u'"));
             Assert.Equal(new[] { "t" }, p.ListEntities());
         }
+    
+        [Fact]
+        public void ReadsTheCommittedContentOfAFileAWriterLeftWithAHotJournal()
+        {
+            // A writer that stops mid-transaction (killed, crashed) leaves '<file>-journal': a read-only connection cannot
+            // roll it back (SQLITE_READONLY_ROLLBACK), which made every reader fail with "attempt to write a readonly database".
+            using var dir = new TempDir();
+            string live = dir.File("live.db"), left = dir.File("left.db");
+            Exec(live, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000) INSERT INTO t SELECT x, 'committed ' || x FROM c;");
+            using (var writer = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + live + ";Pooling=False"))
+            {
+                writer.Open();
+                using var cmd = writer.CreateCommand();
+                cmd.CommandText = "PRAGMA journal_mode=DELETE; PRAGMA cache_size=5; BEGIN; UPDATE t SET v = 'uncommitted ' || id;";
+                cmd.ExecuteNonQuery();
+                // The transaction is in progress and has spilled into the file: a copy of both files is what a killed writer leaves.
+                Assert.True(File.Exists(live + "-journal"));
+                File.Copy(live, left);
+                File.Copy(live + "-journal", left + "-journal");
+            }
+            using var p = Provider(left);
+            Assert.Equal(new[] { "t" }, p.ListEntities());
+            var values = new List<string>();
+            foreach (var r in p.Read("t", new CrmReadOptions(), e => throw new Xunit.Sdk.XunitException(e.Message), CancellationToken.None)) values.Add((string)r["v"]!);
+            Assert.Equal(3000, values.Count);
+            Assert.All(values, v => Assert.StartsWith("committed ", v, StringComparison.Ordinal));
+            Assert.Contains(p.Notices, n => n.Contains("left unfinished", StringComparison.Ordinal) && n.Contains(left, StringComparison.Ordinal));
+            Assert.False(File.Exists(left + "-journal") && new FileInfo(left + "-journal").Length > 0);
+        }
     }
 }

@@ -43,7 +43,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (position.KeyParts is not { } parts || parts.Count != table.PrimaryKey.Length) return "the saved key does not fit the table's primary key";
             CrmRecord? at = null;
             foreach (var r in ReadRows(table, new CrmReadOptions(), _ => { }, CancellationToken.None, ("=", parts), 0, 1)) at = r;
-            using var connection = SqliteSql.Open(FullPath, write: false);
+            using var connection = SqliteSql.Open(FullPath, write: false, _notices.Add);
             using var cmd = connection.CreateCommand();
             var sql = new StringBuilder("SELECT COUNT(*) FROM ").AppendQuoted(table.Name);
             KeysetCondition(table, "<=", parts, sql, cmd, where: true);

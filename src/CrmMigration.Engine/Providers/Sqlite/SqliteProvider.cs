@@ -48,8 +48,13 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private SqliteConnection Meta()
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _meta ??= SqliteSql.Open(FullPath, write: false);
+            return _meta ??= SqliteSql.Open(FullPath, write: false, _notices.Add);
         }
+
+        private readonly List<string> _notices = new();
+
+        /// <inheritdoc/>
+        public IReadOnlyList<string> Notices => _notices;
 
         /// <inheritdoc/>
         public IReadOnlyList<string> ListEntities()
@@ -119,7 +124,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
             sql.Append(" FROM ").AppendQuoted(table.Name);
 
-            using var connection = SqliteSql.Open(FullPath, write: false);
+            using var connection = SqliteSql.Open(FullPath, write: false, _notices.Add);
             using var cmd = connection.CreateCommand();
             var remaining = PushDownFilters(table, options.Filters, sql, cmd);
             var filter = remaining.Count > 0 ? new RecordFilter(remaining) : null;

@@ -111,7 +111,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         internal static StringBuilder AppendQuoted(this StringBuilder sb, string identifier) => sb.Append(Quote(identifier));
 
         /// <summary>Opens a connection; reading never creates a file.</summary>
-        internal static SqliteConnection Open(string path, bool write)
+        internal static SqliteConnection Open(string path, bool write, Action<string>? onNotice = null)
         {
             EnsureInitialized();
             string full = Path.GetFullPath(path);
@@ -135,12 +135,67 @@ namespace CrmMigration.Engine.Providers.Sqlite
             try
             {
                 connection.Open();
+                if (!write && !Readable(connection))
+                {
+                    // A hot journal: a writer stopped in the middle of a transaction (killed, crashed, power lost) and left
+                    // '<file>-journal'. SQLite reads the file only after rolling that transaction back, which a read-only
+                    // connection cannot do (SQLITE_READONLY_ROLLBACK). Rolling back loses nothing committed: it is the
+                    // recovery every SQLite client that can write makes on its first read, and the committed content is
+                    // what is read. A file we may not write is left as it is, with an error that says so.
+                    connection.Dispose();
+                    connection = RollBackHotJournal(full, csb, onNotice);
+                }
             }
             catch (SqliteException ex)
             {
                 connection.Dispose();
                 throw new CrmException("SqliteOpenFailed", CrmErrorKind.ConnectionError, $"Cannot open the SQLite database '{full}': {ex.Message}", ex);
             }
+            return connection;
+        }
+
+        private const int SqliteReadOnlyRollback = 776;
+
+        /// <summary>False when the database has a hot journal a read-only connection cannot roll back.</summary>
+        private static bool Readable(SqliteConnection connection)
+        {
+            try
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = "PRAGMA schema_version";
+                cmd.ExecuteScalar();
+                return true;
+            }
+            catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteReadOnlyRollback)
+            {
+                return false;
+            }
+        }
+
+        private static SqliteConnection RollBackHotJournal(string full, SqliteConnectionStringBuilder csb, Action<string>? onNotice)
+        {
+            var writable = new SqliteConnectionStringBuilder(csb.ToString()) { Mode = SqliteOpenMode.ReadWrite };
+            try
+            {
+                using (var recover = new SqliteConnection(writable.ToString()))
+                {
+                    recover.Open();
+                    using var cmd = recover.CreateCommand();
+                    cmd.CommandText = "PRAGMA schema_version"; // the first read rolls the hot journal back
+                    cmd.ExecuteScalar();
+                }
+            }
+            catch (SqliteException ex)
+            {
+                throw new CrmException("SqliteHotJournal", CrmErrorKind.ConnectionError,
+                    $"The SQLite database '{full}' holds a transaction a writer left unfinished ('{full}-journal'): SQLite reads it only after rolling " +
+                    $"that transaction back, and it could not ({ex.Message}). Give this user write access to the file and its folder, or open it once " +
+                    "with a tool that can write (sqlite3 \"" + full + "\" \"PRAGMA quick_check\"), then read it again.", ex);
+            }
+            onNotice?.Invoke($"The SQLite database '{full}' held a transaction a writer left unfinished (a hot journal); SQLite rolled it back " +
+                "before reading, as any SQLite client does: what is read is the last committed content.");
+            var connection = new SqliteConnection(csb.ToString());
+            connection.Open();
             return connection;
         }
 
