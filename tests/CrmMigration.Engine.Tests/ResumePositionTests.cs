@@ -177,6 +177,10 @@ namespace CrmMigration.Engine.Tests
                 between: () => SqliteTestUtil.Exec(db, "DELETE FROM \"order_lines\" WHERE \"order_no\" = 'SO-0002'"));
             Assert.Contains(r.Warnings, w => w.Contains("lacks 3 of the 1,100 records the ledger recorded as written", StringComparison.Ordinal));
             Assert.True(r.Verified);
+            // The warning says the missing records are written again: they lie before the saved key, so the source must be read from its start.
+            Assert.Equal(Rows, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"order_lines\""));
+            Assert.Equal(3L, SqliteTestUtil.Count(db, "SELECT count(*) FROM \"order_lines\" WHERE \"order_no\" = 'SO-0002'"));
+            Assert.Contains(r.Warnings, w => w.Contains("read again from the start", StringComparison.Ordinal));
         }
 
         [Theory]

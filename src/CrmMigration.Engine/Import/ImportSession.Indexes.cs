@@ -63,6 +63,36 @@ namespace CrmMigration.Engine.Import
             }
         }
 
+        /// <summary>
+        /// For a resumed run: what the target lacks of the records the run wrote (the first entity holding fewer than the run
+        /// inserted), or null when it holds them all. A saved read position is used only when it is null: the records before a
+        /// position are not read again, so a record lost from the target there could never be written again.
+        /// </summary>
+        internal string? TargetLacksWhatTheRunWrote()
+        {
+            if (!_resumed || _ledger is null) return null;
+            foreach (var counted in _ledger.Counters(_runId!, _target))
+            {
+                long landed = _ledger.LandedAtLeast(_runId!, counted.Entity);
+                if (landed <= 0) continue;
+                long actual;
+                try
+                {
+                    actual = _provider.DescribeEntity(counted.Entity, includeRowCount: true)?.RowCount ?? 0;
+                }
+                catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound)
+                {
+                    actual = 0;
+                }
+                if (actual < landed)
+                {
+                    return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{_target} holds {actual:N0} {counted.Entity} records but the run wrote {landed:N0}");
+                }
+            }
+            return null;
+        }
+
         /// <summary>True when the target holds fewer records of <paramref name="entity"/> than <paramref name="atLeast"/>.</summary>
         private bool TargetLacks(string entity, long atLeast)
         {

@@ -45,6 +45,7 @@ namespace CrmMigration.Engine.Import
         private SourcePosition? SavedPosition(string source, SourceFileStamp? now, Func<SourcePosition, SourceFileStamp, string?> changed)
         {
             if (_session.RunLedger!.SourcePositionOf(_session.RunId!, PositionName(source)) is not { } saved) return null;
+            if (!TargetHoldsWhatTheRunWrote(source)) return null;
             string? why = now is { } stamp && stamp == saved.Stamp ? null : changed(saved.Position, saved.Stamp);
             if (why is not null)
             {
@@ -57,6 +58,25 @@ namespace CrmMigration.Engine.Import
                 : string.Create(CultureInfo.InvariantCulture, $"sheet row {p.Line:N0}");
             Notes.Add(string.Create(CultureInfo.InvariantCulture, $"{source}: resumed after row {p.Ordinal:N0} ({where}); the rows before it were recorded by the run."));
             return p;
+        }
+
+        private string? _targetLacks;
+        private bool _targetChecked;
+
+        /// <summary>
+        /// False (with a warning) when the target lacks records the resumed run wrote: the source is then read from its start,
+        /// so what the target holds is passed over by its fingerprints and what it lost is written again.
+        /// </summary>
+        private bool TargetHoldsWhatTheRunWrote(string source)
+        {
+            if (!_targetChecked)
+            {
+                _targetChecked = true;
+                _targetLacks = _session.TargetLacksWhatTheRunWrote();
+            }
+            if (_targetLacks is null) return true;
+            Warnings.Add($"{source}: {_targetLacks}, so it is read again from the start (what the target holds is passed over by its fingerprints, what it lacks is written again).");
+            return false;
         }
 
         /// <summary>Writes what the session holds, and when nothing is left waiting, saves the read position in the ledger (never ahead of the books).</summary>
@@ -132,7 +152,7 @@ namespace CrmMigration.Engine.Import
         {
             var ct = _options.Import.CancellationToken;
             var saved = _session.Resumed ? _session.RunLedger!.SourcePositionOf(_session.RunId!, PositionName(source)) : null;
-            if (saved is not { } at || at.Stamp.Length != CountedStamp || at.Position.Inclusive || at.Position.Ordinal < 1)
+            if (saved is not { } at || at.Stamp.Length != CountedStamp || at.Position.Inclusive || at.Position.Ordinal < 1 || !TargetHoldsWhatTheRunWrote(source))
             {
                 foreach (var record in _source.Read(source, readOptions, onError, ct)) yield return record;
                 yield break;
