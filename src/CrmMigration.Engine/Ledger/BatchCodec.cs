@@ -207,15 +207,21 @@ namespace CrmMigration.Engine.Ledger
                 }
                 long source = HashString(span, ref at);
                 if (sameEntity && source == sourceKeyHash) last = i;
-                if ((flags & 1) != 0 && span[at++] != 0) Skip(span, ref at);
-                if ((flags & 2) != 0) Skip(span, ref at);
-                if ((flags & 4) != 0) Skip(span, ref at);
-                if ((flags & 32) != 0) Skip(span, ref at);
-                if ((flags & 64) != 0) Skip(span, ref at);
-                if ((flags & 16) != 0) at += 8;
-                if ((flags & 128) != 0) at += 8;
+                SkipTail(span, ref at, flags);
             }
             return last;
+        }
+
+        /// <summary>Passes over the rest of an entry after its source key: target key, outcome texts, merged-into, hashes.</summary>
+        private static void SkipTail(ReadOnlySpan<byte> span, ref int at, int flags)
+        {
+            if ((flags & 1) != 0 && span[at++] != 0) Skip(span, ref at);
+            if ((flags & 2) != 0) Skip(span, ref at);
+            if ((flags & 4) != 0) Skip(span, ref at);
+            if ((flags & 32) != 0) Skip(span, ref at);
+            if ((flags & 64) != 0) Skip(span, ref at);
+            if ((flags & 16) != 0) at += 8;
+            if ((flags & 128) != 0) at += 8;
         }
 
         /// <summary>
@@ -235,13 +241,7 @@ namespace CrmMigration.Engine.Ledger
                 counts[span[at++]]++;
                 if ((flags & 8) != 0) Skip(span, ref at);
                 Skip(span, ref at);
-                if ((flags & 1) != 0 && span[at++] != 0) Skip(span, ref at);
-                if ((flags & 2) != 0) Skip(span, ref at);
-                if ((flags & 4) != 0) Skip(span, ref at);
-                if ((flags & 32) != 0) Skip(span, ref at);
-                if ((flags & 64) != 0) Skip(span, ref at);
-                if ((flags & 16) != 0) at += 8;
-                if ((flags & 128) != 0) at += 8;
+                SkipTail(span, ref at, flags);
             }
         }
 

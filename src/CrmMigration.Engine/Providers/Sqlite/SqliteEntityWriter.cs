@@ -527,17 +527,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                             continue;
                         }
                     }
-                    object? value = cell.GetValue(row);
-                    if (portable)
-                    {
-                        object? p = SqliteSql.ToPortable(value, column);
-                        plan.Portable[slot] = p;
-                        plan.Storage[slot] = SqliteSql.ToStorage(p, column);
-                    }
-                    else
-                    {
-                        plan.Storage[slot] = SqliteSql.ToStorage(value, column);
-                    }
+                    Store(plan, slot, cell.GetValue(row), column, portable);
                 }
             }
             catch (Exception ex) when (IsConversionError(ex))
@@ -550,6 +540,21 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return true;
         }
 
+        /// <summary>One value into the plan's buffers: its storage form, and its portable form when images or keys need it.</summary>
+        private static void Store(ShapePlan plan, int slot, object? value, SqliteColumn column, bool portable)
+        {
+            if (portable)
+            {
+                object? p = SqliteSql.ToPortable(value, column);
+                plan.Portable[slot] = p;
+                plan.Storage[slot] = SqliteSql.ToStorage(p, column);
+            }
+            else
+            {
+                plan.Storage[slot] = SqliteSql.ToStorage(value, column);
+            }
+        }
+
         /// <summary>Converts the mapped values into the plan's buffers; false with a message when one cannot be.</summary>
         private bool Convert(CrmRecord record, ShapePlan plan, bool portable, out string? problem)
         {
@@ -560,17 +565,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 for (; slot < plan.Fields.Length; slot++)
                 {
                     var column = columns[plan.Cols[slot]];
-                    object? value = record.GetValue(plan.Fields[slot]);
-                    if (portable)
-                    {
-                        object? p = SqliteSql.ToPortable(value, column);
-                        plan.Portable[slot] = p;
-                        plan.Storage[slot] = SqliteSql.ToStorage(p, column);
-                    }
-                    else
-                    {
-                        plan.Storage[slot] = SqliteSql.ToStorage(value, column);
-                    }
+                    Store(plan, slot, record.GetValue(plan.Fields[slot]), column, portable);
                 }
             }
             catch (Exception ex) when (IsConversionError(ex))
