@@ -145,6 +145,20 @@ namespace CrmMigration.Engine.Batches
             Count = 0;
         }
 
+        /// <summary>Empties the batch and describes it as <paramref name="other"/> is (entity, shape, where its rows come from, its keys).</summary>
+        public void ResetLike(RowBatch other)
+        {
+            Reset(other.Entity, other.Shape);
+            System = other.System;
+            SourceEntity = other.SourceEntity;
+            File = other.File;
+            KeyColumns = other.KeyColumns;
+            KeyNames = other.KeyNames;
+            KeylessSource = other.KeylessSource;
+            KeysAreSeekable = other.KeysAreSeekable;
+            MappingHash = other.MappingHash;
+        }
+
         /// <summary>Empties the batch and gives it another shape (columns are reused where there are enough).</summary>
         public void Reset(string entity, CrmFieldShape shape)
         {

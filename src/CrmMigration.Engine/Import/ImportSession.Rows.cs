@@ -81,14 +81,7 @@ namespace CrmMigration.Engine.Import
 
         private static void Prepare(RowBatch rows, RowBatch mapped)
         {
-            rows.Reset(mapped.Entity, mapped.Shape);
-            rows.System = mapped.System;
-            rows.SourceEntity = mapped.SourceEntity;
-            rows.File = mapped.File;
-            rows.KeyColumns = mapped.KeyColumns;
-            rows.KeyNames = mapped.KeyNames;
-            rows.KeylessSource = mapped.KeylessSource;
-            rows.MappingHash = mapped.MappingHash;
+            rows.ResetLike(mapped);
         }
 
         /// <summary>Rows and records an entity holds, not yet written.</summary>

@@ -173,14 +173,7 @@ namespace CrmMigration.Engine.Import
         private RowBatch SliceOf(RowBatch read, PartitionSlice slice)
         {
             var part = _sliceRows ??= new RowBatch(read.Entity, read.Shape, read.Capacity);
-            part.Reset(read.Entity, read.Shape);
-            part.System = read.System;
-            part.SourceEntity = read.SourceEntity;
-            part.File = read.File;
-            part.KeyColumns = read.KeyColumns;
-            part.KeyNames = read.KeyNames;
-            part.KeylessSource = read.KeylessSource;
-            part.KeysAreSeekable = read.KeysAreSeekable;
+            part.ResetLike(read);
             for (int r = 0; r < read.Count; r++)
             {
                 _sliceKey.Clear();
