@@ -20,8 +20,12 @@ param(
     [ValidateSet('rename', 'cleanse')] [string] $MappingKind = 'rename',
     # Extra Copy-CrmData parameters (e.g. '-NoLedger').
     [string] $Extra = '',
-    # Reuse a contacts CSV made by New-BenchContactCsv instead of making one.
-    [string] $Csv
+    # Reuse a contacts CSV made by New-BenchContactCsv (or bench/messy-csv.ps1) instead of making one.
+    [string] $Csv,
+    # A mapping file instead of -MappingKind's (bench/messy-csv.ps1 writes messy.psd1).
+    [string] $MappingPath,
+    # The rows each copy must land (default -Count; fewer when the mapping rejects or filters some).
+    [long] $Expect = -1
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
@@ -33,7 +37,8 @@ New-Item -ItemType Directory $work, "$work/head" | Out-Null
 function Get-Load { (Get-Content /proc/loadavg).Split(' ')[0] }
 $inv = [Globalization.CultureInfo]::InvariantCulture
 try {
-    $mapping = Write-BenchMapping $MappingKind $work
+    $mapping = if ($MappingPath) { (Resolve-Path $MappingPath).Path } else { Write-BenchMapping $MappingKind $work }
+    if ($Expect -lt 0) { $Expect = $Count }
     if (-not $Csv) {
         Invoke-BenchNative dotnet build (Join-Path $repo 'bench/CrmMigration.Bench') -c Release -nologo '-v:q' | Out-Null
         $benchModule = Join-Path $repo 'bench/CrmMigration.Bench/bin/Release/net8.0/CrmMigration.Bench.dll'
@@ -59,7 +64,7 @@ try {
             $m = Measure-BenchPwsh -Import $Manifest[$b] -WorkingDirectory $work -Environment @{ CRMMIGRATION_STATE_HOME = "$work/state" } `
                 -Script "`$null = Copy-CrmData -Source '$Csv' -Target '$work/t.db' -Mapping '$mapping' -Create -BatchSize 10000 -StatePath '$work/ledger.db' $Extra"
             $n = [long](Invoke-BenchNative sqlite3 "$work/t.db" 'SELECT count(*) FROM Contact')
-            if ($n -ne $Count) { throw "build $b wrote $n rows, not $Count" }
+            if ($n -ne $Expect) { throw "build $b wrote $n rows, not $Expect" }
             if (Test-Path "$work/t.db-wal") { if ((Get-Item "$work/t.db-wal").Length -gt 0) { throw "build $b left data in the WAL" } }
             $rows.Add([pscustomobject]@{ Round = $r; What = "Copy-CrmData, build $b"; Inside = $m.Seconds; Whole = $m.ProcessSeconds; Cpu = $m.UserSeconds + $m.SystemSeconds; PeakMB = $m.PeakMB; Load = Get-Load })
             Write-Host ('round {0} build {1}: {2:0.00} s inside, {3:0.00} s whole, {4:0.00} CPU s, {5} MB, load {6}' -f $r, $b, $m.Seconds, $m.ProcessSeconds, $rows[-1].Cpu, $m.PeakMB, $rows[-1].Load)

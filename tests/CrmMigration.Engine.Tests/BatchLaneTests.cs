@@ -108,21 +108,24 @@ namespace CrmMigration.Engine.Tests
         private const string PersonTable = "CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY, \"First\" TEXT, \"Last\" TEXT NOT NULL, \"Email\" TEXT, " +
             "\"Score\" INTEGER CHECK (\"Score\" <> 13), \"Rank\" INTEGER, \"Note\" TEXT)";
 
-        private sealed record CopyResult(CrmImportSummary Summary, long LaneRows, List<CrmDataError> Errors, List<string> Entries, List<string> Table, string RunId);
+        private sealed record CopyResult(CrmImportSummary Summary, long LaneRows, List<CrmDataError> Errors, List<string> Entries, List<string> Table, string RunId,
+            List<string> Warnings, List<string> LedgerRows);
 
-        private static CopyResult Copy(string csv, string db, string ledgerPath, bool lane) =>
-            Copy(csv, ProviderFactory.FromPath(db), ledgerPath, lane, () => SqliteRows(db));
+        private static CopyResult Copy(string csv, string db, string ledgerPath, bool lane, string mapping = Mapping, string? rejects = null) =>
+            Copy(csv, ProviderFactory.FromPath(db), ledgerPath, lane, () => SqliteRows(db), mapping, rejects);
 
-        private static CopyResult Copy(string csv, CrmConnection to, string ledgerPath, bool lane, Func<List<string>> table)
+        private static CopyResult Copy(string csv, CrmConnection to, string ledgerPath, bool lane, Func<List<string>> table, string mapping = Mapping, string? rejects = null)
         {
             using var source = ProviderFactory.Open(ProviderFactory.FromPath(csv));
             using var target = ProviderFactory.Open(to);
             using var ledger = new MigrationLedger(ledgerPath);
+            using var rejectFiles = rejects is null ? null : new Rejects.RejectFileWriter(rejects, "run");
             var errors = new List<CrmDataError>();
             var options = new CopyOptions
             {
-                Mapping = new CompiledMapping(MappingParser.ParseJson(Mapping, null)),
+                Mapping = new CompiledMapping(MappingParser.ParseJson(mapping, null)),
                 OnError = errors.Add,
+                Rejects = rejectFiles,
                 Import = new ImportOptions { BatchSize = 250, Ledger = ledger },
             };
             // Someone asking for every outcome (-PassThru) keeps the copy on the record path.
@@ -132,7 +135,36 @@ namespace CrmMigration.Engine.Tests
             Assert.Empty(ledger.Verify(copier.RunId!));
             var entries = ledger.RunEntries(copier.RunId!).Select(e => string.Join("\u0001", e.Entity, e.Entry.SourceEntity, e.Entry.SourceKey, e.Entry.TargetKey ?? "(null)",
                 e.Entry.Outcome, e.Entry.ReasonCode ?? "", e.Entry.Message ?? "", e.Entry.Field ?? "", e.Entry.Value ?? "", e.Entry.ContentHash?.ToString(CultureInfo.InvariantCulture) ?? "")).ToList();
-            return new CopyResult(summary, copier.LaneRows, errors, entries, table(), copier.RunId!);
+            return new CopyResult(summary, copier.LaneRows, errors, entries, table(), copier.RunId!, copier.Warnings.ToList(), LedgerRows(ledgerPath));
+        }
+
+        /// <summary>
+        /// What the ledger file holds for the run, read without our code: each batch's entity, number, record count and blob
+        /// (every entry's keys, outcome, reason and fingerprint, in order), the counters and the checkpoints.
+        /// </summary>
+        private static List<string> LedgerRows(string ledgerPath)
+        {
+            var rows = new List<string>();
+            using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + ledgerPath + ";Mode=ReadOnly;Pooling=False");
+            conn.Open();
+            foreach (string sql in new[]
+            {
+                "SELECT 'batch', entity, batch, records, hex(data) FROM batches ORDER BY seq",
+                "SELECT 'counters', entity, read, inserted, updated, skipped, rejected, merged, filtered FROM counters ORDER BY entity",
+                "SELECT 'checkpoint', entity, batch, records, last_source_key FROM checkpoints ORDER BY entity",
+            })
+            {
+                using var cmd = conn.CreateCommand();
+                cmd.CommandText = sql;
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read())
+                {
+                    var cells = new List<string>();
+                    for (int i = 0; i < reader.FieldCount; i++) cells.Add(reader.IsDBNull(i) ? "(null)" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)!);
+                    rows.Add(string.Join("|", cells));
+                }
+            }
+            return rows;
         }
 
         /// <summary>The Person table's rows in key order, each cell with its storage class, read without our code.</summary>
@@ -196,6 +228,212 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(recordsAgain.Summary.Skipped, laneAgain.Summary.Skipped);
             Assert.Equal(recordsAgain.Summary.Rejected, laneAgain.Summary.Rejected);
             Assert.Equal(recordsAgain.Entries, laneAgain.Entries);
+        }
+
+        private const string MessyMapping = @"{ ""Entities"": { ""Person"": { ""Source"": ""contacts"", ""Key"": ""Id"",
+  ""Where"": [ { ""Field"": ""status"", ""NotIn"": [ ""Deleted"" ], ""Reason"": ""DeletedInLegacy"" } ],
+  ""Fields"": { ""Id"": ""contact_id"", ""First"": ""first_name"", ""Last"": ""last_name"", ""Email"": { ""Source"": ""email"", ""Transform"": ""Email"" },
+    ""Score"": { ""Source"": ""score"", ""Type"": ""Integer"" }, ""Rank"": ""rank"", ""Note"": ""note"" } } } }";
+
+        /// <summary>
+        /// What the messy mapping does with data row <paramref name="i"/> of <see cref="MessyContacts"/>: 'R' rejects it (an e-mail
+        /// that is not one), 'S' rejects it (a score that is not an integer), 'K' rejects it (no key), 'F' filters it (status
+        /// Deleted), 'W' maps it with a warning (a typo domain), ' ' maps it. Bad rows open and close batches, come in runs, fill a
+        /// whole batch of 250 (1501-1750) and end the file; at least one in every 50.
+        /// </summary>
+        private static char Messy(int i, int rows)
+        {
+            if (i == 1 || i == 251 || i is >= 1001 and <= 1003 || i % 97 == 0 || i % 50 == 25) return 'R';
+            if (i is >= 1501 and <= 1750) return i % 2 == 0 ? 'F' : 'R';
+            if (i == 500 || i == rows || i % 89 == 0) return 'F';
+            if (i == 2222) return 'K';
+            if (i % 173 == 0) return 'S';
+            if (i % 61 == 0 || i == 752) return 'W';
+            return ' ';
+        }
+
+        /// <summary><see cref="CleanContacts"/> with a status column and the bad rows <see cref="Messy"/> says.</summary>
+        private static string MessyContacts(int rows)
+        {
+            var clean = CleanContacts(rows).Split("\r\n");
+            var text = new StringBuilder(clean[0]).Append(",status\r\n");
+            // The clean rows end with CRLF, and a note every 9th row holds one: rebuild each row from its number instead of splitting.
+            for (int i = 1; i <= rows; i++)
+            {
+                string id = i == 77 ? "C|77" : "C" + i.ToString("D5", CultureInfo.InvariantCulture);
+                char kind = Messy(i, rows);
+                if (kind == 'K') id = "";
+                string first = i % 5 == 0 ? "" : "Zoë" + i.ToString(CultureInfo.InvariantCulture);
+                string rank = (i % 4) switch { 0 => "00" + i.ToString(CultureInfo.InvariantCulture), 1 => "-" + i.ToString(CultureInfo.InvariantCulture), 2 => " " + i.ToString(CultureInfo.InvariantCulture), _ => i.ToString(CultureInfo.InvariantCulture) };
+                string note = i % 9 == 0 ? "\"Multi\r\nline, \"\"quoted\"\"\"" : "张伟 " + i.ToString(CultureInfo.InvariantCulture);
+                string email = kind switch { 'R' => "not-an-address-" + i.ToString(CultureInfo.InvariantCulture), 'W' => "p" + i.ToString(CultureInfo.InvariantCulture) + "@gmial.com", _ => "p" + i.ToString(CultureInfo.InvariantCulture) + "@example.com" };
+                string score = kind == 'S' ? "x" + i.ToString(CultureInfo.InvariantCulture) : (i % 20).ToString(CultureInfo.InvariantCulture);
+                text.Append(id).Append(',').Append(first).Append(",García,").Append(email).Append(',').Append(score).Append(',').Append(rank).Append(',').Append(note)
+                    .Append(',').Append(kind == 'F' ? "Deleted" : "Active").Append("\r\n");
+            }
+            return text.ToString();
+        }
+
+        /// <summary>The rows after the first batch (which loads the table the record way) that the mapping lets through: what the lane must take.</summary>
+        private static int LaneRowsOf(int rows, int batch)
+        {
+            int n = 0;
+            for (int i = batch + 1; i <= rows; i++) if (Messy(i, rows) is ' ' or 'W') n++;
+            return n;
+        }
+
+        /// <summary>Every file under a folder: its relative name and its bytes as hex.</summary>
+        private static List<string> FilesUnder(string folder) =>
+            Directory.GetFiles(folder, "*", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal)
+                .Select(f => Path.GetRelativePath(folder, f) + ":" + Convert.ToHexString(File.ReadAllBytes(f))).ToList();
+
+        [Theory]
+        [InlineData(CrmProviderKind.Sqlite)]
+        [InlineData(CrmProviderKind.PostgreSql)]
+        [InlineData(CrmProviderKind.MySql)]
+        public void MessyRows_RejectedFilteredAndWarnedRowsAmongThem_KeepTheRestOfTheirBatchOnTheLane_AndEverythingIsWhatTheRecordPathMakes(CrmProviderKind kind)
+        {
+            const int Rows = 3100;
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "contacts.csv");
+            File.WriteAllBytes(csv, Encoding.UTF8.GetBytes(MessyContacts(Rows)));
+            TestDatabase? laneDb = null, recordDb = null;
+            CopyResult lane, records, laneAgain, recordsAgain;
+            Func<string, string> same = text => text;
+            try
+            {
+                CopyResult Run(bool onLane, string ledger, string rejects)
+                {
+                    if (kind == CrmProviderKind.Sqlite)
+                    {
+                        string db = dir.File(onLane ? "lane.db" : "records.db");
+                        if (!File.Exists(db)) SqliteTestUtil.Exec(db, PersonTable);
+                        return Copy(csv, db, ledger, onLane, MessyMapping, rejects);
+                    }
+                    var t = onLane ? laneDb! : recordDb!;
+                    return Copy(csv, t.Connection(), ledger, onLane, () => ServerRows(t), MessyMapping, rejects);
+                }
+                if (kind != CrmProviderKind.Sqlite)
+                {
+                    laneDb = new TestDatabase(kind);
+                    recordDb = new TestDatabase(kind);
+                    string q(string name) => kind == CrmProviderKind.PostgreSql ? "\"" + name + "\"" : "`" + name + "`";
+                    string ddl = "CREATE TABLE " + q("Person") + " (" + q("Id") + " varchar(20) PRIMARY KEY, " + q("First") + " text, " + q("Last") + " varchar(40) NOT NULL, " +
+                        q("Email") + " varchar(100), " + q("Score") + " bigint CHECK (" + q("Score") + " <> 13), " + q("Rank") + " bigint, " + q("Note") + " text)";
+                    laneDb.Exec(ddl);
+                    recordDb.Exec(ddl);
+                    // The server's messages name the database (each copy has its own): the same name on both sides, in text and in the ledger's blobs.
+                    string l = laneDb.Name, r = recordDb.Name, lh = Convert.ToHexString(Encoding.UTF8.GetBytes(l)), rh = Convert.ToHexString(Encoding.UTF8.GetBytes(r));
+                    same = text => text.Replace(l, "(db)", StringComparison.Ordinal).Replace(r, "(db)", StringComparison.Ordinal)
+                        .Replace(lh, "(db)", StringComparison.Ordinal).Replace(rh, "(db)", StringComparison.Ordinal);
+                }
+                lane = Run(true, dir.File("lane-ledger.sqlite"), dir.File("lane-rejects"));
+                records = Run(false, dir.File("records-ledger.sqlite"), dir.File("records-rejects"));
+                laneAgain = Run(true, dir.File("lane-ledger.sqlite"), dir.File("lane-rejects-2"));
+                recordsAgain = Run(false, dir.File("records-ledger.sqlite"), dir.File("records-rejects-2"));
+            }
+            finally
+            {
+                laneDb?.Dispose();
+                recordDb?.Dispose();
+            }
+
+            // The lane took every row the mapping let through after the first batch (a batch that starts with a reject, holds a run
+            // of them or ends with a filter included); the record path took none.
+            Assert.Equal(LaneRowsOf(Rows, 250), lane.LaneRows);
+            Assert.Equal(0, records.LaneRows);
+            int decided(char k) { int n = 0; for (int i = 1; i <= Rows; i++) if (Messy(i, Rows) == k) n++; return n; }
+            int check = 0;
+            for (int i = 1; i <= Rows; i++) if (Messy(i, Rows) is ' ' or 'W' && i % 20 == 13) check++;
+            Assert.Equal(Rows, lane.Summary.Read);
+            Assert.Equal(decided('F'), lane.Summary.Filtered);
+            Assert.Equal(decided('R') + decided('S') + decided('K') + check, lane.Summary.Rejected);
+            foreach (var (a, b) in new[] { (records, lane), (recordsAgain, laneAgain) })
+            {
+                Assert.Equal((a.Summary.Read, a.Summary.Inserted, a.Summary.Updated, a.Summary.Skipped, a.Summary.Rejected, a.Summary.Filtered),
+                    (b.Summary.Read, b.Summary.Inserted, b.Summary.Updated, b.Summary.Skipped, b.Summary.Rejected, b.Summary.Filtered));
+                Assert.Equal(a.Summary.RejectReasons.OrderBy(k => k.Key), b.Summary.RejectReasons.OrderBy(k => k.Key));
+                Assert.Equal(a.Errors.Select(e => (e.Code, e.Key, e.Line, same(e.Message), e.Record?.Key?.ToString(), e.Record?.Origin?.ToString())),
+                    b.Errors.Select(e => (e.Code, e.Key, e.Line, same(e.Message), e.Record?.Key?.ToString(), e.Record?.Origin?.ToString())));
+                Assert.Equal(a.Warnings, b.Warnings);
+                Assert.Equal(a.Table, b.Table);
+                // The ledger: every entry in the same order, in batches of the same numbers and sizes, byte for byte; counters, checkpoints.
+                Assert.Equal(a.Entries.Select(same), b.Entries.Select(same));
+                Assert.Equal(a.LedgerRows.Select(same), b.LedgerRows.Select(same));
+            }
+            Assert.Equal(FilesUnder(dir.File("records-rejects")).Select(same), FilesUnder(dir.File("lane-rejects")).Select(same));
+            Assert.Equal(FilesUnder(dir.File("records-rejects-2")).Select(same), FilesUnder(dir.File("lane-rejects-2")).Select(same));
+            Assert.Contains(lane.Warnings, w => w.Contains("gmial.com", StringComparison.Ordinal));
+            Assert.Contains(lane.Errors, e => e.Code == "RecordInvalidEmail" && e.Line > 0);
+            Assert.Contains(FilesUnder(dir.File("lane-rejects")), f => f.StartsWith("run" + Path.DirectorySeparatorChar + "contacts.csv:", StringComparison.Ordinal));
+            Assert.Equal(Rows - lane.Summary.Rejected - lane.Summary.Filtered, lane.Table.Count);
+            // Again, unchanged: what landed is skipped, on the lane as well.
+            Assert.Equal(lane.Summary.Inserted, laneAgain.Summary.Skipped);
+            Assert.True(laneAgain.LaneRows > 0);
+        }
+
+        [Fact]
+        public void ACopyStoppedAmongMessyRowsResumesOnTheLane_AndEndsAsAnUninterruptedCopy()
+        {
+            const int Rows = 6000;
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "contacts.csv");
+            File.WriteAllBytes(csv, Encoding.UTF8.GetBytes(MessyContacts(Rows)));
+            CompiledMapping Map() => new CompiledMapping(MappingParser.ParseJson(MessyMapping, null));
+            string db = dir.File("new.db");
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            // Every batch of 100 holds a rejected row (one in 50): the stop falls among rows of mixed batches.
+            var r = InterruptedCopy.Run(ProviderFactory.FromPath(csv), db, "Person", ledger, stopAt: 4000, Map);
+            Assert.True(r.LaneRowsBefore > 0, "the first attempt wrote on the lane");
+            Assert.True(r.LaneRowsAfter > 0, "the resumed attempt wrote on the lane");
+            Assert.InRange(r.LandedBefore, 1500, 4500);
+            Assert.True(r.Verified);
+
+            string whole = dir.File("whole.db");
+            using var wholeLedger = new MigrationLedger(dir.File("whole-ledger.sqlite"));
+            CrmImportSummary expected;
+            string wholeRunId;
+            using (var source = ProviderFactory.Open(ProviderFactory.FromPath(csv)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(whole)))
+            using (var copier = new MigrationCopier(source, target, new CopyOptions
+            {
+                Mapping = Map(),
+                Import = new ImportOptions { BatchSize = 100, CreateIfMissing = true, Ledger = wholeLedger },
+            }))
+            {
+                expected = Assert.Single(copier.Run());
+                wholeRunId = copier.RunId!;
+            }
+            Assert.Equal(Rows, r.Summary.Read);
+            Assert.Equal((expected.Inserted, expected.Rejected, expected.Filtered), (r.Summary.Inserted, r.Summary.Rejected, r.Summary.Filtered));
+            static List<string> Rows_(string file)
+            {
+                var rows = new List<string>();
+                using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + file + ";Mode=ReadOnly;Pooling=False");
+                conn.Open();
+                using var cmd = conn.CreateCommand();
+                cmd.CommandText = "SELECT * FROM \"Person\" ORDER BY \"Id\"";
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read())
+                {
+                    var cells = new List<string>();
+                    for (int i = 0; i < reader.FieldCount; i++) cells.Add(reader.IsDBNull(i) ? "(null)" : reader.GetDataTypeName(i) + ":" + Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture));
+                    rows.Add(string.Join("|", cells));
+                }
+                return rows;
+            }
+            Assert.Equal(Rows_(whole), Rows_(db));
+            // Every row accounted for once: the run's entries name each source row once, with the outcome and reason the whole copy gave it
+            // (the summary's reasons are the resumed attempt's own).
+            var entries = ledger.RunEntries(r.RunId).Select(e => (e.Entry.SourceKey, e.Entry.Outcome, e.Entry.ReasonCode)).ToList();
+            Assert.Equal(Rows, entries.Count);
+            Assert.Equal(Rows, entries.Select(e => e.SourceKey).Distinct(StringComparer.Ordinal).Count());
+            var wholeEntries = wholeLedger.RunEntries(wholeRunId).Select(e => (e.Entry.SourceKey, e.Entry.Outcome, e.Entry.ReasonCode)).ToList();
+            Assert.Equal(wholeEntries.OrderBy(e => e.SourceKey, StringComparer.Ordinal), entries.OrderBy(e => e.SourceKey, StringComparer.Ordinal));
         }
 
         /// <summary>A table's rows in key order, each cell with its type, read without our code.</summary>

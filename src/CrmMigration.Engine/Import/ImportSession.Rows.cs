@@ -36,16 +36,20 @@ namespace CrmMigration.Engine.Import
         internal long LaneRows { get; private set; }
 
         /// <summary>
-        /// Adds the rows of a mapped batch (every row of it lands: rejects and filters went their own way) to their entity's batch,
-        /// writing it when full; false, with nothing added, when the entity's state does not allow the lane now (the caller makes
-        /// a record per row and adds those instead).
+        /// Adds rows <paramref name="from"/> to <paramref name="to"/> (exclusive) of a mapped batch to their entity's batch, writing it
+        /// when full; false, with nothing added, when the entity's state does not allow the lane now (the caller makes a record per
+        /// row and adds those instead). Rows the mapping rejected or filtered are not among them: they come through
+        /// <see cref="AddDecided"/> in their place in the stream, and join the pending rows as record-backed rows with their outcome,
+        /// so the session batch holds what the record path's would, in the same order.
         /// </summary>
-        internal bool AddBatch(RowBatch mapped, List<ImportResult> results)
+        internal bool AddBatch(RowBatch mapped, int from, int to, List<ImportResult> results)
         {
-            if (mapped.Count == 0) return true;
+            if (to <= from) return true;
             if (_options.WhatIf || !_durableTarget || _options.Entity is not null || mapped.HasRecords) return false;
             if (!_entities.TryGetValue(mapped.Entity, out var state) || !ReferenceEquals(state.Summary.Entity, mapped.Entity) && !string.Equals(state.Summary.Entity, mapped.Entity, StringComparison.Ordinal)) return false;
-            if (state.Batch.Count > 0 || !LaneOpen(state, mapped)) return false;
+            // Records pending ahead of these rows: decided ones (rejected or filtered before the target) join the rows; a record to
+            // write keeps this session batch on the record path (the next one may take the lane again).
+            if (state.Batch.Count > 0 && !DecidedOnly(state, mapped) || !LaneOpen(state, mapped)) return false;
             var rows = state.Rows ??= new RowBatch(mapped.Entity, mapped.Shape, _options.BatchSize);
             if (rows.Count > 0 && !SameSource(rows, mapped))
             {
@@ -53,12 +57,38 @@ namespace CrmMigration.Engine.Import
                 return false;
             }
             _current = state;
-            for (int r = 0; r < mapped.Count; r++)
+            if (state.Batch.Count > 0)
+            {
+                Prepare(rows, mapped);
+                for (int i = 0; i < state.Batch.Count; i++) rows.AddRecord(state.Batch[i], state.Preset[i]);
+                state.Batch.Clear();
+                state.Preset.Clear();
+            }
+            for (int r = from; r < to; r++)
             {
                 if (rows.Count == 0) Prepare(rows, mapped);
                 rows.CopyRow(mapped, r);
                 state.Received++;
                 if (rows.Count >= _options.BatchSize) FlushEntity(state, results);
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// Whether a record decided before the target can wait among an entity's pending rows (a record-backed row with its
+        /// outcome): rejected or filtered (a merge re-points children; those stay records), from the rows' source entity (a
+        /// ledger batch of rows names one).
+        /// </summary>
+        private static bool JoinsRows(CrmRecord record, CrmRecordOutcome outcome, RowBatch rows) =>
+            outcome.Outcome is CrmOutcome.Rejected or CrmOutcome.Filtered
+            && string.Equals(record.Origin?.Entity ?? record.Entity, rows.SourceEntity ?? rows.Entity, StringComparison.Ordinal);
+
+        /// <summary>True when every record an entity holds is decided and can join rows like <paramref name="mapped"/>'s.</summary>
+        private static bool DecidedOnly(EntityState state, RowBatch mapped)
+        {
+            for (int i = 0; i < state.Batch.Count; i++)
+            {
+                if (state.Preset[i] is not { } outcome || !JoinsRows(state.Batch[i], outcome, mapped)) return false;
             }
             return true;
         }
@@ -87,15 +117,20 @@ namespace CrmMigration.Engine.Import
         /// <summary>Rows and records an entity holds, not yet written.</summary>
         private static int Pending(EntityState state) => state.Batch.Count + (state.Rows?.Count ?? 0);
 
-        /// <summary>The entity's pending rows become records, ahead of any records pending (they came first).</summary>
+        /// <summary>The entity's pending rows become records (decided ones with their outcome), ahead of any records pending (they came first).</summary>
         private static void MaterializeRows(EntityState state)
         {
             var rows = state.Rows;
             if (rows is null || rows.Count == 0) return;
             var made = new List<CrmRecord>(rows.Count);
-            for (int r = 0; r < rows.Count; r++) made.Add(rows.ToRecord(r));
+            var decided = new CrmRecordOutcome?[rows.Count];
+            for (int r = 0; r < rows.Count; r++)
+            {
+                made.Add(rows.ToRecord(r));
+                decided[r] = rows.DecidedAt(r);
+            }
             state.Batch.InsertRange(0, made);
-            state.Preset.InsertRange(0, new CrmRecordOutcome?[made.Count]);
+            state.Preset.InsertRange(0, decided);
             rows.Clear();
         }
 
@@ -117,15 +152,19 @@ namespace CrmMigration.Engine.Import
             // 1. Keys and fingerprints, from the columns: the bytes of the text the record path makes (see FlushEntity).
             bool track = _ledger is not null && _durableTarget;
             _rowKeys.Clear();
+            int decidedRows = 0;
             for (int r = 0; r < n; r++)
             {
+                // A row decided before the target (a record-backed row) keeps the keys and fingerprint of its record, as FlushEntity's.
+                bool decided = rows.HasDecided && rows.DecidedAt(r) is not null;
+                if (decided) decidedRows++;
                 long hash = track ? rows.Fingerprint(r, ref _rowScratch) : 0;
                 _rowHashes[r] = hash;
                 int t = _rowKeys.Length;
                 bool hasTarget = AppendKey(rows, r, source: false);
                 _targetStart[r] = t;
                 _targetLength[r] = hasTarget ? _rowKeys.Length - t : -1;
-                if (!hasTarget && track)
+                if (!hasTarget && track && !decided)
                 {
                     // A row without a key is known by its content and which copy of it it is.
                     _rowKeys.Append(ContentKey(state, hash));
@@ -167,8 +206,15 @@ namespace CrmMigration.Engine.Import
                     {
                         state.AlreadyRecorded++;
                         _rowState[r] = RowDone;
+                        if (rows.HasDecided && rows.DecidedAt(r) is { } passed) _decided.Remove(passed);
                         continue;
                     }
+                }
+                if (rows.HasDecided && rows.DecidedAt(r) is { } preset)
+                {
+                    _rowDecided[r] = preset;
+                    _rowState[r] = RowDecided;
+                    continue;
                 }
                 if (known is not null && hasTarget && known.TryGetValue(targetHash, out long previous))
                 {
@@ -225,10 +271,17 @@ namespace CrmMigration.Engine.Import
                 {
                     detail.Batch = number;
                     detail.WhatIf = false;
-                    detail.Origin ??= rows.OriginAt(r);
+                    var record = rows.RecordAt(r);
+                    detail.Origin ??= record is null ? rows.OriginAt(r) : record.Origin;
                     Count(state, detail);
-                    // What someone reads: a refused row becomes an error and a reject-file row (with its record, made here).
-                    if (code == CrmOutcome.Rejected) results.Add(new ImportResult(rows.ToRecord(r), detail));
+                    // A row decided before the target was reported where it was decided (its result says so); a row the target (or the
+                    // ledger) refused becomes an error and a reject-file row, with its record made here.
+                    if (record is not null && rows.DecidedAt(r) is not null)
+                    {
+                        _decided.Remove(detail);
+                        results.Add(new ImportResult(record, detail, decided: true));
+                    }
+                    else if (code == CrmOutcome.Rejected) results.Add(new ImportResult(rows.ToRecord(r), detail));
                 }
                 else if (state.Summary.Count(code))
                 {
@@ -247,7 +300,7 @@ namespace CrmMigration.Engine.Import
                     entries.TargetKey(at);
                 }
             }
-            LaneRows += n;
+            LaneRows += n - decidedRows;
             if (entries is not null) _ledger!.RecordRows(_runId!, state.Summary.Entity, number, entries, _options.Partition);
             SavePendingSchema();
             FaultPoints.Hit("after-ledger", number);

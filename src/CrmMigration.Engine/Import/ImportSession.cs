@@ -205,7 +205,18 @@ namespace CrmMigration.Engine.Import
             }
             var state = GetState(_options.Entity ?? entity, null, openWriter: false);
             state.Received++;
-            if (state.Rows is { Count: > 0 }) MaterializeRows(state);
+            if (state.Rows is { Count: > 0 } rows)
+            {
+                // Rows of the batch lane are pending: the decided record waits among them, in its place (see AddBatch).
+                if (JoinsRows(record, outcome, rows))
+                {
+                    rows.AddRecord(record, outcome);
+                    _decided.Add(outcome);
+                    if (rows.Count >= _options.BatchSize) FlushEntity(state, results);
+                    return;
+                }
+                MaterializeRows(state);
+            }
             state.Batch.Add(record);
             state.Preset.Add(outcome);
             _decided.Add(outcome);

@@ -19,8 +19,8 @@ namespace CrmMigration.Engine.Import
         /// <summary>
         /// Copies a source that reads in batches (CSV) through the mapping batch to batch: the rows stay UTF-8 columns from the
         /// reader through the mapping (a field copied as it is shares the reader's column; nothing is parsed or copied for it),
-        /// and a record is made for each mapped row only where it enters the import session. Rows the mapping rejects or
-        /// filters, and rows mapped with value warnings, take the record path's own steps (their source record made once).
+        /// and a record is made for a mapped row only where the import session needs one (see <see cref="MappedRows"/>). Rows the
+        /// mapping rejects or filters take the record path's own steps (their source record made once) between the rows that land.
         /// Entity mappings that cannot map columns (unmapped fields kept, rows merged by key, no key) map each row as a record.
         /// Returns the rows read.
         /// </summary>
@@ -98,43 +98,7 @@ namespace CrmMigration.Engine.Import
                     }
                     _mapping.MapBatch(batch, source, index, output, result);
                     output.MappingHash = hash;
-                    var issues = result.Issues;
-                    // The batch lane: every row lands and no one asks for each outcome, so the rows enter the session as rows
-                    // (the session says no when the entity's state wants records; then each row makes its record below).
-                    if (issues.Count == 0 && !_reporter.WantsOutcomes && _seen is null && !_dedupers.ContainsKey(target) && _session.AddBatch(output, _results)) continue;
-                    int next = 0;
-                    for (int r = 0; r < output.Count; r++)
-                    {
-                        var issue = next < issues.Count && issues[next].Row == r ? issues[next++] : null;
-                        if (issue is null)
-                        {
-                            Land(target, output.ToRecord(r));
-                            continue;
-                        }
-                        _scratch.Clear();
-                        _scratch.Errors.AddRange(issue.Errors);
-                        _scratch.Warnings.AddRange(issue.Warnings);
-                        if (_scratch.Warnings.Count > 0) ValueWarnings(issue.Source);
-                        switch (issue.Status)
-                        {
-                            case MapStatus.Mapped:
-                                Land(target, output.ToRecord(r));
-                                break;
-                            case MapStatus.Rejected:
-                                MappingRejected(target, issue.Source);
-                                break;
-                            default:
-                                Decide(target, issue.Source, new CrmRecordOutcome(target, issue.Source.Key?.ToString(), CrmOutcome.Filtered)
-                                {
-                                    ReasonCode = issue.FilterReason,
-                                    Message = issue.FilterMessage,
-                                    Field = issue.FilterField,
-                                    Value = issue.FilterValue,
-                                    Origin = issue.Source.Origin,
-                                });
-                                break;
-                        }
-                    }
+                    MappedRows(target, output, result.Issues);
                 }
                 long before = count;
                 count += rows;
@@ -153,6 +117,64 @@ namespace CrmMigration.Engine.Import
                 }
             }
             return count;
+        }
+
+        /// <summary>
+        /// Hands a mapped batch to the session in row order. The batch lane (every row lands and no one asks for each outcome):
+        /// runs of rows that land, rows mapped with value warnings among them (their warnings told as each is met), enter the
+        /// session as rows, and each row the mapping rejected or filtered goes its own way between them (reported, decided), so
+        /// one bad row no longer sends its whole read batch the record way. Where the session says no (the entity's state wants
+        /// records), or off the lane, each row makes its record.
+        /// </summary>
+        private void MappedRows(string target, RowBatch output, IReadOnlyList<BatchMapResult.Issue> issues)
+        {
+            bool lane = !_reporter.WantsOutcomes && _seen is null && !_dedupers.ContainsKey(target);
+            int from = 0;
+            for (int next = 0; ; next++)
+            {
+                var issue = next < issues.Count ? issues[next] : null;
+                if (lane && issue is { Status: MapStatus.Mapped })
+                {
+                    Told(issue);
+                    continue;
+                }
+                int end = issue?.Row ?? output.Count;
+                if (end > from && !(lane && _session.AddBatch(output, from, end, _results)))
+                {
+                    for (int r = from; r < end; r++) Land(target, output.ToRecord(r));
+                }
+                if (issue is null) return;
+                from = end + 1;
+                Told(issue);
+                switch (issue.Status)
+                {
+                    case MapStatus.Mapped:
+                        Land(target, output.ToRecord(end));
+                        break;
+                    case MapStatus.Rejected:
+                        MappingRejected(target, issue.Source);
+                        break;
+                    default:
+                        Decide(target, issue.Source, new CrmRecordOutcome(target, issue.Source.Key?.ToString(), CrmOutcome.Filtered)
+                        {
+                            ReasonCode = issue.FilterReason,
+                            Message = issue.FilterMessage,
+                            Field = issue.FilterField,
+                            Value = issue.FilterValue,
+                            Origin = issue.Source.Origin,
+                        });
+                        break;
+                }
+            }
+        }
+
+        /// <summary>A mapped row's errors and warnings in the scratch (what MappingRejected reports), its warnings told.</summary>
+        private void Told(BatchMapResult.Issue issue)
+        {
+            _scratch.Clear();
+            _scratch.Errors.AddRange(issue.Errors);
+            _scratch.Warnings.AddRange(issue.Warnings);
+            if (_scratch.Warnings.Count > 0) ValueWarnings(issue.Source);
         }
 
         /// <summary>Rows per read batch: the largest divisor of the session's batch size up to 2,048 rows (1,024 when none is at least 256).</summary>
