@@ -49,7 +49,7 @@ try {
     # The floor's table: the definition -Create makes (the mapping reads entity 'contacts': the file is contacts.csv).
     [IO.File]::WriteAllLines("$work/head/contacts.csv", [string[]]@(Get-Content -LiteralPath $Csv -TotalCount 1001))
     $null = Measure-BenchPwsh -Import $Manifest[0] -WorkingDirectory $work -Environment @{ CRMMIGRATION_STATE_HOME = "$work/state" } `
-        -Script "`$null = Copy-CrmData -Source '$work/head/contacts.csv' -Target '$work/def.db' -Mapping '$mapping' -Create -StatePath '$work/def-ledger.db'"
+        -Script "`$null = Copy-CrmData -Source '$work/head/contacts.csv' -Target '$work/def.db' -Mapping '$mapping' -Create -StatePath '$work/def-ledger.db' -ErrorAction SilentlyContinue"
     Invoke-BenchNative sqlite3 "$work/def.db" '.schema Contact' | Set-Content "$work/floor.sql"
     $rows = [Collections.Generic.List[object]]::new()
     for ($r = 0; $r -lt $Repeat; $r++) {

@@ -1017,6 +1017,30 @@ Describe 'Copy-CrmData: resuming a CSV copy where it stopped' {
         $person.Inserted | Should -Be 19500
         $person.Rejected | Should -Be 500
     }
+
+    It 'resumes a copy killed after the target took a batch of rows among rejected ones and before the ledger did' {
+        # Every batch of 500 holds 12 or 13 invalid addresses: the rows around them take the batch lane, the rejects wait among them.
+        $copy = 'Copy-CrmData -Source ./in/contacts.csv -Target ./cut.db -Mapping ./map.psd1 -Create -BatchSize 500 -RejectPath ./cut-rejects'
+        $killed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Environment @{ CRMMIGRATION_FAULT = 'after-target:30' } -Script "$copy -ErrorAction SilentlyContinue | Out-Null"
+        $killed.ExitCode | Should -Not -Be 0
+        $db = Join-Path $script:Work 'cut.db'
+        # Batch 30 is in the target (29 recorded batches of 500 less their rejects, and batch 30's rows), not in the ledger.
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql 'SELECT count(*) FROM Person' | Should -Be ([string](30 * 500 - 30 * 500 / 40))
+
+        $resumed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script "$copy -Resume -ErrorAction SilentlyContinue | Out-Null"
+        $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql 'SELECT count(*), count(DISTINCT Id) FROM Person' | Should -Be "19500`t19500"
+        $run = Get-CrmMigrationRun -Target $db
+        $run.Balanced | Should -BeTrue
+        $run.Attempts | Should -Be 2
+        $person = $run.Entities | Where-Object Entity -eq 'Person'
+        $person.Read | Should -Be 20000
+        $person.Rejected | Should -Be 500
+        $person.Inserted + $person.Updated + $person.Skipped | Should -Be 19500
+        # One outcome per source row, each invalid address rejected once.
+        @(Get-CrmMigrationRecord -Target $db).Count | Should -Be 20000
+        @(Get-CrmMigrationRecord -Target $db -Outcome Rejected | Where-Object ReasonCode -eq 'RecordInvalidEmail').Count | Should -Be 500
+    }
 }
 
 Describe 'Copy-CrmData: resuming a database or Excel copy where it stopped' -Tag 'Resume' {
