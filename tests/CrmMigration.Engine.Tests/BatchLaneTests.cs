@@ -140,7 +140,7 @@ namespace CrmMigration.Engine.Tests
 
         /// <summary>
         /// What the ledger file holds for the run, read without our code: each batch's entity, number, record count and blob
-        /// (every entry's keys, outcome, reason and fingerprint, in order), the counters and the checkpoints.
+        /// (every entry's keys, outcome, reason and fingerprint, in order), the counters, the checkpoints and the saved read positions.
         /// </summary>
         private static List<string> LedgerRows(string ledgerPath)
         {
@@ -152,6 +152,7 @@ namespace CrmMigration.Engine.Tests
                 "SELECT 'batch', entity, batch, records, hex(data) FROM batches ORDER BY seq",
                 "SELECT 'counters', entity, read, inserted, updated, skipped, rejected, merged, filtered FROM counters ORDER BY entity",
                 "SELECT 'checkpoint', entity, batch, records, last_source_key FROM checkpoints ORDER BY entity",
+                "SELECT 'position', source_entity, ordinal, inclusive, byte_offset, line FROM source_positions ORDER BY source_entity, ordinal",
             })
             {
                 using var cmd = conn.CreateCommand();
