@@ -118,6 +118,45 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(row.Split(','), new[] { read.Single()["A"], read[0]["B"], read[0]["C"] });
         }
 
+        /// <summary>
+        /// The vector count of UTF-8 lead bytes equals the byte-at-a-time count at every length and alignment (vector
+        /// bodies and tails), with lead, continuation and ASCII bytes at every position, including 0xC0 and 0xBF.
+        /// </summary>
+        [Fact]
+        public void CountMultiByte_EqualsTheByteCount()
+        {
+            var random = new Random(16);
+            byte[] picks = { 0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xEF, 0xF0, 0xF4, 0xFF };
+            for (int length = 0; length <= 200; length++)
+            {
+                for (int offset = 0; offset < 3; offset++)
+                {
+                    var bytes = new byte[length + offset];
+                    for (int i = 0; i < bytes.Length; i++) bytes[i] = picks[random.Next(picks.Length)];
+                    var span = new ReadOnlySpan<byte>(bytes, offset, length);
+                    long expected = 0;
+                    foreach (byte b in span) if (b >= 0xC0) expected++;
+                    Assert.Equal(expected, TextEncodings.CountMultiByte(span));
+                }
+            }
+            Assert.Equal(100_000, TextEncodings.CountMultiByte(Encoding.UTF8.GetBytes(new string('é', 100_000))));
+        }
+
+        /// <summary>A UTF-8 file with one bad byte after many valid multi-byte characters is still read as UTF-8, the count in the message.</summary>
+        [Fact]
+        public void Detection_CountsMultiByteAcrossBlocks()
+        {
+            var text = new StringBuilder("Name\n");
+            for (int i = 0; i < 20_000; i++) text.Append("José García\n");
+            var bytes = new List<byte>(Encoding.UTF8.GetBytes(text.ToString()));
+            bytes.AddRange(new byte[] { 0x41, 0xFF, 0x0A });
+            string path = _dir.File("mixed.csv");
+            File.WriteAllBytes(path, bytes.ToArray());
+            var choice = TextEncodings.Detect(path);
+            Assert.Equal("utf-8", choice.Name);
+            Assert.StartsWith("40,000 multi-byte sequences are valid UTF-8; 1 byte sequence(s) are not valid UTF-8", choice.Reason);
+        }
+
         [Theory]
         [InlineData("shift_jis", "Id,Name,Kana,City\r\n1,山田太郎,ヤマダ タロウ,東京都港区\r\n2,佐藤花子,サトウ ハナコ,大阪市北区\r\n3,鈴木一郎,スズキ イチロウ,名古屋市中区\r\n4,高橋美咲,タカハシ ミサキ,福岡市博多区\r\n")]
         [InlineData("euc-kr", "Id,Name,City\r\n1,김민준,서울특별시 강남구\r\n2,이서연,부산광역시 해운대구\r\n3,박지훈,인천광역시 남동구\r\n")]

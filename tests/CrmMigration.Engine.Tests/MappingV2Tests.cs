@@ -40,6 +40,38 @@ namespace CrmMigration.Engine.Tests
             return (status, output, scratch);
         }
 
+        /// <summary>
+        /// One scratch maps record after record (its source is reused): each output has its own key, from its own record, with
+        /// '|' and '\\' escaped as a key of parts escapes them; an empty key is RecordKeyMissing; a composite key is unchanged.
+        /// </summary>
+        [Fact]
+        public void OneScratch_MapsEachRecordOnItsOwn_KeysAsKeysOfParts()
+        {
+            var m = Compile(T(("Id", "id"), ("Name", "name")));
+            var scratch = new MapScratch();
+            var outputs = new List<CrmRecord?>();
+            foreach (var id in new[] { "A1", "B|2", "C\\3" })
+            {
+                scratch.Clear();
+                Assert.Equal(MapStatus.Mapped, m.Map(Rec(("id", id), ("name", "n" + id)), false, out var output, scratch));
+                outputs.Add(output);
+            }
+            Assert.Equal(new[] { "A1", "B\\|2", "C\\\\3" }, outputs.Select(o => o!.Key!.ToString()));
+            Assert.Equal(new[] { new CrmKey("A1"), new CrmKey(new[] { "B|2" }), new CrmKey(new[] { "C\\3" }) }, outputs.Select(o => o!.Key));
+            Assert.Equal(new[] { "nA1", "nB|2", "nC\\3" }, outputs.Select(o => (string?)o!["Name"]));
+            Assert.Equal(new[] { "Id" }, outputs[0]!.Key!.FieldNames);
+
+            scratch.Clear();
+            Assert.Equal(MapStatus.Rejected, m.Map(Rec(("id", ""), ("name", "x")), false, out _, scratch));
+            Assert.Equal("RecordKeyMissing", Assert.Single(scratch.Errors).Code);
+
+            var composite = new CompiledMapping(MappingParser.Parse(T(("Entities", T(("Contact",
+                T(("Source", "contacts"), ("Key", new[] { "Id", "Name" }), ("Fields", T(("Id", "id"), ("Name", "name")))))))), null));
+            scratch.Clear();
+            Assert.Equal(MapStatus.Mapped, composite.Map(Rec(("id", "7"), ("name", "a|b")), false, out var both, scratch));
+            Assert.Equal(new CrmKey("7", "a|b"), both!.Key);
+        }
+
         [Fact]
         public void SplitTakesPartsOfAFullName()
         {

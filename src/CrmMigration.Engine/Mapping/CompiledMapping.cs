@@ -49,6 +49,16 @@ namespace CrmMigration.Engine.Mapping
             FilterField = null;
             FilterValue = null;
         }
+
+        /// <summary>The source of the record being mapped: one per scratch (one per caller), pointed at each record in turn.</summary>
+        internal MapSource SourceOf(CrmRecord record)
+        {
+            var source = _source ??= MapSource.ForBatches();
+            source.Set(record);
+            return source;
+        }
+
+        private MapSource? _source;
     }
 
     /// <summary>What mapping a batch left besides the output rows: the rows that were not mapped, or mapped with warnings.</summary>
@@ -270,7 +280,7 @@ namespace CrmMigration.Engine.Mapping
                 int[][] indexes = _lastIndexes;
                 var errors = scratch.Errors;
                 output = null;
-                var source = MapSource.Of(input);
+                var source = scratch.SourceOf(input);
                 var filtered = Filter(source, scratch);
                 if (filtered is MapStatus status) return status;
                 var values = new object?[_fields.Length];
@@ -295,22 +305,14 @@ namespace CrmMigration.Engine.Mapping
                 }
                 else
                 {
-                    var parts = new string[_keyIndexes.Length];
-                    for (int k = 0; k < parts.Length; k++)
+                    // A key of one field (the usual) is made from its text alone: no parts array to copy.
+                    if (_keyIndexes.Length == 1) record.Key = new CrmKey(KeyPart(0, values, record, source, errors)) { FieldNames = Definition.Key };
+                    else
                     {
-                        object? v = _keyIndexes[k] >= 0 ? values[_keyIndexes[k]] : record[Definition.Key[k]];
-                        string? text = CrmValues.ToText(v);
-                        if (string.IsNullOrEmpty(text))
-                        {
-                            errors.Add(KeyMissing(source, k));
-                            parts[k] = "";
-                        }
-                        else
-                        {
-                            parts[k] = text;
-                        }
+                        var parts = new string[_keyIndexes.Length];
+                        for (int k = 0; k < parts.Length; k++) parts[k] = KeyPart(k, values, record, source, errors);
+                        record.Key = new CrmKey(parts) { FieldNames = Definition.Key };
                     }
-                    record.Key = new CrmKey(parts) { FieldNames = Definition.Key };
                     if (Definition.OnRepeat == RepeatAction.Merge && input.Origin is { } o)
                     {
                         // Rows merged by this key are one record: its source identity is the key, not the row's
@@ -321,6 +323,16 @@ namespace CrmMigration.Engine.Mapping
                 if (errors.Count > before) return MapStatus.Rejected;
                 output = record;
                 return MapStatus.Mapped;
+            }
+
+            /// <summary>The text of the k-th key field of a mapped record; "" (and a RecordKeyMissing error) when it is empty.</summary>
+            private string KeyPart(int k, object?[] values, CrmRecord record, MapSource source, List<CrmDataError> errors)
+            {
+                object? v = _keyIndexes[k] >= 0 ? values[_keyIndexes[k]] : record[Definition.Key[k]];
+                string? text = CrmValues.ToText(v);
+                if (!string.IsNullOrEmpty(text)) return text;
+                errors.Add(KeyMissing(source, k));
+                return "";
             }
 
             private CrmDataError KeyMissing(MapSource source, int k) =>

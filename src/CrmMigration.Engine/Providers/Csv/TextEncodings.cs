@@ -3,6 +3,9 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 
@@ -315,10 +318,32 @@ namespace CrmMigration.Engine.Providers.Csv
             }
         }
 
-        private static long CountMultiByte(ReadOnlySpan<byte> valid)
+        /// <summary>
+        /// The multi-byte sequences of valid UTF-8: its lead bytes (0xC0 and up), counted 32 or 16 bytes at a time where the
+        /// machine has vectors (a byte at a time, the profile showed, was most of the detection read of a file of names).
+        /// </summary>
+        internal static long CountMultiByte(ReadOnlySpan<byte> valid)
         {
             long n = 0;
-            foreach (byte b in valid) if (b >= 0xC0) n++; // lead bytes of valid UTF-8
+            int i = 0;
+            ref byte start = ref MemoryMarshal.GetReference(valid);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var lead = Vector256.Create((byte)0xC0);
+                for (; i <= valid.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+                {
+                    n += BitOperations.PopCount(Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref start, (nuint)i), lead).ExtractMostSignificantBits());
+                }
+            }
+            if (Vector128.IsHardwareAccelerated)
+            {
+                var lead = Vector128.Create((byte)0xC0);
+                for (; i <= valid.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+                {
+                    n += BitOperations.PopCount(Vector128.GreaterThanOrEqual(Vector128.LoadUnsafe(ref start, (nuint)i), lead).ExtractMostSignificantBits());
+                }
+            }
+            for (; i < valid.Length; i++) if (valid[i] >= 0xC0) n++;
             return n;
         }
 
