@@ -73,6 +73,13 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>Reads a column value as its portable type.</summary>
         public abstract object? Read(DbDataReader reader, int ordinal, DbColumn column);
 
+        /// <summary>
+        /// How a column's value is read into a batch column, chosen once per column: the value <see cref="Read"/> gives, stored as
+        /// <see cref="Batches.BatchColumn.SetValue"/> stores it. A dialect reads the types it can unboxed (or as UTF-8 text) instead.
+        /// </summary>
+        public virtual Action<DbDataReader, int, Batches.BatchColumn, int> CellReader(DbColumn column) =>
+            (reader, ordinal, cells, row) => cells.SetValue(row, Read(reader, ordinal, column));
+
         /// <summary>Appends the upsert tail: ON CONFLICT ... DO UPDATE or ON DUPLICATE KEY UPDATE.</summary>
         public abstract void AppendUpsert(StringBuilder sql, IReadOnlyList<DbColumn> columns, IReadOnlyList<DbColumn> key);
 

@@ -226,6 +226,49 @@ namespace CrmMigration.Engine.Providers.Db
             }
         }
 
+        /// <summary>
+        /// A column read into a batch: INT/MEDIUMINT and signed BIGINT unboxed, text as its UTF-8 bytes (no string kept per cell
+        /// beyond the driver's), the rest as <see cref="Read"/> gives it.
+        /// </summary>
+        public override Action<DbDataReader, int, Batches.BatchColumn, int> CellReader(DbColumn column)
+        {
+            if (column.SignedInt32)
+            {
+                return (reader, ordinal, cells, row) =>
+                {
+                    if (reader.IsDBNull(ordinal)) cells.SetNull(row);
+                    else cells.SetInt64(row, reader.GetInt32(ordinal));
+                };
+            }
+            if (column.Type == CrmFieldType.Integer && column.DeclaredType.StartsWith("bigint", StringComparison.OrdinalIgnoreCase)
+                && column.DeclaredType.IndexOf("unsigned", StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                return (reader, ordinal, cells, row) =>
+                {
+                    if (reader.IsDBNull(ordinal)) cells.SetNull(row);
+                    else cells.SetInt64(row, reader.GetInt64(ordinal));
+                };
+            }
+            if (column.Type == CrmFieldType.String)
+            {
+                return (reader, ordinal, cells, row) =>
+                {
+                    if (reader.IsDBNull(ordinal)) cells.SetNull(row);
+                    else if (reader.GetValue(ordinal) is string s) SetUtf8(cells, row, s);
+                    else cells.SetValue(row, Read(reader, ordinal, column));
+                };
+            }
+            return base.CellReader(column);
+        }
+
+        /// <summary>A string as a Text cell (its UTF-8 bytes); one UTF-8 cannot hold (a lone surrogate) stays the string.</summary>
+        private static void SetUtf8(Batches.BatchColumn cells, int row, string s)
+        {
+            var span = cells.ReserveText(Encoding.UTF8.GetMaxByteCount(s.Length));
+            if (System.Text.Unicode.Utf8.FromUtf16(s, span, out _, out int written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done) cells.CommitText(row, written);
+            else cells.SetValue(row, s);
+        }
+
         public override void AppendUpsert(StringBuilder sql, IReadOnlyList<DbColumn> columns, IReadOnlyList<DbColumn> key)
         {
             bool any = false;
