@@ -29,23 +29,23 @@ CREATE TABLE every (
   n decimal(38,10), n2 decimal(12,2), f4 float, f8 double, bt bit(8),
   d date, ts datetime(6), tz timestamp(3) NULL, tm time, u char(36),
   t mediumtext, vc varchar(30), ch char(5), lt longtext, e enum('sad','ok','it''s great'), st set('a','b','c'), j json,
-  bin varbinary(16), bl blob);
+  bin varbinary(16), bl blob, lat varchar(20) CHARACTER SET latin1, u8 varchar(20) CHARACTER SET utf8mb3);
 INSERT INTO every VALUES
  (1, 32767, 2147483647, 4294967295, -8388608, 18446744073709551615, -128, 1, 2155,
   1234567890123456789012345678.0123456789, 1.50, 3.14159, 2.718281828459045, b'10100101',
   '0001-01-01', '0001-01-01 00:00:00', '2024-02-29 01:00:00.123', '12:34:56', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
-  'quote '' back\\ slash, comma; 中文 € 😀', 'varchar', 'ab', 'long', 'it''s great', 'a,c', '{""a"": [1, 2]}', x'00ff10', x'deadbeef'),
+  'quote '' back\\ slash, comma; 中文 € 😀', 'varchar', 'ab', 'long', 'it''s great', 'a,c', '{""a"": [1, 2]}', x'00ff10', x'deadbeef', 'café naïve', 'Zoë ß'),
  (2, -32768, -2147483648, 0, 8388607, 0, 127, 0, 1901,
   -0.0000000001, 0.00, -1.5e-30, -1e300, b'0',
   '9999-12-31', '9999-12-31 23:59:59.999999', '1999-12-31 23:59:59.000', '-838:59:59', '',
-  '', '', '     ', '', 'sad', '', '[]', x'', x''),
+  '', '', '     ', '', 'sad', '', '[]', x'', x'', '', ''),
  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
  (-9223372036854775808, 0, 0, 1, 0, 1, 0, 1, 2000, 100000000, 9999999999.99, 0, 0, b'1',
-  '2024-03-05', '2024-03-05 10:11:12.345678', NULL, '00:00:00', 'x', 'a|b\\c', 'y', 'abcde', 'z', 'ok', 'b', 'null', x'5c27', NULL),
+  '2024-03-05', '2024-03-05 10:11:12.345678', NULL, '00:00:00', 'x', 'a|b\\c', 'y', 'abcde', 'z', 'ok', 'b', 'null', x'5c27', NULL, 'x ', ' y'),
  (5, 1, 1, 2, 3, 4, 5, 0, 1999, 12345.6789, 10, -1, 1e-300, b'11111111',
   '1970-01-01', '1970-01-01 00:00:00.000001', '2030-06-30 12:00:00.999', '23:59:59', 'ffffffff-ffff-ffff-ffff-ffffffffffff',
-  REPEAT('long ', 20000), 'v', 'c', REPEAT('ß', 5000), 'ok', 'a,b,c', '{}', x'00', x'00');
+  REPEAT('long ', 20000), 'v', 'c', REPEAT('ß', 5000), 'ok', 'a,b,c', '{}', x'00', x'00', 'ÿ', '中文');
 SET SESSION max_recursive_iterations = 10000;
 INSERT INTO every (id, t, n, f8, d)
   WITH RECURSIVE g(x) AS (SELECT 100 UNION ALL SELECT x + 1 FROM g WHERE x < 3200)

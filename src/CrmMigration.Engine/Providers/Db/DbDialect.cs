@@ -61,6 +61,9 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>The expression that reads a column.</summary>
         public virtual string SelectExpression(DbColumn column) => Quote(column.Name);
 
+        /// <summary>How a column is selected when its rows are read into batches (by <see cref="CellReader"/>); as <see cref="SelectExpression"/> unless a dialect reads it otherwise.</summary>
+        public virtual string BatchSelectExpression(DbColumn column) => SelectExpression(column);
+
         /// <summary>The placeholder of the unnamed parameter at a 0-based position (PostgreSQL $1, MySQL ?).</summary>
         public abstract string Placeholder(int index);
 

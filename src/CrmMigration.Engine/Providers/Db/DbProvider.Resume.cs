@@ -29,7 +29,7 @@ namespace CrmMigration.Engine.Providers.Db
             var after = batch.ResumeAt;
             (string, IReadOnlyList<string>)? keyset = after?.KeyParts is { } parts ? (after.Inclusive ? ">=" : ">", parts) : null;
             long ordinal = keyset is null ? 0 : after!.FirstOrdinal - 1;
-            var read = Query(table, options, keyset, 0);
+            var read = Query(table, options, keyset, 0, batches: true);
             return read.Decoders is not null ? CopyBatches(read, batch, cancellationToken, ordinal) : ReaderBatches(read, batch, cancellationToken, ordinal);
         }
 

@@ -198,7 +198,7 @@ namespace CrmMigration.Engine.Providers.Db
         /// The query that reads a table's rows in key order (when it has a primary key). <paramref name="keyset"/>: only the rows whose
         /// key compares so (">" after a position, "=" at it) with the given key parts; <paramref name="limit"/>: at most so many rows (0: all).
         /// </summary>
-        private TableRead Query(DbTableInfo table, CrmReadOptions options, (string Op, IReadOnlyList<string> Parts)? keyset, int limit)
+        private TableRead Query(DbTableInfo table, CrmReadOptions options, (string Op, IReadOnlyList<string> Parts)? keyset, int limit, bool batches = false)
         {
             var columns = table.Columns;
             int n = columns.Count;
@@ -218,7 +218,7 @@ namespace CrmMigration.Engine.Providers.Db
             for (int i = 0; i < n; i++)
             {
                 if (i > 0) sql.Append(", ");
-                sql.Append(_dialect.SelectExpression(columns[i]));
+                sql.Append(batches && decoders is null ? _dialect.BatchSelectExpression(columns[i]) : _dialect.SelectExpression(columns[i]));
             }
             sql.Append(" FROM ").Append(QualifiedName(table));
             var parameters = new List<object>();
