@@ -16,12 +16,12 @@ namespace CrmMigration.Engine.Tests
 
     /// <summary>
     /// The crash-and-resume setup the resume tests share: a copy into an SQLite file stopped (Ctrl+C) once it has read
-    /// <c>stopAt</c> rows, then resumed with -Resume; the target's rows in between and the resumed copier's figures.
+    /// <c>stopAt</c> rows, then resumed with -Resume (both with -ThrottleLimit <c>throttle</c>); the target's rows in between and the resumed copier's figures.
     /// </summary>
     internal static class InterruptedCopy
     {
         public static ResumedCopy Run(CrmConnection source, string db, string table, MigrationLedger ledger, long stopAt,
-            Func<CompiledMapping?>? mapping = null, int batchSize = 100, Action? between = null)
+            Func<CompiledMapping?>? mapping = null, int batchSize = 100, Action? between = null, int throttle = 1)
         {
             long laneBefore;
             using (var cts = new CancellationTokenSource())
@@ -31,6 +31,7 @@ namespace CrmMigration.Engine.Tests
                 using var copier = new MigrationCopier(s, target, new CopyOptions
                 {
                     Mapping = mapping?.Invoke(),
+                    ThrottleLimit = throttle,
                     ProgressInterval = 500,
                     OnProgress = p => { if (p.Records >= stopAt) cts.Cancel(); },
                     Import = new ImportOptions { BatchSize = batchSize, CreateIfMissing = true, Ledger = ledger, CancellationToken = cts.Token },
@@ -45,6 +46,7 @@ namespace CrmMigration.Engine.Tests
             using (var copier = new MigrationCopier(s, target, new CopyOptions
             {
                 Mapping = mapping?.Invoke(),
+                ThrottleLimit = throttle,
                 Import = new ImportOptions { BatchSize = batchSize, CreateIfMissing = true, Ledger = ledger, Resume = true },
             }))
             {

@@ -17,7 +17,7 @@ namespace CrmMigration.Engine.Tests
     /// </summary>
     public class PgCopyReadTests
     {
-        private const string Ddl = @"
+        internal const string Ddl = @"
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s great');
 CREATE DOMAIN posint AS int4 CHECK (VALUE > 0);
 CREATE DOMAIN shorttext AS varchar(20);
@@ -49,7 +49,7 @@ INSERT INTO every (id, t, n, f8, d) SELECT g, 'row ' || g, g / 7.0, g * 0.5, DAT
             return read(p).ToList();
         }
 
-        private static void AssertSame(IReadOnlyList<CrmRecord> expected, IReadOnlyList<CrmRecord> actual)
+        internal static void AssertSame(IReadOnlyList<CrmRecord> expected, IReadOnlyList<CrmRecord> actual)
         {
             Assert.Equal(expected.Count, actual.Count);
             for (int r = 0; r < expected.Count; r++)

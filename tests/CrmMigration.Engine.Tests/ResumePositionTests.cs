@@ -21,7 +21,7 @@ namespace CrmMigration.Engine.Tests
     /// </summary>
     public class ResumePositionTests
     {
-        private const int Rows = 3000;
+        internal const int Rows = 3000;
 
         /// <summary>
         /// Order lines keyed by (order_no, line_no), inserted in a scrambled order so the table's physical order is not its key
@@ -50,6 +50,22 @@ namespace CrmMigration.Engine.Tests
             foreach (var statement in sql.Split(";\n", StringSplitOptions.RemoveEmptyEntries)) db.Exec(statement);
         }
 
+        /// <summary>
+        /// The order lines as a source: an SQLite file (legacy.db in <paramref name="dir"/>) when <paramref name="server"/> is null,
+        /// else that server database.
+        /// </summary>
+        internal static CrmConnection OrderLines(CrmProviderKind kind, TempDir dir, TestDatabase? server)
+        {
+            if (server is not null)
+            {
+                ExecAll(server, OrderLinesSql(kind));
+                return server.Connection();
+            }
+            string path = dir.File("legacy.db");
+            SqliteTestUtil.Exec(path, OrderLinesSql(CrmProviderKind.Sqlite));
+            return ProviderFactory.FromPath(path);
+        }
+
         /// <summary>A copy stopped (Ctrl+C) after about two thirds of the rows, then resumed; returns the resumed copier's figures.</summary>
         private static ResumedCopy InterruptAndResume(CrmConnection source, string db, MigrationLedger ledger, Action? between = null) =>
             InterruptedCopy.Run(source, db, "order_lines", ledger, stopAt: 2000, between: between);
@@ -62,18 +78,7 @@ namespace CrmMigration.Engine.Tests
         {
             using var dir = new TempDir();
             using var server = kind == CrmProviderKind.Sqlite ? null : new TestDatabase(kind);
-            CrmConnection source;
-            if (server is null)
-            {
-                string path = dir.File("legacy.db");
-                SqliteTestUtil.Exec(path, OrderLinesSql(kind));
-                source = ProviderFactory.FromPath(path);
-            }
-            else
-            {
-                ExecAll(server, OrderLinesSql(kind));
-                source = server.Connection();
-            }
+            var source = OrderLines(kind, dir, server);
             string db = dir.File("new.db");
             using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
             var r = InterruptAndResume(source, db, ledger);
@@ -135,18 +140,7 @@ namespace CrmMigration.Engine.Tests
         {
             using var dir = new TempDir();
             using var server = kind == CrmProviderKind.Sqlite ? null : new TestDatabase(kind);
-            CrmConnection source;
-            if (server is null)
-            {
-                string path = dir.File("legacy.db");
-                SqliteTestUtil.Exec(path, OrderLinesSql(kind));
-                source = ProviderFactory.FromPath(path);
-            }
-            else
-            {
-                ExecAll(server, OrderLinesSql(kind));
-                source = server.Connection();
-            }
+            var source = OrderLines(kind, dir, server);
             string db = dir.File("new.db");
             using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
             var r = StopAfterTheLedgerAndResume(source, db, ledger, cap);
@@ -169,11 +163,10 @@ namespace CrmMigration.Engine.Tests
             // After a keyset position the indexes hold only the run's last records; the target is still counted against all the
             // run inserted, and one that holds fewer is checked against every fingerprint, as before (the warning says so).
             using var dir = new TempDir();
-            string path = dir.File("legacy.db");
-            SqliteTestUtil.Exec(path, OrderLinesSql(CrmProviderKind.Sqlite));
+            var source = OrderLines(CrmProviderKind.Sqlite, dir, null);
             string db = dir.File("new.db");
             using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
-            var r = StopAfterTheLedgerAndResume(ProviderFactory.FromPath(path), db, ledger, 0,
+            var r = StopAfterTheLedgerAndResume(source, db, ledger, 0,
                 between: () => SqliteTestUtil.Exec(db, "DELETE FROM \"order_lines\" WHERE \"order_no\" = 'SO-0002'"));
             Assert.Contains(r.Warnings, w => w.Contains("lacks 3 of the 1,100 records the ledger recorded as written", StringComparison.Ordinal));
             Assert.True(r.Verified);
@@ -218,11 +211,11 @@ namespace CrmMigration.Engine.Tests
         public void ASourceTableChangedUnderThePositionIsReadFromTheStart_WhereThatCanBeTold(string change, string? why)
         {
             using var dir = new TempDir();
+            var source = OrderLines(CrmProviderKind.Sqlite, dir, null);
             string path = dir.File("legacy.db");
-            SqliteTestUtil.Exec(path, OrderLinesSql(CrmProviderKind.Sqlite));
             string db = dir.File("new.db");
             using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
-            var r = InterruptAndResume(ProviderFactory.FromPath(path), db, ledger, () => SqliteTestUtil.Exec(path, change));
+            var r = InterruptAndResume(source, db, ledger, () => SqliteTestUtil.Exec(path, change));
             Assert.True(r.Verified);
             if (why is null)
             {

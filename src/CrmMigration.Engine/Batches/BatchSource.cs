@@ -78,6 +78,12 @@ namespace CrmMigration.Engine.Batches
         /// </summary>
         IEnumerable<RowBatch> ReadBatches(string entity, CrmReadOptions options, BatchReadOptions batch, Action<CrmDataError> onError, CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Whether the entity is read in batches with these options (a CSV file always; a database table unless a profile or a
+        /// filter reads it as records); when false, <see cref="ReadBatches"/> must not be asked.
+        /// </summary>
+        bool ReadsInBatches(string entity, CrmReadOptions options);
+
         /// <summary>The file an entity is read from (a saved read position is only good for the same file), or null.</summary>
         string? FileOf(string entity);
     }

@@ -30,25 +30,27 @@ namespace CrmMigration.Engine.Import
             var ct = _options.Import.CancellationToken;
             var lane = _lanes?.Take(source);
             BatchReadOptions read;
-            string? file;
+            BatchPositions? positions;
             IEnumerable<RowBatch> batches;
             if (lane is not null)
             {
                 // Read ahead on the lane's thread, with what the read said when it started told now, where the entity's copy starts.
                 var started = _laneReads[source];
-                (read, file) = (started.Read, started.File);
+                (read, positions) = (started.Read, started.Positions);
                 Notes.AddRange(started.Notes);
                 Warnings.AddRange(started.Warnings);
                 batches = lane.Take(ct);
             }
             else
             {
-                (read, file) = BatchRead(source, targets, mapped, batchSource);
-                batches = batchSource.ReadBatches(source, readOptions, read, e => Malformed(source, targets, e), ct);
+                (read, positions) = BatchRead(source, targets, mapped, batchSource);
+                batches = BatchesOf(source, batchSource, readOptions, read, e => Malformed(source, targets, e));
             }
             try
             {
-                return CopyBatches(source, targets, mapped, batches, read, file, every);
+                long count = CopyBatches(source, targets, mapped, batches, read, positions, every);
+                EndPositions(source, positions);
+                return count;
             }
             finally
             {
@@ -59,25 +61,31 @@ namespace CrmMigration.Engine.Import
         /// <summary>
         /// How a source is read in batches: read batches that divide the session's (when every row makes one record per target,
         /// a session batch is written exactly as a read batch ends, so nothing is pending then and the read position can be saved
-        /// without a forced write), from the saved position of a resumed run; the file whose position is kept, or null.
+        /// without a forced write), from the saved position of a resumed run; how its position is kept (a file's offset, a
+        /// table's keyset position; see <see cref="CopiesInBatches"/>), or null when it is not.
         /// </summary>
-        private (BatchReadOptions Read, string? File) BatchRead(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping> mapped, ICrmBatchSource batchSource)
+        private (BatchReadOptions Read, BatchPositions? Positions) BatchRead(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping>? mapped, ICrmBatchSource batchSource)
         {
             var read = new BatchReadOptions { BatchSize = ReadBatchSize(_options.Import.BatchSize) };
+            if (DatabaseSource)
+            {
+                if (ResumableSource(source, targets, mapped) is not { } table) return (read, null);
+                read.ResumeAt = ResumedAt(source, table);
+                return (read, BatchPositions.Keyset());
+            }
             string? file = KeepsPositions(targets, mapped) ? batchSource.FileOf(source) : null;
             if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, FileStamp(file), (_, _) => "the file changed since the run was interrupted");
-            return (read, file);
+            return (read, file is null ? null : BatchPositions.InFile(file));
         }
 
         private long CopyBatches(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping> mapped, IEnumerable<RowBatch> batches,
-            BatchReadOptions read, string? file, int every)
+            BatchReadOptions read, BatchPositions? positions, int every)
         {
             var result = _mapResult ??= new BatchMapResult();
             var output = _mappedRows ??= new RowBatch(source, CrmFieldShape.Empty, 1024);
             string hash = _mapping!.Definition.Hash;
             long count = 0;
-            // A partition's session sees one read row in n: the forced save waits for as many of its own rows (8 session batches).
-            int sincePosition = 0, forceEvery = Math.Max(8, 8 * _options.Import.BatchSize * (Slice?.Parts ?? 1) / read.BatchSize);
+            int sincePosition = 0, forceEvery = ForcedSaveEvery(read);
             var slice = Slice;
             foreach (var readBatch in batches)
             {
@@ -105,16 +113,9 @@ namespace CrmMigration.Engine.Import
                 _total += rows;
                 if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
                 if (count / every != before / every) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
-                if (file is not null && readBatch.Count > 0)
-                {
-                    // Saved after every read batch that leaves the session settled; at least every 8 session batches, flushing what is pending
-                    // (a partition's session is rarely settled at the end of a read batch: its batches fill with one read row in n).
-                    if (_session.Settled || ++sincePosition >= forceEvery)
-                    {
-                        sincePosition = 0;
-                        SavePosition(source, readBatch.SourcePositionAt(readBatch.Count - 1, inclusive: false), FileStamp(file));
-                    }
-                }
+                // Saved after every read batch that leaves the session settled; at least every 8 session batches, flushing what is pending
+                // (a partition's session is rarely settled at the end of a read batch: its batches fill with one read row in n).
+                KeepPosition(source, positions, readBatch, ref sincePosition, forceEvery);
             }
             return count;
         }

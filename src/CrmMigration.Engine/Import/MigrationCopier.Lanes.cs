@@ -23,20 +23,29 @@ namespace CrmMigration.Engine.Import
         /// <summary>How a lane's read started: its options and kept file, and what it had to say then, told when its entity's copy starts.</summary>
         private sealed class LaneRead
         {
-            public LaneRead(BatchReadOptions read, string? file)
+            public LaneRead(BatchReadOptions read, BatchPositions? positions)
             {
                 Read = read;
-                File = file;
+                Positions = positions;
             }
 
             public BatchReadOptions Read { get; }
-            public string? File { get; }
+            public BatchPositions? Positions { get; }
             public List<string> Notes { get; } = new();
             public List<string> Warnings { get; } = new();
         }
 
-        /// <summary>Whether this copy reads ahead: a limit above 1, a source read in batches, a mapping, not a delta run or a dedupe.</summary>
-        private bool ReadsAhead => _options.ThrottleLimit > 1 && _source is ICrmBatchSource && _mapping is not null && !_options.Incremental && _options.Dedupe is null;
+        /// <summary>
+        /// Whether this copy reads files ahead: a limit above 1, a source of files read in batches (a database reads one entity
+        /// ahead at a time, see <see cref="BatchesOf"/>), a mapping, not a delta run or a dedupe.
+        /// </summary>
+        private bool ReadsAhead => _options.ThrottleLimit > 1 && _source is ICrmBatchSource && !DatabaseSource && _mapping is not null && !_options.Incremental && _options.Dedupe is null;
+
+        /// <summary>A database source read table by table (PostgreSQL, MySQL/MariaDB, no profile).</summary>
+        private bool DatabaseSource => _source is Providers.Db.DbProvider && Providers.Db.Profiles.CrmProfile.ForConnection(_source.Connection) is null;
+
+        /// <summary>Whether a database source is read ahead, on a thread of its own (see <see cref="DatabaseReadAhead"/>).</summary>
+        private bool DatabaseAhead => DatabaseSource && (DatabaseReadAhead ?? _options.ThrottleLimit > 1);
 
         private void StartLanes(IReadOnlyList<(string Source, string Target)> plan, CrmReadOptions readOptions)
         {
@@ -56,8 +65,8 @@ namespace CrmMigration.Engine.Import
             var targets = ConfirmedTargets(plan, source, null);
             if (targets.Count == 0) return null;
             int notes = Notes.Count, warnings = Warnings.Count;
-            var (read, file) = BatchRead(source, targets, mapped, batchSource);
-            var started = new LaneRead(read, file);
+            var (read, positions) = BatchRead(source, targets, mapped, batchSource);
+            var started = new LaneRead(read, positions);
             // What the start said (a resumed position, a changed file) is told when the entity's copy starts, in its place.
             started.Notes.AddRange(Notes.GetRange(notes, Notes.Count - notes));
             Notes.RemoveRange(notes, Notes.Count - notes);
@@ -97,10 +106,32 @@ namespace CrmMigration.Engine.Import
         private IEnumerable<CrmRecord> ReadAheadOf(string source, Func<Action<CrmDataError>, System.Threading.CancellationToken, IEnumerable<CrmRecord>> open, Action<CrmDataError> onError)
         {
             var ct = _options.Import.CancellationToken;
-            bool database = _source is Providers.Db.DbProvider && Providers.Db.Profiles.CrmProfile.ForConnection(_source.Connection) is null;
-            bool ahead = database && (DatabaseReadAhead ?? _options.ThrottleLimit > 1);
-            if (!ahead) return open(onError, ct);
+            if (!DatabaseAhead) return open(onError, ct);
             return RecordReadAhead.Read(source, open, onError, ReadAheadChunk, ReadAheadDepth, ct);
+        }
+
+        /// <summary>
+        /// The batches of a source read here, or, for a database table read ahead (<see cref="DatabaseAhead"/>), on a thread of its
+        /// own up to <see cref="LaneDepth"/> batches ahead of this one: the read is opened here (its query and resume position
+        /// settled), only its rows are read there; the reader's problems come in the batches and are told here before their
+        /// rows; ending the enumeration (done, failed or Ctrl+C) cancels the read and joins its thread.
+        /// </summary>
+        private IEnumerable<RowBatch> BatchesOf(string source, ICrmBatchSource batchSource, CrmReadOptions readOptions, BatchReadOptions read, Action<CrmDataError> onError)
+        {
+            var ct = _options.Import.CancellationToken;
+            if (!DatabaseAhead) return batchSource.ReadBatches(source, readOptions, read, onError, ct);
+            return Ahead(source, batchSource, readOptions, read, ct);
+        }
+
+        private static IEnumerable<RowBatch> Ahead(string source, ICrmBatchSource batchSource, CrmReadOptions readOptions, BatchReadOptions read, System.Threading.CancellationToken ct)
+        {
+            read.ProblemsInBatch = true;
+            using var lane = new ReadAheadLane<RowBatch>(source, (rent, token) =>
+            {
+                read.Rent = rent;
+                return batchSource.ReadBatches(source, readOptions, read, _ => { }, token);
+            }, LaneDepth, ct, batch => batch.Clear());
+            foreach (var batch in lane.Take(ct)) yield return batch;
         }
 
         private void EndLane(string source)

@@ -134,10 +134,80 @@ namespace CrmMigration.Engine.Import
         /// <summary>Starts the kept position of a record-by-record read: the saved one when resumed (and the source did not change under it).</summary>
         private (RecordPositions Positions, SourcePosition? From) StartPositions(string source, ICrmResumableSource resumable)
         {
+            var from = ResumedAt(source, resumable);
+            return (new RecordPositions(resumable, from is null ? 0 : from.FirstOrdinal - 1, SaveEvery), from);
+        }
+
+        /// <summary>Where a resumed read of a resumable source (a table in key order, a sheet) starts: the saved position when the source did not change under it, or null.</summary>
+        private SourcePosition? ResumedAt(string source, ICrmResumableSource resumable)
+        {
             SourcePosition? from = _session.Resumed ? SavedPosition(source, null, (p, s) => resumable.Changed(source, p, s)) : null;
             // The rows up to a keyset position are not read again: the session's indexes need only what the run recorded after it.
             if (from is { KeyParts: not null, Key: string key }) _session.ResumingAfter(source, key);
-            return (new RecordPositions(resumable, from is null ? 0 : from.FirstOrdinal - 1, SaveEvery), from);
+            return from;
+        }
+
+        /// <summary>
+        /// Keeps the read position of a source read in batches: after the last row of each read batch, a CSV file's byte offset
+        /// (stamped with the file's length and time) or a table's keyset position (stamped with the content hash of the row at it,
+        /// exactly what a record-by-record read of the table saves, <see cref="KeysetPosition"/>).
+        /// </summary>
+        private sealed class BatchPositions
+        {
+            private BatchPositions(string? file) => File = file;
+
+            /// <summary>Positions in a file (byte offsets).</summary>
+            public static BatchPositions InFile(string file) => new(file);
+
+            /// <summary>Keyset positions of a table read in key order.</summary>
+            public static BatchPositions Keyset() => new(null);
+
+            /// <summary>The file whose offsets are kept, or null for keyset positions.</summary>
+            public string? File { get; }
+
+            /// <summary>Where the read stands after the last read batch passed, and its stamp; null before any.</summary>
+            public (SourcePosition At, SourceFileStamp Stamp)? Last { get; private set; }
+
+            /// <summary>Notes where the read stands after a read batch (its last row), for the position saved next.</summary>
+            public void Passed(RowBatch batch)
+            {
+                if (batch.Count == 0) return;
+                int last = batch.Count - 1;
+                // A keyset position is taken now: the batch is filled again before the position may be saved.
+                Last = File is { } file
+                    ? (batch.SourcePositionAt(last, inclusive: false), FileStamp(file))
+                    : (KeysetPosition.After(batch, last), KeysetPosition.StampOf(batch, last));
+            }
+        }
+
+        /// <summary>
+        /// Read batches after which a kept position is saved even when the session is not settled: 8 session batches' worth (a
+        /// partition's session sees one read row in n: the forced save waits for as many of its own rows).
+        /// </summary>
+        private int ForcedSaveEvery(BatchReadOptions read) => Math.Max(8, 8 * _options.Import.BatchSize * (Slice?.Parts ?? 1) / read.BatchSize);
+
+        /// <summary>
+        /// After a read batch: notes the position after it, and saves it when the session is settled, or at least every
+        /// <paramref name="forceEvery"/> read batches (flushing what is pending).
+        /// </summary>
+        private void KeepPosition(string source, BatchPositions? positions, RowBatch readBatch, ref int sincePosition, int forceEvery)
+        {
+            if (positions is null || readBatch.Count == 0) return;
+            bool save = _session.Settled || ++sincePosition >= forceEvery;
+            // A table's position is noted after every batch (the end saves the last one); a file's only when saved.
+            if (save || positions.File is null) positions.Passed(readBatch);
+            if (!save) return;
+            sincePosition = 0;
+            SavePosition(source, positions.Last!.Value.At, positions.Last.Value.Stamp);
+        }
+
+        /// <summary>
+        /// The end of a table read in batches: the position after its last row is saved (flushing what is pending), as a
+        /// record-by-record read of it does, so a resumed run finds nothing left to read of it.
+        /// </summary>
+        private void EndPositions(string source, BatchPositions? positions)
+        {
+            if (positions is { File: null, Last: { } last }) SavePosition(source, last.At, last.Stamp);
         }
 
         private int SaveEvery => Math.Max(1, _options.Import.BatchSize * (Slice?.Parts ?? 1));

@@ -53,6 +53,25 @@ namespace CrmMigration.Engine.Providers
         public static SourceFileStamp StampOf(CrmRecord record) => new(-1, ContentHash.Of(record));
 
         /// <summary>
+        /// The position after a row of a batch of a table read in key order, the one <see cref="After(CrmRecord, long)"/> gives
+        /// the record the row makes (its key parts are the key cells' invariant text, as the record's key is made).
+        /// </summary>
+        public static SourcePosition After(RowBatch batch, int row)
+        {
+            var keyColumns = batch.KeyColumns ?? throw new InvalidOperationException("A keyset position needs rows with a key.");
+            var parts = new string[keyColumns.Length];
+            for (int k = 0; k < parts.Length; k++) parts[k] = batch.Columns[keyColumns[k]].TextOf(row) ?? "";
+            return new SourcePosition(batch.PositionAt(row), -1, 0, new CrmKey(parts).ToString(), inclusive: false) { KeyParts = parts };
+        }
+
+        /// <summary>The stamp at a batch's row: <see cref="StampOf(CrmRecord)"/> of the record the row makes (<see cref="RowBatch.Fingerprint"/> is its content hash).</summary>
+        public static SourceFileStamp StampOf(RowBatch batch, int row)
+        {
+            var scratch = new Utf8Buffer(256);
+            return new(-1, batch.Fingerprint(row, ref scratch));
+        }
+
+        /// <summary>
         /// Compares what the table holds now with a saved position: as many rows up to its key as were read up to it (no row
         /// inserted or deleted before it), and the row at it with the content it had. Null when both hold; otherwise what changed.
         /// </summary>

@@ -171,6 +171,9 @@ namespace CrmMigration.Engine.Providers.Csv
         string? Batches.ICrmBatchSource.FileOf(string entity) => FindFile(entity);
 
         /// <inheritdoc/>
+        bool Batches.ICrmBatchSource.ReadsInBatches(string entity, CrmReadOptions options) => true;
+
+        /// <inheritdoc/>
         public ICrmEntityWriter OpenWriter(string entity, CrmWriteOptions options)
         {
             if (options is null) throw new ArgumentNullException(nameof(options));

@@ -61,6 +61,9 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>The expression that reads a column.</summary>
         public virtual string SelectExpression(DbColumn column) => Quote(column.Name);
 
+        /// <summary>How a column is selected when its rows are read into batches (by <see cref="CellReader"/>); as <see cref="SelectExpression"/> unless a dialect reads it otherwise.</summary>
+        public virtual string BatchSelectExpression(DbColumn column) => SelectExpression(column);
+
         /// <summary>The placeholder of the unnamed parameter at a 0-based position (PostgreSQL $1, MySQL ?).</summary>
         public abstract string Placeholder(int index);
 
@@ -72,6 +75,13 @@ namespace CrmMigration.Engine.Providers.Db
 
         /// <summary>Reads a column value as its portable type.</summary>
         public abstract object? Read(DbDataReader reader, int ordinal, DbColumn column);
+
+        /// <summary>
+        /// How a column's value is read into a batch column, chosen once per column: the value <see cref="Read"/> gives, stored as
+        /// <see cref="Batches.BatchColumn.SetValue"/> stores it. A dialect reads the types it can unboxed (or as UTF-8 text) instead.
+        /// </summary>
+        public virtual Action<DbDataReader, int, Batches.BatchColumn, int> CellReader(DbColumn column) =>
+            (reader, ordinal, cells, row) => cells.SetValue(row, Read(reader, ordinal, column));
 
         /// <summary>Appends the upsert tail: ON CONFLICT ... DO UPDATE or ON DUPLICATE KEY UPDATE.</summary>
         public abstract void AppendUpsert(StringBuilder sql, IReadOnlyList<DbColumn> columns, IReadOnlyList<DbColumn> key);

@@ -9,8 +9,33 @@ using CrmMigration.Engine.Ledger;
 
 namespace CrmMigration.Engine.Providers.Db
 {
-    public sealed partial class DbProvider : ICrmResumableSource
+    public sealed partial class DbProvider : ICrmResumableSource, ICrmBatchSource
     {
+        /// <summary>
+        /// A table (no profile, no -Filter: a filter is matched against records) is read in batches: PostgreSQL's binary COPY decoded
+        /// into the columns, otherwise the data reader with one converter per column. The rows are those <see cref="Read"/> gives,
+        /// in the same order, with the same ordinals; from a keyset position (<see cref="BatchReadOptions.ResumeAt"/> with key parts)
+        /// the read starts after it as <see cref="ICrmResumableSource.ReadFrom"/> does.
+        /// </summary>
+        bool ICrmBatchSource.ReadsInBatches(string entity, CrmReadOptions options) =>
+            Profiles.CrmProfile.ForConnection(Connection) is null && (options?.Filters.Count ?? 0) == 0;
+
+        IEnumerable<RowBatch> ICrmBatchSource.ReadBatches(string entity, CrmReadOptions options, BatchReadOptions batch, Action<CrmDataError> onError, CancellationToken cancellationToken)
+        {
+            options ??= new CrmReadOptions();
+            if (!((ICrmBatchSource)this).ReadsInBatches(entity, options)) throw new InvalidOperationException("A table read through a profile or with -Filter is read as records.");
+            // The table and the query are settled here, on the calling thread; only the rows are read where the batches are taken.
+            var table = LoadTable(entity) ?? throw EntityNotFound(entity);
+            var after = batch.ResumeAt;
+            (string, IReadOnlyList<string>)? keyset = after?.KeyParts is { } parts ? (after.Inclusive ? ">=" : ">", parts) : null;
+            long ordinal = keyset is null ? 0 : after!.FirstOrdinal - 1;
+            var read = Query(table, options, keyset, 0, batches: true);
+            return read.Decoders is not null ? CopyBatches(read, batch, cancellationToken, ordinal) : ReaderBatches(read, batch, cancellationToken, ordinal);
+        }
+
+        /// <summary>A table is no file: its read position is a keyset one (see <see cref="ICrmResumableSource"/>).</summary>
+        string? ICrmBatchSource.FileOf(string entity) => null;
+
         /// <summary>A table (no profile) whose primary key is of integer or plain text columns, read in that key's order.</summary>
         bool ICrmResumableSource.CanResume(string entity)
         {

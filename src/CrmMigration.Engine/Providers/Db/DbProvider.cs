@@ -172,13 +172,33 @@ namespace CrmMigration.Engine.Providers.Db
         internal CrmException EntityNotFound(string entity) =>
             new CrmException("DbEntityNotFound", CrmErrorKind.NotFound, $"The table or view '{entity}' does not exist in {Connection.DisplayName}.") { Error = { Entity = entity } };
 
+        /// <summary>A table's read: the query, its parameters, how its rows are decoded, and what the rows carry.</summary>
+        private sealed class TableRead
+        {
+            public TableRead(DbTableInfo table, string sql, List<object> parameters, PgCopyReader.Decode[]? decoders, CrmFieldShape shape, string[] keyNames)
+            {
+                Table = table;
+                Sql = sql;
+                Parameters = parameters;
+                Decoders = decoders;
+                Shape = shape;
+                KeyNames = keyNames;
+            }
+
+            public DbTableInfo Table { get; }
+            public string Sql { get; }
+            public List<object> Parameters { get; }
+            /// <summary>Binary COPY decoders (PostgreSQL, every column decodable), or null: the data reader reads the rows.</summary>
+            public PgCopyReader.Decode[]? Decoders { get; }
+            public CrmFieldShape Shape { get; }
+            public string[] KeyNames { get; }
+        }
+
         /// <summary>
-        /// Reads a table's rows in key order (when it has a primary key). <paramref name="keyset"/>: only the rows whose key
-        /// compares so (">" after a position, "=" at it) with the given key parts; <paramref name="ordinal"/>: the rows read
-        /// before (origins number on from it); <paramref name="limit"/>: at most so many rows (0: all).
+        /// The query that reads a table's rows in key order (when it has a primary key). <paramref name="keyset"/>: only the rows whose
+        /// key compares so (">" after a position, "=" at it) with the given key parts; <paramref name="limit"/>: at most so many rows (0: all).
         /// </summary>
-        private IEnumerable<CrmRecord> ReadRows(DbTableInfo table, CrmReadOptions options, CancellationToken cancellationToken,
-            (string Op, IReadOnlyList<string> Parts)? keyset = null, long ordinal = 0, int limit = 0)
+        private TableRead Query(DbTableInfo table, CrmReadOptions options, (string Op, IReadOnlyList<string> Parts)? keyset, int limit, bool batches = false)
         {
             var columns = table.Columns;
             int n = columns.Count;
@@ -198,7 +218,7 @@ namespace CrmMigration.Engine.Providers.Db
             for (int i = 0; i < n; i++)
             {
                 if (i > 0) sql.Append(", ");
-                sql.Append(_dialect.SelectExpression(columns[i]));
+                sql.Append(batches && decoders is null ? _dialect.BatchSelectExpression(columns[i]) : _dialect.SelectExpression(columns[i]));
             }
             sql.Append(" FROM ").Append(QualifiedName(table));
             var parameters = new List<object>();
@@ -210,10 +230,25 @@ namespace CrmMigration.Engine.Providers.Db
                 for (int k = 0; k < pk.Length; k++) { if (k > 0) sql.Append(", "); sql.Append(_dialect.Quote(names[pk[k]])); }
             }
             if (limit > 0) sql.Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
+            return new TableRead(table, sql.ToString(), parameters, decoders, shape, keyNames);
+        }
+
+        /// <summary>
+        /// Reads a table's rows in key order (when it has a primary key) as records. <paramref name="keyset"/>: only the rows whose key
+        /// compares so (">" after a position, "=" at it) with the given key parts; <paramref name="ordinal"/>: the rows read
+        /// before (origins number on from it); <paramref name="limit"/>: at most so many rows (0: all).
+        /// </summary>
+        private IEnumerable<CrmRecord> ReadRows(DbTableInfo table, CrmReadOptions options, CancellationToken cancellationToken,
+            (string Op, IReadOnlyList<string> Parts)? keyset = null, long ordinal = 0, int limit = 0)
+        {
+            var read = Query(table, options, keyset, limit);
+            var shape = read.Shape;
+            int[] pk = table.PrimaryKey;
+            var keyNames = read.KeyNames;
             var filter = options.Filters.Count > 0 ? new RecordFilter(options.Filters) : null;
-            var rows = decoders is not null
-                ? CopyRows(table, sql.ToString(), decoders, shape, keyNames, cancellationToken, ordinal)
-                : ReaderRows(table, sql.ToString(), parameters, cancellationToken, ordinal);
+            var rows = read.Decoders is not null
+                ? CopyRows(read, cancellationToken, ordinal)
+                : ReaderRows(table, read.Sql, read.Parameters, cancellationToken, ordinal);
             string system = Connection.DisplayName;
             foreach (var values in rows)
             {
@@ -234,102 +269,199 @@ namespace CrmMigration.Engine.Providers.Db
         private CrmException ReadFailed(DbTableInfo table, long ordinal, Exception ex) =>
             new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading '{table.Name}' from {Connection.DisplayName} failed after {ordinal} records: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
 
+        private CrmException QueryFailed(DbTableInfo table, DbException ex) =>
+            new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading '{table.Name}' from {Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+
+        /// <summary>A query running through the data reader, with its connection, command and cancellation (disposed together).</summary>
+        private sealed class RunningQuery : IDisposable
+        {
+            public RunningQuery(DbConnection connection, DbCommand command)
+            {
+                Connection = connection;
+                Command = command;
+            }
+
+            public DbConnection Connection { get; }
+            public DbCommand Command { get; }
+            public CancellationTokenRegistration Cancel { get; set; }
+            public DbDataReader? Reader { get; set; }
+
+            public void Dispose()
+            {
+                Reader?.Dispose();
+                Cancel.Dispose();
+                Command.Dispose();
+                Connection.Dispose();
+            }
+        }
+
+        /// <summary>Runs a table's query through the data reader (SequentialAccess: Npgsql streams each row without buffering it; MySqlConnector streams anyway); Ctrl+C cancels it.</summary>
+        private RunningQuery Execute(DbTableInfo table, string sql, List<object> parameters, CancellationToken cancellationToken)
+        {
+            var conn = OpenConnection("SourceConnectionFailed", cancellationToken);
+            var query = new RunningQuery(conn, conn.CreateCommand());
+            try
+            {
+                var cmd = query.Command;
+                cmd.CommandText = sql;
+                AddParameters(cmd, parameters);
+                query.Cancel = cancellationToken.Register(() => { try { cmd.Cancel(); } catch (DbException) { } catch (InvalidOperationException) { } });
+                try
+                {
+                    query.Reader = cmd.ExecuteReader(CommandBehavior.SequentialAccess);
+                }
+                catch (DbException ex)
+                {
+                    throw QueryFailed(table, ex);
+                }
+                return query;
+            }
+            catch
+            {
+                query.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Reads the next row; false at the end. A driver error (not Ctrl+C) says how many rows were read before it.</summary>
+        private bool NextRow(DbDataReader reader, DbTableInfo table, long ordinal, CancellationToken cancellationToken)
+        {
+            bool more;
+            try { more = reader.Read(); }
+            catch (DbException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw ReadFailed(table, ordinal, ex);
+            }
+            if (more) cancellationToken.ThrowIfCancellationRequested();
+            return more;
+        }
+
         /// <summary>The rows of a query through the data reader, each as its values (read by the dialect).</summary>
         private IEnumerable<object?[]> ReaderRows(DbTableInfo table, string sql, List<object> parameters, CancellationToken cancellationToken, long ordinal)
         {
             var columns = table.Columns;
             int n = columns.Count;
-            using var conn = OpenConnection("SourceConnectionFailed", cancellationToken);
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = sql;
-            AddParameters(cmd, parameters);
-            using var reg = cancellationToken.Register(() => { try { cmd.Cancel(); } catch (DbException) { } catch (InvalidOperationException) { } });
-            DbDataReader reader;
-            try
+            using var query = Execute(table, sql, parameters, cancellationToken);
+            var reader = query.Reader!;
+            while (NextRow(reader, table, ordinal, cancellationToken))
             {
-                // SequentialAccess: Npgsql streams each row without buffering it; MySqlConnector streams anyway.
-                reader = cmd.ExecuteReader(CommandBehavior.SequentialAccess);
+                var values = new object?[n];
+                for (int i = 0; i < n; i++) values[i] = _dialect.Read(reader, i, columns[i]);
+                ordinal++;
+                yield return values;
             }
-            catch (DbException ex)
+        }
+
+        /// <summary>The rows of a PostgreSQL query through binary COPY (<see cref="CopyBatches"/>), each given as its values, as <see cref="PgDialect.Read"/> gives them.</summary>
+        private IEnumerable<object?[]> CopyRows(TableRead read, CancellationToken cancellationToken, long ordinal)
+        {
+            int n = read.Table.Columns.Count;
+            foreach (var batch in CopyBatches(read, new BatchReadOptions { BatchSize = CopyBatchRows }, cancellationToken, ordinal))
             {
-                throw new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading '{table.Name}' from {Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
-            }
-            using (reader)
-            {
-                while (true)
+                var cells = batch.Columns;
+                for (int r = 0; r < batch.Count; r++)
                 {
-                    bool more;
-                    try { more = reader.Read(); }
-                    catch (DbException ex) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        throw ReadFailed(table, ordinal, ex);
-                    }
-                    if (!more) break;
-                    cancellationToken.ThrowIfCancellationRequested();
                     var values = new object?[n];
-                    for (int i = 0; i < n; i++) values[i] = _dialect.Read(reader, i, columns[i]);
-                    ordinal++;
+                    for (int i = 0; i < n; i++) values[i] = cells[i].GetValue(r);
                     yield return values;
                 }
             }
         }
 
-        /// <summary>
-        /// The rows of a PostgreSQL query through <c>COPY (query) TO STDOUT (FORMAT binary)</c>: decoded a batch at a time into column
-        /// batches (<see cref="PgCopyReader"/>), each row then given as its values, as <see cref="PgDialect.Read"/> gives them.
-        /// </summary>
-        private IEnumerable<object?[]> CopyRows(DbTableInfo table, string query, PgCopyReader.Decode[] decoders, CrmFieldShape shape, string[] keyNames,
-            CancellationToken cancellationToken, long ordinal)
+        /// <summary>Rows decoded from binary COPY at a time for records.</summary>
+        private const int CopyBatchRows = 1024;
+
+        /// <summary>A batch to fill: rented (a consumer on another thread gives them back), else the one kept, else a new one, described as the read's rows.</summary>
+        private RowBatch NextBatch(TableRead read, BatchReadOptions options, ref RowBatch? kept)
         {
-            int n = table.Columns.Count;
+            var batch = options.Rent?.Invoke() ?? (options.Rent is null ? kept : null);
+            if (batch is null)
+            {
+                batch = new RowBatch(read.Table.Name, read.Shape, Math.Max(1, options.BatchSize))
+                {
+                    System = Connection.DisplayName,
+                    SourceEntity = read.Table.Name,
+                    KeyColumns = read.Table.PrimaryKey.Length > 0 ? read.Table.PrimaryKey : null,
+                    KeyNames = read.KeyNames,
+                    KeysAreSeekable = read.Table.PrimaryKey.Length > 0,
+                };
+                if (options.Rent is null) kept = batch;
+            }
+            else batch.Clear();
+            return batch;
+        }
+
+        /// <summary>
+        /// The rows of a PostgreSQL query through <c>COPY (query) TO STDOUT (FORMAT binary)</c>, decoded into column batches
+        /// (<see cref="PgCopyReader"/>): each row's line and position are its ordinal in the read (after <paramref name="ordinal"/>).
+        /// </summary>
+        private IEnumerable<RowBatch> CopyBatches(TableRead read, BatchReadOptions options, CancellationToken cancellationToken, long ordinal)
+        {
+            var table = read.Table;
             using var conn = (Npgsql.NpgsqlConnection)OpenConnection("SourceConnectionFailed", cancellationToken);
             System.IO.Stream stream;
             try
             {
-                stream = conn.BeginRawBinaryCopy("COPY (" + query + ") TO STDOUT (FORMAT binary)");
+                stream = conn.BeginRawBinaryCopy("COPY (" + read.Sql + ") TO STDOUT (FORMAT binary)");
             }
             catch (DbException ex)
             {
-                throw new CrmException("SourceReadFailed", CrmErrorKind.ConnectionError, $"Reading '{table.Name}' from {Connection.DisplayName} failed: {DbDialect.SafeMessage(ex, Connection.GetCredential())}", ex) { Error = { Entity = table.Name } };
+                throw QueryFailed(table, ex);
             }
             using (stream)
             {
-                var reader = PgCopyReader.Open(stream, decoders, table.Columns);
-                var batch = new RowBatch(table.Name, shape, CopyBatchRows)
-                {
-                    System = Connection.DisplayName,
-                    SourceEntity = table.Name,
-                    KeyColumns = table.PrimaryKey.Length > 0 ? table.PrimaryKey : null,
-                    KeyNames = keyNames,
-                    KeysAreSeekable = table.PrimaryKey.Length > 0,
-                };
-                var cells = batch.Columns;
+                var reader = PgCopyReader.Open(stream, read.Decoders!, table.Columns);
+                RowBatch? kept = null;
+                int size = Math.Max(1, options.BatchSize);
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    batch.Clear();
+                    var batch = NextBatch(read, options, ref kept);
                     try
                     {
-                        while (batch.Count < CopyBatchRows && reader.ReadRow(batch, ordinal + batch.Count + 1)) { }
+                        while (batch.Count < size && reader.ReadRow(batch, ordinal + batch.Count + 1)) { }
                     }
                     catch (Exception ex) when ((ex is DbException or System.IO.IOException) && !cancellationToken.IsCancellationRequested)
                     {
                         throw ReadFailed(table, ordinal, ex);
                     }
                     if (batch.Count == 0) break;
-                    for (int r = 0; r < batch.Count; r++)
-                    {
-                        var values = new object?[n];
-                        for (int i = 0; i < n; i++) values[i] = cells[i].GetValue(r);
-                        yield return values;
-                    }
                     ordinal += batch.Count;
+                    yield return batch;
                 }
             }
         }
 
-        /// <summary>Rows decoded from binary COPY at a time.</summary>
-        private const int CopyBatchRows = 1024;
+        /// <summary>
+        /// The rows of a query through the data reader into column batches: each column read by the converter its dialect chose
+        /// for it once (<see cref="DbDialect.CellReader"/>), the same values <see cref="DbDialect.Read"/> gives.
+        /// </summary>
+        private IEnumerable<RowBatch> ReaderBatches(TableRead read, BatchReadOptions options, CancellationToken cancellationToken, long ordinal)
+        {
+            var table = read.Table;
+            var columns = table.Columns;
+            int n = columns.Count;
+            var cellReaders = new Action<DbDataReader, int, BatchColumn, int>[n];
+            for (int i = 0; i < n; i++) cellReaders[i] = _dialect.CellReader(columns[i]);
+            using var query = Execute(table, read.Sql, read.Parameters, cancellationToken);
+            var reader = query.Reader!;
+            RowBatch? kept = null;
+            int size = Math.Max(1, options.BatchSize);
+            bool more = true;
+            while (more)
+            {
+                var batch = NextBatch(read, options, ref kept);
+                var cells = batch.Columns;
+                while (batch.Count < size && (more = NextRow(reader, table, ordinal, cancellationToken)))
+                {
+                    ordinal++;
+                    int row = batch.AddRow(ordinal, ordinal);
+                    for (int i = 0; i < n; i++) cellReaders[i](reader, i, cells[i], row);
+                }
+                if (batch.Count == 0) break;
+                yield return batch;
+            }
+        }
 
         internal static CrmKey? MakeKey(object?[] values, int[] pk, string[] keyNames)
         {

@@ -39,6 +39,8 @@ namespace CrmMigration.Engine.Providers.Db
         public bool ReadAsText { get; init; }
         /// <summary>MySQL: a signed INT or MEDIUMINT column, which MySqlConnector reads with GetInt32 without boxing the value.</summary>
         public bool SignedInt32 { get; init; }
+        /// <summary>MySQL/MariaDB: a text column whose server bytes are UTF-8 (utf8mb4, utf8mb3, ascii), read into batches as its bytes.</summary>
+        public bool Utf8Text { get; init; }
         /// <summary>MySQL: a DateTimeOffset kept in a datetime column, as UTC.</summary>
         public bool OffsetAsUtc { get; init; }
         /// <summary>A 4-byte float: values are read as the shortest decimal that round-trips the float (9.8, not 9.800000190734863).</summary>

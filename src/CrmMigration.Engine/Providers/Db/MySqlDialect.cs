@@ -98,7 +98,7 @@ namespace CrmMigration.Engine.Providers.Db
             var jsonColumns = JsonCheckedColumns(conn, schema, exact);
             var columns = new List<DbColumn>();
             using (var cmd = new MySqlCommand(
-                "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, COLUMN_COMMENT, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, EXTRA " +
+                "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, COLUMN_COMMENT, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, EXTRA, CHARACTER_SET_NAME " +
                 "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @s AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION", conn))
             {
                 cmd.Parameters.AddWithValue("@s", schema);
@@ -119,7 +119,12 @@ namespace CrmMigration.Engine.Providers.Db
                     field.Nullable = string.Equals(r.GetString(3), "YES", StringComparison.Ordinal);
                     bool offsetInDate = field.Type == CrmFieldType.DateTimeOffset && (dataType is "datetime" or "timestamp");
                     bool signedInt32 = field.Type == CrmFieldType.Integer && (dataType is "int" or "mediumint") && columnType.IndexOf("unsigned", StringComparison.OrdinalIgnoreCase) < 0;
-                    columns.Add(new DbColumn(field, columnType) { OffsetAsUtc = offsetInDate, SignedInt32 = signedInt32 });
+                    string charset = r.IsDBNull(10) ? "" : r.GetString(10);
+                    // Text whose server bytes are UTF-8 (and not a UUID the driver would make a Guid of) can be read as its bytes.
+                    bool utf8 = field.Type == CrmFieldType.String && charset is "utf8mb4" or "utf8mb3" or "utf8" or "ascii"
+                        && (dataType is "char" or "varchar" or "tinytext" or "text" or "mediumtext" or "longtext" or "enum" or "set")
+                        && !(dataType == "char" && max == 36);
+                    columns.Add(new DbColumn(field, columnType) { OffsetAsUtc = offsetInDate, SignedInt32 = signedInt32, Utf8Text = utf8 });
                 }
             }
             string? tableComment;
@@ -224,6 +229,72 @@ namespace CrmMigration.Engine.Providers.Db
                 case CrmFieldType.Binary: return raw is byte[] ? raw : Encoding.UTF8.GetBytes(Convert.ToString(raw, CultureInfo.InvariantCulture)!);
                 default: return Normalize(raw);
             }
+        }
+
+        /// <summary>
+        /// A column read into a batch: INT/MEDIUMINT and signed BIGINT unboxed, text as its UTF-8 bytes (no string kept per cell
+        /// beyond the driver's), the rest as <see cref="Read"/> gives it.
+        /// </summary>
+        public override Action<DbDataReader, int, Batches.BatchColumn, int> CellReader(DbColumn column)
+        {
+            if (column.SignedInt32)
+            {
+                return (reader, ordinal, cells, row) =>
+                {
+                    if (reader.IsDBNull(ordinal)) cells.SetNull(row);
+                    else cells.SetInt64(row, reader.GetInt32(ordinal));
+                };
+            }
+            if (column.Type == CrmFieldType.Integer && column.DeclaredType.StartsWith("bigint", StringComparison.OrdinalIgnoreCase)
+                && column.DeclaredType.IndexOf("unsigned", StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                return (reader, ordinal, cells, row) =>
+                {
+                    if (reader.IsDBNull(ordinal)) cells.SetNull(row);
+                    else cells.SetInt64(row, reader.GetInt64(ordinal));
+                };
+            }
+            if (column.Utf8Text)
+            {
+                // Selected as its bytes (BatchSelectExpression): copied into the column, no string made.
+                byte[] scratch = new byte[256];
+                return (reader, ordinal, cells, row) =>
+                {
+                    if (reader.IsDBNull(ordinal))
+                    {
+                        cells.SetNull(row);
+                        return;
+                    }
+                    int length = checked((int)reader.GetBytes(ordinal, 0, null, 0, 0));
+                    if (length > scratch.Length) scratch = new byte[Math.Max(length, scratch.Length * 2)];
+                    int read = (int)reader.GetBytes(ordinal, 0, scratch, 0, length);
+                    cells.SetText(row, scratch.AsSpan(0, read));
+                };
+            }
+            if (column.Type == CrmFieldType.String)
+            {
+                return (reader, ordinal, cells, row) =>
+                {
+                    if (reader.IsDBNull(ordinal)) cells.SetNull(row);
+                    else if (reader.GetValue(ordinal) is string s) SetUtf8(cells, row, s);
+                    else cells.SetValue(row, Read(reader, ordinal, column));
+                };
+            }
+            return base.CellReader(column);
+        }
+
+        /// <summary>
+        /// A UTF-8 text column read into batches is selected as its bytes (<c>CAST(col AS BINARY)</c>, no alias, so ORDER BY and the
+        /// keyset condition still name the column and compare by its collation): the same characters the driver would decode.
+        /// </summary>
+        public override string BatchSelectExpression(DbColumn column) => column.Utf8Text ? "CAST(" + Quote(column.Name) + " AS BINARY)" : SelectExpression(column);
+
+        /// <summary>A string as a Text cell (its UTF-8 bytes); one UTF-8 cannot hold (a lone surrogate) stays the string.</summary>
+        private static void SetUtf8(Batches.BatchColumn cells, int row, string s)
+        {
+            var span = cells.ReserveText(Encoding.UTF8.GetMaxByteCount(s.Length));
+            if (System.Text.Unicode.Utf8.FromUtf16(s, span, out _, out int written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done) cells.CommitText(row, written);
+            else cells.SetValue(row, s);
         }
 
         public override void AppendUpsert(StringBuilder sql, IReadOnlyList<DbColumn> columns, IReadOnlyList<DbColumn> key)
