@@ -538,7 +538,7 @@ namespace CrmMigration.Engine.Import
                 if (readBatch.Problems is { } problems) foreach (var e in problems) Malformed(source, targets, e);
                 if (readBatch.Count == 0) continue;
                 var batch = slice is null ? readBatch : SliceOf(readBatch, slice);
-                if (_reporter.WantsOutcomes || _seen is not null || _dedupers.ContainsKey(target) || !_session.AddBatch(batch, _results))
+                if (_reporter.WantsOutcomes || _seen is not null || _dedupers.ContainsKey(target) || !_session.AddBatch(batch, 0, batch.Count, _results))
                 {
                     for (int r = 0; r < batch.Count; r++) Land(target, batch.ToRecord(r));
                 }
