@@ -144,7 +144,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 Direct = new bool[cols.Length];
             }
 
-            /// <summary>Per slot: a text cell may be bound from the batch's UTF-8 as it is (a text or untyped column, not a key column).</summary>
+            /// <summary>Per slot: a text cell may be bound from the batch's UTF-8 as it is (a text or untyped column).</summary>
             public readonly bool[] Direct;
             /// <summary>Per slot: the integer of a slot whose storage is <see cref="DirectInt64"/>.</summary>
             public readonly long[] Int64s;
@@ -177,7 +177,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             for (int s = 0; s < cols.Length; s++)
             {
                 var col = table.Columns[cols[s]];
-                plan.Direct[s] = (col.Untyped || col.Type == CrmFieldType.String) && Array.IndexOf(plan.KeySlots, s) < 0;
+                plan.Direct[s] = col.Untyped || col.Type == CrmFieldType.String;
             }
             for (int c = 0; c < table.Columns.Count; c++)
             {
@@ -320,14 +320,14 @@ namespace CrmMigration.Engine.Providers.Sqlite
         {
             _imaged.Clear();
             _upsertBatch = upsert;
-            _images = Options.OnBeforeCommit is null ? null : KeptImages(rows);
+            _images = Options.OnBeforeCommit is null ? null : KeptImages();
         }
 
         private void EndBatch()
         {
             // The way back is kept (by the ledger) before the batch is durable.
-            if (_images is { Rows.Count: > 0 }) Options.OnBeforeCommit!(_images);
-            _images?.Rows.Clear();
+            if (_images is { Count: > 0 }) Options.OnBeforeCommit!(_images);
+            _images?.Clear();
             _images = null;
             Commit();
         }
@@ -391,12 +391,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// <summary>Makes every direct slot's storage value a value of its own (an image keeps them).</summary>
         private void Materialize(ShapePlan plan)
         {
-            var storage = plan.Storage;
-            for (int s = 0; s < storage.Length; s++)
-            {
-                if (ReferenceEquals(storage[s], DirectText)) storage[s] = _rows!.Columns[plan.Fields[s]].GetValue(_row);
-                else if (ReferenceEquals(storage[s], DirectInt64)) storage[s] = plan.Int64s[s];
-            }
+            for (int s = 0; s < plan.Storage.Length; s++) plan.Storage[s] = SlotValue(plan, s);
         }
 
         // ---------------------------------------------------------------- before-images
@@ -406,18 +401,17 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private SqliteTableInfo? _keptImagesTable;
 
         /// <summary>
-        /// The batch's (empty) images: one list kept while the table stays the same, sized for the batch once (the ledger
-        /// encodes the images before the commit and keeps nothing of them; a list grown per batch was a large-object-heap array).
+        /// The batch's (empty) images: one batch kept while the table stays the same, its rows packed into a buffer it keeps (the
+        /// ledger encodes the images before the commit and keeps nothing of them).
         /// </summary>
-        private RowImageBatch KeptImages(int rows)
+        private RowImageBatch KeptImages()
         {
             if (_keptImages is null || !ReferenceEquals(_keptImagesTable, Table))
             {
                 _keptImages = NewImages();
                 _keptImagesTable = Table;
             }
-            _keptImages.Rows.Clear();
-            if (_keptImages.Rows.Capacity < rows) _keptImages.Rows.Capacity = rows;
+            _keptImages.Clear();
             return _keptImages;
         }
         private readonly HashSet<string> _imaged = new(StringComparer.Ordinal);
@@ -427,11 +421,32 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private void Absent(ShapePlan plan)
         {
             if (_images is null) return;
-            string? key = CanonicalKey(plan);
-            // Only an upsert batch can touch a key twice (an insert of a key already there is refused, so it keeps no image).
-            if (key is not null && _upsertBatch && !_imaged.Add(key)) return;
-            if (key is null) Materialize(plan); // the image holds every column's value
-            _images.Rows.Add(AbsentImage(key, plan, plan.Storage));
+            if (HasKey(plan))
+            {
+                // Only an upsert batch can touch a key twice (an insert of a key already there is refused, so it keeps no image).
+                if (_upsertBatch && !_imaged.Add(CanonicalKey(plan)!)) return;
+                // Packed from the slots (the key's text and its columns' values), as RowImageCodec writes AbsentImage's image.
+                var w = _images.PackRow(existed: false, hasKey: true);
+                if (plan.KeySlots.Length == 1 && ReferenceEquals(plan.Storage[plan.KeySlots[0]], DirectText))
+                {
+                    var utf8 = _rows!.Columns[plan.Fields[plan.KeySlots[0]]].TextAt(_row);
+                    w.Write7BitEncodedInt(utf8.Length);
+                    w.Write(utf8);
+                }
+                else
+                {
+                    w.Write(CanonicalKey(plan)!);
+                }
+                foreach (int s in plan.KeySlots)
+                {
+                    if (ReferenceEquals(plan.Storage[s], DirectText)) ValueCodec.WriteUtf8String(w, _rows!.Columns[plan.Fields[s]].TextAt(_row));
+                    else ValueCodec.Write(w, SlotValue(plan, s));
+                }
+                _images.EndRow();
+                return;
+            }
+            Materialize(plan); // without a key the image holds every column's value
+            _images.Pack(AbsentImage(null, plan, plan.Storage));
         }
 
         /// <summary>Before an update: the stored row as the select read it (the plan's columns, then the others), in storage form.</summary>
@@ -443,7 +458,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             var values = new object?[Table!.Columns.Count];
             for (int s = 0; s < plan.Cols.Length; s++) values[plan.Cols[s]] = select.Column(s);
             for (int e = 0; e < plan.ExtraCols.Length; e++) values[plan.ExtraCols[e]] = select.Column(plan.Cols.Length + e);
-            _images.Rows.Add(new RowImage(key, true, values));
+            _images.Pack(new RowImage(key, true, values));
         }
 
         private CrmRecordOutcome Upsert(CrmRecord record, ShapePlan plan)
@@ -588,7 +603,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private bool Exists(ShapePlan plan)
         {
             var select = SelectStatement(plan);
-            for (int k = 0; k < plan.KeySlots.Length; k++) select.Bind(k + 1, plan.Storage[plan.KeySlots[k]]);
+            for (int k = 0; k < plan.KeySlots.Length; k++) BindSlot(select, k + 1, plan, plan.KeySlots[k]);
             int rc = select.Step();
             select.Reset();
             if (rc != SqliteSql.SqliteRow && rc != SqliteSql.SqliteDone) throw select.Failure(rc);
@@ -614,13 +629,22 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return CanonicalKey(plan);
         }
 
-        private static string? CanonicalKey(ShapePlan plan)
+        private string? CanonicalKey(ShapePlan plan)
         {
             if (!HasKey(plan)) return null;
-            if (plan.KeySlots.Length == 1) return CrmValues.ToText(plan.Storage[plan.KeySlots[0]]);
+            if (plan.KeySlots.Length == 1) return CrmValues.ToText(SlotValue(plan, plan.KeySlots[0]));
             var parts = new string[plan.KeySlots.Length];
-            for (int k = 0; k < parts.Length; k++) parts[k] = CrmValues.ToText(plan.Storage[plan.KeySlots[k]]) ?? "";
+            for (int k = 0; k < parts.Length; k++) parts[k] = CrmValues.ToText(SlotValue(plan, plan.KeySlots[k])) ?? "";
             return new CrmKey(parts).ToString();
+        }
+
+        /// <summary>A slot's storage value, made a value of its own where the slot stands for the row's cell.</summary>
+        private object? SlotValue(ShapePlan plan, int slot)
+        {
+            object? storage = plan.Storage[slot];
+            if (ReferenceEquals(storage, DirectText)) return _rows!.Columns[plan.Fields[slot]].GetValue(_row);
+            if (ReferenceEquals(storage, DirectInt64)) return plan.Int64s[slot];
+            return storage;
         }
 
         private CrmRecordOutcome Outcome(CrmRecord record, ShapePlan plan, CrmOutcome outcome, bool whatIf)
