@@ -406,7 +406,7 @@ namespace CrmMigration.Engine.Batches
                 {
                     scratch.Append((byte)(int)column.TypeAt(row));
                     // Bytes that are not UTF-8 stand for the string decoding them makes (replacement characters): hashed as its bytes.
-                    if (column.KindAt(row) == CellKind.Text && !global::System.Text.Unicode.Utf8.IsValid(column.TextAt(row))) scratch.Append(column.TextOf(row)!);
+                    if (column.KindAt(row) == CellKind.Text && !column.IsUtf8At(row)) scratch.Append(column.TextOf(row)!);
                     else column.AppendText(row, ref scratch);
                 }
                 scratch.Append(0x1E);

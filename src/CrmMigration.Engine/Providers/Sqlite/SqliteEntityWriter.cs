@@ -530,7 +530,13 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     if (direct && cell.KindAt(row) == Batches.CellKind.Text)
                     {
                         var utf8 = cell.TextAt(row);
-                        if (plan.Direct[slot] && System.Text.Unicode.Utf8.IsValid(utf8))
+                        if (plan.Direct[slot] && cell.IsUtf8At(row))
+                        {
+                            plan.Storage[slot] = DirectText;
+                            continue;
+                        }
+                        // A DATE column's text already in its stored form is stored as it is (SqliteSql.ToStorage): bound as it is.
+                        if (column.Type == CrmFieldType.Date && !column.Untyped && IsIsoDate(utf8))
                         {
                             plan.Storage[slot] = DirectText;
                             continue;
@@ -553,6 +559,19 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
             problem = null;
             return true;
+        }
+
+        /// <summary>Whether ASCII text is a date <see cref="CrmValues.TryParseIsoDate"/> takes (what ToStorage keeps as it is in a DATE column).</summary>
+        private static bool IsIsoDate(ReadOnlySpan<byte> utf8)
+        {
+            if (utf8.Length == 0 || utf8.Length > 32) return false;
+            Span<char> chars = stackalloc char[utf8.Length];
+            for (int i = 0; i < utf8.Length; i++)
+            {
+                if (utf8[i] >= 0x80) return false;
+                chars[i] = (char)utf8[i];
+            }
+            return CrmValues.TryParseIsoDate(chars, out _);
         }
 
         /// <summary>One value into the plan's buffers: its storage form, and its portable form when images or keys need it.</summary>
