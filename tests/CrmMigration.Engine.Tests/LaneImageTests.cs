@@ -23,12 +23,14 @@ namespace CrmMigration.Engine.Tests
         private const string Mapping = @"{ ""Entities"": { ""Person"": { ""Source"": ""people"", ""Key"": ""Id"",
   ""Fields"": { ""Id"": ""id"", ""Name"": ""name"", ""Day"": ""day"", ""Score"": { ""Source"": ""score"", ""Type"": ""Integer"" } } } } }";
 
-        private static string People(int rows)
+        private static string People(int rows, int repeatEvery = 0)
         {
             var text = new StringBuilder("id,name,day,score\n");
             for (int i = 1; i <= rows; i++)
             {
-                string id = i == 7 ? "P|7" : "Pé" + i.ToString("D4", CultureInfo.InvariantCulture);
+                // With repeatEvery, every so many rows a row repeats the key of the row before it.
+                int n = repeatEvery > 0 && i % repeatEvery == 0 ? i - 1 : i;
+                string id = n == 7 ? "P|7" : "Pé" + n.ToString("D4", CultureInfo.InvariantCulture);
                 string day = (i % 4) switch { 0 => "", 1 => "2024-03-05", 2 => "2024-03-05T10:11:12", _ => "1999-12-31" };
                 text.Append(id).Append(",Zoë ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(',').Append(day).Append(',')
                     .Append((i % 50).ToString(CultureInfo.InvariantCulture)).Append('\n');
@@ -74,6 +76,40 @@ namespace CrmMigration.Engine.Tests
             Assert.Empty(Rows(dir.File("lane.db")));
         }
 
+        [Theory]
+        [InlineData("CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER)")]
+        [InlineData("CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY ON CONFLICT FAIL, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER)")]
+        [InlineData("CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER); " +
+            "CREATE TABLE \"Seen\" (\"Id\" TEXT); CREATE TRIGGER \"seen\" AFTER INSERT ON \"Person\" BEGIN INSERT INTO \"Seen\" VALUES (new.\"Id\"); END")]
+        public void RowsOfAStatementTheTargetRefusedAreInsertedOneByOne_EachRefusalAsTheRecordPathHasIt(string table)
+        {
+            // Many rows go in one INSERT; a repeated key refuses the statement, and its rows are inserted again one by one. A table
+            // with its own conflict handling (FAIL keeps a refused statement's earlier rows) or a trigger is written a row at a time.
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "people.csv");
+            File.WriteAllText(csv, People(1000, repeatEvery: 37), new UTF8Encoding(false));
+            SqliteTestUtil.Exec(dir.File("lane.db"), table);
+            SqliteTestUtil.Exec(dir.File("records.db"), table);
+
+            var (laneRun, laneRows) = Copy(csv, dir.File("lane.db"), dir.File("lane-ledger.sqlite"), lane: true, inserted: 1000 - 27);
+            var (recordRun, _) = Copy(csv, dir.File("records.db"), dir.File("records-ledger.sqlite"), lane: false, inserted: 1000 - 27);
+            Assert.Equal(1000 - 100, laneRows);
+            Assert.Equal(Rows(dir.File("records.db")), Rows(dir.File("lane.db")));
+            Assert.Equal(Images(dir.File("records-ledger.sqlite")), Images(dir.File("lane-ledger.sqlite")));
+            var outcomes = Outcomes(dir.File("lane-ledger.sqlite"), laneRun);
+            Assert.Equal(Outcomes(dir.File("records-ledger.sqlite"), recordRun), outcomes);
+            Assert.Contains("Pé0036|Pé0036|Rejected|DuplicateKey", outcomes);
+        }
+
+        /// <summary>The run's ledger entries: source key, target key, outcome, reason.</summary>
+        private static List<string> Outcomes(string ledgerPath, string run)
+        {
+            using var ledger = new MigrationLedger(ledgerPath);
+            return ledger.RunEntries(run).Select(e => string.Join("|", e.Entry.SourceKey, e.Entry.TargetKey ?? "(null)", e.Entry.Outcome, e.Entry.ReasonCode ?? "")).ToList();
+        }
+
         [Fact]
         public void TextSetUncheckedIsCheckedWhereverItGoes_AndTextAReaderDecodedIsNot()
         {
@@ -102,7 +138,7 @@ namespace CrmMigration.Engine.Tests
             Assert.True(read.Columns[1].IsUtf8At(r));
         }
 
-        private static (string RunId, long LaneRows) Copy(string csv, string db, string ledgerPath, bool lane)
+        private static (string RunId, long LaneRows) Copy(string csv, string db, string ledgerPath, bool lane, int inserted = 1000)
         {
             using var source = ProviderFactory.Open(ProviderFactory.FromPath(csv));
             using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
@@ -116,7 +152,8 @@ namespace CrmMigration.Engine.Tests
             if (!lane) options.OnOutcome = _ => { };
             using var copier = new MigrationCopier(source, target, options);
             var summary = Assert.Single(copier.Run());
-            Assert.Equal(1000, summary.Inserted);
+            Assert.Equal(inserted, summary.Inserted);
+            Assert.Equal(1000 - inserted, summary.Rejected);
             Assert.Empty(ledger.Verify(copier.RunId!));
             return (copier.RunId!, copier.LaneRows);
         }
