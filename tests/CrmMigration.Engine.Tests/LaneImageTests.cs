@@ -103,6 +103,53 @@ namespace CrmMigration.Engine.Tests
             Assert.Contains("Pé0036|Pé0036|Rejected|DuplicateKey", outcomes);
         }
 
+        [Fact]
+        public void AnUpsertKeepsTheStoredRowsItChangesAndTheRowsItAdds_AndUndoPutsTheTableBack()
+        {
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "people.csv");
+            File.WriteAllText(csv, People(1000), new UTF8Encoding(false));
+            string db = dir.File("t.db"), ledgerPath = dir.File("ledger.sqlite");
+            SqliteTestUtil.Exec(db, "CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER)");
+            Copy(csv, db, ledgerPath, lane: true);
+            var before = Rows(db);
+
+            // The second run changes every 10th name and adds 200 rows: images of rows that existed and of rows that did not.
+            var text = new StringBuilder();
+            foreach (var line in People(1200).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select((l, i) => (l, i)))
+            {
+                text.Append(line.i > 0 && line.i % 10 == 0 ? line.l.Replace("Zoë", "Changed", StringComparison.Ordinal) : line.l).Append('\n');
+            }
+            File.WriteAllText(csv, text.ToString(), new UTF8Encoding(false));
+            string run;
+            using (var source = ProviderFactory.Open(ProviderFactory.FromPath(csv)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var ledger = new MigrationLedger(ledgerPath))
+            using (var copier = new MigrationCopier(source, target, new CopyOptions
+            {
+                Mapping = new CompiledMapping(MappingParser.ParseJson(Mapping, null)),
+                Import = new ImportOptions { BatchSize = 100, Ledger = ledger, Mode = CrmWriteMode.Upsert },
+            }))
+            {
+                var summary = Assert.Single(copier.Run());
+                Assert.Equal((200L, 100L), (summary.Inserted, summary.Updated));
+                run = copier.RunId!;
+            }
+            Assert.Contains("TEXT:Pé0010|TEXT:Changed 10|DATE:2024-03-05|INTEGER:10", Rows(db));
+            Assert.Equal(300, Images(ledgerPath).Skip(10).Sum(b => int.Parse(b.Split('|')[2], CultureInfo.InvariantCulture)));
+
+            using (var ledger = new MigrationLedger(ledgerPath))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            {
+                var failures = new List<UndoFailure>();
+                RunUndoer.Undo(ledger, target, new UndoOptions { RunId = run, Force = true }, failures, new List<string>());
+                Assert.Empty(failures);
+            }
+            Assert.Equal(before, Rows(db));
+        }
+
         /// <summary>The run's ledger entries: source key, target key, outcome, reason.</summary>
         private static List<string> Outcomes(string ledgerPath, string run)
         {

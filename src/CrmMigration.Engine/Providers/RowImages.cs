@@ -88,7 +88,11 @@ namespace CrmMigration.Engine.Providers
         internal void EndRow() => PackedCount++;
 
         /// <summary>Packs an image made as an object (the rare row: an update's stored values, a row without a key).</summary>
-        internal void Pack(RowImage row) => Ledger.RowImageCodec.WriteBody(PackRow(row.Existed, row.Key is not null), this, row);
+        internal void Pack(RowImage row)
+        {
+            Ledger.RowImageCodec.WriteBody(PackRow(row.Existed, row.Key is not null), this, row);
+            EndRow();
+        }
 
         /// <summary>Empties the batch (rows and packed rows; the packing buffer is kept, up to 4 MB).</summary>
         internal void Clear()
