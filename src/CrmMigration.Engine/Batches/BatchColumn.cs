@@ -40,6 +40,8 @@ namespace CrmMigration.Engine.Batches
         private object?[]? _objects;
         private byte[] _text;
         private int _textUsed;
+        /// <summary>True once a Text cell was set from bytes nobody checked: it may not be UTF-8 (readers that decode set checked text).</summary>
+        private bool _unchecked;
 
         public BatchColumn(int capacity)
         {
@@ -57,6 +59,7 @@ namespace CrmMigration.Engine.Batches
         public void Clear(int rows)
         {
             _textUsed = 0;
+            _unchecked = false;
             if (_objects is not null) Array.Clear(_objects, 0, Math.Min(rows, _objects.Length));
         }
 
@@ -80,7 +83,15 @@ namespace CrmMigration.Engine.Batches
 
         public void SetNull(int row) => _kinds[row] = CellKind.Null;
 
+        /// <summary>Sets a Text cell from bytes that may not be valid UTF-8 (they are checked where it matters: <see cref="IsUtf8At"/>).</summary>
         public void SetText(int row, ReadOnlySpan<byte> utf8)
+        {
+            _unchecked = true;
+            SetUtf8(row, utf8);
+        }
+
+        /// <summary>Sets a Text cell from bytes known to be valid UTF-8 (a reader that decoded them: the CSV reader's UTF-8 stream).</summary>
+        public void SetUtf8(int row, ReadOnlySpan<byte> utf8)
         {
             if (_textUsed + utf8.Length > _text.Length) GrowText(utf8.Length);
             utf8.CopyTo(_text.AsSpan(_textUsed));
@@ -99,6 +110,7 @@ namespace CrmMigration.Engine.Batches
 
         public void CommitText(int row, int length)
         {
+            _unchecked = true;
             _offsets[row] = _textUsed;
             _lengths[row] = length;
             _textUsed += length;
@@ -153,7 +165,10 @@ namespace CrmMigration.Engine.Batches
             switch (kind)
             {
                 case CellKind.Null: _kinds[row] = CellKind.Null; break;
-                case CellKind.Text: SetText(row, source.TextAt(sourceRow)); break;
+                case CellKind.Text:
+                    if (source._unchecked) _unchecked = true;
+                    SetUtf8(row, source.TextAt(sourceRow));
+                    break;
                 case CellKind.Object: SetValue(row, source._objects![sourceRow]); break;
                 default:
                     (_scalars ??= new long[_kinds.Length])[row] = source._scalars![sourceRow];
@@ -168,6 +183,9 @@ namespace CrmMigration.Engine.Batches
         }
 
         // ---------------------------------------------------------------- reading
+
+        /// <summary>Whether a Text cell's bytes are valid UTF-8 (checked only when they were set unchecked).</summary>
+        public bool IsUtf8At(int row) => !_unchecked || global::System.Text.Unicode.Utf8.IsValid(TextAt(row));
 
         /// <summary>The UTF-8 bytes of a Text cell.</summary>
         public ReadOnlySpan<byte> TextAt(int row) => new ReadOnlySpan<byte>(_text, _offsets[row], _lengths[row]);

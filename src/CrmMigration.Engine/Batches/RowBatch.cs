@@ -392,38 +392,52 @@ namespace CrmMigration.Engine.Batches
         {
             if (_records?[row] is { } record) return Ledger.ContentHash.Of(record);
             scratch.Clear();
-            var names = ShapeNames();
+            var heads = ShapeHeads();
             for (int i = 0; i < _columns.Length; i++)
             {
-                scratch.Append(names[i]);
                 var column = _columns[i];
-                scratch.Append(0x1F);
-                if (column.IsNull(row))
+                scratch.Append(heads[i]); // the name, then 0x1F
+                switch (column.KindAt(row))
                 {
-                    scratch.Append(0xFF);
-                }
-                else
-                {
-                    scratch.Append((byte)(int)column.TypeAt(row));
-                    // Bytes that are not UTF-8 stand for the string decoding them makes (replacement characters): hashed as its bytes.
-                    if (column.KindAt(row) == CellKind.Text && !global::System.Text.Unicode.Utf8.IsValid(column.TextAt(row))) scratch.Append(column.TextOf(row)!);
-                    else column.AppendText(row, ref scratch);
+                    case CellKind.Null:
+                        scratch.Append(0xFF);
+                        break;
+                    case CellKind.Text when column.IsUtf8At(row):
+                        scratch.Append((byte)CrmFieldType.String);
+                        scratch.Append(column.TextAt(row));
+                        break;
+                    case CellKind.Text:
+                        // Bytes that are not UTF-8 stand for the string decoding them makes (replacement characters): hashed as its bytes.
+                        scratch.Append((byte)CrmFieldType.String);
+                        scratch.Append(column.TextOf(row)!);
+                        break;
+                    default:
+                        scratch.Append((byte)(int)column.TypeAt(row));
+                        column.AppendText(row, ref scratch);
+                        break;
                 }
                 scratch.Append(0x1E);
             }
             return (long)XxHash3.HashToUInt64(scratch.Written);
         }
 
-        private byte[][]? _nameBytes;
-        private CrmFieldShape? _nameShape;
+        private byte[][]? _heads;
+        private CrmFieldShape? _headShape;
 
-        private byte[][] ShapeNames()
+        /// <summary>Per column the UTF-8 of its name followed by the 0x1F that ends a name in a fingerprint.</summary>
+        private byte[][] ShapeHeads()
         {
-            if (_nameBytes is not null && ReferenceEquals(_nameShape, Shape)) return _nameBytes;
-            var names = new byte[Shape.Count][];
-            for (int i = 0; i < names.Length; i++) names[i] = global::System.Text.Encoding.UTF8.GetBytes(Shape.Names[i]);
-            _nameShape = Shape;
-            return _nameBytes = names;
+            if (_heads is not null && ReferenceEquals(_headShape, Shape)) return _heads;
+            var heads = new byte[Shape.Count][];
+            for (int i = 0; i < heads.Length; i++)
+            {
+                var name = global::System.Text.Encoding.UTF8.GetBytes(Shape.Names[i]);
+                Array.Resize(ref name, name.Length + 1);
+                name[^1] = 0x1F;
+                heads[i] = name;
+            }
+            _headShape = Shape;
+            return _heads = heads;
         }
 
         // ---------------------------------------------------------------- records

@@ -17,7 +17,7 @@ namespace CrmMigration.Engine.Ledger
         /// <summary>Keeps a batch's before-images (in their own transaction, committed before the target commits the batch).</summary>
         public void RecordImages(string runId, string entity, int batch, RowImageBatch images, int? part = null)
         {
-            if (images.Rows.Count == 0) return;
+            if (images.Count == 0) return;
             long run = RunNumber(runId)!.Value;
             byte[] blob = RowImageCodec.Encode(images);
             using var tx = _store.Begin(exclusive: false);
@@ -27,7 +27,7 @@ namespace CrmMigration.Engine.Ledger
                 Add(cmd, "@e", entity);
                 Add(cmd, "@b", (long)batch);
                 AddLong(cmd, "@p", part);
-                Add(cmd, "@n", (long)images.Rows.Count);
+                Add(cmd, "@n", (long)images.Count);
                 Add(cmd, "@at", Now());
                 Add(cmd, "@d", blob);
                 cmd.ExecuteNonQuery();

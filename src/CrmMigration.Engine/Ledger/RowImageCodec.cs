@@ -28,24 +28,42 @@ namespace CrmMigration.Engine.Ledger
                 foreach (var c in batch.Columns) w.Write(c);
                 w.Write7BitEncodedInt(batch.KeyColumns.Count);
                 foreach (int k in batch.KeyColumns) w.Write7BitEncodedInt(k);
-                w.Write7BitEncodedInt(batch.Rows.Count);
+                w.Write7BitEncodedInt(batch.Count);
+                if (batch.PackedCount > 0)
+                {
+                    if (batch.Rows.Count > 0) throw new InvalidOperationException("A batch of images holds row objects or packed rows, not both.");
+                    var packed = batch.Packed!;
+                    w.Write(packed.GetBuffer(), 0, (int)packed.Length);
+                }
                 foreach (var row in batch.Rows)
                 {
-                    w.Write((byte)((row.Existed ? 1 : 0) | (row.Key is not null ? 2 : 0)));
-                    if (row.Key is not null) w.Write(row.Key);
-                    if (row.Existed || row.Key is null)
-                    {
-                        for (int i = 0; i < batch.Columns.Count; i++) ValueCodec.Write(w, row.Values[i]);
-                    }
-                    else
-                    {
-                        // By index: a foreach over the interface would allocate an enumerator per row.
-                        var keyColumns = batch.KeyColumns;
-                        for (int k = 0; k < keyColumns.Count; k++) ValueCodec.Write(w, row.Values[keyColumns[k]]);
-                    }
+                    WriteHead(w, row.Existed, row.Key is not null);
+                    WriteBody(w, batch, row);
                 }
             }
             return EncodeBuffer.Finish(ms);
+        }
+
+        /// <summary>A row's head: its flags byte (bit 0 existed, bit 1 has a key). Its key text follows when it has one.</summary>
+        internal static void WriteHead(BinaryWriter w, bool existed, bool hasKey) => w.Write((byte)((existed ? 1 : 0) | (hasKey ? 2 : 0)));
+
+        /// <summary>
+        /// A row after its head: the key text, then the values: every column for a row that existed or a row without a key, only
+        /// the key columns for an inserted row with one (a writer packing such a row writes the same: key text, then those values).
+        /// </summary>
+        internal static void WriteBody(BinaryWriter w, RowImageBatch batch, RowImage row)
+        {
+            if (row.Key is not null) w.Write(row.Key);
+            if (row.Existed || row.Key is null)
+            {
+                for (int i = 0; i < batch.Columns.Count; i++) ValueCodec.Write(w, row.Values[i]);
+            }
+            else
+            {
+                // By index: a foreach over the interface would allocate an enumerator per row.
+                var keyColumns = batch.KeyColumns;
+                for (int k = 0; k < keyColumns.Count; k++) ValueCodec.Write(w, row.Values[keyColumns[k]]);
+            }
         }
 
         /// <summary>Decodes a blob of <see cref="Encode"/>.</summary>

@@ -53,6 +53,57 @@ namespace CrmMigration.Engine.Providers
 
         /// <summary>One image per row the batch inserts or updates (the first time the batch touches the row).</summary>
         public List<RowImage> Rows { get; } = new();
+
+        /// <summary>Images held: <see cref="Rows"/> and those a writer packed (<see cref="PackRow"/>).</summary>
+        public int Count => Rows.Count + PackedCount;
+
+        // A writer may hand its images over already encoded, row after row in the ledger's own format (RowImageCodec), instead of
+        // one RowImage, value array and key string per row: a batch then holds packed rows only, kept from batch to batch.
+        private System.IO.MemoryStream? _packed;
+        private System.IO.BinaryWriter? _packer;
+
+        /// <summary>Rows packed (see <see cref="PackRow"/>).</summary>
+        internal int PackedCount { get; private set; }
+
+        /// <summary>The packed rows' bytes (valid up to the stream's length).</summary>
+        internal System.IO.MemoryStream? Packed => _packed;
+
+        /// <summary>
+        /// Starts a packed row: writes its head (<see cref="Ledger.RowImageCodec"/>: flags) and returns the writer its key and values
+        /// are written with, in the codec's order; <see cref="EndRow"/> counts it. Rows and packed rows are never mixed in one batch.
+        /// </summary>
+        internal System.IO.BinaryWriter PackRow(bool existed, bool hasKey)
+        {
+            if (Rows.Count > 0) throw new InvalidOperationException("A batch of images holds row objects or packed rows, not both.");
+            if (_packer is null)
+            {
+                _packed = new System.IO.MemoryStream(1 << 16);
+                _packer = new System.IO.BinaryWriter(_packed, System.Text.Encoding.UTF8, leaveOpen: true);
+            }
+            Ledger.RowImageCodec.WriteHead(_packer, existed, hasKey);
+            return _packer;
+        }
+
+        /// <summary>Counts the row <see cref="PackRow"/> started.</summary>
+        internal void EndRow() => PackedCount++;
+
+        /// <summary>Packs an image made as an object (the rare row: an update's stored values, a row without a key).</summary>
+        internal void Pack(RowImage row)
+        {
+            Ledger.RowImageCodec.WriteBody(PackRow(row.Existed, row.Key is not null), this, row);
+            EndRow();
+        }
+
+        /// <summary>Empties the batch (rows and packed rows; the packing buffer is kept, up to 4 MB).</summary>
+        internal void Clear()
+        {
+            Rows.Clear();
+            PackedCount = 0;
+            if (_packed is null) return;
+            _packer!.Flush();
+            if (_packed.Capacity > (4 << 20)) { _packer.Dispose(); _packed = null; _packer = null; return; }
+            _packed.SetLength(0);
+        }
     }
 
     /// <summary>What undoing one row did.</summary>

@@ -33,6 +33,14 @@ namespace CrmMigration.Engine.Util
             }
         }
 
+        /// <summary>Writes a string given as its (valid) UTF-8 bytes: what <see cref="Write"/> writes for the string they spell.</summary>
+        internal static void WriteUtf8String(BinaryWriter w, ReadOnlySpan<byte> utf8)
+        {
+            w.Write((byte)Tag.String);
+            w.Write7BitEncodedInt(utf8.Length);
+            w.Write(utf8);
+        }
+
         /// <summary>Reads one value written by <see cref="Write"/>.</summary>
         public static object? Read(BinaryReader r) => (Tag)r.ReadByte() switch
         {

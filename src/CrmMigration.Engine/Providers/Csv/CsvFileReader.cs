@@ -278,7 +278,7 @@ namespace CrmMigration.Engine.Providers.Csv
                         if (i >= present)
                         {
                             // A short row's missing trailing field reads as an empty, unquoted field would.
-                            if (types[i] == CrmFieldType.String && !emptyQuoted) column.SetText(r, default);
+                            if (types[i] == CrmFieldType.String && !emptyQuoted) column.SetUtf8(r, default);
                             else column.SetNull(r);
                             continue;
                         }
@@ -287,7 +287,7 @@ namespace CrmMigration.Engine.Providers.Csv
                         if (types[i] == CrmFieldType.String)
                         {
                             if (span.Length == 0 && emptyQuoted && row.GetRawSpan(i).Length == 0) column.SetNull(r);
-                            else column.SetText(r, span);
+                            else column.SetUtf8(r, span); // the stream hands out valid UTF-8 (Utf8DecodingStream)
                             continue;
                         }
                         if (span.Length == 0 && types[i] == CrmFieldType.Binary && emptyQuoted && row.GetRawSpan(i).Length > 0)

@@ -144,7 +144,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 Direct = new bool[cols.Length];
             }
 
-            /// <summary>Per slot: a text cell may be bound from the batch's UTF-8 as it is (a text or untyped column, not a key column).</summary>
+            /// <summary>Per slot: a text cell may be bound from the batch's UTF-8 as it is (a text or untyped column).</summary>
             public readonly bool[] Direct;
             /// <summary>Per slot: the integer of a slot whose storage is <see cref="DirectInt64"/>.</summary>
             public readonly long[] Int64s;
@@ -157,12 +157,21 @@ namespace CrmMigration.Engine.Providers.Sqlite
             public readonly object?[] Storage;
             public SqliteRawStatement? Insert, Select, Update;
 
+            /// <summary>The INSERT of <see cref="ManyRows"/> rows at once, and the rows converted for it: per row its index in the batch's
+            /// list, its batch row, and its slots' storage and integers (<see cref="Storage"/> and <see cref="Int64s"/> as they were).</summary>
+            public SqliteRawStatement? InsertMany;
+            public int ManyRows;
+            public int[] ManyAt = Array.Empty<int>(), ManyRow = Array.Empty<int>();
+            public object?[] ManyStorage = Array.Empty<object?>();
+            public long[] ManyInt64s = Array.Empty<long>();
+
             public override void Dispose()
             {
                 Insert?.Dispose();
                 Select?.Dispose();
                 Update?.Dispose();
-                Insert = Select = Update = null;
+                InsertMany?.Dispose();
+                Insert = Select = Update = InsertMany = null;
             }
         }
 
@@ -177,7 +186,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             for (int s = 0; s < cols.Length; s++)
             {
                 var col = table.Columns[cols[s]];
-                plan.Direct[s] = (col.Untyped || col.Type == CrmFieldType.String) && Array.IndexOf(plan.KeySlots, s) < 0;
+                plan.Direct[s] = col.Untyped || col.Type == CrmFieldType.String;
             }
             for (int c = 0; c < table.Columns.Count; c++)
             {
@@ -188,24 +197,25 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return plan;
         }
 
-        private SqliteRawStatement InsertStatement(ShapePlan plan)
+        private SqliteRawStatement InsertStatement(ShapePlan plan) => plan.Insert ??= new SqliteRawStatement(_conn!.Handle!, InsertSql(plan, 1));
+
+        /// <summary>INSERT INTO the shape's columns the values of <paramref name="rows"/> rows (parameters ?1.. in row, then slot order).</summary>
+        private string InsertSql(ShapePlan plan, int rows)
         {
-            if (plan.Insert is not null) return plan.Insert;
             var table = Table!;
             var sql = new StringBuilder("INSERT INTO ").AppendQuoted(table.Name);
-            if (plan.Cols.Length == 0)
+            if (plan.Cols.Length == 0) return sql.Append(" DEFAULT VALUES").ToString();
+            sql.Append(" (");
+            for (int s = 0; s < plan.Cols.Length; s++) { if (s > 0) sql.Append(", "); sql.AppendQuoted(table.Columns[plan.Cols[s]].Name); }
+            sql.Append(") VALUES ");
+            int p = 1;
+            for (int r = 0; r < rows; r++)
             {
-                sql.Append(" DEFAULT VALUES");
-            }
-            else
-            {
-                sql.Append(" (");
-                for (int s = 0; s < plan.Cols.Length; s++) { if (s > 0) sql.Append(", "); sql.AppendQuoted(table.Columns[plan.Cols[s]].Name); }
-                sql.Append(") VALUES (");
-                for (int s = 0; s < plan.Cols.Length; s++) { if (s > 0) sql.Append(", "); sql.Append('?').Append((s + 1).ToString(CultureInfo.InvariantCulture)); }
+                sql.Append(r > 0 ? ", (" : "(");
+                for (int s = 0; s < plan.Cols.Length; s++) { if (s > 0) sql.Append(", "); sql.Append('?').Append((p++).ToString(CultureInfo.InvariantCulture)); }
                 sql.Append(')');
             }
-            return plan.Insert = new SqliteRawStatement(_conn!.Handle!, sql.ToString());
+            return sql.ToString();
         }
 
         /// <summary>SELECT the shape's columns (slot order) WHERE key = ?1 AND ...</summary>
@@ -294,17 +304,30 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 var plan = PlanFor(rows.Shape);
                 // Text bound from the batch's UTF-8 only where nothing else reads the slot: an image without a key holds every column.
                 bool direct = !upsert && (_images is null || Key.Length > 0);
+                // Plain inserts (nothing to look up first) go many rows to a statement; a statement the target refuses is undone
+                // by SQLite and its rows are inserted again one by one, so each refused row gets its own outcome as before.
+                int many = upsert || (!KeyEnforced && Key.Length > 0) || plan.MissingRequired is not null || plan.Cols.Length == 0 || !AllOrNothing()
+                    ? 1 : Math.Min(ManyRowsMax, MaxParameters / plan.Cols.Length);
+                if (many > 1) PrepareMany(plan, many);
+                int held = 0;
                 for (int i = 0; i < count; i++)
                 {
                     int row = which[i];
                     _row = row;
-                    CrmOutcome code;
-                    if (!ConvertRow(rows, row, plan, portable: upsert, direct, out string? problem)) code = Refuse("ValueConversion", problem);
-                    else code = upsert ? UpsertCore(plan) : InsertCore(plan);
-                    if (code == CrmOutcome.Rejected) outcomes.Set(i, Refusal(rows.KeyText(row) ?? CanonicalKey(plan), rows.OriginAt(row)));
-                    else outcomes.Set(i, code);
+                    if (!ConvertRow(rows, row, plan, portable: upsert, direct, out string? problem)) Set(outcomes, i, Refuse("ValueConversion", problem), plan);
+                    else if (many == 1) Set(outcomes, i, upsert ? UpsertCore(plan) : InsertCore(plan), plan);
+                    else
+                    {
+                        Hold(plan, held++, i);
+                        if (held == many)
+                        {
+                            InsertHeld(plan, held, outcomes);
+                            held = 0;
+                        }
+                    }
                     if (i == count / 2) Util.FaultPoints.Hit("mid-batch", BatchNumber);
                 }
+                if (held > 0) InsertHeld(plan, held, outcomes);
                 _rows = null;
                 EndBatch();
             }
@@ -316,18 +339,116 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
         }
 
+        /// <summary>Rows one INSERT takes at most, and the parameters it may have (SQLite's limit was 999 before 3.32).</summary>
+        private const int ManyRowsMax = 8, MaxParameters = 999;
+
+        /// <summary>The row's outcome: its code, or for a refused row the outcome with its reason, keyed by the row's key.</summary>
+        private void Set(Relational.RowOutcomes outcomes, int i, CrmOutcome code, ShapePlan plan)
+        {
+            if (code == CrmOutcome.Rejected) outcomes.Set(i, Refusal(_rows!.KeyText(_row) ?? CanonicalKey(plan), _rows.OriginAt(_row)));
+            else outcomes.Set(i, code);
+        }
+
+        private SqliteTableInfo? _checkedTable;
+        private bool _allOrNothing;
+
+        /// <summary>
+        /// Whether a refused INSERT leaves nothing of itself behind (SQLite's default ABORT): false when the table declares its
+        /// own conflict handling (ON CONFLICT FAIL keeps a statement's earlier rows, ROLLBACK ends the transaction) or has
+        /// triggers (RAISE(FAIL) does the same), so such tables are written a row to a statement.
+        /// </summary>
+        private bool AllOrNothing()
+        {
+            if (ReferenceEquals(_checkedTable, Table)) return _allOrNothing;
+            using (var cmd = _conn!.CreateCommand())
+            {
+                cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE (type = 'table' AND name = $t AND upper(sql) LIKE '%CONFLICT%') OR (type = 'trigger' AND tbl_name = $t)";
+                cmd.Parameters.AddWithValue("$t", Table!.Name);
+                _allOrNothing = System.Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) == 0;
+            }
+            _checkedTable = Table;
+            return _allOrNothing;
+        }
+
+        private void PrepareMany(ShapePlan plan, int many)
+        {
+            if (plan.ManyRows == many && plan.InsertMany is not null) return;
+            plan.InsertMany?.Dispose();
+            plan.InsertMany = new SqliteRawStatement(_conn!.Handle!, InsertSql(plan, many));
+            plan.ManyRows = many;
+            plan.ManyAt = new int[many];
+            plan.ManyRow = new int[many];
+            plan.ManyStorage = new object?[many * plan.Cols.Length];
+            plan.ManyInt64s = new long[many * plan.Cols.Length];
+        }
+
+        /// <summary>Keeps the converted row (the plan's buffers, the batch row, its index <paramref name="i"/>) as held row <paramref name="k"/>.</summary>
+        private void Hold(ShapePlan plan, int k, int i)
+        {
+            int n = plan.Cols.Length;
+            Array.Copy(plan.Storage, 0, plan.ManyStorage, k * n, n);
+            Array.Copy(plan.Int64s, 0, plan.ManyInt64s, k * n, n);
+            plan.ManyAt[k] = i;
+            plan.ManyRow[k] = _row;
+        }
+
+        /// <summary>Makes held row <paramref name="k"/> the row being written again (the plan's buffers and <see cref="_row"/>).</summary>
+        private void Restore(ShapePlan plan, int k)
+        {
+            int n = plan.Cols.Length;
+            Array.Copy(plan.ManyStorage, k * n, plan.Storage, 0, n);
+            Array.Copy(plan.ManyInt64s, k * n, plan.Int64s, 0, n);
+            _row = plan.ManyRow[k];
+        }
+
+        /// <summary>
+        /// Inserts the <paramref name="held"/> rows held: all in one statement when they fill it (each then had its image kept, in
+        /// order), else, or when the target refused the statement, one by one as <see cref="InsertCore"/> inserts a row.
+        /// </summary>
+        private void InsertHeld(ShapePlan plan, int held, Relational.RowOutcomes outcomes)
+        {
+            if (held == plan.ManyRows)
+            {
+                var insert = plan.InsertMany!;
+                int n = plan.Cols.Length, p = 1;
+                for (int k = 0; k < held; k++)
+                {
+                    _row = plan.ManyRow[k];
+                    for (int s = 0; s < n; s++) BindValue(insert, p++, plan, s, plan.ManyStorage[k * n + s], plan.ManyInt64s[k * n + s]);
+                }
+                int rc = insert.Step();
+                insert.Reset();
+                if (rc == SqliteSql.SqliteDone)
+                {
+                    for (int k = 0; k < held; k++)
+                    {
+                        Restore(plan, k);
+                        outcomes.Set(plan.ManyAt[k], CrmOutcome.Inserted);
+                        Absent(plan);
+                    }
+                    return;
+                }
+                if ((rc & 0xFF) != SqliteSql.SqliteConstraint) throw insert.Failure(rc);
+            }
+            for (int k = 0; k < held; k++)
+            {
+                Restore(plan, k);
+                Set(outcomes, plan.ManyAt[k], InsertCore(plan), plan);
+            }
+        }
+
         private void StartBatch(int rows, bool upsert)
         {
             _imaged.Clear();
             _upsertBatch = upsert;
-            _images = Options.OnBeforeCommit is null ? null : KeptImages(rows);
+            _images = Options.OnBeforeCommit is null ? null : KeptImages();
         }
 
         private void EndBatch()
         {
             // The way back is kept (by the ledger) before the batch is durable.
-            if (_images is { Rows.Count: > 0 }) Options.OnBeforeCommit!(_images);
-            _images?.Rows.Clear();
+            if (_images is { Count: > 0 }) Options.OnBeforeCommit!(_images);
+            _images?.Clear();
             _images = null;
             Commit();
         }
@@ -380,23 +501,21 @@ namespace CrmMigration.Engine.Providers.Sqlite
         }
 
         /// <summary>Binds a slot's storage value (or the row's cell a direct slot stands for).</summary>
-        private void BindSlot(SqliteRawStatement statement, int index, ShapePlan plan, int slot)
+        private void BindSlot(SqliteRawStatement statement, int index, ShapePlan plan, int slot) =>
+            BindValue(statement, index, plan, slot, plan.Storage[slot], plan.Int64s[slot]);
+
+        /// <summary>Binds a slot's storage value of the current row (<see cref="_row"/>, whose cell a direct slot stands for).</summary>
+        private void BindValue(SqliteRawStatement statement, int index, ShapePlan plan, int slot, object? storage, long int64)
         {
-            object? storage = plan.Storage[slot];
             if (ReferenceEquals(storage, DirectText)) statement.BindUtf8(index, _rows!.Columns[plan.Fields[slot]].TextAt(_row));
-            else if (ReferenceEquals(storage, DirectInt64)) statement.BindInt64(index, plan.Int64s[slot]);
+            else if (ReferenceEquals(storage, DirectInt64)) statement.BindInt64(index, int64);
             else statement.Bind(index, storage);
         }
 
         /// <summary>Makes every direct slot's storage value a value of its own (an image keeps them).</summary>
         private void Materialize(ShapePlan plan)
         {
-            var storage = plan.Storage;
-            for (int s = 0; s < storage.Length; s++)
-            {
-                if (ReferenceEquals(storage[s], DirectText)) storage[s] = _rows!.Columns[plan.Fields[s]].GetValue(_row);
-                else if (ReferenceEquals(storage[s], DirectInt64)) storage[s] = plan.Int64s[s];
-            }
+            for (int s = 0; s < plan.Storage.Length; s++) plan.Storage[s] = SlotValue(plan, s);
         }
 
         // ---------------------------------------------------------------- before-images
@@ -406,18 +525,17 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private SqliteTableInfo? _keptImagesTable;
 
         /// <summary>
-        /// The batch's (empty) images: one list kept while the table stays the same, sized for the batch once (the ledger
-        /// encodes the images before the commit and keeps nothing of them; a list grown per batch was a large-object-heap array).
+        /// The batch's (empty) images: one batch kept while the table stays the same, its rows packed into a buffer it keeps (the
+        /// ledger encodes the images before the commit and keeps nothing of them).
         /// </summary>
-        private RowImageBatch KeptImages(int rows)
+        private RowImageBatch KeptImages()
         {
             if (_keptImages is null || !ReferenceEquals(_keptImagesTable, Table))
             {
                 _keptImages = NewImages();
                 _keptImagesTable = Table;
             }
-            _keptImages.Rows.Clear();
-            if (_keptImages.Rows.Capacity < rows) _keptImages.Rows.Capacity = rows;
+            _keptImages.Clear();
             return _keptImages;
         }
         private readonly HashSet<string> _imaged = new(StringComparer.Ordinal);
@@ -427,11 +545,32 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private void Absent(ShapePlan plan)
         {
             if (_images is null) return;
-            string? key = CanonicalKey(plan);
-            // Only an upsert batch can touch a key twice (an insert of a key already there is refused, so it keeps no image).
-            if (key is not null && _upsertBatch && !_imaged.Add(key)) return;
-            if (key is null) Materialize(plan); // the image holds every column's value
-            _images.Rows.Add(AbsentImage(key, plan, plan.Storage));
+            if (HasKey(plan))
+            {
+                // Only an upsert batch can touch a key twice (an insert of a key already there is refused, so it keeps no image).
+                if (_upsertBatch && !_imaged.Add(CanonicalKey(plan)!)) return;
+                // Packed from the slots (the key's text and its columns' values), as RowImageCodec writes AbsentImage's image.
+                var w = _images.PackRow(existed: false, hasKey: true);
+                if (plan.KeySlots.Length == 1 && ReferenceEquals(plan.Storage[plan.KeySlots[0]], DirectText))
+                {
+                    var utf8 = _rows!.Columns[plan.Fields[plan.KeySlots[0]]].TextAt(_row);
+                    w.Write7BitEncodedInt(utf8.Length);
+                    w.Write(utf8);
+                }
+                else
+                {
+                    w.Write(CanonicalKey(plan)!);
+                }
+                foreach (int s in plan.KeySlots)
+                {
+                    if (ReferenceEquals(plan.Storage[s], DirectText)) ValueCodec.WriteUtf8String(w, _rows!.Columns[plan.Fields[s]].TextAt(_row));
+                    else ValueCodec.Write(w, SlotValue(plan, s));
+                }
+                _images.EndRow();
+                return;
+            }
+            Materialize(plan); // without a key the image holds every column's value
+            _images.Pack(AbsentImage(null, plan, plan.Storage));
         }
 
         /// <summary>Before an update: the stored row as the select read it (the plan's columns, then the others), in storage form.</summary>
@@ -443,7 +582,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             var values = new object?[Table!.Columns.Count];
             for (int s = 0; s < plan.Cols.Length; s++) values[plan.Cols[s]] = select.Column(s);
             for (int e = 0; e < plan.ExtraCols.Length; e++) values[plan.ExtraCols[e]] = select.Column(plan.Cols.Length + e);
-            _images.Rows.Add(new RowImage(key, true, values));
+            _images.Pack(new RowImage(key, true, values));
         }
 
         private CrmRecordOutcome Upsert(CrmRecord record, ShapePlan plan)
@@ -515,7 +654,13 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     if (direct && cell.KindAt(row) == Batches.CellKind.Text)
                     {
                         var utf8 = cell.TextAt(row);
-                        if (plan.Direct[slot] && System.Text.Unicode.Utf8.IsValid(utf8))
+                        if (plan.Direct[slot] && cell.IsUtf8At(row))
+                        {
+                            plan.Storage[slot] = DirectText;
+                            continue;
+                        }
+                        // A DATE column's text already in its stored form is stored as it is (SqliteSql.ToStorage): bound as it is.
+                        if (column.Type == CrmFieldType.Date && !column.Untyped && IsIsoDate(utf8))
                         {
                             plan.Storage[slot] = DirectText;
                             continue;
@@ -538,6 +683,19 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
             problem = null;
             return true;
+        }
+
+        /// <summary>Whether ASCII text is a date <see cref="CrmValues.TryParseIsoDate"/> takes (what ToStorage keeps as it is in a DATE column).</summary>
+        private static bool IsIsoDate(ReadOnlySpan<byte> utf8)
+        {
+            if (utf8.Length == 0 || utf8.Length > 32) return false;
+            Span<char> chars = stackalloc char[utf8.Length];
+            for (int i = 0; i < utf8.Length; i++)
+            {
+                if (utf8[i] >= 0x80) return false;
+                chars[i] = (char)utf8[i];
+            }
+            return CrmValues.TryParseIsoDate(chars, out _);
         }
 
         /// <summary>One value into the plan's buffers: its storage form, and its portable form when images or keys need it.</summary>
@@ -588,7 +746,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private bool Exists(ShapePlan plan)
         {
             var select = SelectStatement(plan);
-            for (int k = 0; k < plan.KeySlots.Length; k++) select.Bind(k + 1, plan.Storage[plan.KeySlots[k]]);
+            for (int k = 0; k < plan.KeySlots.Length; k++) BindSlot(select, k + 1, plan, plan.KeySlots[k]);
             int rc = select.Step();
             select.Reset();
             if (rc != SqliteSql.SqliteRow && rc != SqliteSql.SqliteDone) throw select.Failure(rc);
@@ -614,13 +772,22 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return CanonicalKey(plan);
         }
 
-        private static string? CanonicalKey(ShapePlan plan)
+        private string? CanonicalKey(ShapePlan plan)
         {
             if (!HasKey(plan)) return null;
-            if (plan.KeySlots.Length == 1) return CrmValues.ToText(plan.Storage[plan.KeySlots[0]]);
+            if (plan.KeySlots.Length == 1) return CrmValues.ToText(SlotValue(plan, plan.KeySlots[0]));
             var parts = new string[plan.KeySlots.Length];
-            for (int k = 0; k < parts.Length; k++) parts[k] = CrmValues.ToText(plan.Storage[plan.KeySlots[k]]) ?? "";
+            for (int k = 0; k < parts.Length; k++) parts[k] = CrmValues.ToText(SlotValue(plan, plan.KeySlots[k])) ?? "";
             return new CrmKey(parts).ToString();
+        }
+
+        /// <summary>A slot's storage value, made a value of its own where the slot stands for the row's cell.</summary>
+        private object? SlotValue(ShapePlan plan, int slot)
+        {
+            object? storage = plan.Storage[slot];
+            if (ReferenceEquals(storage, DirectText)) return _rows!.Columns[plan.Fields[slot]].GetValue(_row);
+            if (ReferenceEquals(storage, DirectInt64)) return plan.Int64s[slot];
+            return storage;
         }
 
         private CrmRecordOutcome Outcome(CrmRecord record, ShapePlan plan, CrmOutcome outcome, bool whatIf)

@@ -1,0 +1,239 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using CrmMigration.Engine.Batches;
+using CrmMigration.Engine.Import;
+using CrmMigration.Engine.Ledger;
+using CrmMigration.Engine.Mapping;
+using CrmMigration.Engine.Providers;
+using Xunit;
+
+namespace CrmMigration.Engine.Tests
+{
+    /// <summary>
+    /// The SQLite writer's lane without objects per row: before-images packed from the row's columns, keys and ISO dates bound
+    /// from their UTF-8, text known to be UTF-8 not checked again. The ledger must hold the bytes the record path writes, and
+    /// undo must find every row from them.
+    /// </summary>
+    public class LaneImageTests
+    {
+        private const string Mapping = @"{ ""Entities"": { ""Person"": { ""Source"": ""people"", ""Key"": ""Id"",
+  ""Fields"": { ""Id"": ""id"", ""Name"": ""name"", ""Day"": ""day"", ""Score"": { ""Source"": ""score"", ""Type"": ""Integer"" } } } } }";
+
+        private static string People(int rows, int repeatEvery = 0)
+        {
+            var text = new StringBuilder("id,name,day,score\n");
+            for (int i = 1; i <= rows; i++)
+            {
+                // With repeatEvery, every so many rows a row repeats the key of the row before it.
+                int n = repeatEvery > 0 && i % repeatEvery == 0 ? i - 1 : i;
+                string id = n == 7 ? "P|7" : "Pé" + n.ToString("D4", CultureInfo.InvariantCulture);
+                string day = (i % 4) switch { 0 => "", 1 => "2024-03-05", 2 => "2024-03-05T10:11:12", _ => "1999-12-31" };
+                text.Append(id).Append(",Zoë ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(',').Append(day).Append(',')
+                    .Append((i % 50).ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+            return text.ToString();
+        }
+
+        [Theory]
+        [InlineData("CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER)")]
+        [InlineData("CREATE TABLE \"Person\" (\"Id\" TEXT, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER)")]
+        public void TheLaneKeepsTheBeforeImagesTheRecordPathKeeps_ByteForByte_AndUndoRemovesEveryRowFromThem(string table)
+        {
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "people.csv");
+            File.WriteAllText(csv, People(1000), new UTF8Encoding(false));
+            SqliteTestUtil.Exec(dir.File("lane.db"), table);
+            SqliteTestUtil.Exec(dir.File("records.db"), table);
+
+            var (laneRun, laneRows) = Copy(csv, dir.File("lane.db"), dir.File("lane-ledger.sqlite"), lane: true);
+            var (recordRun, recordRows) = Copy(csv, dir.File("records.db"), dir.File("records-ledger.sqlite"), lane: false);
+            Assert.Equal(1000 - 100, laneRows); // every batch but the first (which loads the table) took the lane
+            Assert.Equal(0, recordRows);
+            Assert.Equal(Rows(dir.File("records.db")), Rows(dir.File("lane.db")));
+            // ISO dates bound as they are, a date with a time converted (the time dropped) as the record path converts it.
+            Assert.Contains("TEXT:P|7|TEXT:Zoë 7|DATE:1999-12-31|INTEGER:7", Rows(dir.File("lane.db")));
+            Assert.Contains("TEXT:Pé0901|TEXT:Zoë 901|DATE:2024-03-05|INTEGER:1", Rows(dir.File("lane.db")));
+            Assert.Contains("TEXT:Pé0902|TEXT:Zoë 902|DATE:2024-03-05|INTEGER:2", Rows(dir.File("lane.db")));
+            Assert.Contains("TEXT:Pé0904|TEXT:Zoë 904|(null)|INTEGER:4", Rows(dir.File("lane.db")));
+
+            var laneImages = Images(dir.File("lane-ledger.sqlite"));
+            Assert.Equal(10, laneImages.Count);
+            Assert.Equal(Images(dir.File("records-ledger.sqlite")), laneImages);
+
+            using (var ledger = new MigrationLedger(dir.File("lane-ledger.sqlite")))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(dir.File("lane.db"))))
+            {
+                var failures = new List<UndoFailure>();
+                RunUndoer.Undo(ledger, target, new UndoOptions { RunId = laneRun, Force = true }, failures, new List<string>());
+                Assert.Empty(failures);
+            }
+            Assert.Empty(Rows(dir.File("lane.db")));
+        }
+
+        [Theory]
+        [InlineData("CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER)")]
+        [InlineData("CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY ON CONFLICT FAIL, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER)")]
+        [InlineData("CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER); " +
+            "CREATE TABLE \"Seen\" (\"Id\" TEXT); CREATE TRIGGER \"seen\" AFTER INSERT ON \"Person\" BEGIN INSERT INTO \"Seen\" VALUES (new.\"Id\"); END")]
+        public void RowsOfAStatementTheTargetRefusedAreInsertedOneByOne_EachRefusalAsTheRecordPathHasIt(string table)
+        {
+            // Many rows go in one INSERT; a repeated key refuses the statement, and its rows are inserted again one by one. A table
+            // with its own conflict handling (FAIL keeps a refused statement's earlier rows) or a trigger is written a row at a time.
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "people.csv");
+            File.WriteAllText(csv, People(1000, repeatEvery: 37), new UTF8Encoding(false));
+            SqliteTestUtil.Exec(dir.File("lane.db"), table);
+            SqliteTestUtil.Exec(dir.File("records.db"), table);
+
+            var (laneRun, laneRows) = Copy(csv, dir.File("lane.db"), dir.File("lane-ledger.sqlite"), lane: true, inserted: 1000 - 27);
+            var (recordRun, _) = Copy(csv, dir.File("records.db"), dir.File("records-ledger.sqlite"), lane: false, inserted: 1000 - 27);
+            Assert.Equal(1000 - 100, laneRows);
+            Assert.Equal(Rows(dir.File("records.db")), Rows(dir.File("lane.db")));
+            Assert.Equal(Images(dir.File("records-ledger.sqlite")), Images(dir.File("lane-ledger.sqlite")));
+            var outcomes = Outcomes(dir.File("lane-ledger.sqlite"), laneRun);
+            Assert.Equal(Outcomes(dir.File("records-ledger.sqlite"), recordRun), outcomes);
+            Assert.Contains("Pé0036|Pé0036|Rejected|DuplicateKey", outcomes);
+        }
+
+        [Fact]
+        public void AnUpsertKeepsTheStoredRowsItChangesAndTheRowsItAdds_AndUndoPutsTheTableBack()
+        {
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "people.csv");
+            File.WriteAllText(csv, People(1000), new UTF8Encoding(false));
+            string db = dir.File("t.db"), ledgerPath = dir.File("ledger.sqlite");
+            SqliteTestUtil.Exec(db, "CREATE TABLE \"Person\" (\"Id\" TEXT PRIMARY KEY, \"Name\" TEXT, \"Day\" DATE, \"Score\" INTEGER)");
+            Copy(csv, db, ledgerPath, lane: true);
+            var before = Rows(db);
+
+            // The second run changes every 10th name and adds 200 rows: images of rows that existed and of rows that did not.
+            var text = new StringBuilder();
+            foreach (var line in People(1200).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select((l, i) => (l, i)))
+            {
+                text.Append(line.i > 0 && line.i % 10 == 0 ? line.l.Replace("Zoë", "Changed", StringComparison.Ordinal) : line.l).Append('\n');
+            }
+            File.WriteAllText(csv, text.ToString(), new UTF8Encoding(false));
+            string run;
+            using (var source = ProviderFactory.Open(ProviderFactory.FromPath(csv)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            using (var ledger = new MigrationLedger(ledgerPath))
+            using (var copier = new MigrationCopier(source, target, new CopyOptions
+            {
+                Mapping = new CompiledMapping(MappingParser.ParseJson(Mapping, null)),
+                Import = new ImportOptions { BatchSize = 100, Ledger = ledger, Mode = CrmWriteMode.Upsert },
+            }))
+            {
+                var summary = Assert.Single(copier.Run());
+                Assert.Equal((200L, 100L), (summary.Inserted, summary.Updated));
+                run = copier.RunId!;
+            }
+            Assert.Contains("TEXT:Pé0010|TEXT:Changed 10|DATE:2024-03-05|INTEGER:10", Rows(db));
+            Assert.Equal(300, Images(ledgerPath).Skip(10).Sum(b => int.Parse(b.Split('|')[2], CultureInfo.InvariantCulture)));
+
+            using (var ledger = new MigrationLedger(ledgerPath))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            {
+                var failures = new List<UndoFailure>();
+                RunUndoer.Undo(ledger, target, new UndoOptions { RunId = run, Force = true }, failures, new List<string>());
+                Assert.Empty(failures);
+            }
+            Assert.Equal(before, Rows(db));
+        }
+
+        /// <summary>The run's ledger entries: source key, target key, outcome, reason.</summary>
+        private static List<string> Outcomes(string ledgerPath, string run)
+        {
+            using var ledger = new MigrationLedger(ledgerPath);
+            return ledger.RunEntries(run).Select(e => string.Join("|", e.Entry.SourceKey, e.Entry.TargetKey ?? "(null)", e.Entry.Outcome, e.Entry.ReasonCode ?? "")).ToList();
+        }
+
+        [Fact]
+        public void TextSetUncheckedIsCheckedWhereverItGoes_AndTextAReaderDecodedIsNot()
+        {
+            var notUtf8 = new byte[] { 0x61, 0xFF, 0xC3, 0x62 };
+            var read = new RowBatch("T", new CrmFieldShape(new[] { "A", "B" }), 4);
+            int r = read.AddRow(1, 1);
+            read.Columns[0].SetUtf8(r, "Zoë"u8);
+            read.Columns[1].SetText(r, notUtf8);
+            Assert.True(read.Columns[0].IsUtf8At(r));
+            Assert.False(read.Columns[1].IsUtf8At(r));
+
+            // Copied rows carry the doubt with them; their fingerprints stay those of the records they make.
+            var gathered = new RowBatch("T", read.Shape, 4);
+            gathered.ResetLike(read);
+            int g = gathered.CopyRow(read, r);
+            Assert.True(gathered.Columns[0].IsUtf8At(g));
+            Assert.False(gathered.Columns[1].IsUtf8At(g));
+            var scratch = new Utf8Buffer(16);
+            Assert.Equal(ContentHash.Of(gathered.ToRecord(g)), gathered.Fingerprint(g, ref scratch));
+            Assert.Equal(ContentHash.Of(read.ToRecord(r)), read.Fingerprint(r, ref scratch));
+
+            // A cleared column starts without doubt; valid text set unchecked is still found valid.
+            read.Clear();
+            r = read.AddRow(2, 2);
+            read.Columns[1].SetText(r, "ok"u8);
+            Assert.True(read.Columns[1].IsUtf8At(r));
+        }
+
+        private static (string RunId, long LaneRows) Copy(string csv, string db, string ledgerPath, bool lane, int inserted = 1000)
+        {
+            using var source = ProviderFactory.Open(ProviderFactory.FromPath(csv));
+            using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
+            using var ledger = new MigrationLedger(ledgerPath);
+            var options = new CopyOptions
+            {
+                Mapping = new CompiledMapping(MappingParser.ParseJson(Mapping, null)),
+                Import = new ImportOptions { BatchSize = 100, Ledger = ledger },
+            };
+            // Someone asking for every outcome (-PassThru) keeps the copy on the record path.
+            if (!lane) options.OnOutcome = _ => { };
+            using var copier = new MigrationCopier(source, target, options);
+            var summary = Assert.Single(copier.Run());
+            Assert.Equal(inserted, summary.Inserted);
+            Assert.Equal(1000 - inserted, summary.Rejected);
+            Assert.Empty(ledger.Verify(copier.RunId!));
+            return (copier.RunId!, copier.LaneRows);
+        }
+
+        /// <summary>The images' blobs in the order they were kept, read without our code.</summary>
+        private static List<string> Images(string ledgerPath)
+        {
+            var blobs = new List<string>();
+            using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + ledgerPath);
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "SELECT entity, batch, records, data FROM images ORDER BY seq";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) blobs.Add(reader.GetString(0) + "|" + reader.GetInt64(1) + "|" + reader.GetInt64(2) + "|" + Convert.ToHexString((byte[])reader.GetValue(3)));
+            return blobs;
+        }
+
+        /// <summary>The Person table's rows in insertion order, each cell with its storage class.</summary>
+        private static List<string> Rows(string db)
+        {
+            var table = new List<string>();
+            using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + db);
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "SELECT * FROM \"Person\" ORDER BY rowid";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                var cells = new List<string>();
+                for (int i = 0; i < reader.FieldCount; i++) cells.Add(reader.IsDBNull(i) ? "(null)" : reader.GetDataTypeName(i) + ":" + Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture));
+                table.Add(string.Join("|", cells));
+            }
+            return table;
+        }
+    }
+}
