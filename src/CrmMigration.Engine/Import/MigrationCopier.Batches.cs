@@ -17,14 +17,15 @@ namespace CrmMigration.Engine.Import
         private CrmRecord?[] _rowRecords = Array.Empty<CrmRecord?>();
 
         /// <summary>
-        /// Copies a source that reads in batches (CSV) through the mapping batch to batch: the rows stay UTF-8 columns from the
+        /// Copies a source that reads in batches (CSV, a database table) through the mapping batch to batch, or, with no mapped
+        /// entities (a table copied without a mapping), hands each read batch to the session as it is. The rows stay columns from the
         /// reader through the mapping (a field copied as it is shares the reader's column; nothing is parsed or copied for it),
         /// and a record is made for a mapped row only where the import session needs one (see <see cref="MappedRows"/>). Rows the
         /// mapping rejects or filters take the record path's own steps (their source record made once) between the rows that land.
         /// Entity mappings that cannot map columns (unmapped fields kept, rows merged by key, no key) map each row as a record.
         /// Returns the rows read.
         /// </summary>
-        private long CopyBatches(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping> mapped, CrmReadOptions readOptions,
+        private long CopyBatches(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping>? mapped, CrmReadOptions readOptions,
             ICrmBatchSource batchSource, int every)
         {
             var ct = _options.Import.CancellationToken;
@@ -78,12 +79,12 @@ namespace CrmMigration.Engine.Import
             return (read, file is null ? null : BatchPositions.InFile(file));
         }
 
-        private long CopyBatches(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping> mapped, IEnumerable<RowBatch> batches,
+        private long CopyBatches(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping>? mapped, IEnumerable<RowBatch> batches,
             BatchReadOptions read, BatchPositions? positions, int every)
         {
             var result = _mapResult ??= new BatchMapResult();
             var output = _mappedRows ??= new RowBatch(source, CrmFieldShape.Empty, 1024);
-            string hash = _mapping!.Definition.Hash;
+            string? hash = mapped is null ? null : _mapping!.Definition.Hash;
             long count = 0;
             int sincePosition = 0, forceEvery = ForcedSaveEvery(read);
             var slice = Slice;
@@ -95,18 +96,26 @@ namespace CrmMigration.Engine.Import
                 // A partitioned run maps only its slice's rows (the others are read and passed over, as the record path does).
                 var batch = slice is null ? readBatch : SliceOf(readBatch, slice);
                 int rows = batch.Count;
-                if (_rowRecords.Length < rows) _rowRecords = new CrmRecord?[Math.Max(rows, 1024)];
-                else Array.Clear(_rowRecords, 0, rows);
-                foreach (var (index, target) in targets)
+                if (mapped is null)
                 {
-                    if (!_mapping.CanMapBatch(batch, source, index))
+                    // A table copied without a mapping: its read batch is what lands (its one target).
+                    MappedRows(targets[0].Target, batch, Array.Empty<BatchMapResult.Issue>());
+                }
+                else
+                {
+                    if (_rowRecords.Length < rows) _rowRecords = new CrmRecord?[Math.Max(rows, 1024)];
+                    else Array.Clear(_rowRecords, 0, rows);
+                    foreach (var (index, target) in targets)
                     {
-                        for (int r = 0; r < rows; r++) MapInto(RecordOf(batch, r), index, mapped[index], target);
-                        continue;
+                        if (!_mapping!.CanMapBatch(batch, source, index))
+                        {
+                            for (int r = 0; r < rows; r++) MapInto(RecordOf(batch, r), index, mapped[index], target);
+                            continue;
+                        }
+                        _mapping!.MapBatch(batch, source, index, output, result);
+                        output.MappingHash = hash;
+                        MappedRows(target, output, result.Issues);
                     }
-                    _mapping.MapBatch(batch, source, index, output, result);
-                    output.MappingHash = hash;
-                    MappedRows(target, output, result.Issues);
                 }
                 long before = count;
                 count += rows;

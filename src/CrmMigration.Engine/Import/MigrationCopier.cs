@@ -440,9 +440,8 @@ namespace CrmMigration.Engine.Import
             var slice = Slice;
             if (change is null && _source is ICrmBatchSource batchSource && CopiesInBatches(source, targets, mapped, batchSource, readOptions))
             {
-                count = _mapping is not null && mapped!.Count > 0
-                    ? CopyBatches(source, targets, mapped, readOptions, batchSource, every)
-                    : CopyUnmapped(source, targets, readOptions, batchSource, every);
+                // A table copied without a mapping hands its read batches to the session as they are (no mapped entities).
+                count = CopyBatches(source, targets, _mapping is not null && mapped!.Count > 0 ? mapped : null, readOptions, batchSource, every);
             }
             else
             {
@@ -519,39 +518,6 @@ namespace CrmMigration.Engine.Import
 
         /// <summary>Whether database tables are copied in batches (off only to compare with records: tests, and benchmarks with CRMMIGRATION_DB_BATCHES=0).</summary>
         internal bool DatabaseBatches { get; set; } = Environment.GetEnvironmentVariable("CRMMIGRATION_DB_BATCHES") != "0";
-
-        /// <summary>
-        /// Copies a database table without a mapping batch to batch: a read batch enters the import session as rows (the batch
-        /// lane) when nothing needs records, else each row makes its record and lands as a record read from the table does.
-        /// Read ahead and read positions as <see cref="CopyBatches(string, List{ValueTuple{int, string}}, IReadOnlyList{EntityMapping}, CrmReadOptions, ICrmBatchSource, int)"/> keeps them.
-        /// Returns the rows read.
-        /// </summary>
-        private long CopyUnmapped(string source, List<(int Index, string Target)> targets, CrmReadOptions readOptions, ICrmBatchSource batchSource, int every)
-        {
-            string target = targets[0].Target;
-            var (read, positions) = BatchRead(source, targets, null, batchSource);
-            long count = 0;
-            int sincePosition = 0, forceEvery = ForcedSaveEvery(read);
-            var slice = Slice;
-            foreach (var readBatch in BatchesOf(source, batchSource, readOptions, read, e => Malformed(source, targets, e)))
-            {
-                if (readBatch.Problems is { } problems) foreach (var e in problems) Malformed(source, targets, e);
-                if (readBatch.Count == 0) continue;
-                var batch = slice is null ? readBatch : SliceOf(readBatch, slice);
-                if (_reporter.WantsOutcomes || _seen is not null || _dedupers.ContainsKey(target) || !_session.AddBatch(batch, 0, batch.Count, _results))
-                {
-                    for (int r = 0; r < batch.Count; r++) Land(target, batch.ToRecord(r));
-                }
-                long before = count;
-                count += batch.Count;
-                _total += batch.Count;
-                if (_results.Count > 0 || _session.Warnings.Count > 0) Drain();
-                if (count / every != before / every) _options.OnProgress?.Invoke(new CopyProgress(source, count, _total, _clock.Elapsed.TotalSeconds));
-                KeepPosition(source, positions, readBatch, ref sincePosition, forceEvery);
-            }
-            EndPositions(source, positions);
-            return count;
-        }
 
         /// <summary>Maps a source record into one of the targets it feeds and hands the result to the session.</summary>
         private void MapInto(CrmRecord record, int index, EntityMapping definition, string target)
