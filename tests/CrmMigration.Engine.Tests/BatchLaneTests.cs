@@ -112,7 +112,7 @@ namespace CrmMigration.Engine.Tests
             List<string> Warnings, List<string> LedgerRows);
 
         private static CopyResult Copy(string csv, string db, string ledgerPath, bool lane, string mapping = Mapping, string? rejects = null) =>
-            Copy(csv, ProviderFactory.FromPath(db), ledgerPath, lane, () => SqliteRows(db), mapping, rejects);
+            Copy(csv, ProviderFactory.FromPath(db), ledgerPath, lane, () => SqliteCells.Rows(db), mapping, rejects);
 
         private static CopyResult Copy(string csv, CrmConnection to, string ledgerPath, bool lane, Func<List<string>> table, string mapping = Mapping, string? rejects = null)
         {
@@ -166,26 +166,6 @@ namespace CrmMigration.Engine.Tests
                 }
             }
             return rows;
-        }
-
-        /// <summary>The Person table's rows in key order, each cell with its storage class, read without our code.</summary>
-        private static List<string> SqliteRows(string db)
-        {
-            var table = new List<string>();
-            using (var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + db))
-            {
-                conn.Open();
-                using var cmd = conn.CreateCommand();
-                cmd.CommandText = "SELECT * FROM \"Person\" ORDER BY \"Id\"";
-                using var reader = cmd.ExecuteReader();
-                while (reader.Read())
-                {
-                    var cells = new List<string>();
-                    for (int i = 0; i < reader.FieldCount; i++) cells.Add(reader.IsDBNull(i) ? "(null)" : reader.GetDataTypeName(i) + ":" + Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture));
-                    table.Add(string.Join("|", cells));
-                }
-            }
-            return table;
         }
 
         [Fact]
@@ -414,23 +394,7 @@ namespace CrmMigration.Engine.Tests
             }
             Assert.Equal(Rows + 2, r.Summary.Read);
             Assert.Equal((expected.Inserted, expected.Rejected, expected.Filtered), (r.Summary.Inserted, r.Summary.Rejected, r.Summary.Filtered));
-            static List<string> Rows_(string file)
-            {
-                var rows = new List<string>();
-                using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + file + ";Mode=ReadOnly;Pooling=False");
-                conn.Open();
-                using var cmd = conn.CreateCommand();
-                cmd.CommandText = "SELECT * FROM \"Person\" ORDER BY \"Id\"";
-                using var reader = cmd.ExecuteReader();
-                while (reader.Read())
-                {
-                    var cells = new List<string>();
-                    for (int i = 0; i < reader.FieldCount; i++) cells.Add(reader.IsDBNull(i) ? "(null)" : reader.GetDataTypeName(i) + ":" + Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture));
-                    rows.Add(string.Join("|", cells));
-                }
-                return rows;
-            }
-            Assert.Equal(Rows_(whole), Rows_(db));
+            Assert.Equal(SqliteCells.Rows(whole), SqliteCells.Rows(db));
             // Every row accounted for once: the run's entries name each source row once, with the outcome and reason the whole copy gave it
             // (the summary's reasons are the resumed attempt's own).
             var entries = ledger.RunEntries(r.RunId).Select(e => (e.Entry.SourceKey, e.Entry.Outcome, e.Entry.ReasonCode)).ToList();

@@ -219,21 +219,6 @@ namespace CrmMigration.Engine.Tests
         }
 
         /// <summary>The Person table's rows in insertion order, each cell with its storage class.</summary>
-        private static List<string> Rows(string db)
-        {
-            var table = new List<string>();
-            using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + db);
-            conn.Open();
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = "SELECT * FROM \"Person\" ORDER BY rowid";
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
-            {
-                var cells = new List<string>();
-                for (int i = 0; i < reader.FieldCount; i++) cells.Add(reader.IsDBNull(i) ? "(null)" : reader.GetDataTypeName(i) + ":" + Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture));
-                table.Add(string.Join("|", cells));
-            }
-            return table;
-        }
+        private static List<string> Rows(string db) => SqliteCells.Rows(db, orderBy: "rowid");
     }
 }
