@@ -677,12 +677,18 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
             catch (Exception ex) when (IsConversionError(ex))
             {
-                var column = columns[plan.Cols[slot]];
-                problem = ConversionMessage(column.Name, column.DeclaredType, ex);
+                problem = SlotProblem(plan, slot, ex);
                 return false;
             }
             problem = null;
             return true;
+        }
+
+        /// <summary>What a value that cannot be converted for a plan's slot says: its column, declared type and why.</summary>
+        private string SlotProblem(ShapePlan plan, int slot, Exception ex)
+        {
+            var column = Table!.Columns[plan.Cols[slot]];
+            return ConversionMessage(column.Name, column.DeclaredType, ex);
         }
 
         /// <summary>Whether ASCII text is a date <see cref="CrmValues.TryParseIsoDate"/> takes (what ToStorage keeps as it is in a DATE column).</summary>
@@ -728,8 +734,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
             catch (Exception ex) when (IsConversionError(ex))
             {
-                var column = columns[plan.Cols[slot]];
-                problem = ConversionMessage(column.Name, column.DeclaredType, ex);
+                problem = SlotProblem(plan, slot, ex);
                 return false;
             }
             problem = null;
