@@ -75,15 +75,7 @@ namespace CrmMigration.Engine.Import
             {
                 long landed = _ledger.LandedAtLeast(_runId!, counted.Entity);
                 if (landed <= 0) continue;
-                long actual;
-                try
-                {
-                    actual = _provider.DescribeEntity(counted.Entity, includeRowCount: true)?.RowCount ?? 0;
-                }
-                catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound)
-                {
-                    actual = 0;
-                }
+                long actual = TargetCount(counted.Entity);
                 if (actual < landed)
                 {
                     return string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -94,19 +86,19 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>True when the target holds fewer records of <paramref name="entity"/> than <paramref name="atLeast"/>.</summary>
-        private bool TargetLacks(string entity, long atLeast)
+        private bool TargetLacks(string entity, long atLeast) => atLeast > 0 && TargetCount(entity) < atLeast;
+
+        /// <summary>The records the target holds of an entity: 0 when it has no such table or cannot count it (so it is never taken to hold what it may not).</summary>
+        private long TargetCount(string entity)
         {
-            if (atLeast <= 0) return false;
-            long actual;
             try
             {
-                actual = _provider.DescribeEntity(entity, includeRowCount: true)?.RowCount ?? 0;
+                return _provider.DescribeEntity(entity, includeRowCount: true)?.RowCount ?? 0;
             }
             catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound)
             {
-                actual = 0;
+                return 0;
             }
-            return actual < atLeast;
         }
     }
 }
