@@ -153,6 +153,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             public int[] ExtraCols = Array.Empty<int>();
             /// <summary>A NOT NULL column without default the shape lacks.</summary>
             public string? MissingRequired;
+            /// <summary>The slot of a key field whose column is the table's rowid (a one-column INTEGER PRIMARY KEY), else -1.</summary>
+            public int RowidKeySlot = -1;
             public readonly object?[] Portable;
             public readonly object?[] Storage;
             public SqliteRawStatement? Insert, Select, Update;
@@ -192,7 +194,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             {
                 var col = table.Columns[c];
                 bool rowidAlias = table.PrimaryKey.Length == 1 && table.PrimaryKey[0] == c && string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase);
-                if (col.NotNull && !col.HasDefault && !col.Generated && !rowidAlias && Array.IndexOf(cols, c) < 0) { plan.MissingRequired = col.Name; break; }
+                if (rowidAlias && Array.IndexOf(cols, c) is int slot and >= 0 && Array.IndexOf(plan.KeySlots, slot) >= 0) plan.RowidKeySlot = slot;
+                if (col.NotNull && !col.HasDefault && !col.Generated && !rowidAlias && Array.IndexOf(cols, c) < 0 && plan.MissingRequired is null) plan.MissingRequired = col.Name;
             }
             return plan;
         }
@@ -315,6 +318,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                     int row = which[i];
                     _row = row;
                     if (!ConvertRow(rows, row, plan, portable: upsert, direct, out string? problem)) Set(outcomes, i, Refuse("ValueConversion", problem), plan);
+                    else if (!upsert && InventsKey(plan)) Set(outcomes, i, Refuse("MissingKey", null), plan);
                     else if (many == 1) Set(outcomes, i, upsert ? UpsertCore(plan) : InsertCore(plan), plan);
                     else
                     {
@@ -492,6 +496,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
 
         private CrmOutcome InsertCore(ShapePlan plan)
         {
+            if (InventsKey(plan)) return Refuse("MissingKey", null);
             if (!KeyEnforced && Key.Length > 0 && HasKey(plan) && Exists(plan)) return Refuse("DuplicateKey", null);
             var insert = InsertStatement(plan);
             for (int s = 0; s < plan.Storage.Length; s++) BindSlot(insert, s + 1, plan, s);
@@ -741,6 +746,13 @@ namespace CrmMigration.Engine.Providers.Sqlite
             return true;
         }
 
+        /// <summary>
+        /// The row's key is the table's rowid and has no value: SQLite would not refuse the NULL but number the row itself (the next
+        /// rowid, whatever NOT NULL says), giving the record a key its source never had and taking one a later record may hold. It is
+        /// refused as MissingKey instead, as PostgreSQL and MariaDB refuse it by their NOT NULL.
+        /// </summary>
+        private static bool InventsKey(ShapePlan plan) => plan.RowidKeySlot >= 0 && plan.Storage[plan.RowidKeySlot] is null;
+
         private static bool HasKey(ShapePlan plan)
         {
             if (plan.KeySlots.Length == 0) return false;
@@ -836,7 +848,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 return Rejected(record, plan, "ConstraintViolation", $"NOT NULL constraint failed: {TableName}.{plan.MissingRequired}");
             }
             string? key = Key.Length > 0 ? CanonicalKey(plan) : null;
-            if (upsert && key is null) return MissingKey(record, KeyText(record, plan));
+            if ((upsert || InventsKey(plan)) && key is null) return MissingKey(record, KeyText(record, plan));
             if (key is null) return Outcome(record, plan, CrmOutcome.Inserted, true);
 
             if (Planned!.TryGetValue(key, out var planned))
