@@ -160,6 +160,23 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void KeyOfAPlainFile_IsId_ThenEntityId_ThenEntity_id()
+        {
+            // A psql export of a snake_case table (Chinook's track, Sakila's actor) names its key <entity>_id.
+            File.WriteAllText(_dir.File("track.csv"), "track_id,name,album_id\n1,Balls to the Wall,2\n2,Fast As a Shark,3\n");
+            File.WriteAllText(_dir.File("album.csv"), "AlbumId,album_id,title\n1,7,x\n");
+            File.WriteAllText(_dir.File("artist.csv"), "artist_id,ID,name\n1,9,y\n");
+            File.WriteAllText(_dir.File("genre.csv"), "genre_code,name\nR,Rock\n");
+            using var p = new CsvProvider(new CrmConnection(CrmProviderKind.Csv, _dir.Path));
+            Assert.Equal(new[] { "track_id" }, p.DescribeEntity("track", false)!.Key);
+            Assert.Equal(new[] { "AlbumId" }, p.DescribeEntity("album", false)!.Key);
+            Assert.Equal(new[] { "ID" }, p.DescribeEntity("artist", false)!.Key);
+            Assert.Empty(p.DescribeEntity("genre", false)!.Key);
+            var keys = p.Read("track", new CrmReadOptions(), e => Assert.True(e.Severity == CrmErrorSeverity.Information, e.Message), CancellationToken.None).Select(r => r.Key?.ToString()).ToList();
+            Assert.Equal(new[] { "1", "2" }, keys);
+        }
+
+        [Fact]
         public void Folder_ListsEntities_AndDescribesWithRowCount()
         {
             File.WriteAllText(_dir.File("accounts.csv"), "AccountsId,Name\n1,a\n2,b\n3,c\n");

@@ -275,6 +275,21 @@ Describe 'Copy-CrmData: a plain CSV file' {
         }
         finally { $pg | Remove-CrmTestDatabase }
     }
+
+    It 'keys a psql export by <entity>_id, and rejects a row without one instead of letting SQLite number it' {
+        # As `psql -c "\copy track TO track.csv CSV HEADER"` writes a snake_case table: the key is track_id, row 3 lost its id.
+        $folder = Join-Path $TestDrive 'psql'
+        New-CrmTestCsv -Path (Join-Path $folder 'track.csv') -NewLine "`n" -Line @(
+            'track_id,name,composer', '1,For Those About To Rock,"Angus Young, Malcolm Young"', '2,Balls to the Wall,', ',Fast As a Shark,F. Baltes', '3,Restless and Wild,') | Out-Null
+        $db = Join-Path $folder 'music.db'
+        $result = Copy-CrmData (Join-Path $folder 'track.csv') $db -Create -ErrorVariable bad -ErrorAction SilentlyContinue
+        $result.Inserted | Should -Be 3
+        $result.Rejected | Should -Be 1
+        @($bad | Get-CrmTestErrorId) | Should -Be @('MissingKey')
+        $bad[0].Exception.Message | Should -Match 'track\.csv:4'
+        & sqlite3 $db "SELECT group_concat(pk || ':' || name, ' ') FROM pragma_table_info('track') WHERE pk > 0" | Should -Be '1:track_id'
+        & sqlite3 $db 'SELECT track_id || ''|'' || name FROM track ORDER BY track_id' | Should -Be @('1|For Those About To Rock', '2|Balls to the Wall', '3|Restless and Wild')
+    }
 }
 
 Describe 'Copy-CrmData: one run, one worker' {

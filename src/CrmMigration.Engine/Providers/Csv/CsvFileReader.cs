@@ -71,11 +71,15 @@ namespace CrmMigration.Engine.Providers.Csv
         /// <summary>The header after fix-ups, once read.</summary>
         public string[]? Header { get; private set; }
 
-        /// <summary>The column used as key when there is no sidecar (Id or &lt;entity&gt;Id), if any.</summary>
+        /// <summary>
+        /// The column used as key when there is no sidecar, if any: Id, else &lt;entity&gt;Id, else &lt;entity&gt;_id (as PostgreSQL and
+        /// MySQL schemas name their keys: a psql export of track keeps track_id), compared ignoring case.
+        /// </summary>
         public static int DefaultKeyIndex(string[] header, string entity)
         {
             for (int i = 0; i < header.Length; i++) if (string.Equals(header[i], "Id", StringComparison.OrdinalIgnoreCase)) return i;
             for (int i = 0; i < header.Length; i++) if (string.Equals(header[i], entity + "Id", StringComparison.OrdinalIgnoreCase)) return i;
+            for (int i = 0; i < header.Length; i++) if (string.Equals(header[i], entity + "_id", StringComparison.OrdinalIgnoreCase)) return i;
             return -1;
         }
 
