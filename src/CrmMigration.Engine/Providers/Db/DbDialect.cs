@@ -27,6 +27,11 @@ namespace CrmMigration.Engine.Providers.Db
         /// <summary>A connection for an entity writer (MySQL: one that may send its own in-memory streams with LOAD DATA LOCAL INFILE).</summary>
         public virtual DbConnection CreateWriterConnection(CrmConnection connection, NetworkCredential? credential) => CreateConnection(connection, credential);
 
+        /// <summary>Sets up a writer's connection once it is open (session settings the writes rely on).</summary>
+        public virtual void WriterOpened(DbConnection connection)
+        {
+        }
+
         /// <summary>Parses a connection string: server, port, database, the credential, and the rest without the password.</summary>
         public abstract (string Server, int Port, string Database, NetworkCredential? Credential, string Remainder) ParseConnectionString(string connectionString);
 

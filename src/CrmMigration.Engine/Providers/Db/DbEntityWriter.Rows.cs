@@ -24,7 +24,8 @@ namespace CrmMigration.Engine.Providers.Db
             var columns = new List<DbColumn>(plan.Cols.Length);
             foreach (int c in plan.Cols) columns.Add(Table!.Columns[c]);
             bool pg = _dialect is PgDialect;
-            if (!upsert && KeyEnforced && count >= 2 && columns.Count > 0 && (pg ? PgCopy.CanCopy(columns) : MySqlBulk.CanLoad(columns) && _localInfile != false))
+            if (!upsert && KeyEnforced && count >= 2 && columns.Count > 0 && (pg ? PgCopy.CanCopy(columns) : MySqlBulk.CanLoad(columns) && _localInfile != false)
+                && PlainNumberedKeys(rows, which, count, plan))
             {
                 bool copied = Retry.Run(_dialect, () =>
                 {
@@ -49,6 +50,28 @@ namespace CrmMigration.Engine.Providers.Db
             var made = new List<CrmRecordOutcome>(count);
             WriteRecords(records, made, upsert);
             for (int i = 0; i < count; i++) outcomes.Set(i, made[i]);
+        }
+
+        /// <summary>
+        /// True when every row's value for a key column the server numbers itself is a plain integer. An empty one (or one the bulk
+        /// path would convert) sends the batch the record way, which refuses a row without its key as MissingKey: LOAD DATA would
+        /// have the server number it.
+        /// </summary>
+        private bool PlainNumberedKeys(RowBatch rows, int[] which, int count, WriterShape plan)
+        {
+            foreach (int slot in plan.KeySlots)
+            {
+                if (slot < 0 || !Table!.Columns[plan.Cols[slot]].Field.AutoIncrement) continue;
+                var cell = rows.Columns[plan.Fields[slot]];
+                for (int i = 0; i < count; i++)
+                {
+                    int row = which[i];
+                    var kind = cell.KindAt(row);
+                    if (kind == Batches.CellKind.Int64) continue;
+                    if (kind != Batches.CellKind.Text || !RowCells.PlainInteger(cell.TextAt(row), out _)) return false;
+                }
+            }
+            return true;
         }
 
         /// <summary>One bulk load of the rows in a transaction of its own; false (nothing written) when a value or the server refused it.</summary>

@@ -145,11 +145,31 @@ namespace CrmMigration.Engine.Providers.Db
                     row.Outcome = Rejected(row, "ValueConversion", ConversionMessage(column.Name, column.DeclaredType, ex));
                     continue;
                 }
+                if (!upsert && NumbersKey(row.Plan, row.Values))
+                {
+                    row.Outcome = MissingKey(row.Record, KeyOf(row));
+                    continue;
+                }
                 if (!needKeys && !upsert && row.Record.Key is not null) { row.KeyPending = true; continue; }
                 row.Key = KeyOf(row);
                 if (upsert && row.Key is null) row.Outcome = MissingKey(row.Record, row.Key);
             }
             return rows;
+        }
+
+        /// <summary>
+        /// True when a key column the server numbers itself (MariaDB AUTO_INCREMENT, a PostgreSQL identity or serial) has no value in
+        /// <paramref name="values"/>: MariaDB would not refuse the row but number it, giving the record a key its source never had and
+        /// taking one a later record may hold. Such a row is refused as MissingKey on every engine, as the SQLite writer refuses a row
+        /// without its rowid key.
+        /// </summary>
+        private bool NumbersKey(Relational.WriterShape plan, object?[] values)
+        {
+            foreach (int slot in plan.KeySlots)
+            {
+                if (slot >= 0 && values[slot] is null && Table!.Columns[plan.Cols[slot]].Field.AutoIncrement) return true;
+            }
+            return false;
         }
 
         private string? KeyFor(Row row)

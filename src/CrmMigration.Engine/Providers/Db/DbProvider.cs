@@ -56,6 +56,7 @@ namespace CrmMigration.Engine.Providers.Db
                 try
                 {
                     conn.Open();
+                    if (writer) _dialect.WriterOpened(conn);
                     return conn;
                 }
                 catch

@@ -38,6 +38,17 @@ namespace CrmMigration.Engine.Providers.Db
             return new MySqlConnection(b.ConnectionString);
         }
 
+        /// <summary>
+        /// NO_AUTO_VALUE_ON_ZERO, as mysqldump sets it: without it the server numbers a row whose AUTO_INCREMENT key is 0 (INSERT and
+        /// LOAD DATA alike), so a source row keyed 0 would land under a key it never had.
+        /// </summary>
+        public override void WriterOpened(DbConnection connection)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'NO_AUTO_VALUE_ON_ZERO')";
+            cmd.ExecuteNonQuery();
+        }
+
         private MySqlConnectionStringBuilder Builder(CrmConnection connection, NetworkCredential? credential)
         {
             connection.Options.TryGetValue("ConnectionString", out string? rest);
