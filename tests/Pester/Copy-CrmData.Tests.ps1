@@ -290,6 +290,23 @@ Describe 'Copy-CrmData: a plain CSV file' {
         & sqlite3 $db "SELECT group_concat(pk || ':' || name, ' ') FROM pragma_table_info('track') WHERE pk > 0" | Should -Be '1:track_id'
         & sqlite3 $db 'SELECT track_id || ''|'' || name FROM track ORDER BY track_id' | Should -Be @('1|For Those About To Rock', '2|Balls to the Wall', '3|Restless and Wild')
     }
+
+    It 'keeps a MariaDB AUTO_INCREMENT key as the file has it: 0 stays 0, a row without one is rejected, not numbered' {
+        # A table a DBA made with AUTO_INCREMENT (as MySQL's Chinook does), loaded from an export where one row lost its id and one is 0.
+        $folder = Join-Path $TestDrive 'autoinc'
+        New-CrmTestCsv -Path (Join-Path $folder 'genre.csv') -NewLine "`n" -Line @('genre_id,name', '0,Unknown', '1,Rock', ',Jazz', '2,Metal') | Out-Null
+        $my = New-CrmTestDatabase -Kind MySql
+        try {
+            Invoke-CrmTestSql -Kind MySql -Database $my -Sql 'CREATE TABLE genre (genre_id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(120))' | Out-Null
+            $result = Copy-CrmData (Join-Path $folder 'genre.csv') $my.Connection -ErrorVariable bad -ErrorAction SilentlyContinue
+            $result.Inserted | Should -Be 3
+            $result.Rejected | Should -Be 1
+            @($bad | Get-CrmTestErrorId) | Should -Be @('MissingKey')
+            $bad[0].Exception.Message | Should -Match 'genre\.csv:4'
+            Invoke-CrmTestSql -Kind MySql -Database $my -Sql "SELECT CONCAT(genre_id, '|', name) FROM genre ORDER BY genre_id" | Should -Be @('0|Unknown', '1|Rock', '2|Metal')
+        }
+        finally { $my | Remove-CrmTestDatabase }
+    }
 }
 
 Describe 'Copy-CrmData: one run, one worker' {
