@@ -20,7 +20,9 @@ param(
     [Parameter(Mandatory)] [string[]] $Manifest,
     [int] $Count = 100000,
     [ValidateSet('sqlite', 'pg', 'my')] [string[]] $Engine = @('sqlite', 'pg', 'my'),
-    [ValidateSet('rename', 'cleanse')] [string] $MappingKind = 'rename',
+    # The mapping each copy goes through; 'none' copies the plain file without one (its first column renamed Id, its key;
+    # the table named after the file, contacts), as `Copy-CrmData ./contacts.csv $target -Create` does.
+    [ValidateSet('rename', 'cleanse', 'none')] [string] $MappingKind = 'rename',
     [string] $DumpDirectory,
     # Measurements per build and engine (the best is reported with all of them).
     [int] $Repeat = 1
@@ -40,6 +42,7 @@ $Manifest = @($Manifest | ForEach-Object { (Resolve-Path $_).Path })
 $suffix = [Guid]::NewGuid().ToString('N').Substring(0, 8)
 $db = "crm_ab_$suffix"
 $work = Join-Path ([IO.Path]::GetTempPath()) "crm-ab-$suffix"
+$table = if ($MappingKind -eq 'none') { 'contacts' } else { 'Contact' }
 New-Item -ItemType Directory $work | Out-Null
 
 function Invoke-Pg([string] $Sql, [string] $Database = $db) {
@@ -58,8 +61,8 @@ function Get-Target([string] $Kind, [int] $Build) {
 function Reset-Target([string] $Kind, [int] $Build) {
     switch ($Kind) {
         'sqlite' { Remove-Item "$work/t$Build.db*" -Force -ErrorAction Ignore }
-        'pg' { Invoke-Pg 'DROP TABLE IF EXISTS "Contact"' | Out-Null }
-        'my' { Invoke-My 'DROP TABLE IF EXISTS `Contact`' | Out-Null }
+        'pg' { Invoke-Pg "DROP TABLE IF EXISTS `"$table`"" | Out-Null }
+        'my' { Invoke-My "DROP TABLE IF EXISTS ``$table``" | Out-Null }
     }
     Remove-Item "$work/ledger$Build*" -Force -ErrorAction Ignore
 }
@@ -75,20 +78,20 @@ function Cn(`$provider, `$prefix, `$database) {
 function Invoke-Copy([string] $Kind, [int] $Build, [string] $Csv, [string] $Extra = '', [string] $Ledger = "ledger$Build") {
     $target = Get-Target $Kind $Build
     Measure-BenchPwsh -Import $Manifest[$Build] -WorkingDirectory $work -Environment @{ CRMMIGRATION_STATE_HOME = "$work/state$Build" } `
-        -Script "$connect`n`$sw.Restart()`n`$null = Copy-CrmData -Source '$Csv' -Target $target -Mapping '$mapping' -Create -BatchSize 10000 -StatePath '$work/$Ledger.db' $Extra"
+        -Script "$connect`n`$sw.Restart()`n`$null = Copy-CrmData -Source '$Csv' -Target $target $(if ($mapping) { "-Mapping '$mapping'" }) -Create -BatchSize 10000 -StatePath '$work/$Ledger.db' $Extra"
 }
 function Get-Dump([string] $Kind, [int] $Build) {
     $out = [Collections.Generic.List[string]]::new()
     $out.Add('== target')
     switch ($Kind) {
-        'sqlite' { $out.AddRange([string[]](Invoke-BenchNative sqlite3 "$work/t$Build.db" '.schema Contact' 'SELECT * FROM Contact ORDER BY Id;')) }
+        'sqlite' { $out.AddRange([string[]](Invoke-BenchNative sqlite3 "$work/t$Build.db" ".schema $table" "SELECT * FROM $table ORDER BY Id;")) }
         'pg' {
-            $out.AddRange([string[]](Invoke-Pg "SELECT column_name, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = 'Contact' ORDER BY ordinal_position"))
-            $out.AddRange([string[]](Invoke-Pg 'SELECT * FROM "Contact" ORDER BY "Id"'))
+            $out.AddRange([string[]](Invoke-Pg "SELECT column_name, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = '$table' ORDER BY ordinal_position"))
+            $out.AddRange([string[]](Invoke-Pg "SELECT * FROM `"$table`" ORDER BY `"Id`""))
         }
         'my' {
-            $out.AddRange([string[]](Invoke-My 'SHOW CREATE TABLE `Contact`'))
-            $out.AddRange([string[]](Invoke-My 'SELECT * FROM `Contact` ORDER BY `Id`'))
+            $out.AddRange([string[]](Invoke-My "SHOW CREATE TABLE ``$table``"))
+            $out.AddRange([string[]](Invoke-My "SELECT * FROM ``$table`` ORDER BY ``Id``"))
         }
     }
     foreach ($ledger in "$work/ledger$Build.db", "$work/ledger$Build-again.db") {
@@ -110,11 +113,12 @@ $rows = [Collections.Generic.List[string]]::new()
 Invoke-Pg "CREATE DATABASE $db" -Database postgres | Out-Null
 Invoke-My "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" -Database '' | Out-Null
 try {
-    $mapping = Write-BenchMapping $MappingKind $work
+    $mapping = if ($MappingKind -ne 'none') { Write-BenchMapping $MappingKind $work }
     $csv = Join-Path $work 'contacts.csv'
     # the mapping reads entity 'contacts': each file is contacts.csv in a folder of its own
     foreach ($d in 'head', 'changed', 'again') { New-Item -ItemType Directory "$work/$d" | Out-Null }
     $null = Measure-BenchPwsh -Import $benchModule -WorkingDirectory $work -Script "`$null = New-BenchContactCsv -Path '$csv' -Count $Count"
+    if (-not $mapping) { Invoke-BenchNative sed -i '1s/^contact_id,/Id,/' $csv | Out-Null }
     if ($DumpDirectory) {
         # The second file: every tenth contact changed (score, status), 500 new ones; the third: the first 1,000 again.
         $lines = [IO.File]::ReadAllLines($csv)
@@ -138,20 +142,20 @@ try {
         $quoted = $csv.Replace("'", "''")
         $floor = switch ($kind) {
             'sqlite' {
-                Invoke-BenchNative sqlite3 "$work/t0.db" 'DELETE FROM Contact' | Out-Null
-                Invoke-BenchNative sqlite3 "$work/t0.db" '.schema Contact' | Set-Content "$work/floor.sql"
+                Invoke-BenchNative sqlite3 "$work/t0.db" "DELETE FROM $table" | Out-Null
+                Invoke-BenchNative sqlite3 "$work/t0.db" ".schema $table" | Set-Content "$work/floor.sql"
                 Remove-Item "$work/floor.db" -ErrorAction Ignore
                 Invoke-BenchNative sqlite3 "$work/floor.db" ".read '$work/floor.sql'" | Out-Null
-                Measure-BenchNative { sqlite3 "$work/floor.db" ".import --csv --skip 1 '$csv' Contact" }
+                Measure-BenchNative { sqlite3 "$work/floor.db" ".import --csv --skip 1 '$csv' $table" }
             }
             'pg' {
-                Invoke-Pg 'DROP TABLE IF EXISTS floor_same; CREATE TABLE floor_same (LIKE "Contact" INCLUDING ALL)' | Out-Null
+                Invoke-Pg "DROP TABLE IF EXISTS floor_same; CREATE TABLE floor_same (LIKE `"$table`" INCLUDING ALL)" | Out-Null
                 Measure-BenchNative { $env:PGPASSWORD = $env:CRM_PG_PASSWORD; psql -X -q -v ON_ERROR_STOP=1 -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $db -c "\copy floor_same FROM '$quoted' WITH (FORMAT csv, HEADER true)" }
                 Remove-Item env:PGPASSWORD -ErrorAction Ignore
                 Invoke-Pg 'DROP TABLE floor_same' | Out-Null
             }
             'my' {
-                Invoke-My 'DROP TABLE IF EXISTS floor_same; CREATE TABLE floor_same LIKE `Contact`' | Out-Null
+                Invoke-My "DROP TABLE IF EXISTS floor_same; CREATE TABLE floor_same LIKE ``$table``" | Out-Null
                 Measure-BenchNative { mariadb --no-defaults -h $env:CRM_MY_HOST -P $env:CRM_MY_PORT -u $env:CRM_MY_USER "-p$env:CRM_MY_PASSWORD" -D $db --local-infile=1 -e "LOAD DATA LOCAL INFILE '$quoted' INTO TABLE floor_same CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' LINES TERMINATED BY '\n' IGNORE 1 LINES" }
                 Invoke-My 'DROP TABLE floor_same' | Out-Null
             }

@@ -18,7 +18,7 @@ namespace CrmMigration.Engine.Tests
     /// </summary>
     public sealed class AutoIncrementKeyTests
     {
-        /// <summary>How the copy goes: mapped with the key (the lane), the same asking for every outcome, a mapping without a key, no mapping.</summary>
+        /// <summary>How the copy goes: mapped with the key (the lane), the same asking for every outcome, a mapping without a key (records), no mapping (the lane).</summary>
         public enum Way { Lane, Records, Keyless, Unmapped }
 
         public static IEnumerable<object[]> Cases() =>
@@ -74,7 +74,8 @@ namespace CrmMigration.Engine.Tests
                 Assert.Equal(1000, summary.Read);
                 Assert.Equal(1000 - empty, summary.Inserted);
                 Assert.Equal(empty, summary.Rejected);
-                if (way == Way.Lane) Assert.True(copier.LaneRows > 0, "the lane took no rows");
+                // A plain file copied without a mapping takes the lane too; a batch holding an empty key goes the record way.
+                if (way is Way.Lane or Way.Unmapped) Assert.True(copier.LaneRows > 0, "the lane took no rows");
                 else Assert.Equal(0, copier.LaneRows);
             }
             // A mapping with a Key refuses the row itself; otherwise the writer does, before the server can number it.

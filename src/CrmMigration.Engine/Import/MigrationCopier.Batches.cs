@@ -74,7 +74,7 @@ namespace CrmMigration.Engine.Import
                 read.ResumeAt = ResumedAt(source, table);
                 return (read, BatchPositions.Keyset());
             }
-            string? file = KeepsPositions(targets, mapped) ? batchSource.FileOf(source) : null;
+            string? file = KeepsPositions(targets, mapped, _sourceSchemas.GetValueOrDefault(source)) ? batchSource.FileOf(source) : null;
             if (file is not null && _session.Resumed) read.ResumeAt = SavedPosition(source, FileStamp(file), (_, _) => "the file changed since the run was interrupted");
             return (read, file is null ? null : BatchPositions.InFile(file));
         }

@@ -504,14 +504,15 @@ namespace CrmMigration.Engine.Import
         private readonly Dictionary<string, EntityDeduper> _dedupers = new(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>
-        /// Whether a source entity is copied in batches: a CSV file through a mapping; a database table (no profile, no -Filter),
+        /// Whether a source entity is copied in batches: a CSV file, through a mapping or not (a plain file's key, when it has one,
+        /// keeps its byte position as a mapped one's does); a database table (no profile, no -Filter),
         /// through a mapping or not, when its read position is not kept or is a keyset one (a table in the order of a primary key of
         /// integer or text columns). Otherwise it is read record by record: a table whose position is kept by its row ordinal
         /// (no such key) passes over the rows before it as records, and a filter or a profile reads records.
         /// </summary>
         private bool CopiesInBatches(string source, List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping>? mapped, ICrmBatchSource batchSource, CrmReadOptions readOptions)
         {
-            if (!DatabaseSource) return _mapping is not null && mapped!.Count > 0 && batchSource.ReadsInBatches(source, readOptions);
+            if (!DatabaseSource) return batchSource.ReadsInBatches(source, readOptions);
             if (!DatabaseBatches || !batchSource.ReadsInBatches(source, readOptions)) return false;
             return !KeepsPositions(targets, mapped, _sourceSchemas.GetValueOrDefault(source)) || ResumableSource(source, targets, mapped) is not null;
         }
