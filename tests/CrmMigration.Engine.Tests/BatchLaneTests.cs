@@ -142,7 +142,7 @@ namespace CrmMigration.Engine.Tests
         /// What the ledger file holds for the run, read without our code: each batch's entity, number, record count and blob
         /// (every entry's keys, outcome, reason and fingerprint, in order), the counters, the checkpoints and the saved read positions.
         /// </summary>
-        private static List<string> LedgerRows(string ledgerPath)
+        internal static List<string> LedgerRows(string ledgerPath)
         {
             var rows = new List<string>();
             using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + ledgerPath + ";Mode=ReadOnly;Pooling=False");

@@ -34,10 +34,13 @@ namespace CrmMigration.Engine.Tests
 
         private sealed record Result(CrmImportSummary Summary, long LaneRows, List<string> Errors, List<string> Entries, List<string> Table);
 
-        private static Result Copy(string csv, string db, string ledgerPath, bool lane)
+        private static Result Copy(string csv, string db, string ledgerPath, bool lane) =>
+            Copy(csv, ProviderFactory.FromPath(db), ledgerPath, lane, () => SqliteCells.Rows(db, "track", "\"track_id\""));
+
+        private static Result Copy(string csv, CrmConnection to, string ledgerPath, bool lane, System.Func<List<string>> table)
         {
             using var source = ProviderFactory.Open(ProviderFactory.FromPath(csv));
-            using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
+            using var target = ProviderFactory.Open(to);
             using var ledger = new MigrationLedger(ledgerPath);
             var errors = new List<CrmDataError>();
             var options = new CopyOptions { OnError = errors.Add, Import = new ImportOptions { BatchSize = 250, CreateIfMissing = true, Ledger = ledger } };
@@ -48,8 +51,7 @@ namespace CrmMigration.Engine.Tests
             Assert.Empty(ledger.Verify(copier.RunId!));
             var entries = ledger.RunEntries(copier.RunId!).Select(e => string.Join("|", e.Entity, e.Entry.SourceEntity, e.Entry.SourceKey, e.Entry.TargetKey ?? "(null)",
                 e.Entry.Outcome, e.Entry.ReasonCode ?? "", e.Entry.ContentHash?.ToString(CultureInfo.InvariantCulture) ?? "")).ToList();
-            return new Result(summary, copier.LaneRows, errors.Select(e => string.Join("|", e.Code, e.Key, e.Line, e.Message)).ToList(), entries,
-                SqliteCells.Rows(db, "track", "\"track_id\""));
+            return new Result(summary, copier.LaneRows, errors.Select(e => string.Join("|", e.Code, e.Key, e.Line, e.Message)).ToList(), entries, table());
         }
 
         [Fact]
@@ -96,6 +98,65 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(whole.Table, SqliteCells.Rows(db, "track", "\"track_id\""));
             // The run's books count every row once, across both attempts.
             Assert.Equal((whole.Summary.Read, whole.Summary.Inserted, whole.Summary.Rejected), (r.Summary.Read, r.Summary.Inserted, r.Summary.Rejected));
+        }
+
+        /// <summary>
+        /// A file without a key column into a server table -Create makes without a key: no row can be a duplicate, so the lane loads
+        /// the rows in bulk (COPY, LOAD DATA) and must land and book what the record path does, repeated rows as many times as the file has them.
+        /// </summary>
+        [Theory]
+        [InlineData(CrmProviderKind.PostgreSql)]
+        [InlineData(CrmProviderKind.MySql)]
+        public void AKeylessFileIntoAServerTableLandsAndBooksWhatTheRecordPathDoes(CrmProviderKind kind)
+        {
+            using var dir = new TempDir();
+            string csv = dir.File("plays.csv");
+            var text = new StringBuilder("name,milliseconds,unit_price,added\n");
+            // Every 50th row repeats the row before it: a keyless file's rows are identified by their content, and both land.
+            for (int i = 1; i <= 3000; i++)
+            {
+                int n = i % 50 == 0 ? i - 1 : i;
+                text.Append("Trąck ").Append(n).Append(',').Append(n % 13 == 0 ? "" : (n * 1031).ToString(CultureInfo.InvariantCulture)).Append(',')
+                    .Append(n % 3 == 0 ? "0.99" : "1.99").Append(',').Append(new System.DateTime(2020, 1, 1).AddDays(n).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append('\n');
+            }
+            File.WriteAllText(csv, text.ToString());
+            var results = new List<(Result Copy, List<string> Ledger)>();
+            foreach (bool lane in new[] { true, false })
+            {
+                using var db = new TestDatabase(kind);
+                string ledgerPath = dir.File((lane ? "lane" : "records") + ".ledger");
+                var copy = Copy(csv, db.Connection(), ledgerPath, lane, () =>
+                {
+                    var rows = new List<string>();
+                    using var target = db.Provider();
+                    var errors = new List<CrmDataError>();
+                    foreach (var r in target.Read("plays", new CrmReadOptions(), errors.Add, System.Threading.CancellationToken.None))
+                        rows.Add(string.Join("|", r.Shape.Names.Select(n => System.Convert.ToString(r[n], CultureInfo.InvariantCulture) ?? "(null)")));
+                    Assert.Empty(errors);
+                    rows.Sort(System.StringComparer.Ordinal);
+                    return rows;
+                });
+                var ledger = BatchLaneTests.LedgerRows(ledgerPath);
+                using (var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + ledgerPath + ";Mode=ReadOnly;Pooling=False"))
+                {
+                    conn.Open();
+                    using var cmd = conn.CreateCommand();
+                    cmd.CommandText = "SELECT entity, batch, part, records, hex(data) FROM images ORDER BY seq";
+                    using var reader = cmd.ExecuteReader();
+                    while (reader.Read()) ledger.Add("image|" + reader.GetString(0) + "|" + reader.GetInt64(1) + "|" + (reader.IsDBNull(2) ? "" : reader.GetInt64(2).ToString(CultureInfo.InvariantCulture)) + "|" + reader.GetInt64(3) + "|" + reader.GetString(4));
+                }
+                results.Add((copy, ledger));
+            }
+            var (withLane, withRecords) = (results[0], results[1]);
+            Assert.True(withLane.Copy.LaneRows >= 2000, $"the lane took {withLane.Copy.LaneRows} rows");
+            Assert.Equal(0, withRecords.Copy.LaneRows);
+            Assert.Equal((3000L, 3000L, 0L), (withLane.Copy.Summary.Read, withLane.Copy.Summary.Inserted, withLane.Copy.Summary.Rejected));
+            Assert.Empty(withLane.Copy.Errors);
+            Assert.Equal(3000, withLane.Copy.Table.Count);
+            Assert.Equal(60, withLane.Copy.Table.GroupBy(r => r).Count(g => g.Count() == 2));
+            Assert.Equal(withRecords.Copy.Table, withLane.Copy.Table);
+            Assert.Equal(withRecords.Copy.Entries, withLane.Copy.Entries);
+            Assert.Equal(withRecords.Ledger, withLane.Ledger);
         }
     }
 }

@@ -13,7 +13,8 @@ namespace CrmMigration.Engine.Providers.Db
         protected override bool WritesRows => _dialect is PgDialect or MySqlDialect;
 
         /// <summary>
-        /// Inserts into an enforced key go by the engine's bulk path read from the batch's columns (PostgreSQL: binary COPY;
+        /// Inserts into an enforced key, or into a table written without any key (rows identified by their content, where no row
+        /// can be a duplicate), go by the engine's bulk path read from the batch's columns (PostgreSQL: binary COPY;
         /// MySQL/MariaDB: LOAD DATA LOCAL of tab-separated text), every row Inserted. Anything else (an upsert, a key the target
         /// does not enforce, a column the bulk path cannot take, a load the server refused or changed, a value that does not
         /// convert) makes this batch's rows records and writes them the record way, which tells each row's outcome.
@@ -24,7 +25,7 @@ namespace CrmMigration.Engine.Providers.Db
             var columns = new List<DbColumn>(plan.Cols.Length);
             foreach (int c in plan.Cols) columns.Add(Table!.Columns[c]);
             bool pg = _dialect is PgDialect;
-            if (!upsert && KeyEnforced && count >= 2 && columns.Count > 0 && (pg ? PgCopy.CanCopy(columns) : MySqlBulk.CanLoad(columns) && _localInfile != false)
+            if (!upsert && (KeyEnforced || Key.Length == 0) && count >= 2 && columns.Count > 0 && (pg ? PgCopy.CanCopy(columns) : MySqlBulk.CanLoad(columns) && _localInfile != false)
                 && PlainNumberedKeys(rows, which, count, plan))
             {
                 bool copied = Retry.Run(_dialect, () =>
