@@ -177,6 +177,32 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void KeyOfAPlainFileNamedInThePlural_IsItsSingular_id()
+        {
+            // Files named for their table in the plural, keyed as the rows are: contact_id in contacts.csv.
+            File.WriteAllText(_dir.File("contacts.csv"), "contact_id,account_id,name\nC1,A1,x\n");
+            File.WriteAllText(_dir.File("companies.csv"), "name,company_id\nAcme,7\n");
+            File.WriteAllText(_dir.File("addresses.csv"), "address_id,street\n1,Main\n");
+            File.WriteAllText(_dir.File("houses.csv"), "HouseId,street\n1,Main\n");
+            File.WriteAllText(_dir.File("Statuses.csv"), "StatusId,label\n1,Open\n");
+            File.WriteAllText(_dir.File("leads.csv"), "lead_id,leads_id\n1,2\n");
+            File.WriteAllText(_dir.File("class.csv"), "clas_id,name\n1,x\n");
+            File.WriteAllText(_dir.File("orders.csv"), "customer_id,total\n1,2\n");
+            using var p = new CsvProvider(new CrmConnection(CrmProviderKind.Csv, _dir.Path));
+            Assert.Equal(new[] { "contact_id" }, p.DescribeEntity("contacts", false)!.Key);
+            Assert.Equal(new[] { "company_id" }, p.DescribeEntity("companies", false)!.Key);
+            Assert.Equal(new[] { "address_id" }, p.DescribeEntity("addresses", false)!.Key);
+            Assert.Equal(new[] { "HouseId" }, p.DescribeEntity("houses", false)!.Key);
+            Assert.Equal(new[] { "StatusId" }, p.DescribeEntity("Statuses", false)!.Key);
+            // The name as it is comes first; a word ending in ss is no plural; another table's key is not this one's.
+            Assert.Equal(new[] { "leads_id" }, p.DescribeEntity("leads", false)!.Key);
+            Assert.Empty(p.DescribeEntity("class", false)!.Key);
+            Assert.Empty(p.DescribeEntity("orders", false)!.Key);
+            var keys = p.Read("contacts", new CrmReadOptions(), e => Assert.True(e.Severity == CrmErrorSeverity.Information, e.Message), CancellationToken.None).Select(r => r.Key?.ToString()).ToList();
+            Assert.Equal(new[] { "C1" }, keys);
+        }
+
+        [Fact]
         public void Folder_ListsEntities_AndDescribesWithRowCount()
         {
             File.WriteAllText(_dir.File("accounts.csv"), "AccountsId,Name\n1,a\n2,b\n3,c\n");

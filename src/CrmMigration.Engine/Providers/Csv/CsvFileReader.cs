@@ -73,14 +73,35 @@ namespace CrmMigration.Engine.Providers.Csv
 
         /// <summary>
         /// The column used as key when there is no sidecar, if any: Id, else &lt;entity&gt;Id, else &lt;entity&gt;_id (as PostgreSQL and
-        /// MySQL schemas name their keys: a psql export of track keeps track_id), compared ignoring case.
+        /// MySQL schemas name their keys: a psql export of track keeps track_id), then the same two with the entity's name in the
+        /// singular when it is an English plural (contacts.csv keyed by contact_id, companies.csv by company_id, addresses.csv by
+        /// address_id), compared ignoring case.
         /// </summary>
         public static int DefaultKeyIndex(string[] header, string entity)
         {
-            for (int i = 0; i < header.Length; i++) if (string.Equals(header[i], "Id", StringComparison.OrdinalIgnoreCase)) return i;
-            for (int i = 0; i < header.Length; i++) if (string.Equals(header[i], entity + "Id", StringComparison.OrdinalIgnoreCase)) return i;
-            for (int i = 0; i < header.Length; i++) if (string.Equals(header[i], entity + "_id", StringComparison.OrdinalIgnoreCase)) return i;
+            int k = IndexOf(header, "Id");
+            if (k >= 0) return k;
+            foreach (string name in EntityNames(entity))
+            {
+                if ((k = IndexOf(header, name + "Id")) >= 0 || (k = IndexOf(header, name + "_id")) >= 0) return k;
+            }
             return -1;
+        }
+
+        private static int IndexOf(string[] header, string name)
+        {
+            for (int i = 0; i < header.Length; i++) if (string.Equals(header[i], name, StringComparison.OrdinalIgnoreCase)) return i;
+            return -1;
+        }
+
+        /// <summary>The entity's name, then its singular forms when it ends like an English plural: -ies → -y; -es → without it, then without the s; -s (not -ss) → without it.</summary>
+        private static IEnumerable<string> EntityNames(string entity)
+        {
+            yield return entity;
+            if (entity.Length < 3 || !entity.EndsWith('s') && !entity.EndsWith('S')) yield break;
+            if (entity.EndsWith("ies", StringComparison.OrdinalIgnoreCase)) yield return entity.Substring(0, entity.Length - 3) + (char.IsUpper(entity[^1]) ? "Y" : "y");
+            if (entity.EndsWith("es", StringComparison.OrdinalIgnoreCase)) yield return entity.Substring(0, entity.Length - 2);
+            if (!entity.EndsWith("ss", StringComparison.OrdinalIgnoreCase)) yield return entity.Substring(0, entity.Length - 1);
         }
 
         private CsvReaderOptions Options(bool hasHeader, bool allowLineBreaks, Queue<CsvMalformedRecord> sink) => new CsvReaderOptions

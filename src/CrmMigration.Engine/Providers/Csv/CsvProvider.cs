@@ -12,7 +12,7 @@ namespace CrmMigration.Engine.Providers.Csv
     /// with CsvHelper and reports bad rows without losing good ones (see <see cref="CsvFileReader"/>);
     /// writing goes through a temp file renamed into place (see <see cref="CsvEntityWriter"/>). Types and
     /// keys survive a round trip through the "&lt;file&gt;-metadata.json" sidecar; without one every field is
-    /// a String and the key is a column named Id, &lt;entity&gt;Id or &lt;entity&gt;_id, when there is one.
+    /// a String and the key is a column named Id, &lt;entity&gt;Id or &lt;entity&gt;_id (the entity also in the singular), when there is one.
     /// </summary>
     public sealed class CsvProvider : ICrmProvider, Batches.ICrmBatchSource
     {
