@@ -58,6 +58,49 @@ Describe 'Ctrl+C during a long import' {
         [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) - count(distinct contact_id) from contacts') | Should -Be 0
     }
 
+    It 'stops Copy-CrmData of a plain CSV file, and -Resume seeks past what the run recorded' {
+        # A psql-shaped export named in the plural (contacts.csv keyed by contact_id), copied without a mapping, as a sysadmin types it.
+        $folder = Join-Path $TestDrive 'plain-resume'
+        $lines = [Collections.Generic.List[string]]::new()
+        $lines.Add('contact_id,first_name,city,score')
+        foreach ($i in 1..300000) { $lines.Add("C$i,Zoë $i,$(if ($i % 7) { 'Paris' } else { '"Lyon, FR"' }),$($i % 1000)") }
+        $csv = (New-CrmTestCsv -Path (Join-Path $folder 'contacts.csv') -NewLine "`n" -Line $lines).FullName
+        $target = Join-Path $folder 'new.db'
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+                param($Manifest, $Csv, $Target)
+                Import-Module $Manifest
+                Copy-CrmData $Csv $Target -Create -BatchSize 500
+            }).AddArgument((Get-CrmTestManifest)).AddArgument($csv).AddArgument($target)
+        $async = $ps.BeginInvoke()
+        $landed = 0
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ($landed -lt 5000 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) {
+            Start-Sleep -Milliseconds 50
+            if (Test-Path $target) {
+                $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql "select count(*) from sqlite_master where name = 'contacts'")
+                if ($landed) { $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from contacts') }
+            }
+        }
+        $async.IsCompleted | Should -BeFalse -Because 'the copy must still be running when it is stopped'
+        $ps.Stop()
+        $ps.Dispose()
+        $before = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from contacts')
+        $before | Should -BeLessThan 300000
+
+        $summary = Copy-CrmData $csv $target -Resume -Verbose 4>&1 | Tee-Object -Variable out | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+        $note = @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'resumed after row' })
+        $note.Count | Should -Be 1 -Because 'the resumed copy says where it entered the file'
+        $note[0].Message | Should -Match 'contacts: resumed after row [\d,]+ \(line [\d,]+, byte [\d,]+\)'
+        $summary.Balanced | Should -BeTrue
+        $summary.Read | Should -Be 300000
+        $summary.Inserted | Should -Be 300000
+        # The table made from the file has its key, and holds every row once, values as the file has them.
+        & sqlite3 $target "SELECT group_concat(name, ',') FROM pragma_table_info('contacts') WHERE pk > 0" | Should -Be 'contact_id'
+        & sqlite3 $target 'SELECT count(*), count(DISTINCT contact_id) FROM contacts' | Should -Be '300000|300000'
+        & sqlite3 $target "SELECT first_name || '|' || city || '|' || score FROM contacts WHERE contact_id IN ('C7', 'C299998') ORDER BY 1" | Should -Be @('Zoë 299998|Paris|998', 'Zoë 7|Lyon, FR|7')
+    }
+
     It 'stops Get-CrmSchema while it counts the rows of a large CSV file' {
         $csv = Join-Path $TestDrive 'big.csv'
         # Eight million rows: counting them takes seconds even on a quiet machine, so a Stop() that waited for
