@@ -71,6 +71,23 @@ namespace CrmMigration.Engine.Tests
             }
         }
 
+        /// <summary>The rows of <paramref name="entity"/> as our reader gives them, each its values joined by '|' in field order ("(null)" for null), sorted ordinally.</summary>
+        public List<string> Rows(string entity)
+        {
+            var rows = new List<string>();
+            var errors = new List<CrmDataError>();
+            using var provider = Provider();
+            foreach (var r in provider.Read(entity, new CrmReadOptions(), errors.Add, System.Threading.CancellationToken.None))
+            {
+                var cells = new string[r.FieldCount];
+                for (int i = 0; i < cells.Length; i++) cells[i] = Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture) ?? "(null)";
+                rows.Add(string.Join("|", cells));
+            }
+            if (errors.Count > 0) throw new InvalidOperationException("Reading " + entity + ": " + errors[0].Message);
+            rows.Sort(StringComparer.Ordinal);
+            return rows;
+        }
+
         public object? Scalar(string sql)
         {
             if (Kind == CrmProviderKind.PostgreSql)

@@ -125,17 +125,7 @@ namespace CrmMigration.Engine.Tests
             {
                 using var db = new TestDatabase(kind);
                 string ledgerPath = dir.File((lane ? "lane" : "records") + ".ledger");
-                var copy = Copy(csv, db.Connection(), ledgerPath, lane, () =>
-                {
-                    var rows = new List<string>();
-                    using var target = db.Provider();
-                    var errors = new List<CrmDataError>();
-                    foreach (var r in target.Read("plays", new CrmReadOptions(), errors.Add, System.Threading.CancellationToken.None))
-                        rows.Add(string.Join("|", r.Shape.Names.Select(n => System.Convert.ToString(r[n], CultureInfo.InvariantCulture) ?? "(null)")));
-                    Assert.Empty(errors);
-                    rows.Sort(System.StringComparer.Ordinal);
-                    return rows;
-                });
+                var copy = Copy(csv, db.Connection(), ledgerPath, lane, () => db.Rows("plays"));
                 var ledger = BatchLaneTests.LedgerRows(ledgerPath);
                 using (var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + ledgerPath + ";Mode=ReadOnly;Pooling=False"))
                 {

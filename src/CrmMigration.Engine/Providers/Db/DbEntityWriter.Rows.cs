@@ -58,11 +58,10 @@ namespace CrmMigration.Engine.Providers.Db
         /// path would convert) sends the batch the record way, which refuses a row without its key as MissingKey: LOAD DATA would
         /// have the server number it.
         /// </summary>
-        private bool PlainNumberedKeys(RowBatch rows, int[] which, int count, WriterShape plan)
+        private static bool PlainNumberedKeys(RowBatch rows, int[] which, int count, WriterShape plan)
         {
-            foreach (int slot in plan.KeySlots)
+            foreach (int slot in plan.NumberedKeySlots)
             {
-                if (slot < 0 || !Table!.Columns[plan.Cols[slot]].Field.AutoIncrement) continue;
                 var cell = rows.Columns[plan.Fields[slot]];
                 for (int i = 0; i < count; i++)
                 {

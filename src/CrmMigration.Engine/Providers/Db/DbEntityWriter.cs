@@ -108,7 +108,17 @@ namespace CrmMigration.Engine.Providers.Db
         protected override DbTableInfo ReloadTable(DbTableInfo table) => _dialect.LoadTable(Conn(), _provider.Schema, table.Name) ?? table;
 
         /// <inheritdoc/>
-        protected override Relational.WriterShape NewPlan(CrmFieldShape shape, int[] fields, int[] cols) => new Relational.WriterShape(shape, fields, cols, Key);
+        protected override Relational.WriterShape NewPlan(CrmFieldShape shape, int[] fields, int[] cols)
+        {
+            var plan = new Relational.WriterShape(shape, fields, cols, Key);
+            // Key columns the server numbers when given no value (AUTO_INCREMENT, identity, serial). MariaDB would not refuse a row
+            // without one but number it, giving the record a key its source never had and taking one a later record may hold: such a
+            // row is refused as MissingKey on every engine, as the SQLite writer refuses a row without its rowid key.
+            var numbered = new List<int>();
+            foreach (int slot in plan.KeySlots) if (slot >= 0 && Table!.Columns[cols[slot]].Field.AutoIncrement) numbered.Add(slot);
+            plan.NumberedKeySlots = numbered.ToArray();
+            return plan;
+        }
 
         private void Execute(string sql, DbTransaction? tx)
         {
@@ -145,7 +155,7 @@ namespace CrmMigration.Engine.Providers.Db
                     row.Outcome = Rejected(row, "ValueConversion", ConversionMessage(column.Name, column.DeclaredType, ex));
                     continue;
                 }
-                if (!upsert && NumbersKey(row.Plan, row.Values))
+                if (!upsert && row.Plan.LacksNumberedKey(row.Values))
                 {
                     row.Outcome = MissingKey(row.Record, KeyOf(row));
                     continue;
@@ -155,21 +165,6 @@ namespace CrmMigration.Engine.Providers.Db
                 if (upsert && row.Key is null) row.Outcome = MissingKey(row.Record, row.Key);
             }
             return rows;
-        }
-
-        /// <summary>
-        /// True when a key column the server numbers itself (MariaDB AUTO_INCREMENT, a PostgreSQL identity or serial) has no value in
-        /// <paramref name="values"/>: MariaDB would not refuse the row but number it, giving the record a key its source never had and
-        /// taking one a later record may hold. Such a row is refused as MissingKey on every engine, as the SQLite writer refuses a row
-        /// without its rowid key.
-        /// </summary>
-        private bool NumbersKey(Relational.WriterShape plan, object?[] values)
-        {
-            foreach (int slot in plan.KeySlots)
-            {
-                if (slot >= 0 && values[slot] is null && Table!.Columns[plan.Cols[slot]].Field.AutoIncrement) return true;
-            }
-            return false;
         }
 
         private string? KeyFor(Row row)

@@ -60,6 +60,19 @@ namespace CrmMigration.Engine.Providers.Relational
         /// <summary>Slots that are not key columns (what an update sets).</summary>
         public int[] UpdateSlots { get; }
 
+        /// <summary>
+        /// Slots of key columns the target numbers itself when given no value (SQLite's rowid, MariaDB AUTO_INCREMENT, PostgreSQL
+        /// identity or serial), as the engine's writer finds them: a row without a value there is refused as MissingKey, not numbered.
+        /// </summary>
+        public int[] NumberedKeySlots { get; set; } = Array.Empty<int>();
+
+        /// <summary>True when one of <see cref="NumberedKeySlots"/> has no value in <paramref name="values"/> (parallel to the slots).</summary>
+        public bool LacksNumberedKey(object?[] values)
+        {
+            foreach (int slot in NumberedKeySlots) if (values[slot] is null) return true;
+            return false;
+        }
+
         /// <summary>Releases what the engine keeps per shape (prepared statements).</summary>
         public virtual void Dispose()
         {

@@ -153,8 +153,6 @@ namespace CrmMigration.Engine.Providers.Sqlite
             public int[] ExtraCols = Array.Empty<int>();
             /// <summary>A NOT NULL column without default the shape lacks.</summary>
             public string? MissingRequired;
-            /// <summary>The slot of a key field whose column is the table's rowid (a one-column INTEGER PRIMARY KEY), else -1.</summary>
-            public int RowidKeySlot = -1;
             public readonly object?[] Portable;
             public readonly object?[] Storage;
             public SqliteRawStatement? Insert, Select, Update;
@@ -194,7 +192,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             {
                 var col = table.Columns[c];
                 bool rowidAlias = table.PrimaryKey.Length == 1 && table.PrimaryKey[0] == c && string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase);
-                if (rowidAlias && Array.IndexOf(cols, c) is int slot and >= 0 && Array.IndexOf(plan.KeySlots, slot) >= 0) plan.RowidKeySlot = slot;
+                // A key field whose column is the table's rowid (a one-column INTEGER PRIMARY KEY).
+                if (rowidAlias && Array.IndexOf(cols, c) is int slot and >= 0 && Array.IndexOf(plan.KeySlots, slot) >= 0) plan.NumberedKeySlots = new[] { slot };
                 if (col.NotNull && !col.HasDefault && !col.Generated && !rowidAlias && Array.IndexOf(cols, c) < 0 && plan.MissingRequired is null) plan.MissingRequired = col.Name;
             }
             return plan;
@@ -751,7 +750,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// rowid, whatever NOT NULL says), giving the record a key its source never had and taking one a later record may hold. It is
         /// refused as MissingKey instead, as PostgreSQL and MariaDB refuse it by their NOT NULL.
         /// </summary>
-        private static bool InventsKey(ShapePlan plan) => plan.RowidKeySlot >= 0 && plan.Storage[plan.RowidKeySlot] is null;
+        private static bool InventsKey(ShapePlan plan) => plan.LacksNumberedKey(plan.Storage);
 
         private static bool HasKey(ShapePlan plan)
         {
