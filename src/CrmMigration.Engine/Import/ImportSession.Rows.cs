@@ -45,7 +45,7 @@ namespace CrmMigration.Engine.Import
         internal bool AddBatch(RowBatch mapped, int from, int to, List<ImportResult> results)
         {
             if (to <= from) return true;
-            if (_options.WhatIf || !_durableTarget || _options.Entity is not null || mapped.HasRecords) return false;
+            if (_options.WhatIf || _options.Entity is not null || mapped.HasRecords) return false;
             if (!_entities.TryGetValue(mapped.Entity, out var state) || !ReferenceEquals(state.Summary.Entity, mapped.Entity) && !string.Equals(state.Summary.Entity, mapped.Entity, StringComparison.Ordinal)) return false;
             // Records pending ahead of these rows: decided ones (rejected or filtered before the target) join the rows; a record to
             // write keeps this session batch on the record path (the next one may take the lane again).
@@ -149,8 +149,11 @@ namespace CrmMigration.Engine.Import
             _options.CancellationToken.ThrowIfCancellationRequested();
             Grow(n);
 
-            // 1. Keys and fingerprints, from the columns: the bytes of the text the record path makes (see FlushEntity).
+            // 1. Keys and fingerprints, from the columns: the bytes of the text the record path makes (see FlushEntity). Without a
+            // ledger nothing asks for them (no index to look in, no entries to record) unless children look for this entity's rows
+            // among what a file target was given (RememberLanded).
             bool track = _ledger is not null && _durableTarget;
+            bool needKeys = _ledger is not null || !_durableTarget && _landedHere.ContainsKey(state.Summary.Entity);
             _rowKeys.Clear();
             int decidedRows = 0;
             for (int r = 0; r < n; r++)
@@ -158,6 +161,12 @@ namespace CrmMigration.Engine.Import
                 // A row decided before the target (a record-backed row) keeps the keys and fingerprint of its record, as FlushEntity's.
                 bool decided = rows.HasDecided && rows.DecidedAt(r) is not null;
                 if (decided) decidedRows++;
+                if (!needKeys)
+                {
+                    _rowHashes[r] = 0;
+                    _targetLength[r] = -1;
+                    continue;
+                }
                 long hash = track ? rows.Fingerprint(r, ref _rowScratch) : 0;
                 _rowHashes[r] = hash;
                 int t = _rowKeys.Length;
@@ -300,12 +309,28 @@ namespace CrmMigration.Engine.Import
                     entries.TargetKey(at);
                 }
             }
+            if (!_durableTarget) RememberLanded(state, rows, n);
             LaneRows += n - decidedRows;
             if (entries is not null) _ledger!.RecordRows(_runId!, state.Summary.Entity, number, entries, _options.Partition);
             SavePendingSchema();
             FaultPoints.Hit("after-ledger", number);
             rows.Clear();
             return true;
+        }
+
+        /// <summary>
+        /// A file target cannot be asked which parents it holds: where children look for this entity's rows among what this import
+        /// wrote (<see cref="_landedHere"/>, as <see cref="Landed"/> keeps it), the rows that landed are added.
+        /// </summary>
+        private void RememberLanded(EntityState state, RowBatch rows, int n)
+        {
+            if (!_landedHere.TryGetValue(state.Summary.Entity, out var here)) return;
+            for (int r = 0, w = 0; r < n; r++)
+            {
+                if (_rowState[r] == RowDone) continue;
+                CrmOutcome code = _rowState[r] == RowDecided ? _rowDecided[r]!.Outcome : _rowOutcomes.CodeAt(w++);
+                if (code is (CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) && _targetLength[r] >= 0) here.Add(KeyHash(_targetStart[r], _targetLength[r]));
+            }
         }
 
         /// <summary>Writes the rows <see cref="_which"/> names into <see cref="_rowOutcomes"/>, as <see cref="Write"/> writes records.</summary>

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using CrmMigration.Engine.Batches;
+using CrmMigration.Engine.Providers.Relational;
 using CrmMigration.Engine.Util;
 using CsvHelper;
 
@@ -26,8 +28,11 @@ namespace CrmMigration.Engine.Providers.Csv
     /// lossless. With <see cref="CrmFormulaEscape.None"/> (files for machines, the SaaS formats) text is written
     /// as it is and the sidecar says "none". Numbers are never escaped. An empty string is written quoted ("")
     /// and null as an empty field.
+    /// The import session's batch lane hands it rows (<see cref="ICrmRowWriter"/>): text cells go from their UTF-8 bytes to
+    /// the file with the same quoting and escaping, numbers and dates through the same formatting, so a file written from rows
+    /// is byte for byte the file written from their records.
     /// </remarks>
-    internal sealed class CsvEntityWriter : ICrmEntityWriter
+    internal sealed class CsvEntityWriter : ICrmEntityWriter, ICrmRowWriter
     {
         private readonly string _path;
         private readonly string _entity;
@@ -51,6 +56,11 @@ namespace CrmMigration.Engine.Providers.Csv
         /// <summary>What makes a field quoted (as CsvHelper's WhenNeeded decides): the separator, a quote, CR or LF.</summary>
         private readonly System.Buffers.SearchValues<char> _needsQuotes;
 
+        /// <summary>The same characters as UTF-8 bytes (an ASCII separator only: another one keeps rows on the record path).</summary>
+        private static readonly System.Buffers.SearchValues<byte> FormulaStartBytes = System.Buffers.SearchValues.Create("=@+-\t\r"u8);
+        private readonly System.Buffers.SearchValues<byte>? _needsQuotesUtf8;
+        private readonly bool _utf8Output;
+
         // wrapStream (optional) wraps the file stream: the archive hashes the bytes as they are written.
         // escape: the formula escaping (default: options.FormulaEscape, else Spreadsheet).
         public CsvEntityWriter(string path, string entity, CrmWriteOptions options, char separator, Func<Stream, Stream>? wrapStream = null, CrmFormulaEscape? escape = null)
@@ -62,6 +72,9 @@ namespace CrmMigration.Engine.Providers.Csv
             _options = options;
             _separator = separator;
             _needsQuotes = System.Buffers.SearchValues.Create(new[] { separator, '"', '\r', '\n' });
+            if (separator < 0x80) _needsQuotesUtf8 = System.Buffers.SearchValues.Create(new[] { (byte)separator, (byte)'"', (byte)'\r', (byte)'\n' });
+            var outputEncoding = TextEncodings.FromName(options.Encoding);
+            _utf8Output = outputEncoding is null || TextEncodings.IsUtf8(outputEncoding);
             string dir = Path.GetDirectoryName(path) ?? ".";
             if (!Directory.Exists(dir))
             {
@@ -291,6 +304,115 @@ namespace CrmMigration.Engine.Providers.Csv
             }
             span[at] = '"';
             return span;
+        }
+
+        /// <inheritdoc/>
+        /// <remarks>
+        /// Rows can be written when every field of their shape is a column (the columns are the schema's, or the first rows'), the
+        /// separator is ASCII and the file is UTF-8 (its bytes are the cells' own); anything else goes the record way, which rejects
+        /// an unknown field as UnknownField.
+        /// </remarks>
+        public bool CanWriteRows(RowBatch rows)
+        {
+            if (_writer is null || _needsQuotesUtf8 is null || !_utf8Output) return false;
+            if (_columns is null) return true;
+            MapShape(rows.Shape);
+            return _mappedUnknown is null;
+        }
+
+        /// <inheritdoc/>
+        public void WriteRows(RowBatch rows, int[] which, int count, RowOutcomes outcomes)
+        {
+            if (_writer is null) throw new ObjectDisposedException(nameof(CsvEntityWriter));
+            _batch++;
+            if (_columns is null)
+            {
+                var names = new string[rows.Shape.Count];
+                for (int i = 0; i < names.Length; i++) names[i] = rows.Shape.Names[i];
+                _firstSchema = rows.Shape.Schema;
+                SetColumns(names);
+            }
+            if (!_headerWritten) WriteHeader();
+            MapShape(rows.Shape);
+            var map = _map!;
+            var columns = rows.Columns;
+            var w = _writer;
+            outcomes.Reset(count);
+            for (int k = 0; k < count; k++)
+            {
+                int r = which[k];
+                if (rows.RecordAt(r) is { } record)
+                {
+                    // A record-backed row (one that waited as a record) is written as its record is.
+                    WriteRecord(record);
+                    outcomes.Set(k, CrmOutcome.Inserted);
+                    continue;
+                }
+                for (int i = 0; i < map.Length; i++)
+                {
+                    int j = map[i];
+                    if (j < 0) { w.WriteField((string?)null); continue; }
+                    var column = columns[j];
+                    var kind = column.KindAt(r);
+                    if (kind != CellKind.Null && _observed![i] != CrmFieldType.String)
+                    {
+                        var t = column.TypeAt(r);
+                        var seen = _observed[i];
+                        _observed[i] = seen is null ? t : CrmValues.Widen(seen.Value, t);
+                    }
+                    switch (kind)
+                    {
+                        case CellKind.Null: w.WriteField((string?)null); break;
+                        case CellKind.Text:
+                            if (column.IsUtf8At(r)) WriteUtf8(w, column.TextAt(r));
+                            else WriteValue(w, column.GetValue(r)); // the string the record holds: bad bytes as replacement characters
+                            break;
+                        case CellKind.Int64: w.WriteField(column.Int64At(r)); break;
+                        case CellKind.Double: w.WriteField(column.DoubleAt(r)); break;
+                        case CellKind.DateTime:
+                            {
+                                var d = column.DateTimeAt(r);
+                                if (d.TryFormat(Room(32), out int n, CrmRecord.DateFormat(d), CultureInfo.InvariantCulture)) WriteText(w, _text.AsSpan(0, n));
+                                else WriteValue(w, d);
+                                break;
+                            }
+                        default: WriteValue(w, column.GetValue(r)); break;
+                    }
+                }
+                w.EndRecord();
+                outcomes.Set(k, CrmOutcome.Inserted);
+            }
+        }
+
+        private byte[] _utf8Field = new byte[256];
+
+        /// <summary><see cref="WriteText(CsvWriter, string)"/> for text held as UTF-8: the same quoting and formula escaping, on bytes.</summary>
+        private void WriteUtf8(CsvWriter w, ReadOnlySpan<byte> text)
+        {
+            if (text.Length == 0) { w.WriteField("\"\""); return; }
+            var needsQuotes = _needsQuotesUtf8!;
+            bool formula = _escape && FormulaStartBytes.Contains(text[0]);
+            bool apostrophe = formula || (_escape && text[0] == (byte)'\'');
+            bool quote = formula || text.ContainsAny(needsQuotes) || (apostrophe && needsQuotes.Contains((byte)'\''));
+            if (!apostrophe && !quote) { w.WriteField(text); return; }
+            int quotes = quote ? text.Count((byte)'"') : 0;
+            int length = text.Length + (apostrophe ? 1 : 0) + (quote ? quotes + 2 : 0);
+            if (_utf8Field.Length < length) _utf8Field = new byte[Math.Max(length, _utf8Field.Length * 2)];
+            var span = _utf8Field.AsSpan(0, length);
+            int at = 0;
+            if (quote) span[at++] = (byte)'"';
+            if (apostrophe) span[at++] = (byte)'\'';
+            if (quotes == 0) text.CopyTo(span.Slice(at));
+            else
+            {
+                foreach (byte c in text)
+                {
+                    if (c == (byte)'"') span[at++] = (byte)'"';
+                    span[at++] = c;
+                }
+            }
+            if (quote) span[length - 1] = (byte)'"';
+            w.WriteField(span);
         }
 
         /// <inheritdoc/>
