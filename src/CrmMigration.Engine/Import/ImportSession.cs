@@ -88,6 +88,9 @@ namespace CrmMigration.Engine.Import
         private readonly List<LedgerEntry> _entries = new();
         private readonly MigrationLedger? _ledger;
         private readonly bool _durableTarget;
+
+        /// <summary>Whether the target keeps each committed batch (a database); a file target is written whole at the end and cannot be resumed.</summary>
+        internal bool ResumableTarget => _durableTarget;
         private readonly string _target;
         private readonly string? _runId;
         private readonly bool _resumed;

@@ -22,11 +22,13 @@ namespace CrmMigration.Engine.Import
         /// Whether the read position of a source is kept: a ledger run (not -WhatIf, no dedupe holding records, not a delta
         /// run) whose every target keys its records by mapped fields (without a mapping: the source's own key) and does not
         /// merge repeated rows. Those need the rows before the position: a keyless row's identity counts the copies of its
-        /// content, a merge compares with the first row of its key.
+        /// content, a merge compares with the first row of its key. A file target is never resumed (it is written whole at the
+        /// end): a position saved for it would be a ledger write per batch that nothing reads.
         /// </summary>
         private bool KeepsPositions(List<(int Index, string Target)> targets, IReadOnlyList<EntityMapping>? mapped, CrmEntitySchema? sourceSchema = null)
         {
             if (_session.RunLedger is null || _session.RunId is null || _options.Import.WhatIf || _dedupers.Count > 0 || _options.Incremental) return false;
+            if (!_session.ResumableTarget) return false;
             if (_mapping is null || mapped is null || mapped.Count == 0) return sourceSchema is { Key.Count: > 0 };
             foreach (var (index, _) in targets)
             {
