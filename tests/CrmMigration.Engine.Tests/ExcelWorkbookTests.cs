@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using ClosedXML.Excel;
+using CrmMigration.Engine.Import;
 using CrmMigration.Engine.Providers;
 using CrmMigration.Engine.Providers.Excel;
 
@@ -219,6 +220,71 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal("ExcelSheetNameInvalid", ex.Error.Code);
             Assert.Throws<CrmException>(() => p.OpenWriter(new string('x', 32), new CrmWriteOptions()));
             Assert.False(File.Exists(_dir.File("book.xlsx")));
+        }
+
+        /// <summary>
+        /// A sheet named in the plural is keyed by its singular's &lt;name&gt;_id, as a plain CSV file is (CsvFileReader.DefaultKeyIndex):
+        /// contacts by contact_id, even with another table's company_id before it; companies by company_id, even when not the first
+        /// column. The workbook is shaped as Excel exports a table: bold header, frozen first row, an autofilter, set column widths.
+        /// </summary>
+        [Fact]
+        public void SheetsNamedInThePlural_AreKeyedByTheirSingular_id_InTheSchemaAndInACreatedTable()
+        {
+            string path = _dir.File("crm.xlsx");
+            using (var wb = new XLWorkbook())
+            {
+                var contacts = wb.AddWorksheet("contacts");
+                string[] head = { "company_id", "contact_id", "first_name", "last_name", "email", "created_at" };
+                for (int c = 0; c < head.Length; c++) contacts.Cell(1, c + 1).Value = head[c];
+                for (int r = 0; r < 3; r++)
+                {
+                    contacts.Cell(r + 2, 1).Value = 7 + r % 2;
+                    contacts.Cell(r + 2, 2).Value = 1001 + r;
+                    contacts.Cell(r + 2, 3).Value = new[] { "Ana", "Li", "Zoë" }[r];
+                    contacts.Cell(r + 2, 4).Value = new[] { "Silva", "Wu", "Ångström" }[r];
+                    contacts.Cell(r + 2, 5).Value = "c" + (1001 + r) + "@example.com";
+                    contacts.Cell(r + 2, 6).Value = new DateTime(2024, 1, 2 + r, 9, 30, 0);
+                }
+                var companies = wb.AddWorksheet("companies");
+                companies.Cell("A1").Value = "name"; companies.Cell("B1").Value = "company_id"; companies.Cell("C1").Value = "city";
+                companies.Cell("A2").Value = "Acme"; companies.Cell("B2").Value = 7; companies.Cell("C2").Value = "Lisbon";
+                companies.Cell("A3").Value = "Beta"; companies.Cell("B3").Value = 8; companies.Cell("C3").Value = "Porto";
+                foreach (var ws in new[] { contacts, companies })
+                {
+                    ws.Row(1).Style.Font.Bold = true;
+                    ws.SheetView.FreezeRows(1);
+                    ws.RangeUsed()!.SetAutoFilter();
+                    ws.Columns().Width = 16;
+                }
+                wb.SaveAs(path);
+            }
+            var book = new CrmConnection(CrmProviderKind.Excel, path);
+
+            // The schema (Get-CrmSchema) and the records read name the key.
+            using (var p = new ExcelProvider(book))
+            {
+                Assert.Equal(new[] { "contact_id" }, p.DescribeEntity("contacts", false)!.Key);
+                Assert.Equal(new[] { "company_id" }, p.DescribeEntity("companies", false)!.Key);
+            }
+            var (read, _) = Read(book, "contacts");
+            Assert.Equal(new[] { "1001", "1002", "1003" }, read.Select(r => r.Key?.ToString()));
+            var (firms, _) = Read(book, "companies");
+            Assert.Equal(new[] { "7", "8" }, firms.Select(r => r.Key?.ToString()));
+
+            // A copy into SQLite -Create makes that column the table's primary key.
+            string db = _dir.File("crm.db");
+            var errors = new List<CrmDataError>();
+            using (var source = ProviderFactory.Open(book))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(db)))
+            {
+                var options = new CopyOptions { OnError = errors.Add, Import = new ImportOptions { CreateIfMissing = true } };
+                using var copier = new MigrationCopier(source, target, options);
+                var summaries = copier.Run();
+                Assert.Equal(new[] { ("companies", 2L), ("contacts", 3L) }, summaries.Select(s => (s.Entity, s.Inserted)).OrderBy(s => s.Entity, StringComparer.Ordinal));
+            }
+            Assert.DoesNotContain(errors, e => e.Severity == CrmErrorSeverity.Error);
+            Assert.Equal("contact_id", SqliteTestUtil.Scalar(db, "SELECT group_concat(name) FROM pragma_table_info('contacts') WHERE pk > 0"));
+            Assert.Equal("company_id", SqliteTestUtil.Scalar(db, "SELECT group_concat(name) FROM pragma_table_info('companies') WHERE pk > 0"));
         }
     }
 }
