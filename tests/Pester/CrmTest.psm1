@@ -121,6 +121,53 @@ function Stop-CrmTestChild {
     $Child.Process.WaitForExit()
 }
 
+function Stop-CrmTestRunAfterRows {
+    <#
+    Runs ScriptBlock in a runspace of its own, as at a prompt (its first argument is the built module's manifest, then
+    ArgumentList), waits until the SQLite database Database holds at least Rows rows in Table (polling every 50 ms, for at
+    most TimeoutSeconds, or until the script ends by itself), then stops it as Ctrl+C stops a pipeline. Returns Landed
+    (the rows last counted), Completed (whether the script had ended before it was stopped), State (the invocation state
+    after Stop()), StopSeconds (how long Stop() took) and Errors (the script's error stream), for the test to judge.
+    #>
+    param(
+        [Parameter(Mandatory)] [scriptblock] $ScriptBlock,
+        [object[]] $ArgumentList = @(),
+        [Parameter(Mandatory)] [string] $Database,
+        [Parameter(Mandatory)] [string] $Table,
+        [Parameter(Mandatory)] [int] $Rows,
+        [int] $TimeoutSeconds = 60
+    )
+    $ps = [powershell]::Create()
+    try {
+        $null = $ps.AddScript($ScriptBlock.ToString()).AddArgument((Get-CrmTestManifest))
+        foreach ($a in $ArgumentList) { $null = $ps.AddArgument($a) }
+        $async = $ps.BeginInvoke()
+        $landed = 0
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        $exists = "select count(*) from sqlite_master where name = '$($Table -replace "'", "''")'"
+        $count = 'select count(*) from "' + ($Table -replace '"', '""') + '"'
+        while ($landed -lt $Rows -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) {
+            Start-Sleep -Milliseconds 50
+            if (Test-Path -LiteralPath $Database) {
+                $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $Database -Sql $exists)
+                if ($landed) { $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $Database -Sql $count) }
+            }
+        }
+        $completed = $async.IsCompleted
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $clock.Stop()
+        [pscustomobject]@{
+            Landed      = $landed
+            Completed   = $completed
+            State       = $ps.InvocationStateInfo.State
+            StopSeconds = $clock.Elapsed.TotalSeconds
+            Errors      = @($ps.Streams.Error)
+        }
+    }
+    finally { $ps.Dispose() }
+}
+
 function Invoke-CrmTestChild {
     <#
     Runs a script in a fresh pwsh with the built module imported and the working directory set.

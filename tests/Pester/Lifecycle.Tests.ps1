@@ -16,29 +16,14 @@ Describe 'Ctrl+C during a long import' {
         $target = Join-Path $TestDrive 'new.db'
         $rejects = Join-Path $TestDrive 'rejects'
         # The import runs in a runspace of its own, as at a prompt; Stop() is what Ctrl+C does to the pipeline.
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({
-                param($Manifest, $Legacy, $Target, $Rejects)
-                Import-Module $Manifest
-                Export-CrmData $Legacy -Entity contacts | Import-CrmData $Target -Create -BatchSize 200 -RejectPath $Rejects
-            }).AddArgument((Get-CrmTestManifest)).AddArgument($script:Legacy).AddArgument($target).AddArgument($rejects)
-        $async = $ps.BeginInvoke()
-        $landed = 0
-        $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while ($landed -lt 2000 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) {
-            Start-Sleep -Milliseconds 100
-            if (Test-Path $target) {
-                $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql "select count(*) from sqlite_master where name = 'contacts'")
-                if ($landed) { $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from contacts') }
-            }
+        $stopped = Stop-CrmTestRunAfterRows -Database $target -Table contacts -Rows 2000 -ArgumentList $script:Legacy, $target, $rejects -ScriptBlock {
+            param($Manifest, $Legacy, $Target, $Rejects)
+            Import-Module $Manifest
+            Export-CrmData $Legacy -Entity contacts | Import-CrmData $Target -Create -BatchSize 200 -RejectPath $Rejects
         }
-        $async.IsCompleted | Should -BeFalse -Because 'the import must still be running when it is stopped'
-        $clock = [Diagnostics.Stopwatch]::StartNew()
-        $ps.Stop()
-        $clock.Stop()
-        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
-        $ps.Dispose()
+        $stopped.Completed | Should -BeFalse -Because 'the import must still be running when it is stopped'
+        $stopped.State | Should -Be 'Stopped'
+        $stopped.StopSeconds | Should -BeLessThan 10
 
         # Consistent: the ledger recorded exactly what the target holds, and the run is not marked completed.
         $inTarget = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from contacts')
@@ -66,25 +51,12 @@ Describe 'Ctrl+C during a long import' {
         foreach ($i in 1..300000) { $lines.Add("C$i,Zoë $i,$(if ($i % 7) { 'Paris' } else { '"Lyon, FR"' }),$($i % 1000)") }
         $csv = (New-CrmTestCsv -Path (Join-Path $folder 'contacts.csv') -NewLine "`n" -Line $lines).FullName
         $target = Join-Path $folder 'new.db'
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({
-                param($Manifest, $Csv, $Target)
-                Import-Module $Manifest
-                Copy-CrmData $Csv $Target -Create -BatchSize 500
-            }).AddArgument((Get-CrmTestManifest)).AddArgument($csv).AddArgument($target)
-        $async = $ps.BeginInvoke()
-        $landed = 0
-        $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while ($landed -lt 5000 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) {
-            Start-Sleep -Milliseconds 50
-            if (Test-Path $target) {
-                $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql "select count(*) from sqlite_master where name = 'contacts'")
-                if ($landed) { $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from contacts') }
-            }
+        $stopped = Stop-CrmTestRunAfterRows -Database $target -Table contacts -Rows 5000 -ArgumentList $csv, $target -ScriptBlock {
+            param($Manifest, $Csv, $Target)
+            Import-Module $Manifest
+            Copy-CrmData $Csv $Target -Create -BatchSize 500
         }
-        $async.IsCompleted | Should -BeFalse -Because 'the copy must still be running when it is stopped'
-        $ps.Stop()
-        $ps.Dispose()
+        $stopped.Completed | Should -BeFalse -Because 'the copy must still be running when it is stopped'
         $before = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from contacts')
         $before | Should -BeLessThan 300000
 
