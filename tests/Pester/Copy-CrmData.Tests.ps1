@@ -1509,29 +1509,15 @@ Describe 'Copy-CrmData -ThrottleLimit: entities read at once, the same copy' {
         $big = Join-Path $script:Work 'big'
         New-CrmSampleData -Path $big -Format Csv -Seed 5 -Scale 40000 | Out-Null
         $target = Join-Path $script:Work 'stopped.db'
-        # The copy runs in a runspace of its own, as at a prompt; Stop() is what Ctrl+C does to the pipeline.
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({
-                param($Manifest, $Source, $Target, $Map)
-                Import-Module $Manifest
-                Copy-CrmData $Source $Target -Mapping $Map -Entity accounts, contacts, opportunities -Create -BatchSize 100 -ThrottleLimit 3 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-            }).AddArgument((Get-CrmTestManifest)).AddArgument($big).AddArgument($target).AddArgument($script:Map)
-        $async = $ps.BeginInvoke()
-        $landed = 0
-        $deadline = [DateTime]::UtcNow.AddSeconds(90)
-        while ($landed -lt 3000 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) {
-            Start-Sleep -Milliseconds 100
-            if (Test-Path $target) {
-                $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql "select count(*) from sqlite_master where name = 'Contact'")
-                if ($landed) { $landed = [int](Invoke-CrmTestSql -Kind Sqlite -Database $target -Sql 'select count(*) from Contact') }
-            }
+        # The copy runs in a runspace of its own, as at a prompt; it is stopped as Ctrl+C stops it once 3,000 contacts landed.
+        $stop = Stop-CrmTestRunAfterRows -Database $target -Table Contact -Rows 3000 -TimeoutSeconds 90 -ArgumentList $big, $target, $script:Map -ScriptBlock {
+            param($Manifest, $Source, $Target, $Map)
+            Import-Module $Manifest
+            Copy-CrmData $Source $Target -Mapping $Map -Entity accounts, contacts, opportunities -Create -BatchSize 100 -ThrottleLimit 3 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         }
-        $async.IsCompleted | Should -BeFalse -Because 'the copy must still be running when it is stopped'
-        $clock = [Diagnostics.Stopwatch]::StartNew()
-        $ps.Stop()
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
-        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-        $ps.Dispose()
+        $stop.Completed | Should -BeFalse -Because 'the copy must still be running when it is stopped'
+        $stop.StopSeconds | Should -BeLessThan 10
+        $stop.State | Should -Be 'Stopped'
         if ($IsLinux) {
             # The readers' threads are gone (Linux names a thread by the first 15 characters of its .NET name).
             @(Get-Content "/proc/$PID/task/*/comm" -ErrorAction Ignore | Where-Object { $_ -like 'CrmMigration re*' }).Count | Should -Be 0
