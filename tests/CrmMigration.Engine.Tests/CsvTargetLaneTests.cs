@@ -108,6 +108,47 @@ namespace CrmMigration.Engine.Tests
             if (withLedger) Assert.Equal(3000, lane.Entries.Count);
         }
 
+        /// <summary>
+        /// A plain file's types, which the target's sidecar records, are inferred from every row on a thread beside the copy (not in a
+        /// read before it): the sidecar names each column's type and the copy's notes say so, as before; a copy stopped early stops
+        /// that read too and leaves no file.
+        /// </summary>
+        [Fact]
+        public void ThePlainFilesTypesAreInferredBesideTheCopy_AndTheSidecarRecordsThem()
+        {
+            using var dir = new TempDir();
+            string csv = dir.File("contacts.csv");
+            File.WriteAllText(csv, Contacts(3000), new UTF8Encoding(false));
+            using (var from = ProviderFactory.Open(ProviderFactory.FromPath(csv)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(dir.File("out"))))
+            using (var copier = new MigrationCopier(from, target, new CopyOptions { Import = new ImportOptions { BatchSize = 250, CreateIfMissing = true } }))
+            {
+                Assert.Equal(3000, Assert.Single(copier.Run()).Inserted);
+                Assert.Contains(copier.Notes, n => n.StartsWith("contacts has no metadata sidecar: its types were inferred from all 3,000 rows", System.StringComparison.Ordinal));
+            }
+            var columns = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dir.File("out/contacts.csv-metadata.json")))!["tableSchema"]!["columns"]!.AsArray()
+                .Select(c => c!["name"]!.GetValue<string>() + ":" + c["datatype"]!.GetValue<string>());
+            Assert.Equal(new[] { "contact_id:Integer", "name:String", "note:String", "phone:String", "amount:Decimal", "born:Date", "score:Integer" }, columns);
+
+            // Stopped after its first batches: the inference beside it stops as well, and the unfinished file is not left behind.
+            using var cancel = new System.Threading.CancellationTokenSource();
+            int batches = 0;
+            using (var from = ProviderFactory.Open(ProviderFactory.FromPath(csv)))
+            using (var target = ProviderFactory.Open(ProviderFactory.FromPath(dir.File("stopped"))))
+            using (var copier = new MigrationCopier(from, target, new CopyOptions
+            {
+                Import = new ImportOptions { BatchSize = 250, CreateIfMissing = true, CancellationToken = cancel.Token },
+                ProgressInterval = 500,
+                OnProgress = _ => { if (++batches == 2) cancel.Cancel(); },
+            }))
+            {
+                Assert.ThrowsAny<System.OperationCanceledException>(() => copier.Run());
+            }
+            Assert.Equal(2, batches);
+            Assert.False(File.Exists(dir.File("stopped/contacts.csv")));
+            Assert.Empty(Directory.Exists(dir.File("stopped")) ? Directory.GetFiles(dir.File("stopped")) : System.Array.Empty<string>());
+        }
+
         /// <summary>A file with a sidecar holds typed cells (integers, decimals, dates): they are written as the record path formats them.</summary>
         [Fact]
         public void TypedCellsFromASidecarAreWrittenAsTheRecordPathWritesThem()

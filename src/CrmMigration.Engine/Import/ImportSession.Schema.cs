@@ -21,6 +21,30 @@ namespace CrmMigration.Engine.Import
         /// included), when the import may create; with WhatIf only reports the statements. Records of these entities
         /// are then written into tables made from the source's schema rather than guessed from the first records.
         /// </summary>
+        /// <summary>
+        /// Whether the target's designs may get their types after the copy started (<see cref="TypeLater"/>): a CSV folder or file,
+        /// whose writer needs the types only for the sidecar it writes when the file completes.
+        /// </summary>
+        internal bool TypesLater => !_durableTarget && !_options.WhatIf && _provider.Connection.Provider == CrmProviderKind.Csv;
+
+        /// <summary>Designs with the types inferred beside the copy, asked for before the writers complete (see <see cref="ReviseDesigns"/>).</summary>
+        private Func<IReadOnlyList<CrmEntitySchema>>? _lateDesigns;
+
+        /// <summary>Gives the designs that replace those of <see cref="CreateEntities"/> once their types are known (before the files complete).</summary>
+        internal void TypeLater(Func<IReadOnlyList<CrmEntitySchema>> designs) => _lateDesigns = designs;
+
+        /// <summary>Replaces the designs (and the open writers' schemas) with the typed ones, waiting for them if need be.</summary>
+        private void ReviseDesigns()
+        {
+            if (_lateDesigns is not { } late) return;
+            _lateDesigns = null;
+            foreach (var design in late())
+            {
+                _designs[design.Name] = design;
+                if (_entities.TryGetValue(design.Name, out var state) && state.Writer is Providers.Csv.CsvEntityWriter csv) csv.ReviseSchema(design);
+            }
+        }
+
         public void CreateEntities(IReadOnlyList<CrmEntitySchema> schemas)
         {
             foreach (var s in schemas) _designs[s.Name] = s;

@@ -255,6 +255,7 @@ namespace CrmMigration.Engine.Import
             DrainSpill(results);
             AwaitOtherPartitions(results);
             ResolveWaiting(results);
+            ReviseDesigns();
             foreach (var state in _entities.Values)
             {
                 if (!_options.WhatIf) state.Writer?.Complete();

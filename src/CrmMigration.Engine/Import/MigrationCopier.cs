@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 using CrmMigration.Engine.Batches;
 using CrmMigration.Engine.Dedupe;
 using CrmMigration.Engine.Mapping;
@@ -360,14 +361,22 @@ namespace CrmMigration.Engine.Import
         {
             var sources = new List<(CrmEntitySchema, string)>();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            List<(int Index, CrmEntitySchema Schema)>? late = null;
             for (int i = 0; i < plan.Count; i++)
             {
                 var (source, target) = plan[i];
                 if (!Confirmed(target) || !_sourceSchemas.TryGetValue(source, out var schema) || !seen.Add(target)) continue;
-                if (Untyped(schema) && _options.Import.CreateIfMissing && !_session.EntityExists(target)) schema = Infer(schema);
+                if (Untyped(schema) && _options.Import.CreateIfMissing && !_session.EntityExists(target))
+                {
+                    // A file target needs the types only for its sidecar, written when the file completes: they are inferred
+                    // while the copy runs (another core reads the file once more) instead of before it.
+                    if (_session.TypesLater && Slice is null) (late ??= new()).Add((sources.Count, schema));
+                    else schema = Infer(schema, _source, _options.Import.CancellationToken, Notes.Add);
+                }
                 sources.Add((schema, target));
             }
             if (sources.Count == 0) return;
+            if (late is not null) InferLater(sources, late);
             var designs = Schema.TargetDesigner.Design(sources, _mapping);
             if (Slice is not null && _options.Import.Ledger is { } ledger && !_options.Import.WhatIf)
             {
@@ -391,23 +400,54 @@ namespace CrmMigration.Engine.Import
             return true;
         }
 
+        /// <summary>The inference running beside the copy (<see cref="InferLater"/>), and what stops it when the copy ends early.</summary>
+        private Task? _typing;
+        private CancellationTokenSource? _typingStop;
+
+        /// <summary>
+        /// Infers the types of the <paramref name="late"/> sources on a thread of its own, from a provider of their own (readers share
+        /// nothing with the copy's), while the copy runs; the session revises the file targets' designs with them before the files
+        /// complete, so the sidecars are what an inference before the copy made. Its notes are added then, on the copy's thread.
+        /// </summary>
+        private void InferLater(List<(CrmEntitySchema, string)> sources, List<(int Index, CrmEntitySchema Schema)> late)
+        {
+            var stop = _typingStop = CancellationTokenSource.CreateLinkedTokenSource(_options.Import.CancellationToken);
+            var connection = _source.Connection;
+            var notes = new List<string>();
+            var typing = Task.Run(() =>
+            {
+                using var reader = ProviderFactory.Open(connection);
+                var typed = new List<(int Index, CrmEntitySchema Schema)>(late.Count);
+                foreach (var (index, schema) in late) typed.Add((index, Infer(schema, reader, stop.Token, notes.Add)));
+                return typed;
+            }, stop.Token);
+            _typing = typing;
+            var untyped = new List<(CrmEntitySchema, string)>(sources);
+            _session.TypeLater(() =>
+            {
+                var revised = new List<(CrmEntitySchema, string)>(untyped);
+                foreach (var (index, schema) in typing.GetAwaiter().GetResult()) revised[index] = (schema, revised[index].Item2);
+                Notes.AddRange(notes);
+                return Schema.TargetDesigner.Design(revised, _mapping);
+            });
+        }
+
         /// <summary>Types for a schema-less source from every value of the whole entity (one extra read; see <see cref="Schema.TypeInference"/>).</summary>
-        private CrmEntitySchema Infer(CrmEntitySchema schema)
+        private CrmEntitySchema Infer(CrmEntitySchema schema, ICrmProvider source, CancellationToken ct, Action<string> note)
         {
             var inference = new Schema.TypeInference();
             var readOptions = new CrmReadOptions { Filters = _options.Filters };
-            var ct = _options.Import.CancellationToken;
-            if (_source is ICrmBatchSource batchSource)
+            if (source is ICrmBatchSource batchSource)
             {
                 // The rows as the reader holds them: no record, key or origin per row, no string per text cell.
                 foreach (var batch in batchSource.ReadBatches(schema.Name, readOptions, new BatchReadOptions { BatchSize = 2048 }, _ => { }, ct)) inference.Add(batch);
             }
             else
             {
-                foreach (var record in _source.Read(schema.Name, readOptions, _ => { }, ct)) inference.Add(record);
+                foreach (var record in source.Read(schema.Name, readOptions, _ => { }, ct)) inference.Add(record);
             }
             var typed = inference.Apply(schema);
-            Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            note(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{schema.Name} has no metadata sidecar: its types were inferred from all {inference.Records:N0} rows: {inference.Describe(typed)}."));
             return typed;
         }
@@ -725,6 +765,13 @@ namespace CrmMigration.Engine.Import
         {
             // Readers ahead stop (Ctrl+C, an error) and their threads end before anything they read from is closed.
             EndLanes();
+            if (_typing is not null)
+            {
+                // A copy that ended early stops the inference beside it (a finished one awaited it already).
+                _typingStop!.Cancel();
+                try { _typing.Wait(); } catch (AggregateException) { }
+                _typingStop.Dispose();
+            }
             if (!_completed) _session.Abandon();
             _session.Dispose();
         }

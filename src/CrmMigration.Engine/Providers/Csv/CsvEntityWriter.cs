@@ -439,6 +439,15 @@ namespace CrmMigration.Engine.Providers.Csv
             }
         }
 
+        /// <summary>The schema the sidecar describes when it came after the writer opened (types inferred while the copy ran).</summary>
+        private CrmEntitySchema? _revised;
+
+        /// <summary>
+        /// Replaces the schema the sidecar describes (same fields, their types now known): the columns stay those the writer opened
+        /// with, and the sidecar is the one a writer opened with this schema would write.
+        /// </summary>
+        internal void ReviseSchema(CrmEntitySchema schema) => _revised = schema;
+
         /// <inheritdoc/>
         public void Complete()
         {
@@ -450,7 +459,7 @@ namespace CrmMigration.Engine.Providers.Csv
             if (_columns is not null)
             {
                 // The schema the records came with (lengths, precision, nullability, comments, keys, references) goes into the sidecar.
-                var schema = _options.Schema ?? _firstSchema;
+                var schema = _revised ?? _options.Schema ?? _firstSchema;
                 IReadOnlyList<string>? key = schema?.Key is { Count: > 0 } k ? k : _options.KeyFields;
                 meta.Describe(schema, _columns, _observed!, key, _options.AnnotationFields);
             }
