@@ -185,6 +185,57 @@ namespace CrmMigration.Engine.Tests
             Assert.True(read.Columns[1].IsUtf8At(r));
         }
 
+        /// <summary>A range of rows copied at once (the lane gathering a read batch) is the rows copied one by one: every kind of cell, unchecked text, keys, lines.</summary>
+        [Fact]
+        public void RowsCopiedAsARangeAreTheRowsCopiedOneByOne()
+        {
+            var shape = new CrmFieldShape(new[] { "Id", "Name", "N", "D", "When", "Flag", "Money" });
+            var read = new RowBatch("T", shape, 8) { KeyColumns = new[] { 0 }, KeyNames = new[] { "Id" }, File = "t.csv" };
+            for (int i = 0; i < 40; i++)
+            {
+                int r = read.AddRow(i + 2, i + 1, i * 10);
+                var c = read.Columns;
+                if (i % 9 == 4) c[0].SetNull(r); else c[0].SetUtf8(r, System.Text.Encoding.UTF8.GetBytes("K" + i));
+                if (i % 5 == 0) c[1].SetText(r, new byte[] { 0x61, 0xFF, (byte)('0' + i % 10) });
+                else if (i % 7 == 0) c[1].SetUtf8(r, default);
+                else c[1].SetUtf8(r, System.Text.Encoding.UTF8.GetBytes("Zoë " + new string('x', i)));
+                if (i % 3 == 0) c[2].SetNull(r); else c[2].SetInt64(r, i * 1000L);
+                c[3].SetDouble(r, i / 3.0);
+                c[4].SetDateTime(r, new System.DateTime(2020, 1, 1).AddDays(i));
+                c[5].SetBoolean(r, i % 2 == 0);
+                c[6].SetValue(r, i % 4 == 0 ? null : (object)(i * 1.5m));
+            }
+            var scratch = new Utf8Buffer(64);
+            foreach (var (from, to) in new[] { (0, 40), (7, 23), (39, 40) })
+            {
+                var one = new RowBatch("T", shape, 4);
+                var range = new RowBatch("T", shape, 4);
+                one.ResetLike(read);
+                range.ResetLike(read);
+                // Both start with a row already there, as a session batch that holds rows from an earlier read batch.
+                one.CopyRow(read, 5);
+                range.CopyRow(read, 5);
+                for (int r = from; r < to; r++) one.CopyRow(read, r);
+                range.CopyRows(read, from, to);
+                Assert.Equal(one.Count, range.Count);
+                for (int r = 0; r < one.Count; r++)
+                {
+                    var a = one.ToRecord(r);
+                    var b = range.ToRecord(r);
+                    Assert.Equal(Enumerable.Range(0, a.FieldCount).Select(a.GetValue), Enumerable.Range(0, b.FieldCount).Select(b.GetValue));
+                    Assert.Equal(a.Key?.ToString(), b.Key?.ToString());
+                    Assert.Equal(a.Origin!.SourceKey, b.Origin!.SourceKey);
+                    Assert.Equal((one.LineAt(r), one.PositionAt(r), one.OffsetAt(r)), (range.LineAt(r), range.PositionAt(r), range.OffsetAt(r)));
+                    for (int c = 0; c < shape.Count; c++)
+                    {
+                        Assert.Equal(one.Columns[c].KindAt(r), range.Columns[c].KindAt(r));
+                        if (one.Columns[c].KindAt(r) == CellKind.Text) Assert.Equal(one.Columns[c].IsUtf8At(r), range.Columns[c].IsUtf8At(r));
+                    }
+                    Assert.Equal(one.Fingerprint(r, ref scratch), range.Fingerprint(r, ref scratch));
+                }
+            }
+        }
+
         private static (string RunId, long LaneRows) Copy(string csv, string db, string ledgerPath, bool lane, int inserted = 1000)
         {
             using var source = ProviderFactory.Open(ProviderFactory.FromPath(csv));

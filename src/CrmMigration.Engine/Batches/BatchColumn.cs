@@ -177,6 +177,50 @@ namespace CrmMigration.Engine.Batches
             }
         }
 
+        /// <summary>
+        /// Copies <paramref name="count"/> cells of another column, from <paramref name="sourceRow"/>, into rows from
+        /// <paramref name="row"/> (room made by the caller): the cells <see cref="CopyFrom"/> would copy one by one, their text in one
+        /// move (the span the cells' bytes lie in) and their kinds, scalars and objects as arrays.
+        /// </summary>
+        public void CopyRange(BatchColumn source, int sourceRow, int count, int row)
+        {
+            if (count <= 0) return;
+            Array.Copy(source._kinds, sourceRow, _kinds, row, count);
+            int lo = int.MaxValue, hi = 0;
+            bool scalars = false, objects = false;
+            for (int i = sourceRow, end = sourceRow + count; i < end; i++)
+            {
+                switch (source._kinds[i])
+                {
+                    case CellKind.Null: break;
+                    case CellKind.Text:
+                        int o = source._offsets[i];
+                        if (o < lo) lo = o;
+                        if (o + source._lengths[i] > hi) hi = o + source._lengths[i];
+                        break;
+                    case CellKind.Object: objects = true; break;
+                    default: scalars = true; break;
+                }
+            }
+            if (lo <= hi && lo != int.MaxValue)
+            {
+                if (source._unchecked) _unchecked = true;
+                int span = hi - lo;
+                if (_textUsed + span > _text.Length) GrowText(span);
+                Buffer.BlockCopy(source._text, lo, _text, _textUsed, span);
+                int shift = _textUsed - lo;
+                for (int i = 0; i < count; i++)
+                {
+                    if (source._kinds[sourceRow + i] != CellKind.Text) continue;
+                    _offsets[row + i] = source._offsets[sourceRow + i] + shift;
+                    _lengths[row + i] = source._lengths[sourceRow + i];
+                }
+                _textUsed += span;
+            }
+            if (scalars) Array.Copy(source._scalars!, sourceRow, _scalars ??= new long[_kinds.Length], row, count);
+            if (objects) Array.Copy(source._objects!, sourceRow, _objects ??= new object?[_kinds.Length], row, count);
+        }
+
         private void GrowText(int more)
         {
             Array.Resize(ref _text, Math.Max(_text.Length * 2, _textUsed + more + 256));

@@ -266,6 +266,34 @@ namespace CrmMigration.Engine.Batches
             return to;
         }
 
+        /// <summary>
+        /// Copies rows <paramref name="from"/> to <paramref name="to"/> (exclusive) of <paramref name="source"/> (same shape) to the end of
+        /// this batch, as <see cref="CopyRow"/> copies each, column by column; a source with records or decided rows is copied row by row.
+        /// </summary>
+        public void CopyRows(RowBatch source, int from, int to)
+        {
+            int count = to - from;
+            if (count <= 0) return;
+            if (source.HasRecords || source.HasDecided)
+            {
+                for (int r = from; r < to; r++) CopyRow(source, r);
+                return;
+            }
+            int at = Count;
+            if (at + count > _capacity) Grow(at + count);
+            Array.Copy(source._lines, from, _lines, at, count);
+            Array.Copy(source._positions, from, _positions, at, count);
+            Array.Copy(source._offsets, from, _offsets, at, count);
+            Count = at + count;
+            var columns = source._columns;
+            for (int c = 0; c < _columns.Length; c++) _columns[c].CopyRange(columns[c], from, count, at);
+            var keys = _ownSourceKeys ??= new BatchColumn(_capacity);
+            keys.EnsureCapacity(_capacity, at);
+            SourceKeys = keys;
+            if (source.SourceKeyColumn() is { } sourceKeys) keys.CopyRange(sourceKeys, from, count, at);
+            else for (int r = at; r < at + count; r++) keys.SetNull(r);
+        }
+
         private void Grow(int needed)
         {
             int size = Math.Max(needed, _capacity * 2);

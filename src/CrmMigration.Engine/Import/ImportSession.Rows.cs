@@ -64,11 +64,13 @@ namespace CrmMigration.Engine.Import
                 state.Batch.Clear();
                 state.Preset.Clear();
             }
-            for (int r = from; r < to; r++)
+            for (int r = from; r < to;)
             {
                 if (rows.Count == 0) Prepare(rows, mapped);
-                rows.CopyRow(mapped, r);
-                state.Received++;
+                int take = Math.Min(to - r, Math.Max(1, _options.BatchSize - rows.Count));
+                rows.CopyRows(mapped, r, r + take);
+                state.Received += take;
+                r += take;
                 if (rows.Count >= _options.BatchSize) FlushEntity(state, results);
             }
             return true;
