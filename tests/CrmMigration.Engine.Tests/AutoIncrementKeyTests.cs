@@ -119,9 +119,9 @@ namespace CrmMigration.Engine.Tests
                     else rows.Columns[0].SetText(r, Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)));
                     rows.Columns[1].SetText(r, Encoding.UTF8.GetBytes("Track " + i.ToString(CultureInfo.InvariantCulture)));
                 }
-                var lane = (Providers.Relational.ICrmRowWriter)writer;
+                var lane = (Providers.ICrmRowWriter)writer;
                 Assert.True(lane.CanWriteRows(rows));
-                var outcomes = new Providers.Relational.RowOutcomes();
+                var outcomes = new Providers.RowOutcomes();
                 lane.WriteRows(rows, which, 20, outcomes);
                 writer.Complete();
                 for (int i = 0; i < 20; i++)

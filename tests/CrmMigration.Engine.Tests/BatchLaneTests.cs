@@ -483,9 +483,9 @@ namespace CrmMigration.Engine.Tests
                 if (i == 3) rows.Columns[2].SetNull(r);
                 else rows.Columns[2].SetText(r, Encoding.UTF8.GetBytes(i == 4 ? "-40" : i.ToString(CultureInfo.InvariantCulture)));
             }
-            var lane = (Providers.Relational.ICrmRowWriter)writer;
+            var lane = (Providers.ICrmRowWriter)writer;
             Assert.True(lane.CanWriteRows(rows));
-            var outcomes = new Providers.Relational.RowOutcomes();
+            var outcomes = new Providers.RowOutcomes();
             lane.WriteRows(rows, new[] { 0, 1, 2, 3, 4 }, 5, outcomes);
             writer.Complete();
             Assert.Equal(5, outcomes.Count);

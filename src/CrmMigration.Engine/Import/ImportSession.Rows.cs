@@ -5,7 +5,6 @@ using System.Text;
 using CrmMigration.Engine.Batches;
 using CrmMigration.Engine.Ledger;
 using CrmMigration.Engine.Providers;
-using CrmMigration.Engine.Providers.Relational;
 using CrmMigration.Engine.Util;
 
 namespace CrmMigration.Engine.Import

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using CrmMigration.Engine.Batches;
-using CrmMigration.Engine.Providers.Relational;
 using CrmMigration.Engine.Util;
 using CsvHelper;
 

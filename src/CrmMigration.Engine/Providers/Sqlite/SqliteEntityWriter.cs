@@ -294,7 +294,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         protected override bool WritesRows => true;
 
         /// <inheritdoc/>
-        protected override void WriteRowsCore(Batches.RowBatch rows, int[] which, int count, Relational.RowOutcomes outcomes, bool upsert)
+        protected override void WriteRowsCore(Batches.RowBatch rows, int[] which, int count, RowOutcomes outcomes, bool upsert)
         {
             Connection(write: true);
             Begin();
@@ -346,7 +346,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private const int ManyRowsMax = 8, MaxParameters = 999;
 
         /// <summary>The row's outcome: its code, or for a refused row the outcome with its reason, keyed by the row's key.</summary>
-        private void Set(Relational.RowOutcomes outcomes, int i, CrmOutcome code, ShapePlan plan)
+        private void Set(RowOutcomes outcomes, int i, CrmOutcome code, ShapePlan plan)
         {
             if (code == CrmOutcome.Rejected) outcomes.Set(i, Refusal(_rows!.KeyText(_row) ?? CanonicalKey(plan), _rows.OriginAt(_row)));
             else outcomes.Set(i, code);
@@ -408,7 +408,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
         /// Inserts the <paramref name="held"/> rows held: all in one statement when they fill it (each then had its image kept, in
         /// order), else, or when the target refused the statement, one by one as <see cref="InsertCore"/> inserts a row.
         /// </summary>
-        private void InsertHeld(ShapePlan plan, int held, Relational.RowOutcomes outcomes)
+        private void InsertHeld(ShapePlan plan, int held, RowOutcomes outcomes)
         {
             if (held == plan.ManyRows)
             {
