@@ -51,19 +51,7 @@ namespace CrmMigration.Engine.Tests
             using var copier = new MigrationCopier(source, target, options);
             var summary = Assert.Single(copier.Run());
             Assert.Empty(ledger.Verify(copier.RunId!));
-            return (summary, copier.LaneRows, errors, Query(db, "SELECT \"track_id\" || '|' || \"name\" FROM \"track\" ORDER BY \"track_id\""));
-        }
-
-        private static List<string> Query(string db, string sql)
-        {
-            using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + db + ";Mode=ReadOnly;Pooling=False");
-            conn.Open();
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = sql;
-            using var reader = cmd.ExecuteReader();
-            var rows = new List<string>();
-            while (reader.Read()) rows.Add(reader.GetString(0));
-            return rows;
+            return (summary, copier.LaneRows, errors, SqliteTestUtil.Column(db, "SELECT \"track_id\" || '|' || \"name\" FROM \"track\" ORDER BY \"track_id\""));
         }
 
         [Theory]
@@ -77,7 +65,7 @@ namespace CrmMigration.Engine.Tests
             File.WriteAllText(csv, Tracks(1000, out var kept, out int empty));
             if (mapped) SqliteTestUtil.Exec(dir.File("t.db"), "CREATE TABLE \"track\" (\"track_id\" INTEGER NOT NULL PRIMARY KEY, \"name\" TEXT)");
             var r = Copy(csv, dir.File("t.db"), !records, mapped);
-            Assert.Contains("INTEGER", Query(dir.File("t.db"), "SELECT type FROM pragma_table_info('track') WHERE name = 'track_id'").Single());
+            Assert.Contains("INTEGER", SqliteTestUtil.Column(dir.File("t.db"), "SELECT type FROM pragma_table_info('track') WHERE name = 'track_id'").Single());
             Assert.Equal(kept, r.Table);
             Assert.Equal(1000, r.Summary.Read);
             Assert.Equal(1000 - empty, r.Summary.Inserted);
@@ -126,7 +114,7 @@ namespace CrmMigration.Engine.Tests
             }
             var expected = Enumerable.Range(1, 20).Where(i => i % 7 != 3).Select(i => i.ToString(CultureInfo.InvariantCulture) + "|Track " + i.ToString(CultureInfo.InvariantCulture))
                 .Append("100|first").ToList();
-            Assert.Equal(expected, Query(db, "SELECT \"track_id\" || '|' || \"name\" FROM \"track\" ORDER BY \"track_id\""));
+            Assert.Equal(expected, SqliteTestUtil.Column(db, "SELECT \"track_id\" || '|' || \"name\" FROM \"track\" ORDER BY \"track_id\""));
         }
     }
 }

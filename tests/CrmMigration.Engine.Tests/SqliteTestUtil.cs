@@ -31,6 +31,20 @@ namespace CrmMigration.Engine.Tests
             cmd.ExecuteNonQuery();
         }
 
+        /// <summary>The first column of every row a query returns, as text, in the query's order.</summary>
+        public static List<string> Column(string path, string sql)
+        {
+            SQLitePCL.Batteries_V2.Init();
+            using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            using var reader = cmd.ExecuteReader();
+            var rows = new List<string>();
+            while (reader.Read()) rows.Add(reader.GetString(0));
+            return rows;
+        }
+
         public static object? Scalar(string path, string sql)
         {
             SQLitePCL.Batteries_V2.Init();

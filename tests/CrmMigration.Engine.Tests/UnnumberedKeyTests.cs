@@ -116,22 +116,9 @@ namespace CrmMigration.Engine.Tests
                 Assert.Equal(rejected(emptyLines.Count), summary.Rejected);
             }
             var table = server is null
-                ? SqliteQuery(sqlite, "SELECT \"track_id\" || '|' || \"name\" FROM \"track\"")
+                ? SqliteTestUtil.Column(sqlite, "SELECT \"track_id\" || '|' || \"name\" FROM \"track\" ORDER BY 1")
                 : server.Rows("track");
             return (errors, table, emptyLines, kept, csv);
-        }
-
-        private static List<string> SqliteQuery(string db, string sql)
-        {
-            using var conn = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + db + ";Mode=ReadOnly;Pooling=False");
-            conn.Open();
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = sql;
-            using var reader = cmd.ExecuteReader();
-            var rows = new List<string>();
-            while (reader.Read()) rows.Add(reader.GetString(0));
-            rows.Sort(System.StringComparer.Ordinal);
-            return rows;
         }
     }
 }
