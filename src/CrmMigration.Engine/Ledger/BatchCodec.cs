@@ -228,9 +228,8 @@ namespace CrmMigration.Engine.Ledger
         /// Adds each entry of a batch to <paramref name="counts"/> at its outcome, reading nothing else (no string, no hash):
         /// what checking a run's books needs.
         /// </summary>
-        internal static void CountOutcomes(byte[] blob, long[] counts)
+        internal static void CountOutcomes(ReadOnlySpan<byte> span, long[] counts)
         {
-            var span = new ReadOnlySpan<byte>(blob);
             int at = 0;
             byte version = span[at++];
             if (version is not (1 or 2 or Version)) throw new InvalidDataException($"Unknown ledger batch format {version}.");
