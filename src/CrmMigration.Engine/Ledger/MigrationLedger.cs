@@ -254,6 +254,7 @@ namespace CrmMigration.Engine.Ledger
         private static int ReadBlob(DbDataReader r, int i, ref byte[] buffer)
         {
             using var stream = r.GetStream(i);
+            if (stream.CanSeek && stream.Length > buffer.Length) buffer = new byte[stream.Length];
             int total = 0;
             while (true)
             {
