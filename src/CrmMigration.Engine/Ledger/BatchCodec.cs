@@ -58,7 +58,12 @@ namespace CrmMigration.Engine.Ledger
         /// <summary>The longest value text kept for a reject (longer ones are cut with an ellipsis).</summary>
         public const int MaxValueLength = 200;
 
-        public static byte[] Encode(IReadOnlyList<LedgerEntry> entries)
+        public static byte[] Encode(IReadOnlyList<LedgerEntry> entries) => EncodeBuffer.Finish(Write(entries));
+
+        /// <summary>The blob of <see cref="Encode(IReadOnlyList{LedgerEntry})"/> in this thread's encode buffer (valid until the next encode), not copied out.</summary>
+        internal static ArraySegment<byte> EncodeInPlace(IReadOnlyList<LedgerEntry> entries) => EncodeBuffer.Written(Write(entries));
+
+        private static MemoryStream Write(IReadOnlyList<LedgerEntry> entries)
         {
             var ms = EncodeBuffer.Take();
             using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
@@ -94,7 +99,7 @@ namespace CrmMigration.Engine.Ledger
                     previousEntity = e.SourceEntity;
                 }
             }
-            return EncodeBuffer.Finish(ms);
+            return ms;
         }
 
         /// <summary>

@@ -17,10 +17,19 @@ namespace CrmMigration.Engine.Ledger
         /// <summary>This thread's buffer, emptied.</summary>
         public static MemoryStream Take()
         {
+            // A buffer grown past the cap for a blob handed out in place (see Written) is let go now.
+            if (t_buffer is { Capacity: > MaxKept }) t_buffer = null;
             var ms = t_buffer ??= new MemoryStream(1 << 16);
             ms.SetLength(0);
             return ms;
         }
+
+        /// <summary>
+        /// The blob written into <paramref name="ms"/> where it lies, valid until this thread's next <see cref="Take"/>: an SQLite
+        /// ledger writes it into its row from there, without the copy <see cref="Finish"/> makes (a large-object-heap array per
+        /// blob: two per batch, about 1.5 MB for a 10,000-row batch of a keyless file, whose before-images are whole rows).
+        /// </summary>
+        public static System.ArraySegment<byte> Written(MemoryStream ms) => new(ms.GetBuffer(), 0, (int)ms.Length);
 
         /// <summary>The blob written into <paramref name="ms"/>; a buffer grown past the cap is let go.</summary>
         public static byte[] Finish(MemoryStream ms)

@@ -113,7 +113,12 @@ namespace CrmMigration.Engine.Ledger
     public static partial class BatchCodec
     {
         /// <summary>Encodes a batch of rows' entries: byte for byte what <see cref="Encode(System.Collections.Generic.IReadOnlyList{LedgerEntry})"/> gives the same entries.</summary>
-        internal static byte[] Encode(LedgerRows rows)
+        internal static byte[] Encode(LedgerRows rows) => EncodeBuffer.Finish(Write(rows));
+
+        /// <summary>The blob of <see cref="Encode(LedgerRows)"/> in this thread's encode buffer (valid until the next encode), not copied out.</summary>
+        internal static ArraySegment<byte> EncodeInPlace(LedgerRows rows) => EncodeBuffer.Written(Write(rows));
+
+        private static MemoryStream Write(LedgerRows rows)
         {
             var ms = EncodeBuffer.Take();
             using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
@@ -144,7 +149,7 @@ namespace CrmMigration.Engine.Ledger
                     if (rows.HasHashes) w.Write(rows.HashAt(i));
                 }
             }
-            return EncodeBuffer.Finish(ms);
+            return ms;
         }
 
         /// <summary>UTF-8 bytes as <see cref="BinaryWriter.Write(string)"/> writes the string they spell: 7-bit length, bytes.</summary>

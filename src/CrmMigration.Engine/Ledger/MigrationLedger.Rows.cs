@@ -36,7 +36,7 @@ namespace CrmMigration.Engine.Ledger
                         rows.DetailAt(i) ?? new CrmRecordOutcome(entity, target, outcome), rows.HasHashes ? rows.HashAt(i) : null));
                 }
             }
-            StoreBatch(run, entity, batch, rows.Count, Now(), BatchCodec.Encode(rows), counts, moved, rows.SourceKeyText(rows.Count - 1), part);
+            StoreBatch(run, entity, batch, rows.Count, Now(), BatchCodec.EncodeInPlace(rows), counts, moved, rows.SourceKeyText(rows.Count - 1), part);
         }
     }
 }

@@ -19,9 +19,9 @@ namespace CrmMigration.Engine.Ledger
         {
             if (images.Count == 0) return;
             long run = RunNumber(runId)!.Value;
-            byte[] blob = RowImageCodec.Encode(images);
+            var blob = RowImageCodec.EncodeInPlace(images);
             using var tx = _store.Begin(exclusive: false);
-            using (var cmd = Command("INSERT INTO images(run_no, entity, batch, part, records, recorded_at, data) VALUES (@r, @e, @b, @p, @n, @at, @d)", tx))
+            using (var cmd = Command("INSERT INTO images(run_no, entity, batch, part, records, recorded_at, data) VALUES (@r, @e, @b, @p, @n, @at, " + BlobValue + ")" + BlobReturning, tx))
             {
                 Add(cmd, "@r", run);
                 Add(cmd, "@e", entity);
@@ -29,8 +29,8 @@ namespace CrmMigration.Engine.Ledger
                 AddLong(cmd, "@p", part);
                 Add(cmd, "@n", (long)images.Count);
                 Add(cmd, "@at", Now());
-                Add(cmd, "@d", blob);
-                cmd.ExecuteNonQuery();
+                AddBlob(cmd);
+                PutBlob(cmd, cmd.Parameters["@d"], "images", blob);
             }
             RenewLease(tx);
             tx.Commit();

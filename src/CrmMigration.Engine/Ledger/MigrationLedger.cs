@@ -265,6 +265,42 @@ namespace CrmMigration.Engine.Ledger
             }
         }
 
+        /// <summary>
+        /// True when blobs go into their rows by SQLite's incremental blob I/O, straight from the encode buffer: the row is inserted
+        /// with a zero blob of the length (<see cref="BlobValue"/>), then written where it lies. Microsoft.Data.Sqlite binds only a
+        /// whole array, which was a large-object-heap copy per blob (two per batch: outcomes and before-images). PostgreSQL
+        /// ledgers bind the array as before.
+        /// </summary>
+        private bool StreamsBlobs => _store is SqliteLedgerStore;
+
+        /// <summary>The value of a blob column in an INSERT: its bytes (@d), or a zero blob of its length to write afterwards.</summary>
+        private string BlobValue => StreamsBlobs ? "zeroblob(@d)" : "@d";
+
+        /// <summary>What an INSERT of a blob returns: the row's seq (its rowid), to write the blob into.</summary>
+        private string BlobReturning => StreamsBlobs ? " RETURNING seq" : "";
+
+        private void AddBlob(DbCommand cmd)
+        {
+            if (StreamsBlobs) Add(cmd, "@d", 0L);
+            else Add(cmd, "@d", Array.Empty<byte>());
+        }
+
+        /// <summary>Runs an INSERT of <paramref name="table"/> made with <see cref="BlobValue"/> and <see cref="BlobReturning"/>, the blob <paramref name="blob"/>.</summary>
+        private void PutBlob(DbCommand cmd, DbParameter data, string table, ArraySegment<byte> blob)
+        {
+            if (!StreamsBlobs)
+            {
+                data.Value = blob.ToArray();
+                cmd.ExecuteNonQuery();
+                return;
+            }
+            data.Value = (long)blob.Count;
+            long seq = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            if (blob.Count == 0) return;
+            using var stream = new Microsoft.Data.Sqlite.SqliteBlob((Microsoft.Data.Sqlite.SqliteConnection)_store.Connection, table, "data", seq);
+            stream.Write(blob.AsSpan());
+        }
+
         private static object? Scalar(DbCommand cmd)
         {
             object? v = cmd.ExecuteScalar();
@@ -502,7 +538,7 @@ ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq");
             long run = RunNumber(runId)!.Value;
             long inserted = 0, updated = 0, skipped = 0, rejected = 0, merged = 0, filtered = 0, deleted = 0;
             string at = Now();
-            byte[] blob = BatchCodec.Encode(entries);
+            var blob = BatchCodec.EncodeInPlace(entries);
             List<LedgerEntry>? moved = null;
             for (int i = 0; i < entries.Count; i++)
             {
@@ -530,7 +566,7 @@ ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq");
         /// Records an encoded batch in one transaction: the blob, the crosswalk rows of <paramref name="moved"/>, the counters
         /// (<paramref name="counts"/>: inserted, updated, skipped, rejected, merged, filtered, deleted) and the checkpoint.
         /// </summary>
-        private void StoreBatch(long run, string entity, int batch, int records, string at, byte[] blob, long[] counts, List<LedgerEntry>? moved, string lastSourceKey, int? part)
+        private void StoreBatch(long run, string entity, int batch, int records, string at, ArraySegment<byte> blob, long[] counts, List<LedgerEntry>? moved, string lastSourceKey, int? part)
         {
             using var tx = _store.Begin(exclusive: false);
             try
@@ -538,8 +574,8 @@ ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq");
                 var b = _putBatch!;
                 b.Transaction = tx;
                 b.Parameters[0].Value = run; b.Parameters[1].Value = entity; b.Parameters[2].Value = (long)batch; b.Parameters[3].Value = (long)records;
-                b.Parameters[4].Value = at; b.Parameters[5].Value = blob; b.Parameters[6].Value = part is int p ? (long)p : DBNull.Value;
-                b.ExecuteNonQuery();
+                b.Parameters[4].Value = at; b.Parameters[6].Value = part is int p ? (long)p : DBNull.Value;
+                PutBlob(b, b.Parameters[5], "batches", blob);
                 if (moved is not null) PutCrosswalk(run, entity, moved, tx);
                 var k = _addCounters!;
                 k.Transaction = tx;
@@ -600,8 +636,8 @@ ON CONFLICT(target, entity) DO UPDATE SET after_seq = excluded.after_seq");
         private void Prepare()
         {
             if (_putBatch is not null) return;
-            _putBatch = Command("INSERT INTO batches(run_no, entity, batch, records, recorded_at, data, part) VALUES (@r, @e, @b, @n, @at, @d, @p)");
-            Add(_putBatch, "@r", 0L); Add(_putBatch, "@e", ""); Add(_putBatch, "@b", 0L); Add(_putBatch, "@n", 0L); Add(_putBatch, "@at", ""); Add(_putBatch, "@d", Array.Empty<byte>()); AddLong(_putBatch, "@p", null);
+            _putBatch = Command("INSERT INTO batches(run_no, entity, batch, records, recorded_at, data, part) VALUES (@r, @e, @b, @n, @at, " + BlobValue + ", @p)" + BlobReturning);
+            Add(_putBatch, "@r", 0L); Add(_putBatch, "@e", ""); Add(_putBatch, "@b", 0L); Add(_putBatch, "@n", 0L); Add(_putBatch, "@at", ""); AddBlob(_putBatch); AddLong(_putBatch, "@p", null);
             _addCounters = Command(@"INSERT INTO counters(run_no, entity, read, inserted, updated, skipped, rejected, merged, filtered, deleted) VALUES (@r, @e, @c1, @c2, @c3, @c4, @c5, @c6, @c7, @c8)
 ON CONFLICT(run_no, entity) DO UPDATE SET read = counters.read + excluded.read, inserted = counters.inserted + excluded.inserted, updated = counters.updated + excluded.updated,
   skipped = counters.skipped + excluded.skipped, rejected = counters.rejected + excluded.rejected, merged = counters.merged + excluded.merged, filtered = counters.filtered + excluded.filtered,

@@ -18,7 +18,12 @@ namespace CrmMigration.Engine.Ledger
         private const byte Version = 1;
 
         /// <summary>Encodes a batch of images.</summary>
-        public static byte[] Encode(RowImageBatch batch)
+        public static byte[] Encode(RowImageBatch batch) => EncodeBuffer.Finish(Write(batch));
+
+        /// <summary>The blob of <see cref="Encode"/> in this thread's encode buffer (valid until the next encode), not copied out.</summary>
+        internal static ArraySegment<byte> EncodeInPlace(RowImageBatch batch) => EncodeBuffer.Written(Write(batch));
+
+        private static MemoryStream Write(RowImageBatch batch)
         {
             var ms = EncodeBuffer.Take();
             using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
@@ -41,7 +46,7 @@ namespace CrmMigration.Engine.Ledger
                     WriteBody(w, batch, row);
                 }
             }
-            return EncodeBuffer.Finish(ms);
+            return ms;
         }
 
         /// <summary>A row's head: its flags byte (bit 0 existed, bit 1 has a key). Its key text follows when it has one.</summary>
