@@ -122,10 +122,11 @@ namespace CrmMigration.Engine.Providers.Csv
             _columns = names;
             _columnShape = new CrmFieldShape(names);
             _observed = new CrmFieldType?[names.Length];
-            if (_options.Schema is not null)
-            {
-                for (int i = 0; i < names.Length; i++) _observed[i] = _options.Schema.GetField(names[i])?.Type;
-            }
+            // The sidecar types a column the schema describes by the schema (FileTableMetadata.Describe), so only the others are
+            // typed by the values written: a described column is marked text, which the writers never widen (no look per cell).
+            var described = _options.Schema ?? _firstSchema;
+            if (described is null) return;
+            for (int i = 0; i < names.Length; i++) if (described.GetField(names[i]) is not null) _observed[i] = CrmFieldType.String;
         }
 
         /// <inheritdoc/>
