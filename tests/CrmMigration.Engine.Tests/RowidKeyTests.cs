@@ -73,6 +73,25 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(empty, r.Errors.Count(e => e.Code == "MissingKey"));
         }
 
+        /// <summary>
+        /// SQLite's rule for which INTEGER PRIMARY KEY is the rowid, from the table's catalog (no index of its own): a table-level
+        /// <c>PRIMARY KEY (x DESC)</c> is one (SQLite numbers a NULL), so an empty key is MissingKey there too. Its siblings that are not
+        /// (WITHOUT ROWID, a column-level <c>INTEGER PRIMARY KEY DESC</c>) refuse it as ConstraintViolation: UnnumberedKeyTests.
+        /// </summary>
+        [Fact]
+        public void ATableLevelDescendingIntegerKeyIsTheRowidToo_AnEmptyKeyIsMissingKey()
+        {
+            using var dir = new TempDir();
+            string csv = dir.File("track.csv");
+            File.WriteAllText(csv, Tracks(1000, out var kept, out int empty));
+            SqliteTestUtil.Exec(dir.File("t.db"), "CREATE TABLE \"track\" (\"track_id\" INTEGER NOT NULL, \"name\" TEXT, PRIMARY KEY (\"track_id\" DESC))");
+            Assert.Equal("0", SqliteTestUtil.Column(dir.File("t.db"), "SELECT count(*) FROM pragma_index_list('track') WHERE origin = 'pk'").Single());
+            var r = Copy(csv, dir.File("t.db"), lane: true, mapped: true);
+            Assert.Equal(kept, r.Table);
+            Assert.Equal((1000L, 1000L - empty, (long)empty), (r.Summary.Read, r.Summary.Inserted, r.Summary.Rejected));
+            Assert.Equal(empty, r.Errors.Count(e => e.Code == "MissingKey"));
+        }
+
         [Fact]
         public void LaneRowsWithoutAKeyValueAreRejectedAsMissingKey_TheOthersOfTheirStatementInserted()
         {

@@ -40,6 +40,9 @@ namespace CrmMigration.Engine.Tests
         public static IEnumerable<object[]> IntegerKeys() => new[]
         {
             new object[] { CrmProviderKind.Sqlite, "CREATE TABLE \"track\" (\"track_id\" INT NOT NULL PRIMARY KEY, \"name\" TEXT)" },
+            // INTEGER keys SQLite does not keep as the rowid (they have an index of their own): not numbered either.
+            new object[] { CrmProviderKind.Sqlite, "CREATE TABLE \"track\" (\"track_id\" INTEGER NOT NULL PRIMARY KEY, \"name\" TEXT) WITHOUT ROWID" },
+            new object[] { CrmProviderKind.Sqlite, "CREATE TABLE \"track\" (\"track_id\" INTEGER NOT NULL PRIMARY KEY DESC, \"name\" TEXT)" },
             new object[] { CrmProviderKind.PostgreSql, "CREATE TABLE track (track_id integer PRIMARY KEY, name varchar(200))" },
             new object[] { CrmProviderKind.MySql, "CREATE TABLE track (track_id INT NOT NULL PRIMARY KEY, name VARCHAR(200))" },
         };

@@ -8,7 +8,9 @@ namespace CrmMigration.Engine.Providers.Sqlite
     /// <summary>A table or view with its columns, as read from the catalog.</summary>
     internal sealed class SqliteTableInfo : Relational.IRelationalTable
     {
-        public SqliteTableInfo(string name, bool isView, List<SqliteColumn> columns)
+        /// <summary>A table or view; <paramref name="keyIndexed"/>: SQLite keeps an index for the primary key (pragma index_list origin
+        /// 'pk': a WITHOUT ROWID table, or a key that is not the rowid); a table this module designs has none.</summary>
+        public SqliteTableInfo(string name, bool isView, List<SqliteColumn> columns, bool keyIndexed = false)
         {
             Name = name;
             IsView = isView;
@@ -22,7 +24,16 @@ namespace CrmMigration.Engine.Providers.Sqlite
             }
             pk.Sort((a, b) => columns[a].PkOrder.CompareTo(columns[b].PkOrder));
             PrimaryKey = pk.ToArray();
+            RowidAlias = !isView && !keyIndexed && PrimaryKey.Length == 1 && string.Equals(columns[PrimaryKey[0]].DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase)
+                ? PrimaryKey[0] : -1;
         }
+
+        /// <summary>
+        /// The column that is the table's rowid, or -1: a one-column INTEGER PRIMARY KEY that SQLite keeps as the rowid itself (no
+        /// index of its own). Not one in a WITHOUT ROWID table, nor declared <c>INTEGER PRIMARY KEY DESC</c> on the column: those
+        /// are indexed keys, and refuse a NULL by their NOT NULL instead of numbering the row.
+        /// </summary>
+        public int RowidAlias { get; }
 
         public string Name { get; }
         public bool IsView { get; }
@@ -91,7 +102,15 @@ namespace CrmMigration.Engine.Providers.Sqlite
                         hidden == 2 || hidden == 3));
                 }
             }
-            return new SqliteTableInfo(name, isView, columns);
+            bool keyIndexed = false;
+            if (!isView)
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = "SELECT count(*) FROM pragma_index_list($t) WHERE origin = 'pk'";
+                cmd.Parameters.AddWithValue("$t", name);
+                keyIndexed = System.Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+            }
+            return new SqliteTableInfo(name, isView, columns, keyIndexed);
         }
 
         /// <summary>The CREATE statement SQLite keeps for a table (comments included), or null.</summary>

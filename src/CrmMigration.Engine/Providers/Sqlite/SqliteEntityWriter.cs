@@ -191,8 +191,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             for (int c = 0; c < table.Columns.Count; c++)
             {
                 var col = table.Columns[c];
-                bool rowidAlias = table.PrimaryKey.Length == 1 && table.PrimaryKey[0] == c && string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase);
-                // A key field whose column is the table's rowid (a one-column INTEGER PRIMARY KEY).
+                bool rowidAlias = table.RowidAlias == c;
+                // A key field whose column is the table's rowid (a one-column INTEGER PRIMARY KEY SQLite keeps as the rowid).
                 if (rowidAlias && Array.IndexOf(cols, c) is int slot and >= 0 && Array.IndexOf(plan.KeySlots, slot) >= 0) plan.NumberedKeySlots = new[] { slot };
                 if (col.NotNull && !col.HasDefault && !col.Generated && !rowidAlias && Array.IndexOf(cols, c) < 0 && plan.MissingRequired is null) plan.MissingRequired = col.Name;
             }
@@ -836,8 +836,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             for (int s = 0; s < plan.Cols.Length; s++)
             {
                 var col = columns[plan.Cols[s]];
-                bool rowidAlias = Table.PrimaryKey.Length == 1 && Table.PrimaryKey[0] == plan.Cols[s] && string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase);
-                if (col.NotNull && plan.Storage[s] is null && !rowidAlias)
+                if (col.NotNull && plan.Storage[s] is null && Table.RowidAlias != plan.Cols[s])
                 {
                     return Rejected(record, plan, "ConstraintViolation", $"NOT NULL constraint failed: {TableName}.{col.Name}");
                 }
