@@ -268,8 +268,8 @@ namespace CrmMigration.Engine.Ledger
         /// <summary>
         /// True when blobs go into their rows by SQLite's incremental blob I/O, straight from the encode buffer: the row is inserted
         /// with a zero blob of the length (<see cref="BlobValue"/>), then written where it lies. Microsoft.Data.Sqlite binds only a
-        /// whole array, which was a large-object-heap copy per blob (two per batch: outcomes and before-images). PostgreSQL
-        /// ledgers bind the array as before.
+        /// whole array, which was a large-object-heap copy per blob (two per batch: outcomes and before-images). A PostgreSQL
+        /// ledger binds the encode buffer's span itself (<see cref="PutBlob"/>).
         /// </summary>
         private bool StreamsBlobs => _store is SqliteLedgerStore;
 
@@ -290,7 +290,8 @@ namespace CrmMigration.Engine.Ledger
         {
             if (!StreamsBlobs)
             {
-                data.Value = blob.ToArray();
+                // Npgsql writes a bytea from a span of an array as it is: no copy of the encode buffer.
+                data.Value = blob;
                 cmd.ExecuteNonQuery();
                 return;
             }
