@@ -205,6 +205,17 @@ namespace CrmMigration.Engine.Batches
             return row;
         }
 
+        /// <summary>True when a row of the batch is a record to write: a writer of rows takes only cells (record-backed rows decided before the target are never written).</summary>
+        public bool HasRecordsToWrite
+        {
+            get
+            {
+                if (!HasRecords) return false;
+                for (int r = 0; r < Count; r++) if (_records![r] is not null && _decided?[r] is null) return true;
+                return false;
+            }
+        }
+
         /// <summary>Sets the outcome of a row decided before the target.</summary>
         public void SetDecided(int row, CrmRecordOutcome? outcome)
         {

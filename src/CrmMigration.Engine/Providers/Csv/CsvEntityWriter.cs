@@ -233,10 +233,7 @@ namespace CrmMigration.Engine.Providers.Csv
                 case decimal m: w.WriteField(m); break;
                 case double d: w.WriteField(d); break;
                 case float f: w.WriteField((double)f); break;
-                case DateTime t:
-                    // The invariant text CrmValues.ToText gives, formatted into the writer's buffer (no string per date).
-                    WriteText(w, Formatted(t.TryFormat(Room(32), out int n, CrmRecord.DateFormat(t), CultureInfo.InvariantCulture), n, v));
-                    break;
+                case DateTime t: WriteDate(w, t); break;
                 default: WriteText(w, CrmValues.ToText(v) ?? ""); break; // an empty byte[] is "", not null
             }
         }
@@ -251,8 +248,12 @@ namespace CrmMigration.Engine.Providers.Csv
             return _text;
         }
 
-        /// <summary>The formatted text in <see cref="_text"/>, or the value's text when it did not fit.</summary>
-        private ReadOnlySpan<char> Formatted(bool done, int length, object value) => done ? _text.AsSpan(0, length) : (CrmValues.ToText(value) ?? "").AsSpan();
+        /// <summary>A date as the invariant text <see cref="CrmValues.ToText"/> gives, formatted into the writer's buffer (no string per date).</summary>
+        private void WriteDate(CsvWriter w, DateTime t)
+        {
+            if (t.TryFormat(Room(32), out int n, CrmRecord.DateFormat(t), CultureInfo.InvariantCulture)) WriteText(w, _text.AsSpan(0, n));
+            else WriteText(w, CrmValues.ToText(t) ?? "");
+        }
 
         /// <summary>
         /// A text field as CsvHelper's RFC 4180 mode with Injection=Escape wrote it: empty text as "" (not null); with
@@ -314,7 +315,7 @@ namespace CrmMigration.Engine.Providers.Csv
         /// </remarks>
         public bool CanWriteRows(RowBatch rows)
         {
-            if (_writer is null || _needsQuotesUtf8 is null || !_utf8Output) return false;
+            if (_writer is null || _needsQuotesUtf8 is null || !_utf8Output || rows.HasRecordsToWrite) return false;
             if (_columns is null) return true;
             MapShape(rows.Shape);
             return _mappedUnknown is null;
@@ -341,13 +342,6 @@ namespace CrmMigration.Engine.Providers.Csv
             for (int k = 0; k < count; k++)
             {
                 int r = which[k];
-                if (rows.RecordAt(r) is { } record)
-                {
-                    // A record-backed row (one that waited as a record) is written as its record is.
-                    WriteRecord(record);
-                    outcomes.Set(k, CrmOutcome.Inserted);
-                    continue;
-                }
                 for (int i = 0; i < map.Length; i++)
                 {
                     int j = map[i];
@@ -369,13 +363,7 @@ namespace CrmMigration.Engine.Providers.Csv
                             break;
                         case CellKind.Int64: w.WriteField(column.Int64At(r)); break;
                         case CellKind.Double: w.WriteField(column.DoubleAt(r)); break;
-                        case CellKind.DateTime:
-                            {
-                                var d = column.DateTimeAt(r);
-                                if (d.TryFormat(Room(32), out int n, CrmRecord.DateFormat(d), CultureInfo.InvariantCulture)) WriteText(w, _text.AsSpan(0, n));
-                                else WriteValue(w, d);
-                                break;
-                            }
+                        case CellKind.DateTime: WriteDate(w, column.DateTimeAt(r)); break;
                         default: WriteValue(w, column.GetValue(r)); break;
                     }
                 }

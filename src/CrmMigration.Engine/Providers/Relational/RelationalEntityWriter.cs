@@ -468,15 +468,7 @@ namespace CrmMigration.Engine.Providers.Relational
 
         /// <inheritdoc/>
         public bool CanWriteRows(Batches.RowBatch rows) =>
-            WritesRows && !Disposed && Table is not null && TableExists && !RecordsToWrite(rows) && _coveredShapes.Contains(rows.Shape);
-
-        /// <summary>True when a row of the batch is a record to write (record-backed rows decided before the target are never written).</summary>
-        private static bool RecordsToWrite(Batches.RowBatch rows)
-        {
-            if (!rows.HasRecords) return false;
-            for (int r = 0; r < rows.Count; r++) if (rows.RecordAt(r) is not null && rows.DecidedAt(r) is null) return true;
-            return false;
-        }
+            WritesRows && !Disposed && Table is not null && TableExists && !rows.HasRecordsToWrite && _coveredShapes.Contains(rows.Shape);
 
         /// <inheritdoc/>
         public void WriteRows(Batches.RowBatch rows, int[] which, int count, RowOutcomes outcomes)
