@@ -30,7 +30,8 @@ namespace CrmMigration.Engine.Tests
             {
                 // With repeatEvery, every so many rows a row repeats the key of the row before it.
                 int n = repeatEvery > 0 && i % repeatEvery == 0 ? i - 1 : i;
-                string id = n == 7 ? "P|7" : "Pé" + n.ToString("D4", CultureInfo.InvariantCulture);
+                // Keys a key's text escapes ('|' and '\\', CrmKey), in the first batch (the record path) and in a lane batch.
+                string id = n switch { 7 => "P|7", 907 => "P|907", 913 => "P\\913", _ => "Pé" + n.ToString("D4", CultureInfo.InvariantCulture) };
                 string day = (i % 4) switch { 0 => "", 1 => "2024-03-05", 2 => "2024-03-05T10:11:12", _ => "1999-12-31" };
                 text.Append(id).Append(",Zoë ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(',').Append(day).Append(',')
                     .Append((i % 50).ToString(CultureInfo.InvariantCulture)).Append('\n');
@@ -185,6 +186,47 @@ namespace CrmMigration.Engine.Tests
             Assert.True(read.Columns[1].IsUtf8At(r));
         }
 
+        /// <summary>
+        /// The server writers' bulk lane (binary COPY, LOAD DATA) keeps the images the record path keeps, byte for byte, packed
+        /// from the key cells' bytes (escaped keys from their text), and undo removes every row from them.
+        /// </summary>
+        [Theory]
+        [InlineData(CrmProviderKind.PostgreSql)]
+        [InlineData(CrmProviderKind.MySql)]
+        public void TheServerLaneKeepsTheBeforeImagesTheRecordPathKeeps_ByteForByte_AndUndoRemovesEveryRowFromThem(CrmProviderKind kind)
+        {
+            using var dir = new TempDir();
+            string folder = dir.File("in");
+            Directory.CreateDirectory(folder);
+            string csv = Path.Combine(folder, "people.csv");
+            File.WriteAllText(csv, People(1000), new UTF8Encoding(false));
+            string table = kind == CrmProviderKind.PostgreSql
+                ? "CREATE TABLE \"Person\" (\"Id\" varchar(20) PRIMARY KEY, \"Name\" text, \"Day\" date, \"Score\" integer)"
+                : "CREATE TABLE `Person` (`Id` varchar(20) PRIMARY KEY, `Name` text, `Day` datetime, `Score` int)";
+            using var lane = new TestDatabase(kind);
+            using var records = new TestDatabase(kind);
+            lane.Exec(table);
+            records.Exec(table);
+
+            var (laneRun, laneRows) = Copy(csv, () => lane.Provider(), dir.File("lane-ledger.sqlite"), lane: true);
+            var (_, recordRows) = Copy(csv, () => records.Provider(), dir.File("records-ledger.sqlite"), lane: false);
+            Assert.Equal(1000 - 100, laneRows);
+            Assert.Equal(0, recordRows);
+            Assert.Equal(records.Rows("Person"), lane.Rows("Person"));
+            var laneImages = Images(dir.File("lane-ledger.sqlite"));
+            Assert.Equal(10, laneImages.Count);
+            Assert.Equal(Images(dir.File("records-ledger.sqlite")), laneImages);
+
+            using (var ledger = new MigrationLedger(dir.File("lane-ledger.sqlite")))
+            using (var target = lane.Provider())
+            {
+                var failures = new List<UndoFailure>();
+                RunUndoer.Undo(ledger, target, new UndoOptions { RunId = laneRun, Force = true }, failures, new List<string>());
+                Assert.Empty(failures);
+            }
+            Assert.Empty(lane.Rows("Person"));
+        }
+
         /// <summary>A range of rows copied at once (the lane gathering a read batch) is the rows copied one by one: every kind of cell, unchecked text, keys, lines.</summary>
         [Fact]
         public void RowsCopiedAsARangeAreTheRowsCopiedOneByOne()
@@ -236,10 +278,13 @@ namespace CrmMigration.Engine.Tests
             }
         }
 
-        private static (string RunId, long LaneRows) Copy(string csv, string db, string ledgerPath, bool lane, int inserted = 1000)
+        private static (string RunId, long LaneRows) Copy(string csv, string db, string ledgerPath, bool lane, int inserted = 1000) =>
+            Copy(csv, () => ProviderFactory.Open(ProviderFactory.FromPath(db)), ledgerPath, lane, inserted);
+
+        private static (string RunId, long LaneRows) Copy(string csv, Func<ICrmProvider> openTarget, string ledgerPath, bool lane, int inserted = 1000)
         {
             using var source = ProviderFactory.Open(ProviderFactory.FromPath(csv));
-            using var target = ProviderFactory.Open(ProviderFactory.FromPath(db));
+            using var target = openTarget();
             using var ledger = new MigrationLedger(ledgerPath);
             var options = new CopyOptions
             {

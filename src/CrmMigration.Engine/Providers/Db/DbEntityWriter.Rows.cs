@@ -92,11 +92,21 @@ namespace CrmMigration.Engine.Providers.Db
                 {
                     return false;
                 }
+                RowImageBatch? images = null;
                 try
                 {
                     if (pg)
                     {
-                        PgCopy.Send((Npgsql.NpgsqlConnection)conn, _provider.QualifiedName(Table!), columns, _dialect.Quote, _bulkBuffer);
+                        // The server takes the rows while this thread makes their images; the COPY's end is waited for after.
+                        var ending = PgCopy.Send((Npgsql.NpgsqlConnection)conn, _provider.QualifiedName(Table!), columns, _dialect.Quote, _bulkBuffer);
+                        try
+                        {
+                            if (Options.OnBeforeCommit is not null) images = RowImages(rows, which, count, plan, columns);
+                        }
+                        finally
+                        {
+                            ending.GetAwaiter().GetResult();
+                        }
                     }
                     else
                     {
@@ -107,6 +117,7 @@ namespace CrmMigration.Engine.Providers.Db
                             tx.Rollback();
                             return false;
                         }
+                        if (Options.OnBeforeCommit is not null) images = RowImages(rows, which, count, plan, columns);
                     }
                 }
                 catch (Exception ex) when (ex is DbException && !_dialect.IsTransient(ex))
@@ -116,7 +127,7 @@ namespace CrmMigration.Engine.Providers.Db
                     return false;
                 }
                 // The way back is kept (by the ledger) before the batch is durable.
-                if (Options.OnBeforeCommit is { } keep) keep(RowImages(rows, which, count, plan, columns));
+                if (images is not null) Options.OnBeforeCommit!(images);
                 tx.Commit();
             }
             finally
@@ -127,19 +138,28 @@ namespace CrmMigration.Engine.Providers.Db
             return true;
         }
 
-        /// <summary>The images of inserted rows (absent before), keyed as the record path keys them.</summary>
+        /// <summary>
+        /// The images of inserted rows (absent before), keyed as the record path keys them, packed into the writer's kept batch: a
+        /// one-column text key straight from the cell's bytes, any other row from its portable values.
+        /// </summary>
         private RowImageBatch RowImages(RowBatch rows, int[] which, int count, WriterShape plan, List<DbColumn> columns)
         {
-            var images = NewImages();
+            var images = KeptImages();
             var cells = rows.Columns;
+            int textKey = Key.Length == 1 && plan.KeySlots.Length == 1 && plan.KeySlots[0] >= 0 && columns[plan.KeySlots[0]].Type == CrmFieldType.String ? plan.KeySlots[0] : -1;
             for (int i = 0; i < count; i++)
             {
                 int row = which[i];
+                if (textKey >= 0)
+                {
+                    var cell = cells[plan.Fields[textKey]];
+                    if (cell.KindAt(row) == Batches.CellKind.Text && cell.IsUtf8At(row) && PackAbsentText(images, cell.TextAt(row))) continue;
+                }
                 var values = new object?[plan.Cols.Length];
                 foreach (int s in plan.KeySlots) if (s >= 0) values[s] = _dialect.Portable(cells[plan.Fields[s]].GetValue(row), columns[s]);
                 string? key = KeyOfValues(plan, values);
                 if (key is null) for (int s = 0; s < values.Length; s++) values[s] = _dialect.Portable(cells[plan.Fields[s]].GetValue(row), columns[s]);
-                images.Rows.Add(AbsentImage(key, plan, values));
+                images.Pack(AbsentImage(key, plan, values));
             }
             return images;
         }

@@ -75,11 +75,15 @@ namespace CrmMigration.Engine.Providers.Db
             IReadOnlyList<object?[]> rows, Func<string, string> quote, BulkBuffer buffer)
         {
             Encode(buffer, Encoders(columns), rows);
-            Send(conn, qualifiedTarget, columns, quote, buffer);
+            Send(conn, qualifiedTarget, columns, quote, buffer).GetAwaiter().GetResult();
         }
 
-        /// <summary>Sends a COPY stream encoded into <paramref name="buffer"/> (see <see cref="Insert"/>).</summary>
-        public static void Send(NpgsqlConnection conn, string qualifiedTarget, IReadOnlyList<DbColumn> columns, Func<string, string> quote, BulkBuffer buffer)
+        /// <summary>
+        /// Sends a COPY stream encoded into <paramref name="buffer"/> (see <see cref="Insert"/>) and ends it; returns the end, which
+        /// completes when the server has taken every row (its refusal of a row surfaces there). The caller may do work of its own
+        /// meanwhile, not on this connection, and must wait for it before the connection is used again.
+        /// </summary>
+        public static System.Threading.Tasks.Task Send(NpgsqlConnection conn, string qualifiedTarget, IReadOnlyList<DbColumn> columns, Func<string, string> quote, BulkBuffer buffer)
         {
             var sql = new StringBuilder("COPY ").Append(qualifiedTarget).Append(" (");
             for (int c = 0; c < columns.Count; c++) { if (c > 0) sql.Append(", "); sql.Append(quote(columns[c].Name)); }
@@ -95,7 +99,7 @@ namespace CrmMigration.Engine.Providers.Db
                 catch (PostgresException) { /* the server's own refusal: the first failure is the one to report */ }
                 throw;
             }
-            stream.Dispose(); // ends the COPY: the server's refusal of a row surfaces here
+            return stream.DisposeAsync().AsTask(); // ends the COPY: the server's refusal of a row surfaces here
         }
 
         /// <summary>The whole COPY stream of the rows: header, one tuple per row (null as length -1), trailer.</summary>

@@ -428,6 +428,41 @@ namespace CrmMigration.Engine.Providers.Relational
             return new RowImageBatch(table.Name, columns, Key);
         }
 
+        private RowImageBatch? _keptImages;
+        private TTable? _keptImagesTable;
+
+        /// <summary>
+        /// The batch's (empty) images: one batch kept while the table stays the same, its rows packed into a buffer it keeps (the
+        /// ledger encodes the images before the commit and keeps nothing of them).
+        /// </summary>
+        protected RowImageBatch KeptImages()
+        {
+            if (_keptImages is null || !ReferenceEquals(_keptImagesTable, Table))
+            {
+                _keptImages = NewImages();
+                _keptImagesTable = Table;
+            }
+            _keptImages.Clear();
+            return _keptImages;
+        }
+
+        /// <summary>
+        /// Packs the image of an inserted row whose one-column text key is <paramref name="utf8"/> (valid UTF-8, stored as it is)
+        /// straight from its bytes, as <see cref="Ledger.RowImageCodec"/> writes <see cref="AbsentImage"/>'s image: the key text,
+        /// then the key column's value. False (nothing packed) when the key text is not the value itself (a '|' or '\\' in it is
+        /// escaped, <see cref="CrmKey"/>): the caller packs it from the string.
+        /// </summary>
+        protected static bool PackAbsentText(RowImageBatch images, ReadOnlySpan<byte> utf8)
+        {
+            if (utf8.IndexOfAny((byte)'|', (byte)'\\') >= 0) return false;
+            var w = images.PackRow(existed: false, hasKey: true);
+            w.Write7BitEncodedInt(utf8.Length);
+            w.Write(utf8);
+            Util.ValueCodec.WriteUtf8String(w, utf8);
+            images.EndRow();
+            return true;
+        }
+
         /// <summary>
         /// The image of an inserted row (absent before): with a key, the key columns' values (undo deletes by key); without
         /// one, every column it was written with (undo finds it by content).

@@ -525,23 +525,6 @@ namespace CrmMigration.Engine.Providers.Sqlite
         // ---------------------------------------------------------------- before-images
 
         private RowImageBatch? _images;
-        private RowImageBatch? _keptImages;
-        private SqliteTableInfo? _keptImagesTable;
-
-        /// <summary>
-        /// The batch's (empty) images: one batch kept while the table stays the same, its rows packed into a buffer it keeps (the
-        /// ledger encodes the images before the commit and keeps nothing of them).
-        /// </summary>
-        private RowImageBatch KeptImages()
-        {
-            if (_keptImages is null || !ReferenceEquals(_keptImagesTable, Table))
-            {
-                _keptImages = NewImages();
-                _keptImagesTable = Table;
-            }
-            _keptImages.Clear();
-            return _keptImages;
-        }
         private readonly HashSet<string> _imaged = new(StringComparer.Ordinal);
         private bool _upsertBatch;
 
@@ -554,17 +537,10 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 // Only an upsert batch can touch a key twice (an insert of a key already there is refused, so it keeps no image).
                 if (_upsertBatch && !_imaged.Add(CanonicalKey(plan)!)) return;
                 // Packed from the slots (the key's text and its columns' values), as RowImageCodec writes AbsentImage's image.
+                if (plan.KeySlots.Length == 1 && ReferenceEquals(plan.Storage[plan.KeySlots[0]], DirectText)
+                    && PackAbsentText(_images, _rows!.Columns[plan.Fields[plan.KeySlots[0]]].TextAt(_row))) return;
                 var w = _images.PackRow(existed: false, hasKey: true);
-                if (plan.KeySlots.Length == 1 && ReferenceEquals(plan.Storage[plan.KeySlots[0]], DirectText))
-                {
-                    var utf8 = _rows!.Columns[plan.Fields[plan.KeySlots[0]]].TextAt(_row);
-                    w.Write7BitEncodedInt(utf8.Length);
-                    w.Write(utf8);
-                }
-                else
-                {
-                    w.Write(CanonicalKey(plan)!);
-                }
+                w.Write(CanonicalKey(plan)!);
                 foreach (int s in plan.KeySlots)
                 {
                     if (ReferenceEquals(plan.Storage[s], DirectText)) ValueCodec.WriteUtf8String(w, _rows!.Columns[plan.Fields[s]].TextAt(_row));
