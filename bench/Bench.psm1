@@ -190,4 +190,11 @@ function New-BenchDatabase([string] $Prefix, [System.Collections.Generic.List[st
     $name
 }
 
-Export-ModuleMember -Function Invoke-Psql, New-BenchDatabase, Initialize-Bench, Invoke-BenchNative, Get-BenchPwsh, Measure-BenchPwsh, Measure-BenchNative, Measure-BenchNativeTime, New-BenchRow, Get-BenchMachine, Write-BenchMapping
+function Get-BenchMedian([double[]] $Values) {
+    # The median of a run's rounds (the mean of the middle two for an even count).
+    $s = [double[]]@($Values | Sort-Object)
+    if ($s.Count -eq 0) { throw 'No values to take the median of.' }
+    if ($s.Count % 2) { $s[[int][math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 }
+}
+
+Export-ModuleMember -Function Get-BenchMedian, Invoke-Psql, New-BenchDatabase, Initialize-Bench, Invoke-BenchNative, Get-BenchPwsh, Measure-BenchPwsh, Measure-BenchNative, Measure-BenchNativeTime, New-BenchRow, Get-BenchMachine, Write-BenchMapping

@@ -56,10 +56,6 @@ function Measure-Process([string[]] $Command) {
     $f = (Get-Content -LiteralPath $times -Tail 1).Split(' ')
     [pscustomobject]@{ Wall = [double]$f[0]; User = [double]$f[1]; Sys = [double]$f[2]; PeakMB = [math]::Round([double]$f[3] / 1024) }
 }
-function Get-Median([double[]] $Values) {
-    $s = @($Values | Sort-Object)
-    if ($s.Count % 2) { $s[[int][math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 }
-}
 $inv = [Globalization.CultureInfo]::InvariantCulture
 $loadStart = (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' '
 
@@ -131,14 +127,14 @@ if (@(`$s).Count -ne $($entities.Count) -or @(`$s | Where-Object { -not `$_.Bala
     $table = [Collections.Generic.List[string]]::new()
     $table.Add('| what | wall s (median) | wall min–max | CPU s user+sys (median) | peak MB |')
     $table.Add('|---|---:|---:|---:|---:|')
-    $fw = Get-Median @($floors | ForEach-Object Wall)
+    $fw = Get-BenchMedian @($floors | ForEach-Object Wall)
     $table.Add([string]::Format($inv, '| `psql \copy` of the same file(s), keyless text tables (floor) | {0:F2} | {1:F2}–{2:F2} | {3:F2} (psql only) | – |', $fw,
-        ($floors | Measure-Object Wall -Minimum).Minimum, ($floors | Measure-Object Wall -Maximum).Maximum, (Get-Median @($floors | ForEach-Object { $_.User + $_.Sys }))))
+        ($floors | Measure-Object Wall -Minimum).Minimum, ($floors | Measure-Object Wall -Maximum).Maximum, (Get-BenchMedian @($floors | ForEach-Object { $_.User + $_.Sys }))))
     foreach ($c in $configs) {
         $r = $results[$c.Name]
         $table.Add([string]::Format($inv, '| Copy-CrmData {0} (whole pwsh process) | {1:F2} | {2:F2}–{3:F2} | {4:F2} | {5} |', $c.Name,
-            (Get-Median @($r | ForEach-Object Wall)), ($r | Measure-Object Wall -Minimum).Minimum, ($r | Measure-Object Wall -Maximum).Maximum,
-            (Get-Median @($r | ForEach-Object { $_.User + $_.Sys })), (Get-Median @($r | ForEach-Object PeakMB))))
+            (Get-BenchMedian @($r | ForEach-Object Wall)), ($r | Measure-Object Wall -Minimum).Minimum, ($r | Measure-Object Wall -Maximum).Maximum,
+            (Get-BenchMedian @($r | ForEach-Object { $_.User + $_.Sys })), (Get-BenchMedian @($r | ForEach-Object PeakMB))))
     }
     $what = if ($Single -gt 0) {
         "Source: one contacts CSV ($($sizes -join ', '), 10 fields, the benchmarks' input) mapped by the rename mapping (10 fields renamed), ledger on."

@@ -70,15 +70,14 @@ try {
             Write-Host ('round {0} build {1}: {2:0.00} s inside, {3:0.00} s whole, {4:0.00} CPU s, {5} MB, load {6}' -f $r, $b, $m.Seconds, $m.ProcessSeconds, $rows[-1].Cpu, $m.PeakMB, $rows[-1].Load)
         }
     }
-    function Median([double[]] $v) { $s = [double[]]($v | Sort-Object); if ($s.Count % 2) { $s[[int][Math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 } }
     "| records | what | runs | median s inside | median s whole process | median CPU s (user+sys) | ratio whole / floor | peak MB | load (1 min) |"
     "|---:|---|---:|---:|---:|---:|---:|---:|---|"
-    $floorWhole = Median @($rows | Where-Object What -like 'sqlite3*' | ForEach-Object Whole)
+    $floorWhole = Get-BenchMedian @($rows | Where-Object What -like 'sqlite3*' | ForEach-Object Whole)
     foreach ($g in ($rows | Group-Object What)) {
-        $w = Median @($g.Group | ForEach-Object Whole)
+        $w = Get-BenchMedian @($g.Group | ForEach-Object Whole)
         '| {0} | {1} | {2} | {3} | {4} | {5} | {6}× | {7} | {8} |' -f $Count, $g.Name, $g.Count,
-            (Median @($g.Group | ForEach-Object Inside)).ToString('0.00', $inv), $w.ToString('0.00', $inv),
-            (Median @($g.Group | ForEach-Object Cpu)).ToString('0.00', $inv), ($w / $floorWhole).ToString('0.00', $inv),
+            (Get-BenchMedian @($g.Group | ForEach-Object Inside)).ToString('0.00', $inv), $w.ToString('0.00', $inv),
+            (Get-BenchMedian @($g.Group | ForEach-Object Cpu)).ToString('0.00', $inv), ($w / $floorWhole).ToString('0.00', $inv),
             (($g.Group | ForEach-Object PeakMB | Measure-Object -Maximum).Maximum), (($g.Group | ForEach-Object Load) -join ' ')
     }
 }

@@ -5,9 +5,10 @@
     each build left (target tables, ledger books and before-images) made with sqlite3 / psql / mariadb.
 .DESCRIPTION
     For a change to a writer: -Manifest lists the builds (e.g. main's, saved before the change, and the
-    worktree's). Per engine and count: the floor (sqlite3 .import, psql \copy, LOAD DATA LOCAL INFILE into a
-    table made like the one Copy-CrmData -Create made), then each build's Copy-CrmData (ledger on, fresh
-    ledger each), with peak RSS and the load average beside each row.
+    worktree's). Per engine and count, in each of -Repeat rounds: the floor (sqlite3 .import, psql \copy, LOAD DATA
+    LOCAL INFILE into a table made like the one Copy-CrmData -Create made), then each build's Copy-CrmData (ledger
+    on, fresh ledger each), with peak RSS and the load average beside each row; with more than one round, the
+    medians of the floor and of each build, and each build's median over the floor's.
     With -DumpDirectory each build also runs, after the insert copy, an upsert copy of a changed file (every
     tenth contact changed, a few hundred new ones) and an insert copy of the first rows again (duplicates), then
     dumps per engine: the table ordered by key, and the ledger's batches, images, counters and crosswalk
@@ -140,32 +141,37 @@ try {
         [IO.File]::WriteAllLines("$work/head/contacts.csv", [string[]]@(Get-Content -LiteralPath $csv -TotalCount 1001))
         $null = Invoke-Copy $kind 0 "$work/head/contacts.csv"
         $quoted = $csv.Replace("'", "''")
-        $floor = switch ($kind) {
-            'sqlite' {
-                Invoke-BenchNative sqlite3 "$work/t0.db" "DELETE FROM $table" | Out-Null
-                Invoke-BenchNative sqlite3 "$work/t0.db" ".schema $table" | Set-Content "$work/floor.sql"
-                Remove-Item "$work/floor.db" -ErrorAction Ignore
-                Invoke-BenchNative sqlite3 "$work/floor.db" ".read '$work/floor.sql'" | Out-Null
-                Measure-BenchNative { sqlite3 "$work/floor.db" ".import --csv --skip 1 '$csv' $table" }
-            }
-            'pg' {
-                Invoke-Pg "DROP TABLE IF EXISTS floor_same; CREATE TABLE floor_same (LIKE `"$table`" INCLUDING ALL)" | Out-Null
-                Measure-BenchNative { $env:PGPASSWORD = $env:CRM_PG_PASSWORD; psql -X -q -v ON_ERROR_STOP=1 -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $db -c "\copy floor_same FROM '$quoted' WITH (FORMAT csv, HEADER true)" }
-                Remove-Item env:PGPASSWORD -ErrorAction Ignore
-                Invoke-Pg 'DROP TABLE floor_same' | Out-Null
-            }
-            'my' {
-                Invoke-My "DROP TABLE IF EXISTS floor_same; CREATE TABLE floor_same LIKE ``$table``" | Out-Null
-                Measure-BenchNative { mariadb --no-defaults -h $env:CRM_MY_HOST -P $env:CRM_MY_PORT -u $env:CRM_MY_USER "-p$env:CRM_MY_PASSWORD" -D $db --local-infile=1 -e "LOAD DATA LOCAL INFILE '$quoted' INTO TABLE floor_same CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' LINES TERMINATED BY '\n' IGNORE 1 LINES" }
-                Invoke-My 'DROP TABLE floor_same' | Out-Null
-            }
-        }
         $floorName = @{ sqlite = '`sqlite3 .import`'; pg = '`psql \copy`'; my = '`LOAD DATA LOCAL INFILE`' }[$kind]
-        $rows.Add(('| {0} | {1} | {2} (floor) | {3:0.000} | | | {4} |' -f $Count, $kind, $floorName, $floor, (Get-Load)))
+        $seconds = @{}
         for ($r = 0; $r -lt $Repeat; $r++) {
+            # The floor again in every round, right before the builds it is compared with: a floor measured once is one sample
+            # of a machine whose speed drifts from minute to minute.
+            $floor = switch ($kind) {
+                'sqlite' {
+                    Invoke-BenchNative sqlite3 "$work/t0.db" "DELETE FROM $table" | Out-Null
+                    Invoke-BenchNative sqlite3 "$work/t0.db" ".schema $table" | Set-Content "$work/floor.sql"
+                    Remove-Item "$work/floor.db" -ErrorAction Ignore
+                    Invoke-BenchNative sqlite3 "$work/floor.db" ".read '$work/floor.sql'" | Out-Null
+                    Measure-BenchNative { sqlite3 "$work/floor.db" ".import --csv --skip 1 '$csv' $table" }
+                }
+                'pg' {
+                    Invoke-Pg "DROP TABLE IF EXISTS floor_same; CREATE TABLE floor_same (LIKE `"$table`" INCLUDING ALL)" | Out-Null
+                    Measure-BenchNative { $env:PGPASSWORD = $env:CRM_PG_PASSWORD; psql -X -q -v ON_ERROR_STOP=1 -h $env:CRM_PG_HOST -p $env:CRM_PG_PORT -U $env:CRM_PG_USER -d $db -c "\copy floor_same FROM '$quoted' WITH (FORMAT csv, HEADER true)" }
+                    Remove-Item env:PGPASSWORD -ErrorAction Ignore
+                    Invoke-Pg 'DROP TABLE floor_same' | Out-Null
+                }
+                'my' {
+                    Invoke-My "DROP TABLE IF EXISTS floor_same; CREATE TABLE floor_same LIKE ``$table``" | Out-Null
+                    Measure-BenchNative { mariadb --no-defaults -h $env:CRM_MY_HOST -P $env:CRM_MY_PORT -u $env:CRM_MY_USER "-p$env:CRM_MY_PASSWORD" -D $db --local-infile=1 -e "LOAD DATA LOCAL INFILE '$quoted' INTO TABLE floor_same CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' LINES TERMINATED BY '\n' IGNORE 1 LINES" }
+                    Invoke-My 'DROP TABLE floor_same' | Out-Null
+                }
+            }
+            $seconds['floor'] += @($floor)
+            $rows.Add(('| {0} | {1} | {2} (floor) | {3:0.000} | | | {4} |' -f $Count, $kind, $floorName, $floor, (Get-Load)))
             for ($b = 0; $b -lt $Manifest.Count; $b++) {
                 Reset-Target $kind $b
                 $m = Invoke-Copy $kind $b $csv
+                $seconds["$b"] += @($m.Seconds)
                 $rows.Add(('| {0} | {1} | Copy-CrmData, build {2} | {3:0.000} | {4:0.00}× | {5} | {6} |' -f $Count, $kind, $b, $m.Seconds, ($m.Seconds / $floor), $m.PeakMB, (Get-Load)))
                 Write-Host $rows[-1]
                 if ($DumpDirectory -and $r -eq 0) {
@@ -174,6 +180,15 @@ try {
                     $null = Invoke-Copy $kind $b "$work/again/contacts.csv" '-ErrorAction SilentlyContinue' "ledger$b-again"
                     Get-Dump $kind $b | Set-Content -LiteralPath (Join-Path $DumpDirectory "$kind-build$b.txt")
                 }
+            }
+        }
+        if ($Repeat -gt 1) {
+            # Medians of the rounds: the floor's and each build's, and the build's median over the floor's.
+            $medianFloor = Get-BenchMedian $seconds['floor']
+            $rows.Add(('| {0} | {1} | {2} (floor), median of {3} | {4:0.000} | | | |' -f $Count, $kind, $floorName, $Repeat, $medianFloor))
+            for ($b = 0; $b -lt $Manifest.Count; $b++) {
+                $median = Get-BenchMedian $seconds["$b"]
+                $rows.Add(('| {0} | {1} | Copy-CrmData, build {2}, median of {3} | {4:0.000} | {5:0.00}× | | |' -f $Count, $kind, $b, $Repeat, $median, ($median / $medianFloor)))
             }
         }
         Reset-Target $kind 0
