@@ -442,6 +442,50 @@ Describe 'Copy-CrmData: the ledger of a server target' {
     }
 }
 
+Describe 'Copy-CrmData: a copy into a server resumed after the target took a batch the ledger did not' {
+    BeforeAll {
+        $script:Work = Join-Path $TestDrive 'resume-server'
+        New-Item -ItemType Directory $script:Work | Out-Null
+        $lines = [Collections.Generic.List[string]]::new()
+        $lines.Add('id,name,city,score')
+        for ($i = 1; $i -le 3000; $i++) { $lines.Add(('K{0:D5},Name {0},City {1},{2}' -f $i, ($i % 17), ($i % 100))) }
+        [IO.File]::WriteAllLines((Join-Path $script:Work 'people.csv'), $lines)
+    }
+
+    It 'lands every row once into <Kind>, the batch sent again found as it was, with insert outcomes for the rest' -ForEach @(
+        @{ Kind = 'PostgreSql'; Prefix = 'CRM_PG_' }, @{ Kind = 'MySql'; Prefix = 'CRM_MY_' }
+    ) {
+        $db = New-CrmTestDatabase -Kind $Kind
+        try {
+            $connect = @"
+`$cred = [pscredential]::new('$($db.Credential.UserName)', (ConvertTo-SecureString `$env:${Prefix}PASSWORD -AsPlainText -Force))
+`$t = New-CrmConnection $Kind -Server '$($db.Server)' -Port $($db.Port) -Database '$($db.Name)' -Credential `$cred
+"@
+            $copy = "Copy-CrmData -Source ./people.csv -Target `$t -Create -BatchSize 500 -StatePath ./people.ledger"
+            # Killed after batch 3 committed in the target and before the ledger recorded it.
+            $killed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Environment @{ CRMMIGRATION_FAULT = 'after-target:3' } -Script "$connect`n$copy | Out-Null"
+            $killed.ExitCode | Should -Not -Be 0 -Because "the fault point should have killed the process: $($killed.Error)"
+            Invoke-CrmTestSql -Kind $Kind -Database $db -Sql 'SELECT count(*) FROM people' | Should -Be '1500'
+
+            $resumed = Invoke-CrmTestChild -WorkingDirectory $script:Work -Script "$connect`n$copy -Resume | ForEach-Object { '{0}:{1}:{2}:{3}:{4}' -f `$_.Read, `$_.Inserted, `$_.Updated, `$_.Skipped, `$_.Rejected }"
+            $resumed.ExitCode | Should -Be 0 -Because $resumed.Error
+            $resumed.Error | Should -Not -Match 'DuplicateKey'
+            Invoke-CrmTestSql -Kind $Kind -Database $db -Sql 'SELECT count(*), count(DISTINCT id), sum(score) FROM people' | Should -Be "3000`t3000`t148500"
+            $run = Get-CrmMigrationRun -StatePath (Join-Path $script:Work 'people.ledger')
+            $run.Balanced | Should -BeTrue
+            $run.Attempts | Should -Be 2
+            $people = $run.Entities | Where-Object Entity -eq 'people'
+            # Batches 1 and 2 recorded by the killed run, batch 3 sent again (in the target unchanged), the rest inserted.
+            ($people.Read, $people.Inserted, $people.Updated, $people.Skipped, $people.Rejected) | Should -Be @(3000, 2500, 0, 500, 0)
+            @(Get-CrmMigrationRecord -StatePath (Join-Path $script:Work 'people.ledger')).Count | Should -Be 3000
+        }
+        finally {
+            $db | Remove-CrmTestDatabase
+            Remove-Item (Join-Path $script:Work 'people.ledger*') -Force -ErrorAction Ignore
+        }
+    }
+}
+
 Describe 'Copy-CrmData with a source that is not there' {
     It 'stops with SourceNotFound and records no run' {
         Push-Location $TestDrive

@@ -335,6 +335,26 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>Writes the rows <see cref="_which"/> names into <see cref="_rowOutcomes"/>, as <see cref="Write"/> writes records.</summary>
+        /// <summary>The lane's rows the target refused as duplicates in a resumed insert run, written again as upserts (see RetakeDuplicates).</summary>
+        private void RetakeDuplicateRows(EntityState state, RowBatch rows, int count)
+        {
+            List<int>? at = null;
+            for (int w = 0; w < count; w++)
+            {
+                if (_rowOutcomes.CodeAt(w) == CrmOutcome.Rejected && _rowOutcomes.DetailAt(w) is { ReasonCode: "DuplicateKey" }) (at ??= new List<int>()).Add(w);
+            }
+            if (at is null) return;
+            var records = new List<CrmRecord>(at.Count);
+            var outcomes = new List<CrmRecordOutcome>(at.Count);
+            foreach (int w in at)
+            {
+                records.Add(rows.ToRecord(_which[w]));
+                outcomes.Add(_rowOutcomes.DetailAt(w)!);
+            }
+            RetakeDuplicates(state, records, outcomes);
+            for (int k = 0; k < at.Count; k++) _rowOutcomes.Set(at[k], outcomes[k]);
+        }
+
         private void WriteRows(EntityState state, RowBatch rows, int count)
         {
             var writer = (ICrmRowWriter)state.Writer!;
@@ -358,6 +378,7 @@ namespace CrmMigration.Engine.Import
                     {
                         throw new InvalidOperationException($"The writer for {state.Summary.Entity} returned {_rowOutcomes.Count} outcomes for {count} rows.");
                     }
+                    if (state.RetakesDuplicates) RetakeDuplicateRows(state, rows, count);
                     return;
                 }
                 catch (CrmException ex) when (IsTransient(ex) && attempt < _options.MaxAttempts)

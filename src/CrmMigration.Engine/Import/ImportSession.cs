@@ -440,14 +440,16 @@ namespace CrmMigration.Engine.Import
                 try { if (!EntityExists(state.Summary.Entity)) _ledger!.RecordCreated(_runId!, state.Summary.Entity); }
                 catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.ConnectionError) { }
             }
+            // A resumed run may send again records the target committed just before a crash (the batch the ledger had not recorded):
+            // an insert run writes as it was asked and sends the rows the target refuses as duplicates again as upserts, which find
+            // them unchanged (see RetakeDuplicates), so the rest is not written row by row as upserts. Rows without a key in a table
+            // without one cannot be upserted: they are inserted (the ledger's copy identities skip what it recorded).
+            state.RetakesDuplicates = _resumed && _durableTarget && _options.Mode == CrmWriteMode.Insert && !KeylessTarget(state.Summary.Entity, keyFields);
             try
             {
-                state.Writer = _provider.OpenWriter(state.Summary.Entity, new CrmWriteOptions
+                state.Writer = _provider.OpenWriter(state.Summary.Entity, state.WriteOptions = new CrmWriteOptions
                 {
-                    // A resumed run may re-send records the target committed just before a crash:
-                    // upsert finds them unchanged instead of refusing them as duplicates. Rows without a key in a table
-                    // without one cannot be upserted: they are inserted (the ledger's copy identities skip what it recorded).
-                    Mode = _resumed && _durableTarget && !KeylessTarget(state.Summary.Entity, keyFields) ? CrmWriteMode.Upsert : _options.Mode,
+                    Mode = _options.Mode,
                     CreateIfMissing = _options.CreateIfMissing,
                     KeyFields = keyFields,
                     Encoding = _options.Encoding,
@@ -716,7 +718,9 @@ namespace CrmMigration.Engine.Import
                     {
                         throw new InvalidOperationException($"The writer for {state.Summary.Entity} returned {_scratch.Count} outcomes for {records.Count} records.");
                     }
-                    return new List<CrmRecordOutcome>(_scratch);
+                    var outcomes = new List<CrmRecordOutcome>(_scratch);
+                    if (state.RetakesDuplicates && !_options.WhatIf) RetakeDuplicates(state, records, outcomes);
+                    return outcomes;
                 }
                 catch (CrmException ex) when (IsTransient(ex) && attempt < _options.MaxAttempts)
                 {
@@ -730,6 +734,37 @@ namespace CrmMigration.Engine.Import
                     // The batch failed as a whole: write record by record so only the bad ones are rejected.
                     return WriteOneByOne(state, records);
                 }
+            }
+        }
+
+        /// <summary>
+        /// A resumed insert run (<see cref="EntityState.RetakesDuplicates"/>): the records the target refused as duplicates are written
+        /// again as upserts, which is what the whole resumed run wrote before: one the crashed run committed is found unchanged, one
+        /// that differs is updated. Their outcomes replace the refusals. Only the batch the crash left unrecorded has such rows (and
+        /// keys the target held already), so the rest of the run keeps the insert path.
+        /// </summary>
+        private void RetakeDuplicates(EntityState state, IReadOnlyList<CrmRecord> records, IList<CrmRecordOutcome> outcomes)
+        {
+            List<int>? at = null;
+            for (int i = 0; i < outcomes.Count; i++)
+            {
+                if (outcomes[i] is { Outcome: CrmOutcome.Rejected, ReasonCode: "DuplicateKey" }) (at ??= new List<int>()).Add(i);
+            }
+            if (at is null) return;
+            var again = new List<CrmRecord>(at.Count);
+            foreach (int i in at) again.Add(records[i]);
+            var options = state.WriteOptions!;
+            state.RetakesDuplicates = false;
+            options.Mode = CrmWriteMode.Upsert;
+            try
+            {
+                var retaken = Write(state, again);
+                for (int k = 0; k < at.Count; k++) outcomes[at[k]] = retaken[k];
+            }
+            finally
+            {
+                options.Mode = CrmWriteMode.Insert;
+                state.RetakesDuplicates = true;
             }
         }
 
@@ -790,6 +825,10 @@ namespace CrmMigration.Engine.Import
             public EntityState(CrmImportSummary summary) { Summary = summary; }
             public CrmImportSummary Summary { get; }
             public ICrmEntityWriter? Writer { get; set; }
+            /// <summary>The options <see cref="Writer"/> was opened with (the session switches their Mode, see RetakeDuplicates).</summary>
+            public CrmWriteOptions? WriteOptions { get; set; }
+            /// <summary>Whether rows the target refuses as duplicates are written again as upserts: a resumed insert run (see RetakeDuplicates).</summary>
+            public bool RetakesDuplicates { get; set; }
             public bool WriterOpened { get; set; }
             public CrmException? OpenError { get; set; }
             public List<CrmRecord> Batch { get; } = new();
