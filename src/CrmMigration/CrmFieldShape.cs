@@ -43,7 +43,8 @@ namespace CrmMigration
         public IReadOnlyList<CrmReference>? References { get; init; }
 
         /// <summary>The same names with these references.</summary>
-        public CrmFieldShape WithReferences(IReadOnlyList<CrmReference>? references) => new CrmFieldShape(_names) { References = references, Schema = Schema };
+        public CrmFieldShape WithReferences(IReadOnlyList<CrmReference>? references) =>
+            new CrmFieldShape(_names) { References = references, Schema = Schema, FileKeyColumns = FileKeyColumns, FileKeepsEmptyText = FileKeepsEmptyText };
 
         /// <summary>
         /// The schema of the entity the records come from, when the source knows it (types, lengths, precision,
@@ -53,7 +54,21 @@ namespace CrmMigration
         public CrmEntitySchema? Schema { get; init; }
 
         /// <summary>The same names and references with this schema.</summary>
-        public CrmFieldShape WithSchema(CrmEntitySchema? schema) => new CrmFieldShape(_names) { References = References, Schema = schema };
+        public CrmFieldShape WithSchema(CrmEntitySchema? schema) =>
+            new CrmFieldShape(_names) { References = References, Schema = schema, FileKeyColumns = FileKeyColumns, FileKeepsEmptyText = FileKeepsEmptyText };
+
+        /// <summary>
+        /// For the rows of a file (CSV, Excel), where an empty cell is no stored value: the positions of the file's key fields, in key
+        /// order. A row whose key field is empty has no identity and is rejected before the target (the rule: FileKeyRule in the
+        /// engine). Null for every other source: a database's empty text is a value, and a record built in code keeps its key as given.
+        /// </summary>
+        internal int[]? FileKeyColumns { get; init; }
+
+        /// <summary>
+        /// True when the file stores the empty text as a value of its own (a sidecar's EmptyStringQuoted or EmptyStringCells): only a
+        /// key cell that holds nothing is empty then, not one that holds ''.
+        /// </summary>
+        internal bool FileKeepsEmptyText { get; init; }
 
         /// <summary>Number of fields.</summary>
         public int Count => _names.Length;
@@ -78,7 +93,8 @@ namespace CrmMigration
             var names = new string[_names.Length + 1];
             Array.Copy(_names, names, _names.Length);
             names[_names.Length] = name;
-            var next = new CrmFieldShape(names) { References = References, Schema = Schema };
+            // A field added at the end leaves the file's key columns where they are.
+            var next = new CrmFieldShape(names) { References = References, Schema = Schema, FileKeyColumns = FileKeyColumns, FileKeepsEmptyText = FileKeepsEmptyText };
             if (successors is null)
             {
                 // Ordinal: a record adding "id" must not get the cached successor another record made for "Id".

@@ -55,6 +55,12 @@ namespace CrmMigration
         public CrmOrigin? Origin { get; set; }
         /// <summary>For a Merged record: the key of the survivor it was merged into (the ledger's crosswalk maps the record's key to it).</summary>
         public string? MergedInto { get; set; }
+
+        /// <summary>
+        /// For a record the import rejected before the target (a file row without a key value): the error it is reported with, as a
+        /// mapping's reject is; null when the target refused the record (its error is made from this outcome).
+        /// </summary>
+        internal CrmDataError? Error { get; set; }
     }
 
     /// <summary>Per-entity accounting of an import (Import-CrmData default output).</summary>

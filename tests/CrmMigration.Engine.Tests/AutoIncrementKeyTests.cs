@@ -78,8 +78,9 @@ namespace CrmMigration.Engine.Tests
                 if (way is Way.Lane or Way.Unmapped) Assert.True(copier.LaneRows > 0, "the lane took no rows");
                 else Assert.Equal(0, copier.LaneRows);
             }
-            // A mapping with a Key refuses the row itself; otherwise the writer does, before the server can number it.
-            Assert.Equal(Enumerable.Repeat(way is Way.Lane or Way.Records ? "RecordKeyMissing" : "MissingKey", empty), errors.Select(e => e.Code));
+            // A mapping with a Key refuses the row itself, and so does a plain copy of a file (a file's row without a key has no
+            // identity); a mapping without a Key leaves it to the writer, which refuses it before the server can number it.
+            Assert.Equal(Enumerable.Repeat(way is Way.Keyless ? "MissingKey" : "RecordKeyMissing", empty), errors.Select(e => e.Code));
             Assert.Equal(empty, errors.Count);
 
             kept.Sort(System.StringComparer.Ordinal);

@@ -17,7 +17,7 @@ namespace CrmMigration.Engine.Tests
     /// </summary>
     public sealed class UnmappedFileCopyTests
     {
-        /// <summary>A psql-like export (track_id, name, milliseconds, unit_price, added): row 1234 repeats track 17, row 2000 has no key.</summary>
+        /// <summary>A psql-like export (track_id, name, milliseconds, unit_price, added): row 1234 repeats track 17, row 2000 has no key (line 2001).</summary>
         private static string Tracks(int rows)
         {
             var text = new StringBuilder("track_id,name,milliseconds,unit_price,added\n");
@@ -67,7 +67,9 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(0, records.LaneRows);
             Assert.Equal((3000L, 2998L, 2L), (lane.Summary.Read, lane.Summary.Inserted, lane.Summary.Rejected));
             Assert.Equal((records.Summary.Read, records.Summary.Inserted, records.Summary.Rejected), (lane.Summary.Read, lane.Summary.Inserted, lane.Summary.Rejected));
-            Assert.Equal(new[] { "DuplicateKey", "MissingKey" }, lane.Errors.Select(e => e.Split('|')[0]).OrderBy(c => c, System.StringComparer.Ordinal));
+            // Row 1234 repeats a key (the target refuses it); row 2000 has none (refused before the target, by its line).
+            Assert.Equal(new[] { "DuplicateKey", "RecordKeyMissing" }, lane.Errors.Select(e => e.Split('|')[0]).OrderBy(c => c, System.StringComparer.Ordinal));
+            Assert.Contains(lane.Entries, e => e.StartsWith("track|track|" + csv + ":2001|(null)|Rejected|RecordKeyMissing|", System.StringComparison.Ordinal));
             Assert.Equal(records.Errors, lane.Errors);
             Assert.Equal(records.Entries, lane.Entries);
             Assert.Equal(records.Table, lane.Table);

@@ -63,13 +63,28 @@ namespace CrmMigration.Engine.Import
                 state.Batch.Clear();
                 state.Preset.Clear();
             }
+            bool fileKeys = FileKeyRule.Applies(mapped.Shape);
             for (int r = from; r < to;)
             {
                 if (rows.Count == 0) Prepare(rows, mapped);
-                int take = Math.Min(to - r, Math.Max(1, _options.BatchSize - rows.Count));
-                rows.CopyRows(mapped, r, r + take);
-                state.Received += take;
-                r += take;
+                int end = Math.Min(to, r + Math.Max(1, _options.BatchSize - rows.Count));
+                int k = -1, take = fileKeys ? r : end;
+                while (take < end && (k = FileKeyRule.EmptyKeyField(mapped, take)) < 0) take++;
+                if (take > r)
+                {
+                    rows.CopyRows(mapped, r, take);
+                    state.Received += take - r;
+                    r = take;
+                }
+                else
+                {
+                    // A file's row without a key value has no identity: rejected before the target, waiting in its place as the
+                    // record path's would (see Add).
+                    var (refused, outcome) = FileKeyRule.Reject(mapped.ToRecord(r), k, state.Summary.Entity);
+                    rows.AddRecord(refused, outcome);
+                    state.Received++;
+                    r++;
+                }
                 if (rows.Count >= _options.BatchSize) FlushEntity(state, results);
             }
             return true;
@@ -286,11 +301,7 @@ namespace CrmMigration.Engine.Import
                     Count(state, detail);
                     // A row decided before the target was reported where it was decided (its result says so); a row the target (or the
                     // ledger) refused becomes an error and a reject-file row, with its record made here.
-                    if (record is not null && rows.DecidedAt(r) is not null)
-                    {
-                        _decided.Remove(detail);
-                        results.Add(new ImportResult(record, detail, decided: true));
-                    }
+                    if (record is not null && rows.DecidedAt(r) is not null) results.Add(new ImportResult(record, detail, decided: _decided.Remove(detail)));
                     else if (code == CrmOutcome.Rejected) results.Add(new ImportResult(rows.ToRecord(r), detail));
                 }
                 else if (state.Summary.Count(code))

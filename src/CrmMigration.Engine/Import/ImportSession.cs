@@ -164,6 +164,13 @@ namespace CrmMigration.Engine.Import
                 _described = true;
                 _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
             }
+            if (FileKeyRule.EmptyKeyField(record) is int k and >= 0)
+            {
+                // A file's row without a key value has no identity: rejected here, before the target, and reported as it is refused.
+                var (refused, outcome) = FileKeyRule.Reject(record, k, record.Entity);
+                Preset(GetState(record.Entity, null, openWriter: false), refused, outcome, results);
+                return;
+            }
             EntityState state;
             bool first;
             if (_current is { WriterOpened: true } current && ReferenceEquals(record.Entity, current.Summary.Entity))
@@ -207,6 +214,17 @@ namespace CrmMigration.Engine.Import
                 throw new ArgumentException("A decided record is rejected, filtered or merged; landed records go through Add.", nameof(outcome));
             }
             var state = GetState(_options.Entity ?? entity, null, openWriter: false);
+            _decided.Add(outcome);
+            Preset(state, record, outcome, results);
+        }
+
+        /// <summary>
+        /// A record with an outcome decided before the target into its entity's next batch: in the books and the ledger with it, in its
+        /// place. A decided one (<see cref="AddDecided"/>) was reported where it was decided; any other is reported as the target's
+        /// refusals are (an error and a reject-file row).
+        /// </summary>
+        private void Preset(EntityState state, CrmRecord record, CrmRecordOutcome outcome, List<ImportResult> results)
+        {
             state.Received++;
             if (state.Rows is { Count: > 0 } rows)
             {
@@ -214,7 +232,6 @@ namespace CrmMigration.Engine.Import
                 if (JoinsRows(record, outcome, rows))
                 {
                     rows.AddRecord(record, outcome);
-                    _decided.Add(outcome);
                     if (rows.Count >= _options.BatchSize) FlushEntity(state, results);
                     return;
                 }
@@ -222,7 +239,6 @@ namespace CrmMigration.Engine.Import
             }
             state.Batch.Add(record);
             state.Preset.Add(outcome);
-            _decided.Add(outcome);
             if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
         }
 

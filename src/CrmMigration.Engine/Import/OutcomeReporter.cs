@@ -6,7 +6,8 @@ namespace CrmMigration.Engine.Import
 {
     /// <summary>
     /// Turns what an import decided into what the user sees, the same way for Import-CrmData, Copy-CrmData and
-    /// every other writer: one error and one reject-file row per record the target refused, each outcome to
+    /// every other writer: one error and one reject-file row per record the target refused (or the import refused before it: a
+    /// file's row without a key, see <see cref="FileKeyRule"/>), each outcome to
     /// whoever asked for outcomes, and the books of entities the user declined at a -Confirm prompt. Records
     /// decided before the target (mapping rejects, filters, merges) were reported where they were decided and
     /// are only passed on as outcomes here.
@@ -39,7 +40,8 @@ namespace CrmMigration.Engine.Import
             foreach (var r in results)
             {
                 var o = r.Outcome;
-                if (!r.Decided && o.Outcome == CrmOutcome.Rejected && !o.WhatIf) Refused(r.Record, o);
+                // A record rejected before the target (a file's row without a key) is reported under -WhatIf too, as a mapping's rejects are.
+                if (!r.Decided && o.Outcome == CrmOutcome.Rejected && (!o.WhatIf || o.Error is not null)) Refused(r.Record, o);
                 _onOutcome?.Invoke(o);
             }
             results.Clear();
@@ -47,7 +49,7 @@ namespace CrmMigration.Engine.Import
 
         private void Refused(CrmRecord record, CrmRecordOutcome o)
         {
-            var error = new CrmDataError(o.ReasonCode ?? "ImportRejected", CrmErrorKind.WriteError, o.Message ?? "The target refused the record.")
+            var error = o.Error ?? new CrmDataError(o.ReasonCode ?? "ImportRejected", CrmErrorKind.WriteError, o.Message ?? "The target refused the record.")
             {
                 Entity = o.Entity,
                 Key = o.Key,

@@ -200,7 +200,7 @@ namespace CrmMigration.Engine.Validation
             private Dictionary<string, string>? _changes;
 
             // Figures.
-            private long _sourceRows, _targetRows, _mappingRejected, _sourceNullKeys, _targetNullKeys;
+            private long _sourceRows, _targetRows, _mappingRejected, _keyMissing, _sourceNullKeys, _targetNullKeys;
             private readonly ErrorTally _sourceErrors = new(), _targetErrors = new();
             private readonly List<string> _sourceNullKeySamples = new();
             private long _missing, _extra, _targetDupKeys, _targetDupDiffer, _sourceDupKeys, _sourceDupCopies, _sourceDupDiffer, _differing;
@@ -296,6 +296,12 @@ namespace CrmMigration.Engine.Validation
                             effective = Translate(mapped!, _references);
                             if (count && _changes is not null && (mapped!.Origin?.SourceKey ?? record.Key?.ToString()) is string was && effective.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) _changes[was] = now;
                         }
+                    }
+                    else if (FileKeyRule.EmptyKeyField(record) >= 0)
+                    {
+                        // A file's row without a key value: the import rejected it before the target (RecordKeyMissing), as a mapping's reject.
+                        if (count) _keyMissing++;
+                        continue;
                     }
                     yield return effective;
                 }
@@ -771,6 +777,7 @@ namespace CrmMigration.Engine.Validation
                 {
                     string notes = "";
                     if (_mappingRejected > 0) notes += $" {N(_mappingRejected)} source record(s) are rejected or filtered by the mapping and not expected in the target.";
+                    if (_keyMissing > 0) notes += $" {N(_keyMissing)} source row(s) have an empty key field, which the import rejects (RecordKeyMissing): not expected in the target.";
                     if (_merged > 0) notes += $" {N(_merged)} source row(s) repeat a key and are merged into the first (OnRepeat = 'Merge').";
                     if (_sourceErrors.Dropped > 0) notes += $" {N(_sourceErrors.Dropped)} source row(s) could not be read (see SourceRead).";
                     long expected = _sourceRows - _explained - (_keyless ? 0 : _sourceDupCopies);
@@ -1091,7 +1098,7 @@ namespace CrmMigration.Engine.Validation
                     string codes = "";
                     foreach (var (k, n) in Codes) codes += (codes.Length > 0 ? ", " : "") + k + "=" + N(n);
                     CrmCheckStatus status = Dropped == 0 ? (Notes > 0 ? CrmCheckStatus.Warning : CrmCheckStatus.Pass) : Dropped == Explained ? CrmCheckStatus.Warning : CrmCheckStatus.Fail;
-                    long read = side == "source" ? run._sourceRows + run._mappingRejected : run._targetRows;
+                    long read = side == "source" ? run._sourceRows + run._mappingRejected + run._keyMissing : run._targetRows;
                     string details = Dropped == 0
                         ? $"The {side} reader read {N(read)} row(s) and left none out" + (Notes > 0 ? $"; {N(Notes)} note(s) about the file or values passed on unconverted." : ".")
                         : $"{N(Dropped)} {side} row(s) could not be read ({codes}) and were left out of every comparison; {N(read)} row(s) were read."

@@ -240,10 +240,17 @@ namespace CrmMigration.Engine.Providers.Csv
                     HeaderBytes();
                 }
                 Header = header;
-                // The sidecar's schema (types, lengths, keys, comments, annotations) travels with the records.
-                var shape = new CrmFieldShape(header) { Schema = _metadata?.Describe(_entity, header, _system, CrmProviderKind.Csv) };
                 var types = new CrmFieldType[header.Length];
                 var keyIndexes = ResolveKey(header, types);
+                bool emptyQuoted = _metadata?.EmptyStringQuoted == true;
+                // The sidecar's schema (types, lengths, keys, comments, annotations) travels with the records, and so do the key columns,
+                // whose empty cells are no value (an unquoted empty field; '' too, unless the sidecar says a quoted one is): FileKeyRule.
+                var shape = new CrmFieldShape(header)
+                {
+                    Schema = _metadata?.Describe(_entity, header, _system, CrmProviderKind.Csv),
+                    FileKeyColumns = keyIndexes,
+                    FileKeepsEmptyText = emptyQuoted,
+                };
                 string[]? keyNames = null;
                 if (keyIndexes is not null)
                 {
@@ -251,7 +258,6 @@ namespace CrmMigration.Engine.Providers.Csv
                     for (int k = 0; k < keyIndexes.Length; k++) keyNames[k] = header[keyIndexes[k]];
                 }
                 bool unescape = _metadata?.FormulaEscape == CrmFormulaEscape.Spreadsheet;
-                bool emptyQuoted = _metadata?.EmptyStringQuoted == true;
                 int n = header.Length;
                 bool dropFirst = seek && !resume!.Inclusive;
                 var buffer = new Utf8Buffer(256);

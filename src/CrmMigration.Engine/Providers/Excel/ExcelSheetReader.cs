@@ -176,6 +176,8 @@ namespace CrmMigration.Engine.Providers.Excel
                     shape = new CrmFieldShape(header) { Schema = _metadata?.Describe(_sheet, header, _system, CrmProviderKind.Excel) };
                     types = new CrmFieldType?[header.Length];
                     keyIndexes = Keys(header, shape, types);
+                    // The key columns travel with the records: an empty key cell is no value ('' too, unless the sidecar keeps it): FileKeyRule.
+                    shape = new CrmFieldShape(header) { Schema = shape.Schema, FileKeyColumns = keyIndexes, FileKeepsEmptyText = emptyStrings };
                     continue;
                 }
                 if ((line & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
