@@ -276,7 +276,7 @@ Describe 'Copy-CrmData: a plain CSV file' {
         finally { $pg | Remove-CrmTestDatabase }
     }
 
-    It 'keys a psql export by <entity>_id, and rejects a row without one instead of letting SQLite number it' {
+    It 'keys a psql export by <entity>_id, and rejects a row without one (RecordKeyMissing) instead of letting SQLite number it' {
         # As `psql -c "\copy track TO track.csv CSV HEADER"` writes a snake_case table: the key is track_id, row 3 lost its id.
         $folder = Join-Path $TestDrive 'psql'
         New-CrmTestCsv -Path (Join-Path $folder 'track.csv') -NewLine "`n" -Line @(
@@ -285,10 +285,37 @@ Describe 'Copy-CrmData: a plain CSV file' {
         $result = Copy-CrmData (Join-Path $folder 'track.csv') $db -Create -ErrorVariable bad -ErrorAction SilentlyContinue
         $result.Inserted | Should -Be 3
         $result.Rejected | Should -Be 1
-        @($bad | Get-CrmTestErrorId) | Should -Be @('MissingKey')
+        @($bad | Get-CrmTestErrorId) | Should -Be @('RecordKeyMissing')
         $bad[0].Exception.Message | Should -Match 'track\.csv:4'
         & sqlite3 $db "SELECT group_concat(pk || ':' || name, ' ') FROM pragma_table_info('track') WHERE pk > 0" | Should -Be '1:track_id'
         & sqlite3 $db 'SELECT track_id || ''|'' || name FROM track ORDER BY track_id' | Should -Be @('1|For Those About To Rock', '2|Balls to the Wall', '3|Restless and Wild')
+    }
+
+    It 'rejects every row whose key is empty as RecordKeyMissing, naming file, line and field, and lands the rest' {
+        # Two rows lost their id. Into a text key the first used to land as '' and the second to be a "duplicate"; now neither has an
+        # identity: both are rejected before the target, in the reject file and the ledger; -WhatIf and Test-CrmMigration agree.
+        $folder = Join-Path $TestDrive 'emptykeys'
+        $csv = Join-Path $folder 'customer.csv'
+        New-CrmTestCsv -Path $csv -NewLine "`n" -Line @('customer_id,name', 'C1,Ana', ',Bo', 'C2,Chen', ' ,Spaces', ',Dee', 'C3,Eve') | Out-Null
+        $db = Join-Path $folder 'crm.db'
+        & sqlite3 $db 'CREATE TABLE customer (customer_id TEXT NOT NULL PRIMARY KEY, name TEXT)'
+        $plan = Copy-CrmData $csv $db -WhatIf -ErrorVariable planned -ErrorAction SilentlyContinue
+        ($plan.Inserted, $plan.Rejected) | Should -Be @(4, 2)
+        @($planned | Get-CrmTestErrorId) | Should -Be @('RecordKeyMissing', 'RecordKeyMissing')
+
+        $result = Copy-CrmData $csv $db -RejectPath (Join-Path $folder 'rejects') -ErrorVariable bad -ErrorAction SilentlyContinue
+        ($result.Read, $result.Inserted, $result.Rejected) | Should -Be @(6, 4, 2)
+        $result.RejectReasons['RecordKeyMissing'] | Should -Be 2
+        @($bad | Get-CrmTestErrorId) | Should -Be @('RecordKeyMissing', 'RecordKeyMissing')
+        @($bad | ForEach-Object { $_.TargetObject.Origin.Line }) | Should -Be @(3, 6)
+        $bad | ForEach-Object { $_.Exception.Message | Should -Match ([regex]::Escape($csv) + ':[36] .*field ''customer_id''.*key field ''customer_id'' of customer is empty') }
+        $bad[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        # A key of spaces is a value: it lands.
+        & sqlite3 $db 'SELECT ''['' || customer_id || '']'' || name FROM customer ORDER BY 1' | Should -Be @('[ ]Spaces', '[C1]Ana', '[C2]Chen', '[C3]Eve')
+        $rejects = @(Get-ChildItem (Join-Path $folder 'rejects') -Recurse -Filter 'customer.csv' | ForEach-Object { Import-Csv $_.FullName })
+        @($rejects | ForEach-Object { $_.name + ':' + $_.RejectReason }) | Should -Be @('Bo:RecordKeyMissing', 'Dee:RecordKeyMissing')
+        @(Get-CrmMigrationRun -Target $db)[0].Balanced | Should -BeTrue
+        Test-CrmMigration -Source $csv -Target $db -Quiet | Should -BeTrue
     }
 
     It 'keeps a MariaDB AUTO_INCREMENT key as the file has it: 0 stays 0, a row without one is rejected, not numbered' {
@@ -301,7 +328,7 @@ Describe 'Copy-CrmData: a plain CSV file' {
             $result = Copy-CrmData (Join-Path $folder 'genre.csv') $my.Connection -ErrorVariable bad -ErrorAction SilentlyContinue
             $result.Inserted | Should -Be 3
             $result.Rejected | Should -Be 1
-            @($bad | Get-CrmTestErrorId) | Should -Be @('MissingKey')
+            @($bad | Get-CrmTestErrorId) | Should -Be @('RecordKeyMissing')
             $bad[0].Exception.Message | Should -Match 'genre\.csv:4'
             Invoke-CrmTestSql -Kind MySql -Database $my -Sql "SELECT CONCAT(genre_id, '|', name) FROM genre ORDER BY genre_id" | Should -Be @('0|Unknown', '1|Rock', '2|Metal')
         }
