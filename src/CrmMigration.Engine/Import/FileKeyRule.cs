@@ -5,7 +5,7 @@ namespace CrmMigration.Engine.Import
 {
     /// <summary>
     /// The one rule for a row read from a file (CSV, Excel) whose key field is empty (about_CrmMigration_Sources): an empty cell there
-    /// is no stored value, so the row has no identity. It is rejected as RecordKeyMissing before it reaches the target, naming the
+    /// is no stored value, so the row has no identity. Copied into a database (<see cref="AppliesTo"/>), it is rejected as RecordKeyMissing before it reaches the target, naming the
     /// file, the line and the key field, as a mapping whose Key names the field rejects it. The key fields are the file's own
     /// (<see cref="CrmFieldShape.FileKeyColumns"/>: the sidecar's key, else the Id column the reader chose); an empty part of a
     /// composite key is enough; a key of spaces is a value. A database source's empty text is a value and is copied, and a record
@@ -17,6 +17,13 @@ namespace CrmMigration.Engine.Import
     {
         /// <summary>The reason code, the mapping's own for an empty key field.</summary>
         public const string Code = "RecordKeyMissing";
+
+        /// <summary>
+        /// Whether the rule holds for rows written into a target of this kind: a database, which identifies its rows by their key. A
+        /// file target (CSV, Excel) keeps such a row as the source file has it, as it keeps a repeated key: nothing there needs the
+        /// row's identity, and nothing the user did not ask to change is dropped.
+        /// </summary>
+        public static bool AppliesTo(CrmProviderKind target) => target is not (CrmProviderKind.Csv or CrmProviderKind.Excel);
 
         /// <summary>True when rows of this shape are a file's, keyed: the rule has something to ask of them.</summary>
         public static bool Applies(CrmFieldShape shape) => shape.FileKeyColumns is not null;

@@ -63,7 +63,7 @@ namespace CrmMigration.Engine.Import
                 state.Batch.Clear();
                 state.Preset.Clear();
             }
-            bool fileKeys = FileKeyRule.Applies(mapped.Shape);
+            bool fileKeys = _fileKeysRequired && FileKeyRule.Applies(mapped.Shape);
             for (int r = from; r < to;)
             {
                 if (rows.Count == 0) Prepare(rows, mapped);

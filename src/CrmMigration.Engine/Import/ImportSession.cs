@@ -94,6 +94,8 @@ namespace CrmMigration.Engine.Import
         private readonly string _target;
         private readonly string? _runId;
         private readonly bool _resumed;
+        /// <summary>Whether a file's row without a key value is rejected before the target (<see cref="FileKeyRule.AppliesTo"/>).</summary>
+        private readonly bool _fileKeysRequired;
         private bool _described;
         private EntityState? _current;
         private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
@@ -107,6 +109,7 @@ namespace CrmMigration.Engine.Import
             _target = provider.Connection.DisplayName;
             // Files are written whole when the import completes; databases keep each committed batch.
             _durableTarget = provider.Connection.Provider is not (CrmProviderKind.Csv or CrmProviderKind.Excel);
+            _fileKeysRequired = FileKeyRule.AppliesTo(provider.Connection.Provider);
             _ledger = options.WhatIf ? null : options.Ledger;
             if (_ledger is not null)
             {
@@ -164,7 +167,7 @@ namespace CrmMigration.Engine.Import
                 _described = true;
                 _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
             }
-            if (FileKeyRule.EmptyKeyField(record) is int k and >= 0)
+            if (_fileKeysRequired && FileKeyRule.EmptyKeyField(record) is int k and >= 0)
             {
                 // A file's row without a key value has no identity: rejected here, before the target, and reported as it is refused.
                 var (refused, outcome) = FileKeyRule.Reject(record, k, record.Entity);

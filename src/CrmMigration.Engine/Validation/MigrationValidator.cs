@@ -297,7 +297,7 @@ namespace CrmMigration.Engine.Validation
                             if (count && _changes is not null && (mapped!.Origin?.SourceKey ?? record.Key?.ToString()) is string was && effective.Key?.ToString() is string now && !string.Equals(was, now, StringComparison.Ordinal)) _changes[was] = now;
                         }
                     }
-                    else if (FileKeyRule.EmptyKeyField(record) >= 0)
+                    else if (FileKeyRule.AppliesTo(_v._target.Connection.Provider) && FileKeyRule.EmptyKeyField(record) >= 0)
                     {
                         // A file's row without a key value: the import rejected it before the target (RecordKeyMissing), as a mapping's reject.
                         if (count) _keyMissing++;
