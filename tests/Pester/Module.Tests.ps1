@@ -24,7 +24,7 @@ Describe 'The built module' {
     }
 }
 
-Describe 'Native code for the runtime that built it (build/ReadyToRun.proj)' {
+Describe 'Native code for the runtime that built it (build/ReadyToRun/ReadyToRun.proj)' {
     It 'carries precompiled code beside the IL in every managed assembly, with the debug entry that keeps line numbers' {
         $dir = Split-Path -Parent (Get-CrmTestManifest)
         $files = @(Get-ChildItem -LiteralPath $dir, (Join-Path $dir 'Dependencies') -Filter *.dll -File)
