@@ -204,5 +204,53 @@ namespace CrmMigration.Engine.Tests
             var read = p.Read("grow", new CrmReadOptions(), _ => { }, CancellationToken.None).ToList();
             Assert.Equal(new object?[] { null, null, null, null, null, 66L, 77L }, read.Select(r => r["extra"]).ToArray());
         }
+    
+        /// <summary>
+        /// The PostgreSQL lane sends a batch's rows a chunk at a time while it encodes the rest: a value that cannot be encoded after
+        /// the first chunks went out cancels the COPY (nothing of the batch stays) and the batch is written the record way, the bad row
+        /// rejected and every other row once.
+        /// </summary>
+        [Fact]
+        public void APostgreSqlLaneBatchWhoseValueFailsAfterItsFirstChunksWentOutIsWrittenTheRecordWay()
+        {
+            int saved = PgCopy.StreamChunk;
+            PgCopy.StreamChunk = 1024; // dozens of chunks before row 1,900
+            try
+            {
+                using var dir = new TempDir();
+                string csv = dir.File("people.csv");
+                var text = new System.Text.StringBuilder("id,name,score\n");
+                long sum = 0;
+                for (int i = 1; i <= 2000; i++)
+                {
+                    if (i == 1900) { text.Append("P1900,Bad,x12\n"); continue; }
+                    text.Append('P').Append(i.ToString("D4", CultureInfo.InvariantCulture)).Append(",Name ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(',')
+                        .Append((i % 97).ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    sum += i % 97;
+                }
+                System.IO.File.WriteAllText(csv, text.ToString());
+                using var db = new TestDatabase(CrmProviderKind.PostgreSql);
+                db.Exec("CREATE TABLE people (id varchar(20) PRIMARY KEY, name text, score integer)");
+                using (var source = ProviderFactory.Open(ProviderFactory.FromPath(csv)))
+                using (var target = db.Provider())
+                using (var ledger = new Ledger.MigrationLedger(dir.File("ledger.sqlite")))
+                using (var copier = new Import.MigrationCopier(source, target, new Import.CopyOptions { Import = new Import.ImportOptions { BatchSize = 1000, Ledger = ledger } }))
+                {
+                    var summary = Assert.Single(copier.Run());
+                    Assert.Equal((2000L, 1999L, 1L), (summary.Read, summary.Inserted, summary.Rejected));
+                    Assert.True(copier.LaneRows >= 1000, $"the lane took {copier.LaneRows} rows");
+                    Assert.Empty(ledger.Verify(copier.RunId!));
+                }
+                var rows = db.Rows("people");
+                Assert.Equal(1999, rows.Count);
+                Assert.Equal(1999, rows.Select(r => r.Split('|')[0]).Distinct().Count());
+                Assert.DoesNotContain(rows, r => r.StartsWith("P1900|", StringComparison.Ordinal));
+                Assert.Equal(sum, rows.Sum(r => long.Parse(r.Split('|')[2], CultureInfo.InvariantCulture)));
+            }
+            finally
+            {
+                PgCopy.StreamChunk = saved;
+            }
+        }
     }
 }

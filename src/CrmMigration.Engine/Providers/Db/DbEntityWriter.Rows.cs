@@ -85,8 +85,7 @@ namespace CrmMigration.Engine.Providers.Db
                 if (!pg && !LocalInfile((MySqlConnector.MySqlConnection)conn, tx)) return false;
                 try
                 {
-                    if (pg) PgCopy.EncodeRows(_bulkBuffer, columns, rows, which, count, plan.Fields, _dialect);
-                    else MySqlBulk.FormatRows(_bulkBuffer, columns, rows, which, count, plan.Fields, _dialect);
+                    if (!pg) MySqlBulk.FormatRows(_bulkBuffer, columns, rows, which, count, plan.Fields, _dialect);
                 }
                 catch (Exception ex) when (IsConversionError(ex) || ex is ArgumentException)
                 {
@@ -97,8 +96,18 @@ namespace CrmMigration.Engine.Providers.Db
                 {
                     if (pg)
                     {
-                        // The server takes the rows while this thread makes their images; the COPY's end is waited for after.
-                        var ending = PgCopy.Send((Npgsql.NpgsqlConnection)conn, _provider.QualifiedName(Table!), columns, _dialect.Quote, _bulkBuffer);
+                        // The server takes the first rows while this thread encodes the next ones, then while it makes their images;
+                        // the COPY's end is waited for after. A value that cannot be encoded cancels the COPY: nothing is written.
+                        System.Threading.Tasks.Task ending;
+                        try
+                        {
+                            ending = PgCopy.StreamRows((Npgsql.NpgsqlConnection)conn, _provider.QualifiedName(Table!), columns, _dialect.Quote, _bulkBuffer, rows, which, count, plan.Fields, _dialect);
+                        }
+                        catch (Exception ex) when (IsConversionError(ex) || ex is ArgumentException)
+                        {
+                            tx.Rollback();
+                            return false;
+                        }
                         try
                         {
                             if (Options.OnBeforeCommit is not null) images = RowImages(rows, which, count, plan, columns);

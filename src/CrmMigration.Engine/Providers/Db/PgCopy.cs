@@ -83,7 +83,32 @@ namespace CrmMigration.Engine.Providers.Db
         /// completes when the server has taken every row (its refusal of a row surfaces there). The caller may do work of its own
         /// meanwhile, not on this connection, and must wait for it before the connection is used again.
         /// </summary>
-        public static System.Threading.Tasks.Task Send(NpgsqlConnection conn, string qualifiedTarget, IReadOnlyList<DbColumn> columns, Func<string, string> quote, BulkBuffer buffer)
+        public static System.Threading.Tasks.Task Send(NpgsqlConnection conn, string qualifiedTarget, IReadOnlyList<DbColumn> columns, Func<string, string> quote, BulkBuffer buffer) =>
+            Copy(conn, qualifiedTarget, columns, quote, stream => stream.Write(buffer.Bytes, 0, buffer.Length));
+
+        /// <summary>Bytes of encoded rows the lane gathers before it sends them (<see cref="StreamRows"/>).</summary>
+        internal static int StreamChunk { get; set; } = 1 << 16;
+
+        /// <summary>
+        /// The lane's rows encoded as <see cref="EncodeRows"/> encodes them and sent a chunk at a time (<see cref="StreamChunk"/> bytes)
+        /// while the rest are encoded, so the server takes the first rows while this thread encodes the next; returns the COPY's end (see
+        /// <see cref="Send"/>). A value that cannot be encoded cancels the COPY and throws as <see cref="EncodeRows"/> does: the rows sent
+        /// before it are in the caller's transaction, which rolls back.
+        /// </summary>
+        internal static System.Threading.Tasks.Task StreamRows(NpgsqlConnection conn, string qualifiedTarget, IReadOnlyList<DbColumn> columns, Func<string, string> quote,
+            BulkBuffer buffer, Batches.RowBatch rows, int[] which, int count, int[] fields, DbDialect dialect) =>
+            Copy(conn, qualifiedTarget, columns, quote, stream =>
+            {
+                EncodeRows(buffer, columns, rows, which, count, fields, dialect, b =>
+                {
+                    stream.Write(b.Bytes, 0, b.Length);
+                    b.Clear();
+                });
+                stream.Write(buffer.Bytes, 0, buffer.Length);
+            });
+
+        /// <summary>Starts a binary COPY into the columns, lets <paramref name="write"/> send its stream and ends it (a failure cancels it).</summary>
+        private static System.Threading.Tasks.Task Copy(NpgsqlConnection conn, string qualifiedTarget, IReadOnlyList<DbColumn> columns, Func<string, string> quote, Action<NpgsqlRawCopyStream> write)
         {
             var sql = new StringBuilder("COPY ").Append(qualifiedTarget).Append(" (");
             for (int c = 0; c < columns.Count; c++) { if (c > 0) sql.Append(", "); sql.Append(quote(columns[c].Name)); }
@@ -91,7 +116,7 @@ namespace CrmMigration.Engine.Providers.Db
             var stream = conn.BeginRawBinaryCopy(sql.ToString());
             try
             {
-                stream.Write(buffer.Bytes, 0, buffer.Length);
+                write(stream);
             }
             catch
             {
@@ -128,7 +153,8 @@ namespace CrmMigration.Engine.Providers.Db
         /// text cell goes to a text column as its bytes, and an integer (or its plain text) to an integer column as it is; any
         /// other cell is converted as the record path converts it (<paramref name="dialect"/>'s portable value, then the encoder).
         /// </summary>
-        internal static void EncodeRows(BulkBuffer buffer, IReadOnlyList<DbColumn> columns, Batches.RowBatch rows, int[] which, int count, int[] fields, DbDialect dialect)
+        internal static void EncodeRows(BulkBuffer buffer, IReadOnlyList<DbColumn> columns, Batches.RowBatch rows, int[] which, int count, int[] fields, DbDialect dialect,
+            Action<BulkBuffer>? flush = null)
         {
             var encoders = Encoders(columns);
             var kinds = new NpgsqlDbType[columns.Count];
@@ -139,6 +165,8 @@ namespace CrmMigration.Engine.Providers.Db
             var cells = rows.Columns;
             for (int i = 0; i < count; i++)
             {
+                // With a flush, what is encoded goes out between rows once it fills a chunk (and the buffer starts again).
+                if (flush is not null && buffer.Length >= StreamChunk) flush(buffer);
                 int row = which[i];
                 buffer.Int16(width);
                 for (int c = 0; c < encoders.Length; c++)
