@@ -345,14 +345,13 @@ namespace CrmMigration.Engine.Import
             }
         }
 
-        /// <summary>Writes the rows <see cref="_which"/> names into <see cref="_rowOutcomes"/>, as <see cref="Write"/> writes records.</summary>
         /// <summary>The lane's rows the target refused as duplicates in a resumed insert run, written again as upserts (see RetakeDuplicates).</summary>
         private void RetakeDuplicateRows(EntityState state, RowBatch rows, int count)
         {
             List<int>? at = null;
             for (int w = 0; w < count; w++)
             {
-                if (_rowOutcomes.CodeAt(w) == CrmOutcome.Rejected && _rowOutcomes.DetailAt(w) is { ReasonCode: "DuplicateKey" }) (at ??= new List<int>()).Add(w);
+                if (_rowOutcomes.CodeAt(w) == CrmOutcome.Rejected && RefusedAsDuplicate(_rowOutcomes.DetailAt(w))) (at ??= new List<int>()).Add(w);
             }
             if (at is null) return;
             var records = new List<CrmRecord>(at.Count);
@@ -366,6 +365,7 @@ namespace CrmMigration.Engine.Import
             for (int k = 0; k < at.Count; k++) _rowOutcomes.Set(at[k], outcomes[k]);
         }
 
+        /// <summary>Writes the rows <see cref="_which"/> names into <see cref="_rowOutcomes"/>, as <see cref="Write"/> writes records.</summary>
         private void WriteRows(EntityState state, RowBatch rows, int count)
         {
             var writer = (ICrmRowWriter)state.Writer!;

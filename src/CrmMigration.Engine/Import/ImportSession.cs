@@ -463,6 +463,7 @@ namespace CrmMigration.Engine.Import
             // an insert run writes as it was asked and sends the rows the target refuses as duplicates again as upserts, which find
             // them unchanged (see RetakeDuplicates), so the rest is not written row by row as upserts. Rows without a key in a table
             // without one cannot be upserted: they are inserted (the ledger's copy identities skip what it recorded).
+            // Only a resumed run, which has a ledger, so never under -WhatIf (which has none).
             state.RetakesDuplicates = _resumed && _durableTarget && _options.Mode == CrmWriteMode.Insert && !KeylessTarget(state.Summary.Entity, keyFields);
             try
             {
@@ -738,7 +739,7 @@ namespace CrmMigration.Engine.Import
                         throw new InvalidOperationException($"The writer for {state.Summary.Entity} returned {_scratch.Count} outcomes for {records.Count} records.");
                     }
                     var outcomes = new List<CrmRecordOutcome>(_scratch);
-                    if (state.RetakesDuplicates && !_options.WhatIf) RetakeDuplicates(state, records, outcomes);
+                    if (state.RetakesDuplicates) RetakeDuplicates(state, records, outcomes);
                     return outcomes;
                 }
                 catch (CrmException ex) when (IsTransient(ex) && attempt < _options.MaxAttempts)
@@ -767,7 +768,7 @@ namespace CrmMigration.Engine.Import
             List<int>? at = null;
             for (int i = 0; i < outcomes.Count; i++)
             {
-                if (outcomes[i] is { Outcome: CrmOutcome.Rejected, ReasonCode: "DuplicateKey" }) (at ??= new List<int>()).Add(i);
+                if (RefusedAsDuplicate(outcomes[i])) (at ??= new List<int>()).Add(i);
             }
             if (at is null) return;
             var again = new List<CrmRecord>(at.Count);
@@ -786,6 +787,9 @@ namespace CrmMigration.Engine.Import
                 state.RetakesDuplicates = true;
             }
         }
+
+        /// <summary>Whether the target refused the record as a key it already holds (what a resumed insert run takes again).</summary>
+        private static bool RefusedAsDuplicate(CrmRecordOutcome? outcome) => outcome is { Outcome: CrmOutcome.Rejected, ReasonCode: "DuplicateKey" };
 
         /// <summary>Writes records one at a time (a batch that failed as a whole), so only the bad ones are rejected.</summary>
         private List<CrmRecordOutcome> WriteOneByOne(EntityState state, List<CrmRecord> records)
