@@ -437,7 +437,12 @@ namespace CrmMigration.Engine.Import
         {
             var inference = new Schema.TypeInference();
             var readOptions = new CrmReadOptions { Filters = _options.Filters };
-            if (source is ICrmBatchSource batchSource)
+            if (source is Providers.Csv.CsvProvider csv && PartedInference.Infer(csv, schema.Name, readOptions, ct) is { } parted)
+            {
+                // A big UTF-8 file: its parts read at once, one per core.
+                inference = parted;
+            }
+            else if (source is ICrmBatchSource batchSource)
             {
                 // The rows as the reader holds them: no record, key or origin per row, no string per text cell.
                 foreach (var batch in batchSource.ReadBatches(schema.Name, readOptions, new BatchReadOptions { BatchSize = 2048 }, _ => { }, ct)) inference.Add(batch);

@@ -57,9 +57,12 @@ namespace CrmMigration.Engine.Schema
         /// (a field's values in row order; a field is only ever narrowed or widened by its own values): text cells are
         /// classified from their UTF-8 text, without a string or a record per row.
         /// </summary>
-        public void Add(RowBatch batch)
+        public void Add(RowBatch batch) => Add(batch, batch.Count);
+
+        /// <summary>Takes the first <paramref name="rows"/> rows of a batch into account (see <see cref="Add(RowBatch)"/>).</summary>
+        public void Add(RowBatch batch, int rows)
         {
-            Records += batch.Count;
+            Records += rows;
             var shape = batch.Shape;
             var columns = batch.Columns;
             Span<char> chars = stackalloc char[256];
@@ -68,7 +71,7 @@ namespace CrmMigration.Engine.Schema
                 string name = shape.Names[c];
                 if (!_fields.TryGetValue(name, out var f)) _fields[name] = f = new Field();
                 var column = columns[c];
-                for (int r = 0; r < batch.Count && !f.Mixed; r++)
+                for (int r = 0; r < rows && !f.Mixed; r++)
                 {
                     if (column.KindAt(r) != CellKind.Text)
                     {
@@ -86,6 +89,25 @@ namespace CrmMigration.Engine.Schema
                     f.Values++;
                     Narrow(f, Classify(chars.Slice(0, n)));
                 }
+            }
+        }
+
+        /// <summary>
+        /// Takes what another inference saw (of other rows of the same fields) into account, as if its rows had been added here:
+        /// widening is a join (<see cref="CrmValues.Widen"/> gives the least type both convert to back exactly), so the order in
+        /// which parts of a file are seen does not change the types, digits or scale inferred.
+        /// </summary>
+        public void Merge(TypeInference other)
+        {
+            Records += other.Records;
+            foreach (var (name, seen) in other._fields)
+            {
+                if (!_fields.TryGetValue(name, out var f)) _fields[name] = f = new Field();
+                f.Values += seen.Values;
+                f.IntegerDigits = Math.Max(f.IntegerDigits, seen.IntegerDigits);
+                f.Scale = Math.Max(f.Scale, seen.Scale);
+                if (seen.Type is CrmFieldType type) f.Type = f.Type is CrmFieldType mine && mine != type ? CrmValues.Widen(mine, type) : type;
+                f.Mixed = f.Mixed || seen.Mixed || f.Type == CrmFieldType.String;
             }
         }
 

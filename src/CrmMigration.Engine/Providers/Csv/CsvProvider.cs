@@ -170,6 +170,17 @@ namespace CrmMigration.Engine.Providers.Csv
         /// <inheritdoc/>
         string? Batches.ICrmBatchSource.FileOf(string entity) => FindFile(entity);
 
+        /// <summary>
+        /// The entity's file when a read can start at any line of it (<see cref="Batches.BatchReadOptions.ResumeAt"/> with a byte offset):
+        /// it is read as UTF-8 (its bytes are the parser's) and not checked whole first (-StrictEncoding); otherwise null.
+        /// </summary>
+        internal string? SeekableFile(string entity)
+        {
+            if (Connection.StrictEncoding || FindFile(entity) is not { } path) return null;
+            var meta = FileTableMetadata.LoadTable(path + "-metadata.json");
+            return TextEncodings.IsUtf8(EncodingOf(path, meta).Encoding) ? path : null;
+        }
+
         /// <inheritdoc/>
         bool Batches.ICrmBatchSource.ReadsInBatches(string entity, CrmReadOptions options) => true;
 
