@@ -458,6 +458,48 @@ INSERT INTO child (pa, pb) VALUES (1, 'x');");
             Assert.Equal(new[] { "t" }, p.ListEntities());
         }
     
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void ABatchCommittedToTheLog_IsCopiedIntoTheFile_WhileTheWriterGoesOn(bool aside)
+        {
+            // The writer only appends its commits to the write-ahead log; another thread copies them into the file (WalCheckpointer).
+            // Without it, 1.2 MB of commits stay in the log (SQLite's own checkpoint waits for 4 MB) until the writer ends.
+            bool saved = Providers.Sqlite.SqliteEntityWriter.CheckpointsAside;
+            Providers.Sqlite.SqliteEntityWriter.CheckpointsAside = aside;
+            try
+            {
+                using var dir = new TempDir();
+                string db = dir.File("log.db");
+                using (var p = Provider(db))
+                using (var w = p.OpenWriter("t", new CrmWriteOptions { KeyFields = new[] { "id" } }))
+                {
+                    var outcomes = new List<CrmRecordOutcome>();
+                    for (int b = 0; b < 4; b++)
+                    {
+                        var batch = new List<CrmRecord>();
+                        for (int i = 0; i < 2000; i++) batch.Add(Rec("t", ("id", (long)(b * 2000 + i)), ("note", new string((char)('a' + b), 150))));
+                        w.WriteBatch(batch, outcomes);
+                    }
+                    Assert.Equal(8000, outcomes.Count);
+                    Assert.True(File.Exists(db + "-wal"));
+                    // Copied soon after each commit, while the writer is open: the file grows past the rows' 1.2 MB.
+                    var until = DateTime.UtcNow.AddSeconds(10);
+                    while (aside && new FileInfo(db).Length < 1_200_000 && DateTime.UtcNow < until) Thread.Sleep(20);
+                    if (aside) Assert.True(new FileInfo(db).Length >= 1_200_000, $"the file holds {new FileInfo(db).Length:N0} bytes");
+                    else Assert.True(new FileInfo(db).Length < 100_000, $"the file holds {new FileInfo(db).Length:N0} bytes");
+                    w.Complete();
+                }
+                // The end leaves the file whole either way.
+                Assert.False(File.Exists(db + "-wal"));
+                Assert.Equal(8000L, Count(db, "SELECT COUNT(*) FROM t"));
+            }
+            finally
+            {
+                Providers.Sqlite.SqliteEntityWriter.CheckpointsAside = saved;
+            }
+        }
+
         [Fact]
         public void ReadsTheCommittedContentOfAFileAWriterLeftWithAHotJournal()
         {

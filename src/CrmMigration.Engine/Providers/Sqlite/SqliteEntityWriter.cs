@@ -29,6 +29,10 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private bool _writeReady;
         private SqliteRawStatement? _begin, _commit, _rollback;
         private bool _inTransaction;
+        private WalCheckpointer? _checkpointer;
+
+        /// <summary>Whether a writer's log is copied into its file on another thread (<see cref="WalCheckpointer"/>); CRMMIGRATION_WAL_ASIDE=0 lets the writer checkpoint itself, to compare.</summary>
+        internal static bool CheckpointsAside { get; set; } = Environment.GetEnvironmentVariable("CRMMIGRATION_WAL_ASIDE") != "0";
 
         public SqliteEntityWriter(SqliteProvider provider, string entity, CrmWriteOptions options)
             : base(provider, provider.Connection, entity, options, "Sqlite")
@@ -52,16 +56,22 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (write) _provider.Wrote = true;
             if (write && !_writeReady)
             {
+                bool wal;
                 using (var cmd = _conn.CreateCommand())
                 {
                     cmd.CommandText = "PRAGMA journal_mode=WAL";
-                    cmd.ExecuteScalar();
+                    wal = string.Equals(cmd.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase);
                 }
                 SqliteSql.Execute(_conn, "PRAGMA synchronous=NORMAL");
                 SqliteSql.Execute(_conn, "PRAGMA busy_timeout=2000"); // wait a little for another writer; then the import retries the batch
                 SqliteSql.Execute(_conn, "PRAGMA temp_store=MEMORY");
                 SqliteSql.Execute(_conn, "PRAGMA cache_size=-8192"); // 8 MB: rows arrive in batches, mostly appended, and the OS caches the file; 64 MB only raised the peak (issue 15)
                 SqliteSql.Execute(_conn, _provider.ForeignKeysEnforced && Options.EnforceForeignKeys != false ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
+                if (wal && CheckpointsAside)
+                {
+                    SqliteSql.Execute(_conn, "PRAGMA wal_autocheckpoint=0");
+                    _checkpointer = new WalCheckpointer(_provider.FullPath);
+                }
                 var db = _conn.Handle!;
                 _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
                 _commit = new SqliteRawStatement(db, "COMMIT");
@@ -875,6 +885,7 @@ namespace CrmMigration.Engine.Providers.Sqlite
             if (!_inTransaction) return;
             _commit!.Run();
             _inTransaction = false;
+            _checkpointer?.Committed();
         }
 
         private void Rollback()
@@ -902,6 +913,8 @@ namespace CrmMigration.Engine.Providers.Sqlite
             _begin?.Dispose();
             _commit?.Dispose();
             _rollback?.Dispose();
+            _checkpointer?.Dispose();
+            _checkpointer = null;
             _conn?.Dispose();
             _conn = null;
         }
