@@ -49,6 +49,28 @@ namespace CrmMigration.Engine.Tests
         }
 
         [Fact]
+        public void RowFingerprintsOfTextAndNullCells_AreContentHashOfTheRecord()
+        {
+            // A file's rows: text (non-ASCII, empty, long, with the separators 0x1E/0x1F) and nulls; one cell that is not UTF-8.
+            var shape = new CrmFieldShape(new[] { "Id", "名前", "Empty", "Note" });
+            var batch = new RowBatch("Thing", shape, 4);
+            var c = batch.Columns;
+            void Row(Action<int> set) { int r = batch.AddRow(0, 0); set(r); }
+            Row(r => { c[0].SetUtf8(r, "C0000001"u8); c[1].SetUtf8(r, "José García 张伟 😀"u8); c[2].SetUtf8(r, ReadOnlySpan<byte>.Empty); c[3].SetNull(r); });
+            Row(r => { c[0].SetNull(r); c[1].SetNull(r); c[2].SetNull(r); c[3].SetNull(r); });
+            Row(r => { c[0].SetUtf8(r, "x"u8); c[1].SetUtf8(r, System.Text.Encoding.UTF8.GetBytes(new string('é', 300))); c[2].SetUtf8(r, "\t|\r"u8); c[3].SetUtf8(r, "a\u001Eb\u001Fc"u8); });
+            Row(r => { c[0].SetText(r, new byte[] { 0x61, 0xFF, 0x62 }); c[1].SetUtf8(r, "y"u8); c[2].SetNull(r); c[3].SetUtf8(r, "z"u8); });
+            var scratch = new Utf8Buffer(8);
+            var seen = new HashSet<long>();
+            for (int r = 0; r < batch.Count; r++)
+            {
+                long fingerprint = batch.Fingerprint(r, ref scratch);
+                Assert.Equal(ContentHash.Of(batch.ToRecord(r)), fingerprint);
+                Assert.True(seen.Add(fingerprint));
+            }
+        }
+
+        [Fact]
         public void LedgerRowsEncodeByteForByteAsTheEntriesOfTheSameOutcomes()
         {
             var entries = new List<LedgerEntry>();
