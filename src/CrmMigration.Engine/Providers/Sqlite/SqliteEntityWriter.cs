@@ -69,8 +69,17 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 SqliteSql.Execute(_conn, _provider.ForeignKeysEnforced && Options.EnforceForeignKeys != false ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
                 if (wal && CheckpointsAside)
                 {
-                    SqliteSql.Execute(_conn, "PRAGMA wal_autocheckpoint=0");
-                    _checkpointer = new WalCheckpointer(_provider.FullPath);
+                    // A second connection that cannot be opened leaves the checkpoints to this one, as SQLite makes them by default.
+                    try
+                    {
+                        _checkpointer = new WalCheckpointer(_provider.FullPath);
+                        SqliteSql.Execute(_conn, "PRAGMA wal_autocheckpoint=0");
+                    }
+                    catch (Exception ex) when (ex is SqliteException or CrmException or IOException or UnauthorizedAccessException)
+                    {
+                        _checkpointer?.Dispose();
+                        _checkpointer = null;
+                    }
                 }
                 var db = _conn.Handle!;
                 _begin = new SqliteRawStatement(db, "BEGIN IMMEDIATE");
