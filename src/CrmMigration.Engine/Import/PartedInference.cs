@@ -27,6 +27,9 @@ namespace CrmMigration.Engine.Import
         /// <summary>Parts at most, whatever the cores.</summary>
         private const int MaxParts = 4;
 
+        /// <summary>The cores a file is read with (the machine's; the tests set it, so they hold on any machine).</summary>
+        internal static int Cores { get; set; } = Environment.ProcessorCount;
+
         /// <summary>
         /// The inference of every row of the entity's file read in parts, or null when it is not read in parts (not a
         /// seekable file, too small, one core, filters). Rows of unreadable lines are passed over, as one read passes over them.
@@ -40,7 +43,7 @@ namespace CrmMigration.Engine.Import
             if (readOptions.Filters is { Count: > 0 }) return null; // a part's boundary row must be a row both reads see
             if (csv.SeekableFile(entity) is not { } path) return null;
             long length = new FileInfo(path).Length;
-            int shares = (int)Math.Min(Math.Min(Environment.ProcessorCount, MaxParts), length / Math.Max(1, MinPartBytes));
+            int shares = (int)Math.Min(Math.Min(Cores, MaxParts), length / Math.Max(1, MinPartBytes));
             if (shares < 2) return null;
             var starts = LineStarts(path, length, shares);
             if (starts.Count < 2) return null;

@@ -17,7 +17,6 @@ namespace CrmMigration.Engine.Providers.Sqlite
         private readonly Thread _thread;
         private readonly AutoResetEvent _committed = new(false);
         private volatile bool _stop;
-        private int _checkpoints;
 
         public WalCheckpointer(string path)
         {
@@ -26,9 +25,6 @@ namespace CrmMigration.Engine.Providers.Sqlite
             _thread = new Thread(Run) { IsBackground = true, Name = "CrmMigration WAL checkpoint" };
             _thread.Start();
         }
-
-        /// <summary>Checkpoints run so far (for the tests).</summary>
-        internal int Checkpoints => Volatile.Read(ref _checkpoints);
 
         /// <summary>A transaction committed: its pages are copied into the file soon.</summary>
         public void Committed() => _committed.Set();
@@ -43,7 +39,6 @@ namespace CrmMigration.Engine.Providers.Sqlite
                 // SQLITE_BUSY (another checkpoint runs) or any other failure leaves the pages in the log, where they are safe
                 // and read; the writer's end copies what is left (SqliteSql.LeaveWhole).
                 SQLitePCL.raw.sqlite3_exec(db, "PRAGMA wal_checkpoint(PASSIVE)");
-                Interlocked.Increment(ref _checkpoints);
             }
         }
 
