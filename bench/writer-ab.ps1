@@ -26,7 +26,10 @@ param(
     [ValidateSet('rename', 'cleanse', 'none')] [string] $MappingKind = 'rename',
     [string] $DumpDirectory,
     # Measurements per build and engine (the best is reported with all of them).
-    [int] $Repeat = 1
+    [int] $Repeat = 1,
+    # Environment variables per build, in -Manifest's order (e.g. one build twice, with and without a switch:
+    # -Manifest $m, $m -BuildEnvironment @{ CRMMIGRATION_OVERLAP = '0' }, @{}).
+    [hashtable[]] $BuildEnvironment = @()
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
@@ -78,7 +81,9 @@ function Cn(`$provider, `$prefix, `$database) {
 "@
 function Invoke-Copy([string] $Kind, [int] $Build, [string] $Csv, [string] $Extra = '', [string] $Ledger = "ledger$Build") {
     $target = Get-Target $Kind $Build
-    Measure-BenchPwsh -Import $Manifest[$Build] -WorkingDirectory $work -Environment @{ CRMMIGRATION_STATE_HOME = "$work/state$Build" } `
+    $environment = @{ CRMMIGRATION_STATE_HOME = "$work/state$Build" }
+    if ($Build -lt $BuildEnvironment.Count) { foreach ($k in $BuildEnvironment[$Build].Keys) { $environment[$k] = $BuildEnvironment[$Build][$k] } }
+    Measure-BenchPwsh -Import $Manifest[$Build] -WorkingDirectory $work -Environment $environment `
         -Script "$connect`n`$sw.Restart()`n`$null = Copy-CrmData -Source '$Csv' -Target $target $(if ($mapping) { "-Mapping '$mapping'" }) -Create -BatchSize 10000 -StatePath '$work/$Ledger.db' $Extra"
 }
 function Get-Dump([string] $Kind, [int] $Build) {

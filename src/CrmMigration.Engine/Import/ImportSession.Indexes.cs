@@ -70,6 +70,7 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         internal string? TargetLacksWhatTheRunWrote()
         {
+            Drain();
             if (!_resumed || _ledger is null) return null;
             foreach (var counted in _ledger.Counters(_runId!, _target))
             {

@@ -20,19 +20,18 @@ namespace CrmMigration.Engine.Import
     public sealed partial class ImportSession
     {
         private readonly LedgerRows _ledgerRows = new();
-        private readonly RowOutcomes _rowOutcomes = new();
-        private Utf8Buffer _rowKeys = new(1 << 16);
         private Utf8Buffer _rowScratch = new(1024);
-        private int[] _which = new int[1024];
-        private long[] _rowHashes = new long[1024];
-        private int[] _sourceStart = new int[1024], _sourceLength = new int[1024], _targetStart = new int[1024], _targetLength = new int[1024];
-        private byte[] _rowState = new byte[1024];
-        private CrmRecordOutcome?[] _rowDecided = new CrmRecordOutcome?[1024];
+        private LaneBuffers _lane = new(), _otherLane = new();
+        private InFlight? _inFlight;
+        private readonly object _ledgerGate = new();
 
         private const byte RowWrite = 0, RowDone = 1, RowDecided = 2;
 
         /// <summary>Rows the batch lane wrote (for the tests: the lane was taken).</summary>
         internal long LaneRows { get; private set; }
+
+        /// <summary>Batches written on another thread while the next was read (for the tests: see <see cref="Overlaps"/>).</summary>
+        internal long OverlappedBatches { get; private set; }
 
         /// <summary>
         /// Adds rows <paramref name="from"/> to <paramref name="to"/> (exclusive) of a mapped batch to their entity's batch, writing it
@@ -85,7 +84,11 @@ namespace CrmMigration.Engine.Import
                     state.Received++;
                     r++;
                 }
-                if (rows.Count >= _options.BatchSize) FlushEntity(state, results);
+                if (rows.Count >= _options.BatchSize)
+                {
+                    FlushEntity(state, results);
+                    rows = state.Rows!; // the written batch may still be being written: the next rows go into the other
+                }
             }
             return true;
         }
@@ -113,7 +116,8 @@ namespace CrmMigration.Engine.Import
         private bool LaneOpen(EntityState state, RowBatch rows)
         {
             if (_finalPass || !state.WriterOpened || state.OpenError is not null || _spill is not null) return false;
-            if (state.Writer is not ICrmRowWriter writer || !writer.CanWriteRows(rows)) return false;
+            // The writer of a batch being written on another thread is not asked (FlushRows asks again once it is done).
+            if (state.Writer is not ICrmRowWriter writer || !(ReferenceEquals(_inFlight?.State, state) || writer.CanWriteRows(rows))) return false;
             if (rows.Shape.References is not null || BindingsOf(state, rows.Shape).Length > 0) return false;
             return !_waiting.TryGetValue(state.Summary.Entity, out var waiting) || waiting.Count == 0;
         }
@@ -153,9 +157,13 @@ namespace CrmMigration.Engine.Import
         /// <summary>Writes an entity's pending rows the lane's way, if it still may (true), else makes them records (false).</summary>
         private bool FlushRows(EntityState state, List<ImportResult> results)
         {
+            // The batch before (this entity's or another's) is finished first: one batch is written at a time, in order. It is
+            // accounted for once this one is on its way (its books and ledger entries while the target takes this one), else now.
+            var before = Finish();
             var rows = state.Rows!;
             if (state.Batch.Count > 0 || !LaneOpen(state, rows))
             {
+                AccountFor(before);
                 MaterializeRows(state);
                 return false;
             }
@@ -163,14 +171,14 @@ namespace CrmMigration.Engine.Import
             state.BatchNumber++;
             int number = state.BatchNumber;
             _options.CancellationToken.ThrowIfCancellationRequested();
-            Grow(n);
+            _lane.Grow(n);
 
             // 1. Keys and fingerprints, from the columns: the bytes of the text the record path makes (see FlushEntity). Without a
             // ledger nothing asks for them (no index to look in, no entries to record) unless children look for this entity's rows
             // among what a file target was given (RememberLanded).
             bool track = _ledger is not null && _durableTarget;
             bool needKeys = _ledger is not null || !_durableTarget && _landedHere.ContainsKey(state.Summary.Entity);
-            _rowKeys.Clear();
+            _lane.Keys.Clear();
             int decidedRows = 0;
             for (int r = 0; r < n; r++)
             {
@@ -179,38 +187,38 @@ namespace CrmMigration.Engine.Import
                 if (decided) decidedRows++;
                 if (!needKeys)
                 {
-                    _rowHashes[r] = 0;
-                    _targetLength[r] = -1;
+                    _lane.Hashes[r] = 0;
+                    _lane.TargetLength[r] = -1;
                     continue;
                 }
                 long hash = track ? rows.Fingerprint(r, ref _rowScratch) : 0;
-                _rowHashes[r] = hash;
-                int t = _rowKeys.Length;
+                _lane.Hashes[r] = hash;
+                int t = _lane.Keys.Length;
                 bool hasTarget = AppendKey(rows, r, source: false);
-                _targetStart[r] = t;
-                _targetLength[r] = hasTarget ? _rowKeys.Length - t : -1;
+                _lane.TargetStart[r] = t;
+                _lane.TargetLength[r] = hasTarget ? _lane.Keys.Length - t : -1;
                 if (!hasTarget && track && !decided)
                 {
                     // A row without a key is known by its content and which copy of it it is.
-                    _rowKeys.Append(ContentKey(state, hash));
-                    _targetLength[r] = _rowKeys.Length - t;
+                    _lane.Keys.Append(ContentKey(state, hash));
+                    _lane.TargetLength[r] = _lane.Keys.Length - t;
                 }
-                int s = _rowKeys.Length;
+                int s = _lane.Keys.Length;
                 if (AppendKey(rows, r, source: true))
                 {
-                    _sourceStart[r] = s;
-                    _sourceLength[r] = _rowKeys.Length - s;
+                    _lane.SourceStart[r] = s;
+                    _lane.SourceLength[r] = _lane.Keys.Length - s;
                 }
-                else if (_targetLength[r] >= 0)
+                else if (_lane.TargetLength[r] >= 0)
                 {
-                    _sourceStart[r] = _targetStart[r];
-                    _sourceLength[r] = _targetLength[r];
+                    _lane.SourceStart[r] = _lane.TargetStart[r];
+                    _lane.SourceLength[r] = _lane.TargetLength[r];
                 }
                 else
                 {
-                    _rowKeys.Append(rows.PositionText(r, state.Received - n + r + 1));
-                    _sourceStart[r] = s;
-                    _sourceLength[r] = _rowKeys.Length - s;
+                    _lane.Keys.Append(rows.PositionText(r, state.Received - n + r + 1));
+                    _lane.SourceStart[r] = s;
+                    _lane.SourceLength[r] = _lane.Keys.Length - s;
                 }
             }
 
@@ -220,76 +228,170 @@ namespace CrmMigration.Engine.Import
             int count = 0;
             for (int r = 0; r < n; r++)
             {
-                _rowDecided[r] = null;
-                _rowState[r] = RowWrite;
-                bool hasTarget = _targetLength[r] >= 0;
-                long targetHash = hasTarget ? KeyHash(_targetStart[r], _targetLength[r]) : 0;
+                _lane.Decided[r] = null;
+                _lane.State[r] = RowWrite;
+                bool hasTarget = _lane.TargetLength[r] >= 0;
+                long targetHash = hasTarget ? KeyHash(_lane.TargetStart[r], _lane.TargetLength[r]) : 0;
                 if (run is { } index)
                 {
-                    bool landedHere = hasTarget && index.Landed.TryGetValue(targetHash, out long h) && (!track || h == _rowHashes[r]);
-                    if (landedHere || index.Rejected.ContainsKey(KeyHash(_sourceStart[r], _sourceLength[r])))
+                    bool landedHere = hasTarget && index.Landed.TryGetValue(targetHash, out long h) && (!track || h == _lane.Hashes[r]);
+                    if (landedHere || index.Rejected.ContainsKey(KeyHash(_lane.SourceStart[r], _lane.SourceLength[r])))
                     {
                         state.AlreadyRecorded++;
-                        _rowState[r] = RowDone;
+                        _lane.State[r] = RowDone;
                         if (rows.HasDecided && rows.DecidedAt(r) is { } passed) _decided.Remove(passed);
                         continue;
                     }
                 }
                 if (rows.HasDecided && rows.DecidedAt(r) is { } preset)
                 {
-                    _rowDecided[r] = preset;
-                    _rowState[r] = RowDecided;
+                    _lane.Decided[r] = preset;
+                    _lane.State[r] = RowDecided;
                     continue;
                 }
                 if (known is not null && hasTarget && known.TryGetValue(targetHash, out long previous))
                 {
-                    string tk = KeyText(_targetStart[r], _targetLength[r]);
-                    if (previous == _rowHashes[r])
+                    string tk = KeyText(_lane.TargetStart[r], _lane.TargetLength[r]);
+                    if (previous == _lane.Hashes[r])
                     {
-                        _rowDecided[r] = new CrmRecordOutcome(rows.Entity, tk, CrmOutcome.Skipped) { ReasonCode = "Unchanged", Message = "The target already holds this record unchanged (per the ledger)." };
-                        _rowState[r] = RowDecided;
+                        _lane.Decided[r] = new CrmRecordOutcome(rows.Entity, tk, CrmOutcome.Skipped) { ReasonCode = "Unchanged", Message = "The target already holds this record unchanged (per the ledger)." };
+                        _lane.State[r] = RowDecided;
                         continue;
                     }
                     if (_options.Mode == CrmWriteMode.Insert && !_resumed)
                     {
-                        _rowDecided[r] = new CrmRecordOutcome(rows.Entity, tk, CrmOutcome.Rejected)
+                        _lane.Decided[r] = new CrmRecordOutcome(rows.Entity, tk, CrmOutcome.Rejected)
                         {
                             ReasonCode = "DuplicateKey",
                             Message = "A record with this key was imported before with different content; use -Mode Upsert to update it.",
                         };
-                        _rowState[r] = RowDecided;
+                        _lane.State[r] = RowDecided;
                         continue;
                     }
                 }
-                _which[count++] = r;
+                _lane.Which[count++] = r;
             }
 
-            // 3. Write, retrying transient failures; a batch that fails for good is written record by record.
+            // 3. Write, retrying transient failures; a batch that fails for good is written record by record. Where the writer
+            // can, it writes on another thread while this one reads and maps the next batch (see Overlap); the batch is then
+            // accounted for when the next one is flushed, or by anything else the session is asked (Drain).
             if (count > 0)
             {
                 if (_resumed && FirstNewRecordAfter is null) FirstNewRecordAfter = _sinceStart.Elapsed;
                 FaultPoints.Hit("before-target", number);
+                if (Overlaps && !_closing && state.Writer is ICrmRowWriter writer && writer.CanWriteRows(rows))
+                {
+                    var lane = _lane;
+                    var started = System.Threading.Tasks.Task.Run(() => writer.WriteRows(rows, lane.Which, count, lane.Outcomes));
+                    _inFlight = new InFlight(state, rows, n, number, count, decidedRows, track, lane, started, results);
+                    OverlappedBatches++;
+                    (_lane, _otherLane) = (_otherLane, _lane);
+                    state.Rows = state.SpareRows ?? new RowBatch(rows.Entity, rows.Shape, _options.BatchSize);
+                    state.SpareRows = null;
+                    AccountFor(before);
+                    return true;
+                }
+                AccountFor(before);
                 WriteRows(state, rows, count);
                 FaultPoints.Hit("after-target", number);
             }
+            else AccountFor(before);
+            Account(state, rows, n, number, decidedRows, track, results);
+            return true;
+        }
 
+        /// <summary>
+        /// Whether a batch of rows is written on another thread while the next is read and mapped. On by default with four cores or
+        /// more: on two (measured, docs/benchmarks.md, stop 31) the copy is bound by the process's CPU (reading, writing, the JIT's
+        /// second tier, a local server) and the overlap only moved the work between threads. CRMMIGRATION_OVERLAP=1 or 0 decides
+        /// it either way; settable for the tests.
+        /// </summary>
+        internal static bool Overlaps { get; set; } = Environment.GetEnvironmentVariable("CRMMIGRATION_OVERLAP") switch
+        {
+            "1" => true,
+            "0" => false,
+            _ => Environment.ProcessorCount >= 4,
+        };
+
+        /// <summary>
+        /// Finishes the batch being written on another thread, if any: waits for it (a failed attempt is retried or written record by
+        /// record here, as <see cref="WriteRows"/> does), then accounts for it and records it in the ledger. Everything that reads or
+        /// writes the target, the ledger, the books or the results calls it first, so only reading and mapping overlap a write.
+        /// </summary>
+        internal void Drain() => AccountFor(Finish());
+
+        /// <summary>Waits for the batch being written on another thread (retrying or writing it record by record as <see cref="WriteRows"/> does); null when there is none.</summary>
+        private InFlight? Finish()
+        {
+            if (_inFlight is not { } f) return null;
+            _inFlight = null;
+            var free = _lane;
+            _lane = f.Lane;
+            try
+            {
+                WriteRows(f.State, f.Rows, f.Count, f.Write);
+                FaultPoints.Hit("after-target", f.Number);
+            }
+            finally
+            {
+                _lane = free;
+            }
+            return f;
+        }
+
+        /// <summary>The books, results and ledger entries of a finished batch (see <see cref="Finish"/>), then what was to follow it.</summary>
+        private void AccountFor(InFlight? f)
+        {
+            if (f is null) return;
+            var free = _lane;
+            _lane = f.Lane;
+            try
+            {
+                Account(f.State, f.Rows, f.N, f.Number, f.DecidedRows, f.Track, f.Results);
+                f.State.SpareRows = f.Rows;
+                if (f.Then is { } then) lock (_ledgerGate) then();
+            }
+            finally
+            {
+                _lane = free;
+            }
+        }
+
+        /// <summary>Waits for a batch being written without accounting for it (the session is being given up after an error).</summary>
+        private void Abort()
+        {
+            if (_inFlight is not { } f) return;
+            _inFlight = null;
+            try
+            {
+                f.Write.Wait();
+            }
+            catch (AggregateException)
+            {
+                // The error that stopped the session is the one told; the target rolled this batch back or holds it, as after a kill.
+            }
+        }
+
+        /// <summary>Step 4 of <see cref="FlushRows"/>: the books, the results and the ledger, after the target committed.</summary>
+        private void Account(EntityState state, RowBatch rows, int n, int number, int decidedRows, bool track, List<ImportResult> results)
+        {
             // 4. Account, then record in the ledger (after the target committed).
             var entries = _ledger is null ? null : _ledgerRows;
             entries?.Reset(rows.SourceEntity ?? rows.Entity, track);
             for (int r = 0, w = 0; r < n; r++)
             {
-                if (_rowState[r] == RowDone) continue; // already recorded by the run being resumed
+                if (_lane.State[r] == RowDone) continue; // already recorded by the run being resumed
                 CrmOutcome code;
                 CrmRecordOutcome? detail;
-                if (_rowState[r] == RowDecided)
+                if (_lane.State[r] == RowDecided)
                 {
-                    detail = _rowDecided[r];
+                    detail = _lane.Decided[r];
                     code = detail!.Outcome;
                 }
                 else
                 {
-                    code = _rowOutcomes.CodeAt(w);
-                    detail = _rowOutcomes.DetailAt(w);
+                    code = _lane.Outcomes.CodeAt(w);
+                    detail = _lane.Outcomes.DetailAt(w);
                     w++;
                 }
                 if (detail is not null)
@@ -309,25 +411,28 @@ namespace CrmMigration.Engine.Import
                     state.Summary.RejectReasons["Unknown"] = state.Summary.RejectReasons.TryGetValue("Unknown", out long u) ? u + 1 : 1;
                 }
                 if (entries is null) continue;
-                entries.Add(code, _rowHashes[r], detail);
+                entries.Add(code, _lane.Hashes[r], detail);
                 ref var keys = ref entries.Keys;
                 int at = keys.Length;
-                keys.Append(_rowKeys.Written.Slice(_sourceStart[r], _sourceLength[r]));
+                keys.Append(_lane.Keys.Written.Slice(_lane.SourceStart[r], _lane.SourceLength[r]));
                 entries.SourceKey(at);
-                if (_targetLength[r] >= 0)
+                if (_lane.TargetLength[r] >= 0)
                 {
                     at = keys.Length;
-                    keys.Append(_rowKeys.Written.Slice(_targetStart[r], _targetLength[r]));
+                    keys.Append(_lane.Keys.Written.Slice(_lane.TargetStart[r], _lane.TargetLength[r]));
                     entries.TargetKey(at);
                 }
             }
             if (!_durableTarget) RememberLanded(state, rows, n);
             LaneRows += n - decidedRows;
-            if (entries is not null) _ledger!.RecordRows(_runId!, state.Summary.Entity, number, entries, _options.Partition);
-            SavePendingSchema();
+            // The ledger is shared with the thread writing the next batch (its before-images): one at a time.
+            lock (_ledgerGate)
+            {
+                if (entries is not null) _ledger!.RecordRows(_runId!, state.Summary.Entity, number, entries, _options.Partition);
+                SavePendingSchema();
+            }
             FaultPoints.Hit("after-ledger", number);
             rows.Clear();
-            return true;
         }
 
         /// <summary>
@@ -339,9 +444,9 @@ namespace CrmMigration.Engine.Import
             if (!_landedHere.TryGetValue(state.Summary.Entity, out var here)) return;
             for (int r = 0, w = 0; r < n; r++)
             {
-                if (_rowState[r] == RowDone) continue;
-                CrmOutcome code = _rowState[r] == RowDecided ? _rowDecided[r]!.Outcome : _rowOutcomes.CodeAt(w++);
-                if (code is (CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) && _targetLength[r] >= 0) here.Add(KeyHash(_targetStart[r], _targetLength[r]));
+                if (_lane.State[r] == RowDone) continue;
+                CrmOutcome code = _lane.State[r] == RowDecided ? _lane.Decided[r]!.Outcome : _lane.Outcomes.CodeAt(w++);
+                if (code is (CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped) && _lane.TargetLength[r] >= 0) here.Add(KeyHash(_lane.TargetStart[r], _lane.TargetLength[r]));
             }
         }
 
@@ -351,43 +456,57 @@ namespace CrmMigration.Engine.Import
             List<int>? at = null;
             for (int w = 0; w < count; w++)
             {
-                if (_rowOutcomes.CodeAt(w) == CrmOutcome.Rejected && RefusedAsDuplicate(_rowOutcomes.DetailAt(w))) (at ??= new List<int>()).Add(w);
+                if (_lane.Outcomes.CodeAt(w) == CrmOutcome.Rejected && RefusedAsDuplicate(_lane.Outcomes.DetailAt(w))) (at ??= new List<int>()).Add(w);
             }
             if (at is null) return;
             var records = new List<CrmRecord>(at.Count);
             var outcomes = new List<CrmRecordOutcome>(at.Count);
             foreach (int w in at)
             {
-                records.Add(rows.ToRecord(_which[w]));
-                outcomes.Add(_rowOutcomes.DetailAt(w)!);
+                records.Add(rows.ToRecord(_lane.Which[w]));
+                outcomes.Add(_lane.Outcomes.DetailAt(w)!);
             }
             RetakeDuplicates(state, records, outcomes);
-            for (int k = 0; k < at.Count; k++) _rowOutcomes.Set(at[k], outcomes[k]);
+            for (int k = 0; k < at.Count; k++) _lane.Outcomes.Set(at[k], outcomes[k]);
         }
 
-        /// <summary>Writes the rows <see cref="_which"/> names into <see cref="_rowOutcomes"/>, as <see cref="Write"/> writes records.</summary>
-        private void WriteRows(EntityState state, RowBatch rows, int count)
+        /// <summary>Writes the rows the lane's Which names into its Outcomes, as <see cref="Write"/> writes records.</summary>
+        private void WriteRows(EntityState state, RowBatch rows, int count, System.Threading.Tasks.Task? started = null)
         {
             var writer = (ICrmRowWriter)state.Writer!;
             for (int attempt = 1; ; attempt++)
             {
-                if (!writer.CanWriteRows(rows))
+                if (started is null && !writer.CanWriteRows(rows))
                 {
                     // A failed attempt rolled back what the table knew (the writer reads it again the record way): this batch's rows
                     // become records and are written as records are, retries included.
                     var made = new List<CrmRecord>(count);
-                    for (int i = 0; i < count; i++) made.Add(rows.ToRecord(_which[i]));
+                    for (int i = 0; i < count; i++) made.Add(rows.ToRecord(_lane.Which[i]));
                     var written = Write(state, made);
-                    _rowOutcomes.Reset(count);
-                    for (int i = 0; i < count; i++) _rowOutcomes.Set(i, written[i]);
+                    _lane.Outcomes.Reset(count);
+                    for (int i = 0; i < count; i++) _lane.Outcomes.Set(i, written[i]);
                     return;
                 }
                 try
                 {
-                    writer.WriteRows(rows, _which, count, _rowOutcomes);
-                    if (_rowOutcomes.Count != count)
+                    if (started is not null)
                     {
-                        throw new InvalidOperationException($"The writer for {state.Summary.Entity} returned {_rowOutcomes.Count} outcomes for {count} rows.");
+                        // The first attempt, made on another thread (see FlushRows): its error is handled as this thread's would be.
+                        var first = started;
+                        started = null;
+                        try
+                        {
+                            first.Wait();
+                        }
+                        catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+                        {
+                            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException!).Throw();
+                        }
+                    }
+                    else writer.WriteRows(rows, _lane.Which, count, _lane.Outcomes);
+                    if (_lane.Outcomes.Count != count)
+                    {
+                        throw new InvalidOperationException($"The writer for {state.Summary.Entity} returned {_lane.Outcomes.Count} outcomes for {count} rows.");
                     }
                     if (state.RetakesDuplicates) RetakeDuplicateRows(state, rows, count);
                     return;
@@ -402,10 +521,10 @@ namespace CrmMigration.Engine.Import
                 {
                     // The batch failed as a whole: its rows become records (this batch's only) and are written one by one.
                     var records = new List<CrmRecord>(count);
-                    for (int i = 0; i < count; i++) records.Add(rows.ToRecord(_which[i]));
+                    for (int i = 0; i < count; i++) records.Add(rows.ToRecord(_lane.Which[i]));
                     var outcomes = WriteOneByOne(state, records);
-                    _rowOutcomes.Reset(count);
-                    for (int i = 0; i < count; i++) _rowOutcomes.Set(i, outcomes[i]);
+                    _lane.Outcomes.Reset(count);
+                    for (int i = 0; i < count; i++) _lane.Outcomes.Set(i, outcomes[i]);
                     return;
                 }
             }
@@ -414,37 +533,57 @@ namespace CrmMigration.Engine.Import
         /// <summary>Appends a row's key (or source key) text as UTF-8 to the key buffer, as the string the record path makes would encode.</summary>
         private bool AppendKey(RowBatch rows, int r, bool source)
         {
-            int start = _rowKeys.Length;
-            bool has = source ? rows.AppendSourceKey(r, ref _rowKeys) : rows.AppendKey(r, ref _rowKeys);
+            int start = _lane.Keys.Length;
+            bool has = source ? rows.AppendSourceKey(r, ref _lane.Keys) : rows.AppendKey(r, ref _lane.Keys);
             if (!has) return false;
-            var written = _rowKeys.Written.Slice(start);
+            var written = _lane.Keys.Written.Slice(start);
             if (!System.Text.Unicode.Utf8.IsValid(written))
             {
                 // Bytes that are not UTF-8 spell the string decoding them makes (with replacement characters): those are its bytes.
                 string text = Encoding.UTF8.GetString(written);
-                _rowKeys.Truncate(start);
-                _rowKeys.Append(text);
+                _lane.Keys.Truncate(start);
+                _lane.Keys.Append(text);
             }
             return true;
         }
 
         /// <summary><see cref="ContentHash.OfKey"/> of the key text whose UTF-8 is at <paramref name="start"/>.</summary>
-        private long KeyHash(int start, int length) => (long)XxHash3.HashToUInt64(_rowKeys.Written.Slice(start, length));
+        private long KeyHash(int start, int length) => (long)XxHash3.HashToUInt64(_lane.Keys.Written.Slice(start, length));
 
-        private string KeyText(int start, int length) => Encoding.UTF8.GetString(_rowKeys.Written.Slice(start, length));
+        private string KeyText(int start, int length) => Encoding.UTF8.GetString(_lane.Keys.Written.Slice(start, length));
 
-        private void Grow(int n)
+        /// <summary>A batch's working arrays (keys, fingerprints, which rows to write, outcomes): two, so one batch is written while the next is made.</summary>
+        private sealed class LaneBuffers
         {
-            if (_which.Length >= n) return;
-            int size = Math.Max(n, _which.Length * 2);
-            Array.Resize(ref _which, size);
-            Array.Resize(ref _rowHashes, size);
-            Array.Resize(ref _sourceStart, size);
-            Array.Resize(ref _sourceLength, size);
-            Array.Resize(ref _targetStart, size);
-            Array.Resize(ref _targetLength, size);
-            Array.Resize(ref _rowState, size);
-            Array.Resize(ref _rowDecided, size);
+            public readonly RowOutcomes Outcomes = new();
+            public Utf8Buffer Keys = new(1 << 16);
+            public int[] Which = new int[1024];
+            public long[] Hashes = new long[1024];
+            public int[] SourceStart = new int[1024], SourceLength = new int[1024], TargetStart = new int[1024], TargetLength = new int[1024];
+            public byte[] State = new byte[1024];
+            public CrmRecordOutcome?[] Decided = new CrmRecordOutcome?[1024];
+
+            public void Grow(int n)
+            {
+                if (Which.Length >= n) return;
+                int size = Math.Max(n, Which.Length * 2);
+                Array.Resize(ref Which, size);
+                Array.Resize(ref Hashes, size);
+                Array.Resize(ref SourceStart, size);
+                Array.Resize(ref SourceLength, size);
+                Array.Resize(ref TargetStart, size);
+                Array.Resize(ref TargetLength, size);
+                Array.Resize(ref State, size);
+                Array.Resize(ref Decided, size);
+            }
+        }
+
+        /// <summary>The batch being written on another thread: what <see cref="Drain"/> needs to finish and account for it.</summary>
+        private sealed record InFlight(EntityState State, RowBatch Rows, int N, int Number, int Count, int DecidedRows, bool Track, LaneBuffers Lane,
+            System.Threading.Tasks.Task Write, List<ImportResult> Results)
+        {
+            /// <summary>What to do once the batch is recorded (save a reader's position), or null.</summary>
+            public Action? Then { get; set; }
         }
     }
 }

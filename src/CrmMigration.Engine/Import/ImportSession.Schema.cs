@@ -47,6 +47,7 @@ namespace CrmMigration.Engine.Import
 
         public void CreateEntities(IReadOnlyList<CrmEntitySchema> schemas)
         {
+            Drain();
             foreach (var s in schemas) _designs[s.Name] = s;
             if (!_options.CreateIfMissing || _schemaTarget is null || schemas.Count == 0) return;
             Created(_schemaTarget.CreateEntities(schemas, _options.WhatIf, _options.OnSchema));
@@ -123,6 +124,7 @@ namespace CrmMigration.Engine.Import
         /// <summary>Whether the target holds the entity (a missing database file or folder holds none).</summary>
         public bool EntityExists(string entity)
         {
+            Drain();
             try { return _provider.DescribeEntity(entity, includeRowCount: false) is not null; }
             catch (CrmException ex) when (ex.Error.Kind == CrmErrorKind.NotFound) { return false; }
         }
@@ -133,6 +135,7 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         public void CheckColumns(IReadOnlyList<CrmEntitySchema> schemas)
         {
+            Drain();
             if (!_durableTarget || _schemaTarget is null) return; // files (CSV, Excel, CRM import files) take whatever comes
             var problems = new List<string>();
             var absent = new List<string>();

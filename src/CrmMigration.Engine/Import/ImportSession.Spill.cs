@@ -51,18 +51,38 @@ namespace CrmMigration.Engine.Import
         /// True when everything the session was given is recorded: no batch pending, no record waiting for a parent (in memory
         /// or spooled). A reader's position saved now is never ahead of the books.
         /// </summary>
-        internal bool Settled
+        internal bool Settled => _inFlight is null && SettledApartFromWrite();
+
+        /// <summary>
+        /// True when the only thing not yet recorded is the batch being written on another thread (see FlushRows): a position
+        /// saved once it is recorded (<see cref="WhenWritten"/>) is never ahead of the books.
+        /// </summary>
+        internal bool SettledButWriting => _inFlight is not null && SettledApartFromWrite();
+
+        /// <summary>Runs <paramref name="then"/> with the ledger once the batch being written is recorded (now when there is none).</summary>
+        internal void WhenWritten(Action<Ledger.MigrationLedger> then)
+        {
+            if (_ledger is null) return;
+            if (_inFlight is { } f) f.Then += () => then(_ledger);
+            else then(_ledger);
+        }
+
+        private bool SettledApartFromWrite()
+        {
+            if (_waitingNow > 0 || _spill is not null) return false;
+            foreach (var state in _entities.Values) if (Pending(state) > 0) return false;
+            return true;
+        }
+
+        /// <summary>The ledger the session records into, or null; a batch being written is accounted for first (the caller uses the ledger now).</summary>
+        internal Ledger.MigrationLedger? RunLedger
         {
             get
             {
-                if (_waitingNow > 0 || _spill is not null) return false;
-                foreach (var state in _entities.Values) if (Pending(state) > 0) return false;
-                return true;
+                Drain();
+                return _ledger;
             }
         }
-
-        /// <summary>The ledger the session records into, or null.</summary>
-        internal Ledger.MigrationLedger? RunLedger => _ledger;
 
         private void DisposeSpill()
         {

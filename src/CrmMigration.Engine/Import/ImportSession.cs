@@ -157,6 +157,7 @@ namespace CrmMigration.Engine.Import
         /// <summary>Adds a record; when its entity's batch is full, writes it and adds the results to <paramref name="results"/>.</summary>
         public void Add(CrmRecord record, List<ImportResult> results)
         {
+            Drain();
             if (_options.Entity is not null && !string.Equals(record.Entity, _options.Entity, StringComparison.Ordinal))
             {
                 record = record.Clone();
@@ -212,6 +213,7 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         public void AddDecided(string entity, CrmRecord record, CrmRecordOutcome outcome, List<ImportResult> results)
         {
+            Drain();
             if (outcome.Outcome is CrmOutcome.Inserted or CrmOutcome.Updated or CrmOutcome.Skipped)
             {
                 throw new ArgumentException("A decided record is rejected, filtered or merged; landed records go through Add.", nameof(outcome));
@@ -254,11 +256,13 @@ namespace CrmMigration.Engine.Import
         /// <summary>Writes every pending batch.</summary>
         public void Flush(List<ImportResult> results)
         {
+            Drain();
             // Flushing a parent can release children that waited for it into their batches: repeat until nothing is pending.
             for (bool pending = true; pending;)
             {
                 pending = false;
                 foreach (var state in _entities.Values) FlushEntity(state, results);
+                Drain();
                 foreach (var state in _entities.Values) pending |= Pending(state) > 0;
             }
         }
@@ -270,6 +274,8 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         public IReadOnlyList<CrmImportSummary> Complete(List<ImportResult> results)
         {
+            Drain();
+            _closing = true; // from here on every batch is written on this thread (see FlushRows)
             Flush(results);
             DrainSpill(results);
             AwaitOtherPartitions(results);
@@ -337,18 +343,29 @@ namespace CrmMigration.Engine.Import
         /// <summary>Records how the run read a source (e.g. "contacts.csv encoding=windows-1252 (guessed)") with the run's parameters in the ledger.</summary>
         public void NoteRunParameter(string text)
         {
+            Drain();
             if (_ledger is not null && _runId is not null) _ledger.AppendRunParameters(_runId, text);
         }
 
         /// <summary>Marks the ledger run failed (the command stopped with an error); for a partitioned run, only this worker's partition.</summary>
         public void Abandon()
         {
+            // A batch still being written is accounted for where it can be (it may have committed); else only waited for.
+            try
+            {
+                Drain();
+            }
+            catch (Exception)
+            {
+                // The error that stopped the command is the one told.
+            }
             if (_ledger is null || _runId is null) return;
             if (!Partitioned) _ledger.FinishRun(_runId, success: false);
             else if (!_partitionFinished) _ledger.FinishPartition(_runId, _options.Partition!.Value, success: false);
         }
 
         private bool _partitionFinished;
+        private bool _closing;
 
         /// <summary>True when this session is one worker of a partitioned ledger run.</summary>
         private bool Partitioned => _ledger is not null && _runId is not null && _options.Partition is not null && _options.Partitions is not null;
@@ -477,7 +494,7 @@ namespace CrmMigration.Engine.Import
                     AddColumns = _options.AddColumns,
                     OnSchema = _options.OnSchema,
                     EnforceForeignKeys = CreatedHere(state.Summary.Entity) ? false : null,
-                    OnBeforeCommit = keep ? images => _ledger!.RecordImages(_runId!, images.Entity, state.BatchNumber, images) : null,
+                    OnBeforeCommit = keep ? images => { lock (_ledgerGate) _ledger!.RecordImages(_runId!, images.Entity, state.BatchNumber, images); } : null,
                 });
             }
             catch (CrmException ex) when (ex.Error.Kind != CrmErrorKind.ConnectionError)
@@ -576,6 +593,7 @@ namespace CrmMigration.Engine.Import
 
         private void FlushEntity(EntityState state, List<ImportResult> results)
         {
+            Drain();
             // Rows of the batch lane are written as rows where the entity's state still allows it, else they become records here.
             if (state.Rows is { Count: > 0 } && FlushRows(state, results)) return;
             if (state.Batch.Count == 0) return;
@@ -835,6 +853,7 @@ namespace CrmMigration.Engine.Import
 
         public void Dispose()
         {
+            Abort();
             foreach (var state in _entities.Values)
             {
                 state.Writer?.Dispose();
@@ -857,6 +876,8 @@ namespace CrmMigration.Engine.Import
             public List<CrmRecord> Batch { get; } = new();
             /// <summary>Rows of the batch lane not yet written (never at once with records in <see cref="Batch"/>), or null.</summary>
             public Batches.RowBatch? Rows { get; set; }
+            /// <summary>The other batch of rows, given back when the batch written on another thread is accounted for (see FlushRows).</summary>
+            public Batches.RowBatch? SpareRows { get; set; }
             /// <summary>Parallel to Batch: an outcome decided before the target (null = write the record).</summary>
             public List<CrmRecordOutcome?> Preset { get; } = new();
             /// <summary>The key fields the records of this entity name (from their keys), for looking parents up.</summary>

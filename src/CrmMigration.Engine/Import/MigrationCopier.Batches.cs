@@ -14,6 +14,9 @@ namespace CrmMigration.Engine.Import
 
         /// <summary>Rows the import session's batch lane took (for the tests).</summary>
         internal long LaneRows => _session.LaneRows;
+
+        /// <summary>Session batches written on another thread while the next was read (the tests).</summary>
+        internal long OverlappedBatches => _session.OverlappedBatches;
         private CrmRecord?[] _rowRecords = Array.Empty<CrmRecord?>();
 
         /// <summary>

@@ -90,6 +90,7 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         private ChangeState? StartChanges(string source)
         {
+            _session.Drain(); // the ledger and the target are used here: nothing is written on another thread meanwhile
             var ledger = _options.Import.Ledger;
             if (ledger is null) return null;
             _deltaTarget ??= _target.Connection.DisplayName;
@@ -166,6 +167,7 @@ namespace CrmMigration.Engine.Import
         /// <summary>After a source entity: its watermark for the next run; for a delta run, its keys wait for the deletions at the end.</summary>
         private void EndChanges(ChangeState change, List<(int Index, string Target)> targets)
         {
+            _session.Drain(); // the ledger and the target are used here: nothing is written on another thread meanwhile
             var ledger = _options.Import.Ledger!;
             if (change.Field is not null && change.Newest is { } newest && _session.RunId is string run)
             {
@@ -183,6 +185,7 @@ namespace CrmMigration.Engine.Import
         /// <summary>Deletes, marks or reports what the source deleted, children before parents (the reverse of the copy order), in batches.</summary>
         private void ApplyDeletions()
         {
+            _session.Drain(); // the ledger and the target are used here: nothing is written on another thread meanwhile
             var ledger = _options.Import.Ledger;
             if (ledger is null || _pendingDeletes.Count == 0) return;
             var editor = (ICrmRowEditor)_target;

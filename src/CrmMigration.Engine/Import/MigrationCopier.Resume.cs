@@ -195,12 +195,16 @@ namespace CrmMigration.Engine.Import
         private void KeepPosition(string source, BatchPositions? positions, RowBatch readBatch, ref int sincePosition, int forceEvery)
         {
             if (positions is null || readBatch.Count == 0) return;
-            bool save = _session.Settled || ++sincePosition >= forceEvery;
+            bool settled = _session.Settled, writing = !settled && _session.SettledButWriting;
+            bool save = settled || writing || ++sincePosition >= forceEvery;
             // A table's position is noted after every batch (the end saves the last one); a file's only when saved.
             if (save || positions.File is null) positions.Passed(readBatch);
             if (!save) return;
             sincePosition = 0;
-            SavePosition(source, positions.Last!.Value.At, positions.Last.Value.Stamp);
+            var (at, stamp) = (positions.Last!.Value.At, positions.Last.Value.Stamp);
+            // Everything up to here is in the batch still being written: the position is saved once that batch is recorded.
+            if (writing) _session.WhenWritten(ledger => ledger.SaveSourcePosition(_session.RunId!, PositionName(source), at, stamp));
+            else SavePosition(source, at, stamp);
         }
 
         /// <summary>
