@@ -928,6 +928,26 @@ Describe 'Copy-CrmData -Dedupe' {
         @(Test-CrmMigration -Source $script:Legacy -Target $script:Copy -Mapping $script:Map | Where-Object Status -eq 'Fail') | Should -BeNullOrEmpty
     }
 
+    It 'refuses a file row without its key before the dedupe, as a copy without -Dedupe does' {
+        # An export with two rows that lost their key: one is the same person as C1 (the dedupe would have merged it, under no key).
+        $dir = Join-Path $TestDrive 'keyless'
+        New-Item -ItemType Directory $dir | Out-Null
+        $csv = Join-Path $dir 'contacts.csv'
+        [IO.File]::WriteAllText($csv, "Id,FirstName,LastName,Email,Phone`r`nC1,John,Smith,john.smith@example.com,+86 138-0013-8000`r`n,John,Smith,john.smith@example.com,+86 138-0013-8000`r`nC3,Mary,Jones,mary@example.com,+86 139-0000-1111`r`n,Ann,Lee,ann@example.com,+86 137-2222-3333`r`n")
+        $rules = Join-Path $dir 'rules.psd1'
+        Set-Content $rules "@{ Version = 1; Entities = @{ contacts = @{ Fields = [ordered]@{ Name = @{ Source = 'FirstName', 'LastName'; Normalize = 'Name'; Compare = 'TokenSet'; Weight = 3 }; Email = @{ Source = 'Email'; Compare = 'Email'; Weight = 4 }; Phone = @{ Source = 'Phone'; Compare = 'Phone'; Weight = 4 } }; Blocking = @('Email'); Thresholds = @{ Match = 0.75; Review = 0.7 } } } }"
+        $db = Join-Path $dir 'deduped.db'
+        $s = Copy-CrmData $csv $db -Create -Dedupe $rules -ErrorVariable refused -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $s.Read | Should -Be 4
+        $s.Inserted | Should -Be 2
+        $s.Merged | Should -Be 0
+        $s.Rejected | Should -Be 2
+        $s.Balanced | Should -BeTrue
+        @($refused | ForEach-Object { $_.FullyQualifiedErrorId -replace ',.*' }) | Should -Be @('RecordKeyMissing', 'RecordKeyMissing')
+        @(Get-CrmMigrationRecord $db -Outcome Rejected | ForEach-Object { Split-Path -Leaf $_.SourceKey }) | Sort-Object | Should -Be @('contacts.csv:3', 'contacts.csv:5')
+        Invoke-CrmTestSql -Kind Sqlite -Database $db -Sql 'SELECT group_concat(Id) FROM (SELECT Id FROM contacts ORDER BY Id)' | Should -Be 'C1,C3'
+    }
+
     It 'stops before reading with <Id> when <Case>' -ForEach @(
         @{ Case = '-MatchTarget is asked without -Mode Upsert'; Id = 'DedupeTargetNeedsUpsert'; Extra = @{ Dedupe = 'RULES'; MatchTarget = $true } }
         @{ Case = '-ReviewPath is given without -Dedupe'; Id = 'DedupeRulesMissing'; Extra = @{ ReviewPath = 'x' } }

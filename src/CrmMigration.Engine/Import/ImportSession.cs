@@ -207,6 +207,12 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>
+        /// True when <see cref="Add"/> would refuse the record before its batch: a file's row whose key is empty, into a database
+        /// (<see cref="FileKeyRule"/>). The copier hands such a row to the session instead of a dedupe.
+        /// </summary>
+        internal bool RefusesForItsKey(CrmRecord record) => _fileKeysRequired && FileKeyRule.EmptyKeyField(record) >= 0;
+
+        /// <summary>
         /// Accounts for a record that was decided before the target (rejected or filtered by the mapping, say):
         /// it counts in <paramref name="entity"/>'s books and the ledger records it with the entity's next batch,
         /// so read = inserted + updated + skipped + rejected + merged + filtered holds for everything that entered.

@@ -620,7 +620,8 @@ namespace CrmMigration.Engine.Import
         private void Land(string target, CrmRecord record)
         {
             Seen(record);
-            if (_dedupers.Count > 0 && _dedupers.TryGetValue(target, out var deduper)) deduper.Add(record);
+            // A file's row without its key is refused before the dedupe, as without one (it has no identity to merge under).
+            if (_dedupers.Count > 0 && _dedupers.TryGetValue(target, out var deduper) && !_session.RefusesForItsKey(record)) deduper.Add(record);
             else _session.Add(record, _results);
         }
 
