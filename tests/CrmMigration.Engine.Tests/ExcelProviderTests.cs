@@ -68,6 +68,8 @@ namespace CrmMigration.Engine.Tests
             Assert.IsType<DateTime>(read[0]["When"]);
             Assert.IsType<DateTimeOffset>(read[0]["Stamp"]);
             Assert.Equal(new CrmKey("1"), read[0].Key);
+            // Named by its column, as a CSV row's and a table row's key are (an upsert into a table matches on it).
+            Assert.Equal(new[] { "Id" }, read[0].Key!.FieldNames);
             Assert.Equal(2, read[0].Origin!.Line);
             Assert.Equal(3, read[1].Origin!.Line);
             Assert.Equal("-2", read[1].Origin!.SourceKey);
@@ -115,6 +117,7 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(new long[] { 2, 4 }, read.Select(r => r.Origin!.Line));
             Assert.Equal(1d, read[0]["Id"]);
             Assert.Equal(new CrmKey("1"), read[0].Key);
+            Assert.Equal(new[] { "Id" }, read[0].Key!.FieldNames);
             Assert.Equal(new DateTime(2020, 1, 2), read[0]["When"]);
             using var p = new ExcelProvider(Book);
             var s = p.DescribeEntity("data", includeRowCount: true)!;

@@ -163,6 +163,7 @@ namespace CrmMigration.Engine.Providers.Excel
             CrmFieldShape? shape = null;
             CrmFieldType?[]? types = null;
             int[]? keyIndexes = null;
+            string[]? keyNames = null;
             long recordNumber = 0;
             bool emptyStrings = _metadata?.EmptyStringCells == true;
             using var package = XlsxPackage.Open(_path);
@@ -176,6 +177,7 @@ namespace CrmMigration.Engine.Providers.Excel
                     shape = new CrmFieldShape(header) { Schema = _metadata?.Describe(_sheet, header, _system, CrmProviderKind.Excel) };
                     types = new CrmFieldType?[header.Length];
                     keyIndexes = Keys(header, shape, types);
+                    if (keyIndexes is not null) keyNames = Array.ConvertAll(keyIndexes, k => header[k]);
                     // The key columns travel with the records: an empty key cell is no value ('' too, unless the sidecar keeps it): FileKeyRule.
                     shape = new CrmFieldShape(header) { Schema = shape.Schema, FileKeyColumns = keyIndexes, FileKeepsEmptyText = emptyStrings };
                     continue;
@@ -219,7 +221,7 @@ namespace CrmMigration.Engine.Providers.Excel
                 }
                 if (!ok) continue;
                 var record = new CrmRecord(_sheet, shape!, values);
-                if (keyIndexes is not null) record.Key = MakeKey(values, keyIndexes);
+                if (keyIndexes is not null) record.Key = MakeKey(values, keyIndexes, keyNames!);
                 record.Origin = new CrmOrigin(_system, _sheet, record.Key?.ToString(), _path, line);
                 if (!filter.IsEmpty && !filter.Matches(record)) continue;
                 yield return record;
@@ -299,7 +301,8 @@ namespace CrmMigration.Engine.Providers.Excel
             _onError(new CrmDataError(code, CrmErrorKind.InvalidData, message) { Entity = _sheet, File = _path, Severity = CrmErrorSeverity.Warning });
         }
 
-        private static CrmKey? MakeKey(object?[] values, int[] idx)
+        /// <summary>The row's key, named by its columns as a CSV row's and a table row's are (an upsert matches on them).</summary>
+        private static CrmKey? MakeKey(object?[] values, int[] idx, string[] names)
         {
             var parts = new string[idx.Length];
             for (int k = 0; k < idx.Length; k++)
@@ -308,7 +311,7 @@ namespace CrmMigration.Engine.Providers.Excel
                 if (v is null) return null;
                 parts[k] = CrmValues.ToText(v)!;
             }
-            return new CrmKey(parts);
+            return new CrmKey(parts) { FieldNames = names };
         }
 
         /// <summary>A cell value as the sidecar's type. Numbers come from Excel as double, dates as DateTime.</summary>
