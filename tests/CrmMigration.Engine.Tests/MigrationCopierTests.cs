@@ -180,6 +180,9 @@ namespace CrmMigration.Engine.Tests
             var run = ledger.Runs(runId).Single();
             Assert.Equal("Failed", run.Status);
             Assert.True(run.Entities.Single().Read < 2000);
+            // The target holds what the ledger recorded (a batch written on another thread when the stop came is recorded too).
+            Assert.Equal(run.Entities.Single().Inserted, SqliteTestUtil.Count(dir.File("new.db"), "SELECT count(*) FROM contacts"));
+            Assert.True(run.Entities.Single().Inserted > 0);
         }
 
         [Theory]

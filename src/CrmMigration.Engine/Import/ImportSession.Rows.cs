@@ -279,7 +279,7 @@ namespace CrmMigration.Engine.Import
             {
                 if (_resumed && FirstNewRecordAfter is null) FirstNewRecordAfter = _sinceStart.Elapsed;
                 FaultPoints.Hit("before-target", number);
-                if (Overlaps && !_closing && state.Writer is ICrmRowWriter writer && writer.CanWriteRows(rows))
+                if (OverlapsHere && !_closing && state.Writer is ICrmRowWriter writer && writer.CanWriteRows(rows))
                 {
                     var lane = _lane;
                     var started = System.Threading.Tasks.Task.Run(() => writer.WriteRows(rows, lane.Which, count, lane.Outcomes));
@@ -301,24 +301,41 @@ namespace CrmMigration.Engine.Import
         }
 
         /// <summary>
-        /// Whether a batch of rows is written on another thread while the next is read and mapped. On by default with four cores or
-        /// more: on two (measured, docs/benchmarks.md, stop 31) the copy is bound by the process's CPU (reading, writing, the JIT's
-        /// second tier, a local server) and the overlap only moved the work between threads. CRMMIGRATION_OVERLAP=1 or 0 decides
-        /// it either way; settable for the tests.
+        /// Whether a batch of rows is written on another thread while the next is read and mapped: true or false decides (the tests;
+        /// CRMMIGRATION_OVERLAP=1 or 0), null lets <see cref="OverlapsHere"/> choose.
         /// </summary>
-        internal static bool Overlaps { get; set; } = Environment.GetEnvironmentVariable("CRMMIGRATION_OVERLAP") switch
+        internal static bool? Overlaps { get; set; } = Environment.GetEnvironmentVariable("CRMMIGRATION_OVERLAP") switch
         {
             "1" => true,
             "0" => false,
-            _ => Environment.ProcessorCount >= 4,
+            _ => null,
         };
+
+        /// <summary>
+        /// Into a database server with two cores or more (its writer mostly waits for the server: PostgreSQL 5–19% faster, MariaDB
+        /// the same or faster, in every pair measured on 2 cores, docs/benchmarks.md, stop 31); into SQLite or a file, whose writing
+        /// is this process's CPU, with four or more (on two it was as often slower as faster).
+        /// </summary>
+        private bool OverlapsHere => Overlaps ?? (_provider.Connection.Provider is CrmProviderKind.PostgreSql or CrmProviderKind.MySql
+            ? Environment.ProcessorCount >= 2
+            : Environment.ProcessorCount >= 4);
 
         /// <summary>
         /// Finishes the batch being written on another thread, if any: waits for it (a failed attempt is retried or written record by
         /// record here, as <see cref="WriteRows"/> does), then accounts for it and records it in the ledger. Everything that reads or
         /// writes the target, the ledger, the books or the results calls it first, so only reading and mapping overlap a write.
         /// </summary>
-        internal void Drain() => AccountFor(Finish());
+        internal void Drain()
+        {
+            AccountFor(_unaccounted);
+            AccountFor(Finish());
+        }
+
+        /// <summary>
+        /// A batch finished (committed) but not yet accounted for: FlushRows accounts for it right after starting the next write; if
+        /// something stops it in between (Ctrl+C), <see cref="Abandon"/>'s drain records it, so the ledger holds what the target does.
+        /// </summary>
+        private InFlight? _unaccounted;
 
         /// <summary>Waits for the batch being written on another thread (retrying or writing it record by record as <see cref="WriteRows"/> does); null when there is none.</summary>
         private InFlight? Finish()
@@ -330,6 +347,7 @@ namespace CrmMigration.Engine.Import
             try
             {
                 WriteRows(f.State, f.Rows, f.Count, f.Write);
+                _unaccounted = f;
                 FaultPoints.Hit("after-target", f.Number);
             }
             finally
@@ -343,6 +361,7 @@ namespace CrmMigration.Engine.Import
         private void AccountFor(InFlight? f)
         {
             if (f is null) return;
+            _unaccounted = null;
             var free = _lane;
             _lane = f.Lane;
             try

@@ -51,7 +51,7 @@ namespace CrmMigration.Engine.Import
         /// True when everything the session was given is recorded: no batch pending, no record waiting for a parent (in memory
         /// or spooled). A reader's position saved now is never ahead of the books.
         /// </summary>
-        internal bool Settled => _inFlight is null && SettledApartFromWrite();
+        internal bool Settled => _inFlight is null && _unaccounted is null && SettledApartFromWrite();
 
         /// <summary>
         /// True when the only thing not yet recorded is the batch being written on another thread (see FlushRows): a position

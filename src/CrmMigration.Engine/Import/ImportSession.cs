@@ -599,9 +599,10 @@ namespace CrmMigration.Engine.Import
 
         private void FlushEntity(EntityState state, List<ImportResult> results)
         {
-            Drain();
-            // Rows of the batch lane are written as rows where the entity's state still allows it, else they become records here.
+            // Rows of the batch lane are written as rows where the entity's state still allows it, else they become records here
+            // (FlushRows finishes a batch being written first, and accounts for it once the next is on its way).
             if (state.Rows is { Count: > 0 } && FlushRows(state, results)) return;
+            Drain();
             if (state.Batch.Count == 0) return;
             if (state.OpenError is null) ResolveReferences(state);
             var batch = state.Batch;
