@@ -159,11 +159,11 @@ namespace CrmMigration.Engine.Import
         {
             // The batch before (this entity's or another's) is finished first: one batch is written at a time, in order. It is
             // accounted for once this one is on its way (its books and ledger entries while the target takes this one), else now.
-            var before = Finish();
+            Finish();
             var rows = state.Rows!;
             if (state.Batch.Count > 0 || !LaneOpen(state, rows))
             {
-                AccountFor(before);
+                AccountFinished();
                 MaterializeRows(state);
                 return false;
             }
@@ -273,7 +273,7 @@ namespace CrmMigration.Engine.Import
             }
 
             // 3. Write, retrying transient failures; a batch that fails for good is written record by record. Where the writer
-            // can, it writes on another thread while this one reads and maps the next batch (see Overlap); the batch is then
+            // can, it writes on another thread while this one reads and maps the next batch (see OverlapsHere); the batch is then
             // accounted for when the next one is flushed, or by anything else the session is asked (Drain).
             if (count > 0)
             {
@@ -288,14 +288,14 @@ namespace CrmMigration.Engine.Import
                     (_lane, _otherLane) = (_otherLane, _lane);
                     state.Rows = state.SpareRows ?? new RowBatch(rows.Entity, rows.Shape, _options.BatchSize);
                     state.SpareRows = null;
-                    AccountFor(before);
+                    AccountFinished();
                     return true;
                 }
-                AccountFor(before);
+                AccountFinished();
                 WriteRows(state, rows, count);
                 FaultPoints.Hit("after-target", number);
             }
-            else AccountFor(before);
+            else AccountFinished();
             Account(state, rows, n, number, decidedRows, track, results);
             return true;
         }
@@ -312,9 +312,9 @@ namespace CrmMigration.Engine.Import
         };
 
         /// <summary>
-        /// Into a database server with two cores or more (its writer mostly waits for the server: PostgreSQL 5–19% faster, MariaDB
-        /// the same or faster, in every pair measured on 2 cores, docs/benchmarks.md, stop 31); into SQLite or a file, whose writing
-        /// is this process's CPU, with four or more (on two it was as often slower as faster).
+        /// Into a database server with two cores or more (its writer mostly waits for the server; on 2 cores PostgreSQL was 2–18% faster
+        /// in 6 pairs of 6, MariaDB faster in 4 of 6 and within 1% in the others, docs/benchmarks.md, stop 31); into SQLite or a file,
+        /// whose writing is this process's CPU, with four or more (on two it was as often slower as faster).
         /// </summary>
         private bool OverlapsHere => Overlaps ?? (_provider.Connection.Provider is CrmProviderKind.PostgreSql or CrmProviderKind.MySql
             ? Environment.ProcessorCount >= 2
@@ -327,8 +327,9 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         internal void Drain()
         {
-            AccountFor(_unaccounted);
-            AccountFor(Finish());
+            if (_inFlight is null && _unaccounted is null) return; // the record path asks for every record
+            Finish();
+            AccountFinished();
         }
 
         /// <summary>
@@ -337,10 +338,14 @@ namespace CrmMigration.Engine.Import
         /// </summary>
         private InFlight? _unaccounted;
 
-        /// <summary>Waits for the batch being written on another thread (retrying or writing it record by record as <see cref="WriteRows"/> does); null when there is none.</summary>
-        private InFlight? Finish()
+        /// <summary>
+        /// Waits for the batch being written on another thread, if any (retrying or writing it record by record as <see cref="WriteRows"/>
+        /// does); it is then <see cref="_unaccounted"/>.
+        /// </summary>
+        private void Finish()
         {
-            if (_inFlight is not { } f) return null;
+            if (_inFlight is not { } f) return;
+            AccountFinished(); // one left by a stop between Finish and its accounting is older: it goes first
             _inFlight = null;
             var free = _lane;
             _lane = f.Lane;
@@ -354,13 +359,12 @@ namespace CrmMigration.Engine.Import
             {
                 _lane = free;
             }
-            return f;
         }
 
-        /// <summary>The books, results and ledger entries of a finished batch (see <see cref="Finish"/>), then what was to follow it.</summary>
-        private void AccountFor(InFlight? f)
+        /// <summary>The books, results and ledger entries of the finished batch (see <see cref="Finish"/>), then what was to follow it.</summary>
+        private void AccountFinished()
         {
-            if (f is null) return;
+            if (_unaccounted is not { } f) return;
             _unaccounted = null;
             var free = _lane;
             _lane = f.Lane;
@@ -380,6 +384,7 @@ namespace CrmMigration.Engine.Import
         private void Abort()
         {
             if (_inFlight is not { } f) return;
+            AccountFinished(); // one left by a stop between Finish and its accounting is older: it goes first
             _inFlight = null;
             try
             {
