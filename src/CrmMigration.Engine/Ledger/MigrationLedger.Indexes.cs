@@ -181,18 +181,27 @@ namespace CrmMigration.Engine.Ledger
             // Newest first, down to the batch that holds the row: what lies after it is a few batches at most.
             var newer = new List<(byte[] Data, bool Content)>();
             int from = -1;
-            using (var cmd = Command("SELECT b.data, CASE WHEN b.entity = @e AND b.seq > @after THEN 1 ELSE 0 END FROM batches b WHERE b.run_no = @r AND "
+            // The batches' numbers first, newest first, from the index alone: an ORDER BY over the blobs themselves would sort
+            // every batch the run recorded (a run resumed at 90% of 1M rows read 17 MB that way) to use the last few.
+            var seqs = new List<(long Seq, bool Content)>();
+            using (var cmd = Command("SELECT b.seq, CASE WHEN b.entity = @e AND b.seq > @after THEN 1 ELSE 0 END FROM batches b WHERE b.run_no = @r AND "
                 + _store.EqualsNoCase("b.entity", "@e") + " ORDER BY b.seq DESC"))
             {
                 Add(cmd, "@e", entity);
                 Add(cmd, "@after", reset);
                 Add(cmd, "@r", run);
                 using var reader = cmd.ExecuteReader();
+                while (reader.Read()) seqs.Add((Long(reader, 0), Long(reader, 1) != 0));
+            }
+            using (var cmd = Command("SELECT data FROM batches WHERE seq = @s"))
+            {
+                var seq = Add(cmd, "@s", 0L);
                 long held = 0;
-                while (reader.Read())
+                foreach (var (s, isContent) in seqs)
                 {
-                    var data = (byte[])reader.GetValue(0);
-                    newer.Add((data, Long(reader, 1) != 0));
+                    seq.Value = s;
+                    if (Scalar(cmd) is not byte[] data) continue;
+                    newer.Add((data, isContent));
                     from = BatchCodec.LastOf(data, point.SourceEntity, keyHash);
                     if (from >= 0) break;
                     // Not within what a few batches hold (the row lies further back than a saved position can): read it all once instead.
