@@ -204,11 +204,11 @@ namespace CrmMigration.Engine.Tests
             var lane = Copy(csv, dir.File("lane.db"), dir.File("lane-ledger.sqlite"), lane: true);
             var records = Copy(csv, dir.File("records.db"), dir.File("records-ledger.sqlite"), lane: false);
 
-            // The lane took every batch but the first (which loads the table); the record path none.
-            Assert.Equal(3000 - 250, lane.LaneRows);
+            // The lane took every batch, the first too (the table exists: it is opened for rows); the record path none.
+            Assert.Equal(3000, lane.LaneRows);
             Assert.Equal(0, records.LaneRows);
-            // Every lane batch was written while the next was read (OverlapSetup): 11 of 250 rows.
-            Assert.Equal(11, lane.Overlapped);
+            // Every lane batch was written while the next was read (OverlapSetup): 12 of 250 rows.
+            Assert.Equal(12, lane.Overlapped);
             // Score 13 breaks the CHECK: one in 20 rows is refused by the target, with the same error on both paths.
             Assert.Equal(3000, lane.Summary.Read);
             Assert.Equal(150, lane.Summary.Rejected);
@@ -281,11 +281,11 @@ namespace CrmMigration.Engine.Tests
             return text.ToString();
         }
 
-        /// <summary>The rows after the first batch (which loads the table the record way) that the mapping lets through: what the lane must take.</summary>
-        private static int LaneRowsOf(int rows, int batch)
+        /// <summary>The rows the mapping lets through: what the lane must take (the first batch too: the table exists, opened for rows).</summary>
+        private static int LaneRowsOf(int rows)
         {
             int n = 0;
-            for (int i = batch + 1; i <= rows; i++) if (Messy(i, rows) is ' ' or 'W') n++;
+            for (int i = 1; i <= rows; i++) if (Messy(i, rows) is ' ' or 'W') n++;
             return n;
         }
 
@@ -362,7 +362,7 @@ namespace CrmMigration.Engine.Tests
 
             // The lane took every row the mapping let through after the first batch (a batch that starts with a reject, holds a run
             // of them or ends with a filter included); the record path took none.
-            Assert.Equal(LaneRowsOf(Rows, 250), lane.LaneRows);
+            Assert.Equal(LaneRowsOf(Rows), lane.LaneRows);
             Assert.Equal(0, records.LaneRows);
             int decided(char k) { int n = 0; for (int i = 1; i <= Rows; i++) if (Messy(i, Rows) == k) n++; return n; }
             int check = 0;
@@ -529,10 +529,10 @@ namespace CrmMigration.Engine.Tests
             var lane = Copy(csv, laneDb.Connection(), dir.File("lane-ledger.sqlite"), lane: true, () => ServerRows(laneDb));
             var records = Copy(csv, recordDb.Connection(), dir.File("records-ledger.sqlite"), lane: false, () => ServerRows(recordDb));
 
-            Assert.Equal(3000 - 250, lane.LaneRows);
+            Assert.Equal(3000, lane.LaneRows);
             Assert.Equal(0, records.LaneRows);
-            // Every lane batch was written while the next was read (OverlapSetup): 11 of 250 rows.
-            Assert.Equal(11, lane.Overlapped);
+            // Every lane batch was written while the next was read (OverlapSetup): 12 of 250 rows.
+            Assert.Equal(12, lane.Overlapped);
             Assert.Equal(check ? 150 : 0, lane.Summary.Rejected);
             Assert.Equal(records.Summary.Inserted, lane.Summary.Inserted);
             Assert.Equal(records.Summary.Rejected, lane.Summary.Rejected);

@@ -235,6 +235,44 @@ namespace CrmMigration.Engine.Tests
             Assert.Equal(Math.Max(now, Rows), SqliteTestUtil.Count(db, "SELECT count(*) FROM \"order_lines\""));
         }
 
+        /// <summary>
+        /// A server table's check runs beside the resumed read (its count scans the table up to the position): the rows after the
+        /// position are copied first, then, the check having found the table changed, the table is read again from the start
+        /// with the run's whole indexes, and the copy still ends exact, nothing written twice.
+        /// </summary>
+        [Theory]
+        [InlineData(CrmProviderKind.PostgreSql, "DELETE FROM order_lines WHERE order_no = 'SO-0001' AND line_no = 1")]
+        [InlineData(CrmProviderKind.PostgreSql, "INSERT INTO order_lines VALUES ('SO-0000', 9, 'Inserted before', 1)")]
+        [InlineData(CrmProviderKind.MySql, "INSERT INTO order_lines VALUES ('SO-0000', 9, 'Inserted before', 1)")]
+        public void AServerTableChangedUnderThePositionIsCheckedBesideTheRead_ThenReadFromTheStart(CrmProviderKind kind, string change)
+        {
+            using var dir = new TempDir();
+            using var server = new TestDatabase(kind);
+            var source = OrderLines(kind, dir, server);
+            string db = dir.File("new.db");
+            using var ledger = new MigrationLedger(dir.File("ledger.sqlite"));
+            var r = InterruptAndResume(source, db, ledger, () => server.Exec(change));
+            string warning = Assert.Single(r.Warnings);
+            Assert.Contains("rows lie up to the position's key now", warning, StringComparison.Ordinal);
+            Assert.Contains("so it is read again from the start once the rows after the position are copied", warning, StringComparison.Ordinal);
+            Assert.DoesNotContain(r.Notes, n => n.Contains("resumed after row", StringComparison.Ordinal));
+            long now = Convert.ToInt64(server.Scalar("SELECT count(*) FROM order_lines"), System.Globalization.CultureInfo.InvariantCulture);
+            // The rows after the position were read before the check answered, then every row again.
+            Assert.InRange(r.ReadAfter - now, Rows - 2200, Rows - 1800);
+            Assert.True(r.Verified);
+            // The deleted row stays in the target (it was copied before), the inserted one is added; no row twice.
+            Assert.Equal(Math.Max(now, Rows), SqliteTestUtil.Count(db, "SELECT count(*) FROM \"order_lines\""));
+            Assert.Equal(Math.Max(now, Rows), SqliteTestUtil.Count(db, "SELECT count(DISTINCT \"order_no\" || '/' || \"line_no\") FROM \"order_lines\""));
+            if (change.StartsWith("INSERT", StringComparison.Ordinal))
+            {
+                Assert.Equal("Inserted before", SqliteTestUtil.Scalar(db, "SELECT \"product\" FROM \"order_lines\" WHERE \"order_no\" = 'SO-0000' AND \"line_no\" = 9"));
+            }
+            // The run's books: every row once, none written again (the second read passed over what the run had recorded).
+            Assert.Equal(Math.Max(now, Rows), r.Summary.Read);
+            Assert.Equal(Math.Max(now, Rows), r.Summary.Inserted);
+            Assert.Equal(0, r.Summary.Updated + r.Summary.Skipped + r.Summary.Rejected);
+        }
+
         [Theory]
         [InlineData(null, null)]
         [InlineData("DELETE FROM lines WHERE line_id = 'L00010'", "another row at row")]

@@ -23,6 +23,21 @@ namespace CrmMigration.Engine.Import
             if (_resumed) _resumePoint = new ResumePoint(sourceEntity, sourceKey);
         }
 
+        /// <summary>
+        /// The resumed read of <paramref name="sourceEntity"/> found that the source changed under its position after it had begun
+        /// (the check ran beside the read): the source is read again from its start, so the indexes built from what the run
+        /// recorded after the position are built again from the whole ledger (what the run recorded up to now is passed over).
+        /// </summary>
+        internal void ForgetResumePoint(string sourceEntity)
+        {
+            Drain();
+            if (_resumePoint is { } point && string.Equals(point.SourceEntity, sourceEntity, System.StringComparison.OrdinalIgnoreCase)) _resumePoint = null;
+            foreach (var state in _entities.Values)
+            {
+                if (string.Equals(state.IndexesAfterPointOf, sourceEntity, System.StringComparison.OrdinalIgnoreCase)) state.ReloadIndexes();
+            }
+        }
+
         /// <summary>Builds an entity's indexes (see <see cref="EntityState.LoadIndexes"/>).</summary>
         private void LoadIndexes(EntityState state, string entity, IReadOnlyList<string>? keyFields)
         {
@@ -48,6 +63,7 @@ namespace CrmMigration.Engine.Import
                         state.RunIndex = (landed, rejected);
                     }
                     state.ContentIndex = kept;
+                    state.IndexesAfterPointOf = indexes.AfterPoint ? _resumePoint?.SourceEntity : null;
                 }
                 catch
                 {

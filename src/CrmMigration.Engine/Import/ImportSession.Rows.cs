@@ -112,6 +112,26 @@ namespace CrmMigration.Engine.Import
             return true;
         }
 
+        /// <summary>
+        /// Opens the target of an entity none of whose records came yet for the batch lane (<see cref="AddBatch"/> declines an
+        /// entity that is not open), as its first record would open it (<see cref="Enter"/>: the table made with -Create, the writer
+        /// opened, the run described), so an entity's first batch takes the lane too; it went the record way, and so did a resumed
+        /// run's first new batch. The record of row <paramref name="row"/> stands for the rows (their shape, their key's field names);
+        /// it is not added. False when the entity is open already, or the lane is not for this session, or the row would be refused
+        /// before the target (a file's row without its key: the record way reports it).
+        /// </summary>
+        internal bool OpenForRows(RowBatch rows, int row, List<ImportResult> results)
+        {
+            if (_options.WhatIf || _options.Entity is not null || rows.HasRecords) return false;
+            if (_entities.TryGetValue(rows.Entity, out var known) && known.WriterOpened) return false;
+            Drain();
+            var sample = rows.ToRecord(row);
+            if (_fileKeysRequired && FileKeyRule.EmptyKeyField(sample) >= 0) return false;
+            Describe(sample);
+            var state = Enter(sample, results);
+            return state.WriterOpened && state.OpenError is null && state.Writer is ICrmRowWriter writer && writer.PrepareRows(rows);
+        }
+
         /// <summary>Whether an entity's rows of this shape can go the lane's way: a writer of rows that takes them, nothing to resolve or release.</summary>
         private bool LaneOpen(EntityState state, RowBatch rows)
         {

@@ -163,11 +163,7 @@ namespace CrmMigration.Engine.Import
                 record = record.Clone();
                 record.Entity = _options.Entity;
             }
-            if (!_described && _ledger is not null)
-            {
-                _described = true;
-                _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
-            }
+            Describe(record);
             if (_fileKeysRequired && FileKeyRule.EmptyKeyField(record) is int k and >= 0)
             {
                 // A file's row without a key value has no identity: rejected here, before the target, and reported as it is refused.
@@ -175,6 +171,28 @@ namespace CrmMigration.Engine.Import
                 Preset(GetState(record.Entity, null, openWriter: false), refused, outcome, results);
                 return;
             }
+            var state = Enter(record, results);
+            state.Received++;
+            if (state.Rows is { Count: > 0 }) MaterializeRows(state);
+            state.Batch.Add(record);
+            state.Preset.Add(null);
+            if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
+        }
+
+        /// <summary>The first record the session sees describes the run in the ledger (its source system, its mapping).</summary>
+        private void Describe(CrmRecord record)
+        {
+            if (_described || _ledger is null) return;
+            _described = true;
+            _ledger.DescribeRun(_runId!, record.Origin?.System, record.MappingHash);
+        }
+
+        /// <summary>
+        /// The state of the entity a record goes to, its target opened by its first record (the table made with -Create, the
+        /// writer opened), and the stream moved on to it.
+        /// </summary>
+        private EntityState Enter(CrmRecord record, List<ImportResult> results)
+        {
             EntityState state;
             bool first;
             if (_current is { WriterOpened: true } current && ReferenceEquals(record.Entity, current.Summary.Entity))
@@ -198,12 +216,8 @@ namespace CrmMigration.Engine.Import
                 if (first) foreach (var other in _entities.Values) if (!ReferenceEquals(other, state)) FlushEntity(other, results);
                 _current = state;
             }
-            state.Received++;
             state.KeyFields ??= record.Key?.FieldNames;
-            if (state.Rows is { Count: > 0 }) MaterializeRows(state);
-            state.Batch.Add(record);
-            state.Preset.Add(null);
-            if (state.Batch.Count >= _options.BatchSize) FlushEntity(state, results);
+            return state;
         }
 
         /// <summary>
@@ -458,7 +472,8 @@ namespace CrmMigration.Engine.Import
                 if (_ledger is not null && _durableTarget)
                 {
                     // Built when the entity's first batch asks for them: by then a resumed read knows where it starts.
-                    state.LoadIndexes = s => LoadIndexes(s, entity, keyFields);
+                    state.IndexLoader = s => LoadIndexes(s, entity, keyFields);
+                    state.LoadIndexes = state.IndexLoader;
                 }
             }
             catch
@@ -897,6 +912,10 @@ namespace CrmMigration.Engine.Import
             public long AlreadyRecorded { get; set; }
             /// <summary>Builds <see cref="ContentIndex"/> and <see cref="RunIndex"/> when either is first asked for (null once built).</summary>
             public Action<EntityState>? LoadIndexes { get; set; }
+            /// <summary>What <see cref="LoadIndexes"/> was, to build the indexes again (<see cref="ReloadIndexes"/>).</summary>
+            public Action<EntityState>? IndexLoader { get; set; }
+            /// <summary>The source entity whose resume point the indexes were built after (they hold only what the run recorded after it), or null.</summary>
+            public string? IndexesAfterPointOf { get; set; }
             private bool _loading;
             private HashIndex? _contentIndex;
             private (HashIndex Landed, HashIndex Rejected)? _runIndex;
@@ -914,6 +933,21 @@ namespace CrmMigration.Engine.Import
             {
                 get { Load(); return _runIndex; }
                 set => _runIndex = value;
+            }
+
+            /// <summary>Drops the indexes built so far; they are built again, from the whole ledger, when next asked for.</summary>
+            public void ReloadIndexes()
+            {
+                _contentIndex?.Dispose();
+                _contentIndex = null;
+                if (_runIndex is { } run)
+                {
+                    run.Landed.Dispose();
+                    run.Rejected.Dispose();
+                    _runIndex = null;
+                }
+                IndexesAfterPointOf = null;
+                LoadIndexes = IndexLoader;
             }
 
             /// <summary>Runs <see cref="LoadIndexes"/> once (again after a failure: nothing is passed over without its index).</summary>

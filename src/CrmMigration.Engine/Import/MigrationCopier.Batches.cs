@@ -54,10 +54,19 @@ namespace CrmMigration.Engine.Import
             {
                 long count = CopyBatches(source, targets, mapped, batches, read, positions, every);
                 EndPositions(source, positions);
+                if (ChangedUnderItsPosition(source))
+                {
+                    // The rows after the position are in; now every row from the first, as a check before the read would have had it.
+                    var again = new BatchReadOptions { BatchSize = read.BatchSize };
+                    positions = BatchPositions.Keyset();
+                    count = CopyBatches(source, targets, mapped, BatchesOf(source, batchSource, readOptions, again, e => Malformed(source, targets, e)), again, positions, every);
+                    EndPositions(source, positions);
+                }
                 return count;
             }
             finally
             {
+                LeaveResumeCheck(source);
                 if (lane is not null) EndLane(source);
             }
         }
@@ -74,7 +83,8 @@ namespace CrmMigration.Engine.Import
             if (DatabaseSource)
             {
                 if (ResumableSource(source, targets, mapped) is not { } table) return (read, null);
-                read.ResumeAt = ResumedAt(source, table);
+                // A partitioned run's slices check their positions before they read (the workers share the run's ledger).
+                read.ResumeAt = Slice is null && table is Providers.Db.DbProvider db ? ResumedAtCheckedAside(source, db) : ResumedAt(source, table);
                 return (read, BatchPositions.Keyset());
             }
             string? file = KeepsPositions(targets, mapped, _sourceSchemas.GetValueOrDefault(source)) ? batchSource.FileOf(source) : null;
@@ -152,7 +162,7 @@ namespace CrmMigration.Engine.Import
                     continue;
                 }
                 int end = issue?.Row ?? output.Count;
-                if (end > from && !(lane && _session.AddBatch(output, from, end, _results)))
+                if (end > from && !(lane && LaneTakes(output, from, end)))
                 {
                     for (int r = from; r < end; r++) Land(target, output.ToRecord(r));
                 }
@@ -180,6 +190,10 @@ namespace CrmMigration.Engine.Import
                 }
             }
         }
+
+        /// <summary>The session takes rows <paramref name="from"/> to <paramref name="end"/> on the lane; an entity's first rows open its target first, as its first record would.</summary>
+        private bool LaneTakes(RowBatch output, int from, int end) =>
+            _session.AddBatch(output, from, end, _results) || _session.OpenForRows(output, from, _results) && _session.AddBatch(output, from, end, _results);
 
         /// <summary>A mapped row's errors and warnings in the scratch (what MappingRejected reports), its warnings told.</summary>
         private void Told(BatchMapResult.Issue issue)

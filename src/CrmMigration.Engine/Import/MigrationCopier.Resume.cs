@@ -149,6 +149,55 @@ namespace CrmMigration.Engine.Import
             return from;
         }
 
+        /// <summary>Checks of resumed tables still running beside their reads (<see cref="ResumedAtCheckedAside"/>), by source entity, with the note the start made.</summary>
+        private readonly Dictionary<string, (System.Threading.Tasks.Task<string?> Verdict, string Note)> _resumeChecks = new(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// Where the resumed read of a database table starts, as <see cref="ResumedAt"/>, but with the check that the table did not
+        /// change under the saved position (the row at its key, a count of the rows up to it: a scan of the table's first 90%,
+        /// a quarter of a second at 1M rows, before anything new was written) running on its own connection beside the read.
+        /// The rows after the position are new whatever it finds; when it finds the table changed, the table is read again from
+        /// its start once they are copied (<see cref="ChangedUnderItsPosition"/>), as a check before the read would have had it.
+        /// </summary>
+        private SourcePosition? ResumedAtCheckedAside(string source, Providers.Db.DbProvider table)
+        {
+            if (!_session.Resumed) return null;
+            System.Threading.Tasks.Task<string?>? check = null;
+            var from = SavedPosition(source, null, (p, s) =>
+            {
+                check = System.Threading.Tasks.Task.Run(table.ChangedCheck(source, p, s));
+                return null;
+            });
+            if (from is null || check is null) return from;
+            if (from is { KeyParts: not null, Key: string key }) _session.ResumingAfter(source, key);
+            _resumeChecks[source] = (check, Notes[^1]);
+            return from;
+        }
+
+        /// <summary>
+        /// The end of a read that started beside its check (<see cref="ResumedAtCheckedAside"/>): waits for the check. True when
+        /// the table changed under the position: it says so (the note that the read resumed is taken back), the indexes built
+        /// after the position are dropped, and the caller reads the table again from the start (what the run recorded, before
+        /// the stop and just now, is passed over by its fingerprints).
+        /// </summary>
+        private bool ChangedUnderItsPosition(string source)
+        {
+            if (!_resumeChecks.Remove(source, out var check)) return false;
+            string? why = check.Verdict.GetAwaiter().GetResult();
+            if (why is null) return false;
+            Notes.Remove(check.Note);
+            Warnings.Add($"{source}: {why}, so it is read again from the start once the rows after the position are copied (what the run recorded is passed over by its fingerprints).");
+            _session.ForgetResumePoint(source);
+            return true;
+        }
+
+        /// <summary>A read that stopped (failed, Ctrl+C) before its check answered: the check is left to end on its own, its failure observed.</summary>
+        private void LeaveResumeCheck(string source)
+        {
+            if (!_resumeChecks.Remove(source, out var check)) return;
+            _ = check.Verdict.ContinueWith(t => _ = t.Exception, System.Threading.Tasks.TaskContinuationOptions.OnlyOnFaulted | System.Threading.Tasks.TaskContinuationOptions.ExecuteSynchronously);
+        }
+
         /// <summary>
         /// Keeps the read position of a source read in batches: after the last row of each read batch, a CSV file's byte offset
         /// (stamped with the file's length and time) or a table's keyset position (stamped with the content hash of the row at it,

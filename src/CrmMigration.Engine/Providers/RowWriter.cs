@@ -17,6 +17,14 @@ namespace CrmMigration.Engine.Providers
         bool CanWriteRows(RowBatch rows);
 
         /// <summary>
+        /// Gets ready to write <paramref name="rows"/> as rows before any record was written (an entity's first batch): loads the
+        /// table when it exists and checks that it takes every field of the rows' shape, creating and altering nothing. True when
+        /// <see cref="CanWriteRows"/> now holds; false leaves the batch to the record way (which creates or widens the table, and
+        /// reports what fails).
+        /// </summary>
+        bool PrepareRows(RowBatch rows);
+
+        /// <summary>
         /// Writes rows <c>which[0..count)</c> of <paramref name="rows"/> in one transaction, as <see cref="ICrmEntityWriter.WriteBatch"/>
         /// writes their records: the same values, outcomes, reason codes and messages, before-images and batch number.
         /// </summary>

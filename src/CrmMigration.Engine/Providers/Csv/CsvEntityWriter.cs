@@ -322,6 +322,9 @@ namespace CrmMigration.Engine.Providers.Csv
         }
 
         /// <inheritdoc/>
+        public bool PrepareRows(RowBatch rows) => CanWriteRows(rows);
+
+        /// <inheritdoc/>
         public void WriteRows(RowBatch rows, int[] which, int count, RowOutcomes outcomes)
         {
             if (_writer is null) throw new ObjectDisposedException(nameof(CsvEntityWriter));

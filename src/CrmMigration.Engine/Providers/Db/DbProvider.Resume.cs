@@ -72,21 +72,41 @@ namespace CrmMigration.Engine.Providers.Db
 
         SourceFileStamp ICrmResumableSource.StampOf(string entity, CrmRecord record) => KeysetPosition.StampOf(record);
 
-        string? ICrmResumableSource.Changed(string entity, SourcePosition position, SourceFileStamp saved)
+        string? ICrmResumableSource.Changed(string entity, SourcePosition position, SourceFileStamp saved) => ChangedCheck(entity, position, saved)();
+
+        /// <summary>
+        /// <see cref="ICrmResumableSource.Changed"/> in two steps: the table is looked up now, on the catalog connection; the check
+        /// returned reads the row at the position and counts the rows up to it on connections of its own, so it may run on
+        /// another thread while this provider reads the table (the resumed read does not wait for the count).
+        /// </summary>
+        internal Func<string?> ChangedCheck(string entity, SourcePosition position, SourceFileStamp saved)
         {
             var table = LoadTable(entity) ?? throw EntityNotFound(entity);
-            if (position.KeyParts is not { } parts || parts.Count != table.PrimaryKey.Length) return "the saved key does not fit the table's primary key";
-            CrmRecord? at = null;
-            foreach (var r in ReadRows(table, new CrmReadOptions(), CancellationToken.None, ("=", parts), 0, 1)) at = r;
-            var sql = new StringBuilder("SELECT COUNT(*) FROM ").Append(QualifiedName(table));
-            var parameters = new List<object>();
-            KeysetCondition(table, "<=", parts, sql, parameters);
-            using var conn = OpenConnection("SourceConnectionFailed", CancellationToken.None);
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = sql.ToString();
-            AddParameters(cmd, parameters);
-            long upTo = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-            return KeysetPosition.Changed(position, saved, upTo, at);
+            if (position.KeyParts is not { } parts || parts.Count != table.PrimaryKey.Length) return () => "the saved key does not fit the table's primary key";
+            return () =>
+            {
+                CrmRecord? at = null;
+                foreach (var r in ReadRows(table, new CrmReadOptions(), CancellationToken.None, ("=", parts), 0, 1)) at = r;
+                var sql = new StringBuilder("SELECT COUNT(*) FROM ").Append(QualifiedName(table));
+                var parameters = new List<object>();
+                KeysetCondition(table, "<=", parts, sql, parameters);
+                using var conn = OpenConnection("SourceConnectionFailed", CancellationToken.None);
+                using var tx = conn.BeginTransaction();
+                if (_dialect is PgDialect)
+                {
+                    using var serial = conn.CreateCommand();
+                    serial.Transaction = tx;
+                    serial.CommandText = "SET LOCAL max_parallel_workers_per_gather = 0";
+                    serial.ExecuteNonQuery();
+                }
+                using var cmd = conn.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = sql.ToString();
+                AddParameters(cmd, parameters);
+                long upTo = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+                tx.Commit();
+                return KeysetPosition.Changed(position, saved, upTo, at);
+            };
         }
 
         /// <summary>Appends the keyset condition on the primary key (<paramref name="where"/>: as the WHERE clause, else after what <see cref="PushDown"/> wrote, with AND).</summary>

@@ -506,6 +506,40 @@ namespace CrmMigration.Engine.Providers.Relational
             WritesRows && !Disposed && Table is not null && TableExists && !rows.HasRecordsToWrite && _coveredShapes.Contains(rows.Shape);
 
         /// <inheritdoc/>
+        public bool PrepareRows(Batches.RowBatch rows)
+        {
+            if (!WritesRows || Disposed || rows.HasRecordsToWrite) return false;
+            try
+            {
+                if (Table is null)
+                {
+                    // An existing table only (what the record way's LoadTable finds first); one to create is the record way's.
+                    var table = ReadTable(true);
+                    if (table is null || table.IsView) return false;
+                    TableExists = true;
+                    SetTable(table, null);
+                }
+                if (!TableExists) return false;
+                var shape = rows.Shape;
+                if (!_coveredShapes.Contains(shape))
+                {
+                    for (int f = 0; f < shape.Count; f++)
+                    {
+                        if (Table!.IndexOf(shape.Names[f]) < 0 && !Schema.SchemaDesign.IsAnnotation(shape, shape.Names[f])) return false;
+                    }
+                    _coveredShapes.Add(shape);
+                }
+                return CanWriteRows(rows);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or CrmException or InvalidOperationException)
+            {
+                // Whatever failed here fails again on the record way, which reports it as a write of the batch.
+                ForgetTable();
+                return false;
+            }
+        }
+
+        /// <inheritdoc/>
         public void WriteRows(Batches.RowBatch rows, int[] which, int count, RowOutcomes outcomes)
         {
             if (rows is null) throw new ArgumentNullException(nameof(rows));
